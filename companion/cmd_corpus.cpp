@@ -1,0 +1,67 @@
+// ftconfig corpus stats: what the pipeline loaded, rejected and grouped.
+#include <iostream>
+
+#include "commands.h"
+#include "data_files.h"
+#include "ftconfig/profiles.h"
+
+namespace ftconfig::cli {
+
+void AddCorpusCommand(CLI::App& app, Context& ctx) {
+  auto* corpus = app.add_subcommand("corpus", "Inspect the configuration corpus");
+  corpus->require_subcommand(1);
+  auto files = std::make_shared<std::vector<std::string>>();
+  auto format = std::make_shared<std::string>("json");
+  auto* stats = corpus->add_subcommand("stats", "Rows loaded, rejected by reason, deduplicated, per-group counts");
+  stats->add_option("--file", *files, "Corpus JSONL files to load instead of the bundled corpus (repeatable)");
+  stats->add_option("--format", *format, "json | text")->check(CLI::IsMember({"json", "text"}));
+  stats->callback([&ctx, files, format]() {
+    ctx.exit_code = RunGuarded([&]() -> int {
+      auto catalog = LoadCatalog(ctx.data_dir);
+      if (!catalog.ok()) return ReportError(catalog.error());
+      std::vector<CorpusSource> sources;
+      if (files->empty()) {
+        auto s = ReadCorpusFiles(ctx.data_dir);
+        if (!s.ok()) return ReportError(s.error());
+        sources = s.value();
+      } else {
+        for (const auto& f : *files) {
+          auto text = ReadInput(f, "--file");
+          if (!text.ok()) return ReportError(text.error());
+          sources.push_back({f, text.value()});
+        }
+      }
+      auto corpus = Corpus::Build(sources, catalog.value());
+      if (!corpus.ok()) return ReportError(corpus.error());
+      const CorpusStats& s = corpus.value().stats();
+      ProfileTable table = ProfileTable::Build(corpus.value());
+      json groups = json::array();
+      for (const auto& [key, p] : table.groups())
+        groups.push_back({{"group", key.ToString()}, {"count", p.count}, {"weight", std::round(p.weight_sum * 100) / 100},
+                          {"sources", p.sources}, {"lr_median", p.lr_median}, {"lr_iqr", {p.lr_q1, p.lr_q3}},
+                          {"effective_batch_median", p.effective_batch_median},
+                          {"lora_r_median", p.lora_r_median ? json(*p.lora_r_median) : json(nullptr)}});
+      json out = {{"files_loaded", s.files_loaded},     {"files_skipped", s.files_skipped},
+                  {"rows_read", s.rows_read},           {"rows_rejected", s.rows_rejected},
+                  {"rejected_by_reason", s.rejected_by_reason}, {"rows_duplicate", s.rows_duplicate},
+                  {"rows_accepted", s.rows_accepted},   {"accepted_by_source", s.accepted_by_source},
+                  {"warnings", s.warnings},             {"groups", groups}};
+      if (*format == "text") {
+        std::cout << "files: " << s.files_loaded << " loaded, " << s.files_skipped << " skipped\n"
+                  << "rows: " << s.rows_read << " read, " << s.rows_rejected << " rejected, " << s.rows_duplicate
+                  << " duplicates, " << s.rows_accepted << " accepted\n";
+        for (const auto& [reason, n] : s.rejected_by_reason) std::cout << "  rejected " << reason << ": " << n << "\n";
+        for (const auto& w : s.warnings) std::cout << "  warning: " << w << "\n";
+        std::cout << "groups (task/size/adapter: rows, effective weight, median lr):\n";
+        for (const auto& [key, p] : table.groups())
+          std::cout << "  " << key.ToString() << ": " << p.count << ", " << p.weight_sum << ", " << p.lr_median << "\n";
+      } else {
+        std::cout << out.dump(2) << std::endl;
+      }
+      for (const auto& w : s.warnings) std::cerr << "ftconfig: warning: " << w << "\n";
+      return 0;
+    });
+  });
+}
+
+}  // namespace ftconfig::cli

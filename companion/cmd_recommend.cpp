@@ -1,0 +1,157 @@
+// ftconfig recommend: a request from a file, stdin or flags -> the response.
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "commands.h"
+#include "data_files.h"
+#include "ftconfig/recommend.h"
+
+namespace ftconfig::cli {
+
+namespace {
+
+struct RecommendOptions {
+  std::string request_file;
+  std::string platform, plan, gpu, model, task, adapter, strategy, dataset_name, format = "json";
+  std::optional<double> params_b, dataset_size;
+  std::optional<int> num_gpus, max_seq_length;
+  bool no_qlora = false;
+};
+
+std::string Num(const json& v, int prec = 3) {
+  if (v.is_number_integer()) return std::to_string(v.get<long long>());
+  if (v.is_number()) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*g", prec, v.get<double>());
+    return buf;
+  }
+  if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
+  if (v.is_string()) return v.get<std::string>();
+  return "-";
+}
+
+// The human-readable form of a response (--format text).
+void PrintText(const json& r, std::ostream& out) {
+  const json& g = r["gpu"];
+  out << "ftconfig " << r.value("engine_version", "") << " — " << r["request"].value("model", "") << " ("
+      << Num(r["request"]["model_params_b"]) << "B), " << r["request"].value("task_type", "") << ", "
+      << r["hyperparameters"].value("adapter_type", "") << " on " << Num(g["count"]) << " x " << g.value("name", "")
+      << " (" << Num(g["usable_gb"]) << " GB usable)\n\n";
+  if (!r.value("fits", false)) {
+    out << "DOES NOT FIT\n  " << r["does_not_fit"].value("message", "") << "\n";
+    const json& s = r["does_not_fit"]["smallest_fitting"];
+    if (!s.is_null())
+      out << "  smallest fitting GPU: " << s.value("name", "") << " (estimated " << Num(s["estimated_gb"]) << " GB)"
+          << (s.contains("platform") ? " e.g. " + s.value("platform", "") + "/" + s.value("plan", "") : "") << "\n";
+    return;
+  }
+  out << "Hyperparameters\n";
+  const json& hp = r["hyperparameters"];
+  const json& why = r["why"];
+  for (const auto& [k, v] : hp.items()) {
+    out << "  " << k << std::string(k.size() < 30 ? 30 - k.size() : 1, ' ') << Num(v, 3);
+    if (why.contains(k)) out << "   # " << why[k].get<std::string>();
+    out << "\n";
+  }
+  const json& vr = r["vram"];
+  out << "\nVRAM per GPU: " << Num(vr["per_gpu_gb"]) << " GB of " << Num(vr["usable_gb"]) << " GB usable (margin "
+      << Num(vr["margin_gb"]) << " GB)\n";
+  for (const auto& [k, v] : vr["breakdown"].items()) out << "  " << k << std::string(14 - k.size(), ' ') << Num(v) << " GB\n";
+  out << "  eval peak " << Num(vr["eval_peak_gb"]) << " GB, merge peak " << Num(vr["merge_peak_gb"]) << " GB\n";
+  const json& t = r["time"];
+  out << "\nTime: " << Num(t["hours"]) << " h at " << Num(t["tokens_per_sec"], 4) << " tokens/s";
+  if (!t["cost_usd"].is_null()) out << ", cost $" << Num(t["cost_usd"], 4);
+  if (!t["fits_session"].is_null())
+    out << (t["fits_session"].get<bool>() ? ", within" : ", EXCEEDS") << " the " << Num(t["session_limit_hours"])
+        << " h session limit";
+  out << "\n";
+  if (!r["dependencies"].is_null()) {
+    out << "\nDependencies (" << r["dependencies"].value("label", r["dependencies"].value("id", "")) << ")\n  ";
+    if (r["dependencies"].contains("packages"))
+      for (const auto& [k, v] : r["dependencies"]["packages"].items()) out << k << "==" << Num(v) << " ";
+    out << "\n";
+  }
+  const json& c = r["confidence"];
+  out << "\nConfidence: " << c.value("level", "") << " (" << Num(c["score"]) << ")\n";
+  for (const auto& reason : c["reasons"]) out << "  - " << reason.get<std::string>() << "\n";
+  out << "Strategy: " << r["strategy"].value("used", "") << " (" << r["strategy"].value("why", "") << ")\n";
+  out << "Profile: " << r["profile"].value("group", "") << " (" << r["profile"].value("fallback_level", "") << ", "
+      << Num(r["profile"]["pool_size"]) << " configs)\n";
+  if (!r["diagnostics"]["clamps"].empty()) {
+    out << "Clamps\n";
+    for (const auto& s : r["diagnostics"]["clamps"]) out << "  - " << s.get<std::string>() << "\n";
+  }
+  if (!r["warnings"].empty()) {
+    out << "Warnings\n";
+    for (const auto& s : r["warnings"]) out << "  ! " << s.get<std::string>() << "\n";
+  }
+}
+
+}  // namespace
+
+void AddRecommendCommand(CLI::App& app, Context& ctx) {
+  auto opts = std::make_shared<RecommendOptions>();
+  auto* cmd = app.add_subcommand("recommend", "Recommend a safe fine-tuning configuration");
+  cmd->add_option("request", opts->request_file, "Request JSON file, or - for stdin (flags override its fields)");
+  cmd->add_option("--platform", opts->platform, "Platform id or alias (colab, kaggle, runpod, local, ...)");
+  cmd->add_option("--plan", opts->plan, "Plan of the platform (free, t4x2, rtx-4090, ...)");
+  cmd->add_option("--gpu", opts->gpu, "GPU (T4, A100 80GB, 4090, ...): overrides the plan's GPU");
+  cmd->add_option("--num-gpus", opts->num_gpus, "Number of GPUs");
+  cmd->add_option("--model", opts->model, "Model id or alias (meta-llama/Llama-3.1-8B, llama2-7b, ...)");
+  cmd->add_option("--params-b", opts->params_b, "Model size in billions of parameters (for models outside the catalog)");
+  cmd->add_option("--task", opts->task, "Task type (instruction_following, chat, preference_dpo, ...)");
+  cmd->add_option("--adapter", opts->adapter, "none | lora | qlora");
+  cmd->add_option("--strategy", opts->strategy, "auto | deterministic | hybrid | hybrid_ml");
+  cmd->add_option("--dataset-size", opts->dataset_size, "Training examples");
+  cmd->add_option("--dataset-name", opts->dataset_name, "Dataset id (Hub id or path)");
+  cmd->add_option("--max-seq-length", opts->max_seq_length, "Longest sequence you need, tokens");
+  cmd->add_flag("--no-qlora", opts->no_qlora, "Never switch LoRA to QLoRA to make it fit");
+  cmd->add_option("--format", opts->format, "json | text")->check(CLI::IsMember({"json", "text"}));
+  cmd->callback([opts, &ctx]() {
+    ctx.exit_code = RunGuarded([&]() -> int {
+      json req = json::object();
+      if (!opts->request_file.empty()) {
+        auto text = ReadInput(opts->request_file, "request");
+        if (!text.ok()) return ReportError(text.error());
+        req = json::parse(text.value(), nullptr, false);
+        if (req.is_discarded())
+          return ReportError({ErrorCode::kInvalidJson, "request", "the request is not valid JSON (expected one JSON object)"});
+        if (!req.is_object()) return ReportError({ErrorCode::kInvalidType, "request", "the request must be a JSON object"});
+      }
+      auto set = [&](const char* k, const std::string& v) { if (!v.empty()) req[k] = v; };
+      set("platform", opts->platform);
+      set("plan", opts->plan);
+      set("gpu_override", opts->gpu);
+      set("model", opts->model);
+      set("task_type", opts->task);
+      set("adapter_type", opts->adapter);
+      set("strategy", opts->strategy);
+      set("dataset_name", opts->dataset_name);
+      if (opts->params_b) req["model_params_b"] = *opts->params_b;
+      if (opts->dataset_size) req["dataset_size"] = *opts->dataset_size;
+      if (opts->num_gpus) req["num_gpus"] = *opts->num_gpus;
+      if (opts->max_seq_length) req["max_seq_length"] = *opts->max_seq_length;
+      if (opts->no_qlora) req["allow_qlora"] = false;
+      if (req.empty())
+        return ReportError({ErrorCode::kMissingField, "request",
+                            "give a request file (or - for stdin) or flags such as --platform colab --plan free --model llama2-7b"});
+      auto parsed = ParseRequest(req);
+      if (!parsed.ok()) return ReportError(parsed.error());
+      auto catalog = ReadCatalogFiles(ctx.data_dir);
+      if (!catalog.ok()) return ReportError(catalog.error());
+      auto corpus = ReadCorpusFiles(ctx.data_dir);
+      if (!corpus.ok()) return ReportError(corpus.error());
+      auto engine = Engine::Create({catalog.value(), corpus.value()});
+      if (!engine.ok()) return ReportError(engine.error());
+      auto resp = engine.value()->Recommend(parsed.value());
+      if (!resp.ok()) return ReportError(resp.error());
+      if (opts->format == "text") PrintText(resp.value(), std::cout);
+      else std::cout << resp.value().dump(2) << std::endl;
+      return 0;
+    });
+  });
+}
+
+}  // namespace ftconfig::cli

@@ -1,0 +1,41 @@
+// Subcommands of the native `ftconfig` CLI. Each Add*Command registers one
+// subcommand (and its own subcommands) on the app; main.cpp only wires them.
+//
+// Conventions shared by every command:
+// - JSON on stdout by default; `--format text` where people read it.
+// - Bad input: exit code 2, `{"error":{"code","field","message"}}` on stdout
+//   and one line on stderr naming the field and what is accepted.
+// - Never a crash: every handler runs inside RunGuarded().
+#ifndef FTCONFIG_COMPANION_COMMANDS_H_
+#define FTCONFIG_COMPANION_COMMANDS_H_
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "ftconfig/result.h"
+
+namespace ftconfig::cli {
+
+struct Context {
+  std::string data_dir;  // --data-dir; default: $FTCONFIG_DATA_DIR, else the source tree's data/
+  int exit_code = 0;     // set by the command that ran
+};
+
+// Prints `error` as the documented JSON on stdout and one line on stderr;
+// returns 2.
+int ReportError(const Error& error);
+// Runs `body`, turning any escaped exception into an kInternal error (exit 2).
+int RunGuarded(const std::function<int()>& body);
+// Reads a whole file or "-" for stdin. kInvalidValue naming `field` on failure.
+Result<std::string> ReadInput(const std::string& path, const std::string& field);
+
+void AddRecommendCommand(CLI::App& app, Context& ctx);
+void AddCorpusCommand(CLI::App& app, Context& ctx);
+void AddCatalogCommand(CLI::App& app, Context& ctx);
+void AddEstimateCommand(CLI::App& app, Context& ctx);
+
+}  // namespace ftconfig::cli
+
+#endif  // FTCONFIG_COMPANION_COMMANDS_H_

@@ -1,0 +1,42 @@
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+
+namespace ftconfig::cli {
+
+int ReportError(const Error& error) {
+  nlohmann::json j = {{"error", {{"code", ToString(error.code)}, {"field", error.field}, {"message", error.message}}}};
+  std::cout << j.dump() << std::endl;
+  std::cerr << "ftconfig: " << (error.field.empty() ? std::string() : error.field + ": ") << error.message
+            << std::endl;
+  return 2;
+}
+
+int RunGuarded(const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    return ReportError({ErrorCode::kInternal, "", std::string("internal error: ") + e.what()});
+  } catch (...) {
+    return ReportError({ErrorCode::kInternal, "", "internal error"});
+  }
+}
+
+Result<std::string> ReadInput(const std::string& path, const std::string& field) {
+  std::ostringstream ss;
+  if (path.empty() || path == "-") {
+    ss << std::cin.rdbuf();
+    return ss.str();
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{ErrorCode::kInvalidValue, field, "cannot read file \"" + path + "\""};
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace ftconfig::cli

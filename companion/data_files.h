@@ -1,0 +1,26 @@
+// Native loading of the bundled data folder (data/catalog/*.json,
+// data/corpus/*.jsonl). The engine itself never opens files; this is where the
+// CLI reads them and hands their contents over.
+#ifndef FTCONFIG_COMPANION_DATA_FILES_H_
+#define FTCONFIG_COMPANION_DATA_FILES_H_
+
+#include <string>
+#include <vector>
+
+#include "ftconfig/catalog.h"
+#include "ftconfig/corpus.h"
+
+namespace ftconfig::cli {
+
+// $FTCONFIG_DATA_DIR, else the data/ folder of the source tree the binary was
+// built from.
+std::string DefaultDataDir();
+Result<CatalogFiles> ReadCatalogFiles(const std::string& data_dir);
+// The primary corpus (corpus/configs.jsonl) plus, when present, extra files
+// matching corpus/real_world*.jsonl and corpus/fixed*.jsonl, in name order.
+Result<std::vector<CorpusSource>> ReadCorpusFiles(const std::string& data_dir);
+Result<Catalog> LoadCatalog(const std::string& data_dir);
+
+}  // namespace ftconfig::cli
+
+#endif  // FTCONFIG_COMPANION_DATA_FILES_H_

@@ -1,0 +1,34 @@
+// ftconfig: the native companion CLI. See README.md and docs/cli.md.
+#include <iostream>
+
+#include "commands.h"
+#include "data_files.h"
+#include "ftconfig/recommend.h"
+
+int main(int argc, char** argv) {
+  using namespace ftconfig::cli;
+  Context ctx;
+  ctx.data_dir = DefaultDataDir();
+  CLI::App app{"ftconfig: safe fine-tuning configurations (native companion)", "ftconfig"};
+  app.require_subcommand(1);
+  app.add_option("--data-dir", ctx.data_dir, "Folder holding catalog/ and corpus/ (default: the bundled data/)");
+  app.set_version_flag("--version", std::string("ftconfig ") + ftconfig::Engine::Version());
+  AddRecommendCommand(app, ctx);
+  AddEstimateCommand(app, ctx);
+  AddCorpusCommand(app, ctx);
+  AddCatalogCommand(app, ctx);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return ReportError({ftconfig::ErrorCode::kInvalidValue, "", e.what()});
+  } catch (const std::exception& e) {
+    return ReportError({ftconfig::ErrorCode::kInternal, "", std::string("internal error: ") + e.what()});
+  }
+  return ctx.exit_code;
+}

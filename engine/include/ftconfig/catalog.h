@@ -1,0 +1,173 @@
+// Catalogs of GPUs, platforms and plans, models, dependency stacks, task
+// types and known datasets. Built from the JSON files in data/catalog/ (see
+// data/README.md for their schema); the engine is handed their contents and
+// never opens files itself.
+#ifndef FTCONFIG_CATALOG_H_
+#define FTCONFIG_CATALOG_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ftconfig/result.h"
+
+namespace ftconfig {
+
+using json = nlohmann::json;
+
+struct Gpu {
+  std::string id;    // short slug, e.g. "t4", "a100-80gb"
+  std::string name;  // display name, e.g. "NVIDIA T4"
+  std::vector<std::string> aliases;
+  std::string vendor;
+  std::string architecture;
+  double compute_capability = 0;  // e.g. 7.5; 0 for non-CUDA devices
+  double vram_gb = 0;             // nominal, decimal GB
+  double usable_vram_gb = 0;      // what one process can allocate, decimal GB
+  bool bf16 = false;
+  bool flash_attention2 = false;
+  bool bnb_4bit = false;
+  bool cuda = true;
+  std::optional<double> peak_tflops_fp16;  // dense tensor TFLOP/s
+  std::optional<double> peak_tflops_bf16;
+  std::optional<double> peak_tflops_fp32;
+  std::optional<double> bandwidth_gbps;    // GB/s
+  std::string tier;
+  json source;  // provenance, as in the data file
+};
+
+struct Plan {
+  std::string id;
+  std::string name;
+  std::vector<std::string> aliases;
+  std::string gpu;  // gpu id; empty for "bring your own" (local)
+  int gpu_count = 1;
+  std::optional<double> session_limit_hours;
+  std::optional<double> price_per_gpu_hour_usd;
+  std::string price_date;
+  std::string notes;
+};
+
+struct Platform {
+  std::string id;
+  std::string name;
+  std::string kind;  // notebook | cloud | local
+  std::vector<std::string> aliases;
+  std::vector<Plan> plans;
+};
+
+// Architecture facts needed by the memory and time model.
+struct ModelArch {
+  double params_b = 0;  // total parameters, billions (all experts for MoE)
+  int hidden_size = 0;
+  int intermediate_size = 0;
+  int num_layers = 0;
+  int num_attention_heads = 0;
+  int num_kv_heads = 0;
+  int head_dim = 0;
+  int vocab_size = 0;
+  int max_position_embeddings = 0;
+  bool tie_word_embeddings = false;
+  bool is_moe = false;
+  int num_experts = 0;
+  int experts_per_token = 0;
+  bool gated_mlp = true;
+  std::string architecture = "decoder";  // decoder | encoder | encoder-decoder
+};
+
+struct Model {
+  std::string id;  // Hub id, e.g. "meta-llama/Llama-3.1-8B"
+  std::string name;
+  std::string family;
+  std::vector<std::string> aliases;
+  ModelArch arch;
+};
+
+struct Stack {
+  std::string id;
+  std::string label;
+  double min_cc = 0;
+  std::optional<double> max_cc;
+  std::vector<std::string> platforms;  // empty: any platform
+  bool requires_flash_attention2 = false;
+  json pins;  // the whole entry (python, cuda, packages, index url, source)
+};
+
+struct TaskType {
+  std::string id;
+  std::string label;
+  bool corpus_supported = true;
+};
+
+struct DatasetInfo {
+  std::string name;
+  std::vector<std::string> aliases;
+  std::optional<double> num_examples;
+  std::optional<double> avg_tokens;
+};
+
+// The raw contents of the catalog files (JSON text each).
+struct CatalogFiles {
+  std::string gpus, platforms, models, stacks, tasks, datasets;
+};
+
+class Catalog {
+ public:
+  // Parses and validates all catalog files. Errors: kInvalidJson, kDataError
+  // (field names the file and entry).
+  static Result<Catalog> Load(const CatalogFiles& files);
+
+  const std::vector<Gpu>& gpus() const { return gpus_; }
+  const std::vector<Platform>& platforms() const { return platforms_; }
+  const std::vector<Model>& models() const { return models_; }
+  const std::vector<Stack>& stacks() const { return stacks_; }
+  const std::vector<TaskType>& tasks() const { return tasks_; }
+
+  // Lenient lookup: "T4", "Tesla T4", "nvidia-t4", "A100 80GB", "4090" all
+  // resolve. kUnknownGpu lists the closest names.
+  Result<const Gpu*> FindGpu(const std::string& name, const std::string& field = "gpu") const;
+  const Gpu* GpuById(const std::string& id) const;
+  Result<const Platform*> FindPlatform(const std::string& name) const;
+  Result<const Plan*> FindPlan(const Platform& platform, const std::string& name) const;
+  // By id or alias, case-insensitive; nullptr when unknown.
+  const Model* FindModel(const std::string& name) const;
+  // Canonical task id for an id or alias; empty when unknown.
+  std::string CanonicalTask(const std::string& name) const;
+  const TaskType* TaskById(const std::string& id) const;
+  const DatasetInfo* FindDataset(const std::string& name) const;
+  // First stack whose compute-capability range (and platform, when listed)
+  // matches; nullptr for non-CUDA GPUs.
+  const Stack* SelectStack(const Gpu& gpu, const std::string& platform_id) const;
+  // Dataset size bucket thresholds (examples): small < small_max <= medium < medium_max <= large.
+  double dataset_small_max() const { return small_max_; }
+  double dataset_medium_max() const { return medium_max_; }
+
+  // Up to `n` known names closest to `query` (edit distance on normalized keys).
+  std::vector<std::string> ClosestGpuNames(const std::string& query, size_t n = 3) const;
+  std::vector<std::string> ClosestModelNames(const std::string& query, size_t n = 3) const;
+
+ private:
+  std::vector<Gpu> gpus_;
+  std::vector<Platform> platforms_;
+  std::vector<Model> models_;
+  std::vector<Stack> stacks_;
+  std::vector<TaskType> tasks_;
+  std::vector<DatasetInfo> datasets_;
+  std::map<std::string, size_t> gpu_index_;       // normalized key -> gpus_ index
+  std::map<std::string, size_t> platform_index_;
+  std::map<std::string, size_t> model_index_;
+  std::map<std::string, std::string> task_alias_;  // normalized alias -> id
+  std::map<std::string, size_t> dataset_index_;
+  double small_max_ = 10000, medium_max_ = 100000;
+};
+
+// Lowercases and maps runs of spaces, '_', '-' and '/' to nothing, so that
+// "A100 80GB", "a100-80gb" and "A100_80GB" compare equal.
+std::string NormalizeKey(const std::string& s);
+
+}  // namespace ftconfig
+
+#endif  // FTCONFIG_CATALOG_H_

@@ -1,0 +1,116 @@
+// The corpus pipeline: load JSONL configuration files (canonical schema and
+// real-world variants, see docs/corpus-schema.md), normalize, reject invalid
+// rows with a reason, deduplicate, and down-weight template repeats.
+#ifndef FTCONFIG_CORPUS_H_
+#define FTCONFIG_CORPUS_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ftconfig/catalog.h"
+#include "ftconfig/result.h"
+
+namespace ftconfig {
+
+// One normalized configuration. Optional fields are empty when the source did
+// not say.
+struct ConfigRecord {
+  std::string id;
+  std::string source_repo;
+  std::string source_path;
+  std::string source_file;  // corpus file it came from
+  int source_line = 0;
+
+  std::string model_name;
+  std::optional<double> model_params_b;
+  std::string size_bucket;       // small | medium | large | unknown
+  std::string task_type;         // canonical task id
+  std::string adapter_type;      // none | lora | qlora
+  std::string adapter_original;  // as written: none | lora | qlora | dora | freeze
+  std::string quantization;      // none | 4bit | 8bit
+
+  std::optional<int> lora_r;
+  std::optional<int> lora_alpha;
+  std::optional<double> lora_dropout;
+  std::string lora_target;  // qv | attention | all_linear | all_linear_embed | "" (unknown)
+
+  double learning_rate = 0;
+  int batch_size_per_device = 0;
+  int gradient_accumulation_steps = 1;
+  int num_gpus = 1;
+  int effective_batch_size = 0;  // batch × accumulation × GPUs
+
+  std::optional<int> max_seq_length;
+  std::optional<double> num_epochs;
+  std::optional<int> max_steps;
+  std::string optimizer;     // canonical: adamw | adamw_8bit | paged_adamw_8bit | paged_adamw_32bit | adafactor | sgd | other | ""
+  std::string lr_scheduler;  // canonical: cosine | linear | constant | constant_with_warmup | cosine_with_min_lr | step | ""
+  std::string precision;     // bf16 | fp16 | fp32 | ""
+  std::optional<double> warmup_ratio;
+  std::optional<double> weight_decay;
+  std::optional<bool> gradient_checkpointing;
+  std::optional<bool> flash_attention;
+  std::optional<bool> packing;
+
+  std::string dataset_name;
+  std::optional<double> dataset_size;  // examples
+  std::string dataset_size_bucket;     // small | medium | large | unknown
+  std::string gpu_type;
+  std::optional<double> peak_vram_gb;
+  std::optional<double> eval_metric_value;
+  std::string eval_metric_name;
+
+  // Weight in profiles: 1 / (number of rows from the same source repository
+  // sharing this row's hyperparameter template), so a repository repeating one
+  // template counts about once per template, not once per file.
+  double weight = 1.0;
+};
+
+struct CorpusSource {
+  std::string name;   // file name, used in warnings and row positions
+  std::string jsonl;  // file contents
+};
+
+struct CorpusStats {
+  int files_loaded = 0;
+  int files_skipped = 0;
+  int rows_read = 0;
+  int rows_rejected = 0;
+  int rows_duplicate = 0;
+  int rows_accepted = 0;
+  std::map<std::string, int> rejected_by_reason;
+  std::map<std::string, int> accepted_by_source;
+  std::vector<std::string> warnings;  // "file:line: ..." and skipped files
+};
+
+class Corpus {
+ public:
+  // Loads every source in order. Rows that fail validation are counted by
+  // reason, not fatal; a file whose rows are all null/empty is skipped with a
+  // warning. Fails (kDataError) only when no source has a usable row.
+  static Result<Corpus> Build(const std::vector<CorpusSource>& sources, const Catalog& catalog);
+
+  const std::vector<ConfigRecord>& records() const { return records_; }
+  const CorpusStats& stats() const { return stats_; }
+
+ private:
+  std::vector<ConfigRecord> records_;
+  CorpusStats stats_;
+};
+
+// Normalizes one JSON row (any accepted schema variant). On rejection returns
+// an Error whose message is the rejection reason key (e.g. "learning_rate_out_of_range").
+Result<ConfigRecord> NormalizeRow(const json& row, const Catalog& catalog);
+
+// small (<1B) | medium (1–7B) | large (>7B); "unknown" when size is unknown.
+std::string SizeBucket(std::optional<double> params_b);
+std::string CanonicalOptimizer(const std::string& name);
+std::string CanonicalScheduler(const std::string& name);
+std::string CanonicalPrecision(const std::string& name);
+std::string CanonicalLoraTarget(const json& target);
+
+}  // namespace ftconfig
+
+#endif  // FTCONFIG_CORPUS_H_

@@ -1,0 +1,139 @@
+// Memory and time model: peak VRAM per GPU with a breakdown by component, and
+// training throughput. The method and the source of every constant are in
+// docs/memory-model.md; validation against published measurements is in
+// docs/memory-validation.md (scripts/validate-memory).
+#ifndef FTCONFIG_MEMORY_H_
+#define FTCONFIG_MEMORY_H_
+
+#include <string>
+#include <vector>
+
+#include "ftconfig/catalog.h"
+
+namespace ftconfig {
+
+enum class Method { kFull, kLora, kQlora, kDora, kFreeze };
+enum class Precision { kBf16Mixed, kFp16Mixed, kBf16Pure, kFp16Pure, kFp32 };
+enum class WeightQuant { kNone, kNf4, kInt8 };
+enum class Optimizer {
+  kAdamW,          // torch AdamW, fp32 states (also fused / torch variants)
+  kAdamW8bit,      // bitsandbytes 8-bit (also adamw_bnb_8bit, adamw_torch_8bit)
+  kPagedAdamW8bit, // paged 8-bit: same bytes, spikes paged to CPU
+  kPagedAdamW32bit,
+  kAdafactor,
+  kSgd,
+};
+enum class LoraTarget { kQV, kAttention, kAllLinear, kAllLinearPlusEmbed };
+enum class Sharding { kNone, kDdp, kZero1, kZero2, kZero3, kFsdp };
+// How the loss is computed over the vocabulary (docs/memory-model.md, "Logits
+// and loss"): kFp32Upcast = transformers >= 4.45 (logits.float() before
+// cross-entropy), kNative = cross-entropy in the compute dtype (older
+// transformers, custom loops), kChunked = chunked / fused cross-entropy (litgpt
+// lm_head chunks, Liger, Unsloth): the full fp32 logits never exist.
+enum class CrossEntropy { kFp32Upcast, kNative, kChunked };
+
+const char* ToString(Method m);
+const char* ToString(Precision p);
+const char* ToString(WeightQuant q);
+const char* ToString(Optimizer o);
+const char* ToString(LoraTarget t);
+const char* ToString(Sharding s);
+const char* ToString(CrossEntropy c);
+// Lenient parsers for the names used in corpora and measurement tables
+// ("adamw_bnb_8bit", "paged_adamw_8bit", "mixed-bf16", "bf16", "all-linear",
+// "q,v", "nf4", ...). Return false when the name is not recognized.
+bool ParseMethod(const std::string& s, Method* out);
+bool ParsePrecision(const std::string& s, Precision* out);
+bool ParseWeightQuant(const std::string& s, WeightQuant* out);
+bool ParseOptimizer(const std::string& s, Optimizer* out);
+bool ParseLoraTarget(const std::string& s, LoraTarget* out);
+// "fp32" / "upcast", "native" / "bf16", "chunked" / "fused" / "liger" / "cce".
+bool ParseCrossEntropy(const std::string& s, CrossEntropy* out);
+// "ddp", "zero1".."zero3" / "1".."3", "fsdp", "none".
+bool ParseSharding(const std::string& s, Sharding* out);
+
+struct TrainSetup {
+  Method method = Method::kLora;
+  Precision precision = Precision::kBf16Mixed;
+  WeightQuant weight_quant = WeightQuant::kNone;  // kNf4 implied by kQlora
+  Optimizer optimizer = Optimizer::kAdamW;
+  int batch_size_per_device = 1;
+  int gradient_accumulation_steps = 1;
+  int seq_len = 512;
+  bool gradient_checkpointing = true;
+  bool flash_attention = false;  // FA2 or memory-efficient SDPA
+  bool packing = false;
+  int lora_r = 16;
+  LoraTarget lora_target = LoraTarget::kAllLinear;
+  int num_gpus = 1;
+  Sharding sharding = Sharding::kNone;  // kNone with num_gpus>1 means DDP
+  bool cpu_offload = false;             // optimizer (and for ZeRO-3 params) offload
+  int eval_batch_size = 0;              // 0: same as batch_size_per_device
+  // --- Added by the memory model (defaults are the common, conservative case).
+  double lora_dropout = 0.05;       // >0: PEFT keeps a dropout copy + mask of each adapted input
+  bool adapter_fp32 = true;         // PEFT autocast_adapter_dtype: adapters in fp32 under a 16-bit base
+  bool fp32_base_weights = false;   // mixed precision with the whole model in fp32 (litgpt bf16-mixed)
+  bool nf4_double_quant = false;    // bnb_4bit_use_double_quant (transformers default: false)
+  bool fused_optimizer = false;     // fused AdamW: no full-size temporary at the step
+  bool activation_offload = false;  // checkpointed activations kept in CPU RAM (Unsloth "unsloth" GC)
+  CrossEntropy cross_entropy = CrossEntropy::kFp32Upcast;
+  int eval_seq_len = 0;             // 0: same as seq_len
+  int eval_max_new_tokens = 0;      // >0: evaluation generates (KV cache) instead of one forward
+};
+
+// Bytes are reported in decimal GB (1e9), the unit of most published tables.
+struct MemoryBreakdown {
+  double weights_gb = 0;      // base model weights resident on this GPU
+  double adapters_gb = 0;     // LoRA/DoRA parameters (trainable copy)
+  double gradients_gb = 0;
+  double optimizer_gb = 0;    // optimizer states (+ fp32 master weights)
+  double activations_gb = 0;  // saved activations for backward
+  double logits_gb = 0;       // logits + loss (fp32 upcast) peak
+  double overhead_gb = 0;     // CUDA context, allocator fragmentation, workspace
+  double total_gb() const {
+    return weights_gb + adapters_gb + gradients_gb + optimizer_gb + activations_gb + logits_gb +
+           overhead_gb;
+  }
+};
+
+struct MemoryEstimate {
+  MemoryBreakdown breakdown;
+  double peak_gb = 0;             // training-step peak per GPU (= breakdown.total_gb())
+  double max_allocated_gb = 0;    // what torch.cuda.max_memory_allocated would report
+  double reserved_gb = 0;         // what max_memory_reserved would report
+  double eval_peak_gb = 0;        // peak during evaluation at eval_batch_size
+  double merge_peak_gb = 0;       // peak when merging the adapter into base weights
+  double trainable_params_b = 0;  // billions
+  std::vector<std::string> notes; // assumptions made (e.g. "assumed SDPA")
+  // --- Added by the memory model.
+  std::string peak_phase;          // "backward" (activations + logits) or "optimizer_step"
+  double cuda_context_gb = 0;      // part of overhead_gb: CUDA context (NVML sees it, torch does not)
+  double fragmentation_gb = 0;     // part of overhead_gb: reserved - allocated
+  double activations_per_token_mb = 0;  // saved activations per token (all layers), MB
+};
+
+// Peak memory per GPU for one training step. Never fails: unknown pieces fall
+// back to documented defaults noted in `notes`.
+MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& setup);
+
+struct ThroughputEstimate {
+  double tokens_per_sec = 0;      // all GPUs together
+  double flops_per_token = 0;     // training FLOPs per token (fwd+bwd[+recompute])
+  double efficiency = 0;          // achieved / peak, the calibrated factor used
+  double peak_tflops_used = 0;    // the GPU peak for the precision in use
+  // --- Added by the time model.
+  double step_overhead_s = 0;     // fixed per-micro-batch time (kernel launches, Python)
+  std::vector<std::string> notes;
+};
+
+ThroughputEstimate EstimateThroughput(const ModelArch& arch, const TrainSetup& setup,
+                                      const Gpu& gpu);
+
+// A typical decoder architecture for a parameter count (used when only
+// `params_b` is known): layer count, hidden and vocabulary from the scaling of
+// common open models. The result's params_b equals the input.
+ModelArch TypicalArchForParams(double params_b);
+
+}  // namespace ftconfig
+
+#endif  // FTCONFIG_MEMORY_H_

@@ -1,0 +1,71 @@
+// Statistical profiles of the corpus by (task_type, model_size_bucket,
+// adapter_type), with a fallback hierarchy for thin or missing groups.
+#ifndef FTCONFIG_PROFILES_H_
+#define FTCONFIG_PROFILES_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ftconfig/corpus.h"
+
+namespace ftconfig {
+
+struct GroupKey {
+  std::string task_type;
+  std::string size_bucket;
+  std::string adapter_type;
+  std::string ToString() const { return task_type + "/" + size_bucket + "/" + adapter_type; }
+};
+
+// Weighted summary statistics of a set of configs. Medians are weighted by
+// ConfigRecord::weight; modes likewise.
+struct Profile {
+  int count = 0;            // rows
+  double weight_sum = 0;    // effective number of independent rows
+  int sources = 0;          // distinct source repositories
+  double lr_median = 0, lr_q1 = 0, lr_q3 = 0;
+  double effective_batch_median = 0;
+  std::optional<double> lora_r_median, lora_alpha_median, lora_dropout_median;
+  std::optional<double> seq_len_median, epochs_median, warmup_ratio_median, weight_decay_median;
+  std::string optimizer_mode, precision_mode, scheduler_mode, lora_target_mode;
+  std::optional<bool> gradient_checkpointing_mode;
+  std::vector<size_t> members;  // indices into Corpus::records()
+};
+
+// Summarizes the given records (indices into `records`). An empty set gives a
+// Profile with count 0.
+Profile Summarize(const std::vector<ConfigRecord>& records, const std::vector<size_t>& members);
+
+enum class FallbackLevel { kExact = 0, kTaskAdapter = 1, kAdapterSize = 2, kGlobal = 3 };
+const char* ToString(FallbackLevel level);
+
+struct ProfileMatch {
+  FallbackLevel level = FallbackLevel::kGlobal;
+  std::string group;  // the key of the level used, e.g. "chat/medium/qlora" or "*/medium/qlora"
+  Profile profile;
+};
+
+class ProfileTable {
+ public:
+  // `min_weight`: a group thinner than this (in effective rows) falls back.
+  static ProfileTable Build(const Corpus& corpus, double min_weight = 3.0);
+
+  // exact → same task and adapter → same adapter and size → global (same
+  // adapter when possible). Never fails on a non-empty corpus.
+  ProfileMatch Lookup(const GroupKey& key) const;
+
+  // All exact groups, for `ftconfig corpus stats`.
+  const std::vector<std::pair<GroupKey, Profile>>& groups() const { return groups_; }
+  double min_weight() const { return min_weight_; }
+
+ private:
+  std::vector<std::pair<GroupKey, Profile>> groups_;
+  std::map<std::string, Profile> task_adapter_, adapter_size_, adapter_, global_;
+  double min_weight_ = 3.0;
+};
+
+}  // namespace ftconfig
+
+#endif  // FTCONFIG_PROFILES_H_

@@ -1,0 +1,79 @@
+// The recommendation engine: request in, safe configuration out.
+//
+// Engine is the one handle class. It is built once from the bundled data and
+// answers any number of requests; Recommend() is const and never throws for a
+// bad request (errors are values naming the field).
+#ifndef FTCONFIG_RECOMMEND_H_
+#define FTCONFIG_RECOMMEND_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ftconfig/catalog.h"
+#include "ftconfig/corpus.h"
+#include "ftconfig/memory.h"
+#include "ftconfig/profiles.h"
+
+namespace ftconfig {
+
+// A parsed, validated request. See docs/api.md for the JSON form.
+struct Request {
+  std::string platform;  // platform id/alias; may be empty when gpu_override is set
+  std::string plan;
+  std::string gpu_override;
+  std::optional<int> num_gpus;
+  std::string model;  // catalog id or alias, or any Hub id when model_params_b is given
+  std::optional<double> model_params_b;
+  std::optional<ModelArch> model_arch;  // when architecture fields were given
+  std::string model_size_bucket;        // small | medium | large
+  std::string task_type = "instruction_following";
+  std::string adapter_type = "lora";  // none | lora | qlora
+  std::string strategy = "auto";      // auto | deterministic | hybrid | hybrid_ml
+  std::optional<double> dataset_size;  // training examples
+  std::string dataset_name;
+  std::optional<int> max_seq_length;
+  bool allow_qlora = true;
+  std::string output_dir;
+};
+
+// Parses the request JSON object. Errors: kInvalidJson, kInvalidType,
+// kInvalidValue, kMissingField, kUnknownField — each naming the field.
+Result<Request> ParseRequest(const json& j);
+Result<Request> ParseRequest(const std::string& text);
+
+struct EngineData {
+  CatalogFiles catalog;
+  std::vector<CorpusSource> corpus;
+};
+
+class Engine {
+ public:
+  static Result<std::shared_ptr<const Engine>> Create(const EngineData& data);
+
+  // The response JSON documented in docs/api.md. A request that cannot fit
+  // any configuration on the chosen GPU is not an error: the response has
+  // "fits": false and names the smallest GPU/plan that would.
+  Result<json> Recommend(const Request& request) const;
+  Result<json> Recommend(const std::string& request_json) const;
+
+  const Catalog& catalog() const { return catalog_; }
+  const Corpus& corpus() const { return corpus_; }
+  const ProfileTable& profiles() const { return profiles_; }
+  static const char* Version();
+
+  // Safety margin: a configuration fits when its estimated peak is at most
+  // usable_vram_gb × kFitFraction (see docs/api.md "vram.margin").
+  static constexpr double kFitFraction = 0.92;
+
+ private:
+  Engine() = default;
+  Catalog catalog_;
+  Corpus corpus_;
+  ProfileTable profiles_;
+};
+
+}  // namespace ftconfig
+
+#endif  // FTCONFIG_RECOMMEND_H_

@@ -1,0 +1,414 @@
+#include "ftconfig/catalog.h"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "json_util.h"
+
+namespace ftconfig {
+
+using internal::Bool;
+using internal::Find;
+using internal::Num;
+using internal::NumOr;
+using internal::Str;
+
+const char* ToString(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidJson: return "invalid_json";
+    case ErrorCode::kInvalidType: return "invalid_type";
+    case ErrorCode::kInvalidValue: return "invalid_value";
+    case ErrorCode::kMissingField: return "missing_field";
+    case ErrorCode::kUnknownField: return "unknown_field";
+    case ErrorCode::kUnknownPlatform: return "unknown_platform";
+    case ErrorCode::kUnknownPlan: return "unknown_plan";
+    case ErrorCode::kUnknownGpu: return "unknown_gpu";
+    case ErrorCode::kUnknownModel: return "unknown_model";
+    case ErrorCode::kUnknownTask: return "unknown_task";
+    case ErrorCode::kDataError: return "data_error";
+    case ErrorCode::kUnsupported: return "unsupported";
+    case ErrorCode::kInternal: return "internal";
+  }
+  return "internal";
+}
+
+namespace internal {
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+}  // namespace internal
+
+std::string NormalizeKey(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    if (c == ' ' || c == '_' || c == '-' || c == '/' || c == '\t') continue;
+    out.push_back(static_cast<char>(std::tolower(c)));
+  }
+  return out;
+}
+
+namespace {
+
+std::vector<std::string> Strings(const json& j, const char* key) {
+  std::vector<std::string> out;
+  const json* v = Find(j, key);
+  if (!v) return out;
+  if (v->is_string()) out.push_back(v->get<std::string>());
+  if (v->is_array())
+    for (const auto& e : *v)
+      if (e.is_string()) out.push_back(e.get<std::string>());
+  return out;
+}
+
+Result<json> ParseFile(const std::string& text, const std::string& file, const char* list_key) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded())
+    return Error{ErrorCode::kInvalidJson, file, file + " is not valid JSON"};
+  if (list_key && (!j.is_object() || !j.contains(list_key) || !j[list_key].is_array()))
+    return Error{ErrorCode::kDataError, file,
+                 file + " must be an object with an array \"" + list_key + "\""};
+  return j;
+}
+
+Error EntryError(const std::string& file, size_t i, const std::string& what) {
+  return Error{ErrorCode::kDataError, file + "[" + std::to_string(i) + "]", file + " entry " +
+                                                                                 std::to_string(i) + ": " + what};
+}
+
+// Registers `keys` for index `idx`; a key already taken by another entry is a
+// data error (aliases must be unambiguous).
+std::optional<Error> Index(std::map<std::string, size_t>& index, const std::vector<std::string>& keys,
+                           size_t idx, const std::string& file) {
+  for (const auto& k : keys) {
+    std::string key = NormalizeKey(k);
+    if (key.empty()) continue;
+    auto [it, inserted] = index.emplace(key, idx);
+    if (!inserted && it->second != idx)
+      return EntryError(file, idx, "alias \"" + k + "\" is already used by entry " + std::to_string(it->second));
+  }
+  return std::nullopt;
+}
+
+template <typename T>
+std::vector<std::string> Closest(const std::vector<T>& items, const std::string& query, size_t n) {
+  std::string q = NormalizeKey(query);
+  std::vector<std::pair<size_t, std::string>> scored;
+  for (const auto& item : items) {
+    size_t best = internal::EditDistance(q, NormalizeKey(item.id));
+    for (const auto& a : item.aliases) best = std::min(best, internal::EditDistance(q, NormalizeKey(a)));
+    // A substring match is a strong hint ("llama-3-8b" inside an id).
+    if (!q.empty() && NormalizeKey(item.id).find(q) != std::string::npos) best = std::min<size_t>(best, 1);
+    scored.emplace_back(best, item.id);
+  }
+  std::stable_sort(scored.begin(), scored.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> out;
+  for (size_t i = 0; i < scored.size() && out.size() < n; ++i) out.push_back(scored[i].second);
+  return out;
+}
+
+std::string JoinQuoted(const std::vector<std::string>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", \"" : "\"") + v[i] + "\"";
+  return s;
+}
+
+}  // namespace
+
+Result<Catalog> Catalog::Load(const CatalogFiles& files) {
+  Catalog c;
+  // --- GPUs
+  {
+    const std::string file = "catalog/gpus.json";
+    FTCONFIG_ASSIGN_OR_RETURN(j, ParseFile(files.gpus, file, "gpus"));
+    const json& list = j["gpus"];
+    for (size_t i = 0; i < list.size(); ++i) {
+      const json& e = list[i];
+      Gpu g;
+      g.id = Str(e, "id");
+      g.name = Str(e, "name");
+      if (g.id.empty() || g.name.empty()) return EntryError(file, i, "needs \"id\" and \"name\"");
+      g.aliases = Strings(e, "aliases");
+      g.vendor = Str(e, "vendor");
+      g.architecture = Str(e, "architecture");
+      g.compute_capability = NumOr(e, "compute_capability", 0);
+      g.vram_gb = NumOr(e, "vram_gb", 0);
+      g.usable_vram_gb = NumOr(e, "usable_vram_gb", g.vram_gb * 0.93);
+      if (g.vram_gb <= 0) return EntryError(file, i, "\"vram_gb\" must be a positive number");
+      g.bf16 = Bool(e, "bf16").value_or(false);
+      g.flash_attention2 = Bool(e, "flash_attention2").value_or(false);
+      g.bnb_4bit = Bool(e, "bnb_4bit").value_or(false);
+      g.cuda = Bool(e, "cuda").value_or(true);
+      g.peak_tflops_fp16 = Num(e, "peak_tflops_fp16");
+      g.peak_tflops_bf16 = Num(e, "peak_tflops_bf16");
+      g.peak_tflops_fp32 = Num(e, "peak_tflops_fp32");
+      g.bandwidth_gbps = Num(e, "bandwidth_gbps");
+      g.tier = Str(e, "tier");
+      if (const json* s = Find(e, "source")) g.source = *s;
+      std::vector<std::string> keys = g.aliases;
+      keys.push_back(g.id);
+      keys.push_back(g.name);
+      if (auto err = Index(c.gpu_index_, keys, c.gpus_.size(), file)) return *err;
+      c.gpus_.push_back(std::move(g));
+    }
+  }
+  // --- platforms
+  {
+    const std::string file = "catalog/platforms.json";
+    FTCONFIG_ASSIGN_OR_RETURN(j, ParseFile(files.platforms, file, "platforms"));
+    const json& list = j["platforms"];
+    for (size_t i = 0; i < list.size(); ++i) {
+      const json& e = list[i];
+      Platform p;
+      p.id = Str(e, "id");
+      p.name = Str(e, "name", p.id);
+      p.kind = Str(e, "kind", "cloud");
+      p.aliases = Strings(e, "aliases");
+      if (p.id.empty()) return EntryError(file, i, "needs \"id\"");
+      const json* plans = Find(e, "plans");
+      if (!plans || !plans->is_array() || plans->empty())
+        return EntryError(file, i, "platform \"" + p.id + "\" needs a non-empty \"plans\" array");
+      for (const auto& pe : *plans) {
+        Plan plan;
+        plan.id = Str(pe, "id");
+        plan.name = Str(pe, "name", plan.id);
+        plan.aliases = Strings(pe, "aliases");
+        plan.gpu = Str(pe, "gpu");
+        plan.gpu_count = static_cast<int>(NumOr(pe, "gpu_count", 1));
+        plan.session_limit_hours = Num(pe, "session_limit_hours");
+        plan.price_per_gpu_hour_usd = Num(pe, "price_per_gpu_hour_usd");
+        plan.price_date = Str(pe, "price_date");
+        plan.notes = Str(pe, "notes");
+        if (plan.id.empty()) return EntryError(file, i, "a plan of \"" + p.id + "\" has no \"id\"");
+        if (!plan.gpu.empty() && !c.GpuById(plan.gpu))
+          return EntryError(file, i, "plan \"" + p.id + "/" + plan.id + "\" names unknown gpu \"" + plan.gpu + "\"");
+        if (plan.gpu_count < 1) return EntryError(file, i, "plan \"" + plan.id + "\" needs gpu_count >= 1");
+        p.plans.push_back(std::move(plan));
+      }
+      std::vector<std::string> keys = p.aliases;
+      keys.push_back(p.id);
+      keys.push_back(p.name);
+      if (auto err = Index(c.platform_index_, keys, c.platforms_.size(), file)) return *err;
+      c.platforms_.push_back(std::move(p));
+    }
+  }
+  // --- models
+  {
+    const std::string file = "catalog/models.json";
+    FTCONFIG_ASSIGN_OR_RETURN(j, ParseFile(files.models, file, "models"));
+    const json& list = j["models"];
+    for (size_t i = 0; i < list.size(); ++i) {
+      const json& e = list[i];
+      Model m;
+      m.id = Str(e, "id");
+      m.name = Str(e, "name", m.id);
+      m.family = Str(e, "family");
+      m.aliases = Strings(e, "aliases");
+      ModelArch& a = m.arch;
+      a.params_b = NumOr(e, "params_b", 0);
+      if (m.id.empty() || a.params_b <= 0) return EntryError(file, i, "needs \"id\" and a positive \"params_b\"");
+      a.hidden_size = static_cast<int>(NumOr(e, "hidden_size", 0));
+      a.intermediate_size = static_cast<int>(NumOr(e, "intermediate_size", 0));
+      a.num_layers = static_cast<int>(NumOr(e, "num_layers", 0));
+      a.num_attention_heads = static_cast<int>(NumOr(e, "num_attention_heads", 0));
+      a.num_kv_heads = static_cast<int>(NumOr(e, "num_kv_heads", a.num_attention_heads));
+      a.head_dim = static_cast<int>(NumOr(e, "head_dim", a.num_attention_heads ? a.hidden_size / a.num_attention_heads : 0));
+      a.vocab_size = static_cast<int>(NumOr(e, "vocab_size", 0));
+      a.max_position_embeddings = static_cast<int>(NumOr(e, "max_position_embeddings", 0));
+      a.tie_word_embeddings = Bool(e, "tie_word_embeddings").value_or(false);
+      a.is_moe = Bool(e, "is_moe").value_or(false);
+      a.num_experts = static_cast<int>(NumOr(e, "num_experts", 0));
+      a.experts_per_token = static_cast<int>(NumOr(e, "experts_per_token", 0));
+      a.gated_mlp = Bool(e, "gated_mlp").value_or(true);
+      a.architecture = Str(e, "architecture", "decoder");
+      if (a.hidden_size <= 0 || a.num_layers <= 0)
+        return EntryError(file, i, "model \"" + m.id + "\" needs hidden_size and num_layers");
+      std::vector<std::string> keys = m.aliases;
+      keys.push_back(m.id);
+      if (auto err = Index(c.model_index_, keys, c.models_.size(), file)) return *err;
+      c.models_.push_back(std::move(m));
+    }
+  }
+  // --- stacks
+  {
+    const std::string file = "catalog/stacks.json";
+    FTCONFIG_ASSIGN_OR_RETURN(j, ParseFile(files.stacks, file, "stacks"));
+    const json& list = j["stacks"];
+    for (size_t i = 0; i < list.size(); ++i) {
+      const json& e = list[i];
+      Stack s;
+      s.id = Str(e, "id");
+      s.label = Str(e, "label", s.id);
+      if (s.id.empty()) return EntryError(file, i, "needs \"id\"");
+      const json* match = Find(e, "match");
+      if (match) {
+        s.min_cc = NumOr(*match, "min_cc", 0);
+        s.max_cc = Num(*match, "max_cc");
+        s.platforms = Strings(*match, "platforms");
+      }
+      s.requires_flash_attention2 = Bool(e, "requires_flash_attention2").value_or(false);
+      s.pins = e;
+      c.stacks_.push_back(std::move(s));
+    }
+  }
+  // --- tasks
+  {
+    const std::string file = "catalog/tasks.json";
+    FTCONFIG_ASSIGN_OR_RETURN(j, ParseFile(files.tasks, file, "tasks"));
+    for (const auto& e : j["tasks"]) {
+      TaskType t;
+      t.id = Str(e, "id");
+      t.label = Str(e, "label", t.id);
+      t.corpus_supported = Bool(e, "corpus_supported").value_or(true);
+      if (t.id.empty()) return Error{ErrorCode::kDataError, file, file + ": a task has no \"id\""};
+      c.task_alias_[NormalizeKey(t.id)] = t.id;
+      c.tasks_.push_back(std::move(t));
+    }
+    if (const json* aliases = Find(j, "aliases"); aliases && aliases->is_object()) {
+      for (const auto& [alias, target] : aliases->items()) {
+        if (!target.is_string() || !c.TaskById(target.get<std::string>()))
+          return Error{ErrorCode::kDataError, file, file + ": alias \"" + alias + "\" maps to an unknown task"};
+        c.task_alias_.emplace(NormalizeKey(alias), target.get<std::string>());
+      }
+    }
+  }
+  // --- datasets (optional file)
+  if (!files.datasets.empty()) {
+    const std::string file = "catalog/datasets.json";
+    FTCONFIG_ASSIGN_OR_RETURN(j, ParseFile(files.datasets, file, "datasets"));
+    for (const auto& e : j["datasets"]) {
+      DatasetInfo d;
+      d.name = Str(e, "name");
+      d.aliases = Strings(e, "aliases");
+      d.num_examples = Num(e, "num_examples");
+      d.avg_tokens = Num(e, "avg_tokens");
+      if (d.name.empty()) continue;
+      size_t idx = c.datasets_.size();
+      c.dataset_index_.emplace(NormalizeKey(d.name), idx);
+      for (const auto& a : d.aliases) c.dataset_index_.emplace(NormalizeKey(a), idx);
+      c.datasets_.push_back(std::move(d));
+    }
+    if (const json* b = Find(j, "size_buckets")) {
+      c.small_max_ = NumOr(*b, "small_max", c.small_max_);
+      c.medium_max_ = NumOr(*b, "medium_max", c.medium_max_);
+    }
+  }
+  if (c.gpus_.empty() || c.platforms_.empty() || c.models_.empty() || c.tasks_.empty())
+    return Error{ErrorCode::kDataError, "catalog", "the catalog needs at least one GPU, platform, model and task"};
+  return c;
+}
+
+const Gpu* Catalog::GpuById(const std::string& id) const {
+  for (const auto& g : gpus_)
+    if (g.id == id) return &g;
+  return nullptr;
+}
+
+Result<const Gpu*> Catalog::FindGpu(const std::string& name, const std::string& field) const {
+  std::string key = NormalizeKey(name);
+  // Vendor and product-line words people add or leave out.
+  for (int pass = 0; pass < 2 && !key.empty(); ++pass) {
+    auto it = gpu_index_.find(key);
+    if (it != gpu_index_.end()) return &gpus_[it->second];
+    for (const char* prefix : {"nvidia", "tesla", "geforce", "quadro"}) {
+      std::string p(prefix);
+      if (key.rfind(p, 0) == 0) key = key.substr(p.size());
+    }
+  }
+  auto close = ClosestGpuNames(name);
+  return Error{ErrorCode::kUnknownGpu, field,
+               "unknown GPU \"" + name + "\"; closest known: " + JoinQuoted(close) +
+                   " (ftconfig catalog gpus lists all)"};
+}
+
+Result<const Platform*> Catalog::FindPlatform(const std::string& name) const {
+  auto it = platform_index_.find(NormalizeKey(name));
+  if (it != platform_index_.end()) return &platforms_[it->second];
+  std::vector<std::string> ids;
+  for (const auto& p : platforms_) ids.push_back(p.id);
+  return Error{ErrorCode::kUnknownPlatform, "platform",
+               "unknown platform \"" + name + "\"; expected one of " + JoinQuoted(ids)};
+}
+
+Result<const Plan*> Catalog::FindPlan(const Platform& platform, const std::string& name) const {
+  std::string key = NormalizeKey(name);
+  for (const auto& plan : platform.plans) {
+    if (NormalizeKey(plan.id) == key || NormalizeKey(plan.name) == key) return &plan;
+    for (const auto& a : plan.aliases)
+      if (NormalizeKey(a) == key) return &plan;
+  }
+  std::vector<std::string> ids;
+  for (const auto& p : platform.plans) ids.push_back(p.id);
+  return Error{ErrorCode::kUnknownPlan, "plan",
+               "platform \"" + platform.id + "\" has no plan \"" + name + "\"; expected one of " + JoinQuoted(ids)};
+}
+
+const Model* Catalog::FindModel(const std::string& name) const {
+  std::string key = NormalizeKey(name);
+  auto it = model_index_.find(key);
+  if (it != model_index_.end()) return &models_[it->second];
+  // "org/Name" where only "Name" is known (forks, mirrors, unsloth/ copies).
+  auto slash = name.rfind('/');
+  if (slash != std::string::npos) {
+    it = model_index_.find(NormalizeKey(name.substr(slash + 1)));
+    if (it != model_index_.end()) return &models_[it->second];
+  }
+  return nullptr;
+}
+
+std::string Catalog::CanonicalTask(const std::string& name) const {
+  auto it = task_alias_.find(NormalizeKey(name));
+  return it == task_alias_.end() ? std::string() : it->second;
+}
+
+const TaskType* Catalog::TaskById(const std::string& id) const {
+  for (const auto& t : tasks_)
+    if (t.id == id) return &t;
+  return nullptr;
+}
+
+const DatasetInfo* Catalog::FindDataset(const std::string& name) const {
+  auto it = dataset_index_.find(NormalizeKey(name));
+  if (it != dataset_index_.end()) return &datasets_[it->second];
+  auto slash = name.rfind('/');
+  if (slash != std::string::npos) {
+    it = dataset_index_.find(NormalizeKey(name.substr(slash + 1)));
+    if (it != dataset_index_.end()) return &datasets_[it->second];
+  }
+  return nullptr;
+}
+
+const Stack* Catalog::SelectStack(const Gpu& gpu, const std::string& platform_id) const {
+  if (!gpu.cuda) return nullptr;
+  for (const auto& s : stacks_) {
+    if (gpu.compute_capability + 1e-9 < s.min_cc) continue;
+    if (s.max_cc && gpu.compute_capability > *s.max_cc + 1e-9) continue;
+    if (!s.platforms.empty() &&
+        std::find(s.platforms.begin(), s.platforms.end(), platform_id) == s.platforms.end())
+      continue;
+    return &s;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> Catalog::ClosestGpuNames(const std::string& query, size_t n) const {
+  return Closest(gpus_, query, n);
+}
+
+std::vector<std::string> Catalog::ClosestModelNames(const std::string& query, size_t n) const {
+  return Closest(models_, query, n);
+}
+
+}  // namespace ftconfig

@@ -1,0 +1,762 @@
+// Memory model: peak VRAM per GPU from first principles (tensor by tensor),
+// with the allocator and CUDA-context overheads modelled separately so each
+// measured quantity (max allocated, reserved, NVML used) can be compared.
+// docs/memory-model.md explains every term and names the source of every
+// constant; docs/memory-validation.md holds the error table.
+#include "ftconfig/memory.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace ftconfig {
+namespace {
+
+constexpr double kGB = 1e9;  // decimal GB, the unit of the measurement tables
+
+// ---------------------------------------------------------------------------
+// Constants. Each names its source; docs/memory-model.md has the derivations.
+// ---------------------------------------------------------------------------
+
+// bitsandbytes NF4: 4-bit codes (0.5 B/param) + one fp32 absmax per block of 64
+// weights (bitsandbytes functional.quantize_4bit, blocksize=64 default for
+// Linear4bit). With double quantization (QLoRA paper §3, "Double
+// Quantization") the absmax values become 8-bit with one fp32 constant per 256
+// blocks: 8/64 + 32/(64*256) bits per weight.
+constexpr double kNf4BlockSize = 64;
+constexpr double kNf4DoubleQuantBlocks = 256;
+constexpr double kNf4BytesPerParam = 0.5 + 4.0 / kNf4BlockSize;  // 0.5625
+constexpr double kNf4DqBytesPerParam = 0.5 + 1.0 / kNf4BlockSize + 4.0 / (kNf4BlockSize * kNf4DoubleQuantBlocks);
+// LLM.int8 (bitsandbytes Linear8bitLt): int8 weight + one fp32 scale per row.
+constexpr double kInt8BytesPerParam = 1.0;
+// bitsandbytes 8-bit optimizers: two uint8 states + fp32 absmax per block of
+// 2048 (bitsandbytes optim, blockwise=True): 2 + 8/2048 B per parameter.
+constexpr double kAdam8bitBytesPerParam = 2.0 + 8.0 / 2048.0;
+// Adafactor (transformers.optimization.Adafactor, beta1=None default): row and
+// column second-moment factors in fp32; the update materialises the gradient,
+// the update and an fp32 copy of the parameter (3 x 4 B) for one tensor at a time.
+constexpr double kAdafactorTempBytes = 12.0;
+// PEFT LoRA dropout (nn.Dropout per adapted module): the dropped copy of the
+// input (compute dtype) and its bool mask (1 B) are saved for backward.
+constexpr double kDropoutMaskBytes = 1.0;
+// DoRA (PEFT lora/layer.py DoraLinearLayer): the base output, the LoRA output
+// and the magnitude-scaled result are kept for backward: 3 tensors of
+// out_features per token per adapted module.
+constexpr double kDoraSavedTensors = 3.0;
+// Cross-entropy peak per logit (bytes), at the start of the backward pass:
+//  fp32 upcast (transformers >= 4.45 ForCausalLMLoss: logits.float()): saved
+//   log-softmax (4) + nll grad (4) + log-softmax grad (4) = 12;
+//  native: the same three tensors in the compute dtype + the shifted copy of
+//   the logits (transformers < 4.45 models: logits[..., :-1, :].contiguous());
+//  chunked (litgpt lm_head_chunk_size=128, Liger, CCE): logits + saved
+//   log-softmax in the compute dtype; per-chunk temporaries are negligible.
+constexpr double kLossFp32UpcastBytes = 12.0;
+constexpr double kLossNativeTensors = 4.0;
+constexpr double kLossChunkedTensors = 2.0;
+// Evaluation forward with the fp32 loss: bf16 logits + fp32 copy + fp32 log-softmax.
+constexpr double kEvalLossBytes = 10.0;
+// RMSNorm / LayerNorm in transformers and litgpt upcast their input to fp32 and
+// the upcast copy is what autograd saves (LlamaRMSNorm.forward).
+constexpr double kNormSavedBytes = 4.0;
+// FlashAttention / SDPA keep only Q, K, V, the output and a per-head fp32
+// logsumexp (Dao et al. 2022, §3.1); transformers' SDPA path expands K and V to
+// all query heads (repeat_kv) before the call, so K and V count at full width.
+constexpr double kFlashSavedTensors = 4.0;
+// Eager attention (transformers eager_attention_forward): softmax in fp32 and
+// its compute-dtype copy are saved: (4 + c) bytes per score, nh x S scores per token.
+constexpr double kEagerSoftmaxBytes = 4.0;
+// LLaMA-Factory "freeze" tuning trains the last N layers (freeze_trainable_layers=2).
+constexpr int kFreezeTrainableLayers = 2;
+// PyTorch caching allocator: memory reserved but not allocated, as a fraction
+// of the memory allocated and freed during a step (activations, logits,
+// gradients, temporaries). Calibrated on PEFT's method-comparison logs (reserved)
+// against litgpt's max_memory_allocated tables; docs/memory-model.md §Allocator.
+constexpr double kAllocatorFragmentation = 0.12;
+// CUDA context + cuBLAS/cuDNN handles as NVML sees them (torch does not count
+// it): ~0.3-0.6 GB with lazy module loading (CUDA >= 11.7); 0.5 GB used.
+constexpr double kCudaContextGB = 0.5;
+// DeepSpeed ZeRO-3 / FSDP: parameters of the module being computed plus the
+// prefetched next one are gathered in full (stage3_prefetch_bucket_size,
+// FSDP forward_prefetch): two decoder layers.
+constexpr double kShardedGatheredLayers = 2.0;
+// Fallback vocabulary and head size when the architecture does not say
+// (Llama 3 vocabulary; 128-wide heads as in Llama, Mistral, Qwen).
+constexpr int kDefaultVocab = 128256;
+constexpr int kDefaultHeadDim = 128;
+
+// ---------------------------------------------------------------------------
+
+enum Mod { kQ, kK, kV, kO, kGate, kUp, kDown, kNumMods };
+
+struct Linear {
+  Mod mod;
+  double in = 0, out = 0;
+  double copies = 1;  // experts for MoE MLP modules
+};
+
+struct Shape {
+  double h = 0, q = 0, kv = 0, inter = 0, vocab = 0, heads = 0;
+  int layers = 0;
+  bool gated = true, tied = false, moe = false;
+  double experts = 1, active_experts = 1;
+  double total_params = 0;     // from params_b
+  double embed = 0, head = 0;  // embedding and (untied) output head
+  double norms = 0;
+  double linear = 0;           // everything else (quantizable linears), total - embed - head - norms
+  double per_layer_linear = 0;
+  std::vector<Linear> mods;    // one layer
+  double largest_linear = 0;   // elements of the largest single weight matrix
+};
+
+bool IsMixed(Precision p) { return p == Precision::kBf16Mixed || p == Precision::kFp16Mixed; }
+
+double ComputeBytes(Precision p) { return p == Precision::kFp32 ? 4.0 : 2.0; }
+
+std::string Fmt(const char* fmt, double v) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, fmt, v);
+  return buf;
+}
+
+Shape ResolveShape(const ModelArch& in, std::vector<std::string>* notes) {
+  ModelArch a = in;
+  if (a.hidden_size <= 0 || a.num_layers <= 0) {
+    double p = a.params_b > 0 ? a.params_b : 7.0;
+    if (a.params_b <= 0) notes->push_back("model size unknown: sized as a 7B model");
+    ModelArch t = TypicalArchForParams(p);
+    if (a.vocab_size > 0) t.vocab_size = a.vocab_size;
+    a = t;
+    notes->push_back("architecture not given: typical decoder for " + Fmt("%.2fB", p) + " parameters assumed");
+  }
+  Shape s;
+  s.h = a.hidden_size;
+  s.layers = a.num_layers;
+  s.heads = a.num_attention_heads > 0 ? a.num_attention_heads : std::max(1.0, s.h / kDefaultHeadDim);
+  double hd = a.head_dim > 0 ? a.head_dim : s.h / s.heads;
+  double kvh = a.num_kv_heads > 0 ? a.num_kv_heads : s.heads;
+  s.q = s.heads * hd;
+  s.kv = kvh * hd;
+  s.gated = a.gated_mlp;
+  s.inter = a.intermediate_size > 0 ? a.intermediate_size : (s.gated ? std::round(s.h * 8.0 / 3.0) : 4.0 * s.h);
+  if (a.vocab_size > 0) {
+    s.vocab = a.vocab_size;
+  } else {
+    s.vocab = kDefaultVocab;
+    notes->push_back("vocabulary size unknown: 128256 assumed");
+  }
+  s.tied = a.tie_word_embeddings;
+  s.moe = a.is_moe && a.num_experts > 1;
+  s.experts = s.moe ? a.num_experts : 1;
+  s.active_experts = s.moe ? std::max(1, a.experts_per_token) : 1;
+
+  double E = s.experts;
+  s.mods = {{kQ, s.h, s.q}, {kK, s.h, s.kv}, {kV, s.h, s.kv}, {kO, s.q, s.h}};
+  if (s.gated) s.mods.push_back({kGate, s.h, s.inter, E});
+  s.mods.push_back({kUp, s.h, s.inter, E});
+  s.mods.push_back({kDown, s.inter, s.h, E});
+  double per_layer = 0;
+  for (const auto& m : s.mods) {
+    per_layer += m.in * m.out * m.copies;
+    s.largest_linear = std::max(s.largest_linear, m.in * m.out);
+  }
+  if (s.moe) per_layer += s.h * E;  // router
+  s.per_layer_linear = per_layer;
+
+  s.embed = s.vocab * s.h;
+  s.head = s.tied ? 0 : s.vocab * s.h;
+  s.norms = s.layers * 2.0 * s.h + s.h;
+  double from_shape = s.layers * per_layer + s.embed + s.head + s.norms;
+  s.total_params = a.params_b > 0 ? a.params_b * 1e9 : from_shape;
+  s.linear = std::max(0.0, s.total_params - s.embed - s.head - s.norms);
+  if (a.params_b > 0 && std::fabs(from_shape - s.total_params) > 0.15 * s.total_params)
+    notes->push_back("parameter count from the architecture (" + Fmt("%.2fB", from_shape / 1e9) +
+                     ") differs from params_b; params_b used for weight memory");
+  return s;
+}
+
+bool Targeted(LoraTarget t, Mod m) {
+  switch (t) {
+    case LoraTarget::kQV: return m == kQ || m == kV;
+    case LoraTarget::kAttention: return m == kQ || m == kK || m == kV || m == kO;
+    case LoraTarget::kAllLinear:
+    case LoraTarget::kAllLinearPlusEmbed: return true;
+  }
+  return true;
+}
+
+bool IsAdapter(Method m) { return m == Method::kLora || m == Method::kQlora || m == Method::kDora; }
+
+// Bytes saved for backward per token by one decoder layer that is part of the
+// autograd graph. `saved_input[m]` says whether module m keeps its input (its
+// weight is trainable, it carries an adapter, or it is a bitsandbytes layer
+// whose autograd function keeps the input).
+struct LayerActivation {
+  double bytes = 0;
+};
+
+double LayerActivationBytes(const Shape& s, const TrainSetup& st, const bool saved_input[kNumMods], double seq) {
+  const double c = ComputeBytes(st.precision);
+  const bool full = st.method == Method::kFull || st.method == Method::kFreeze;
+  double b = 0;
+  // Two norms: fp32 upcast input; with trainable norm weights also the
+  // normalised copy that multiplies the weight.
+  b += 2 * kNormSavedBytes * s.h;
+  if (full) b += 2 * c * s.h;
+  // Attention block.
+  if (saved_input[kQ] || saved_input[kK] || saved_input[kV]) b += c * s.h;
+  if (st.flash_attention) {
+    b += kFlashSavedTensors * c * s.q;
+  } else {
+    b += kFlashSavedTensors * c * s.q + (kEagerSoftmaxBytes + c) * s.heads * seq;
+  }
+  if (saved_input[kO]) b += c * s.q;
+  // MLP block (per routed expert for MoE).
+  double mlp = 0;
+  if (saved_input[kGate] || saved_input[kUp]) mlp += c * s.h;
+  if (s.gated) {
+    mlp += 3 * c * s.inter;  // act(gate) input, up output, act output
+  } else {
+    mlp += c * s.inter;      // activation input
+  }
+  if (saved_input[kDown]) mlp += c * s.inter;
+  b += mlp * s.active_experts;
+  // Adapter extras.
+  if (IsAdapter(st.method)) {
+    for (const auto& m : s.mods) {
+      if (!Targeted(st.lora_target, m.mod)) continue;
+      double per = m.mod >= kGate ? s.active_experts : 1.0;
+      if (st.lora_dropout > 0) b += (c + kDropoutMaskBytes) * m.in * per;
+      b += c * st.lora_r * per;  // lora_A output saved by lora_B
+      if (st.method == Method::kDora) b += kDoraSavedTensors * c * m.out * per;
+    }
+  }
+  return b;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Names
+// ---------------------------------------------------------------------------
+
+const char* ToString(Method m) {
+  switch (m) {
+    case Method::kFull: return "full";
+    case Method::kLora: return "lora";
+    case Method::kQlora: return "qlora";
+    case Method::kDora: return "dora";
+    case Method::kFreeze: return "freeze";
+  }
+  return "lora";
+}
+const char* ToString(Precision p) {
+  switch (p) {
+    case Precision::kBf16Mixed: return "mixed-bf16";
+    case Precision::kFp16Mixed: return "mixed-fp16";
+    case Precision::kBf16Pure: return "bf16";
+    case Precision::kFp16Pure: return "fp16";
+    case Precision::kFp32: return "fp32";
+  }
+  return "mixed-bf16";
+}
+const char* ToString(WeightQuant q) {
+  switch (q) {
+    case WeightQuant::kNone: return "none";
+    case WeightQuant::kNf4: return "nf4";
+    case WeightQuant::kInt8: return "int8";
+  }
+  return "none";
+}
+const char* ToString(Optimizer o) {
+  switch (o) {
+    case Optimizer::kAdamW: return "adamw";
+    case Optimizer::kAdamW8bit: return "adamw_8bit";
+    case Optimizer::kPagedAdamW8bit: return "paged_adamw_8bit";
+    case Optimizer::kPagedAdamW32bit: return "paged_adamw_32bit";
+    case Optimizer::kAdafactor: return "adafactor";
+    case Optimizer::kSgd: return "sgd";
+  }
+  return "adamw";
+}
+const char* ToString(LoraTarget t) {
+  switch (t) {
+    case LoraTarget::kQV: return "q,v";
+    case LoraTarget::kAttention: return "q,k,v,o";
+    case LoraTarget::kAllLinear: return "all-linear";
+    case LoraTarget::kAllLinearPlusEmbed: return "all-linear+embed";
+  }
+  return "all-linear";
+}
+const char* ToString(Sharding s) {
+  switch (s) {
+    case Sharding::kNone: return "none";
+    case Sharding::kDdp: return "ddp";
+    case Sharding::kZero1: return "zero1";
+    case Sharding::kZero2: return "zero2";
+    case Sharding::kZero3: return "zero3";
+    case Sharding::kFsdp: return "fsdp";
+  }
+  return "none";
+}
+const char* ToString(CrossEntropy c) {
+  switch (c) {
+    case CrossEntropy::kFp32Upcast: return "fp32";
+    case CrossEntropy::kNative: return "native";
+    case CrossEntropy::kChunked: return "chunked";
+  }
+  return "fp32";
+}
+
+namespace {
+std::string Key(const std::string& s) {
+  std::string k;
+  for (char ch : s) {
+    unsigned char u = static_cast<unsigned char>(ch);
+    if (std::isalnum(u)) k.push_back(static_cast<char>(std::tolower(u)));
+    else if (ch == ',' || ch == '+') k.push_back(ch);
+  }
+  return k;
+}
+bool Has(const std::string& k, const char* part) { return k.find(part) != std::string::npos; }
+}  // namespace
+
+bool ParseMethod(const std::string& s, Method* out) {
+  std::string k = Key(s);
+  Method m;
+  if (k == "full" || k == "none" || k == "fullfinetune" || k == "fullfinetuning" || k == "fullparameter" || k == "sft")
+    m = Method::kFull;
+  else if (k == "lora") m = Method::kLora;
+  else if (k == "qlora" || k == "qlora4bit") m = Method::kQlora;
+  else if (k == "dora" || k == "qdora") m = Method::kDora;
+  else if (k == "freeze" || k == "freezetuning") m = Method::kFreeze;
+  else return false;
+  *out = m;
+  return true;
+}
+
+bool ParsePrecision(const std::string& s, Precision* out) {
+  std::string k = Key(s);
+  Precision p;
+  if (k == "bf16" || k == "bf16true" || k == "purebf16" || k == "bfloat16") p = Precision::kBf16Pure;
+  else if (k == "fp16" || k == "fp16true" || k == "float16" || k == "half" || k == "16true") p = Precision::kFp16Pure;
+  else if (k == "mixedbf16" || k == "bf16mixed" || k == "ampbf16" || k == "bf16amp") p = Precision::kBf16Mixed;
+  else if (k == "mixedfp16" || k == "fp16mixed" || k == "16mixed" || k == "ampfp16" || k == "fp16amp" || k == "amp")
+    p = Precision::kFp16Mixed;
+  else if (k == "fp32" || k == "32" || k == "32true" || k == "float32" || k == "tf32") p = Precision::kFp32;
+  else return false;
+  *out = p;
+  return true;
+}
+
+bool ParseWeightQuant(const std::string& s, WeightQuant* out) {
+  std::string k = Key(s);
+  WeightQuant q;
+  if (k.empty() || k == "none" || k == "no" || k == "false" || k == "bf16" || k == "fp16") q = WeightQuant::kNone;
+  else if (Has(k, "nf4") || Has(k, "fp4") || k == "4bit" || k == "int4" || k == "4" || Has(k, "gptq") ||
+           Has(k, "awq") || k == "bnb4bit" || k == "loadin4bit")
+    q = WeightQuant::kNf4;
+  else if (k == "int8" || k == "8bit" || k == "8" || Has(k, "llmint8") || k == "bnb8bit" || k == "loadin8bit")
+    q = WeightQuant::kInt8;
+  else return false;
+  *out = q;
+  return true;
+}
+
+bool ParseOptimizer(const std::string& s, Optimizer* out) {
+  std::string k = Key(s);
+  Optimizer o;
+  if (Has(k, "paged") && (Has(k, "32bit") || Has(k, "32"))) o = Optimizer::kPagedAdamW32bit;
+  else if (Has(k, "paged")) o = Optimizer::kPagedAdamW8bit;
+  else if (Has(k, "8bit") || Has(k, "bnb")) o = Optimizer::kAdamW8bit;
+  else if (Has(k, "adafactor")) o = Optimizer::kAdafactor;
+  else if (k == "sgd" || k == "sgdm") o = Optimizer::kSgd;
+  else if (Has(k, "adam")) o = Optimizer::kAdamW;  // adamw, adamw_torch(_fused), adamw_hf, adam (deepspeed)
+  else return false;
+  *out = o;
+  return true;
+}
+
+bool ParseLoraTarget(const std::string& s, LoraTarget* out) {
+  std::string k = Key(s);
+  // Strip common module-name decorations so "['q_proj', 'v_proj']" reads "q,v".
+  std::string t;
+  for (size_t i = 0; i < k.size(); ++i) t.push_back(k[i]);
+  auto has_any = [&](std::initializer_list<const char*> parts) {
+    for (const char* p : parts)
+      if (Has(t, p)) return true;
+    return false;
+  };
+  LoraTarget r;
+  bool embed = has_any({"embed", "lmhead", "wte", "+head"});
+  bool all = has_any({"alllinear", "all", "mlp", "gate", "up", "down", "fc1", "fc2", "w1", "w2", "w3", "dense"});
+  bool attn_full = has_any({"qkvo", "q,k,v,o", "qproj,kproj,vproj,oproj", "attention", "attn", "o,", ",o", "oproj",
+                            "outproj", "k,", "kproj", "key", "cattn"});
+  bool qv = has_any({"q,v", "qv", "qproj,vproj", "query,value", "v,q", "vproj,qproj", "q", "v"});
+  if (embed) r = LoraTarget::kAllLinearPlusEmbed;
+  else if (all) r = LoraTarget::kAllLinear;
+  else if (attn_full) r = LoraTarget::kAttention;
+  else if (qv) r = LoraTarget::kQV;
+  else return false;
+  *out = r;
+  return true;
+}
+
+bool ParseCrossEntropy(const std::string& s, CrossEntropy* out) {
+  std::string k = Key(s);
+  if (k == "fp32" || k == "upcast" || k == "float32" || k == "hf" || k == "default") *out = CrossEntropy::kFp32Upcast;
+  else if (k == "native" || k == "bf16" || k == "fp16" || k == "nocast") *out = CrossEntropy::kNative;
+  else if (Has(k, "chunk") || Has(k, "fused") || Has(k, "liger") || Has(k, "cce") || Has(k, "cut")) *out = CrossEntropy::kChunked;
+  else return false;
+  return true;
+}
+
+bool ParseSharding(const std::string& s, Sharding* out) {
+  std::string k = Key(s);
+  if (k.empty() || k == "none" || k == "0" || k == "zero0" || k == "single") *out = Sharding::kNone;
+  else if (k == "ddp" || k == "dp") *out = Sharding::kDdp;
+  else if (k == "1" || k == "zero1") *out = Sharding::kZero1;
+  else if (k == "2" || k == "zero2") *out = Sharding::kZero2;
+  else if (k == "3" || k == "zero3") *out = Sharding::kZero3;
+  else if (Has(k, "fsdp")) *out = Sharding::kFsdp;
+  else return false;
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// Typical architecture
+// ---------------------------------------------------------------------------
+
+ModelArch TypicalArchForParams(double params_b) {
+  // Anchors: configs of widely used open decoders (hidden, intermediate,
+  // attention heads, KV heads) — Qwen2.5-0.5B, Llama-3.2-1B, Llama-3.2-3B,
+  // Llama-3.1-8B, Qwen2.5-14B, Qwen2.5-32B, Llama-3.1-70B, Llama-3.1-405B
+  // (their config.json files). Layers are then solved so the parameter count
+  // matches; vocabulary 128256 (Llama 3), tied below 4B as in those models.
+  struct Anchor { double p; int h, inter, heads, kv; };
+  static const Anchor kAnchors[] = {
+      {0.5, 896, 4864, 14, 2},     {1.2, 2048, 8192, 32, 8},    {3.2, 3072, 8192, 24, 8},
+      {8.0, 4096, 14336, 32, 8},   {14.8, 5120, 13824, 40, 8},  {32.8, 5120, 27648, 40, 8},
+      {70.6, 8192, 28672, 64, 8},  {405.9, 16384, 53248, 128, 8},
+  };
+  double p = params_b > 0 ? params_b : 7.0;
+  const Anchor* best = &kAnchors[0];
+  for (const auto& a : kAnchors)
+    if (std::fabs(std::log(a.p / p)) < std::fabs(std::log(best->p / p))) best = &a;
+  ModelArch m;
+  m.params_b = p;
+  m.hidden_size = best->h;
+  m.intermediate_size = best->inter;
+  m.num_attention_heads = best->heads;
+  m.num_kv_heads = best->kv;
+  m.head_dim = best->h / best->heads;
+  m.vocab_size = kDefaultVocab;
+  m.tie_word_embeddings = p < 4.0;
+  m.gated_mlp = true;
+  double h = m.hidden_size, q = m.num_attention_heads * m.head_dim, kv = m.num_kv_heads * m.head_dim;
+  double per_layer = 2 * h * q + 2 * h * kv + 3 * h * m.intermediate_size + 2 * h;
+  double emb = m.vocab_size * h * (m.tie_word_embeddings ? 1 : 2);
+  double layers = std::round((p * 1e9 - emb) / per_layer);
+  m.num_layers = static_cast<int>(std::max(2.0, layers));
+  m.max_position_embeddings = 8192;
+  return m;
+}
+
+// ---------------------------------------------------------------------------
+// Memory
+// ---------------------------------------------------------------------------
+
+MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
+  MemoryEstimate est;
+  auto& notes = est.notes;
+  TrainSetup st = in;
+  if (st.method == Method::kQlora && st.weight_quant == WeightQuant::kNone) st.weight_quant = WeightQuant::kNf4;
+  st.batch_size_per_device = std::max(1, st.batch_size_per_device);
+  st.gradient_accumulation_steps = std::max(1, st.gradient_accumulation_steps);
+  st.seq_len = std::max(1, st.seq_len);
+  st.lora_r = std::max(1, st.lora_r);
+  st.num_gpus = std::max(1, st.num_gpus);
+  Sharding shard = st.sharding;
+  if (shard == Sharding::kNone && st.num_gpus > 1) shard = Sharding::kDdp;
+  const double N = st.num_gpus;
+
+  const Shape s = ResolveShape(arch, &notes);
+  const double c = ComputeBytes(st.precision);
+  const bool mixed = IsMixed(st.precision);
+  const bool full = st.method == Method::kFull;
+  const bool freeze = st.method == Method::kFreeze;
+  const bool adapter = IsAdapter(st.method);
+  const bool quant = st.weight_quant != WeightQuant::kNone;
+  const double tokens = static_cast<double>(st.batch_size_per_device) * st.seq_len;
+  const double L = s.layers;
+
+  // ---- Weights of the base model.
+  // Storage dtype: 16-bit, or fp32 when the model itself is the fp32 master
+  // (mixed precision full fine-tuning, fp32 training, litgpt-style bf16-mixed).
+  double base_bytes = c;
+  if (st.precision == Precision::kFp32) base_bytes = 4;
+  else if (mixed && (full || freeze || st.fp32_base_weights)) base_bytes = 4;
+  double unquantized = s.embed + s.head + s.norms;
+  double weights = 0;
+  if (quant && !full) {
+    double qb = st.weight_quant == WeightQuant::kInt8 ? kInt8BytesPerParam
+                : st.nf4_double_quant                  ? kNf4DqBytesPerParam
+                                                       : kNf4BytesPerParam;
+    // Embeddings, the output head and norms stay unquantized (transformers
+    // keeps lm_head out of bitsandbytes via get_keys_to_not_convert).
+    double ub = (mixed && st.fp32_base_weights) ? 4.0 : c;
+    weights = s.linear * qb + unquantized * ub;
+  } else {
+    if (quant && full) notes.push_back("full fine-tuning of quantized weights is not possible: weight_quant ignored");
+    weights = s.total_params * base_bytes;
+  }
+
+  // ---- Trainable parameters.
+  double lora_params = 0, lora_in_max = 0;
+  double modules_to_save = 0;  // full trainable copies (embed + head) for LoRA "+embed"
+  if (adapter) {
+    for (const auto& m : s.mods) {
+      if (!Targeted(st.lora_target, m.mod)) continue;
+      double p = st.lora_r * (m.in + m.out) * m.copies;
+      if (st.method == Method::kDora) p += m.out * m.copies;  // magnitude vector
+      lora_params += p * L;
+      lora_in_max = std::max(lora_in_max, m.in);
+    }
+    if (st.lora_target == LoraTarget::kAllLinearPlusEmbed) modules_to_save = s.embed + (s.tied ? 0 : s.head);
+  }
+  double trainable = 0;
+  double grad_bytes = 0, state_dtype = 0;  // per trainable parameter
+  if (full) {
+    trainable = s.total_params;
+    grad_bytes = base_bytes;
+    state_dtype = base_bytes;
+  } else if (freeze) {
+    trainable = std::min<double>(kFreezeTrainableLayers, L) * (s.per_layer_linear + 2 * s.h);
+    grad_bytes = base_bytes;
+    state_dtype = base_bytes;
+  } else {
+    trainable = lora_params + modules_to_save;
+  }
+  est.trainable_params_b = trainable / 1e9;
+  // Adapter weights: fp32 under PEFT's autocast_adapter_dtype, else the compute dtype.
+  double adapter_bytes = (st.adapter_fp32 || mixed || st.precision == Precision::kFp32) ? 4.0 : c;
+  double mts_bytes = (mixed && st.fp32_base_weights) ? 4.0 : c;  // modules_to_save keep the base dtype
+  double adapters = lora_params * adapter_bytes + modules_to_save * mts_bytes;
+
+  // Gradients (all trainable parameters, in their own dtype).
+  double grads = 0;
+  if (full || freeze) grads = trainable * grad_bytes;
+  else grads = lora_params * adapter_bytes + modules_to_save * mts_bytes;
+
+  // Optimizer states. torch AdamW keeps exp_avg and exp_avg_sq in the dtype of
+  // the parameter (torch.optim.AdamW: zeros_like(p)).
+  double opt = 0, opt_temp = 0;
+  auto state_bytes_for = [&](double dtype_bytes) -> double {
+    switch (st.optimizer) {
+      case Optimizer::kAdamW: return 2 * dtype_bytes;
+      case Optimizer::kAdamW8bit:
+      case Optimizer::kPagedAdamW8bit: return kAdam8bitBytesPerParam;
+      case Optimizer::kPagedAdamW32bit: return 8.0;
+      case Optimizer::kAdafactor: return 0.0;  // factored, added below
+      case Optimizer::kSgd: return 0.0;        // no momentum (torch.optim.SGD default)
+    }
+    return 2 * dtype_bytes;
+  };
+  if (full || freeze) {
+    opt = trainable * state_bytes_for(state_dtype);
+  } else {
+    opt = lora_params * state_bytes_for(adapter_bytes) + modules_to_save * state_bytes_for(mts_bytes);
+  }
+  if (st.optimizer == Optimizer::kAdafactor) {
+    // Row + column factors per matrix, fp32.
+    double factors = 0;
+    if (full || freeze) {
+      double layers = freeze ? std::min<double>(kFreezeTrainableLayers, L) : L;
+      for (const auto& m : s.mods) factors += (m.in + m.out) * m.copies * layers;
+      if (full) factors += (s.vocab + s.h) * (s.tied ? 1 : 2);
+    } else {
+      for (const auto& m : s.mods)
+        if (Targeted(st.lora_target, m.mod)) factors += (m.in + 2.0 * st.lora_r + m.out) * m.copies * L;
+    }
+    opt += 4.0 * factors;
+    double largest = full ? std::max(s.largest_linear, s.embed) : (freeze ? s.largest_linear : lora_in_max * st.lora_r);
+    opt_temp = kAdafactorTempBytes * largest;
+  } else if (st.optimizer == Optimizer::kAdamW && !st.fused_optimizer) {
+    // Multi-tensor (foreach) AdamW materialises sqrt(exp_avg_sq) for every
+    // parameter at once (torch/optim/adamw.py _multi_tensor_adamw).
+    double per = (full || freeze) ? state_dtype : adapter_bytes;
+    opt_temp = (full || freeze) ? trainable * per : lora_params * per + modules_to_save * mts_bytes;
+  }
+  // Mixed precision keeps fp32 master weights. For full fine-tuning the model
+  // itself is the fp32 master (base_bytes = 4), so nothing extra here.
+
+  // ---- Multi-GPU sharding.
+  double shard_w = 1, shard_g = 1, shard_o = 1;
+  switch (shard) {
+    case Sharding::kZero1: shard_o = N; break;
+    case Sharding::kZero2: shard_o = shard_g = N; break;
+    case Sharding::kZero3:
+    case Sharding::kFsdp: shard_o = shard_g = shard_w = N; break;
+    default: break;
+  }
+  if (shard == Sharding::kZero1 || shard == Sharding::kZero2 || shard == Sharding::kZero3) {
+    // DeepSpeed keeps the module in 16-bit and an fp32 master copy of the
+    // trainable partition inside the optimizer (ZeRO paper §3: 2+2+12 bytes).
+    if (mixed && (full || freeze)) {
+      weights = s.total_params * c;
+      grads = trainable * c;
+      opt += trainable * 4.0;       // fp32 master partition
+      opt_temp = trainable * 4.0;   // fp32 gradient partition built at the step
+    }
+  }
+  double gathered = 0;
+  if (shard_w > 1) {
+    gathered = kShardedGatheredLayers * s.per_layer_linear * c;
+    weights /= shard_w;
+    adapters /= shard_w;
+  }
+  grads /= shard_g;
+  opt /= shard_o;
+  opt_temp /= shard_o;
+  if (st.cpu_offload) {
+    opt = 0;
+    opt_temp = 0;
+    if (shard_w > 1) weights = 0;  // ZeRO-3 offload_param: only gathered layers on the GPU
+    notes.push_back("optimizer states offloaded to CPU RAM");
+  }
+  double ddp_buckets = shard == Sharding::kDdp ? grads : 0;  // DDP reducer buckets copy the gradients
+  weights += gathered;
+
+  // ---- Activations.
+  bool saved[kNumMods];
+  for (int m = 0; m < kNumMods; ++m) {
+    bool tr = full || freeze;
+    bool tgt = adapter && Targeted(st.lora_target, static_cast<Mod>(m));
+    saved[m] = tr || tgt || quant;  // bitsandbytes MatMul4Bit/8bitLt keep their input
+  }
+  const double seq = st.seq_len;
+  double layer_tok = LayerActivationBytes(s, st, saved, seq);
+  double graph_layers = freeze ? std::min<double>(kFreezeTrainableLayers, L) : L;
+  // Under mixed precision with fp32 stored weights, each linear casts its
+  // weight to 16-bit and the cast copy is saved for the input gradient.
+  double cast_copies_layer = (base_bytes == 4 && c == 2) ? s.per_layer_linear * c : 0;
+  double residual_bytes = (base_bytes == 4 || st.precision == Precision::kFp32) ? 4.0 : c;
+  double final_tok = kNormSavedBytes * s.h + c * s.h;  // final norm + lm_head input
+  double saved_acts, work_acts, cast_copies;
+  if (st.gradient_checkpointing) {
+    // One checkpoint (the layer input) per layer; one layer recomputed at a time.
+    double ckpt = st.activation_offload ? 0 : residual_bytes * s.h * graph_layers * tokens;
+    saved_acts = ckpt + final_tok * tokens;
+    work_acts = layer_tok * tokens;
+    cast_copies = cast_copies_layer;
+    if (st.activation_offload) notes.push_back("checkpointed activations offloaded to CPU RAM");
+  } else {
+    saved_acts = (layer_tok * graph_layers + final_tok) * tokens;
+    work_acts = 0;
+    cast_copies = cast_copies_layer * graph_layers;
+  }
+  if (cast_copies > 0 && (s.head > 0 || s.tied)) cast_copies += s.vocab * s.h * c;
+  est.activations_per_token_mb = (saved_acts + work_acts) / tokens / 1e6;
+
+  // ---- Logits and loss.
+  double loss_per_logit = 0;
+  switch (st.cross_entropy) {
+    case CrossEntropy::kFp32Upcast: loss_per_logit = std::max(kLossFp32UpcastBytes, 3 * c); break;
+    case CrossEntropy::kNative: loss_per_logit = kLossNativeTensors * c; break;
+    case CrossEntropy::kChunked: loss_per_logit = kLossChunkedTensors * c; break;
+  }
+  double logits = tokens * s.vocab * loss_per_logit;
+  // Transient during the step: one dequantized weight (bitsandbytes dequantizes
+  // a layer's weight to the compute dtype in forward and again in backward).
+  double quant_transient = quant ? 2 * s.largest_linear * c : 0;
+  double head_grad = 0;
+  if ((full && st.gradient_accumulation_steps == 1) && !s.tied) head_grad = s.vocab * s.h * grad_bytes / shard_g;
+
+  // ---- Peak: the larger of the backward pass and the optimizer step.
+  double persistent = weights + adapters + opt;
+  bool grads_persist = st.gradient_accumulation_steps > 1 || !(full || freeze);
+  double g_live = grads_persist ? grads : 0;
+  double phase_loss = saved_acts + logits + g_live + head_grad;
+  double phase_layer = saved_acts + work_acts + g_live;
+  double phase_end = grads + (st.gradient_checkpointing ? work_acts : 0);
+  double fwd_bwd = persistent + cast_copies + std::max({phase_loss, phase_layer, phase_end}) + quant_transient + ddp_buckets;
+  double step = persistent + grads + opt_temp + ddp_buckets;
+  double allocated = std::max(fwd_bwd, step);
+  est.peak_phase = fwd_bwd >= step ? "backward" : "optimizer_step";
+
+  double dynamic = allocated - persistent;
+  double frag = kAllocatorFragmentation * dynamic;
+  est.max_allocated_gb = allocated / kGB;
+  est.reserved_gb = (allocated + frag) / kGB;
+  est.fragmentation_gb = frag / kGB;
+  est.cuda_context_gb = kCudaContextGB;
+  est.peak_gb = est.reserved_gb + kCudaContextGB;
+
+  // Breakdown at the peak moment.
+  MemoryBreakdown& b = est.breakdown;
+  b.weights_gb = weights / kGB;
+  b.adapters_gb = adapters / kGB;
+  if (est.peak_phase == "backward") {
+    b.gradients_gb = (std::max({phase_loss, phase_layer, phase_end}) == phase_end ? grads : g_live + head_grad) / kGB;
+    b.optimizer_gb = opt / kGB;
+    b.activations_gb = (saved_acts + work_acts + cast_copies + quant_transient + ddp_buckets) / kGB;
+    b.logits_gb = logits / kGB;
+    // Phases are not simultaneous; keep the total exact.
+    double parts = b.weights_gb + b.adapters_gb + b.gradients_gb + b.optimizer_gb + b.activations_gb + b.logits_gb;
+    double target = allocated / kGB;
+    if (parts > target) {
+      double excess = parts - target;  // logits and the last layer's work do not coexist
+      double cut = std::min(excess, b.activations_gb);
+      b.activations_gb -= cut;
+      excess -= cut;
+      b.logits_gb = std::max(0.0, b.logits_gb - excess);
+    } else {
+      b.activations_gb += target - parts;
+    }
+  } else {
+    b.gradients_gb = (grads + ddp_buckets) / kGB;
+    b.optimizer_gb = (opt + opt_temp) / kGB;
+    b.activations_gb = 0;
+    b.logits_gb = 0;
+  }
+  b.overhead_gb = (frag / kGB) + kCudaContextGB;
+
+  // ---- Evaluation peak: forward only at eval batch; optimizer states stay resident.
+  {
+    double eb = st.eval_batch_size > 0 ? st.eval_batch_size : st.batch_size_per_device;
+    double es = st.eval_seq_len > 0 ? st.eval_seq_len : st.seq_len;
+    double etok = eb * es;
+    double transient = etok * c * (2 * s.h + (s.gated ? 3 : 2) * s.inter * s.active_experts + 2 * s.q);
+    if (!st.flash_attention) transient += etok * c * s.heads * es;
+    double eval_alloc = persistent + transient;
+    if (st.eval_max_new_tokens > 0) {
+      double ctx_len = es + st.eval_max_new_tokens;
+      double kv_cache = 2.0 * L * s.kv * c * eb * ctx_len;
+      eval_alloc += kv_cache + eb * s.vocab * 4.0 * 2;  // last-token logits in fp32
+    } else {
+      eval_alloc += etok * s.vocab * kEvalLossBytes;
+    }
+    est.eval_peak_gb = (eval_alloc + kAllocatorFragmentation * (eval_alloc - persistent)) / kGB + kCudaContextGB;
+  }
+
+  // ---- Merge peak: base weights in 16-bit (a quantized base is reloaded in
+  // 16-bit to merge) + adapters + one dense delta (B @ A) in fp32.
+  if (adapter) {
+    double merge = s.total_params * 2.0 + lora_params * adapter_bytes + s.largest_linear * 4.0;
+    est.merge_peak_gb = merge / kGB + kCudaContextGB;
+  } else {
+    est.merge_peak_gb = 0;
+  }
+
+  // ---- Notes.
+  if (!st.flash_attention) notes.push_back("eager attention: scores grow with seq_len^2 (set flash_attention for SDPA/FA2)");
+  if (st.optimizer == Optimizer::kPagedAdamW8bit || st.optimizer == Optimizer::kPagedAdamW32bit)
+    notes.push_back("paged optimizer: states counted on the GPU; under pressure they page to CPU");
+  if (s.moe) notes.push_back("MoE: all experts resident; activations for the routed experts only");
+  if (freeze) notes.push_back("freeze tuning: last 2 layers trainable (LLaMA-Factory default)");
+  return est;
+}
+
+}  // namespace ftconfig

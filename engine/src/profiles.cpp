@@ -1,0 +1,167 @@
+#include "ftconfig/profiles.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+namespace ftconfig {
+
+namespace {
+
+// Weighted quantile by the "lower median" convention on cumulative weight:
+// the smallest value whose cumulative weight reaches q of the total. With
+// equal weights and odd n this is the ordinary median; for even n the two
+// middle values are averaged so equal-weight medians match the textbook ones.
+double WeightedQuantile(std::vector<std::pair<double, double>> vw, double q) {
+  if (vw.empty()) return 0;
+  std::sort(vw.begin(), vw.end());
+  double total = 0;
+  for (const auto& p : vw) total += p.second;
+  double target = q * total;
+  double cum = 0;
+  for (size_t i = 0; i < vw.size(); ++i) {
+    cum += vw[i].second;
+    if (cum > target + 1e-12) return vw[i].first;
+    if (std::fabs(cum - target) <= 1e-12) {
+      // Exactly on a boundary: average with the next value.
+      return i + 1 < vw.size() ? (vw[i].first + vw[i + 1].first) / 2 : vw[i].first;
+    }
+  }
+  return vw.back().first;
+}
+
+template <typename Getter>
+std::optional<double> MedianOf(const std::vector<ConfigRecord>& records, const std::vector<size_t>& members,
+                               Getter get) {
+  std::vector<std::pair<double, double>> vw;
+  for (size_t i : members) {
+    std::optional<double> v = get(records[i]);
+    if (v) vw.emplace_back(*v, records[i].weight);
+  }
+  if (vw.empty()) return std::nullopt;
+  return WeightedQuantile(std::move(vw), 0.5);
+}
+
+template <typename Getter>
+std::string ModeOf(const std::vector<ConfigRecord>& records, const std::vector<size_t>& members, Getter get) {
+  std::map<std::string, double> w;
+  for (size_t i : members) {
+    std::string v = get(records[i]);
+    if (!v.empty()) w[v] += records[i].weight;
+  }
+  std::string best;
+  double best_w = -1;
+  for (const auto& [v, wt] : w)  // map order breaks ties deterministically
+    if (wt > best_w + 1e-12) best = v, best_w = wt;
+  return best;
+}
+
+}  // namespace
+
+Profile Summarize(const std::vector<ConfigRecord>& records, const std::vector<size_t>& members) {
+  Profile p;
+  p.members = members;
+  p.count = static_cast<int>(members.size());
+  if (members.empty()) return p;
+  std::set<std::string> sources;
+  std::vector<std::pair<double, double>> lr;
+  for (size_t i : members) {
+    const auto& r = records[i];
+    p.weight_sum += r.weight;
+    sources.insert(r.source_repo);
+    lr.emplace_back(r.learning_rate, r.weight);
+  }
+  p.sources = static_cast<int>(sources.size());
+  p.lr_median = WeightedQuantile(lr, 0.5);
+  p.lr_q1 = WeightedQuantile(lr, 0.25);
+  p.lr_q3 = WeightedQuantile(lr, 0.75);
+  p.effective_batch_median =
+      *MedianOf(records, members, [](const ConfigRecord& r) { return std::optional<double>(r.effective_batch_size); });
+  auto opt_int = [](const std::optional<int>& v) { return v ? std::optional<double>(*v) : std::nullopt; };
+  p.lora_r_median = MedianOf(records, members, [&](const ConfigRecord& r) { return opt_int(r.lora_r); });
+  p.lora_alpha_median = MedianOf(records, members, [&](const ConfigRecord& r) { return opt_int(r.lora_alpha); });
+  p.lora_dropout_median = MedianOf(records, members, [](const ConfigRecord& r) { return r.lora_dropout; });
+  p.seq_len_median = MedianOf(records, members, [&](const ConfigRecord& r) { return opt_int(r.max_seq_length); });
+  p.epochs_median = MedianOf(records, members, [](const ConfigRecord& r) { return r.num_epochs; });
+  p.warmup_ratio_median = MedianOf(records, members, [](const ConfigRecord& r) { return r.warmup_ratio; });
+  p.weight_decay_median = MedianOf(records, members, [](const ConfigRecord& r) { return r.weight_decay; });
+  p.optimizer_mode = ModeOf(records, members, [](const ConfigRecord& r) { return r.optimizer; });
+  p.precision_mode = ModeOf(records, members, [](const ConfigRecord& r) { return r.precision; });
+  p.scheduler_mode = ModeOf(records, members, [](const ConfigRecord& r) { return r.lr_scheduler; });
+  p.lora_target_mode = ModeOf(records, members, [](const ConfigRecord& r) { return r.lora_target; });
+  std::string gc = ModeOf(records, members, [](const ConfigRecord& r) {
+    return r.gradient_checkpointing ? std::string(*r.gradient_checkpointing ? "1" : "0") : std::string();
+  });
+  if (!gc.empty()) p.gradient_checkpointing_mode = gc == "1";
+  return p;
+}
+
+const char* ToString(FallbackLevel level) {
+  switch (level) {
+    case FallbackLevel::kExact: return "exact";
+    case FallbackLevel::kTaskAdapter: return "task_adapter";
+    case FallbackLevel::kAdapterSize: return "adapter_size";
+    case FallbackLevel::kGlobal: return "global";
+  }
+  return "global";
+}
+
+ProfileTable ProfileTable::Build(const Corpus& corpus, double min_weight) {
+  ProfileTable t;
+  t.min_weight_ = min_weight;
+  const auto& recs = corpus.records();
+  std::map<std::string, std::pair<GroupKey, std::vector<size_t>>> exact;
+  std::map<std::string, std::vector<size_t>> ta, as, a;
+  std::vector<size_t> all;
+  for (size_t i = 0; i < recs.size(); ++i) {
+    const auto& r = recs[i];
+    GroupKey k{r.task_type, r.size_bucket, r.adapter_type};
+    auto& e = exact[k.ToString()];
+    e.first = k;
+    e.second.push_back(i);
+    ta[r.task_type + "/*/" + r.adapter_type].push_back(i);
+    as["*/" + r.size_bucket + "/" + r.adapter_type].push_back(i);
+    a["*/*/" + r.adapter_type].push_back(i);
+    all.push_back(i);
+  }
+  for (auto& [name, e] : exact) t.groups_.emplace_back(e.first, Summarize(recs, e.second));
+  for (auto& [name, m] : ta) t.task_adapter_[name] = Summarize(recs, m);
+  for (auto& [name, m] : as) t.adapter_size_[name] = Summarize(recs, m);
+  for (auto& [name, m] : a) t.adapter_[name] = Summarize(recs, m);
+  t.global_["*/*/*"] = Summarize(recs, all);
+  return t;
+}
+
+ProfileMatch ProfileTable::Lookup(const GroupKey& key) const {
+  ProfileMatch m;
+  for (const auto& [k, p] : groups_) {
+    if (k.task_type == key.task_type && k.size_bucket == key.size_bucket && k.adapter_type == key.adapter_type &&
+        p.weight_sum >= min_weight_) {
+      m.level = FallbackLevel::kExact;
+      m.group = k.ToString();
+      m.profile = p;
+      return m;
+    }
+  }
+  auto try_level = [&](const std::map<std::string, Profile>& level_map, const std::string& name,
+                       FallbackLevel level) {
+    auto it = level_map.find(name);
+    if (it == level_map.end() || it->second.weight_sum < min_weight_) return false;
+    m.level = level;
+    m.group = name;
+    m.profile = it->second;
+    return true;
+  };
+  if (try_level(task_adapter_, key.task_type + "/*/" + key.adapter_type, FallbackLevel::kTaskAdapter)) return m;
+  if (try_level(adapter_size_, "*/" + key.size_bucket + "/" + key.adapter_type, FallbackLevel::kAdapterSize)) return m;
+  // Global: the same adapter type when the corpus has it, else everything.
+  if (try_level(adapter_, "*/*/" + key.adapter_type, FallbackLevel::kGlobal)) return m;
+  m.level = FallbackLevel::kGlobal;
+  m.group = "*/*/*";
+  auto it = global_.find("*/*/*");
+  if (it != global_.end()) m.profile = it->second;
+  return m;
+}
+
+}  // namespace ftconfig

@@ -1,0 +1,706 @@
+// The deterministic recommendation: profile medians from the safe pool, then
+// hard clamps and an OOM-safe search. See docs/api.md for the response and
+// docs/recommendation.md for the algorithm.
+#include "ftconfig/recommend.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+
+#include "json_util.h"
+
+namespace ftconfig {
+
+namespace {
+
+// --- small numeric helpers -------------------------------------------------
+
+int NearestPow2(double v, int lo, int hi) {
+  if (!(v > 0)) return lo;
+  int p = 1 << static_cast<int>(std::lround(std::log2(v)));
+  return std::clamp(p, lo, hi);
+}
+
+double Round3(double v) { return std::round(v * 1000.0) / 1000.0; }
+double Round2(double v) { return std::round(v * 100.0) / 100.0; }
+
+// Learning rates are reported with two significant digits (2e-4, 1.5e-5).
+double RoundSig2(double v) {
+  if (!(v > 0)) return v;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2g", v);  // via text: 3e-4 stays the double nearest 0.0003
+  return std::strtod(buf, nullptr);
+}
+
+// --- GPU tiers -----------------------------------------------------------------
+// Caps by usable memory. They bound what the search starts from; the memory
+// model decides what finally fits. Values follow what the corpus shows on each
+// class of card (free T4 notebooks run 2048-token QLoRA at rank <= 64; 24 GB
+// cards 4096; 40-80 GB cards 8192) — see docs/recommendation.md.
+struct TierCaps {
+  int max_seq;
+  int max_rank;
+  int max_batch;
+};
+
+TierCaps CapsFor(const Gpu& gpu) {
+  double u = gpu.usable_vram_gb;
+  if (u < 13) return {1024, 32, 8};
+  if (u < 20) return {2048, 64, 16};
+  if (u < 30) return {4096, 64, 32};
+  if (u < 60) return {8192, 128, 64};
+  return {8192, 256, 128};
+}
+
+// --- names used in the response (Hugging Face TrainingArguments spellings) --
+
+std::string HfOptimizer(const std::string& canonical) {
+  if (canonical == "adamw_8bit") return "adamw_bnb_8bit";
+  if (canonical == "paged_adamw_8bit") return "paged_adamw_8bit";
+  if (canonical == "paged_adamw_32bit") return "paged_adamw_32bit";
+  if (canonical == "adafactor") return "adafactor";
+  if (canonical == "sgd") return "sgd";
+  return "adamw_torch";
+}
+
+Optimizer ModelOptimizer(const std::string& canonical) {
+  if (canonical == "adamw_8bit") return Optimizer::kAdamW8bit;
+  if (canonical == "paged_adamw_8bit") return Optimizer::kPagedAdamW8bit;
+  if (canonical == "paged_adamw_32bit") return Optimizer::kPagedAdamW32bit;
+  if (canonical == "adafactor") return Optimizer::kAdafactor;
+  if (canonical == "sgd") return Optimizer::kSgd;
+  return Optimizer::kAdamW;
+}
+
+LoraTarget ModelTarget(const std::string& canonical) {
+  if (canonical == "qv") return LoraTarget::kQV;
+  if (canonical == "attention") return LoraTarget::kAttention;
+  if (canonical == "all_linear_embed") return LoraTarget::kAllLinearPlusEmbed;
+  return LoraTarget::kAllLinear;
+}
+
+const char* TargetModules(const std::string& canonical) {
+  if (canonical == "qv") return "q_proj,v_proj";
+  if (canonical == "attention") return "q_proj,k_proj,v_proj,o_proj";
+  if (canonical == "all_linear_embed") return "all-linear,embed_tokens,lm_head";
+  return "all-linear";
+}
+
+// --- the working configuration -------------------------------------------------
+
+struct Candidate {
+  std::string adapter;  // none | lora | qlora
+  int batch = 1;
+  int accum = 1;
+  int seq = 512;
+  bool grad_ckpt = true;
+  int lora_r = 16;
+  std::string lora_target = "all_linear";
+  std::string optimizer = "adamw";
+  bool bf16 = true;
+  bool fp32 = false;
+};
+
+struct Context {
+  const Gpu* gpu = nullptr;
+  int num_gpus = 1;
+  ModelArch arch;
+};
+
+TrainSetup ToSetup(const Candidate& c, const Context& ctx) {
+  TrainSetup s;
+  s.method = c.adapter == "none" ? Method::kFull : c.adapter == "qlora" ? Method::kQlora : Method::kLora;
+  s.weight_quant = c.adapter == "qlora" ? WeightQuant::kNf4 : WeightQuant::kNone;
+  s.precision = c.fp32 ? Precision::kFp32 : c.bf16 ? Precision::kBf16Mixed : Precision::kFp16Mixed;
+  s.optimizer = ModelOptimizer(c.optimizer);
+  s.batch_size_per_device = c.batch;
+  s.gradient_accumulation_steps = c.accum;
+  s.seq_len = c.seq;
+  s.gradient_checkpointing = c.grad_ckpt;
+  // PyTorch SDPA picks a memory-efficient kernel on every CUDA GPU the stacks
+  // support; FlashAttention 2 where the card has it. Both keep attention
+  // memory linear in the sequence.
+  s.flash_attention = true;
+  s.lora_r = c.lora_r;
+  s.lora_target = ModelTarget(c.lora_target);
+  s.num_gpus = ctx.num_gpus;
+  s.sharding = ctx.num_gpus > 1 ? Sharding::kDdp : Sharding::kNone;
+  s.eval_batch_size = c.batch;
+  return s;
+}
+
+struct FitResult {
+  MemoryEstimate estimate;
+  double limit_gb = 0;
+  double peak_gb = 0;  // max of the training and evaluation peaks
+  bool fits = false;
+};
+
+FitResult Check(const Candidate& c, const Context& ctx) {
+  FitResult r;
+  r.estimate = EstimateMemory(ctx.arch, ToSetup(c, ctx));
+  r.limit_gb = ctx.gpu->usable_vram_gb * Engine::kFitFraction;
+  r.peak_gb = std::max(r.estimate.peak_gb, r.estimate.eval_peak_gb);
+  r.fits = r.peak_gb <= r.limit_gb;
+  return r;
+}
+
+// The OOM-safe search. Order (each step only when the previous ones are
+// exhausted): halve the per-device batch while doubling accumulation (the
+// effective batch is kept); shorten the sequence down to 512; enable gradient
+// checkpointing; shorten the sequence down to 128; switch full fine-tuning
+// to an 8-bit optimizer; switch LoRA to QLoRA when allowed and supported.
+struct SearchOutcome {
+  Candidate cand;
+  FitResult fit;
+  std::vector<std::string> steps;
+};
+
+SearchOutcome Search(Candidate c, const Context& ctx, bool allow_qlora) {
+  SearchOutcome out;
+  for (int guard = 0; guard < 64; ++guard) {
+    FitResult f = Check(c, ctx);
+    if (f.fits) {
+      out.cand = c;
+      out.fit = f;
+      return out;
+    }
+    char buf[200];
+    if (c.batch > 1) {
+      c.batch /= 2;
+      c.accum *= 2;
+      std::snprintf(buf, sizeof buf, "batch_size_per_device lowered to %d with gradient_accumulation_steps %d "
+                    "(estimated %.1f GB > limit %.1f GB)", c.batch, c.accum, f.peak_gb, f.limit_gb);
+    } else if (c.seq > 512) {
+      c.seq = std::max(512, c.seq / 2);
+      std::snprintf(buf, sizeof buf, "max_seq_length shortened to %d (estimated %.1f GB > limit %.1f GB)", c.seq,
+                    f.peak_gb, f.limit_gb);
+    } else if (!c.grad_ckpt) {
+      c.grad_ckpt = true;
+      std::snprintf(buf, sizeof buf, "gradient_checkpointing enabled (estimated %.1f GB > limit %.1f GB)",
+                    f.peak_gb, f.limit_gb);
+    } else if (c.seq > 128) {
+      c.seq = std::max(128, c.seq / 2);
+      std::snprintf(buf, sizeof buf, "max_seq_length shortened to %d (estimated %.1f GB > limit %.1f GB)", c.seq,
+                    f.peak_gb, f.limit_gb);
+    } else if (c.adapter == "none" && c.optimizer != "adamw_8bit" && c.optimizer != "paged_adamw_8bit" &&
+               ctx.gpu->bnb_4bit) {
+      c.optimizer = "paged_adamw_8bit";
+      std::snprintf(buf, sizeof buf, "optimizer switched to 8-bit paged AdamW (estimated %.1f GB > limit %.1f GB)",
+                    f.peak_gb, f.limit_gb);
+    } else if (c.adapter == "lora" && allow_qlora && ctx.gpu->bnb_4bit) {
+      c.adapter = "qlora";
+      if (c.optimizer == "adamw") c.optimizer = "paged_adamw_8bit";
+      std::snprintf(buf, sizeof buf, "switched LoRA to QLoRA (4-bit NF4 base weights; estimated %.1f GB > limit %.1f GB)",
+                    f.peak_gb, f.limit_gb);
+    } else {
+      out.cand = c;
+      out.fit = f;
+      return out;  // does not fit
+    }
+    out.steps.push_back(buf);
+  }
+  out.cand = c;
+  out.fit = Check(c, ctx);
+  return out;
+}
+
+json BreakdownJson(const MemoryBreakdown& b) {
+  return json{{"weights", Round3(b.weights_gb)},         {"adapters", Round3(b.adapters_gb)},
+              {"gradients", Round3(b.gradients_gb)},     {"optimizer", Round3(b.optimizer_gb)},
+              {"activations", Round3(b.activations_gb)}, {"logits", Round3(b.logits_gb)},
+              {"overhead", Round3(b.overhead_gb)}};
+}
+
+// Average tokens per training example when the dataset does not say. Alpaca-
+// style instruction data averages a few hundred tokens per example with Llama
+// tokenizers; 300 is used and reported as an assumption.
+constexpr double kDefaultTokensPerExample = 300;
+// Training-set size when the request gives none (reported as an assumption).
+constexpr double kDefaultDatasetSize = 10000;
+
+}  // namespace
+
+const char* Engine::Version() { return FTCONFIG_VERSION; }
+
+Result<std::shared_ptr<const Engine>> Engine::Create(const EngineData& data) {
+  std::shared_ptr<Engine> e(new Engine());
+  FTCONFIG_ASSIGN_OR_RETURN(catalog, Catalog::Load(data.catalog));
+  e->catalog_ = std::move(catalog);
+  FTCONFIG_ASSIGN_OR_RETURN(corpus, Corpus::Build(data.corpus, e->catalog_));
+  e->corpus_ = std::move(corpus);
+  e->profiles_ = ProfileTable::Build(e->corpus_);
+  return std::shared_ptr<const Engine>(std::move(e));
+}
+
+Result<json> Engine::Recommend(const std::string& request_json) const {
+  FTCONFIG_ASSIGN_OR_RETURN(req, ParseRequest(request_json));
+  return Recommend(req);
+}
+
+Result<json> Engine::Recommend(const Request& req) const {
+  std::vector<std::string> warnings, clamps, assumptions;
+  json conf_reasons = json::array();
+  double confidence = 1.0;
+  auto penalize = [&](double amount, const std::string& reason) {
+    confidence -= amount;
+    conf_reasons.push_back(reason);
+  };
+
+  // ---- GPU and platform
+  const Platform* platform = nullptr;
+  const Plan* plan = nullptr;
+  if (!req.platform.empty()) {
+    FTCONFIG_ASSIGN_OR_RETURN(p, catalog_.FindPlatform(req.platform));
+    platform = p;
+    if (req.plan.empty()) {
+      if (platform->plans.size() == 1) {
+        plan = &platform->plans[0];
+      } else {
+        std::string ids;
+        for (const auto& pl : platform->plans) ids += (ids.empty() ? "\"" : ", \"") + pl.id + "\"";
+        return Error{ErrorCode::kMissingField, "plan",
+                     "platform \"" + platform->id + "\" has several plans; give \"plan\": one of " + ids};
+      }
+    } else {
+      FTCONFIG_ASSIGN_OR_RETURN(pl, catalog_.FindPlan(*platform, req.plan));
+      plan = pl;
+    }
+  } else if (!req.plan.empty()) {
+    return Error{ErrorCode::kMissingField, "platform", "\"plan\" needs a \"platform\""};
+  }
+  const Gpu* gpu = nullptr;
+  if (!req.gpu_override.empty()) {
+    FTCONFIG_ASSIGN_OR_RETURN(g, catalog_.FindGpu(req.gpu_override, "gpu_override"));
+    gpu = g;
+    if (plan && !plan->gpu.empty() && plan->gpu != gpu->id)
+      warnings.push_back("gpu_override \"" + gpu->name + "\" replaces the plan's " + plan->gpu +
+                         "; price and session limits of the plan may not apply");
+  } else if (plan && !plan->gpu.empty()) {
+    gpu = catalog_.GpuById(plan->gpu);
+  } else if (plan) {
+    return Error{ErrorCode::kMissingField, "gpu_override",
+                 "platform \"" + platform->id + "\" plan \"" + plan->id + "\" needs \"gpu_override\" naming your GPU"};
+  } else {
+    return Error{ErrorCode::kMissingField, "platform",
+                 "give \"platform\" and \"plan\" (see ftconfig catalog platforms) or \"gpu_override\""};
+  }
+  if (!gpu->cuda)
+    return Error{ErrorCode::kUnsupported, req.gpu_override.empty() ? "plan" : "gpu_override",
+                 gpu->name + " is not a CUDA GPU; ftconfig's dependency stacks and estimates cover NVIDIA CUDA GPUs only"};
+  int num_gpus = req.num_gpus.value_or(plan && (req.gpu_override.empty() || plan->gpu == gpu->id) ? plan->gpu_count : 1);
+
+  // ---- model
+  ModelArch arch;
+  std::string model_id = req.model;
+  std::string model_source;
+  if (!req.model.empty()) {
+    if (const Model* m = catalog_.FindModel(req.model)) {
+      arch = m->arch;
+      model_id = m->id;
+      model_source = "catalog";
+    } else if (req.model_arch || req.model_params_b) {
+      model_source = req.model_arch ? "architecture" : "params";
+    } else {
+      auto close = catalog_.ClosestModelNames(req.model);
+      std::string list;
+      for (const auto& c : close) list += (list.empty() ? "\"" : ", \"") + c + "\"";
+      return Error{ErrorCode::kUnknownModel, "model",
+                   "unknown model \"" + req.model + "\"; closest known: " + list +
+                       ". Give \"model_params_b\" (billions of parameters) to use a model outside the catalog"};
+    }
+  } else if (req.model_arch) {
+    model_source = "architecture";
+  } else if (req.model_params_b) {
+    model_source = "params";
+  } else if (!req.model_size_bucket.empty()) {
+    model_source = "size_bucket";
+  } else {
+    return Error{ErrorCode::kMissingField, "model",
+                 "give \"model\" (a catalog id or alias), or \"model_params_b\", or \"model_size_bucket\""};
+  }
+  if (model_source == "architecture") {
+    arch = *req.model_arch;
+    ModelArch typical = TypicalArchForParams(req.model_params_b.value_or(1.0));
+    if (req.model_params_b) arch.params_b = *req.model_params_b;
+    else {
+      // Parameters from the given shape: embeddings + per-layer attention and MLP.
+      double h = arch.hidden_size, kv = arch.num_kv_heads * std::max(1, arch.head_dim);
+      double attn = h * h * 2 + h * kv * 2;
+      double mlp = (arch.gated_mlp ? 3.0 : 2.0) * h * arch.intermediate_size;
+      arch.params_b = (arch.num_layers * (attn + mlp) + h * arch.vocab_size * (arch.tie_word_embeddings ? 1 : 2)) / 1e9;
+    }
+    (void)typical;
+    penalize(0.05, "model architecture given by hand, not from the catalog");
+  } else if (model_source == "params") {
+    arch = TypicalArchForParams(*req.model_params_b);
+    penalize(0.1, "model not in the catalog: a typical architecture for " + std::to_string(*req.model_params_b).substr(0, 5) +
+                      "B parameters was assumed");
+  } else if (model_source == "size_bucket") {
+    // The largest model of the bucket, so the answer is safe for any member.
+    double p = req.model_size_bucket == "small" ? 1.0 : req.model_size_bucket == "medium" ? 7.5 : 13.0;
+    arch = TypicalArchForParams(p);
+    penalize(0.25, "only the size bucket is known: sized for a " + std::to_string(static_cast<int>(p * 10) / 10.0).substr(0, 4) +
+                       "B model, the largest typical of \"" + req.model_size_bucket + "\"");
+    if (req.model_size_bucket == "large")
+      warnings.push_back("\"large\" covers everything above 7B; estimates assume 13B — give the model for a real answer");
+  }
+  if (arch.architecture != "decoder")
+    penalize(0.1, "the memory model and the corpus are built for decoder-only models; this is " + arch.architecture);
+
+  // ---- task and adapter
+  std::string task = catalog_.CanonicalTask(req.task_type);
+  if (task.empty()) {
+    std::string ids;
+    for (const auto& t : catalog_.tasks()) ids += (ids.empty() ? "\"" : ", \"") + t.id + "\"";
+    return Error{ErrorCode::kUnknownTask, "task_type", "unknown task \"" + req.task_type + "\"; expected one of " + ids};
+  }
+  std::string adapter = req.adapter_type;
+  if (adapter == "qlora" && !gpu->bnb_4bit) {
+    warnings.push_back(gpu->name + " has no bitsandbytes 4-bit support: QLoRA replaced by LoRA");
+    adapter = "lora";
+  }
+
+  // ---- profile and safe pool
+  std::string bucket = SizeBucket(arch.params_b);
+  GroupKey key{task, bucket, adapter};
+  ProfileMatch match = profiles_.Lookup(key);
+  bool task_in_corpus = false;
+  for (const auto& r : corpus_.records())
+    if (r.task_type == task) { task_in_corpus = true; break; }
+  const TaskType* task_info = catalog_.TaskById(task);
+  bool ood_task = !task_in_corpus || (task_info && !task_info->corpus_supported);
+  switch (match.level) {
+    case FallbackLevel::kExact: break;
+    case FallbackLevel::kTaskAdapter:
+      penalize(0.15, "no exact profile for " + key.ToString() + ": used the same task and adapter across model sizes (" + match.group + ")");
+      break;
+    case FallbackLevel::kAdapterSize:
+      penalize(0.25, "no profile for task \"" + task + "\" with " + adapter + ": used the same adapter and model size (" + match.group + ")");
+      break;
+    case FallbackLevel::kGlobal:
+      penalize(0.4, "no close profile: used the global " + match.group + " profile");
+      break;
+  }
+  if (ood_task) penalize(0.3, "task \"" + task + "\" has no direct support in the corpus");
+  if (match.profile.weight_sum < 8)
+    penalize(0.1, "thin profile: " + std::to_string(match.profile.count) + " configs from " +
+                      std::to_string(match.profile.sources) + " source(s)");
+
+  Context ctx{gpu, num_gpus, arch};
+  TierCaps caps = CapsFor(*gpu);
+
+  // Safe pool: the profile's configs that would fit this GPU as written
+  // (their batch and sequence, with the requested model).
+  std::vector<size_t> safe;
+  for (size_t i : match.profile.members) {
+    const ConfigRecord& r = corpus_.records()[i];
+    Candidate c;
+    c.adapter = adapter;
+    c.batch = r.batch_size_per_device;
+    c.accum = r.gradient_accumulation_steps;
+    c.seq = r.max_seq_length.value_or(1024);
+    c.grad_ckpt = r.gradient_checkpointing.value_or(true);
+    c.lora_r = r.lora_r.value_or(16);
+    c.lora_target = r.lora_target.empty() ? "all_linear" : r.lora_target;
+    c.optimizer = r.optimizer.empty() ? "adamw" : r.optimizer;
+    c.bf16 = gpu->bf16;
+    if (Check(c, ctx).fits) safe.push_back(i);
+  }
+  Profile pool = match.profile;
+  bool safe_pool_used = false;
+  if (!safe.empty()) {
+    pool = Summarize(corpus_.records(), safe);
+    safe_pool_used = true;
+  } else {
+    penalize(0.1, "none of the profile's " + std::to_string(match.profile.count) +
+                      " configs fits this GPU as written: values come from the whole profile, then the clamps");
+  }
+
+  // ---- base values
+  Candidate c;
+  c.adapter = adapter;
+  c.bf16 = gpu->bf16;
+  c.fp32 = gpu->compute_capability < 6.0;
+  int effective = NearestPow2(pool.effective_batch_median, 1, 1024);
+  effective = std::max(effective, num_gpus);
+  int seq = req.max_seq_length.value_or(NearestPow2(pool.seq_len_median.value_or(1024), 128, 32768));
+  c.grad_ckpt = pool.gradient_checkpointing_mode.value_or(true);
+  c.lora_r = NearestPow2(pool.lora_r_median.value_or(16), 4, 512);
+  double alpha_ratio = (pool.lora_alpha_median && pool.lora_r_median && *pool.lora_r_median > 0)
+                           ? *pool.lora_alpha_median / *pool.lora_r_median
+                           : 2.0;
+  alpha_ratio = std::clamp(alpha_ratio, 0.5, 4.0);
+  c.lora_target = pool.lora_target_mode.empty() ? "all_linear" : pool.lora_target_mode;
+  std::string optimizer = pool.optimizer_mode;
+  if (optimizer.empty() || optimizer == "other") optimizer = adapter == "qlora" ? "paged_adamw_8bit" : "adamw";
+  if ((optimizer == "adamw_8bit" || optimizer.rfind("paged", 0) == 0) && !gpu->bnb_4bit) optimizer = "adamw";
+  c.optimizer = optimizer;
+  double lr = pool.lr_median;
+  std::string lr_why = std::string(safe_pool_used ? "weighted median of the safe pool" : "weighted median of the profile") +
+                       " (" + std::to_string(safe_pool_used ? safe.size() : match.profile.members.size()) + " configs, " +
+                       match.group + ")";
+
+  // ---- clamps by GPU tier, fallback level and OOD
+  auto clamp_int = [&](int& v, int cap, const std::string& name, const std::string& why) {
+    if (v > cap) {
+      clamps.push_back(name + " " + std::to_string(v) + " -> " + std::to_string(cap) + " (" + why + ")");
+      v = cap;
+    }
+  };
+  int max_pos = arch.max_position_embeddings > 0 ? arch.max_position_embeddings : 1048576;
+  if (req.max_seq_length && *req.max_seq_length > max_pos)
+    warnings.push_back("max_seq_length " + std::to_string(*req.max_seq_length) + " exceeds the model's context of " +
+                       std::to_string(max_pos));
+  clamp_int(seq, max_pos, "max_seq_length", "model context length");
+  clamp_int(seq, caps.max_seq, "max_seq_length", "GPU tier " + gpu->tier + " cap");
+  clamp_int(c.lora_r, caps.max_rank, "lora_r", "GPU tier " + gpu->tier + " cap");
+  int batch_cap = caps.max_batch;
+  if (match.level >= FallbackLevel::kAdapterSize) {
+    // Conservative caps when the profile is not specific to this task.
+    clamp_int(seq, 1024, "max_seq_length", "fallback profile: conservative cap");
+    clamp_int(c.lora_r, 16, "lora_r", "fallback profile: conservative cap");
+    batch_cap = std::min(batch_cap, 8);
+    if (lr > match.profile.lr_q1 && match.profile.lr_q1 > 0) {
+      clamps.push_back("learning_rate lowered to the profile's first quartile (fallback profile)");
+      lr = match.profile.lr_q1;
+      lr_why = "first quartile of the fallback profile " + match.group + " (conservative)";
+    }
+  }
+  if (ood_task) {
+    clamp_int(seq, 512, "max_seq_length", "task without corpus support: strict cap");
+    batch_cap = std::min(batch_cap, 4);
+  }
+  c.seq = seq;
+  int per_device_target = std::max(1, effective / num_gpus);
+  c.batch = std::min(per_device_target, batch_cap);
+  c.batch = NearestPow2(c.batch, 1, batch_cap);
+  if (c.batch > per_device_target) c.batch = per_device_target;
+  c.accum = std::max(1, per_device_target / c.batch);
+  if (c.batch < per_device_target && per_device_target > batch_cap)
+    clamps.push_back("batch_size_per_device capped at " + std::to_string(c.batch) + " (GPU tier / fallback cap), "
+                     "gradient_accumulation_steps " + std::to_string(c.accum) + " keeps the effective batch");
+
+  // ---- OOM-safe search
+  SearchOutcome so = Search(c, ctx, req.allow_qlora);
+  for (auto& s : so.steps) clamps.push_back(s);
+  Candidate best = so.cand;
+  FitResult fit = so.fit;
+
+  json resp;
+  resp["engine_version"] = Version();
+  resp["fits"] = fit.fits;
+  resp["request"] = {{"platform", platform ? platform->id : ""}, {"plan", plan ? plan->id : ""},
+                     {"model", model_id}, {"model_params_b", Round3(arch.params_b)}, {"model_source", model_source},
+                     {"task_type", task}, {"adapter_type", req.adapter_type}, {"strategy", req.strategy}};
+
+  // ---- hyperparameters
+  double epochs = pool.epochs_median.value_or(3.0);
+  double dataset_size = req.dataset_size.value_or(0);
+  std::string epochs_why = "median of the pool";
+  if (dataset_size <= 0 && !req.dataset_name.empty())
+    if (const DatasetInfo* d = catalog_.FindDataset(req.dataset_name); d && d->num_examples) dataset_size = *d->num_examples;
+  if (dataset_size <= 0) {
+    dataset_size = kDefaultDatasetSize;
+    assumptions.push_back("dataset_size unknown: time and cost assume 10,000 examples");
+  }
+  // Large datasets need fewer passes; small ones overfit past ~3 epochs.
+  if (dataset_size >= catalog_.dataset_medium_max()) { epochs = std::min(epochs, 1.0); epochs_why = "large dataset: one epoch"; }
+  else if (dataset_size >= catalog_.dataset_small_max()) { epochs = std::min(epochs, 2.0); epochs_why = "medium dataset: at most two epochs"; }
+  else epochs = std::min(epochs, 3.0);
+  epochs = std::max(1.0, std::round(epochs));
+  double warmup = pool.warmup_ratio_median.value_or(0.03);
+  double weight_decay = pool.weight_decay_median.value_or(0.0);
+  std::string scheduler = pool.scheduler_mode.empty() || pool.scheduler_mode == "other" || pool.scheduler_mode == "step"
+                              ? "cosine" : pool.scheduler_mode;
+  std::string precision = best.fp32 ? "fp32" : best.bf16 ? "bf16" : "fp16";
+  if (!gpu->bf16) clamps.push_back("precision fp16: " + gpu->name + " has no bf16");
+  json hp;
+  hp["learning_rate"] = RoundSig2(lr);
+  hp["batch_size_per_device"] = best.batch;
+  hp["gradient_accumulation_steps"] = best.accum;
+  hp["effective_batch_size"] = best.batch * best.accum * num_gpus;
+  hp["per_device_eval_batch_size"] = best.batch;
+  hp["max_seq_length"] = best.seq;
+  hp["num_epochs"] = epochs;
+  hp["optimizer"] = HfOptimizer(best.optimizer);
+  hp["lr_scheduler"] = scheduler;
+  hp["warmup_ratio"] = Round3(warmup);
+  hp["weight_decay"] = Round3(weight_decay);
+  hp["precision"] = precision;
+  hp["gradient_checkpointing"] = best.grad_ckpt;
+  hp["attn_implementation"] = gpu->flash_attention2 ? "flash_attention_2" : "sdpa";
+  hp["adapter_type"] = best.adapter;
+  json why;
+  why["learning_rate"] = lr_why;
+  why["effective_batch_size"] = "median effective batch of the pool (" + std::to_string(static_cast<int>(pool.effective_batch_median)) + "), rounded to a power of two";
+  why["batch_size_per_device"] = "largest per-device batch whose estimate fits; accumulation keeps the effective batch";
+  why["max_seq_length"] = req.max_seq_length ? "as requested, within the GPU tier and model limits" : "median of the pool within the GPU tier cap";
+  why["num_epochs"] = epochs_why;
+  why["optimizer"] = "most common optimizer in the pool";
+  why["precision"] = gpu->bf16 ? "bf16 mixed precision (supported by this GPU)" : "fp16 mixed precision: no bf16 on this GPU";
+  why["gradient_checkpointing"] = best.grad_ckpt ? "enabled: most pool configs use it or memory needed it" : "off: fits without it, and it costs ~30% speed";
+  if (best.adapter != "none") {
+    int alpha = static_cast<int>(std::lround(best.lora_r * alpha_ratio));
+    hp["lora_r"] = best.lora_r;
+    hp["lora_alpha"] = std::max(1, alpha);
+    hp["lora_dropout"] = Round3(pool.lora_dropout_median.value_or(0.05));
+    hp["lora_target"] = TargetModules(best.lora_target);
+    why["lora_r"] = "median rank of the pool, within the GPU tier cap";
+    why["lora_alpha"] = "the pool's median alpha/rank ratio (" + std::to_string(alpha_ratio).substr(0, 4) + ") times the rank";
+    why["lora_target"] = "most common target set in the pool";
+  }
+  if (best.adapter == "qlora") {
+    hp["load_in_4bit"] = true;
+    hp["bnb_4bit_quant_type"] = "nf4";
+    hp["bnb_4bit_compute_dtype"] = gpu->bf16 ? "bfloat16" : "float16";
+    hp["bnb_4bit_use_double_quant"] = true;
+  }
+  resp["hyperparameters"] = hp;
+  resp["why"] = why;
+
+  // ---- GPU and memory
+  resp["gpu"] = {{"id", gpu->id}, {"name", gpu->name}, {"count", num_gpus}, {"vram_gb", gpu->vram_gb},
+                 {"usable_gb", gpu->usable_vram_gb}, {"compute_capability", gpu->compute_capability},
+                 {"bf16", gpu->bf16}, {"flash_attention2", gpu->flash_attention2}};
+  const MemoryEstimate& est = fit.estimate;
+  resp["vram"] = {{"per_gpu_gb", Round2(est.peak_gb)},
+                  {"eval_peak_gb", Round2(est.eval_peak_gb)},
+                  {"merge_peak_gb", Round2(est.merge_peak_gb)},
+                  {"breakdown", BreakdownJson(est.breakdown)},
+                  {"usable_gb", gpu->usable_vram_gb},
+                  {"limit_gb", Round2(fit.limit_gb)},
+                  {"fit_fraction", kFitFraction},
+                  {"margin_gb", Round2(gpu->usable_vram_gb - fit.peak_gb)},
+                  {"margin_fraction", Round3((gpu->usable_vram_gb - fit.peak_gb) / gpu->usable_vram_gb)},
+                  {"trainable_params_b", Round3(est.trainable_params_b)},
+                  {"notes", est.notes}};
+  if (fit.fits && (gpu->usable_vram_gb - fit.peak_gb) / gpu->usable_vram_gb < 0.12)
+    penalize(0.1, "thin memory margin: the estimate uses most of the GPU");
+  if (est.merge_peak_gb > gpu->usable_vram_gb)
+    warnings.push_back("merging the adapter into the base weights needs ~" + std::to_string(static_cast<int>(std::ceil(est.merge_peak_gb))) +
+                       " GB: merge on CPU or a larger GPU, or keep the adapter separate");
+
+  // ---- time and cost
+  ThroughputEstimate tp = EstimateThroughput(arch, ToSetup(best, ctx), *gpu);
+  double tokens_per_example = kDefaultTokensPerExample;
+  if (!req.dataset_name.empty())
+    if (const DatasetInfo* d = catalog_.FindDataset(req.dataset_name); d && d->avg_tokens) tokens_per_example = *d->avg_tokens;
+  if (tokens_per_example == kDefaultTokensPerExample)
+    assumptions.push_back("examples average ~300 tokens (no dataset statistics)");
+  tokens_per_example = std::min<double>(tokens_per_example, best.seq);
+  double total_tokens = dataset_size * tokens_per_example * epochs;
+  double hours = tp.tokens_per_sec > 0 ? total_tokens / tp.tokens_per_sec / 3600.0 : 0;
+  json time = {{"tokens_per_sec", Round2(tp.tokens_per_sec)}, {"hours", Round2(hours)},
+               {"total_tokens", total_tokens}, {"dataset_size", dataset_size}, {"epochs", epochs},
+               {"mfu_assumed", Round3(tp.efficiency)}};
+  if (plan && plan->price_per_gpu_hour_usd && (req.gpu_override.empty() || plan->gpu == gpu->id)) {
+    time["price_per_gpu_hour_usd"] = *plan->price_per_gpu_hour_usd;
+    time["cost_usd"] = Round2(hours * *plan->price_per_gpu_hour_usd * num_gpus);
+  } else {
+    time["cost_usd"] = nullptr;
+  }
+  if (plan && plan->session_limit_hours) {
+    time["session_limit_hours"] = *plan->session_limit_hours;
+    time["fits_session"] = hours <= *plan->session_limit_hours;
+    if (hours > *plan->session_limit_hours)
+      warnings.push_back("estimated " + std::to_string(hours).substr(0, 5) + " h exceeds the " +
+                         std::to_string(*plan->session_limit_hours).substr(0, 4) +
+                         " h session limit: save checkpoints (save_steps) and resume, or use fewer examples/epochs");
+  } else {
+    time["session_limit_hours"] = nullptr;
+    time["fits_session"] = nullptr;
+  }
+  resp["time"] = time;
+
+  // ---- dependencies
+  if (const Stack* st = catalog_.SelectStack(*gpu, platform ? platform->id : "")) {
+    json deps = st->pins;
+    if (!gpu->flash_attention2 && deps.contains("optional") && deps["optional"].is_object())
+      deps["optional"].erase("flash-attn");
+    resp["dependencies"] = deps;
+  } else {
+    resp["dependencies"] = nullptr;
+    warnings.push_back("no pinned dependency stack matches " + gpu->name);
+  }
+
+  // ---- strategy, profile, diagnostics
+  std::string used = "deterministic";
+  std::string why_strategy;
+  if (req.strategy == "auto") why_strategy = "auto: no trained reranker is loaded and the hybrid ranking is not built yet, so the deterministic strategy ran";
+  else if (req.strategy == "deterministic") why_strategy = "requested";
+  else why_strategy = req.strategy + " is not implemented yet: fell back to deterministic";
+  resp["strategy"] = {{"requested", req.strategy}, {"used", used}, {"why", why_strategy},
+                      {"reranker", {{"status", "missing"}, {"version", nullptr}}}};
+  resp["profile"] = {{"group", match.group}, {"requested_group", key.ToString()},
+                     {"fallback_level", ToString(match.level)}, {"pool_size", match.profile.count},
+                     {"pool_weight", Round2(match.profile.weight_sum)}, {"sources", match.profile.sources},
+                     {"safe_pool_size", static_cast<int>(safe.size())},
+                     {"lr_iqr", {RoundSig2(match.profile.lr_q1), RoundSig2(match.profile.lr_q3)}}};
+  json drew_on = json::array();
+  for (size_t k = 0; k < std::min<size_t>(5, safe_pool_used ? safe.size() : match.profile.members.size()); ++k) {
+    const ConfigRecord& r = corpus_.records()[safe_pool_used ? safe[k] : match.profile.members[k]];
+    drew_on.push_back({{"id", r.id}, {"source_repo", r.source_repo}, {"source_path", r.source_path}});
+  }
+  resp["profile"]["examples"] = drew_on;
+  resp["diagnostics"] = {{"ood_task", ood_task}, {"task_in_corpus", task_in_corpus}, {"clamps", clamps},
+                         {"assumptions", assumptions}, {"search_steps", so.steps.size()}};
+
+  // ---- does not fit: what would
+  if (!fit.fits) {
+    json suggestion = nullptr;
+    std::vector<const Gpu*> order;
+    for (const auto& g : catalog_.gpus())
+      if (g.cuda) order.push_back(&g);
+    std::stable_sort(order.begin(), order.end(),
+                     [](const Gpu* a, const Gpu* b) { return a->usable_vram_gb < b->usable_vram_gb; });
+    for (const Gpu* g : order) {
+      if (g->usable_vram_gb <= gpu->usable_vram_gb) continue;
+      Context c2{g, num_gpus, arch};
+      Candidate start = c;
+      start.bf16 = g->bf16;
+      SearchOutcome o = Search(start, c2, req.allow_qlora);
+      if (!o.fit.fits) continue;
+      suggestion = {{"gpu", g->id}, {"name", g->name}, {"usable_gb", g->usable_vram_gb},
+                    {"estimated_gb", Round2(o.fit.peak_gb)}};
+      // The cheapest plan offering that GPU (free first).
+      const Platform* best_p = nullptr;
+      const Plan* best_plan = nullptr;
+      for (const auto& p : catalog_.platforms())
+        for (const auto& pl : p.plans) {
+          if (pl.gpu != g->id) continue;
+          double price = pl.price_per_gpu_hour_usd.value_or(1e9);
+          double best_price = best_plan ? best_plan->price_per_gpu_hour_usd.value_or(1e9) : 2e9;
+          if (price < best_price) best_p = &p, best_plan = &pl;
+        }
+      if (best_plan) {
+        suggestion["platform"] = best_p->id;
+        suggestion["plan"] = best_plan->id;
+        suggestion["price_per_gpu_hour_usd"] =
+            best_plan->price_per_gpu_hour_usd ? json(*best_plan->price_per_gpu_hour_usd) : json(nullptr);
+      }
+      break;
+    }
+    std::string msg = "does not fit: even with batch 1, sequence " + std::to_string(best.seq) +
+                      ", gradient checkpointing" + (best.adapter == "qlora" ? " and 4-bit weights" : "") +
+                      " the estimate is " + std::to_string(fit.peak_gb).substr(0, 5) + " GB against a limit of " +
+                      std::to_string(fit.limit_gb).substr(0, 5) + " GB on " + gpu->name;
+    if (!suggestion.is_null()) msg += "; the smallest GPU that fits is " + suggestion["name"].get<std::string>();
+    if (adapter == "lora" && !req.allow_qlora && gpu->bnb_4bit) msg += "; allowing QLoRA (allow_qlora) may fit";
+    resp["does_not_fit"] = {{"message", msg}, {"smallest_fitting", suggestion}};
+    warnings.insert(warnings.begin(), msg);
+    penalize(1.0, "the configuration does not fit the GPU");
+  }
+
+  confidence = std::clamp(confidence, 0.05, 1.0);
+  if (!fit.fits) confidence = 0.0;
+  std::string level = confidence >= 0.75 ? "high" : confidence >= 0.5 ? "medium" : "low";
+  if (conf_reasons.empty()) conf_reasons.push_back("exact profile with enough configs and a comfortable memory margin");
+  resp["confidence"] = {{"score", Round2(confidence)}, {"level", fit.fits ? level : "none"}, {"reasons", conf_reasons}};
+  resp["warnings"] = warnings;
+  return resp;
+}
+
+}  // namespace ftconfig

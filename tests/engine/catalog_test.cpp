@@ -1,0 +1,93 @@
+#include <boost/test/unit_test.hpp>
+
+#include "ftconfig/catalog.h"
+#include "test_util.h"
+
+using namespace ftconfig;
+
+BOOST_AUTO_TEST_SUITE(catalog)
+
+BOOST_AUTO_TEST_CASE(gpu_names_resolve_leniently) {
+  const Catalog& c = test::FixtureCatalog();
+  for (const char* name : {"T4", "Tesla T4", "nvidia-t4", "NVIDIA T4", "t4"}) {
+    auto g = c.FindGpu(name);
+    BOOST_TEST_REQUIRE(g.ok(), name);
+    BOOST_TEST(g.value()->id == "t4");
+  }
+  for (const char* name : {"A100 80GB", "a100-80gb", "A100_80GB", "NVIDIA A100-SXM4-80GB"}) {
+    auto g = c.FindGpu(name);
+    BOOST_TEST_REQUIRE(g.ok(), name);
+    BOOST_TEST(g.value()->id == "a100-80gb");
+  }
+  for (const char* name : {"RTX 4090", "4090", "GeForce RTX 4090", "nvidia geforce rtx 4090"}) {
+    auto g = c.FindGpu(name);
+    BOOST_TEST_REQUIRE(g.ok(), name);
+    BOOST_TEST(g.value()->id == "rtx-4090");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(unknown_gpu_lists_close_matches) {
+  auto g = test::FixtureCatalog().FindGpu("T5");
+  BOOST_TEST_REQUIRE(!g.ok());
+  BOOST_TEST(g.error().code == ErrorCode::kUnknownGpu);
+  BOOST_TEST(g.error().field == "gpu");
+  BOOST_TEST(g.error().message.find("\"t4\"") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(models_resolve_by_alias) {
+  const Catalog& c = test::FixtureCatalog();
+  for (const char* name : {"Llama-2-7b", "llama2-7b", "meta-llama/Llama-2-7b-hf", "LLAMA-2-7B-HF", "someone/Llama-2-7b-hf"}) {
+    const Model* m = c.FindModel(name);
+    BOOST_TEST_REQUIRE(m != nullptr, name);
+    BOOST_TEST(m->id == "meta-llama/Llama-2-7b-hf");
+  }
+  BOOST_TEST(c.FindModel("gpt-17") == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(tasks_and_aliases) {
+  const Catalog& c = test::FixtureCatalog();
+  BOOST_TEST(c.CanonicalTask("language finetuning") == "instruction_following");
+  BOOST_TEST(c.CanonicalTask("SFT") == "instruction_following");
+  BOOST_TEST(c.CanonicalTask("chat") == "chat");
+  BOOST_TEST(c.CanonicalTask("juggling") == "");
+}
+
+BOOST_AUTO_TEST_CASE(stack_selection_by_compute_capability) {
+  const Catalog& c = test::FixtureCatalog();
+  BOOST_TEST(c.SelectStack(*c.GpuById("t4"), "colab")->id == "turing");
+  BOOST_TEST(c.SelectStack(*c.GpuById("a100-80gb"), "runpod")->id == "ampere-fa2");
+  BOOST_TEST(c.SelectStack(*c.GpuById("apple-m"), "local") == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(malformed_catalog_names_the_file) {
+  CatalogFiles f = test::CatalogFilesIn(FTCONFIG_TEST_FIXTURES);
+  f.platforms = "{\"platforms\": [{\"id\": \"x\", \"plans\": [{\"id\": \"p\", \"gpu\": \"nope\"}]}]}";
+  auto c = Catalog::Load(f);
+  BOOST_TEST_REQUIRE(!c.ok());
+  BOOST_TEST(c.error().code == ErrorCode::kDataError);
+  BOOST_TEST(c.error().message.find("unknown gpu \"nope\"") != std::string::npos);
+  f = test::CatalogFilesIn(FTCONFIG_TEST_FIXTURES);
+  f.gpus = "{oops";
+  c = Catalog::Load(f);
+  BOOST_TEST_REQUIRE(!c.ok());
+  BOOST_TEST(c.error().code == ErrorCode::kInvalidJson);
+  BOOST_TEST(c.error().field == "catalog/gpus.json");
+}
+
+BOOST_AUTO_TEST_CASE(bundled_catalog_loads_and_aliases_work) {
+  const Catalog& c = test::BundledEngine().catalog();
+  BOOST_TEST(c.gpus().size() >= 20u);
+  BOOST_TEST(c.models().size() >= 80u);
+  for (const char* name : {"T4", "Tesla T4", "nvidia-t4", "A100 80GB", "a100-80gb", "RTX 4090", "4090"})
+    BOOST_TEST(c.FindGpu(name).ok(), name);
+  BOOST_TEST(c.FindModel("Llama-2-7b") != nullptr);
+  BOOST_TEST(c.FindModel("llama2-7b") != nullptr);
+  // Every plan's GPU exists and every CUDA GPU has a pinned stack.
+  for (const auto& p : c.platforms())
+    for (const auto& pl : p.plans)
+      if (!pl.gpu.empty()) BOOST_TEST(c.GpuById(pl.gpu) != nullptr, p.id + "/" + pl.id);
+  for (const auto& g : c.gpus())
+    if (g.cuda && g.compute_capability >= 6.0) BOOST_TEST(c.SelectStack(g, "") != nullptr, g.id);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

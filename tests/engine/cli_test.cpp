@@ -1,0 +1,83 @@
+#include <boost/test/unit_test.hpp>
+
+#include "test_util.h"
+
+using namespace ftconfig;
+using test::RunCli;
+
+namespace {
+json ParseOut(const test::CliResult& r) {
+  json j = json::parse(r.out, nullptr, false);
+  BOOST_TEST_REQUIRE(!j.is_discarded(), "stdout is not JSON: " + r.out);
+  return j;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(cli)
+
+BOOST_AUTO_TEST_CASE(recommend_from_flags) {
+  auto r = RunCli("recommend --platform colab --plan free --model meta-llama/Llama-3.1-8B --adapter qlora");
+  BOOST_TEST(r.exit_code == 0);
+  json j = ParseOut(r);
+  BOOST_TEST(j["hyperparameters"]["precision"] == "fp16");
+}
+
+BOOST_AUTO_TEST_CASE(recommend_from_stdin_and_text_format) {
+  auto r = RunCli("recommend - --format text", R"({"gpu_override": "4090", "model": "llama2-7b", "adapter_type": "lora"})");
+  BOOST_TEST(r.exit_code == 0);
+  BOOST_TEST(r.out.find("Hyperparameters") != std::string::npos);
+  BOOST_TEST(r.out.find("VRAM per GPU") != std::string::npos);
+  BOOST_TEST(r.out.find("Confidence") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_exits_2_naming_the_field) {
+  struct Case { std::string args, input, code, field; };
+  const Case cases[] = {
+      {"recommend -", "{broken", "invalid_json", "request"},
+      {"recommend --platform moon --plan free --model llama2-7b", "", "unknown_platform", "platform"},
+      {"recommend --gpu T4", "", "missing_field", "model"},
+      {"recommend --gpu T4 --model gpt-17", "", "unknown_model", "model"},
+      {"recommend -", R"({"gpu_override": "T4", "model": "llama2-7b", "dataset_size": -1})", "invalid_value", "dataset_size"},
+      {"recommend -", R"({"gpu_override": "T4", "model": "llama2-7b", "dataset_size": "lots"})", "invalid_type", "dataset_size"},
+      {"recommend /nonexistent/request.json", "", "invalid_value", "request"},
+  };
+  for (const auto& c : cases) {
+    auto r = RunCli(c.args, c.input);
+    BOOST_TEST(r.exit_code == 2, c.args);
+    json j = ParseOut(r);
+    BOOST_TEST(j["error"]["code"] == c.code, c.args);
+    BOOST_TEST(j["error"]["field"] == c.field, c.args);
+  }
+  // A flag of the wrong type is a usage error: still exit 2 and JSON.
+  auto r = RunCli("recommend --gpu T4 --model llama2-7b --dataset-size many");
+  BOOST_TEST(r.exit_code == 2);
+  BOOST_TEST(ParseOut(r).contains("error"));
+}
+
+BOOST_AUTO_TEST_CASE(corpus_stats_reports_rejections) {
+  auto r = RunCli("corpus stats");
+  BOOST_TEST(r.exit_code == 0);
+  json j = ParseOut(r);
+  BOOST_TEST(j["rows_read"] == 728);
+  BOOST_TEST(j["rows_accepted"].get<int>() + j["rows_rejected"].get<int>() + j["rows_duplicate"].get<int>() == 728);
+  BOOST_TEST(j["groups"].size() > 10u);
+}
+
+BOOST_AUTO_TEST_CASE(corpus_stats_on_extra_files) {
+  std::string dir = FTCONFIG_TEST_FIXTURES;
+  auto r = RunCli("corpus stats --file " + dir + "/corpus/profile.jsonl --file " + dir + "/corpus/fixed_allnull.jsonl");
+  BOOST_TEST(r.exit_code == 0);
+  json j = ParseOut(r);
+  BOOST_TEST(j["files_skipped"] == 1);
+  BOOST_TEST(j["rejected_by_reason"]["learning_rate_out_of_range"] == 2);
+}
+
+BOOST_AUTO_TEST_CASE(catalog_lists) {
+  for (const char* what : {"gpus", "platforms", "models", "tasks"}) {
+    auto r = RunCli(std::string("catalog ") + what);
+    BOOST_TEST(r.exit_code == 0, what);
+    BOOST_TEST(ParseOut(r).size() > 3u, what);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,162 @@
+#include <boost/test/unit_test.hpp>
+
+#include "ftconfig/corpus.h"
+#include "test_util.h"
+
+using namespace ftconfig;
+
+namespace {
+Corpus Build(const std::vector<std::string>& files) {
+  std::vector<CorpusSource> src;
+  for (const auto& f : files) src.push_back({f, test::Fixture("corpus/" + f)});
+  auto c = Corpus::Build(src, test::FixtureCatalog());
+  BOOST_TEST_REQUIRE(c.ok());
+  return c.value();
+}
+const ConfigRecord* ById(const Corpus& c, const std::string& id) {
+  for (const auto& r : c.records())
+    if (r.id == id) return &r;
+  return nullptr;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(corpus)
+
+BOOST_AUTO_TEST_CASE(canonical_rows_normalize) {
+  Corpus c = Build({"profile.jsonl"});
+  const ConfigRecord* r = ById(c, "p1");
+  BOOST_TEST_REQUIRE(r != nullptr);
+  BOOST_TEST(r->task_type == "instruction_following");
+  BOOST_TEST(r->size_bucket == "medium");
+  BOOST_TEST(r->adapter_type == "lora");
+  BOOST_TEST(r->effective_batch_size == 16);
+  BOOST_TEST(r->optimizer == "adamw");
+  BOOST_TEST(r->lr_scheduler == "cosine");
+  BOOST_TEST(r->precision == "bf16");
+  BOOST_TEST(r->lora_target == "all_linear");
+  BOOST_TEST(r->source_repo == "repo1");
+  BOOST_TEST(r->source_path == "cfg1.yaml");
+}
+
+BOOST_AUTO_TEST_CASE(rejections_are_counted_by_reason) {
+  Corpus c = Build({"profile.jsonl"});
+  const CorpusStats& s = c.stats();
+  BOOST_TEST(s.rows_read == 12);
+  BOOST_TEST(s.rejected_by_reason.at("learning_rate_out_of_range") == 2);
+  BOOST_TEST(s.rejected_by_reason.at("missing_batch_size") == 2);  // absent, and a string that is not a number
+  BOOST_TEST(s.rejected_by_reason.at("unknown_task_type") == 1);
+  BOOST_TEST(s.rejected_by_reason.at("invalid_json") == 1);
+  BOOST_TEST(s.rows_rejected == 6);
+  BOOST_TEST(s.rows_duplicate == 1);
+  BOOST_TEST(s.rows_accepted == 5);
+  BOOST_TEST(s.rows_read == s.rows_rejected + s.rows_duplicate + s.rows_accepted);
+}
+
+BOOST_AUTO_TEST_CASE(deduplicates_by_key_keeping_the_first) {
+  Corpus c = Build({"profile.jsonl"});
+  BOOST_TEST(ById(c, "p0") != nullptr);
+  BOOST_TEST(ById(c, "dup") == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(real_world_variants_normalize) {
+  Corpus c = Build({"profile.jsonl", "real_world_variants.jsonl"});
+  // Nested model / training_config / lora_config / hardware_config.
+  const ConfigRecord* a = nullptr;
+  for (const auto& r : c.records())
+    if (r.source_path == "a.json") a = &r;
+  BOOST_TEST_REQUIRE(a != nullptr);
+  BOOST_TEST(a->task_type == "instruction_following");  // "language finetuning" alias
+  BOOST_TEST(*a->model_params_b == 7.0);
+  BOOST_TEST(a->learning_rate == 2e-4);                 // number written as a string
+  BOOST_TEST(a->adapter_type == "qlora");               // lora + 4bit
+  BOOST_TEST(a->effective_batch_size == 4 * 2 * 2);
+  BOOST_TEST(a->lora_r.value() == 16);
+  BOOST_TEST(a->lora_alpha.value() == 32);
+  BOOST_TEST(a->lora_target == "qv");
+  BOOST_TEST(a->optimizer == "paged_adamw_8bit");
+  BOOST_TEST(a->precision == "bf16");
+  BOOST_TEST(a->gpu_type == "A100");
+  BOOST_TEST(*a->dataset_size == 52002);                // from the known-dataset map
+  BOOST_TEST(a->dataset_size_bucket == "medium");
+  // freeze maps to full fine-tuning; raw parameter counts become billions.
+  const ConfigRecord* b = nullptr;
+  for (const auto& r : c.records())
+    if (r.source_path == "b.json") b = &r;
+  BOOST_TEST_REQUIRE(b != nullptr);
+  BOOST_TEST(b->adapter_type == "none");
+  BOOST_TEST(b->adapter_original == "freeze");
+  BOOST_TEST(std::abs(*b->model_params_b - 1.1) < 1e-9);
+  BOOST_TEST(b->size_bucket == "medium");
+  BOOST_TEST(b->batch_size_per_device == 8);
+  // dora groups with lora; micro_batch_size; 4 GPUs in the effective batch.
+  const ConfigRecord* d = nullptr;
+  for (const auto& r : c.records())
+    if (r.source_path == "c.json") d = &r;
+  BOOST_TEST_REQUIRE(d != nullptr);
+  BOOST_TEST(d->adapter_type == "lora");
+  BOOST_TEST(d->task_type == "preference_dpo");
+  BOOST_TEST(d->effective_batch_size == 2 * 8 * 4);
+  BOOST_TEST(d->size_bucket == "small");
+}
+
+BOOST_AUTO_TEST_CASE(all_null_file_is_skipped_with_a_warning) {
+  Corpus c = Build({"profile.jsonl", "fixed_allnull.jsonl"});
+  BOOST_TEST(c.stats().files_loaded == 1);
+  BOOST_TEST(c.stats().files_skipped == 1);
+  bool warned = false;
+  for (const auto& w : c.stats().warnings)
+    if (w.find("fixed_allnull.jsonl: skipped") != std::string::npos) warned = true;
+  BOOST_TEST(warned);
+}
+
+BOOST_AUTO_TEST_CASE(no_usable_rows_is_a_data_error) {
+  auto c = Corpus::Build({{"x.jsonl", "{\"a\": null}\n"}}, test::FixtureCatalog());
+  BOOST_TEST_REQUIRE(!c.ok());
+  BOOST_TEST(c.error().code == ErrorCode::kDataError);
+}
+
+BOOST_AUTO_TEST_CASE(template_repeats_are_down_weighted) {
+  Corpus c = Build({"templates.jsonl"});
+  double templ = 0, other = 0;
+  for (const auto& r : c.records()) (r.source_repo == "templ" ? templ : other) += r.weight;
+  BOOST_TEST(std::abs(templ - 1.0) < 1e-9);  // four copies of one template count once
+  BOOST_TEST(std::abs(other - 1.0) < 1e-9);
+}
+
+BOOST_AUTO_TEST_CASE(canonical_names) {
+  BOOST_TEST(CanonicalOptimizer("adamw_bnb_8bit") == "adamw_8bit");
+  BOOST_TEST(CanonicalOptimizer("PagedAdamW8bit") == "paged_adamw_8bit");
+  BOOST_TEST(CanonicalOptimizer("paged_adamw_32bit") == "paged_adamw_32bit");
+  BOOST_TEST(CanonicalOptimizer("adamw_torch_fused") == "adamw");
+  BOOST_TEST(CanonicalOptimizer("Adam (DeepSpeed)") == "adamw");
+  BOOST_TEST(CanonicalOptimizer("rmsprop") == "other");
+  BOOST_TEST(CanonicalScheduler("cosine_with_min_lr") == "cosine_with_min_lr");
+  BOOST_TEST(CanonicalScheduler("StepLR (gamma=0.85 per epoch)") == "step");
+  BOOST_TEST(CanonicalPrecision("bfloat16") == "bf16");
+  BOOST_TEST(CanonicalLoraTarget(json("all-linear")) == "all_linear");
+  BOOST_TEST(CanonicalLoraTarget(json::array({"q_proj", "v_proj"})) == "qv");
+  BOOST_TEST(CanonicalLoraTarget(json::array({"q_proj", "k_proj", "v_proj", "o_proj"})) == "attention");
+  BOOST_TEST(CanonicalLoraTarget(json::array({"q_proj", "v_proj", "gate_proj", "embed_tokens", "lm_head"})) ==
+             "all_linear_embed");
+  BOOST_TEST(SizeBucket(0.5) == "small");
+  BOOST_TEST(SizeBucket(7.0) == "medium");
+  BOOST_TEST(SizeBucket(13.0) == "large");
+  BOOST_TEST(SizeBucket(std::nullopt) == "unknown");
+}
+
+BOOST_AUTO_TEST_CASE(bundled_corpus_loads_with_rejections_reported) {
+  const Corpus& c = test::BundledEngine().corpus();
+  const CorpusStats& s = c.stats();
+  BOOST_TEST(s.rows_read == 728);
+  BOOST_TEST(s.rows_accepted > 500);
+  BOOST_TEST(s.rows_read == s.rows_rejected + s.rows_duplicate + s.rows_accepted);
+  BOOST_TEST_MESSAGE("bundled corpus: " << s.rows_accepted << " accepted, " << s.rows_rejected << " rejected, "
+                                        << s.rows_duplicate << " duplicates");
+  for (const auto& r : c.records()) {
+    BOOST_TEST(!r.source_repo.empty(), r.id);
+    BOOST_TEST(r.learning_rate > 0);
+    BOOST_TEST(r.effective_batch_size >= 1);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,79 @@
+#include <boost/test/unit_test.hpp>
+
+#include "ftconfig/profiles.h"
+#include "test_util.h"
+
+using namespace ftconfig;
+
+namespace {
+Corpus Build(const std::vector<std::string>& files) {
+  std::vector<CorpusSource> src;
+  for (const auto& f : files) src.push_back({f, test::Fixture("corpus/" + f)});
+  return Corpus::Build(src, test::FixtureCatalog()).value();
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(profiles)
+
+BOOST_AUTO_TEST_CASE(known_medians_and_iqr) {
+  Corpus c = Build({"profile.jsonl"});
+  ProfileTable t = ProfileTable::Build(c);
+  ProfileMatch m = t.Lookup({"instruction_following", "medium", "lora"});
+  BOOST_TEST(m.level == FallbackLevel::kExact);
+  const Profile& p = m.profile;
+  BOOST_TEST(p.count == 5);
+  BOOST_TEST(p.lr_median == 3e-4);
+  BOOST_TEST(p.lr_q1 == 2e-4);
+  BOOST_TEST(p.lr_q3 == 4e-4);
+  BOOST_TEST(p.effective_batch_median == 16);
+  BOOST_TEST(*p.lora_r_median == 16);
+  BOOST_TEST(*p.lora_alpha_median == 32);
+  BOOST_TEST(*p.seq_len_median == 1024);
+  BOOST_TEST(p.optimizer_mode == "adamw");
+  BOOST_TEST(p.precision_mode == "bf16");
+  BOOST_TEST(p.sources == 5);
+}
+
+BOOST_AUTO_TEST_CASE(even_count_median_averages_the_middle) {
+  std::vector<ConfigRecord> recs(4);
+  double lrs[] = {1e-4, 2e-4, 4e-4, 8e-4};
+  for (int i = 0; i < 4; ++i) recs[i].learning_rate = lrs[i], recs[i].effective_batch_size = 8 * (i + 1);
+  Profile p = Summarize(recs, {0, 1, 2, 3});
+  BOOST_TEST(std::abs(p.lr_median - 3e-4) < 1e-12);
+  BOOST_TEST(p.effective_batch_median == 20);
+}
+
+BOOST_AUTO_TEST_CASE(weights_move_the_median) {
+  std::vector<ConfigRecord> recs(3);
+  recs[0].learning_rate = 1e-4, recs[0].weight = 0.25;
+  recs[1].learning_rate = 2e-4, recs[1].weight = 0.25;
+  recs[2].learning_rate = 9e-4, recs[2].weight = 1.0;
+  BOOST_TEST(Summarize(recs, {0, 1, 2}).lr_median == 9e-4);
+}
+
+BOOST_AUTO_TEST_CASE(fallback_hierarchy) {
+  Corpus c = Build({"profile.jsonl", "templates.jsonl", "real_world_variants.jsonl"});
+  ProfileTable t = ProfileTable::Build(c, /*min_weight=*/3.0);
+  // Exact group exists with 5 rows.
+  BOOST_TEST(t.Lookup({"instruction_following", "medium", "lora"}).level == FallbackLevel::kExact);
+  // No large instruction/lora rows: same task and adapter across sizes.
+  ProfileMatch m = t.Lookup({"instruction_following", "large", "lora"});
+  BOOST_TEST(m.level == FallbackLevel::kTaskAdapter);
+  BOOST_TEST(m.group == "instruction_following/*/lora");
+  // No summarization rows: same adapter and size.
+  m = t.Lookup({"summarization", "medium", "lora"});
+  BOOST_TEST(m.level == FallbackLevel::kAdapterSize);
+  BOOST_TEST(m.group == "*/medium/lora");
+  // chat/qlora has 5 rows but 2 effective (template down-weighted) < 3:
+  // the adapter-and-size level (with the real-world qlora row) has 3.
+  m = t.Lookup({"chat", "medium", "qlora"});
+  BOOST_TEST(m.level == FallbackLevel::kAdapterSize);
+  BOOST_TEST(m.group == "*/medium/qlora");
+  // Full fine-tuning of a large chat model: only one "none" row anywhere.
+  m = t.Lookup({"chat", "large", "none"});
+  BOOST_TEST(m.level == FallbackLevel::kGlobal);
+  BOOST_TEST(m.group == "*/*/*");
+  BOOST_TEST(m.profile.count == static_cast<int>(c.records().size()));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

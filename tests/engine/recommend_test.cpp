@@ -1,0 +1,287 @@
+#include <boost/test/unit_test.hpp>
+
+#include "ftconfig/recommend.h"
+#include "test_util.h"
+
+using namespace ftconfig;
+
+namespace {
+
+json Recommend(const Engine& e, const json& req) {
+  auto r = e.Recommend(req.dump());
+  BOOST_TEST_REQUIRE(r.ok(), (r.ok() ? "" : r.error().message));
+  return r.value();
+}
+
+Error RecommendError(const Engine& e, const std::string& req) {
+  auto r = e.Recommend(req);
+  BOOST_TEST_REQUIRE(!r.ok(), "expected an error for " + req);
+  return r.error();
+}
+
+// Re-estimates the returned configuration with the memory model: the answer
+// must fit by its own estimate.
+double OwnEstimate(const Engine& e, const json& resp) {
+  const json& hp = resp["hyperparameters"];
+  std::string model = resp["request"]["model"];
+  ModelArch arch;
+  if (const Model* m = e.catalog().FindModel(model)) arch = m->arch;
+  else arch = TypicalArchForParams(resp["request"]["model_params_b"].get<double>());
+  TrainSetup s;
+  std::string adapter = hp["adapter_type"];
+  s.method = adapter == "none" ? Method::kFull : adapter == "qlora" ? Method::kQlora : Method::kLora;
+  s.weight_quant = adapter == "qlora" ? WeightQuant::kNf4 : WeightQuant::kNone;
+  std::string prec = hp["precision"];
+  s.precision = prec == "bf16" ? Precision::kBf16Mixed : prec == "fp16" ? Precision::kFp16Mixed : Precision::kFp32;
+  Optimizer opt = Optimizer::kAdamW;
+  ParseOptimizer(hp["optimizer"].get<std::string>(), &opt);
+  s.optimizer = opt;
+  s.batch_size_per_device = hp["batch_size_per_device"];
+  s.gradient_accumulation_steps = hp["gradient_accumulation_steps"];
+  s.seq_len = hp["max_seq_length"];
+  s.gradient_checkpointing = hp["gradient_checkpointing"];
+  s.flash_attention = true;
+  if (adapter != "none") {
+    s.lora_r = hp["lora_r"];
+    std::string t = hp["lora_target"];
+    s.lora_target = t == "q_proj,v_proj" ? LoraTarget::kQV
+                    : t == "q_proj,k_proj,v_proj,o_proj" ? LoraTarget::kAttention
+                    : t == "all-linear" ? LoraTarget::kAllLinear : LoraTarget::kAllLinearPlusEmbed;
+  }
+  s.num_gpus = resp["gpu"]["count"];
+  s.sharding = s.num_gpus > 1 ? Sharding::kDdp : Sharding::kNone;
+  s.eval_batch_size = hp["per_device_eval_batch_size"];
+  MemoryEstimate m = EstimateMemory(arch, s);
+  return std::max(m.peak_gb, m.eval_peak_gb);
+}
+
+bool HasClamp(const json& resp, const std::string& needle) {
+  for (const auto& c : resp["diagnostics"]["clamps"])
+    if (c.get<std::string>().find(needle) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(recommend)
+
+BOOST_AUTO_TEST_CASE(colab_free_qlora_llama31_8b) {
+  json r = Recommend(test::BundledEngine(), {{"platform", "colab"}, {"plan", "free"},
+                                              {"model", "meta-llama/Llama-3.1-8B"},
+                                              {"task_type", "instruction_following"}, {"adapter_type", "qlora"}});
+  BOOST_TEST(r["fits"].get<bool>());
+  BOOST_TEST(r["hyperparameters"]["precision"] == "fp16");  // a T4 has no bf16
+  BOOST_TEST(r["hyperparameters"]["adapter_type"] == "qlora");
+  BOOST_TEST(r["hyperparameters"]["bnb_4bit_compute_dtype"] == "float16");
+  BOOST_TEST(r["gpu"]["id"] == "t4");
+  BOOST_TEST(r["vram"]["per_gpu_gb"].get<double>() <= r["gpu"]["usable_gb"].get<double>());
+  BOOST_TEST(r["vram"]["per_gpu_gb"].get<double>() > 5.0);  // 8B in NF4 alone is ~5.5 GB
+  BOOST_TEST(!r["dependencies"].is_null());
+  BOOST_TEST(r["dependencies"]["packages"].contains("torch"));
+  BOOST_TEST(!r["confidence"]["reasons"].empty());
+  BOOST_TEST(r["confidence"]["score"].get<double>() > 0.0);
+  BOOST_TEST(OwnEstimate(test::BundledEngine(), r) <= r["vram"]["limit_gb"].get<double>() + 1e-6);
+  BOOST_TEST(r["time"]["session_limit_hours"] == 12);
+  BOOST_TEST(r["time"]["hours"].get<double>() > 0);
+}
+
+BOOST_AUTO_TEST_CASE(response_has_every_documented_section) {
+  json r = Recommend(test::BundledEngine(), {{"gpu_override", "RTX 4090"}, {"model", "llama2-7b"},
+                                              {"adapter_type", "lora"}, {"dataset_size", 5000}});
+  for (const char* k : {"hyperparameters", "why", "gpu", "vram", "time", "dependencies", "strategy", "profile",
+                        "confidence", "diagnostics", "warnings", "fits"})
+    BOOST_TEST(r.contains(k), k);
+  for (const char* k : {"learning_rate", "batch_size_per_device", "gradient_accumulation_steps", "effective_batch_size",
+                        "max_seq_length", "num_epochs", "optimizer", "lr_scheduler", "warmup_ratio", "weight_decay",
+                        "precision", "gradient_checkpointing", "lora_r", "lora_alpha", "lora_dropout", "lora_target"})
+    BOOST_TEST(r["hyperparameters"].contains(k), k);
+  for (const char* k : {"weights", "adapters", "gradients", "optimizer", "activations", "logits", "overhead"})
+    BOOST_TEST(r["vram"]["breakdown"].contains(k), k);
+  BOOST_TEST(r["hyperparameters"]["precision"] == "bf16");
+  BOOST_TEST(r["strategy"]["used"] == "deterministic");
+  BOOST_TEST(r["hyperparameters"]["effective_batch_size"].get<int>() ==
+             r["hyperparameters"]["batch_size_per_device"].get<int>() *
+                 r["hyperparameters"]["gradient_accumulation_steps"].get<int>());
+  BOOST_TEST(r["time"]["cost_usd"].is_null());  // a bare GPU has no price
+}
+
+BOOST_AUTO_TEST_CASE(sequence_length_is_capped_by_gpu_tier) {
+  json r = Recommend(*test::FixtureEngine({"profile.jsonl"}),
+                     {{"platform", "colab"}, {"plan", "free"}, {"model", "llama2-7b"}, {"adapter_type", "lora"},
+                      {"max_seq_length", 8192}});
+  BOOST_TEST(r["hyperparameters"]["max_seq_length"].get<int>() <= 2048);
+  BOOST_TEST(HasClamp(r, "GPU tier"));
+}
+
+BOOST_AUTO_TEST_CASE(lora_rank_is_capped_by_gpu_tier) {
+  // The fixture profile's median rank is 16; on a T4 the cap is 64, so no
+  // clamp; a custom 0.1B model on the T4 keeps its rank too.
+  json r = Recommend(*test::FixtureEngine({"profile.jsonl"}),
+                     {{"platform", "colab"}, {"plan", "free"}, {"model", "llama2-7b"}, {"adapter_type", "lora"}});
+  BOOST_TEST(r["hyperparameters"]["lora_r"].get<int>() <= 64);
+  BOOST_TEST(r["hyperparameters"]["lora_alpha"].get<int>() == 2 * r["hyperparameters"]["lora_r"].get<int>());
+}
+
+BOOST_AUTO_TEST_CASE(oom_search_lowers_batch_keeping_effective_batch) {
+  json r = Recommend(*test::FixtureEngine({"profile.jsonl"}),
+                     {{"platform", "colab"}, {"plan", "free"}, {"model", "llama2-7b"}, {"adapter_type", "lora"},
+                      {"max_seq_length", 2048}});
+  const json& hp = r["hyperparameters"];
+  BOOST_TEST(r["fits"].get<bool>());
+  BOOST_TEST(hp["effective_batch_size"].get<int>() == 16);
+  BOOST_TEST(hp["batch_size_per_device"].get<int>() * hp["gradient_accumulation_steps"].get<int>() == 16);
+  BOOST_TEST(OwnEstimate(*test::FixtureEngine({"profile.jsonl"}), r) <= r["vram"]["limit_gb"].get<double>() + 1e-6);
+}
+
+BOOST_AUTO_TEST_CASE(lora_switches_to_qlora_only_when_allowed) {
+  auto e = test::FixtureEngine({"profile.jsonl"});
+  // 7B LoRA in fp16 weights (13.5 GB) cannot fit a T4's limit: QLoRA can.
+  json r = Recommend(*e, {{"platform", "colab"}, {"plan", "free"}, {"model", "llama2-7b"}, {"adapter_type", "lora"}});
+  BOOST_TEST(r["fits"].get<bool>());
+  BOOST_TEST(r["hyperparameters"]["adapter_type"] == "qlora");
+  BOOST_TEST(HasClamp(r, "QLoRA"));
+  json r2 = Recommend(*e, {{"platform", "colab"}, {"plan", "free"}, {"model", "llama2-7b"}, {"adapter_type", "lora"},
+                           {"allow_qlora", false}});
+  BOOST_TEST(!r2["fits"].get<bool>());
+  BOOST_TEST(r2["does_not_fit"]["smallest_fitting"]["gpu"] == "rtx-4090");
+  BOOST_TEST(r2["does_not_fit"]["smallest_fitting"]["platform"] == "runpod");
+  BOOST_TEST(r2["confidence"]["level"] == "none");
+}
+
+BOOST_AUTO_TEST_CASE(strict_caps_when_task_has_no_corpus_support) {
+  json r = Recommend(*test::FixtureEngine({"profile.jsonl"}),
+                     {{"gpu_override", "a100 80gb"}, {"model", "llama2-7b"}, {"task_type", "tool_use"},
+                      {"adapter_type", "lora"}, {"max_seq_length", 4096}});
+  BOOST_TEST(r["diagnostics"]["ood_task"].get<bool>());
+  BOOST_TEST(r["hyperparameters"]["batch_size_per_device"].get<int>() <= 4);
+  BOOST_TEST(r["hyperparameters"]["max_seq_length"].get<int>() <= 512);
+  BOOST_TEST(r["confidence"]["score"].get<double>() < 0.75);
+}
+
+BOOST_AUTO_TEST_CASE(conservative_caps_on_fallback_profiles) {
+  // Summarization has no rows: the adapter+size fallback; lr goes to the
+  // profile's first quartile and the batch is capped at 8.
+  json r = Recommend(*test::FixtureEngine({"profile.jsonl"}),
+                     {{"gpu_override", "a100 80gb"}, {"model", "llama2-7b"}, {"task_type", "summarization"},
+                      {"adapter_type", "lora"}});
+  BOOST_TEST(r["profile"]["fallback_level"] == "adapter_size");
+  BOOST_TEST(r["hyperparameters"]["learning_rate"].get<double>() == 2e-4);
+  BOOST_TEST(r["hyperparameters"]["batch_size_per_device"].get<int>() <= 8);
+  BOOST_TEST(r["hyperparameters"]["max_seq_length"].get<int>() <= 1024);
+}
+
+BOOST_AUTO_TEST_CASE(exact_profile_uses_the_median_learning_rate) {
+  json r = Recommend(*test::FixtureEngine({"profile.jsonl"}),
+                     {{"gpu_override", "a100 80gb"}, {"model", "llama2-7b"}, {"adapter_type", "lora"}});
+  BOOST_TEST(r["profile"]["fallback_level"] == "exact");
+  BOOST_TEST(r["hyperparameters"]["learning_rate"].get<double>() == 3e-4);
+  BOOST_TEST(r["hyperparameters"]["precision"] == "bf16");
+  BOOST_TEST(r["hyperparameters"]["attn_implementation"] == "flash_attention_2");
+}
+
+BOOST_AUTO_TEST_CASE(qlora_on_a_gpu_without_4bit_support_falls_back) {
+  // bitsandbytes 4-bit needs CUDA; the Apple entry is not CUDA at all.
+  auto err = RecommendError(*test::FixtureEngine({"profile.jsonl"}),
+                            R"({"gpu_override": "apple", "model": "llama2-7b"})");
+  BOOST_TEST(err.code == ErrorCode::kUnsupported);
+  BOOST_TEST(err.field == "gpu_override");
+}
+
+BOOST_AUTO_TEST_CASE(bad_requests_name_the_field) {
+  auto e = test::FixtureEngine({"profile.jsonl"});
+  struct Case { const char* req; ErrorCode code; const char* field; };
+  const Case cases[] = {
+      {"{not json", ErrorCode::kInvalidJson, ""},
+      {"[1,2]", ErrorCode::kInvalidType, ""},
+      {R"({"platform": "moon", "plan": "free", "model": "llama2-7b"})", ErrorCode::kUnknownPlatform, "platform"},
+      {R"({"platform": "colab", "plan": "gold", "model": "llama2-7b"})", ErrorCode::kUnknownPlan, "plan"},
+      {R"({"gpu_override": "T5", "model": "llama2-7b"})", ErrorCode::kUnknownGpu, "gpu_override"},
+      {R"({"gpu_override": "T4", "model": "gpt-17"})", ErrorCode::kUnknownModel, "model"},
+      {R"({"gpu_override": "T4"})", ErrorCode::kMissingField, "model"},
+      {R"({"model": "llama2-7b"})", ErrorCode::kMissingField, "platform"},
+      {R"({"platform": "local", "model": "llama2-7b"})", ErrorCode::kMissingField, "gpu_override"},
+      {R"({"gpu_override": "T4", "model": "llama2-7b", "dataset_size": -5})", ErrorCode::kInvalidValue, "dataset_size"},
+      {R"({"gpu_override": "T4", "model": "llama2-7b", "dataset_size": "big"})", ErrorCode::kInvalidType, "dataset_size"},
+      {R"({"gpu_override": "T4", "model_params_b": "7"})", ErrorCode::kInvalidType, "model_params_b"},
+      {R"({"gpu_override": "T4", "model": "llama2-7b", "num_gpus": 0})", ErrorCode::kInvalidValue, "num_gpus"},
+      {R"({"gpu_override": "T4", "model": "llama2-7b", "num_gpus": 1.5})", ErrorCode::kInvalidValue, "num_gpus"},
+      {R"({"gpu_override": "T4", "model": "llama2-7b", "adapter_type": "prefix"})", ErrorCode::kInvalidValue, "adapter_type"},
+      {R"({"gpu_override": "T4", "model": "llama2-7b", "task_type": "juggling"})", ErrorCode::kUnknownTask, "task_type"},
+      {R"({"gpu_override": "T4", "model": "llama2-7b", "strategy": "magic"})", ErrorCode::kInvalidValue, "strategy"},
+      {R"({"gpu_override": "T4", "model": "llama2-7b", "adpater": "lora"})", ErrorCode::kUnknownField, "adpater"},
+      {R"({"gpu_override": "T4", "model": "llama2-7b", "max_seq_length": 4})", ErrorCode::kInvalidValue, "max_seq_length"},
+      {R"({"gpu_override": "T4", "model": "llama2-7b", "allow_qlora": "yes"})", ErrorCode::kInvalidType, "allow_qlora"},
+      {R"({"gpu_override": "T4", "model_params_b": 7, "architecture": {"hidden_size": 4096}})", ErrorCode::kMissingField, "architecture.hidden_size"},
+  };
+  for (const auto& c : cases) {
+    Error err = RecommendError(*e, c.req);
+    BOOST_TEST(ToString(err.code) == ToString(c.code), c.req);
+    BOOST_TEST(err.field == c.field, c.req);
+    BOOST_TEST(!err.message.empty());
+  }
+  // The engine keeps working after bad input.
+  BOOST_TEST(e->Recommend(R"({"gpu_override": "T4", "model": "llama2-7b"})").ok());
+}
+
+BOOST_AUTO_TEST_CASE(unknown_model_with_params_uses_a_typical_architecture) {
+  json r = Recommend(test::BundledEngine(), {{"gpu_override", "T4"}, {"model", "my-org/my-custom-3b"},
+                                              {"model_params_b", 3.0}, {"adapter_type", "lora"}});
+  BOOST_TEST(r["request"]["model_source"] == "params");
+  BOOST_TEST(r["fits"].get<bool>());
+  bool mentioned = false;
+  for (const auto& reason : r["confidence"]["reasons"])
+    if (reason.get<std::string>().find("typical architecture") != std::string::npos) mentioned = true;
+  BOOST_TEST(mentioned);
+}
+
+BOOST_AUTO_TEST_CASE(seventy_b_on_a_t4_does_not_fit_and_names_what_would) {
+  json r = Recommend(test::BundledEngine(), {{"platform", "colab"}, {"plan", "free"}, {"model", "meta-llama/Llama-2-70b-hf"},
+                                              {"adapter_type", "qlora"}});
+  BOOST_TEST(!r["fits"].get<bool>());
+  BOOST_TEST(r["does_not_fit"]["message"].get<std::string>().find("does not fit") != std::string::npos);
+  BOOST_TEST(!r["does_not_fit"]["smallest_fitting"].is_null());
+  BOOST_TEST(r["does_not_fit"]["smallest_fitting"]["usable_gb"].get<double>() > 30);
+}
+
+// Every platform/plan x ~20 models from 0.1B to 70B x none/lora/qlora gives
+// either a config whose own estimate fits, or a clear "does not fit".
+BOOST_AUTO_TEST_CASE(sweep_never_returns_a_config_its_own_estimate_says_ooms) {
+  const Engine& e = test::BundledEngine();
+  const char* models[] = {"HuggingFaceTB/SmolLM2-135M", "Qwen/Qwen2.5-0.5B", "EleutherAI/pythia-410m",
+                          "Qwen/Qwen2.5-1.5B", "meta-llama/Llama-3.2-1B", "google/gemma-2-2b",
+                          "meta-llama/Llama-3.2-3B", "microsoft/Phi-3-mini-4k-instruct", "Qwen/Qwen3-4B",
+                          "mistralai/Mistral-7B-v0.3", "meta-llama/Llama-2-7b-hf", "meta-llama/Llama-3.1-8B",
+                          "google/gemma-2-9b", "meta-llama/Llama-2-13b-hf", "Qwen/Qwen2.5-14B",
+                          "google/gemma-2-27b", "Qwen/Qwen2.5-32B", "mistralai/Mixtral-8x7B-v0.1",
+                          "meta-llama/Llama-3.1-70B", "Qwen/Qwen2.5-72B"};
+  int fits = 0, not_fit = 0;
+  for (const auto& p : e.catalog().platforms()) {
+    for (const auto& plan : p.plans) {
+      for (const char* model : models) {
+        for (const char* adapter : {"none", "lora", "qlora"}) {
+          json req = {{"platform", p.id}, {"plan", plan.id}, {"model", model}, {"adapter_type", adapter}};
+          if (plan.gpu.empty()) req["gpu_override"] = "RTX 4090";
+          auto res = e.Recommend(req.dump());
+          BOOST_TEST_REQUIRE(res.ok(), req.dump() + ": " + (res.ok() ? "" : res.error().message));
+          const json& r = res.value();
+          std::string what = p.id + "/" + plan.id + " " + model + " " + adapter;
+          if (r["fits"].get<bool>()) {
+            ++fits;
+            double own = OwnEstimate(e, r);
+            BOOST_TEST(own <= r["vram"]["limit_gb"].get<double>() + 1e-6, what);
+            BOOST_TEST(r["vram"]["limit_gb"].get<double>() <= r["gpu"]["usable_gb"].get<double>(), what);
+          } else {
+            ++not_fit;
+            BOOST_TEST(r.contains("does_not_fit"), what);
+            BOOST_TEST(!r["does_not_fit"]["message"].get<std::string>().empty(), what);
+          }
+        }
+      }
+    }
+  }
+  BOOST_TEST_MESSAGE("sweep: " << fits << " fit, " << not_fit << " do not fit");
+  BOOST_TEST(fits > 0);
+  BOOST_TEST(not_fit > 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
