@@ -1049,7 +1049,7 @@ MODEL_FAMILY = {
     "DeepSeek-R1-Distill (Qwen2.5)": ("qwen", "Distilled from DeepSeek-R1 onto Qwen2.5-Math bases: layer sizes "
                                               "are the base model's; vocabulary and tying left null because the "
                                               "configs were changed slightly."),
-    "DeepSeek-Coder": ("deepseek", "Llama layout; layer sizes were not verified (null); 16k window."),
+    "DeepSeek-Coder": ("deepseek", "DeepSeek-Coder: Llama layout with a 32256-token vocabulary and a 16k window."),
     "Code Llama": ("llama", "Code Llama: Llama 2 layout with rope theta 1e6 and a 32016 vocabulary (infilling "
                             "tokens)."),
     "StarCoder2": ("starcoder", "StarCoder2: GQA, non-gated GELU MLP with biases, 4096 sliding window, 16k "
@@ -1331,7 +1331,7 @@ def build_models(src):
         if m["params_method"].startswith("computed"):
             notes.append("params computed exactly from the config values.")
         else:
-            notes.append("params_b is nominal (%s)." % m["params_method"])
+            notes.append("params_b is not computed from a config (params_method: %s)." % m["params_method"])
         if mid in MULTIMODAL_MODELS:
             notes.append("Multimodal checkpoint: the figures describe the text decoder only (vision tower "
                          "excluded).")
@@ -1928,6 +1928,8 @@ prefix such as `unsloth/` and quantization suffixes such as `-bnb-4bit` before a
 `gpus[]`: `id` (slug), `name`, `aliases[]`, `vendor`, `architecture`, `compute_capability`
 (number, null for non-NVIDIA and K80), `cuda` (bool: NVIDIA), `vram_gb` (the nominal size as sold,
 per device; vendors' "GB" here is binary, so `usable_vram_gb` can exceed it, e.g. V100 16 -> 16.4),
+`vram_is_placeholder` (true only for `apple-m`: unified memory has no fixed size, so it carries a
+flagged 16 GB / 10.6 GB usable placeholder because the engine needs a positive figure),
 `devices_per_board` (2 for K80 and MI250, described per device), `usable_vram_gb` (GB one PyTorch
 process can allocate), `ecc_reserve` / `display_reserve` (bools used by the rule), `tier`
 (`"16gb"`, `"24gb"`... nearest tier at or below `vram_gb`), `bf16`, `flash_attention2`, `bnb_4bit`,
@@ -1957,7 +1959,9 @@ Colab prices = compute-unit burn per hour x USD 0.10; Vast.ai ranges use the mid
 (per expert for MoE), `num_layers` (per stack for encoder-decoder), `num_attention_heads`,
 `num_kv_heads`, `head_dim`, `vocab_size`, `max_position_embeddings`, `tie_word_embeddings`,
 `is_moe`, `num_experts`, `experts_per_token`, `gated_mlp` (SwiGLU/GeGLU), `activation`,
-`multimodal`, `source[]`, `notes`.
+`multimodal`, `source[]`, `notes`. Layer sizes the reference left null for Phi-3-medium,
+StarCoder2-15B and DeepSeek-Coder-6.7B are filled from secondary public sources named in `source`
+(the engine needs `hidden_size` and `num_layers` for every model); other unknowns stay null.
 
 ## catalog/stacks.json ({stacks} stacks)
 Pinned dependency stacks, tried in order; the first whose `match` accepts the GPU wins.

@@ -12,7 +12,7 @@ namespace {
 const char* const kFields[] = {
     "platform", "plan", "gpu_override", "gpu", "num_gpus", "model", "model_params_b", "architecture",
     "model_size_bucket", "task_type", "task", "adapter_type", "adapter", "strategy", "dataset_size",
-    "dataset_name", "max_seq_length", "allow_qlora", "output_dir"};
+    "dataset_name", "max_seq_length", "allow_qlora", "output_dir", "notes"};
 
 const char* const kArchFields[] = {"hidden_size", "intermediate_size", "num_layers", "num_attention_heads",
                                    "num_kv_heads", "head_dim", "vocab_size", "max_position_embeddings",
@@ -173,6 +173,7 @@ Result<Request> ParseRequest(const json& j) {
     r.allow_qlora = it->get<bool>();
   }
   FT_TRY(GetString(j, "output_dir", &r.output_dir));
+  FT_TRY(GetString(j, "notes", &r.notes));
 #undef FT_TRY
   return r;
 }

@@ -36,6 +36,7 @@ struct Request {
   std::optional<int> max_seq_length;
   bool allow_qlora = true;
   std::string output_dir;
+  std::string notes;  // free text carried into exports
 };
 
 // Parses the request JSON object. Errors: kInvalidJson, kInvalidType,
