@@ -101,6 +101,7 @@ struct Candidate {
   std::string optimizer = "adamw";
   bool bf16 = true;
   bool fp32 = false;
+  bool pure_bf16 = false;  // bf16 weights and optimizer math, no fp32 master copy
 };
 
 struct Context {
@@ -113,7 +114,9 @@ TrainSetup ToSetup(const Candidate& c, const Context& ctx) {
   TrainSetup s;
   s.method = c.adapter == "none" ? Method::kFull : c.adapter == "qlora" ? Method::kQlora : Method::kLora;
   s.weight_quant = c.adapter == "qlora" ? WeightQuant::kNf4 : WeightQuant::kNone;
-  s.precision = c.fp32 ? Precision::kFp32 : c.bf16 ? Precision::kBf16Mixed : Precision::kFp16Mixed;
+  s.precision = c.fp32 ? Precision::kFp32
+                : c.pure_bf16 ? Precision::kBf16Pure
+                : c.bf16 ? Precision::kBf16Mixed : Precision::kFp16Mixed;
   s.optimizer = ModelOptimizer(c.optimizer);
   s.batch_size_per_device = c.batch;
   s.gradient_accumulation_steps = c.accum;
@@ -151,7 +154,9 @@ FitResult Check(const Candidate& c, const Context& ctx) {
 // exhausted): halve the per-device batch while doubling accumulation (the
 // effective batch is kept); shorten the sequence down to 512; enable gradient
 // checkpointing; shorten the sequence down to 128; switch full fine-tuning
-// to an 8-bit optimizer; switch LoRA to QLoRA when allowed and supported.
+// to an 8-bit optimizer, then to pure bf16 weights (no fp32 master copy, as
+// LLaMA-Factory's pure_bf16 does) on GPUs with bf16; switch LoRA to QLoRA
+// when allowed and supported.
 struct SearchOutcome {
   Candidate cand;
   FitResult fit;
@@ -190,6 +195,10 @@ SearchOutcome Search(Candidate c, const Context& ctx, bool allow_qlora) {
       c.optimizer = "paged_adamw_8bit";
       std::snprintf(buf, sizeof buf, "optimizer switched to 8-bit paged AdamW (estimated %.1f GB > limit %.1f GB)",
                     f.peak_gb, f.limit_gb);
+    } else if (c.adapter == "none" && ctx.gpu->bf16 && !c.pure_bf16 && !c.fp32) {
+      c.pure_bf16 = true;
+      std::snprintf(buf, sizeof buf, "pure bf16 training: weights and optimizer math in bf16 without an fp32 master "
+                    "copy (estimated %.1f GB > limit %.1f GB)", f.peak_gb, f.limit_gb);
     } else if (c.adapter == "lora" && allow_qlora && ctx.gpu->bnb_4bit) {
       c.adapter = "qlora";
       if (c.optimizer == "adamw") c.optimizer = "paged_adamw_8bit";
@@ -432,7 +441,8 @@ Result<json> Engine::Recommend(const Request& req) const {
   double alpha_ratio = (pool.lora_alpha_median && pool.lora_r_median && *pool.lora_r_median > 0)
                            ? *pool.lora_alpha_median / *pool.lora_r_median
                            : 2.0;
-  alpha_ratio = std::clamp(alpha_ratio, 0.5, 4.0);
+  // Snap to the ratios practitioners use (alpha = r/2, r, 2r or 4r).
+  alpha_ratio = std::pow(2.0, std::clamp(std::round(std::log2(std::max(alpha_ratio, 1e-3))), -1.0, 2.0));
   c.lora_target = pool.lora_target_mode.empty() ? "all_linear" : pool.lora_target_mode;
   std::string optimizer = pool.optimizer_mode;
   if (optimizer.empty() || optimizer == "other") optimizer = adapter == "qlora" ? "paged_adamw_8bit" : "adamw";
@@ -531,6 +541,7 @@ Result<json> Engine::Recommend(const Request& req) const {
   hp["weight_decay"] = Round3(weight_decay);
   hp["precision"] = precision;
   hp["gradient_checkpointing"] = best.grad_ckpt;
+  hp["pure_bf16"] = best.pure_bf16;
   hp["attn_implementation"] = gpu->flash_attention2 ? "flash_attention_2" : "sdpa";
   hp["adapter_type"] = best.adapter;
   json why;
@@ -540,7 +551,9 @@ Result<json> Engine::Recommend(const Request& req) const {
   why["max_seq_length"] = req.max_seq_length ? "as requested, within the GPU tier and model limits" : "median of the pool within the GPU tier cap";
   why["num_epochs"] = epochs_why;
   why["optimizer"] = "most common optimizer in the pool";
-  why["precision"] = gpu->bf16 ? "bf16 mixed precision (supported by this GPU)" : "fp16 mixed precision: no bf16 on this GPU";
+  why["precision"] = best.pure_bf16 ? "pure bf16 (no fp32 master weights): needed to fit full fine-tuning"
+                     : gpu->bf16   ? "bf16 mixed precision (supported by this GPU)"
+                                   : "fp16 mixed precision: no bf16 on this GPU";
   why["gradient_checkpointing"] = best.grad_ckpt ? "enabled: most pool configs use it or memory needed it" : "off: fits without it, and it costs ~30% speed";
   if (best.adapter != "none") {
     int alpha = static_cast<int>(std::lround(best.lora_r * alpha_ratio));

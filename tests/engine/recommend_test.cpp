@@ -32,7 +32,8 @@ double OwnEstimate(const Engine& e, const json& resp) {
   s.method = adapter == "none" ? Method::kFull : adapter == "qlora" ? Method::kQlora : Method::kLora;
   s.weight_quant = adapter == "qlora" ? WeightQuant::kNf4 : WeightQuant::kNone;
   std::string prec = hp["precision"];
-  s.precision = prec == "bf16" ? Precision::kBf16Mixed : prec == "fp16" ? Precision::kFp16Mixed : Precision::kFp32;
+  s.precision = prec == "bf16" ? (hp["pure_bf16"].get<bool>() ? Precision::kBf16Pure : Precision::kBf16Mixed)
+                : prec == "fp16" ? Precision::kFp16Mixed : Precision::kFp32;
   Optimizer opt = Optimizer::kAdamW;
   ParseOptimizer(hp["optimizer"].get<std::string>(), &opt);
   s.optimizer = opt;
@@ -146,6 +147,25 @@ BOOST_AUTO_TEST_CASE(lora_switches_to_qlora_only_when_allowed) {
   BOOST_TEST(r2["does_not_fit"]["smallest_fitting"]["gpu"] == "rtx-4090");
   BOOST_TEST(r2["does_not_fit"]["smallest_fitting"]["platform"] == "runpod");
   BOOST_TEST(r2["confidence"]["level"] == "none");
+}
+
+BOOST_AUTO_TEST_CASE(full_fine_tuning_falls_back_to_8bit_optimizer_then_pure_bf16) {
+  // 10B full fine-tuning: fp32 weights and gradients alone (8 bytes per
+  // parameter) exceed 80 GB; bf16 weights and gradients with 8-bit states
+  // (~6 bytes per parameter) fit.
+  json r = Recommend(*test::FixtureEngine({"profile.jsonl"}),
+                     {{"gpu_override", "a100 80gb"}, {"model", "custom-10b"}, {"model_params_b", 10.0},
+                      {"adapter_type", "none"}});
+  BOOST_TEST(r["fits"].get<bool>());
+  BOOST_TEST(r["hyperparameters"]["pure_bf16"].get<bool>());
+  BOOST_TEST(r["hyperparameters"]["optimizer"] == "paged_adamw_8bit");
+  BOOST_TEST(HasClamp(r, "8-bit"));
+  BOOST_TEST(HasClamp(r, "pure bf16"));
+  // A T4 has no bf16: no pure-bf16 step there.
+  json t4 = Recommend(*test::FixtureEngine({"profile.jsonl"}),
+                      {{"gpu_override", "t4"}, {"model", "llama2-7b"}, {"adapter_type", "none"}});
+  BOOST_TEST(!t4["fits"].get<bool>());
+  BOOST_TEST(!t4["hyperparameters"]["pure_bf16"].get<bool>());
 }
 
 BOOST_AUTO_TEST_CASE(strict_caps_when_task_has_no_corpus_support) {
