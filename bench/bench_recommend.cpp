@@ -16,13 +16,13 @@ int main(int argc, char** argv) {
   int iterations = argc > 2 ? std::atoi(argv[2]) : 2000;
 
   auto t0 = Clock::now();
-  auto catalog = ftconfig::cli::ReadCatalogFiles(data_dir);
-  auto corpus = ftconfig::cli::ReadCorpusFiles(data_dir);
-  if (!catalog.ok() || !corpus.ok()) {
-    std::fprintf(stderr, "cannot read data from %s\n", data_dir.c_str());
+  std::string models_dir = argc > 3 ? argv[3] : ftconfig::cli::DefaultModelsDir();
+  auto data = ftconfig::cli::ReadEngineData(data_dir, models_dir);
+  if (!data.ok()) {
+    std::fprintf(stderr, "cannot read data: %s\n", data.error().message.c_str());
     return 2;
   }
-  auto engine = ftconfig::Engine::Create({catalog.value(), corpus.value()});
+  auto engine = ftconfig::Engine::Create(data.value());
   if (!engine.ok()) {
     std::fprintf(stderr, "%s\n", engine.error().message.c_str());
     return 2;

@@ -178,6 +178,7 @@ std::pair<json, int> EstimateOne(const json& in, LazyCatalog& lazy, const std::s
   auto packing = r.Bool("packing");
   auto lora_r = r.Int("lora_r", 1, 1 << 16);
   std::optional<LoraTarget> target;
+  unsigned module_mask = 0;
   if (auto t = r.Get("lora_target")) {
     std::string ts;
     if (t->is_string()) ts = t->get<std::string>();
@@ -189,8 +190,13 @@ std::pair<json, int> EstimateOne(const json& in, LazyCatalog& lazy, const std::s
     }
     LoraTarget lt;
     if (!ts.empty()) {
-      if (ParseLoraTarget(ts, &lt)) target = lt;
-      else r.Fail(ErrorCode::kInvalidValue, "lora_target",
+      module_mask = ParseLoraModules(ts);
+      bool named = ParseLoraTarget(ts, &lt);
+      if (named) target = lt;
+      if (named || module_mask != 0) {
+        if (module_mask != 0 && !(named && lt == LoraTarget::kAllLinearPlusEmbed))
+          target = module_mask == kLoraAllLinear ? LoraTarget::kAllLinear : target.value_or(LoraTarget::kAllLinear);
+      } else r.Fail(ErrorCode::kInvalidValue, "lora_target",
                   "unknown lora_target \"" + ts + "\"; accepted: q,v / q,k,v,o / all-linear / all-linear+embed (or module names)");
     }
   }
@@ -216,7 +222,10 @@ std::pair<json, int> EstimateOne(const json& in, LazyCatalog& lazy, const std::s
   auto eval_seq = r.Int("eval_seq_len", 1, 1 << 24);
   auto eval_new = r.Int("eval_max_new_tokens", 0, 1 << 20);
   auto ce = r.Enum<CrossEntropy>("cross_entropy", ParseCrossEntropy, "fp32, native, chunked");
+  auto avg_seq = r.Int("avg_seq_len", 1, 1 << 24);
   auto dq = r.Bool("double_quant");
+  auto qhead = r.Bool("quantize_lm_head");
+  auto tie_override = r.Bool("tie_word_embeddings");
   auto fused = r.Bool("fused_optimizer");
   auto adapter_dtype = r.Str("adapter_dtype");
 
@@ -360,6 +369,7 @@ std::pair<json, int> EstimateOne(const json& in, LazyCatalog& lazy, const std::s
   bool adapter = st.method == Method::kLora || st.method == Method::kQlora || st.method == Method::kDora;
   if (adapter && !lora_r) assumptions.push_back("lora_r not given: 8 (PEFT default)");
   st.lora_target = target.value_or(LoraTarget::kAllLinear);
+  st.lora_module_mask = module_mask;
   if (adapter && !target) assumptions.push_back("lora_target not given: all-linear");
   st.lora_dropout = lora_dropout.value_or(0.05);
   st.num_gpus = num_gpus.value_or(1);
@@ -371,6 +381,15 @@ std::pair<json, int> EstimateOne(const json& in, LazyCatalog& lazy, const std::s
   st.eval_max_new_tokens = eval_new.value_or(0);
   st.cross_entropy = ce.value_or(CrossEntropy::kFp32Upcast);
   st.nf4_double_quant = dq.value_or(false);
+  st.avg_seq_len = avg_seq.value_or(0);
+  st.quantize_lm_head = qhead.value_or(false);
+  if (tie_override && !has_arch && arch.tie_word_embeddings != *tie_override) {
+    // A separate head holds its own vocab x hidden copy (and vice versa).
+    double head_b = static_cast<double>(arch.vocab_size) * arch.hidden_size / 1e9;
+    arch.params_b += *tie_override ? -head_b : head_b;
+    arch.tie_word_embeddings = *tie_override;
+    assumptions.push_back(std::string("tie_word_embeddings overridden: ") + (*tie_override ? "tied" : "separate output head"));
+  }
   if (adapter_dtype) {
     std::string a = *adapter_dtype;
     if (a == "fp32" || a == "float32") st.adapter_fp32 = true;
@@ -429,10 +448,14 @@ std::pair<json, int> EstimateOne(const json& in, LazyCatalog& lazy, const std::s
     out["tokens_per_sec"] = std::round(t.tokens_per_sec);
     out["flops_per_token"] = t.flops_per_token;
     out["mfu_assumed"] = R3(t.efficiency);
-    double need = std::max(m.peak_gb, m.eval_peak_gb);
+    // usable_vram_gb is what one process can allocate (the catalog already
+    // subtracts the CUDA context), so the allocator's reserved peak is what
+    // must fit: training or evaluation, whichever is larger.
+    double need = std::max(m.reserved_gb, m.eval_peak_gb - m.cuda_context_gb);
     bool fits = need <= gpu->usable_vram_gb;
     out["gpu"] = {{"id", gpu->id}, {"name", gpu->name}, {"usable_vram_gb", gpu->usable_vram_gb}};
     out["usable_vram_gb"] = gpu->usable_vram_gb;
+    out["required_gb"] = R2(need);
     out["fits"] = fits;
     out["margin_gb"] = R2(gpu->usable_vram_gb - need);
     if (fits && gpu->usable_vram_gb - need < 0.1 * gpu->usable_vram_gb)

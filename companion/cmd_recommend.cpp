@@ -1,11 +1,13 @@
 // ftconfig recommend: a request from a file, stdin or flags -> the response.
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "commands.h"
 #include "data_files.h"
+#include "ftconfig/export.h"
 #include "ftconfig/recommend.h"
 
 namespace ftconfig::cli {
@@ -18,6 +20,8 @@ struct RecommendOptions {
   std::optional<double> params_b, dataset_size;
   std::optional<int> num_gpus, max_seq_length;
   bool no_qlora = false;
+  std::string notebook_file;  // --notebook: write the .ipynb here
+  std::string export_format;  // --export: print this export instead of the JSON response
 };
 
 std::string Num(const json& v, int prec = 3) {
@@ -109,6 +113,9 @@ void AddRecommendCommand(CLI::App& app, Context& ctx) {
   cmd->add_option("--max-seq-length", opts->max_seq_length, "Longest sequence you need, tokens");
   cmd->add_flag("--no-qlora", opts->no_qlora, "Never switch LoRA to QLoRA to make it fit");
   cmd->add_option("--format", opts->format, "json | text")->check(CLI::IsMember({"json", "text"}));
+  cmd->add_option("--notebook", opts->notebook_file, "Also write the recommendation as a runnable Jupyter notebook (.ipynb) to FILE");
+  cmd->add_option("--export", opts->export_format,
+                  "Print the recommendation as axolotl | llamafactory | trl | script (instead of the JSON response)");
   cmd->callback([opts, &ctx]() {
     ctx.exit_code = RunGuarded([&]() -> int {
       json req = json::object();
@@ -139,14 +146,31 @@ void AddRecommendCommand(CLI::App& app, Context& ctx) {
                             "give a request file (or - for stdin) or flags such as --platform colab --plan free --model llama2-7b"});
       auto parsed = ParseRequest(req);
       if (!parsed.ok()) return ReportError(parsed.error());
-      auto catalog = ReadCatalogFiles(ctx.data_dir);
-      if (!catalog.ok()) return ReportError(catalog.error());
-      auto corpus = ReadCorpusFiles(ctx.data_dir);
-      if (!corpus.ok()) return ReportError(corpus.error());
-      auto engine = Engine::Create({catalog.value(), corpus.value()});
+      auto data = ReadEngineData(ctx.data_dir, ctx.models_dir);
+      if (!data.ok()) return ReportError(data.error());
+      auto engine = Engine::Create(data.value());
       if (!engine.ok()) return ReportError(engine.error());
       auto resp = engine.value()->Recommend(parsed.value());
       if (!resp.ok()) return ReportError(resp.error());
+      ExportFormat export_format = ExportFormat::kNotebook;
+      if (!opts->export_format.empty() && !ParseExportFormat(opts->export_format, &export_format))
+        return ReportError({ErrorCode::kInvalidValue, "export",
+                            "unknown export format \"" + opts->export_format +
+                                "\"; expected axolotl, llamafactory, trl, script or notebook"});
+      if (!opts->notebook_file.empty()) {
+        auto nb = Export(parsed.value(), resp.value(), ExportFormat::kNotebook);
+        if (!nb.ok()) return ReportError(nb.error());
+        std::ofstream f(opts->notebook_file, std::ios::binary);
+        if (!(f << nb.value()) || !(f.flush()))
+          return ReportError({ErrorCode::kInvalidValue, "notebook", "cannot write \"" + opts->notebook_file + "\""});
+      }
+      if (!opts->export_format.empty()) {
+        auto text = Export(parsed.value(), resp.value(), export_format);
+        if (!text.ok()) return ReportError(text.error());
+        std::cout << text.value();
+        std::cout.flush();
+        return 0;
+      }
       if (opts->format == "text") PrintText(resp.value(), std::cout);
       else std::cout << resp.value().dump(2) << std::endl;
       return 0;

@@ -19,7 +19,8 @@
 namespace ftconfig::cli {
 
 struct Context {
-  std::string data_dir;  // --data-dir; default: $FTCONFIG_DATA_DIR, else the source tree's data/
+  std::string data_dir;    // --data-dir; default: $FTCONFIG_DATA_DIR, else the source tree's data/
+  std::string models_dir;  // --models-dir; default: $FTCONFIG_MODELS_DIR, else the source tree's models/
   int exit_code = 0;     // set by the command that ran
 };
 
@@ -35,6 +36,10 @@ void AddRecommendCommand(CLI::App& app, Context& ctx);
 void AddCorpusCommand(CLI::App& app, Context& ctx);
 void AddCatalogCommand(CLI::App& app, Context& ctx);
 void AddEstimateCommand(CLI::App& app, Context& ctx);
+void AddTrainCommand(CLI::App& app, Context& ctx);     // cmd_train.cpp
+void AddEvaluateCommand(CLI::App& app, Context& ctx);  // cmd_evaluate.cpp
+void AddTelemetryCommand(CLI::App& app, Context& ctx);  // cmd_telemetry.cpp
+void AddCollectCommand(CLI::App& app, Context& ctx);    // cmd_collect.cpp
 
 }  // namespace ftconfig::cli
 

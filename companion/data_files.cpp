@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 namespace fs = std::filesystem;
 
 namespace ftconfig::cli {
@@ -71,6 +73,40 @@ Result<std::vector<CorpusSource>> ReadCorpusFiles(const std::string& data_dir) {
 Result<Catalog> LoadCatalog(const std::string& data_dir) {
   FTCONFIG_ASSIGN_OR_RETURN(files, ReadCatalogFiles(data_dir));
   return Catalog::Load(files);
+}
+
+std::string DefaultModelsDir() {
+  if (const char* env = std::getenv("FTCONFIG_MODELS_DIR"); env && *env) return env;
+  return FTCONFIG_SOURCE_MODELS_DIR;
+}
+
+Result<EngineData> ReadEngineData(const std::string& data_dir, const std::string& models_dir) {
+  EngineData d;
+  FTCONFIG_ASSIGN_OR_RETURN(catalog, ReadCatalogFiles(data_dir));
+  FTCONFIG_ASSIGN_OR_RETURN(corpus, ReadCorpusFiles(data_dir));
+  d.catalog = std::move(catalog);
+  d.corpus = std::move(corpus);
+  if (models_dir.empty()) return d;
+  fs::path registry_path = fs::path(models_dir) / "registry.json";
+  std::error_code ec;
+  if (!fs::exists(registry_path, ec)) return d;
+  FTCONFIG_ASSIGN_OR_RETURN(text, Slurp(registry_path));
+  json reg = json::parse(text, nullptr, false);
+  if (reg.is_discarded() || !reg.is_object() || !reg.contains("models") || !reg["models"].is_array())
+    return Error{ErrorCode::kDataError, registry_path.string(),
+                 registry_path.string() + " must be a JSON object with a \"models\" array"};
+  for (const auto& m : reg["models"]) {
+    if (!m.is_object() || m.value("slot", "") != "production") continue;
+    std::string kind = m.value("kind", m.value("name", ""));
+    std::string path = m.value("path", "");
+    if (path.empty()) continue;
+    fs::path p = fs::path(path).is_absolute() ? fs::path(path) : fs::path(models_dir) / path;
+    FTCONFIG_ASSIGN_OR_RETURN(artifact, Slurp(p));
+    if (kind.find("reranker") != std::string::npos) d.reranker_json = std::move(artifact);
+    else if (kind.find("hp") != std::string::npos || kind.find("predictor") != std::string::npos)
+      d.hp_predictor_json = std::move(artifact);
+  }
+  return d;
 }
 
 }  // namespace ftconfig::cli

@@ -9,6 +9,7 @@
 
 #include "ftconfig/catalog.h"
 #include "ftconfig/corpus.h"
+#include "ftconfig/recommend.h"
 
 namespace ftconfig::cli {
 
@@ -20,6 +21,13 @@ Result<CatalogFiles> ReadCatalogFiles(const std::string& data_dir);
 // matching corpus/real_world*.jsonl and corpus/fixed*.jsonl, in name order.
 Result<std::vector<CorpusSource>> ReadCorpusFiles(const std::string& data_dir);
 Result<Catalog> LoadCatalog(const std::string& data_dir);
+
+// $FTCONFIG_MODELS_DIR, else the models/ folder of the source tree.
+std::string DefaultModelsDir();
+// Catalog, corpus and — when `models_dir` holds a registry.json — the
+// artifacts of its production slot (reranker, hp predictor). A registry that
+// names a missing or corrupt file is an error, never silently skipped.
+Result<EngineData> ReadEngineData(const std::string& data_dir, const std::string& models_dir);
 
 }  // namespace ftconfig::cli
 

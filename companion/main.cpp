@@ -9,14 +9,21 @@ int main(int argc, char** argv) {
   using namespace ftconfig::cli;
   Context ctx;
   ctx.data_dir = DefaultDataDir();
+  ctx.models_dir = DefaultModelsDir();
   CLI::App app{"ftconfig: safe fine-tuning configurations (native companion)", "ftconfig"};
   app.require_subcommand(1);
   app.add_option("--data-dir", ctx.data_dir, "Folder holding catalog/ and corpus/ (default: the bundled data/)");
+  app.add_option("--models-dir", ctx.models_dir,
+                 "Folder holding registry.json and trained artifacts (default: the bundled models/; empty: none)");
   app.set_version_flag("--version", std::string("ftconfig ") + ftconfig::Engine::Version());
   AddRecommendCommand(app, ctx);
   AddEstimateCommand(app, ctx);
   AddCorpusCommand(app, ctx);
   AddCatalogCommand(app, ctx);
+  AddTrainCommand(app, ctx);
+  AddEvaluateCommand(app, ctx);
+  AddTelemetryCommand(app, ctx);
+  AddCollectCommand(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -241,10 +241,10 @@ Result<ConfigRecord> NormalizeRow(const json& row, const Catalog& catalog) {
   if (r.model_name.empty() && model && model->is_string()) r.model_name = Trim(model->get<std::string>());
   r.model_params_b = ParseParams(Pick(row, {"model_params_b", "params_b", "model.params_b", "model.size_params",
                                             "model.size", "model_size_params"}));
-  if (!r.model_params_b && !r.model_name.empty()) {
-    if (const Model* m = catalog.FindModel(r.model_name)) r.model_params_b = m->arch.params_b;
-    else r.model_params_b = ParamsFromName(r.model_name);
-  }
+  const Model* known = r.model_name.empty() ? nullptr : catalog.FindModel(r.model_name);
+  if (known) r.model_family = known->family;
+  if (!r.model_params_b && !r.model_name.empty())
+    r.model_params_b = known ? known->arch.params_b : ParamsFromName(r.model_name);
   if (r.model_params_b && (*r.model_params_b <= 0 || *r.model_params_b > 2000))
     return Reject("model_params_out_of_range");
   r.size_bucket = SizeBucket(r.model_params_b);

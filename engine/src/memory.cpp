@@ -71,20 +71,30 @@ constexpr double kEagerSoftmaxBytes = 4.0;
 // LLaMA-Factory "freeze" tuning trains the last N layers (freeze_trainable_layers=2).
 constexpr int kFreezeTrainableLayers = 2;
 // PyTorch caching allocator: memory reserved but not allocated, as a fraction
-// of the memory allocated and freed during a step (activations, logits,
-// gradients, temporaries). Calibrated on PEFT's method-comparison logs (reserved)
-// against litgpt's max_memory_allocated tables; docs/memory-model.md §Allocator.
+// of the memory allocated and freed within a step (activations, logits,
+// gradients, temporaries). The allocator rounds blocks (512 B; 2 MB above 1 MB)
+// and never merges segments (PyTorch "CUDA memory management" notes), so the
+// slack follows the churned memory, not the weights. 12% is a judgement inside
+// the 5-20% seen in training logs; PEFT's reserved rows validate it (+4..+10%).
 constexpr double kAllocatorFragmentation = 0.12;
 // CUDA context + cuBLAS/cuDNN handles as NVML sees them (torch does not count
-// it): ~0.3-0.6 GB with lazy module loading (CUDA >= 11.7); 0.5 GB used.
+// it): ~0.3-0.6 GB with lazy module loading (CUDA >= 11.7); 0.5 GB, the same
+// figure the catalog subtracts in its usable-VRAM rule (data/README.md).
 constexpr double kCudaContextGB = 0.5;
 // DeepSpeed ZeRO-3 / FSDP: parameters of the module being computed plus the
 // prefetched next one are gathered in full (stage3_prefetch_bucket_size,
 // FSDP forward_prefetch): two decoder layers.
 constexpr double kShardedGatheredLayers = 2.0;
+// DeepSpeed ZeRO-1/2 keep two gradient buckets of reduce_bucket_size elements
+// in the gradient dtype while overlap_comm is on (deepspeed/runtime/zero/
+// stage_1_and_2.py ipg_buffer; default reduce_bucket_size 5e8 elements).
+constexpr double kZeroReduceBucketElems = 5e8;
+constexpr double kZeroReduceBuckets = 2;
 // Fallback vocabulary and head size when the architecture does not say
 // (Llama 3 vocabulary; 128-wide heads as in Llama, Mistral, Qwen).
 constexpr int kDefaultVocab = 128256;
+// TypicalArchForParams vocabulary: Qwen2.5 config.json vocab_size.
+constexpr int kTypicalVocab = 151936;
 constexpr int kDefaultHeadDim = 128;
 
 // ---------------------------------------------------------------------------
@@ -177,15 +187,18 @@ Shape ResolveShape(const ModelArch& in, std::vector<std::string>* notes) {
   return s;
 }
 
-bool Targeted(LoraTarget t, Mod m) {
-  switch (t) {
-    case LoraTarget::kQV: return m == kQ || m == kV;
-    case LoraTarget::kAttention: return m == kQ || m == kK || m == kV || m == kO;
+unsigned ModuleMask(const TrainSetup& st) {
+  if (st.lora_module_mask != 0) return st.lora_module_mask & kLoraAllLinear;
+  switch (st.lora_target) {
+    case LoraTarget::kQV: return kLoraQ | kLoraV;
+    case LoraTarget::kAttention: return kLoraQ | kLoraK | kLoraV | kLoraO;
     case LoraTarget::kAllLinear:
-    case LoraTarget::kAllLinearPlusEmbed: return true;
+    case LoraTarget::kAllLinearPlusEmbed: return kLoraAllLinear;
   }
-  return true;
+  return kLoraAllLinear;
 }
+
+bool Targeted(unsigned mask, Mod m) { return (mask >> static_cast<unsigned>(m)) & 1u; }
 
 bool IsAdapter(Method m) { return m == Method::kLora || m == Method::kQlora || m == Method::kDora; }
 
@@ -193,10 +206,6 @@ bool IsAdapter(Method m) { return m == Method::kLora || m == Method::kQlora || m
 // autograd graph. `saved_input[m]` says whether module m keeps its input (its
 // weight is trainable, it carries an adapter, or it is a bitsandbytes layer
 // whose autograd function keeps the input).
-struct LayerActivation {
-  double bytes = 0;
-};
-
 double LayerActivationBytes(const Shape& s, const TrainSetup& st, const bool saved_input[kNumMods], double seq) {
   const double c = ComputeBytes(st.precision);
   const bool full = st.method == Method::kFull || st.method == Method::kFreeze;
@@ -224,9 +233,10 @@ double LayerActivationBytes(const Shape& s, const TrainSetup& st, const bool sav
   if (saved_input[kDown]) mlp += c * s.inter;
   b += mlp * s.active_experts;
   // Adapter extras.
+  const unsigned mask = ModuleMask(st);
   if (IsAdapter(st.method)) {
     for (const auto& m : s.mods) {
-      if (!Targeted(st.lora_target, m.mod)) continue;
+      if (!Targeted(mask, m.mod)) continue;
       double per = m.mod >= kGate ? s.active_experts : 1.0;
       if (st.lora_dropout > 0) b += (c + kDropoutMaskBytes) * m.in * per;
       b += c * st.lora_r * per;  // lora_A output saved by lora_B
@@ -404,6 +414,50 @@ bool ParseLoraTarget(const std::string& s, LoraTarget* out) {
   return true;
 }
 
+unsigned ParseLoraModules(const std::string& s) {
+  // Split on anything that is not a letter, digit or '_'; map known names.
+  unsigned mask = 0;
+  std::string tok;
+  auto flush = [&]() {
+    std::string t = tok;
+    tok.clear();
+    if (t.empty()) return;
+    for (auto& ch : t) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (t == "output_proj" || t == "o_proj" || t == "out_proj") {  // attention output (torchtune, HF)
+      mask |= kLoraO;
+      return;
+    }
+    // drop a trailing "_proj" / "proj" so q_proj == q
+    auto strip = [&](const char* suf) {
+      size_t n = std::char_traits<char>::length(suf);
+      if (t.size() > n && t.compare(t.size() - n, n, suf) == 0) t.erase(t.size() - n);
+    };
+    strip("_proj");
+    if (t == "all" || t == "all_linear" || t == "alllinear" || t == "linear") mask |= kLoraAllLinear;
+    else if (t == "q" || t == "query" || t == "wq") mask |= kLoraQ;
+    else if (t == "k" || t == "key" || t == "wk") mask |= kLoraK;
+    else if (t == "v" || t == "value" || t == "wv") mask |= kLoraV;
+    else if (t == "o" || t == "wo" || t == "projection" || t == "attn_out") mask |= kLoraO;
+    else if (t == "qkv" || t == "c_attn" || t == "query_key_value" || t == "wqkv" || t == "in")
+      mask |= kLoraQ | kLoraK | kLoraV;
+    else if (t == "attn" || t == "attention" || t == "self_attn") mask |= kLoraQ | kLoraK | kLoraV | kLoraO;
+    else if (t == "c_proj" || t == "dense") mask |= kLoraO | kLoraDown;  // attention out and MLP down share the name
+    else if (t == "gate") mask |= kLoraGate;
+    else if (t == "up") mask |= kLoraUp;
+    else if (t == "gate_up" || t == "fc1" || t == "fc_1" || t == "dense_h_to_4h" || t == "c_fc") mask |= kLoraUp | kLoraGate;
+    else if (t == "down" || t == "fc2" || t == "fc_2" || t == "dense_4h_to_h") mask |= kLoraDown;
+    else if (t == "w1" || t == "w2" || t == "w3" || t == "mlp" || t == "ffn" || t == "feed_forward")
+      mask |= kLoraGate | kLoraUp | kLoraDown;
+  };
+  for (char ch : s) {
+    unsigned char u = static_cast<unsigned char>(ch);
+    if (std::isalnum(u) || ch == '_') tok.push_back(ch);
+    else flush();
+  }
+  flush();
+  return mask;
+}
+
 bool ParseCrossEntropy(const std::string& s, CrossEntropy* out) {
   std::string k = Key(s);
   if (k == "fp32" || k == "upcast" || k == "float32" || k == "hf" || k == "default") *out = CrossEntropy::kFp32Upcast;
@@ -434,7 +488,9 @@ ModelArch TypicalArchForParams(double params_b) {
   // attention heads, KV heads) — Qwen2.5-0.5B, Llama-3.2-1B, Llama-3.2-3B,
   // Llama-3.1-8B, Qwen2.5-14B, Qwen2.5-32B, Llama-3.1-70B, Llama-3.1-405B
   // (their config.json files). Layers are then solved so the parameter count
-  // matches; vocabulary 128256 (Llama 3), tied below 4B as in those models.
+  // matches. Vocabulary 151936 (Qwen2/2.5/3, the largest common vocabulary
+  // besides Gemma's) and untied embeddings: the conservative choice for the
+  // logits and for 4-bit runs, where both vocabulary matrices stay 16-bit.
   struct Anchor { double p; int h, inter, heads, kv; };
   static const Anchor kAnchors[] = {
       {0.5, 896, 4864, 14, 2},     {1.2, 2048, 8192, 32, 8},    {3.2, 3072, 8192, 24, 8},
@@ -452,8 +508,8 @@ ModelArch TypicalArchForParams(double params_b) {
   m.num_attention_heads = best->heads;
   m.num_kv_heads = best->kv;
   m.head_dim = best->h / best->heads;
-  m.vocab_size = kDefaultVocab;
-  m.tie_word_embeddings = p < 4.0;
+  m.vocab_size = kTypicalVocab;
+  m.tie_word_embeddings = false;
   m.gated_mlp = true;
   double h = m.hidden_size, q = m.num_attention_heads * m.head_dim, kv = m.num_kv_heads * m.head_dim;
   double per_layer = 2 * h * q + 2 * h * kv + 3 * h * m.intermediate_size + 2 * h;
@@ -491,6 +547,7 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
   const bool quant = st.weight_quant != WeightQuant::kNone;
   const double tokens = static_cast<double>(st.batch_size_per_device) * st.seq_len;
   const double L = s.layers;
+  const unsigned mask = ModuleMask(st);
 
   // ---- Weights of the base model.
   // Storage dtype: 16-bit, or fp32 when the model itself is the fp32 master
@@ -499,6 +556,11 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
   if (st.precision == Precision::kFp32) base_bytes = 4;
   else if (mixed && (full || freeze || st.fp32_base_weights)) base_bytes = 4;
   double unquantized = s.embed + s.head + s.norms;
+  double quantized_head = 0;
+  if (quant && !full && st.quantize_lm_head && s.head > 0) {
+    quantized_head = s.head;
+    unquantized -= s.head;
+  }
   double weights = 0;
   if (quant && !full) {
     double qb = st.weight_quant == WeightQuant::kInt8 ? kInt8BytesPerParam
@@ -507,7 +569,7 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
     // Embeddings, the output head and norms stay unquantized (transformers
     // keeps lm_head out of bitsandbytes via get_keys_to_not_convert).
     double ub = (mixed && st.fp32_base_weights) ? 4.0 : c;
-    weights = s.linear * qb + unquantized * ub;
+    weights = (s.linear + quantized_head) * qb + unquantized * ub;
   } else {
     if (quant && full) notes.push_back("full fine-tuning of quantized weights is not possible: weight_quant ignored");
     weights = s.total_params * base_bytes;
@@ -518,7 +580,7 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
   double modules_to_save = 0;  // full trainable copies (embed + head) for LoRA "+embed"
   if (adapter) {
     for (const auto& m : s.mods) {
-      if (!Targeted(st.lora_target, m.mod)) continue;
+      if (!Targeted(mask, m.mod)) continue;
       double p = st.lora_r * (m.in + m.out) * m.copies;
       if (st.method == Method::kDora) p += m.out * m.copies;  // magnitude vector
       lora_params += p * L;
@@ -578,7 +640,7 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
       if (full) factors += (s.vocab + s.h) * (s.tied ? 1 : 2);
     } else {
       for (const auto& m : s.mods)
-        if (Targeted(st.lora_target, m.mod)) factors += (m.in + 2.0 * st.lora_r + m.out) * m.copies * L;
+        if (Targeted(mask, m.mod)) factors += (m.in + 2.0 * st.lora_r + m.out) * m.copies * L;
     }
     opt += 4.0 * factors;
     double largest = full ? std::max(s.largest_linear, s.embed) : (freeze ? s.largest_linear : lora_in_max * st.lora_r);
@@ -627,13 +689,17 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
     notes.push_back("optimizer states offloaded to CPU RAM");
   }
   double ddp_buckets = shard == Sharding::kDdp ? grads : 0;  // DDP reducer buckets copy the gradients
+  if (shard == Sharding::kZero1 || shard == Sharding::kZero2) {
+    ddp_buckets = kZeroReduceBuckets * kZeroReduceBucketElems * c;
+    notes.push_back("DeepSpeed ZeRO-1/2 gradient buckets: 2 x reduce_bucket_size 5e8 (lower it to save memory)");
+  }
   weights += gathered;
 
   // ---- Activations.
   bool saved[kNumMods];
   for (int m = 0; m < kNumMods; ++m) {
     bool tr = full || freeze;
-    bool tgt = adapter && Targeted(st.lora_target, static_cast<Mod>(m));
+    bool tgt = adapter && Targeted(mask, static_cast<Mod>(m));
     saved[m] = tr || tgt || quant;  // bitsandbytes MatMul4Bit/8bitLt keep their input
   }
   const double seq = st.seq_len;
@@ -670,7 +736,7 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
   double logits = tokens * s.vocab * loss_per_logit;
   // Transient during the step: one dequantized weight (bitsandbytes dequantizes
   // a layer's weight to the compute dtype in forward and again in backward).
-  double quant_transient = quant ? 2 * s.largest_linear * c : 0;
+  double quant_transient = quant ? 2 * std::max(s.largest_linear, quantized_head) * c : 0;
   double head_grad = 0;
   if ((full && st.gradient_accumulation_steps == 1) && !s.tied) head_grad = s.vocab * s.h * grad_bytes / shard_g;
 

@@ -33,22 +33,23 @@ double WeightedQuantile(std::vector<std::pair<double, double>> vw, double q) {
 
 template <typename Getter>
 std::optional<double> MedianOf(const std::vector<ConfigRecord>& records, const std::vector<size_t>& members,
-                               Getter get) {
+                               const std::vector<double>& w, Getter get) {
   std::vector<std::pair<double, double>> vw;
-  for (size_t i : members) {
-    std::optional<double> v = get(records[i]);
-    if (v) vw.emplace_back(*v, records[i].weight);
+  for (size_t k = 0; k < members.size(); ++k) {
+    std::optional<double> v = get(records[members[k]]);
+    if (v) vw.emplace_back(*v, w[k]);
   }
   if (vw.empty()) return std::nullopt;
   return WeightedQuantile(std::move(vw), 0.5);
 }
 
 template <typename Getter>
-std::string ModeOf(const std::vector<ConfigRecord>& records, const std::vector<size_t>& members, Getter get) {
+std::string ModeOf(const std::vector<ConfigRecord>& records, const std::vector<size_t>& members,
+                   const std::vector<double>& weights, Getter get) {
   std::map<std::string, double> w;
-  for (size_t i : members) {
-    std::string v = get(records[i]);
-    if (!v.empty()) w[v] += records[i].weight;
+  for (size_t k = 0; k < members.size(); ++k) {
+    std::string v = get(records[members[k]]);
+    if (!v.empty()) w[v] += weights[k];
   }
   std::string best;
   double best_w = -1;
@@ -59,38 +60,42 @@ std::string ModeOf(const std::vector<ConfigRecord>& records, const std::vector<s
 
 }  // namespace
 
-Profile Summarize(const std::vector<ConfigRecord>& records, const std::vector<size_t>& members) {
+Profile Summarize(const std::vector<ConfigRecord>& records, const std::vector<size_t>& members,
+                  const std::vector<double>* weights) {
   Profile p;
   p.members = members;
   p.count = static_cast<int>(members.size());
   if (members.empty()) return p;
+  std::vector<double> w(members.size());
+  for (size_t k = 0; k < members.size(); ++k)
+    w[k] = weights && k < weights->size() ? (*weights)[k] : records[members[k]].weight;
   std::set<std::string> sources;
   std::vector<std::pair<double, double>> lr;
-  for (size_t i : members) {
-    const auto& r = records[i];
-    p.weight_sum += r.weight;
+  for (size_t k = 0; k < members.size(); ++k) {
+    const auto& r = records[members[k]];
+    p.weight_sum += w[k];
     sources.insert(r.source_repo);
-    lr.emplace_back(r.learning_rate, r.weight);
+    lr.emplace_back(r.learning_rate, w[k]);
   }
   p.sources = static_cast<int>(sources.size());
   p.lr_median = WeightedQuantile(lr, 0.5);
   p.lr_q1 = WeightedQuantile(lr, 0.25);
   p.lr_q3 = WeightedQuantile(lr, 0.75);
   p.effective_batch_median =
-      *MedianOf(records, members, [](const ConfigRecord& r) { return std::optional<double>(r.effective_batch_size); });
+      *MedianOf(records, members, w, [](const ConfigRecord& r) { return std::optional<double>(r.effective_batch_size); });
   auto opt_int = [](const std::optional<int>& v) { return v ? std::optional<double>(*v) : std::nullopt; };
-  p.lora_r_median = MedianOf(records, members, [&](const ConfigRecord& r) { return opt_int(r.lora_r); });
-  p.lora_alpha_median = MedianOf(records, members, [&](const ConfigRecord& r) { return opt_int(r.lora_alpha); });
-  p.lora_dropout_median = MedianOf(records, members, [](const ConfigRecord& r) { return r.lora_dropout; });
-  p.seq_len_median = MedianOf(records, members, [&](const ConfigRecord& r) { return opt_int(r.max_seq_length); });
-  p.epochs_median = MedianOf(records, members, [](const ConfigRecord& r) { return r.num_epochs; });
-  p.warmup_ratio_median = MedianOf(records, members, [](const ConfigRecord& r) { return r.warmup_ratio; });
-  p.weight_decay_median = MedianOf(records, members, [](const ConfigRecord& r) { return r.weight_decay; });
-  p.optimizer_mode = ModeOf(records, members, [](const ConfigRecord& r) { return r.optimizer; });
-  p.precision_mode = ModeOf(records, members, [](const ConfigRecord& r) { return r.precision; });
-  p.scheduler_mode = ModeOf(records, members, [](const ConfigRecord& r) { return r.lr_scheduler; });
-  p.lora_target_mode = ModeOf(records, members, [](const ConfigRecord& r) { return r.lora_target; });
-  std::string gc = ModeOf(records, members, [](const ConfigRecord& r) {
+  p.lora_r_median = MedianOf(records, members, w, [&](const ConfigRecord& r) { return opt_int(r.lora_r); });
+  p.lora_alpha_median = MedianOf(records, members, w, [&](const ConfigRecord& r) { return opt_int(r.lora_alpha); });
+  p.lora_dropout_median = MedianOf(records, members, w, [](const ConfigRecord& r) { return r.lora_dropout; });
+  p.seq_len_median = MedianOf(records, members, w, [&](const ConfigRecord& r) { return opt_int(r.max_seq_length); });
+  p.epochs_median = MedianOf(records, members, w, [](const ConfigRecord& r) { return r.num_epochs; });
+  p.warmup_ratio_median = MedianOf(records, members, w, [](const ConfigRecord& r) { return r.warmup_ratio; });
+  p.weight_decay_median = MedianOf(records, members, w, [](const ConfigRecord& r) { return r.weight_decay; });
+  p.optimizer_mode = ModeOf(records, members, w, [](const ConfigRecord& r) { return r.optimizer; });
+  p.precision_mode = ModeOf(records, members, w, [](const ConfigRecord& r) { return r.precision; });
+  p.scheduler_mode = ModeOf(records, members, w, [](const ConfigRecord& r) { return r.lr_scheduler; });
+  p.lora_target_mode = ModeOf(records, members, w, [](const ConfigRecord& r) { return r.lora_target; });
+  std::string gc = ModeOf(records, members, w, [](const ConfigRecord& r) {
     return r.gradient_checkpointing ? std::string(*r.gradient_checkpointing ? "1" : "0") : std::string();
   });
   if (!gc.empty()) p.gradient_checkpointing_mode = gc == "1";

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "ftconfig/ranking.h"
 #include "json_util.h"
 
 namespace ftconfig {
@@ -216,6 +217,39 @@ SearchOutcome Search(Candidate c, const Context& ctx, bool allow_qlora) {
   return out;
 }
 
+// A corpus config as written, applied to the request's model and GPU.
+Candidate FromRecord(const ConfigRecord& r, const std::string& adapter, const Gpu& gpu) {
+  Candidate c;
+  c.adapter = adapter;
+  c.batch = r.batch_size_per_device;
+  c.accum = r.gradient_accumulation_steps;
+  c.seq = r.max_seq_length.value_or(1024);
+  c.grad_ckpt = r.gradient_checkpointing.value_or(true);
+  c.lora_r = r.lora_r.value_or(16);
+  c.lora_target = r.lora_target.empty() ? "all_linear" : r.lora_target;
+  c.optimizer = r.optimizer.empty() ? "adamw" : r.optimizer;
+  c.bf16 = gpu.bf16;
+  return c;
+}
+
+// Memory headroom of a candidate as a fraction of usable memory (negative:
+// it does not fit as written).
+double Headroom(const Candidate& c, const Context& ctx) {
+  FitResult f = Check(c, ctx);
+  return (f.limit_gb - f.peak_gb) / ctx.gpu->usable_vram_gb;
+}
+
+// Hyperparameter distance between two configs, for MMR diversity: learning
+// rate in log10, effective batch, rank and sequence in log2.
+double ConfigDistance(const ConfigRecord& a, const ConfigRecord& b) {
+  double d = std::fabs(std::log10(a.learning_rate / b.learning_rate));
+  d += 0.25 * std::fabs(std::log2(std::max(1, a.effective_batch_size) / double(std::max(1, b.effective_batch_size))));
+  if (a.lora_r && b.lora_r) d += 0.25 * std::fabs(std::log2(double(*a.lora_r) / *b.lora_r));
+  if (a.max_seq_length && b.max_seq_length) d += 0.25 * std::fabs(std::log2(double(*a.max_seq_length) / *b.max_seq_length));
+  if (a.model_name != b.model_name) d += 0.2;
+  return d;
+}
+
 json BreakdownJson(const MemoryBreakdown& b) {
   return json{{"weights", Round3(b.weights_gb)},         {"adapters", Round3(b.adapters_gb)},
               {"gradients", Round3(b.gradients_gb)},     {"optimizer", Round3(b.optimizer_gb)},
@@ -241,6 +275,24 @@ Result<std::shared_ptr<const Engine>> Engine::Create(const EngineData& data) {
   FTCONFIG_ASSIGN_OR_RETURN(corpus, Corpus::Build(data.corpus, e->catalog_));
   e->corpus_ = std::move(corpus);
   e->profiles_ = ProfileTable::Build(e->corpus_);
+  auto load_artifact = [](const std::string& text, const char* what) -> Result<json> {
+    json j = json::parse(text, nullptr, false);
+    if (j.is_discarded()) return Error{ErrorCode::kDataError, what, std::string(what) + " is not valid JSON"};
+    return j;
+  };
+  if (!data.reranker_json.empty()) {
+    FTCONFIG_ASSIGN_OR_RETURN(j, load_artifact(data.reranker_json, "reranker"));
+    FTCONFIG_ASSIGN_OR_RETURN(model, Reranker::Load(j));
+    e->reranker_ = std::move(model);
+  }
+  if (!data.hp_predictor_json.empty()) {
+    FTCONFIG_ASSIGN_OR_RETURN(j, load_artifact(data.hp_predictor_json, "hp_predictor"));
+    FTCONFIG_ASSIGN_OR_RETURN(model, HpPredictor::Load(j));
+    e->hp_predictor_ = std::move(model);
+  }
+  if (!(data.mmr_lambda >= 0 && data.mmr_lambda <= 1))
+    return Error{ErrorCode::kInvalidValue, "mmr_lambda", "mmr_lambda must be between 0 and 1"};
+  e->mmr_lambda_ = data.mmr_lambda;
   return std::shared_ptr<const Engine>(std::move(e));
 }
 
@@ -404,20 +456,8 @@ Result<json> Engine::Recommend(const Request& req) const {
   // Safe pool: the profile's configs that would fit this GPU as written
   // (their batch and sequence, with the requested model).
   std::vector<size_t> safe;
-  for (size_t i : match.profile.members) {
-    const ConfigRecord& r = corpus_.records()[i];
-    Candidate c;
-    c.adapter = adapter;
-    c.batch = r.batch_size_per_device;
-    c.accum = r.gradient_accumulation_steps;
-    c.seq = r.max_seq_length.value_or(1024);
-    c.grad_ckpt = r.gradient_checkpointing.value_or(true);
-    c.lora_r = r.lora_r.value_or(16);
-    c.lora_target = r.lora_target.empty() ? "all_linear" : r.lora_target;
-    c.optimizer = r.optimizer.empty() ? "adamw" : r.optimizer;
-    c.bf16 = gpu->bf16;
-    if (Check(c, ctx).fits) safe.push_back(i);
-  }
+  for (size_t i : match.profile.members)
+    if (Check(FromRecord(corpus_.records()[i], adapter, *gpu), ctx).fits) safe.push_back(i);
   Profile pool = match.profile;
   bool safe_pool_used = false;
   if (!safe.empty()) {
@@ -426,6 +466,118 @@ Result<json> Engine::Recommend(const Request& req) const {
   } else {
     penalize(0.1, "none of the profile's " + std::to_string(match.profile.count) +
                       " configs fits this GPU as written: values come from the whole profile, then the clamps");
+  }
+
+  // ---- strategy
+  std::string used = "deterministic";
+  std::string why_strategy;
+  bool have_reranker = reranker_.has_value();
+  if (req.strategy == "auto") {
+    used = have_reranker ? "hybrid_ml" : "hybrid";
+    why_strategy = have_reranker ? "auto: a trained reranker is loaded, so hybrid_ml ran"
+                                 : "auto: no trained reranker is loaded, so the hybrid ranking ran";
+  } else if (req.strategy == "hybrid_ml" && !have_reranker) {
+    used = "hybrid";
+    why_strategy = "hybrid_ml requested but no reranker artifact is loaded: fell back to hybrid";
+  } else {
+    used = req.strategy;
+    why_strategy = "requested";
+  }
+
+  QueryContext query;
+  query.task_type = task;
+  query.size_bucket = bucket;
+  query.adapter_type = adapter;
+  if (const Model* m = catalog_.FindModel(model_id)) query.family = m->family;
+  query.params_b = arch.params_b;
+  query.seq_len = req.max_seq_length.value_or(0);
+  query.gpu_usable_gb = gpu->usable_vram_gb;
+  query.dataset_size = req.dataset_size.value_or(0);
+  query.num_gpus = num_gpus;
+
+  // Ranking (hybrid, hybrid_ml): every corpus config with a compatible
+  // adapter (LoRA and QLoRA rank together; full fine-tuning alone), scored
+  // by the heuristic; hybrid_ml re-scores the heuristic's top 50 with the
+  // reranker. The top k, weighted by score, replace the profile as the pool.
+  std::string source_label = safe_pool_used ? "safe pool of the profile" : "profile";
+  json candidates = json::array();
+  constexpr size_t kTopK = 10;
+  constexpr size_t kRerankDepth = 50;
+  if (used == "hybrid" || used == "hybrid_ml") {
+    struct Scored { size_t idx; double score; double headroom; };
+    std::vector<Scored> ranked;
+    const auto& recs = corpus_.records();
+    // Two passes: similarity with neutral efficiency for every compatible
+    // config, then the memory model only for the best kShortlist of them
+    // (estimating all ~400 would dominate the request's latency).
+    constexpr size_t kShortlist = 60;
+    for (size_t i = 0; i < recs.size(); ++i) {
+      const ConfigRecord& r = recs[i];
+      bool compatible = adapter == "none" ? r.adapter_type == "none" : r.adapter_type != "none";
+      if (!compatible) continue;
+      ranked.push_back({i, HeuristicScore(query, r, 0.0, hybrid_weights_), 0.0});
+    }
+    auto by_score = [](const Scored& a, const Scored& b) {
+      return a.score != b.score ? a.score > b.score : a.idx < b.idx;
+    };
+    std::sort(ranked.begin(), ranked.end(), by_score);
+    if (ranked.size() > kShortlist) ranked.resize(kShortlist);
+    for (auto& sc : ranked) {
+      sc.headroom = Headroom(FromRecord(recs[sc.idx], adapter, *gpu), ctx);
+      sc.score = HeuristicScore(query, recs[sc.idx], sc.headroom, hybrid_weights_);
+    }
+    std::sort(ranked.begin(), ranked.end(), by_score);
+    if (used == "hybrid_ml" && !ranked.empty()) {
+      size_t depth = std::min(kRerankDepth, ranked.size());
+      for (size_t k = 0; k < depth; ++k)
+        ranked[k].score = reranker_->Score(PairFeatures(query, recs[ranked[k].idx], ranked[k].headroom));
+      // Squash learned scores to (0, 1) so they can weigh medians.
+      for (size_t k = 0; k < depth; ++k) ranked[k].score = 1.0 / (1.0 + std::exp(-ranked[k].score));
+      std::sort(ranked.begin(), ranked.begin() + depth, by_score);
+    }
+    // Neighbours that do not fit as written still inform the learning rate,
+    // but prefer those that fit when there are enough of them.
+    std::vector<size_t> top;
+    std::vector<double> top_w;
+    for (const auto& sc : ranked)
+      if (sc.headroom >= 0 && top.size() < kTopK) top.push_back(sc.idx), top_w.push_back(std::max(sc.score, 1e-3));
+    if (top.size() < 3)
+      for (const auto& sc : ranked)
+        if (sc.headroom < 0 && top.size() < kTopK) top.push_back(sc.idx), top_w.push_back(std::max(sc.score, 1e-3));
+    if (!top.empty()) {
+      pool = Summarize(recs, top, &top_w);
+      source_label = "score-weighted top " + std::to_string(top.size()) + " neighbours (" + used + ")";
+    }
+    // Alternatives for people: maximal marginal relevance over the top 30,
+    // so that the list differs meaningfully (lambda = relevance weight).
+    std::vector<size_t> shortlist;
+    for (size_t k = 0; k < ranked.size() && k < 30; ++k) shortlist.push_back(k);
+    std::vector<size_t> chosen;
+    while (chosen.size() < 5 && chosen.size() < shortlist.size()) {
+      double best_v = -1e18;
+      size_t best_k = 0;
+      for (size_t k : shortlist) {
+        if (std::find(chosen.begin(), chosen.end(), k) != chosen.end()) continue;
+        double max_sim = 0;
+        for (size_t c2 : chosen)
+          max_sim = std::max(max_sim, std::exp(-ConfigDistance(recs[ranked[k].idx], recs[ranked[c2].idx])));
+        double v = mmr_lambda_ * ranked[k].score - (1 - mmr_lambda_) * max_sim;
+        if (v > best_v) best_v = v, best_k = k;
+      }
+      chosen.push_back(best_k);
+    }
+    for (size_t k : chosen) {
+      const ConfigRecord& r = recs[ranked[k].idx];
+      json c = {{"rank", candidates.size() + 1}, {"id", r.id}, {"source_repo", r.source_repo},
+                {"source_path", r.source_path}, {"model_name", r.model_name}, {"task_type", r.task_type},
+                {"adapter_type", r.adapter_type}, {"score", Round3(ranked[k].score)},
+                {"learning_rate", r.learning_rate}, {"effective_batch_size", r.effective_batch_size},
+                {"batch_size_per_device", r.batch_size_per_device},
+                {"max_seq_length", r.max_seq_length ? json(*r.max_seq_length) : json(nullptr)},
+                {"lora_r", r.lora_r ? json(*r.lora_r) : json(nullptr)},
+                {"fits_as_written", ranked[k].headroom >= 0}};
+      candidates.push_back(c);
+    }
   }
 
   // ---- base values
@@ -449,13 +601,52 @@ Result<json> Engine::Recommend(const Request& req) const {
   if ((optimizer == "adamw_8bit" || optimizer.rfind("paged", 0) == 0) && !gpu->bnb_4bit) optimizer = "adamw";
   c.optimizer = optimizer;
   double lr = pool.lr_median;
-  std::string lr_why = std::string(safe_pool_used ? "weighted median of the safe pool" : "weighted median of the profile") +
-                       " (" + std::to_string(safe_pool_used ? safe.size() : match.profile.members.size()) + " configs, " +
+  std::string lr_why = "weighted median of the " + source_label + " (" + std::to_string(pool.count) + " configs, " +
                        match.group + ")";
+  json provenance = json::object();
+  std::string base_source = (used == "hybrid" || used == "hybrid_ml") ? "neighbours" : "profile_median";
+  for (const char* k : {"learning_rate", "effective_batch_size", "max_seq_length", "lora_r", "lora_alpha", "num_epochs",
+                        "optimizer", "lr_scheduler", "warmup_ratio", "weight_decay", "lora_dropout", "lora_target"})
+    provenance[k] = base_source;
+  provenance["precision"] = "gpu";
+  provenance["batch_size_per_device"] = "search";
+  provenance["gradient_accumulation_steps"] = "search";
+  if (req.max_seq_length) provenance["max_seq_length"] = "request";
+
+  // Direct hyperparameter predictor: blended conservatively (geometric mean
+  // with the baseline), only when its interval is informative, and always
+  // followed by the clamps and the OOM-safe search.
+  json predictor_json = nullptr;
+  if (hp_predictor_ && used == "hybrid_ml") {
+    auto preds = hp_predictor_->Predict(QueryFeatures(query));
+    predictor_json = json::object();
+    for (const auto& [name, p] : preds)
+      predictor_json[name] = {{"value", p.value}, {"lo", p.lo}, {"hi", p.hi}};
+    auto informative = [](const HpPredictor::Prediction& p) { return p.value > 0 && p.lo > 0 && p.hi / p.lo <= 30; };
+    if (auto it = preds.find("learning_rate"); it != preds.end() && informative(it->second)) {
+      double blended = std::sqrt(lr * it->second.value);
+      // Stay inside the profile's interquartile band when it has one.
+      if (match.profile.lr_q1 > 0 && match.profile.lr_q3 >= match.profile.lr_q1)
+        blended = std::clamp(blended, match.profile.lr_q1, match.profile.lr_q3);
+      lr = blended;
+      lr_why += "; blended with the predictor (" + std::to_string(it->second.value).substr(0, 8) + ")";
+      provenance["learning_rate"] = "predictor";
+    }
+    if (auto it = preds.find("effective_batch_size"); it != preds.end() && informative(it->second)) {
+      effective = std::max(num_gpus, NearestPow2(std::sqrt(effective * it->second.value), 1, 1024));
+      provenance["effective_batch_size"] = "predictor";
+    }
+    if (adapter != "none")
+      if (auto it = preds.find("lora_r"); it != preds.end() && informative(it->second)) {
+        c.lora_r = NearestPow2(std::sqrt(c.lora_r * it->second.value), 4, 512);
+        provenance["lora_r"] = "predictor";
+      }
+  }
 
   // ---- clamps by GPU tier, fallback level and OOD
   auto clamp_int = [&](int& v, int cap, const std::string& name, const std::string& why) {
     if (v > cap) {
+      provenance[name] = "clamp";
       clamps.push_back(name + " " + std::to_string(v) + " -> " + std::to_string(cap) + " (" + why + ")");
       v = cap;
     }
@@ -475,6 +666,7 @@ Result<json> Engine::Recommend(const Request& req) const {
     batch_cap = std::min(batch_cap, 8);
     if (lr > match.profile.lr_q1 && match.profile.lr_q1 > 0) {
       clamps.push_back("learning_rate lowered to the profile's first quartile (fallback profile)");
+      provenance["learning_rate"] = "clamp";
       lr = match.profile.lr_q1;
       lr_why = "first quartile of the fallback profile " + match.group + " (conservative)";
     }
@@ -497,6 +689,11 @@ Result<json> Engine::Recommend(const Request& req) const {
   SearchOutcome so = Search(c, ctx, req.allow_qlora);
   for (auto& s : so.steps) clamps.push_back(s);
   Candidate best = so.cand;
+  if (best.seq != c.seq) provenance["max_seq_length"] = "search";
+  if (best.optimizer != c.optimizer) provenance["optimizer"] = "search";
+  if (best.grad_ckpt != c.grad_ckpt) provenance["gradient_checkpointing"] = "search";
+  if (best.adapter != c.adapter) provenance["adapter_type"] = "search";
+  if (best.pure_bf16) provenance["precision"] = "search";
   FitResult fit = so.fit;
 
   json resp;
@@ -590,7 +787,7 @@ Result<json> Engine::Recommend(const Request& req) const {
                   {"margin_fraction", Round3((gpu->usable_vram_gb - fit.peak_gb) / gpu->usable_vram_gb)},
                   {"trainable_params_b", Round3(est.trainable_params_b)},
                   {"notes", est.notes}};
-  if (fit.fits && (gpu->usable_vram_gb - fit.peak_gb) / gpu->usable_vram_gb < 0.12)
+  if (fit.fits && (gpu->usable_vram_gb - fit.peak_gb) / gpu->usable_vram_gb < 0.16)
     penalize(0.1, "thin memory margin: the estimate uses most of the GPU");
   if (est.merge_peak_gb > gpu->usable_vram_gb)
     warnings.push_back("merging the adapter into the base weights needs ~" + std::to_string(static_cast<int>(std::ceil(est.merge_peak_gb))) +
@@ -640,21 +837,23 @@ Result<json> Engine::Recommend(const Request& req) const {
   }
 
   // ---- strategy, profile, diagnostics
-  std::string used = "deterministic";
-  std::string why_strategy;
-  if (req.strategy == "auto") why_strategy = "auto: no trained reranker is loaded and the hybrid ranking is not built yet, so the deterministic strategy ran";
-  else if (req.strategy == "deterministic") why_strategy = "requested";
-  else why_strategy = req.strategy + " is not implemented yet: fell back to deterministic";
   resp["strategy"] = {{"requested", req.strategy}, {"used", used}, {"why", why_strategy},
-                      {"reranker", {{"status", "missing"}, {"version", nullptr}}}};
+                      {"reranker", {{"status", reranker_ ? "loaded" : "missing"},
+                                    {"version", reranker_ ? json(reranker_->version()) : json(nullptr)},
+                                    {"kind", reranker_ ? json(reranker_->kind()) : json(nullptr)}}},
+                      {"hp_predictor", {{"status", hp_predictor_ ? "loaded" : "missing"},
+                                        {"version", hp_predictor_ ? json(hp_predictor_->version()) : json(nullptr)}}}};
+  if (!predictor_json.is_null()) resp["strategy"]["hp_predictions"] = predictor_json;
+  resp["candidates"] = candidates;
+  resp["provenance"] = provenance;
   resp["profile"] = {{"group", match.group}, {"requested_group", key.ToString()},
                      {"fallback_level", ToString(match.level)}, {"pool_size", match.profile.count},
                      {"pool_weight", Round2(match.profile.weight_sum)}, {"sources", match.profile.sources},
                      {"safe_pool_size", static_cast<int>(safe.size())},
                      {"lr_iqr", {RoundSig2(match.profile.lr_q1), RoundSig2(match.profile.lr_q3)}}};
   json drew_on = json::array();
-  for (size_t k = 0; k < std::min<size_t>(5, safe_pool_used ? safe.size() : match.profile.members.size()); ++k) {
-    const ConfigRecord& r = corpus_.records()[safe_pool_used ? safe[k] : match.profile.members[k]];
+  for (size_t k = 0; k < std::min<size_t>(5, pool.members.size()); ++k) {
+    const ConfigRecord& r = corpus_.records()[pool.members[k]];
     drew_on.push_back({{"id", r.id}, {"source_repo", r.source_repo}, {"source_path", r.source_path}});
   }
   resp["profile"]["examples"] = drew_on;

@@ -99,7 +99,10 @@ BOOST_AUTO_TEST_CASE(response_has_every_documented_section) {
   for (const char* k : {"weights", "adapters", "gradients", "optimizer", "activations", "logits", "overhead"})
     BOOST_TEST(r["vram"]["breakdown"].contains(k), k);
   BOOST_TEST(r["hyperparameters"]["precision"] == "bf16");
-  BOOST_TEST(r["strategy"]["used"] == "deterministic");
+  BOOST_TEST(r["strategy"]["used"] == "hybrid");  // auto without a reranker artifact
+  BOOST_TEST(r["strategy"]["reranker"]["status"] == "missing");
+  BOOST_TEST(!r["candidates"].empty());
+  BOOST_TEST(r.contains("provenance"));
   BOOST_TEST(r["hyperparameters"]["effective_batch_size"].get<int>() ==
              r["hyperparameters"]["batch_size_per_device"].get<int>() *
                  r["hyperparameters"]["gradient_accumulation_steps"].get<int>());
@@ -118,7 +121,8 @@ BOOST_AUTO_TEST_CASE(lora_rank_is_capped_by_gpu_tier) {
   // The fixture profile's median rank is 16; on a T4 the cap is 64, so no
   // clamp; a custom 0.1B model on the T4 keeps its rank too.
   json r = Recommend(*test::FixtureEngine({"profile.jsonl"}),
-                     {{"platform", "colab"}, {"plan", "free"}, {"model", "llama2-7b"}, {"adapter_type", "lora"}});
+                     {{"platform", "colab"}, {"plan", "free"}, {"model", "llama2-7b"}, {"adapter_type", "lora"},
+                      {"strategy", "deterministic"}});
   BOOST_TEST(r["hyperparameters"]["lora_r"].get<int>() <= 64);
   BOOST_TEST(r["hyperparameters"]["lora_alpha"].get<int>() == 2 * r["hyperparameters"]["lora_r"].get<int>());
 }
@@ -126,7 +130,7 @@ BOOST_AUTO_TEST_CASE(lora_rank_is_capped_by_gpu_tier) {
 BOOST_AUTO_TEST_CASE(oom_search_lowers_batch_keeping_effective_batch) {
   json r = Recommend(*test::FixtureEngine({"profile.jsonl"}),
                      {{"platform", "colab"}, {"plan", "free"}, {"model", "llama2-7b"}, {"adapter_type", "lora"},
-                      {"max_seq_length", 2048}});
+                      {"max_seq_length", 2048}, {"strategy", "deterministic"}});
   const json& hp = r["hyperparameters"];
   BOOST_TEST(r["fits"].get<bool>());
   BOOST_TEST(hp["effective_batch_size"].get<int>() == 16);
@@ -183,7 +187,7 @@ BOOST_AUTO_TEST_CASE(conservative_caps_on_fallback_profiles) {
   // profile's first quartile and the batch is capped at 8.
   json r = Recommend(*test::FixtureEngine({"profile.jsonl"}),
                      {{"gpu_override", "a100 80gb"}, {"model", "llama2-7b"}, {"task_type", "summarization"},
-                      {"adapter_type", "lora"}});
+                      {"adapter_type", "lora"}, {"strategy", "deterministic"}});
   BOOST_TEST(r["profile"]["fallback_level"] == "adapter_size");
   BOOST_TEST(r["hyperparameters"]["learning_rate"].get<double>() == 2e-4);
   BOOST_TEST(r["hyperparameters"]["batch_size_per_device"].get<int>() <= 8);
@@ -192,11 +196,67 @@ BOOST_AUTO_TEST_CASE(conservative_caps_on_fallback_profiles) {
 
 BOOST_AUTO_TEST_CASE(exact_profile_uses_the_median_learning_rate) {
   json r = Recommend(*test::FixtureEngine({"profile.jsonl"}),
-                     {{"gpu_override", "a100 80gb"}, {"model", "llama2-7b"}, {"adapter_type", "lora"}});
+                     {{"gpu_override", "a100 80gb"}, {"model", "llama2-7b"}, {"adapter_type", "lora"},
+                      {"strategy", "deterministic"}});
   BOOST_TEST(r["profile"]["fallback_level"] == "exact");
+  BOOST_TEST(r["provenance"]["learning_rate"] == "profile_median");
+  BOOST_TEST(r["candidates"].empty());  // the deterministic strategy ranks nothing
   BOOST_TEST(r["hyperparameters"]["learning_rate"].get<double>() == 3e-4);
   BOOST_TEST(r["hyperparameters"]["precision"] == "bf16");
   BOOST_TEST(r["hyperparameters"]["attn_implementation"] == "flash_attention_2");
+}
+
+BOOST_AUTO_TEST_CASE(strategies_are_routed_and_reported) {
+  const Engine& e = test::BundledEngine();
+  json base = {{"gpu_override", "RTX 4090"}, {"model", "mistral-7b"}, {"adapter_type", "lora"}};
+  for (const char* s : {"deterministic", "hybrid"}) {
+    json req = base;
+    req["strategy"] = s;
+    json r = Recommend(e, req);
+    BOOST_TEST(r["strategy"]["requested"] == s);
+    BOOST_TEST(r["strategy"]["used"] == s);
+  }
+  json req = base;
+  req["strategy"] = "hybrid_ml";
+  json r = Recommend(e, req);  // no artifact in this engine
+  BOOST_TEST(r["strategy"]["used"] == "hybrid");
+  BOOST_TEST(r["strategy"]["why"].get<std::string>().find("no reranker") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(hybrid_draws_on_close_neighbours_and_diversifies_alternatives) {
+  json r = Recommend(test::BundledEngine(), {{"platform", "colab"}, {"plan", "free"}, {"model", "meta-llama/Llama-3.1-8B"},
+                                              {"adapter_type", "qlora"}, {"strategy", "hybrid"}});
+  BOOST_TEST(r["provenance"]["learning_rate"] == "neighbours");
+  const json& cands = r["candidates"];
+  BOOST_TEST_REQUIRE(cands.size() == 5u);
+  for (size_t i = 0; i < cands.size(); ++i) {
+    BOOST_TEST(cands[i]["rank"] == i + 1);
+    BOOST_TEST(!cands[i]["source_repo"].get<std::string>().empty());
+    BOOST_TEST(cands[i]["adapter_type"] != "none");  // LoRA/QLoRA rank together
+  }
+  // MMR: no two alternatives share learning rate, effective batch and model.
+  for (size_t i = 0; i < cands.size(); ++i)
+    for (size_t j = i + 1; j < cands.size(); ++j)
+      BOOST_TEST(!(cands[i]["learning_rate"] == cands[j]["learning_rate"] &&
+                   cands[i]["effective_batch_size"] == cands[j]["effective_batch_size"] &&
+                   cands[i]["model_name"] == cands[j]["model_name"]));
+  // The configs drawn on are named with their source.
+  BOOST_TEST(!r["profile"]["examples"].empty());
+}
+
+BOOST_AUTO_TEST_CASE(mmr_lambda_one_is_pure_relevance_order) {
+  EngineData d;
+  d.catalog = test::CatalogFilesIn(FTCONFIG_DATA_DIR);
+  d.corpus.push_back({"configs.jsonl", test::ReadFile(std::string(FTCONFIG_DATA_DIR) + "/corpus/configs.jsonl")});
+  d.mmr_lambda = 1.0;
+  auto e = Engine::Create(d);
+  BOOST_TEST_REQUIRE(e.ok());
+  json r = Recommend(*e.value(), {{"gpu_override", "A100 80GB"}, {"model", "llama2-7b"}, {"adapter_type", "lora"},
+                                  {"strategy", "hybrid"}});
+  const json& c = r["candidates"];
+  for (size_t i = 1; i < c.size(); ++i) BOOST_TEST(c[i - 1]["score"].get<double>() >= c[i]["score"].get<double>());
+  d.mmr_lambda = 1.5;
+  BOOST_TEST(!Engine::Create(d).ok());
 }
 
 BOOST_AUTO_TEST_CASE(qlora_on_a_gpu_without_4bit_support_falls_back) {

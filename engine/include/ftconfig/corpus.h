@@ -24,6 +24,7 @@ struct ConfigRecord {
   int source_line = 0;
 
   std::string model_name;
+  std::string model_family;  // catalog family when the model is known, else ""
   std::optional<double> model_params_b;
   std::string size_bucket;       // small | medium | large | unknown
   std::string task_type;         // canonical task id

@@ -16,7 +16,7 @@ enum class Method { kFull, kLora, kQlora, kDora, kFreeze };
 enum class Precision { kBf16Mixed, kFp16Mixed, kBf16Pure, kFp16Pure, kFp32 };
 enum class WeightQuant { kNone, kNf4, kInt8 };
 enum class Optimizer {
-  kAdamW,          // torch AdamW, fp32 states (also fused / torch variants)
+  kAdamW,          // torch AdamW (also fused / foreach variants); states in the parameter dtype
   kAdamW8bit,      // bitsandbytes 8-bit (also adamw_bnb_8bit, adamw_torch_8bit)
   kPagedAdamW8bit, // paged 8-bit: same bytes, spikes paged to CPU
   kPagedAdamW32bit,
@@ -24,6 +24,9 @@ enum class Optimizer {
   kSgd,
 };
 enum class LoraTarget { kQV, kAttention, kAllLinear, kAllLinearPlusEmbed };
+// Bits of TrainSetup::lora_module_mask (one per projection of a decoder layer).
+constexpr unsigned kLoraQ = 1, kLoraK = 2, kLoraV = 4, kLoraO = 8, kLoraGate = 16, kLoraUp = 32, kLoraDown = 64;
+constexpr unsigned kLoraAllLinear = 127;
 enum class Sharding { kNone, kDdp, kZero1, kZero2, kZero3, kFsdp };
 // How the loss is computed over the vocabulary (docs/memory-model.md, "Logits
 // and loss"): kFp32Upcast = transformers >= 4.45 (logits.float() before
@@ -47,6 +50,9 @@ bool ParsePrecision(const std::string& s, Precision* out);
 bool ParseWeightQuant(const std::string& s, WeightQuant* out);
 bool ParseOptimizer(const std::string& s, Optimizer* out);
 bool ParseLoraTarget(const std::string& s, LoraTarget* out);
+// Module names ("q_proj,v_proj", "down,gate,up", "c_attn", "all-linear", a
+// JSON-ish list) -> bit set of adapted projections; 0 when nothing is recognised.
+unsigned ParseLoraModules(const std::string& s);
 // "fp32" / "upcast", "native" / "bf16", "chunked" / "fused" / "liger" / "cce".
 bool ParseCrossEntropy(const std::string& s, CrossEntropy* out);
 // "ddp", "zero1".."zero3" / "1".."3", "fsdp", "none".
@@ -71,14 +77,20 @@ struct TrainSetup {
   int eval_batch_size = 0;              // 0: same as batch_size_per_device
   // --- Added by the memory model (defaults are the common, conservative case).
   double lora_dropout = 0.05;       // >0: PEFT keeps a dropout copy + mask of each adapted input
+  // Adapted modules as a bit set (kLoraQ | kLoraV ...); 0 = derive from lora_target.
+  // Lets "down,gate,up" or "q,k,v" be described exactly.
+  unsigned lora_module_mask = 0;
   bool adapter_fp32 = true;         // PEFT autocast_adapter_dtype: adapters in fp32 under a 16-bit base
   bool fp32_base_weights = false;   // mixed precision with the whole model in fp32 (litgpt bf16-mixed)
   bool nf4_double_quant = false;    // bnb_4bit_use_double_quant (transformers default: false)
+  bool quantize_lm_head = false;    // 4/8-bit output head too (litgpt/Fabric quantize every Linear)
   bool fused_optimizer = false;     // fused AdamW: no full-size temporary at the step
   bool activation_offload = false;  // checkpointed activations kept in CPU RAM (Unsloth "unsloth" GC)
   CrossEntropy cross_entropy = CrossEntropy::kFp32Upcast;
   int eval_seq_len = 0;             // 0: same as seq_len
   int eval_max_new_tokens = 0;      // >0: evaluation generates (KV cache) instead of one forward
+  int avg_seq_len = 0;              // mean tokens per sequence for the time model (0: seq_len;
+                                    // memory always uses seq_len, the longest batch)
 };
 
 // Bytes are reported in decimal GB (1e9), the unit of most published tables.
@@ -98,7 +110,9 @@ struct MemoryBreakdown {
 
 struct MemoryEstimate {
   MemoryBreakdown breakdown;
-  double peak_gb = 0;             // training-step peak per GPU (= breakdown.total_gb())
+  double peak_gb = 0;             // training-step peak per GPU as NVML sees it (= breakdown.total_gb(),
+                                  // includes cuda_context_gb); compare reserved_gb with a
+                                  // catalog usable_vram_gb, which already excludes the context
   double max_allocated_gb = 0;    // what torch.cuda.max_memory_allocated would report
   double reserved_gb = 0;         // what max_memory_reserved would report
   double eval_peak_gb = 0;        // peak during evaluation at eval_batch_size
@@ -123,6 +137,9 @@ struct ThroughputEstimate {
   double peak_tflops_used = 0;    // the GPU peak for the precision in use
   // --- Added by the time model.
   double step_overhead_s = 0;     // fixed per-micro-batch time (kernel launches, Python)
+  double dequant_s = 0;           // per micro-batch: re-materialising quantized weights
+  double optimizer_s = 0;         // per micro-batch share of the optimizer step
+  double seconds_per_microbatch = 0;
   std::vector<std::string> notes;
 };
 

@@ -34,9 +34,12 @@ struct Profile {
   std::vector<size_t> members;  // indices into Corpus::records()
 };
 
-// Summarizes the given records (indices into `records`). An empty set gives a
-// Profile with count 0.
-Profile Summarize(const std::vector<ConfigRecord>& records, const std::vector<size_t>& members);
+// Summarizes the given records (indices into `records`). Weights default to
+// each record's `weight`; `weights`, when given, is parallel to `members`
+// (the hybrid strategy weighs neighbours by their score). An empty set gives
+// a Profile with count 0.
+Profile Summarize(const std::vector<ConfigRecord>& records, const std::vector<size_t>& members,
+                  const std::vector<double>* weights = nullptr);
 
 enum class FallbackLevel { kExact = 0, kTaskAdapter = 1, kAdapterSize = 2, kGlobal = 3 };
 const char* ToString(FallbackLevel level);

@@ -15,6 +15,7 @@
 #include "ftconfig/corpus.h"
 #include "ftconfig/memory.h"
 #include "ftconfig/profiles.h"
+#include "ftconfig/ranking.h"
 
 namespace ftconfig {
 
@@ -47,6 +48,13 @@ Result<Request> ParseRequest(const std::string& text);
 struct EngineData {
   CatalogFiles catalog;
   std::vector<CorpusSource> corpus;
+  // Optional trained artifacts (JSON text; empty = not loaded). A malformed
+  // artifact is an error of Create (kDataError naming it), never silently
+  // ignored.
+  std::string reranker_json;
+  std::string hp_predictor_json;
+  // MMR trade-off for the alternatives shown (1 = relevance only).
+  double mmr_lambda = 0.7;
 };
 
 class Engine {
@@ -62,17 +70,26 @@ class Engine {
   const Catalog& catalog() const { return catalog_; }
   const Corpus& corpus() const { return corpus_; }
   const ProfileTable& profiles() const { return profiles_; }
+  const Reranker* reranker() const { return reranker_ ? &*reranker_ : nullptr; }
+  const HpPredictor* hp_predictor() const { return hp_predictor_ ? &*hp_predictor_ : nullptr; }
   static const char* Version();
 
   // Safety margin: a configuration fits when its estimated peak is at most
-  // usable_vram_gb × kFitFraction (see docs/api.md "vram.margin").
-  static constexpr double kFitFraction = 0.92;
+  // usable_vram_gb × kFitFraction. 12% covers the worst measured
+  // under-estimates of the memory model (QLoRA rows up to −16%, see
+  // docs/memory-validation.md); peak_gb also counts the CUDA context that
+  // usable_vram_gb already excludes, a further ~0.5 GB of margin.
+  static constexpr double kFitFraction = 0.88;
 
  private:
   Engine() = default;
   Catalog catalog_;
   Corpus corpus_;
   ProfileTable profiles_;
+  std::optional<Reranker> reranker_;
+  std::optional<HpPredictor> hp_predictor_;
+  HybridWeights hybrid_weights_;
+  double mmr_lambda_ = 0.7;
 };
 
 }  // namespace ftconfig

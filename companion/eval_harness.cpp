@@ -1,0 +1,747 @@
+#include "eval_harness.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "data_files.h"
+#include "ftconfig/memory.h"
+
+namespace fs = std::filesystem;
+
+namespace ftconfig::cli {
+
+namespace {
+
+const double kLog3 = std::log10(3.0);
+
+std::string F(double v, int prec = 3) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", prec, v);
+  return buf;
+}
+std::string F(const json& v, int prec = 3) { return v.is_number() ? F(v.get<double>(), prec) : "–"; }
+double Round6(double v) { return std::round(v * 1e6) / 1e6; }
+
+struct Acc {
+  double sum = 0, w = 0;
+  void Add(double v, double weight = 1) { sum += v * weight, w += weight; }
+  double value() const { return w > 0 ? sum / w : 0; }
+  json ToJson() const { return w > 0 ? json(Round6(value())) : json(); }
+};
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+Result<std::string> Slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return Error{ErrorCode::kInvalidValue, p.string(), "cannot read \"" + p.string() + "\""};
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Corpus sources without the rows of the given source repositories.
+std::vector<CorpusSource> FilterSources(const std::vector<CorpusSource>& sources, const std::set<std::string>& drop) {
+  std::vector<CorpusSource> out;
+  for (const auto& s : sources) {
+    CorpusSource f{s.name, ""};
+    std::istringstream in(s.jsonl);
+    std::string line;
+    while (std::getline(in, line)) {
+      json row = json::parse(line, nullptr, false);
+      if (!row.is_discarded() && row.is_object() && row.contains("source_repo") && row["source_repo"].is_string() &&
+          drop.count(row["source_repo"].get<std::string>()))
+        continue;
+      f.jsonl += line + "\n";
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+// The request a held-out record stands for, on the GPU it is evaluated on.
+std::optional<json> RequestFromRecord(const TrainingSet& ts, size_t i, const std::string& strategy) {
+  const ConfigRecord& r = ts.corpus.records()[i];
+  json req = {{"gpu_override", ts.query_gpu[i]->id},
+              {"task_type", r.task_type},
+              {"adapter_type", r.adapter_type},
+              {"strategy", strategy}};
+  if (r.num_gpus > 1) req["num_gpus"] = r.num_gpus;
+  if (const Model* m = ts.catalog.FindModel(r.model_name)) {
+    req["model"] = m->id;
+  } else if (r.model_params_b) {
+    req["model"] = r.model_name.empty() ? "custom" : r.model_name;
+    req["model_params_b"] = *r.model_params_b;
+  } else {
+    return std::nullopt;
+  }
+  if (r.max_seq_length && *r.max_seq_length >= 16) req["max_seq_length"] = *r.max_seq_length;
+  if (r.dataset_size && *r.dataset_size >= 1) req["dataset_size"] = static_cast<long long>(std::llround(*r.dataset_size));
+  return req;
+}
+
+// Independent OOM check of a response: rebuilds the training setup from the
+// returned hyperparameters and re-estimates the peak. Returns the peak and the
+// limit (usable x fit fraction); empty when the response does not fit anyway.
+struct OomCheck {
+  bool claims_fit = false;
+  double peak_gb = 0, limit_gb = 0;
+  bool violation() const { return claims_fit && peak_gb > limit_gb * 1.02; }  // 2%: rounding of the response
+};
+
+OomCheck CheckResponse(const json& resp, const Catalog& catalog) {
+  OomCheck c;
+  c.claims_fit = resp.value("fits", false);
+  if (!c.claims_fit) return c;
+  const json& hp = resp["hyperparameters"];
+  const json& req = resp["request"];
+  const json& gpu = resp["gpu"];
+  ModelArch arch;
+  if (const Model* m = catalog.FindModel(req.value("model", ""))) arch = m->arch;
+  else arch = TypicalArchForParams(req.value("model_params_b", 1.0));
+  TrainSetup s;
+  std::string adapter = hp.value("adapter_type", "lora");
+  s.method = adapter == "none" ? Method::kFull : adapter == "qlora" ? Method::kQlora : Method::kLora;
+  s.weight_quant = adapter == "qlora" ? WeightQuant::kNf4 : WeightQuant::kNone;
+  std::string precision = hp.value("precision", "bf16");
+  bool pure = hp.value("pure_bf16", false);
+  s.precision = precision == "fp32" ? Precision::kFp32
+                : pure             ? Precision::kBf16Pure
+                : precision == "fp16" ? Precision::kFp16Mixed
+                                      : Precision::kBf16Mixed;
+  Optimizer opt = Optimizer::kAdamW;
+  ParseOptimizer(hp.value("optimizer", "adamw_torch"), &opt);
+  s.optimizer = opt;
+  s.batch_size_per_device = hp.value("batch_size_per_device", 1);
+  s.gradient_accumulation_steps = hp.value("gradient_accumulation_steps", 1);
+  s.seq_len = hp.value("max_seq_length", 512);
+  s.gradient_checkpointing = hp.value("gradient_checkpointing", true);
+  s.flash_attention = hp.value("attn_implementation", "sdpa") != "eager";
+  if (hp.contains("lora_r") && hp["lora_r"].is_number()) s.lora_r = hp["lora_r"].get<int>();
+  if (hp.contains("lora_target") && hp["lora_target"].is_string()) {
+    unsigned mask = ParseLoraModules(hp["lora_target"].get<std::string>());
+    if (mask) s.lora_module_mask = mask;
+    LoraTarget t;
+    if (ParseLoraTarget(hp["lora_target"].get<std::string>(), &t)) s.lora_target = t;
+  }
+  s.num_gpus = gpu.value("count", 1);
+  s.sharding = s.num_gpus > 1 ? Sharding::kDdp : Sharding::kNone;
+  s.eval_batch_size = hp.value("per_device_eval_batch_size", s.batch_size_per_device);
+  MemoryEstimate e = EstimateMemory(arch, s);
+  c.peak_gb = std::max(e.peak_gb, e.eval_peak_gb);
+  c.limit_gb = gpu.value("usable_gb", 0.0) * Engine::kFitFraction;
+  return c;
+}
+
+// Checks one golden expectation; returns the failures (empty: passed).
+std::vector<std::string> CheckGolden(const json& expect, const Result<json>& resp) {
+  std::vector<std::string> fails;
+  if (expect.contains("error_code")) {
+    if (resp.ok()) fails.push_back("expected error " + expect["error_code"].get<std::string>() + ", got a response");
+    else if (ToString(resp.error().code) != expect["error_code"].get<std::string>())
+      fails.push_back(std::string("expected error ") + expect["error_code"].get<std::string>() + ", got " +
+                      ToString(resp.error().code));
+    return fails;
+  }
+  if (!resp.ok()) {
+    fails.push_back(std::string("error ") + ToString(resp.error().code) + ": " + resp.error().message);
+    return fails;
+  }
+  const json& r = resp.value();
+  const json& hp = r["hyperparameters"];
+  if (expect.contains("fits") && r.value("fits", false) != expect["fits"].get<bool>())
+    fails.push_back(std::string("fits is ") + (r.value("fits", false) ? "true" : "false"));
+  if (!r.value("fits", false)) return fails;  // nothing else to check on a refusal
+  auto range = [&](const char* key, const char* field) {
+    if (!expect.contains(key)) return;
+    const json& e = expect[key];
+    if (!hp.contains(field) || !hp[field].is_number()) {
+      fails.push_back(std::string(field) + " missing");
+      return;
+    }
+    double v = hp[field].get<double>();
+    if (e.contains("min") && v < e["min"].get<double>() * (1 - 1e-9))
+      fails.push_back(std::string(field) + " " + F(v, 8) + " < " + F(e["min"], 8));
+    if (e.contains("max") && v > e["max"].get<double>() * (1 + 1e-9))
+      fails.push_back(std::string(field) + " " + F(v, 8) + " > " + F(e["max"], 8));
+  };
+  range("learning_rate", "learning_rate");
+  range("effective_batch_size", "effective_batch_size");
+  range("max_seq_length", "max_seq_length");
+  range("lora_r", "lora_r");
+  range("batch_size_per_device", "batch_size_per_device");
+  auto one_of = [&](const char* key, const char* field) {
+    if (!expect.contains(key)) return;
+    std::string v = hp.value(field, "");
+    for (const auto& ok : expect[key])
+      if (ok == v) return;
+    fails.push_back(std::string(field) + " \"" + v + "\" not in " + expect[key].dump());
+  };
+  one_of("precision", "precision");
+  one_of("adapter_type", "adapter_type");
+  one_of("optimizer", "optimizer");
+  if (expect.contains("gradient_checkpointing") &&
+      hp.value("gradient_checkpointing", false) != expect["gradient_checkpointing"].get<bool>())
+    fails.push_back("gradient_checkpointing differs");
+  return fails;
+}
+
+// Predictor metrics over records (as-is artifact): MAE in the target space,
+// within-3x, coverage of [lo, hi] against the artifact's nominal coverage.
+json PredictorMetrics(const TrainingSet& ts, const HpPredictor& p, const std::vector<size_t>& records,
+                      std::map<std::string, double>* lr_mae_out) {
+  json nominal = json::object();
+  const json saved = p.Save();
+  for (const auto& t : saved["targets"]) nominal[t.value("name", "")] = t["interval"].value("coverage", 0.0);
+  json out = json::object();
+  for (const auto& t : HpTargets()) {
+    Acc mae, within, covered;
+    for (size_t i : records) {
+      auto y = HpTargetValue(ts.corpus.records()[i], t.name);
+      if (!y) continue;
+      auto pred = p.Predict(HpFeatures(ts, i, t.name));
+      auto it = pred.find(t.name);
+      if (it == pred.end() || !(it->second.value > 0)) continue;
+      auto space = [&](double v) { return std::string(t.space) == "log10" ? std::log10(v) : std::log2(v); };
+      double err = std::fabs(space(it->second.value) - *y);
+      double w = ts.corpus.records()[i].weight;
+      mae.Add(err, w);
+      within.Add(err <= (std::string(t.space) == "log10" ? kLog3 : std::log2(3.0)) + 1e-12 ? 1 : 0, w);
+      covered.Add(*y >= space(it->second.lo) - 1e-12 && *y <= space(it->second.hi) + 1e-12 ? 1 : 0, w);
+    }
+    if (mae.w == 0) continue;
+    out[t.name] = {{"mae", mae.ToJson()},
+                   {"within_3x", within.ToJson()},
+                   {"coverage", covered.ToJson()},
+                   {"nominal_coverage", nominal.value(std::string(t.name), 0.0)}};
+    if (lr_mae_out && std::string(t.name) == "learning_rate") (*lr_mae_out)["v"] = mae.value();
+  }
+  return out;
+}
+
+// Training options recorded in an artifact by `ftconfig train` (the recipe).
+RerankerOptions RerankerRecipe(const Reranker& r) {
+  RerankerOptions o;
+  const json& t = r.training();
+  o.seed = t.value("seed", o.seed);
+  o.select = r.kind();
+  if (t.contains("linear")) {
+    o.linear.l1 = t["linear"].value("l1", o.linear.l1);
+    o.linear.l2 = t["linear"].value("l2", o.linear.l2);
+  }
+  if (t.contains("trees")) {
+    const json& tr = t["trees"];
+    o.rounds = tr.value("rounds", o.rounds);
+    o.max_depth = tr.value("max_depth", o.max_depth);
+    o.eta = tr.value("eta", o.eta);
+    o.subsample = tr.value("subsample", o.subsample);
+    o.colsample = tr.value("colsample_bytree", o.colsample);
+    o.min_child_weight = tr.value("min_child_weight", o.min_child_weight);
+  }
+  return o;
+}
+
+HpOptions HpRecipe(const HpPredictor& p) {
+  HpOptions o;
+  const json& t = p.training();
+  o.seed = t.value("seed", o.seed);
+  o.objective = t.value("objective", o.objective);
+  o.rounds = t.value("rounds", o.rounds);
+  o.max_depth = t.value("max_depth", o.max_depth);
+  o.eta = t.value("eta", o.eta);
+  o.subsample = t.value("subsample", o.subsample);
+  o.min_child_weight = t.value("min_child_weight", o.min_child_weight);
+  return o;
+}
+
+bool TrainedByUs(const json& training) {
+  return training.is_object() && training.value("command", "").rfind("ftconfig train", 0) == 0;
+}
+
+std::map<std::string, std::pair<double, double>> IntervalsOf(const HpPredictor& p) {
+  std::map<std::string, std::pair<double, double>> out;
+  const json saved = p.Save();
+  for (const auto& t : saved["targets"])
+    out[t.value("name", "")] = {t["interval"].value("lo", 0.0), t["interval"].value("hi", 0.0)};
+  return out;
+}
+
+}  // namespace
+
+const std::vector<std::string>& EvaluatedStrategies() {
+  static const std::vector<std::string> s = {"deterministic", "hybrid", "hybrid_ml", "auto"};
+  return s;
+}
+
+Result<ArtifactSet> LoadArtifactSet(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    return Error{ErrorCode::kInvalidValue, "candidate", "\"" + dir + "\" is not a directory of model artifacts"};
+  ArtifactSet set;
+  set.dir = dir;
+  fs::path reg = fs::path(dir) / "registry.json";
+  if (fs::exists(reg, ec)) {
+    FTCONFIG_ASSIGN_OR_RETURN(text, Slurp(reg));
+    json j = json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("models") || !j["models"].is_array())
+      return Error{ErrorCode::kDataError, reg.string(), reg.string() + " must be a JSON object with a \"models\" array"};
+    for (const auto& m : j["models"]) {
+      if (!m.is_object() || m.value("slot", "") != "production") continue;
+      std::string kind = m.value("kind", "");
+      fs::path p = fs::path(dir) / m.value("path", "");
+      if (kind == "reranker") set.reranker_path = p.string();
+      else if (kind == "hp_predictor") set.hp_predictor_path = p.string();
+    }
+  } else {
+    if (fs::exists(fs::path(dir) / "reranker.json", ec)) set.reranker_path = (fs::path(dir) / "reranker.json").string();
+    if (fs::exists(fs::path(dir) / "hp_predictor.json", ec))
+      set.hp_predictor_path = (fs::path(dir) / "hp_predictor.json").string();
+  }
+  auto load = [&](const std::string& path, const char* what, std::string* text_out, auto loader, auto* slot) {
+    if (path.empty()) {
+      set.load_errors.push_back(std::string(what) + ": no artifact in " + dir);
+      return;
+    }
+    auto text = Slurp(path);
+    if (!text.ok()) {
+      set.load_errors.push_back(std::string(what) + ": " + text.error().message);
+      return;
+    }
+    json j = json::parse(text.value(), nullptr, false);
+    if (j.is_discarded()) {
+      set.load_errors.push_back(std::string(what) + ": " + path + " is not valid JSON");
+      return;
+    }
+    auto m = loader(j);
+    if (!m.ok()) {
+      set.load_errors.push_back(std::string(what) + ": " + m.error().message);
+      return;
+    }
+    *text_out = text.value();
+    slot->emplace(std::move(m).value());
+  };
+  load(set.reranker_path, "reranker", &set.reranker_json, [](const json& j) { return Reranker::Load(j); }, &set.reranker);
+  load(set.hp_predictor_path, "hp_predictor", &set.hp_predictor_json, [](const json& j) { return HpPredictor::Load(j); },
+       &set.hp_predictor);
+  return set;
+}
+
+bool EvalReport::passed() const {
+  return std::all_of(gates.begin(), gates.end(), [](const Gate& g) { return g.passed; });
+}
+
+EvalReport Evaluate(const ArtifactSet& cand, const ArtifactSet* base, const EvalOptions& opt, const Progress& progress) {
+  EvalReport rep;
+  json& M = rep.metrics;
+  const GateOptions& G = opt.gates;
+  auto gate = [&](const std::string& name, bool ok, const std::string& detail) {
+    rep.gates.push_back({name, detail, ok});
+  };
+  M["candidate"] = {{"dir", cand.dir},
+                    {"reranker", cand.reranker ? json(cand.reranker->version()) : json()},
+                    {"reranker_kind", cand.reranker ? json(cand.reranker->kind()) : json()},
+                    {"hp_predictor", cand.hp_predictor ? json(cand.hp_predictor->version()) : json()}};
+  if (base)
+    M["baseline"] = {{"dir", base->dir},
+                     {"reranker", base->reranker ? json(base->reranker->version()) : json()},
+                     {"hp_predictor", base->hp_predictor ? json(base->hp_predictor->version()) : json()}};
+  {
+    std::string detail;
+    for (const auto& e : cand.load_errors) detail += (detail.empty() ? "" : "; ") + e;
+    gate("artifacts load", cand.load_errors.empty(), detail.empty() ? "reranker and hp_predictor load" : detail);
+  }
+  progress("evaluate: loading " + opt.data_dir);
+  auto tsr = LoadTrainingSet(opt.data_dir);
+  if (!tsr.ok()) {
+    gate("data loads", false, tsr.error().message);
+    return rep;
+  }
+  const TrainingSet& ts = tsr.value();
+  const auto& recs = ts.corpus.records();
+  auto groups = BuildRankGroups(ts, 50);
+  M["corpus"] = {{"records", recs.size()}, {"repositories", ts.repos.size()}, {"queries", groups.size()},
+                 {"sha256", ts.corpus_sha256}};
+
+  // ---- 1. ranking, artifacts as they are, on the leave-one-source-out groups
+  progress("evaluate: ranking metrics on " + std::to_string(groups.size()) + " leave-one-source-out queries");
+  std::map<std::string, RankingStats> rank;
+  for (const auto& g : groups) {
+    rank["deterministic"].Add(ts, g, BaselineScores(ts, g, "deterministic"));
+    rank["hybrid"].Add(ts, g, BaselineScores(ts, g, "heuristic"));
+    auto score = [&](const Reranker& r) {
+      std::vector<double> s;
+      for (const auto& x : g.x) s.push_back(r.Score(x));
+      return s;
+    };
+    if (cand.reranker) rank["candidate"].Add(ts, g, score(*cand.reranker));
+    if (base && base->reranker) rank["baseline"].Add(ts, g, score(*base->reranker));
+  }
+  json ranking = json::object();
+  for (const auto& [k, v] : rank) ranking[k] = v.ToJson();
+  M["ranking_in_corpus"] = ranking;
+  const std::string ref = rank.count("baseline") ? "baseline" : "hybrid";
+  if (cand.reranker) {
+    double c = RankingStats::Value(rank["candidate"].ndcg), r = RankingStats::Value(rank[ref].ndcg);
+    gate("NDCG@5 no regression", c >= r - G.ndcg_tolerance,
+         "candidate " + F(c) + " vs " + ref + " " + F(r) + " (tolerance " + F(G.ndcg_tolerance) + ")");
+    double co = RankingStats::Value(rank["candidate"].top1_oom), ro = RankingStats::Value(rank[ref].top1_oom);
+    gate("ranking OOM violations", co <= ro + G.oom_rate_tolerance,
+         "top-1 non-fitting where a fitting candidate existed: candidate " + F(co) + " vs " + ref + " " + F(ro));
+    std::string worst;
+    bool ok = true;
+    for (const auto& [task, acc] : rank["candidate"].ndcg_by_task) {
+      int n = rank["candidate"].queries_by_task[task];
+      if (n < G.category_min_queries || !rank[ref].ndcg_by_task.count(task)) continue;
+      double cv = RankingStats::Value(acc), rv = RankingStats::Value(rank[ref].ndcg_by_task[task]);
+      if (cv < rv - G.category_tolerance) {
+        ok = false;
+        worst += (worst.empty() ? "" : ", ") + task + " " + F(cv) + " < " + F(rv);
+      }
+    }
+    gate("no per-category regression", ok,
+         ok ? "every task with >= " + std::to_string(G.category_min_queries) + " queries within " +
+                  F(G.category_tolerance) + " of " + ref
+            : worst);
+  }
+
+  // ---- 2. predictor, as it is, against the deterministic and hybrid baselines
+  if (cand.hp_predictor) {
+    progress("evaluate: predictor metrics");
+    std::vector<size_t> all(recs.size());
+    for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+    std::map<std::string, double> cand_mae, base_mae;
+    json pm = {{"candidate", PredictorMetrics(ts, *cand.hp_predictor, all, &cand_mae)}};
+    if (base && base->hp_predictor) pm["baseline"] = PredictorMetrics(ts, *base->hp_predictor, all, &base_mae);
+    std::vector<const RankGroup*> group_of(recs.size(), nullptr);
+    for (const auto& g : groups) group_of[g.query] = &g;
+    json det = json::object(), hyb = json::object();
+    for (const auto& t : HpTargets()) {
+      Acc md, mh;
+      for (size_t i = 0; i < recs.size(); ++i) {
+        auto y = HpTargetValue(recs[i], t.name);
+        if (!y) continue;
+        int repo = ts.repo_of[i];
+        if (auto d = ProfileMedian(ts, i, t.name, [&](size_t j) { return ts.repo_of[j] != repo; }))
+          md.Add(std::fabs(*d - *y), recs[i].weight);
+        if (group_of[i])
+          if (auto h = TopKMedian(ts, *group_of[i], group_of[i]->heuristic, t.name, 10))
+            mh.Add(std::fabs(*h - *y), recs[i].weight);
+      }
+      det[t.name] = {{"mae", md.ToJson()}};
+      hyb[t.name] = {{"mae", mh.ToJson()}};
+    }
+    pm["deterministic"] = det;
+    pm["hybrid"] = hyb;
+    M["predictor_in_corpus"] = pm;
+    double ref_mae = base_mae.count("v") ? base_mae["v"] : det["learning_rate"]["mae"].get<double>();
+    gate("predictor LR accuracy", cand_mae["v"] <= ref_mae + G.lr_mae_tolerance,
+         "learning-rate MAE (log10) candidate " + F(cand_mae["v"]) + " vs " +
+             (base_mae.count("v") ? "baseline " : "deterministic ") + F(ref_mae));
+  }
+
+  // ---- 3. golden requests through the engine, per strategy
+  int served_oom = 0, served_runs = 0;
+  std::vector<std::string> oom_examples;
+  auto engine_for = [&](const ArtifactSet* set, const std::vector<CorpusSource>& corpus,
+                        const std::string& rr, const std::string& hp) -> Result<std::shared_ptr<const Engine>> {
+    EngineData d;
+    FTCONFIG_ASSIGN_OR_RETURN(cat, ReadCatalogFiles(opt.data_dir));
+    d.catalog = std::move(cat);
+    d.corpus = corpus;
+    d.reranker_json = set ? set->reranker_json : rr;
+    d.hp_predictor_json = set ? set->hp_predictor_json : hp;
+    return Engine::Create(d);
+  };
+  auto track_oom = [&](const json& resp, const std::string& what) {
+    OomCheck c = CheckResponse(resp, ts.catalog);
+    ++served_runs;
+    if (c.violation()) {
+      ++served_oom;
+      if (oom_examples.size() < 5)
+        oom_examples.push_back(what + " (" + F(c.peak_gb, 1) + " GB > " + F(c.limit_gb, 1) + " GB)");
+    }
+  };
+  if (!opt.golden_path.empty()) {
+    progress("evaluate: golden requests " + opt.golden_path);
+    auto text = Slurp(opt.golden_path);
+    auto engine = engine_for(&cand, ts.sources, "", "");
+    if (!text.ok() || !engine.ok()) {
+      gate("golden set", false, !text.ok() ? text.error().message : engine.error().message);
+    } else {
+      std::vector<json> golden;
+      std::istringstream in(text.value());
+      std::string line;
+      while (std::getline(in, line))
+        if (auto j = json::parse(line, nullptr, false); !j.is_discarded() && j.is_object()) golden.push_back(j);
+      json per = json::object();
+      std::map<std::string, std::vector<std::string>> failures;
+      for (const auto& s : EvaluatedStrategies()) {
+        int pass = 0, lr_total = 0, lr_pass = 0;
+        std::map<std::string, std::pair<int, int>> by_cat;
+        for (const auto& g : golden) {
+          json req = g["request"];
+          req["strategy"] = s;
+          auto resp = engine.value()->Recommend(req.dump());
+          const json& expect = g["expect"];
+          auto fails = CheckGolden(expect, resp);
+          if (resp.ok()) track_oom(resp.value(), "golden " + g.value("id", "") + " / " + s);
+          bool ok = fails.empty();
+          pass += ok;
+          auto& bc = by_cat[g.value("category", "other")];
+          bc.first += ok, bc.second += 1;
+          if (expect.contains("learning_rate") && !expect.contains("error_code")) {
+            ++lr_total;
+            bool lr_ok = std::none_of(fails.begin(), fails.end(),
+                                      [](const std::string& f) { return f.rfind("learning_rate", 0) == 0; }) &&
+                         resp.ok() && resp.value().value("fits", false);
+            lr_pass += lr_ok;
+          }
+          if (!ok)
+            for (const auto& f : fails) failures[s].push_back(g.value("id", "?") + ": " + f);
+        }
+        json cats = json::object();
+        for (const auto& [c, pr] : by_cat) cats[c] = {{"passed", pr.first}, {"total", pr.second}};
+        per[s] = {{"passed", pass},
+                  {"total", golden.size()},
+                  {"learning_rate_in_band", lr_total ? json(Round6(double(lr_pass) / lr_total)) : json()},
+                  {"by_category", cats},
+                  {"failures", failures[s]}};
+      }
+      M["golden"] = per;
+      const std::string served = cand.reranker ? "hybrid_ml" : "hybrid";
+      double rate = per[served]["learning_rate_in_band"].is_number() ? per[served]["learning_rate_in_band"].get<double>() : 0;
+      gate("golden learning-rate band", rate >= G.golden_lr_pass_rate,
+           served + ": " + F(rate) + " of golden requests within their learning-rate band (>= " +
+               F(G.golden_lr_pass_rate) + ")");
+      // Everything but the learning rate (which has the rate gate above) is a
+      // rule: must fit / must refuse, precision, adapter, sequence, rank, errors.
+      std::vector<std::string> rule_fails;
+      for (const auto& s : EvaluatedStrategies())
+        for (const auto& f : failures[s])
+          if (f.find(": learning_rate ") == std::string::npos) rule_fails.push_back(s + ": " + f);
+      gate("golden must-fit and precision rules", rule_fails.empty(),
+           rule_fails.empty() ? "all " + std::to_string(golden.size()) + " golden requests keep their rules under every strategy"
+                              : std::to_string(rule_fails.size()) + " rule failures, e.g. " + rule_fails.front());
+    }
+  }
+
+  // ---- 4. held-out engine runs: leave source repositories out, per strategy
+  if (opt.held_out_engine) {
+    std::vector<int> fold = RepoFolds(ts, opt.folds);
+    const bool retrain = cand.reranker && cand.hp_predictor && TrainedByUs(cand.reranker->training()) &&
+                         TrainedByUs(cand.hp_predictor->training());
+    M["held_out_engine_mode"] = retrain ? "retrained per fold with the candidate's recipe"
+                                        : "candidate artifacts as they are (no recipe in the artifacts)";
+    std::map<std::string, std::vector<double>> lr_err;
+    std::map<std::string, Acc> within;
+    std::map<std::string, std::map<std::string, Acc>> by_conf;  // strategy -> confidence level -> within-3x
+    std::map<std::string, std::map<std::string, int>> strategy_used;
+    RankingStats held_rank_cand, held_rank_hybrid;
+    Acc held_cov_lr;
+    int skipped = 0;
+    for (int f = 0; f < opt.folds; ++f) {
+      std::set<std::string> drop;
+      for (size_t i = 0; i < recs.size(); ++i)
+        if (fold[i] == f) drop.insert(recs[i].source_repo);
+      progress("evaluate: held-out fold " + std::to_string(f + 1) + "/" + std::to_string(opt.folds) + " (" +
+               std::to_string(drop.size()) + " repositories left out)");
+      std::string rr = cand.reranker_json, hp = cand.hp_predictor_json;
+      if (retrain) {
+        auto in_train = [&](size_t i) { return fold[i] != f; };
+        auto fold_groups = BuildRankGroups(ts, 50, nullptr, in_train, in_train);
+        std::vector<const RankGroup*> gptr;
+        for (const auto& g : fold_groups) gptr.push_back(&g);
+        auto r = FitReranker(gptr, cand.reranker->kind(), RerankerRecipe(*cand.reranker), nullptr);
+        std::vector<size_t> train;
+        for (size_t i = 0; i < recs.size(); ++i)
+          if (in_train(i)) train.push_back(i);
+        auto p = FitHpPredictor(ts, train, HpRecipe(*cand.hp_predictor), IntervalsOf(*cand.hp_predictor), nullptr);
+        if (!r.ok() || !p.ok()) {
+          gate("held-out retraining", false, !r.ok() ? r.error().message : p.error().message);
+          break;
+        }
+        rr = r.value().dump();
+        hp = p.value().dump();
+        Reranker fr = Reranker::Load(r.value()).value();
+        HpPredictor fp = HpPredictor::Load(p.value()).value();
+        for (const auto& g : groups) {
+          if (fold[g.query] != f) continue;
+          std::vector<double> s;
+          for (const auto& x : g.x) s.push_back(fr.Score(x));
+          held_rank_cand.Add(ts, g, s);
+          held_rank_hybrid.Add(ts, g, g.heuristic);
+        }
+        for (size_t i = 0; i < recs.size(); ++i) {
+          if (fold[i] != f) continue;
+          auto pr = fp.Predict(HpFeatures(ts, i, "learning_rate"));
+          if (auto it = pr.find("learning_rate"); it != pr.end())
+            held_cov_lr.Add(recs[i].learning_rate >= it->second.lo && recs[i].learning_rate <= it->second.hi ? 1 : 0,
+                            recs[i].weight);
+        }
+      }
+      auto engine = engine_for(nullptr, FilterSources(ts.sources, drop), rr, hp);
+      if (!engine.ok()) {
+        gate("held-out engine", false, engine.error().message);
+        break;
+      }
+      for (size_t i = 0; i < recs.size(); ++i) {
+        if (fold[i] != f) continue;
+        for (const auto& s : EvaluatedStrategies()) {
+          auto req = RequestFromRecord(ts, i, s);
+          if (!req) {
+            ++skipped;
+            continue;
+          }
+          auto resp = engine.value()->Recommend(req->dump());
+          if (!resp.ok()) {
+            ++skipped;
+            continue;
+          }
+          const json& r = resp.value();
+          track_oom(r, "held-out " + recs[i].id + " / " + s);
+          ++strategy_used[s][r["strategy"].value("used", "?")];
+          if (!r.value("fits", false) || !r["hyperparameters"].contains("learning_rate")) continue;
+          double lr = r["hyperparameters"]["learning_rate"].get<double>();
+          double err = std::fabs(std::log10(lr / recs[i].learning_rate));
+          lr_err[s].push_back(err);
+          bool ok = err <= kLog3 + 1e-9;
+          within[s].Add(ok ? 1 : 0, recs[i].weight);
+          by_conf[s][r["confidence"].value("level", "?")].Add(ok ? 1 : 0, recs[i].weight);
+        }
+      }
+    }
+    json he = json::object();
+    for (const auto& s : EvaluatedStrategies()) {
+      json conf = json::object();
+      for (const auto& [lvl, acc] : by_conf[s]) conf[lvl] = {{"lr_within_3x", acc.ToJson()}, {"n", acc.w}};
+      he[s] = {{"lr_within_3x", within[s].ToJson()},
+               {"median_abs_log10_lr_error", Round6(Median(lr_err[s]))},
+               {"runs", lr_err[s].size()},
+               {"strategy_used", strategy_used[s]},
+               {"lr_within_3x_by_confidence", conf}};
+    }
+    M["held_out_engine"] = he;
+    M["held_out_engine_skipped"] = skipped;
+    if (retrain) {
+      M["held_out_ranking"] = {{"candidate_recipe", held_rank_cand.ToJson()}, {"hybrid", held_rank_hybrid.ToJson()}};
+      M["held_out_lr_interval_coverage"] = held_cov_lr.ToJson();
+      double c = RankingStats::Value(held_rank_cand.ndcg), h = RankingStats::Value(held_rank_hybrid.ndcg);
+      gate("held-out NDCG@5 beats hybrid", c > h, "candidate recipe " + F(c) + " vs hybrid " + F(h));
+      double nominal = 0;
+      const json saved = cand.hp_predictor->Save();
+      for (const auto& t : saved["targets"])
+        if (t.value("name", "") == "learning_rate") nominal = t["interval"].value("coverage", 0.0);
+      double drift = std::fabs(held_cov_lr.value() - nominal);
+      bool ok = drift <= G.calibration_drift;
+      std::string detail = "held-out learning-rate interval coverage " + F(held_cov_lr.value()) + " vs nominal " +
+                           F(nominal);
+      if (base && base->hp_predictor && M.contains("predictor_in_corpus") && M["predictor_in_corpus"].contains("baseline")) {
+        double cb = M["predictor_in_corpus"]["baseline"]["learning_rate"].value("coverage", 0.0);
+        double cc = M["predictor_in_corpus"]["candidate"]["learning_rate"].value("coverage", 0.0);
+        ok = ok && std::fabs(cc - cb) <= G.calibration_drift;
+        detail += "; in-corpus coverage candidate " + F(cc) + " vs baseline " + F(cb);
+      }
+      gate("confidence calibration drift", ok, detail + " (max drift " + F(G.calibration_drift) + ")");
+    } else if (cand.hp_predictor && M.contains("predictor_in_corpus")) {
+      const json& c = M["predictor_in_corpus"]["candidate"];
+      bool ok = true;
+      std::string detail;
+      for (const auto& [name, m] : c.items()) {
+        double drift = std::fabs(m.value("coverage", 0.0) - m.value("nominal_coverage", 0.0));
+        ok = ok && drift <= G.calibration_drift;
+        detail += (detail.empty() ? "" : ", ") + name + " " + F(m.value("coverage", 0.0)) + "/" +
+                  F(m.value("nominal_coverage", 0.0));
+      }
+      gate("confidence calibration drift", ok, "interval coverage/nominal: " + detail);
+    }
+    const std::string served = cand.reranker ? "hybrid_ml" : "hybrid";
+    double med = he[served]["median_abs_log10_lr_error"].get<double>();
+    gate("learning-rate error bound", med <= G.lr_error_bound,
+         served + ": median |log10(recommended / practitioner's)| " + F(med) + " (bound " + F(G.lr_error_bound) +
+             " = 3x); within 3x: " + F(he[served]["lr_within_3x"]));
+  }
+  M["served_oom"] = {{"runs", served_runs}, {"violations", served_oom}, {"examples", oom_examples}};
+  gate("served OOM violations = 0", served_oom == 0,
+       std::to_string(served_oom) + " of " + std::to_string(served_runs) +
+           " recommendations claim to fit but re-estimate above the limit" +
+           (oom_examples.empty() ? "" : ", e.g. " + oom_examples.front()));
+  return rep;
+}
+
+std::string EvalReport::Markdown() const {
+  std::ostringstream o;
+  const json& M = metrics;
+  o << "# ftconfig evaluate: " << (passed() ? "PASS" : "FAIL") << "\n\n";
+  o << "Candidate: `" << M["candidate"].value("dir", "") << "` (reranker "
+    << M["candidate"]["reranker"].dump() << ", " << M["candidate"]["reranker_kind"].dump() << "; predictor "
+    << M["candidate"]["hp_predictor"].dump() << ")";
+  if (M.contains("baseline")) o << "; baseline: `" << M["baseline"].value("dir", "") << "`";
+  o << "\n\n## Gates\n\n| gate | result | detail |\n| --- | --- | --- |\n";
+  for (const auto& g : gates) o << "| " << g.name << " | " << (g.passed ? "PASS" : "**FAIL**") << " | " << g.detail << " |\n";
+  if (M.contains("ranking_in_corpus")) {
+    o << "\n## Ranking (artifacts as they are; leave-one-source-out queries)\n\n"
+      << "| method | NDCG@5 | top-1 regret | top-1 OOM violations | top-5 OOM violations | LR within 3x (top-10 median) |\n"
+      << "| --- | --- | --- | --- | --- | --- |\n";
+    for (const auto& [k, v] : M["ranking_in_corpus"].items())
+      o << "| " << k << " | " << F(v["ndcg_at_5"]) << " | " << F(v["top1_regret"]) << " | "
+        << F(v["top1_oom_violation_rate"]) << " | " << F(v["top5_oom_violation_rate"]) << " | "
+        << F(v["lr_within_3x_top10_median"]) << " |\n";
+    o << "\nA production artifact was trained on these queries: read these as a sanity check of the artifact, and "
+         "the held-out figures below (or the metrics file beside the artifact) as its accuracy.\n";
+  }
+  if (M.contains("held_out_ranking")) {
+    o << "\n## Ranking, held out (retrained per fold with the candidate's recipe)\n\n| method | NDCG@5 | top-1 regret | top-1 OOM violations |\n| --- | --- | --- | --- |\n";
+    for (const auto& [k, v] : M["held_out_ranking"].items())
+      o << "| " << k << " | " << F(v["ndcg_at_5"]) << " | " << F(v["top1_regret"]) << " | "
+        << F(v["top1_oom_violation_rate"]) << " |\n";
+  }
+  if (M.contains("predictor_in_corpus")) {
+    o << "\n## Hyperparameter predictor (MAE in log space: log10 for the learning rate, log2 otherwise)\n\n"
+      << "| target | candidate MAE | coverage / nominal | deterministic MAE | hybrid MAE |";
+    bool has_base = M["predictor_in_corpus"].contains("baseline");
+    if (has_base) o << " baseline MAE |";
+    o << "\n| --- | --- | --- | --- | --- |" << (has_base ? " --- |" : "") << "\n";
+    for (const auto& [t, v] : M["predictor_in_corpus"]["candidate"].items()) {
+      o << "| " << t << " | " << F(v["mae"]) << " | " << F(v["coverage"], 2) << " / " << F(v["nominal_coverage"], 2)
+        << " | " << F(M["predictor_in_corpus"]["deterministic"][t]["mae"]) << " | "
+        << F(M["predictor_in_corpus"]["hybrid"][t]["mae"]) << " |";
+      if (has_base) o << " " << F(M["predictor_in_corpus"]["baseline"].value(t, json::object())["mae"]) << " |";
+      o << "\n";
+    }
+  }
+  if (M.contains("held_out_engine")) {
+    o << "\n## Served learning rate on held-out real configs (" << M.value("held_out_engine_mode", "") << ")\n\n"
+      << "| strategy | within 3x of the practitioner's | median abs log10 error | runs | strategy that ran |\n"
+      << "| --- | --- | --- | --- | --- |\n";
+    for (const auto& s : EvaluatedStrategies()) {
+      const json& v = M["held_out_engine"][s];
+      o << "| " << s << " | " << F(v["lr_within_3x"]) << " | " << F(v["median_abs_log10_lr_error"]) << " | "
+        << v["runs"].dump() << " | " << v["strategy_used"].dump() << " |\n";
+    }
+  }
+  if (M.contains("golden")) {
+    o << "\n## Golden requests\n\n| strategy | passed | learning rate in band |\n| --- | --- | --- |\n";
+    for (const auto& s : EvaluatedStrategies()) {
+      const json& v = M["golden"][s];
+      o << "| " << s << " | " << v["passed"].dump() << "/" << v["total"].dump() << " | " << F(v["learning_rate_in_band"])
+        << " |\n";
+    }
+    for (const auto& s : EvaluatedStrategies())
+      for (const auto& f : M["golden"][s]["failures"]) o << "- " << s << ": " << f.get<std::string>() << "\n";
+  }
+  o << "\nServed OOM check: " << M["served_oom"].value("violations", 0) << " violations in "
+    << M["served_oom"].value("runs", 0) << " recommendations.\n";
+  return o.str();
+}
+
+}  // namespace ftconfig::cli

@@ -1,0 +1,73 @@
+// The offline evaluation harness behind `ftconfig evaluate`: metrics of a
+// candidate set of artifacts against the deterministic and hybrid baselines
+// (and an optional baseline set of artifacts), the release gates, and the
+// markdown report. See docs/ranking.md ("Evaluation and gates").
+#ifndef FTCONFIG_COMPANION_EVAL_HARNESS_H_
+#define FTCONFIG_COMPANION_EVAL_HARNESS_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ftconfig/ranking.h"
+#include "ftconfig/recommend.h"
+#include "train_data.h"
+#include "train_models.h"
+
+namespace ftconfig::cli {
+
+// The strategies every per-strategy figure is reported for: the one place to
+// extend when the engine gains a strategy.
+const std::vector<std::string>& EvaluatedStrategies();
+
+// Artifacts of one directory: DIR/registry.json (its "production" slot) when
+// present, else DIR/reranker.json and DIR/hp_predictor.json.
+struct ArtifactSet {
+  std::string dir;
+  std::string reranker_json, hp_predictor_json;  // raw text; empty when absent
+  std::string reranker_path, hp_predictor_path;
+  std::optional<Reranker> reranker;
+  std::optional<HpPredictor> hp_predictor;
+  std::vector<std::string> load_errors;  // "reranker: <message>" per artifact that failed to load
+};
+Result<ArtifactSet> LoadArtifactSet(const std::string& dir);
+
+// Gate thresholds (defaults documented in docs/ranking.md).
+struct GateOptions {
+  double ndcg_tolerance = 0.01;        // candidate NDCG@5 >= reference - tolerance
+  double category_tolerance = 0.05;    // per task, for tasks with >= category_min_queries
+  int category_min_queries = 25;
+  double oom_rate_tolerance = 0.02;    // ranking top-1 OOM violation rate <= reference + tolerance
+  double lr_mae_tolerance = 0.05;      // predictor LR MAE (log10) <= reference + tolerance
+  double lr_error_bound = 0.4771;      // median |log10 error| of the served learning rate <= log10(3)
+  double calibration_drift = 0.10;     // |coverage - nominal| and |coverage - baseline coverage|
+  double golden_lr_pass_rate = 0.9;    // golden requests whose learning rate lies in the band
+};
+
+struct EvalOptions {
+  std::string data_dir;
+  std::string golden_path;  // JSONL; empty: skip the golden set
+  bool held_out_engine = true;  // leave-source-out engine runs (retrains per fold with the candidate's recipe)
+  int folds = 5;
+  GateOptions gates;
+};
+
+struct Gate {
+  std::string name, detail;
+  bool passed = true;
+};
+
+struct EvalReport {
+  json metrics;             // everything measured
+  std::vector<Gate> gates;
+  bool passed() const;
+  std::string Markdown() const;
+};
+
+EvalReport Evaluate(const ArtifactSet& candidate, const ArtifactSet* baseline, const EvalOptions& opt,
+                    const Progress& progress);
+
+}  // namespace ftconfig::cli
+
+#endif  // FTCONFIG_COMPANION_EVAL_HARNESS_H_

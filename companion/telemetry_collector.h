@@ -1,0 +1,46 @@
+// The receiving end of `telemetry upload`: an HTTP server (cpp-httplib) that
+// authenticates bearer tokens, rate-limits per token, bounds request size,
+// validates every event and stores the valid ones in its own store. Served by
+// `ftconfig collect`; the HTTP API is in docs/telemetry.md, "Companion".
+#ifndef FTCONFIG_COMPANION_TELEMETRY_COLLECTOR_H_
+#define FTCONFIG_COMPANION_TELEMETRY_COLLECTOR_H_
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "ftconfig/result.h"
+#include "telemetry_store.h"
+
+namespace ftconfig::telemetry {
+
+constexpr const char* kIngestPath = "/v1/events";
+
+struct CollectorOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;                                 // 0: any free port
+  std::map<std::string, std::string> tokens;    // token -> name (for logs and the rate limit)
+  double rate_limit_rps = 50;                   // ingest requests per second per token; 0: unlimited
+  double rate_burst = 100;                      // bucket size
+  std::size_t max_body_bytes = 4u << 20;        // 413 above
+  std::size_t max_events = 1000;                // events per request; 413 above
+  int respond_delay_ms = 0;                     // testing: wait after storing, before answering
+};
+
+// Parses "HOST:PORT" (PORT 0..65535). Errors name `field`.
+Result<std::pair<std::string, int>> ParseListen(const std::string& listen, const std::string& field);
+
+// Reads tokens: one per line, "TOKEN" or "NAME TOKEN"; blank lines and lines
+// starting with '#' are skipped. Errors name `field` and file:line.
+Result<std::map<std::string, std::string>> ParseTokens(const std::string& text, const std::string& source,
+                                                       const std::string& field);
+
+// Serves until SIGINT or SIGTERM. `on_listening` gets the bound port once the
+// socket is listening. Returns an error when the address cannot be bound.
+Result<bool> RunCollector(const CollectorOptions& options, Store& store,
+                          const std::function<void(int port)>& on_listening);
+
+}  // namespace ftconfig::telemetry
+
+#endif  // FTCONFIG_COMPANION_TELEMETRY_COLLECTOR_H_

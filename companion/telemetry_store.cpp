@@ -1,0 +1,356 @@
+#include "telemetry_store.h"
+
+#include <sqlite3.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+
+namespace ftconfig::telemetry {
+
+namespace {
+
+// Each migration takes the store from version N-1 to N; never edit one that
+// has shipped, append a new one.
+struct Migration {
+  int version;
+  const char* sql;
+};
+
+const Migration kMigrations[] = {
+    {1, R"sql(
+CREATE TABLE events (
+  seq                  INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id             TEXT    NOT NULL UNIQUE,
+  type                 TEXT    NOT NULL,
+  event_schema_version INTEGER NOT NULL,
+  occurred_at          TEXT,
+  fingerprint          TEXT,
+  source               TEXT    NOT NULL,
+  received_at          TEXT    NOT NULL,
+  uploaded_at          TEXT,
+  body                 TEXT    NOT NULL
+);
+CREATE INDEX events_by_type ON events(type, occurred_at);
+CREATE INDEX events_by_fingerprint ON events(fingerprint);
+CREATE TABLE outbox (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id    TEXT    NOT NULL UNIQUE REFERENCES events(event_id),
+  state       TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'rejected')),
+  attempts    INTEGER NOT NULL DEFAULT 0,
+  last_error  TEXT,
+  enqueued_at TEXT    NOT NULL
+);
+CREATE INDEX outbox_by_state ON outbox(state, seq);
+)sql"},
+};
+
+// A prepared statement that finalizes itself.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr); }
+  ~Stmt() { sqlite3_finalize(s_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  bool ok() const { return rc_ == SQLITE_OK; }
+  sqlite3_stmt* get() { return s_; }
+  void Text(int i, const std::string& v) { sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); }
+  void TextOrNull(int i, const std::string& v) {
+    if (v.empty()) sqlite3_bind_null(s_, i); else Text(i, v);
+  }
+  void Int(int i, std::int64_t v) { sqlite3_bind_int64(s_, i, v); }
+  int Step() { return sqlite3_step(s_); }
+  void Reset() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  std::int64_t ColInt(int i) { return sqlite3_column_int64(s_, i); }
+  std::string ColText(int i) {
+    const unsigned char* t = sqlite3_column_text(s_, i);
+    return t ? std::string(reinterpret_cast<const char*>(t), static_cast<size_t>(sqlite3_column_bytes(s_, i))) : "";
+  }
+
+ private:
+  sqlite3_stmt* s_ = nullptr;
+  int rc_ = SQLITE_ERROR;
+};
+
+}  // namespace
+
+std::string DefaultStorePath() {
+  if (const char* p = std::getenv("FTCONFIG_TELEMETRY_STORE"); p && *p) return p;
+  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return std::string(x) + "/ftconfig/telemetry.db";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.local/share/ftconfig/telemetry.db";
+  return "ftconfig-telemetry.db";
+}
+
+const char* ToString(InsertStatus s) {
+  switch (s) {
+    case InsertStatus::kStored: return "stored";
+    case InsertStatus::kDuplicate: return "duplicate";
+    case InsertStatus::kConflict: return "conflict";
+  }
+  return "unknown";
+}
+
+Error Store::Fail(const std::string& what) const {
+  std::string detail = db_ ? sqlite3_errmsg(db_) : "cannot open";
+  return Error{ErrorCode::kInvalidValue, field_, "telemetry store \"" + path_ + "\": " + what + ": " + detail};
+}
+
+Result<bool> Store::Exec(const std::string& sql) {
+  char* msg = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
+    std::string m = msg ? msg : "error";
+    sqlite3_free(msg);
+    return Error{ErrorCode::kInvalidValue, field_, "telemetry store \"" + path_ + "\": " + m};
+  }
+  return true;
+}
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const std::string& field) {
+  std::unique_ptr<Store> s(new Store());
+  s->path_ = path;
+  s->field_ = field;
+  if (path.empty()) return Error{ErrorCode::kInvalidValue, field, "the telemetry store path is empty"};
+  std::error_code ec;
+  auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (sqlite3_open_v2(path.c_str(), &s->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK)
+    return s->Fail("cannot open");
+  sqlite3_busy_timeout(s->db_, 10000);
+  // WAL: readers never block the writer, and a killed writer leaves the last
+  // committed state. synchronous=FULL: a commit is on disk before we answer
+  // (the collector acknowledges events only after that).
+  {
+    Stmt wal(s->db_, "PRAGMA journal_mode=WAL");
+    if (!wal.ok() || wal.Step() != SQLITE_ROW) return s->Fail("cannot switch to WAL");
+    if (wal.ColText(0) != "wal") return s->Fail("WAL journal mode is not available");
+  }
+  if (auto r = s->Exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"); !r.ok()) return r.error();
+  if (auto r = s->Migrate(); !r.ok()) return r.error();
+  return s;
+}
+
+Store::~Store() {
+  if (db_) sqlite3_close_v2(db_);
+}
+
+Result<bool> Store::Migrate() {
+  if (auto r = Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+      !r.ok())
+    return r;
+  // BEGIN IMMEDIATE: two processes opening a new store at once migrate once.
+  if (auto r = Exec("BEGIN IMMEDIATE"); !r.ok()) return r;
+  auto rollback = [this](Error e) -> Result<bool> {
+    Exec("ROLLBACK");
+    return e;
+  };
+  int current = 0;
+  {
+    Stmt q(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+    if (!q.ok() || q.Step() != SQLITE_ROW) return rollback(Fail("cannot read schema_version"));
+    current = static_cast<int>(q.ColInt(0));
+  }
+  if (current > kStoreSchemaVersion)
+    return rollback(Error{ErrorCode::kUnsupported, field_,
+                          "telemetry store \"" + path_ + "\" has schema version " + std::to_string(current) +
+                              ", newer than this ftconfig (" + std::to_string(kStoreSchemaVersion) +
+                              "): upgrade ftconfig"});
+  for (const auto& m : kMigrations) {
+    if (m.version <= current) continue;
+    if (auto r = Exec(m.sql); !r.ok()) return rollback(r.error());
+    Stmt ins(db_, "INSERT INTO schema_version(version, applied_at) VALUES (?, ?)");
+    ins.Int(1, m.version);
+    ins.Text(2, NowIso8601());
+    if (ins.Step() != SQLITE_DONE) return rollback(Fail("cannot record migration"));
+  }
+  if (auto r = Exec("COMMIT"); !r.ok()) return rollback(r.error());
+  return true;
+}
+
+Result<std::vector<InsertStatus>> Store::Insert(const std::vector<Event>& events, const std::string& source,
+                                                bool enqueue) {
+  std::vector<InsertStatus> out;
+  out.reserve(events.size());
+  if (auto r = Exec("BEGIN IMMEDIATE"); !r.ok()) return r.error();
+  auto rollback = [this](Error e) -> Result<std::vector<InsertStatus>> {
+    Exec("ROLLBACK");
+    return e;
+  };
+  Stmt ins(db_,
+           "INSERT INTO events(event_id, type, event_schema_version, occurred_at, fingerprint, source, received_at, "
+           "body) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING");
+  Stmt get(db_, "SELECT body FROM events WHERE event_id = ?");
+  Stmt enq(db_, "INSERT INTO outbox(event_id, enqueued_at) VALUES (?, ?) ON CONFLICT(event_id) DO NOTHING");
+  if (!ins.ok() || !get.ok() || !enq.ok()) return rollback(Fail("cannot prepare insert"));
+  const std::string now = NowIso8601();
+  for (const auto& e : events) {
+    const std::string& body = e.compact;
+    ins.Text(1, e.event_id);
+    ins.Text(2, e.type);
+    ins.Int(3, e.schema_version);
+    ins.TextOrNull(4, e.timestamp);
+    ins.TextOrNull(5, e.fingerprint);
+    ins.Text(6, source);
+    ins.Text(7, now);
+    ins.Text(8, body);
+    if (ins.Step() != SQLITE_DONE) return rollback(Fail("cannot insert event " + e.event_id));
+    ins.Reset();
+    if (sqlite3_changes(db_) == 1) {
+      out.push_back(InsertStatus::kStored);
+      if (enqueue) {
+        enq.Text(1, e.event_id);
+        enq.Text(2, now);
+        if (enq.Step() != SQLITE_DONE) return rollback(Fail("cannot queue event " + e.event_id));
+        enq.Reset();
+      }
+      continue;
+    }
+    get.Text(1, e.event_id);
+    std::string stored = get.Step() == SQLITE_ROW ? get.ColText(0) : std::string();
+    get.Reset();
+    out.push_back(stored == body ? InsertStatus::kDuplicate : InsertStatus::kConflict);
+  }
+  if (auto r = Exec("COMMIT"); !r.ok()) return rollback(r.error());
+  return out;
+}
+
+Result<std::vector<OutboxItem>> Store::PendingBatch(std::size_t limit) {
+  Stmt q(db_,
+         "SELECT o.seq, o.event_id, e.body, o.attempts FROM outbox o JOIN events e ON e.event_id = o.event_id "
+         "WHERE o.state = 'pending' ORDER BY o.seq LIMIT ?");
+  if (!q.ok()) return Fail("cannot read the outbox");
+  q.Int(1, static_cast<std::int64_t>(limit));
+  std::vector<OutboxItem> out;
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW)
+    out.push_back({q.ColInt(0), q.ColText(1), q.ColText(2), static_cast<int>(q.ColInt(3))});
+  if (rc != SQLITE_DONE) return Fail("cannot read the outbox");
+  return out;
+}
+
+namespace {
+// Runs `per_item` for each item inside one transaction.
+template <typename T>
+Result<bool> InTransaction(sqlite3* db, const std::vector<T>& items, const char* sql,
+                           const std::function<void(Stmt&, const T&)>& bind, const std::function<Error()>& fail) {
+  if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) return fail();
+  Stmt s(db, sql);
+  bool ok = s.ok();
+  for (size_t i = 0; ok && i < items.size(); ++i) {
+    bind(s, items[i]);
+    ok = s.Step() == SQLITE_DONE;
+    s.Reset();
+  }
+  if (ok && sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK) return true;
+  Error e = fail();
+  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  return e;
+}
+}  // namespace
+
+Result<bool> Store::Acknowledge(const std::vector<std::string>& event_ids) {
+  if (event_ids.empty()) return true;
+  const std::string now = NowIso8601();
+  // One statement pair per id: mark uploaded, then leave the outbox.
+  if (auto r = Exec("BEGIN IMMEDIATE"); !r.ok()) return r;
+  Stmt up(db_, "UPDATE events SET uploaded_at = COALESCE(uploaded_at, ?) WHERE event_id = ?");
+  Stmt del(db_, "DELETE FROM outbox WHERE event_id = ?");
+  bool ok = up.ok() && del.ok();
+  for (size_t i = 0; ok && i < event_ids.size(); ++i) {
+    up.Text(1, now);
+    up.Text(2, event_ids[i]);
+    del.Text(1, event_ids[i]);
+    ok = up.Step() == SQLITE_DONE && del.Step() == SQLITE_DONE;
+    up.Reset();
+    del.Reset();
+  }
+  if (ok) {
+    if (auto r = Exec("COMMIT"); r.ok()) return true;
+  }
+  Error e = Fail("cannot acknowledge uploaded events");
+  Exec("ROLLBACK");
+  return e;
+}
+
+Result<bool> Store::MarkRejected(const std::vector<std::pair<std::string, std::string>>& id_and_reason) {
+  if (id_and_reason.empty()) return true;
+  using Item = std::pair<std::string, std::string>;
+  return InTransaction<Item>(
+      db_, id_and_reason,
+      "UPDATE outbox SET state = 'rejected', attempts = attempts + 1, last_error = ? WHERE event_id = ?",
+      [](Stmt& s, const Item& it) {
+        s.Text(1, it.second);
+        s.Text(2, it.first);
+      },
+      [this] { return Fail("cannot mark rejected events"); });
+}
+
+Result<bool> Store::CountAttempt(const std::vector<std::string>& event_ids, const std::string& error) {
+  if (event_ids.empty()) return true;
+  return InTransaction<std::string>(
+      db_, event_ids, "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE event_id = ?",
+      [&error](Stmt& s, const std::string& id) {
+        s.Text(1, error);
+        s.Text(2, id);
+      },
+      [this] { return Fail("cannot count a delivery attempt"); });
+}
+
+Result<std::int64_t> Store::RequeueRejected() {
+  if (auto r = Exec("UPDATE outbox SET state = 'pending' WHERE state = 'rejected'"); !r.ok()) return r.error();
+  return static_cast<std::int64_t>(sqlite3_changes(db_));
+}
+
+Result<bool> Store::SetFullSync(bool full) {
+  return Exec(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+}
+
+Result<bool> Store::Checkpoint() {
+  // In WAL mode the log is synced before any checkpoint, complete or not.
+  return Exec("PRAGMA wal_checkpoint(PASSIVE)");
+}
+
+Result<std::int64_t> Store::PendingCount() {
+  Stmt q(db_, "SELECT COUNT(*) FROM outbox WHERE state = 'pending'");
+  if (!q.ok() || q.Step() != SQLITE_ROW) return Fail("cannot read the outbox");
+  return q.ColInt(0);
+}
+
+Result<StoreStats> Store::Stats() {
+  StoreStats st;
+  // One read transaction: the counts agree with each other.
+  if (auto r = Exec("BEGIN"); !r.ok()) return r.error();
+  auto done = [this](Result<StoreStats> r) {
+    Exec("COMMIT");
+    return r;
+  };
+  {
+    Stmt q(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+    if (!q.ok() || q.Step() != SQLITE_ROW) return done(Fail("cannot read schema_version"));
+    st.store_schema_version = static_cast<int>(q.ColInt(0));
+  }
+  {
+    Stmt q(db_, "SELECT type, COUNT(*) FROM events GROUP BY type ORDER BY type");
+    if (!q.ok()) return done(Fail("cannot count events"));
+    while (q.Step() == SQLITE_ROW) {
+      st.events_by_type[q.ColText(0)] = q.ColInt(1);
+      st.events += q.ColInt(1);
+    }
+  }
+  {
+    Stmt q(db_,
+           "SELECT (SELECT COUNT(*) FROM outbox WHERE state = 'pending'), "
+           "(SELECT COUNT(*) FROM outbox WHERE state = 'rejected'), "
+           "(SELECT COUNT(*) FROM events WHERE uploaded_at IS NOT NULL)");
+    if (!q.ok() || q.Step() != SQLITE_ROW) return done(Fail("cannot count the outbox"));
+    st.outbox_pending = q.ColInt(0);
+    st.outbox_rejected = q.ColInt(1);
+    st.uploaded = q.ColInt(2);
+  }
+  return done(st);
+}
+
+}  // namespace ftconfig::telemetry

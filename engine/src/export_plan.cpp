@@ -1,0 +1,258 @@
+// The export plan: one place that turns a recommendation into the keyword
+// arguments every format carries (docs/exports.md has the key mapping).
+#include <cstdint>
+#include <cstdio>
+
+#include "export_internal.h"
+#include "json_util.h"
+
+namespace ftconfig::internal {
+
+namespace {
+
+// Marked placeholders the user replaces (the generated code refuses to run
+// with them and says so).
+constexpr const char* kPlaceholderDataset = "REPLACE_ME/your-dataset";
+constexpr const char* kPlaceholderModel = "REPLACE_ME/your-model";
+constexpr const char* kDefaultOutputDir = "outputs/ftconfig-run";
+constexpr double kEvalFraction = 0.05;
+constexpr int kSeed = 42;
+constexpr double kPreferenceBeta = 0.1;  // TRL's DPO/ORPO default, stated explicitly
+
+// The data/trainer family of a task type (catalog task ids).
+std::string TaskKind(const std::string& task) {
+  if (task == "chat" || task == "tool_use") return "chat";
+  if (task == "preference_dpo") return "dpo";
+  if (task == "preference_orpo") return "orpo";
+  if (task == "reward_modeling") return "reward";
+  if (task == "classification") return "classification";
+  if (task == "continued_pretraining") return "pretraining";
+  return "instruction";  // instruction_following, math, code, summarization, vision_language, other
+}
+
+ojson Copy(const json& j) { return ojson::parse(j.dump(-1, ' ', false, json::error_handler_t::replace)); }
+
+int IntOr(const json& j, const char* key, int def) {
+  auto v = Num(j, key);
+  return v ? static_cast<int>(*v) : def;
+}
+
+std::vector<std::string> SplitComma(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t end = s.find(',', start);
+    if (end == std::string::npos) end = s.size();
+    std::string part = Trim(s.substr(start, end - start));
+    if (!part.empty()) out.push_back(part);
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string Fingerprint(const json& response) {
+  json id = {{"engine_version", response.value("engine_version", "")},
+             {"request", response.contains("request") ? response["request"] : json()},
+             {"gpu", {{"id", response.contains("gpu") ? response["gpu"].value("id", "") : ""},
+                      {"count", response.contains("gpu") ? response["gpu"].value("count", 1) : 1}}},
+             {"hyperparameters", response.contains("hyperparameters") ? response["hyperparameters"] : json()}};
+  const std::string text = id.dump(-1, ' ', false, json::error_handler_t::replace);
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+Result<ExportPlan> BuildPlan(const Request& request, const json& response) {
+  if (!response.is_object() || response.contains("error"))
+    return Error{ErrorCode::kInvalidValue, "response", "expected a recommendation response object (an error has nothing to export)"};
+  if (!response.value("fits", false))
+    return Error{ErrorCode::kInvalidValue, "response",
+                 "the recommendation does not fit the GPU (\"fits\": false): there is no configuration to export; "
+                 "use the GPU or plan the response suggests"};
+  const json* hp_p = Find(response, "hyperparameters");
+  const json* req_p = Find(response, "request");
+  const json* gpu_p = Find(response, "gpu");
+  if (!hp_p || !hp_p->is_object() || !req_p || !gpu_p)
+    return Error{ErrorCode::kInvalidValue, "response", "the response lacks \"hyperparameters\", \"request\" or \"gpu\""};
+  const json& hp = *hp_p;
+  const json& rq = *req_p;
+  const json& gpu = *gpu_p;
+
+  ExportPlan plan;
+  ojson& v = plan.v;
+  v["engine_version"] = Str(response, "engine_version");
+  v["fingerprint"] = Fingerprint(response);
+
+  // ---- identities (user strings, raw; every renderer escapes them)
+  std::string model = SanitizeUtf8(Str(rq, "model"));
+  v["model_placeholder"] = model.empty();
+  v["model_id"] = model.empty() ? kPlaceholderModel : model;
+  std::string dataset = SanitizeUtf8(request.dataset_name);
+  v["dataset_placeholder"] = dataset.empty();
+  v["dataset_id"] = dataset.empty() ? kPlaceholderDataset : dataset;
+  std::string out_dir = SanitizeUtf8(request.output_dir);
+  v["output_dir"] = out_dir.empty() ? kDefaultOutputDir : out_dir;
+  v["notes"] = SanitizeUtf8(request.notes);
+  v["model_params_b"] = rq.contains("model_params_b") ? Copy(rq["model_params_b"]) : ojson(nullptr);
+  v["platform"] = Str(rq, "platform");
+  v["plan"] = Str(rq, "plan");
+
+  // ---- task and adapter
+  std::string task = Str(rq, "task_type", "instruction_following");
+  std::string kind = TaskKind(task);
+  v["task_type"] = task;
+  v["kind"] = kind;
+  std::string adapter = Str(hp, "adapter_type", "lora");
+  v["adapter"] = adapter;
+  const bool peft = adapter != "none";
+  const bool quant = Bool(hp, "load_in_4bit").value_or(false) || adapter == "qlora";
+  v["peft"] = peft;
+  v["quantized"] = quant;
+
+  // ---- GPU
+  const int num_gpus = IntOr(gpu, "count", 1);
+  v["num_gpus"] = num_gpus;
+  v["gpu"] = Copy(gpu);
+
+  // ---- precision and model loading
+  std::string precision = Str(hp, "precision", "fp16");
+  const bool bf16 = precision == "bf16";
+  const bool fp16 = precision == "fp16";
+  v["precision"] = precision;
+  v["uses_bf16"] = bf16 || Str(hp, "bnb_4bit_compute_dtype") == "bfloat16";
+  // Full fine-tuning with mixed precision keeps fp32 master weights (as the
+  // memory estimate assumes); adapters train on a 16-bit base; and
+  // pure_bf16 (full fine-tuning that only fits without the fp32 master copy)
+  // loads the weights in bf16.
+  const bool pure_bf16 = Bool(hp, "pure_bf16").value_or(false) && bf16;
+  v["pure_bf16"] = pure_bf16;
+  std::string dtype = pure_bf16 ? "bfloat16" : precision == "fp32" || !peft ? "float32" : bf16 ? "bfloat16" : "float16";
+  ojson model_args = ojson::object();
+  model_args["attn_implementation"] = Str(hp, "attn_implementation", "sdpa");
+  model_args["torch_dtype"] = dtype;
+  v["model_args"] = model_args;
+
+  const int seq = IntOr(hp, "max_seq_length", 1024);
+  v["max_seq_length"] = seq;
+  v["eval_fraction"] = kEvalFraction;
+  v["seed"] = kSeed;
+
+  // ---- BitsAndBytesConfig
+  if (quant) {
+    ojson bnb = ojson::object();
+    bnb["load_in_4bit"] = true;
+    bnb["bnb_4bit_quant_type"] = Str(hp, "bnb_4bit_quant_type", "nf4");
+    bnb["bnb_4bit_compute_dtype"] = Str(hp, "bnb_4bit_compute_dtype", bf16 ? "bfloat16" : "float16");
+    bnb["bnb_4bit_use_double_quant"] = Bool(hp, "bnb_4bit_use_double_quant").value_or(true);
+    v["bnb_args"] = bnb;
+  } else {
+    v["bnb_args"] = nullptr;
+  }
+
+  // ---- LoraConfig
+  const bool seq_cls = kind == "classification" || kind == "reward";
+  v["seq_cls"] = seq_cls;
+  if (peft) {
+    std::vector<std::string> parts = SplitComma(Str(hp, "lora_target", "all-linear"));
+    bool all_linear = false;
+    ojson modules = ojson::array(), to_save = ojson::array();
+    for (const auto& p : parts) {
+      if (p == "all-linear") all_linear = true;
+    }
+    for (const auto& p : parts) {
+      if (p == "all-linear") continue;
+      // Beside "all-linear", named modules are trained in full
+      // (modules_to_save), as the memory estimate assumes.
+      if (all_linear) to_save.push_back(p);
+      else modules.push_back(p);
+    }
+    if (!all_linear && modules.empty()) all_linear = true;
+    ojson lora = ojson::object();
+    lora["r"] = IntOr(hp, "lora_r", 16);
+    lora["lora_alpha"] = IntOr(hp, "lora_alpha", 2 * IntOr(hp, "lora_r", 16));
+    lora["lora_dropout"] = NumOr(hp, "lora_dropout", 0.05);
+    lora["target_modules"] = all_linear ? ojson("all-linear") : modules;
+    if (!to_save.empty()) lora["modules_to_save"] = to_save;
+    lora["bias"] = "none";
+    lora["task_type"] = seq_cls ? "SEQ_CLS" : "CAUSAL_LM";
+    v["lora_args"] = lora;
+    v["lora_all_linear"] = all_linear;
+    v["lora_modules"] = all_linear ? ojson::array() : modules;
+    v["lora_modules_to_save"] = to_save;
+  } else {
+    v["lora_args"] = nullptr;
+    v["lora_all_linear"] = false;
+    v["lora_modules"] = ojson::array();
+    v["lora_modules_to_save"] = ojson::array();
+  }
+
+  // ---- trainer and its arguments
+  std::string trainer, config, module = "trl";
+  if (kind == "dpo") trainer = "DPOTrainer", config = "DPOConfig";
+  else if (kind == "orpo") trainer = "ORPOTrainer", config = "ORPOConfig";
+  else if (kind == "reward") trainer = "RewardTrainer", config = "RewardConfig";
+  else if (kind == "classification" || kind == "pretraining") trainer = "Trainer", config = "TrainingArguments", module = "transformers";
+  else trainer = "SFTTrainer", config = "SFTConfig";
+  v["trainer_class"] = trainer;
+  v["config_class"] = config;
+  v["trainer_module"] = module;
+
+  const bool grad_ckpt = Bool(hp, "gradient_checkpointing").value_or(true);
+  ojson ta = ojson::object();
+  ta["output_dir"] = v["output_dir"];
+  ta["num_train_epochs"] = NumOr(hp, "num_epochs", 1.0);
+  ta["per_device_train_batch_size"] = IntOr(hp, "batch_size_per_device", 1);
+  ta["per_device_eval_batch_size"] = IntOr(hp, "per_device_eval_batch_size", IntOr(hp, "batch_size_per_device", 1));
+  ta["gradient_accumulation_steps"] = IntOr(hp, "gradient_accumulation_steps", 1);
+  ta["learning_rate"] = NumOr(hp, "learning_rate", 2e-4);
+  ta["lr_scheduler_type"] = Str(hp, "lr_scheduler", "cosine");
+  ta["warmup_ratio"] = NumOr(hp, "warmup_ratio", 0.03);
+  ta["weight_decay"] = NumOr(hp, "weight_decay", 0.0);
+  ta["optim"] = Str(hp, "optimizer", "adamw_torch");
+  ta["bf16"] = bf16;
+  ta["fp16"] = fp16;
+  ta["gradient_checkpointing"] = grad_ckpt;
+  if (grad_ckpt) ta["gradient_checkpointing_kwargs"] = {{"use_reentrant", false}};
+  if (config == "SFTConfig") {
+    ta["max_length"] = seq;
+    ta["packing"] = false;
+  } else if (config == "DPOConfig" || config == "ORPOConfig") {
+    ta["max_length"] = seq;
+    ta["max_prompt_length"] = seq / 2;
+    ta["beta"] = kPreferenceBeta;
+  } else if (config == "RewardConfig") {
+    ta["max_length"] = seq;
+  }
+  ta["eval_strategy"] = "epoch";
+  ta["save_strategy"] = "epoch";
+  ta["save_total_limit"] = 2;
+  ta["logging_steps"] = 10;
+  ta["report_to"] = "none";
+  ta["seed"] = kSeed;
+  ta["include_num_input_tokens_seen"] = true;
+  if (num_gpus > 1) ta["ddp_find_unused_parameters"] = false;
+  v["training_args"] = ta;
+
+  // ---- numbers the summary and the telemetry compare against
+  ojson predicted = ojson::object();
+  const json* vram = Find(response, "vram");
+  const json* time = Find(response, "time");
+  predicted["per_gpu_gb"] = vram ? Copy((*vram).value("per_gpu_gb", json())) : ojson(nullptr);
+  predicted["eval_peak_gb"] = vram ? Copy((*vram).value("eval_peak_gb", json())) : ojson(nullptr);
+  predicted["merge_peak_gb"] = vram ? Copy((*vram).value("merge_peak_gb", json())) : ojson(nullptr);
+  predicted["usable_gb"] = vram ? Copy((*vram).value("usable_gb", json())) : ojson(nullptr);
+  predicted["tokens_per_sec"] = time ? Copy((*time).value("tokens_per_sec", json())) : ojson(nullptr);
+  predicted["hours"] = time ? Copy((*time).value("hours", json())) : ojson(nullptr);
+  v["predicted"] = predicted;
+  v["hyperparameters"] = Copy(hp);
+  return plan;
+}
+
+}  // namespace ftconfig::internal

@@ -1,0 +1,171 @@
+#!/usr/bin/env node
+// Assembles the static site (build/site/) and the npm payload (build/npm/)
+// from the WebAssembly build, web/ and the bundled data in data/.
+//
+//   node scripts/build-site.mjs [--wasm-dir build-wasm/wasm] [--out build]
+//
+// The data snapshot (ftconfig-data.json) holds the catalog files and the
+// corpus files verbatim, as strings, in the order the native CLI reads them
+// (companion/data_files.cpp): the WASM engine parses exactly the bytes the
+// native one does. It is plain JSON so that any static host compresses it.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] ? path.resolve(args[i + 1]) : def;
+};
+const wasmDir = opt('--wasm-dir', path.join(root, 'build-wasm', 'wasm'));
+const outDir = opt('--out', path.join(root, 'build'));
+const dataDir = opt('--data-dir', process.env.FTCONFIG_DATA_DIR || path.join(root, 'data'));
+const modelsDir = opt('--models-dir', process.env.FTCONFIG_MODELS_DIR || path.join(root, 'models'));
+const siteDir = path.join(outDir, 'site');
+const npmDir = path.join(outDir, 'npm');
+
+const MODULE_FILES = ['api.js', 'ftconfig.d.ts', 'ftconfig-wasm.js', 'ftconfig-wasm.wasm'];
+// The export module exists once the engine has exports (engine/src/export.cpp).
+const OPTIONAL_FILES = ['ftconfig-export.js', 'ftconfig-export.wasm'];
+const CATALOG_FILES = ['gpus', 'platforms', 'models', 'stacks', 'tasks', 'datasets'];
+
+function fail(message) {
+  console.error(`build-site: ${message}`);
+  process.exit(1);
+}
+
+const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
+
+// The corpus files the native CLI reads, in its order: configs.jsonl, then
+// real_world*.jsonl and fixed*.jsonl sorted by name.
+function corpusFiles() {
+  const dir = path.join(dataDir, 'corpus');
+  const extra = fs.readdirSync(dir)
+    .filter((n) => (n.startsWith('real_world') || n.startsWith('fixed')) && n.endsWith('.jsonl'))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return ['configs.jsonl', ...extra];
+}
+
+function buildSnapshot() {
+  const catalog = {};
+  const files = [];
+  for (const name of CATALOG_FILES) {
+    const p = path.join(dataDir, 'catalog', `${name}.json`);
+    if (!fs.existsSync(p)) {
+      if (name === 'datasets') continue; // optional, as in the CLI
+      fail(`missing ${p}`);
+    }
+    const buf = fs.readFileSync(p);
+    catalog[name] = buf.toString('utf8');
+    files.push({ name: `catalog/${name}.json`, bytes: buf.length, sha256: sha256(buf) });
+  }
+  const corpus = corpusFiles().map((name) => {
+    const buf = fs.readFileSync(path.join(dataDir, 'corpus', name));
+    files.push({ name: `corpus/${name}`, bytes: buf.length, sha256: sha256(buf) });
+    return { name, text: buf.toString('utf8') };
+  });
+  let manifest = {};
+  try {
+    manifest = JSON.parse(fs.readFileSync(path.join(dataDir, 'corpus', 'MANIFEST.json'), 'utf8'));
+  } catch {
+    // Optional provenance.
+  }
+  const models = productionModels(files);
+  const snapshot = {
+    corpus_build_id: manifest.build_id ?? null,
+    corpus_build_date: manifest.build_date ?? null,
+    corpus_rows: manifest.row_count ?? null,
+    files,
+  };
+  snapshot.id = sha256(JSON.stringify(files)).slice(0, 12);
+  const out = { format: 'ftconfig-data', format_version: 1, snapshot, catalog, corpus };
+  if (Object.keys(models).length) out.models = models;
+  return out;
+}
+
+// The trained artifacts of the registry's production slot, chosen as the
+// native CLI chooses them (companion/data_files.cpp, ReadEngineData).
+function productionModels(files) {
+  const registryPath = path.join(modelsDir, 'registry.json');
+  const models = {};
+  if (!fs.existsSync(registryPath)) return models;
+  let registry;
+  try {
+    registry = JSON.parse(fs.readFileSync(registryPath, 'utf8'));
+  } catch (e) {
+    fail(`${registryPath} is not valid JSON: ${e.message}`);
+  }
+  if (!registry || !Array.isArray(registry.models)) fail(`${registryPath} must be an object with a "models" array`);
+  for (const m of registry.models) {
+    if (!m || typeof m !== 'object' || m.slot !== 'production' || !m.path) continue;
+    const kind = String(m.kind ?? m.name ?? '');
+    const p = path.isAbsolute(m.path) ? m.path : path.join(modelsDir, m.path);
+    if (!fs.existsSync(p)) fail(`${registryPath} names ${m.path}, which is missing`);
+    const buf = fs.readFileSync(p);
+    const key = kind.includes('reranker') ? 'reranker' : kind.includes('hp') || kind.includes('predictor') ? 'hp_predictor' : null;
+    if (!key) continue;
+    models[key] = buf.toString('utf8');
+    files.push({ name: `models/${path.relative(modelsDir, p).split(path.sep).join('/')}`, bytes: buf.length, sha256: sha256(buf) });
+  }
+  return models;
+}
+
+function copyDir(from, to, skip = () => false) {
+  fs.mkdirSync(to, { recursive: true });
+  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+    const src = path.join(from, entry.name);
+    const dst = path.join(to, entry.name);
+    if (skip(src)) continue;
+    if (entry.isDirectory()) copyDir(src, dst, skip);
+    else if (entry.isFile()) fs.copyFileSync(src, dst);
+  }
+}
+
+function listFiles(dir, base = dir) {
+  const out = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listFiles(p, base));
+    else out.push(path.relative(base, p).split(path.sep).join('/'));
+  }
+  return out.sort();
+}
+
+for (const f of MODULE_FILES) {
+  if (!fs.existsSync(path.join(wasmDir, f))) fail(`missing ${path.join(wasmDir, f)}: run scripts/build.sh --wasm first`);
+}
+
+const bundle = buildSnapshot();
+const bundleText = JSON.stringify(bundle);
+
+// --- build/npm: what the npm package ships (package.json "files").
+fs.rmSync(npmDir, { recursive: true, force: true });
+fs.mkdirSync(npmDir, { recursive: true });
+const optional = OPTIONAL_FILES.filter((f) => fs.existsSync(path.join(wasmDir, f)));
+for (const f of [...MODULE_FILES, ...optional]) fs.copyFileSync(path.join(wasmDir, f), path.join(npmDir, f));
+fs.writeFileSync(path.join(npmDir, 'ftconfig-data.json'), bundleText);
+
+// --- build/site: web/ + the module + the data.
+fs.rmSync(siteDir, { recursive: true, force: true });
+copyDir(path.join(root, 'web'), siteDir);
+for (const f of [...MODULE_FILES, ...optional]) if (f !== 'ftconfig.d.ts') fs.copyFileSync(path.join(wasmDir, f), path.join(siteDir, f));
+fs.writeFileSync(path.join(siteDir, 'ftconfig-data.json'), bundleText);
+
+// The service worker precaches every file of the site (offline after the
+// first visit); its version changes with any file's content.
+const swPath = path.join(siteDir, 'sw.js');
+if (fs.existsSync(swPath)) {
+  const files = listFiles(siteDir).filter((f) => f !== 'sw.js');
+  const hash = createHash('sha256');
+  for (const f of files) hash.update(f).update(fs.readFileSync(path.join(siteDir, f)));
+  const version = hash.digest('hex').slice(0, 12);
+  const sw = fs.readFileSync(swPath, 'utf8')
+    .replace('__FTCONFIG_VERSION__', version)
+    .replace('[/* __FTCONFIG_FILES__ */]', JSON.stringify(['./', ...files.filter((f) => !f.startsWith('examples/'))]));
+  fs.writeFileSync(swPath, sw);
+}
+
+const size = (p) => fs.statSync(p).size;
+console.log(`build-site: ${path.relative(root, siteDir)}/ (${listFiles(siteDir).length} files; wasm ${size(path.join(siteDir, 'ftconfig-wasm.wasm'))} B, data ${bundleText.length} B) and ${path.relative(root, npmDir)}/`);

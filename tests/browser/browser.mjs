@@ -1,0 +1,74 @@
+// Shared by the browser tests, the screenshots and the benchmark: a static
+// server for build/site and headless Chromium driven by playwright-core.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+import { startServer } from '../../scripts/serve.mjs';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const siteDir = process.env.FTCONFIG_SITE_DIR ? path.resolve(process.env.FTCONFIG_SITE_DIR) : path.join(root, 'build', 'site');
+export const chromiumPath = process.env.FTCONFIG_CHROMIUM || '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run', '--disable-dev-shm-usage',
+];
+
+export function serveSite(base = '/', log = null) {
+  if (!fs.existsSync(path.join(siteDir, 'index.html'))) throw new Error(`${siteDir}/index.html is missing: run scripts/build.sh --wasm`);
+  return startServer({ root: siteDir, base, log });
+}
+
+/** A browser context on a fresh user-data-dir; close() removes it. */
+export async function launch(options = {}) {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'ftconfig-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: options.viewport || { width: 1280, height: 900 },
+    deviceScaleFactor: options.deviceScaleFactor || 1,
+    isMobile: options.isMobile || false,
+    hasTouch: options.hasTouch || false,
+    serviceWorkers: options.serviceWorkers || 'allow',
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A new page that records console errors, page errors and failed requests. */
+export async function openPage(context) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`console.${msg.type()}: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  page.on('requestfailed', (req) => problems.push(`requestfailed: ${req.url()} ${req.failure() && req.failure().errorText}`));
+  page.on('response', (res) => {
+    if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
+  });
+  page.problems = problems;
+  return page;
+}
+
+/** Waits for the results container to settle; returns {state, result, error}. */
+export async function settled(page, selector = '#results', timeout = 30000) {
+  await page.waitForFunction((sel) => {
+    const el = document.querySelector(sel);
+    return el && (el.dataset.state === 'ready' || el.dataset.state === 'error') && el.getAttribute('aria-busy') !== 'true';
+  }, selector, { timeout });
+  return page.evaluate((sel) => {
+    const el = document.querySelector(sel);
+    return { state: el.dataset.state, result: el.dataset.result ? JSON.parse(el.dataset.result) : null, error: el.dataset.error || null };
+  }, selector);
+}

@@ -1,0 +1,172 @@
+// `ftconfig estimate`: exit codes 0/1/2, the answer's fields, defaults, and
+// --jsonl ordering with a bad line answered in place.
+#include <boost/test/unit_test.hpp>
+
+#include <sstream>
+
+#include "test_util.h"
+
+using namespace ftconfig;
+using test::RunCli;
+
+namespace {
+
+std::string Estimate(const std::string& flags = "") {
+  return std::string("--data-dir ") + FTCONFIG_DATA_DIR + " estimate " + flags;
+}
+
+json ParseOut(const test::CliResult& r) {
+  json j = json::parse(r.out, nullptr, false);
+  BOOST_TEST_REQUIRE(!j.is_discarded(), "stdout is not JSON: " + r.out);
+  return j;
+}
+
+std::vector<json> ParseLines(const std::string& out) {
+  std::vector<json> v;
+  std::istringstream in(out);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    json j = json::parse(line, nullptr, false);
+    BOOST_TEST_REQUIRE(!j.is_discarded(), "line is not JSON: " + line);
+    v.push_back(j);
+  }
+  return v;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(estimate_cli)
+
+BOOST_AUTO_TEST_CASE(fits_exits_0_with_breakdown) {
+  auto r = RunCli(Estimate("-"), R"({"model_name": "meta-llama/Llama-3.2-1B", "method": "qlora", "precision": "bf16",
+    "batch_size_per_device": 1, "seq_len": 512, "lora_r": 16, "gpu": "A100 80GB"})");
+  BOOST_TEST(r.exit_code == 0);
+  json j = ParseOut(r);
+  BOOST_TEST(j["fits"] == true);
+  BOOST_TEST(j["margin_gb"].get<double>() > 0);
+  for (const char* k : {"peak_vram_gb", "max_allocated_gb", "reserved_gb", "eval_peak_gb", "merge_peak_gb",
+                        "tokens_per_sec", "usable_vram_gb", "trainable_params_b"})
+    BOOST_TEST(j[k].is_number(), k);
+  for (const char* k : {"weights_gb", "adapters_gb", "gradients_gb", "optimizer_gb", "activations_gb", "logits_gb",
+                        "overhead_gb"})
+    BOOST_TEST(j["breakdown"][k].is_number(), k);
+  BOOST_TEST(j["max_allocated_gb"].get<double>() <= j["reserved_gb"].get<double>());
+  BOOST_TEST(j["reserved_gb"].get<double>() <= j["peak_vram_gb"].get<double>());
+  BOOST_TEST(j["confidence"]["level"].is_string());
+  BOOST_TEST(j["model"]["source"] == "catalog");
+}
+
+BOOST_AUTO_TEST_CASE(does_not_fit_exits_1) {
+  auto r = RunCli(Estimate("-"), R"({"model_name": "llama-3.1-8b", "method": "full", "precision": "mixed-bf16",
+    "batch_size_per_device": 4, "seq_len": 512, "gpu": "T4"})");
+  BOOST_TEST(r.exit_code == 1);
+  json j = ParseOut(r);
+  BOOST_TEST(j["fits"] == false);
+  BOOST_TEST(j["margin_gb"].get<double>() < 0);
+  BOOST_TEST(j["peak_vram_gb"].get<double>() > 8.03 * 16);
+}
+
+BOOST_AUTO_TEST_CASE(no_gpu_exits_0_without_verdict) {
+  auto r = RunCli(Estimate("-"), R"({"params_b": 7, "method": "lora"})");
+  BOOST_TEST(r.exit_code == 0);
+  json j = ParseOut(r);
+  BOOST_TEST(j["fits"].is_null());
+  BOOST_TEST(j["tokens_per_sec"].is_null());
+  BOOST_TEST(j["model"]["source"] == "params_b");
+  BOOST_TEST(!j["assumptions"].empty());  // defaults are reported
+  BOOST_TEST(j["confidence"]["level"] != "high");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_model_falls_back_to_params_b) {
+  auto known = ParseOut(RunCli(Estimate("-"), R"({"params_b": 7, "method": "lora", "seq_len": 512, "batch_size_per_device": 1})"));
+  auto r = RunCli(Estimate("-"), R"({"model_name": "my-private-7b", "params_b": 7, "method": "lora", "seq_len": 512,
+    "batch_size_per_device": 1})");
+  BOOST_TEST(r.exit_code == 0);
+  json j = ParseOut(r);
+  BOOST_TEST(j["model"]["source"] == "params_b");
+  BOOST_TEST(j["peak_vram_gb"] == known["peak_vram_gb"]);
+  BOOST_TEST(j["confidence"]["score"].get<double>() < 0.8);
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_exits_2_naming_the_field) {
+  struct Case { std::string input, code, field; };
+  const Case cases[] = {
+      {"{broken", "invalid_json", "input"},
+      {R"({"model_name": "gpt-17"})", "unknown_model", "model_name"},
+      {R"({"method": "lora"})", "missing_field", "model_name"},
+      {R"({"params_b": 7, "batch_size_per_device": "four"})", "invalid_type", "batch_size_per_device"},
+      {R"({"params_b": 7, "seq_len": 0})", "invalid_value", "seq_len"},
+      {R"({"params_b": 7, "method": "galore"})", "invalid_value", "method"},
+      {R"({"params_b": 7, "optimizer": "lion"})", "invalid_value", "optimizer"},
+      {R"({"params_b": 7, "gpu": "Voodoo 5"})", "unknown_gpu", "gpu"},
+      {R"({"params_b": 7, "gradient_checkpointing": "yes"})", "invalid_type", "gradient_checkpointing"},
+  };
+  for (const auto& c : cases) {
+    auto r = RunCli(Estimate("-"), c.input);
+    BOOST_TEST(r.exit_code == 2, c.input);
+    json j = ParseOut(r);
+    BOOST_TEST(j["error"]["code"] == c.code, c.input);
+    BOOST_TEST(j["error"]["field"] == c.field, c.input);
+  }
+  auto missing = RunCli(Estimate("/nonexistent/setup.json"));
+  BOOST_TEST(missing.exit_code == 2);
+  BOOST_TEST(ParseOut(missing)["error"]["field"] == "input");
+}
+
+BOOST_AUTO_TEST_CASE(nulls_take_defaults_and_unknown_keys_are_ignored) {
+  auto r = RunCli(Estimate("-"), R"({"params_b": 3, "method": null, "precision": null, "seq_len": null,
+    "peak_vram_gb": 12.3, "notes": "a measurement row carries extra keys"})");
+  BOOST_TEST(r.exit_code == 0);
+  json j = ParseOut(r);
+  BOOST_TEST(j["setup"]["method"] == "lora");
+  BOOST_TEST(j["setup"]["seq_len"] == 1024);
+}
+
+BOOST_AUTO_TEST_CASE(jsonl_answers_in_order_with_errors_in_place) {
+  std::string in =
+      R"({"id": "a", "params_b": 1, "method": "qlora", "gpu": "A100 80GB", "seq_len": 256})" "\n"
+      "not json\n"
+      R"({"id": "c", "params_b": 70, "method": "full", "gpu": "T4"})" "\n"
+      R"({"id": "d", "model_name": "gpt-17"})" "\n"
+      R"({"id": "e", "params_b": 2, "method": "lora"})" "\n";
+  auto r = RunCli(Estimate("--jsonl -"), in);
+  BOOST_TEST(r.exit_code == 2);  // the worst line decides: bad input
+  auto lines = ParseLines(r.out);
+  BOOST_TEST_REQUIRE(lines.size() == 5u);
+  BOOST_TEST(lines[0]["id"] == "a");
+  BOOST_TEST(lines[0]["fits"] == true);
+  BOOST_TEST(lines[1]["error"]["code"] == "invalid_json");
+  BOOST_TEST(lines[1]["line"] == 2);
+  BOOST_TEST(lines[2]["id"] == "c");
+  BOOST_TEST(lines[2]["fits"] == false);
+  BOOST_TEST(lines[3]["id"] == "d");
+  BOOST_TEST(lines[3]["error"]["field"] == "model_name");
+  BOOST_TEST(lines[4]["id"] == "e");
+  // Without a bad line the worst verdict is "does not fit".
+  auto r2 = RunCli(Estimate("--jsonl -"), R"({"params_b": 1, "method": "qlora", "gpu": "A100 80GB"})" "\n"
+                                          R"({"params_b": 70, "method": "full", "gpu": "T4"})" "\n");
+  BOOST_TEST(r2.exit_code == 1);
+  BOOST_TEST(ParseLines(r2.out).size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(measurement_table_vocabulary) {
+  // A row of the measurement table is accepted as is.
+  auto r = RunCli(Estimate("-"), R"({"id": "x", "model_name": "llama-2-7b", "params_b": 6.74, "method": "lora",
+    "precision": "bf16", "weight_quant": "none", "optimizer": "adamw", "batch_size_per_device": 2,
+    "gradient_accumulation_steps": 8, "seq_len": 512, "gradient_checkpointing": false, "flash_attention": null,
+    "lora_r": 32, "lora_target": "q,v", "num_gpus": 1, "gpu": "NVIDIA A10G 24GB", "zero_stage": null,
+    "peak_vram_gb": 19.77, "kind": "measured"})");
+  BOOST_TEST(r.exit_code == 0);
+  json j = ParseOut(r);
+  BOOST_TEST(j["id"] == "x");
+  double est = j["max_allocated_gb"].get<double>();
+  BOOST_TEST(est > 19.77 * 0.85);
+  BOOST_TEST(est < 19.77 * 1.15);
+  // --gpu overrides the input's GPU; text format is human-readable.
+  auto t = RunCli(Estimate("--gpu T4 --format text -"), R"({"params_b": 70, "method": "full"})");
+  BOOST_TEST(t.exit_code == 1);
+  BOOST_TEST(t.out.find("DOES NOT FIT") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

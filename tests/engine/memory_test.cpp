@@ -1,0 +1,448 @@
+// Memory and time model: each term on a hand-computed 2-layer toy model, the
+// monotonicity users rely on, sharding, and the method ordering.
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+
+#include "ftconfig/memory.h"
+
+using namespace ftconfig;
+
+namespace {
+
+// 2 layers, hidden 64, 4 heads of 16 (MHA), gated MLP 128, vocab 100, untied.
+// Per layer: q,k,v,o 4 x 64x64 = 16384; gate, up, down 3 x 64x128 = 24576 ->
+// 40960. Two layers 81920 + embedding 6400 + head 6400 + norms (2x2x64 + 64 =
+// 320) = 95040 parameters.
+constexpr double kToyParams = 95040;
+constexpr double kToyLinear = 81920;
+constexpr double kToyUnquantized = 6400 + 6400 + 320;
+
+ModelArch Toy() {
+  ModelArch a;
+  a.params_b = kToyParams / 1e9;
+  a.hidden_size = 64;
+  a.intermediate_size = 128;
+  a.num_layers = 2;
+  a.num_attention_heads = 4;
+  a.num_kv_heads = 4;
+  a.head_dim = 16;
+  a.vocab_size = 100;
+  a.tie_word_embeddings = false;
+  a.gated_mlp = true;
+  return a;
+}
+
+// A Llama-3-8B-shaped model for the ordering and monotonicity checks.
+ModelArch Llama8B() {
+  ModelArch a;
+  a.params_b = 8.03;
+  a.hidden_size = 4096;
+  a.intermediate_size = 14336;
+  a.num_layers = 32;
+  a.num_attention_heads = 32;
+  a.num_kv_heads = 8;
+  a.head_dim = 128;
+  a.vocab_size = 128256;
+  return a;
+}
+
+TrainSetup ToySetup() {
+  TrainSetup s;
+  s.method = Method::kLora;
+  s.precision = Precision::kBf16Pure;
+  s.batch_size_per_device = 2;
+  s.seq_len = 8;
+  s.gradient_checkpointing = false;
+  s.flash_attention = true;
+  s.lora_r = 4;
+  s.lora_target = LoraTarget::kQV;
+  s.lora_dropout = 0;
+  s.gradient_accumulation_steps = 2;
+  return s;
+}
+
+constexpr double kGB = 1e9;
+bool Close(double a, double b, double rel = 1e-9) { return std::fabs(a - b) <= rel * std::max(std::fabs(a), std::fabs(b)) + 1e-15; }
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(memory_model)
+
+BOOST_AUTO_TEST_CASE(weights_by_dtype) {
+  TrainSetup s = ToySetup();
+  s.method = Method::kFull;
+  MemoryEstimate pure = EstimateMemory(Toy(), s);
+  BOOST_TEST(Close(pure.breakdown.weights_gb, kToyParams * 2 / kGB));
+  s.precision = Precision::kBf16Mixed;  // full fine-tuning: the model is the fp32 master
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).breakdown.weights_gb, kToyParams * 4 / kGB));
+  s.precision = Precision::kFp32;
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).breakdown.weights_gb, kToyParams * 4 / kGB));
+  // LoRA keeps the frozen base in 16-bit unless the whole model is fp32.
+  TrainSetup l = ToySetup();
+  l.precision = Precision::kBf16Mixed;
+  BOOST_TEST(Close(EstimateMemory(Toy(), l).breakdown.weights_gb, kToyParams * 2 / kGB));
+  l.fp32_base_weights = true;
+  BOOST_TEST(Close(EstimateMemory(Toy(), l).breakdown.weights_gb, kToyParams * 4 / kGB));
+}
+
+BOOST_AUTO_TEST_CASE(nf4_constants_and_unquantized_parts) {
+  TrainSetup s = ToySetup();
+  s.method = Method::kQlora;
+  // NF4: 0.5 B + one fp32 absmax per 64 weights; embedding, head, norms in bf16.
+  double expect = kToyLinear * (0.5 + 4.0 / 64) + kToyUnquantized * 2;
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).breakdown.weights_gb, expect / kGB));
+  // Double quantization: 8-bit absmax per 64 + one fp32 per 256 blocks.
+  s.nf4_double_quant = true;
+  double dq = kToyLinear * (0.5 + 1.0 / 64 + 4.0 / (64 * 256)) + kToyUnquantized * 2;
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).breakdown.weights_gb, dq / kGB));
+  // Int8: one byte per weight.
+  s.method = Method::kLora;
+  s.weight_quant = WeightQuant::kInt8;
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).breakdown.weights_gb, (kToyLinear + kToyUnquantized * 2) / kGB));
+  // litgpt-style: the head is quantized too.
+  s.weight_quant = WeightQuant::kNf4;
+  s.nf4_double_quant = false;
+  s.quantize_lm_head = true;
+  double qhead = (kToyLinear + 6400) * (0.5 + 4.0 / 64) + (6400 + 320) * 2;
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).breakdown.weights_gb, qhead / kGB));
+}
+
+BOOST_AUTO_TEST_CASE(tied_embeddings_count_once) {
+  ModelArch tied = Toy();
+  tied.tie_word_embeddings = true;
+  tied.params_b = (kToyParams - 6400) / 1e9;
+  TrainSetup s = ToySetup();
+  s.method = Method::kQlora;
+  double expect = kToyLinear * (0.5 + 4.0 / 64) + (6400 + 320) * 2;
+  BOOST_TEST(Close(EstimateMemory(tied, s).breakdown.weights_gb, expect / kGB));
+}
+
+BOOST_AUTO_TEST_CASE(lora_parameters_by_rank_and_target) {
+  TrainSetup s = ToySetup();  // r=4 on q,v: 2 modules x 4 x (64+64) x 2 layers
+  MemoryEstimate e = EstimateMemory(Toy(), s);
+  BOOST_TEST(Close(e.trainable_params_b, 2048 / 1e9));
+  BOOST_TEST(Close(e.breakdown.adapters_gb, 2048 * 4.0 / kGB));  // fp32 adapters (PEFT autocast)
+  BOOST_TEST(Close(e.breakdown.gradients_gb, 2048 * 4.0 / kGB));
+  BOOST_TEST(Close(e.breakdown.optimizer_gb, 2048 * 8.0 / kGB));  // AdamW: two fp32 moments
+  s.lora_target = LoraTarget::kAllLinear;  // + k, o (4x128) and gate, up, down (4x192)
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).trainable_params_b, (4 * 4 * 128 + 3 * 4 * 192) * 2 / 1e9));
+  s.lora_module_mask = kLoraGate | kLoraUp | kLoraDown;
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).trainable_params_b, 3 * 4 * 192 * 2 / 1e9));
+  s.lora_module_mask = 0;
+  s.lora_target = LoraTarget::kAllLinearPlusEmbed;  // + trainable copies of embedding and head
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).trainable_params_b, ((4 * 4 * 128 + 3 * 4 * 192) * 2 + 12800) / 1e9));
+  // DoRA: one magnitude per output feature of each adapted module.
+  s = ToySetup();
+  s.method = Method::kDora;
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).trainable_params_b, (2048 + 2 * 64 * 2) / 1e9));
+}
+
+BOOST_AUTO_TEST_CASE(optimizer_variants) {
+  TrainSetup s = ToySetup();
+  s.method = Method::kFull;
+  s.precision = Precision::kBf16Mixed;  // fp32 params, grads and moments
+  s.optimizer = Optimizer::kAdamW;
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).breakdown.gradients_gb, kToyParams * 4 / kGB));
+  s.precision = Precision::kBf16Pure;  // torch AdamW keeps moments in the parameter dtype
+  s.gradient_accumulation_steps = 4;
+  MemoryEstimate pure = EstimateMemory(Toy(), s);
+  s.optimizer = Optimizer::kAdamW8bit;
+  MemoryEstimate eight = EstimateMemory(Toy(), s);
+  s.optimizer = Optimizer::kSgd;
+  MemoryEstimate sgd = EstimateMemory(Toy(), s);
+  s.optimizer = Optimizer::kPagedAdamW32bit;
+  MemoryEstimate paged32 = EstimateMemory(Toy(), s);
+  BOOST_TEST(Close(sgd.breakdown.optimizer_gb, 0.0));
+  BOOST_TEST(Close(eight.breakdown.optimizer_gb, kToyParams * (2 + 8.0 / 2048) / kGB));
+  BOOST_TEST(Close(paged32.breakdown.optimizer_gb, kToyParams * 8 / kGB));
+  BOOST_TEST(sgd.peak_gb < eight.peak_gb);
+  BOOST_TEST(eight.peak_gb < pure.peak_gb + 1e-12);
+  s.optimizer = Optimizer::kAdafactor;  // factored: rows + columns only
+  BOOST_TEST(EstimateMemory(Toy(), s).breakdown.optimizer_gb < eight.breakdown.optimizer_gb);
+}
+
+BOOST_AUTO_TEST_CASE(activations_per_layer_by_hand) {
+  // LoRA q,v, no dropout, FlashAttention, bf16, no checkpointing. Per layer
+  // per token (bytes): two fp32 norm inputs 2*4*64 = 512; q/v input 2*64 =
+  // 128; attention Q,K,V,O 4*2*64 = 512; gated MLP act input, up, act output
+  // 3*2*128 = 768; lora_A outputs 2 modules * 2 * 4 = 16 -> 1936. Two layers
+  // + final norm (4*64) + head input (2*64) = 3872 + 384 = 4256.
+  TrainSetup s = ToySetup();
+  MemoryEstimate e = EstimateMemory(Toy(), s);
+  BOOST_TEST(Close(e.activations_per_token_mb, 4256 / 1e6));
+  // Checkpointing: one bf16 layer input per layer (2*2*64 = 256) + final
+  // (384) saved, one layer (1936) recomputed at a time.
+  s.gradient_checkpointing = true;
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).activations_per_token_mb, (256 + 384 + 1936) / 1e6));
+  // Eager attention adds the fp32 softmax and its bf16 copy: (4+2) * heads * S.
+  s.gradient_checkpointing = false;
+  s.flash_attention = false;
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).activations_per_token_mb, (4256 + 2 * 6 * 4 * 8) / 1e6));
+  // LoRA dropout keeps a bf16 copy + a bool mask of each adapted input.
+  s.flash_attention = true;
+  s.lora_dropout = 0.05;
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).activations_per_token_mb, (4256 + 2 * 2 * 3 * 64) / 1e6));
+}
+
+BOOST_AUTO_TEST_CASE(logits_and_loss) {
+  TrainSetup s = ToySetup();  // 2 x 8 tokens x 100 logits
+  s.cross_entropy = CrossEntropy::kFp32Upcast;
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).breakdown.logits_gb, 16 * 100 * 12.0 / kGB));
+  s.cross_entropy = CrossEntropy::kNative;
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).breakdown.logits_gb, 16 * 100 * 8.0 / kGB));
+  s.cross_entropy = CrossEntropy::kChunked;
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).breakdown.logits_gb, 16 * 100 * 4.0 / kGB));
+}
+
+BOOST_AUTO_TEST_CASE(allocator_and_context_overhead) {
+  MemoryEstimate e = EstimateMemory(Llama8B(), TrainSetup{});
+  BOOST_TEST(e.reserved_gb > e.max_allocated_gb);
+  BOOST_TEST(Close(e.peak_gb, e.reserved_gb + e.cuda_context_gb));
+  BOOST_TEST(Close(e.breakdown.overhead_gb, e.fragmentation_gb + e.cuda_context_gb));
+  BOOST_TEST(Close(e.breakdown.total_gb(), e.peak_gb, 1e-6));
+}
+
+BOOST_AUTO_TEST_CASE(method_ordering_qlora_lora_full) {
+  TrainSetup s;
+  s.batch_size_per_device = 1;
+  s.seq_len = 1024;
+  s.method = Method::kQlora;
+  double q = EstimateMemory(Llama8B(), s).peak_gb;
+  s.method = Method::kLora;
+  double l = EstimateMemory(Llama8B(), s).peak_gb;
+  s.method = Method::kFull;
+  double f = EstimateMemory(Llama8B(), s).peak_gb;
+  BOOST_TEST(q < l);
+  BOOST_TEST(l < f);
+  // Full AdamW mixed precision needs at least 16 bytes per parameter.
+  BOOST_TEST(f > 8.03 * 16);
+}
+
+BOOST_AUTO_TEST_CASE(monotone_in_batch_sequence_rank) {
+  for (Method m : {Method::kFull, Method::kLora, Method::kQlora, Method::kDora}) {
+    for (bool gc : {false, true}) {
+      TrainSetup s;
+      s.method = m;
+      s.gradient_checkpointing = gc;
+      double prev = 0;
+      for (int b : {1, 2, 4, 8, 16}) {
+        s.batch_size_per_device = b;
+        double p = EstimateMemory(Llama8B(), s).peak_gb;
+        BOOST_TEST(p >= prev, "batch " << b);
+        prev = p;
+      }
+      s.batch_size_per_device = 1;
+      prev = 0;
+      for (int seq : {128, 512, 2048, 8192, 32768}) {
+        s.seq_len = seq;
+        double p = EstimateMemory(Llama8B(), s).peak_gb;
+        BOOST_TEST(p >= prev, "seq " << seq);
+        prev = p;
+      }
+      s.seq_len = 1024;
+      prev = 0;
+      for (int r : {4, 8, 16, 64, 256}) {
+        s.lora_r = r;
+        double p = EstimateMemory(Llama8B(), s).peak_gb;
+        BOOST_TEST(p >= prev, "rank " << r);
+        prev = p;
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(checkpointing_never_raises) {
+  for (Method m : {Method::kFull, Method::kLora, Method::kQlora, Method::kFreeze}) {
+    for (int seq : {64, 1024, 8192}) {
+      for (Precision p : {Precision::kBf16Mixed, Precision::kBf16Pure, Precision::kFp32}) {
+        TrainSetup s;
+        s.method = m;
+        s.seq_len = seq;
+        s.precision = p;
+        s.gradient_checkpointing = false;
+        double off = EstimateMemory(Llama8B(), s).peak_gb;
+        s.gradient_checkpointing = true;
+        double on = EstimateMemory(Llama8B(), s).peak_gb;
+        BOOST_TEST(on <= off + 1e-9);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(zero3_and_fsdp_divide_model_states) {
+  TrainSetup s;
+  s.method = Method::kFull;
+  s.batch_size_per_device = 1;
+  s.seq_len = 512;
+  MemoryEstimate one = EstimateMemory(Llama8B(), s);
+  s.num_gpus = 4;
+  s.sharding = Sharding::kZero3;
+  MemoryEstimate four = EstimateMemory(Llama8B(), s);
+  s.num_gpus = 8;
+  MemoryEstimate eight = EstimateMemory(Llama8B(), s);
+  // Model states shard with the GPU count: twice the GPUs, half the optimizer.
+  BOOST_TEST(Close(eight.breakdown.optimizer_gb * 2, four.breakdown.optimizer_gb, 1e-6));
+  BOOST_TEST(eight.peak_gb < four.peak_gb);
+  BOOST_TEST(four.peak_gb < one.peak_gb / 2);
+  s.sharding = Sharding::kFsdp;
+  s.num_gpus = 4;
+  BOOST_TEST(EstimateMemory(Llama8B(), s).breakdown.weights_gb < one.breakdown.weights_gb / 3);
+  // DDP replicates everything (plus gradient buckets).
+  s.sharding = Sharding::kDdp;
+  BOOST_TEST(EstimateMemory(Llama8B(), s).peak_gb >= one.peak_gb);
+  // ZeRO-1 shards only the optimizer; ZeRO-2 also the gradients.
+  s.sharding = Sharding::kZero1;
+  double z1 = EstimateMemory(Llama8B(), s).peak_gb;
+  s.sharding = Sharding::kZero2;
+  double z2 = EstimateMemory(Llama8B(), s).peak_gb;
+  BOOST_TEST(z2 <= z1);
+  BOOST_TEST(z1 < one.peak_gb);
+  // CPU offload removes the optimizer states from the GPU.
+  s.cpu_offload = true;
+  BOOST_TEST(EstimateMemory(Llama8B(), s).breakdown.optimizer_gb == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(moe_counts_all_experts) {
+  ModelArch moe = Llama8B();
+  moe.is_moe = true;
+  moe.num_experts = 8;
+  moe.experts_per_token = 2;
+  moe.params_b = 46.7;
+  TrainSetup s;
+  s.method = Method::kQlora;
+  MemoryEstimate e = EstimateMemory(moe, s);
+  BOOST_TEST(e.breakdown.weights_gb > 46.7 * 0.5);  // every expert resident
+  s.lora_target = LoraTarget::kAllLinear;
+  ModelArch dense = Llama8B();
+  BOOST_TEST(e.trainable_params_b > EstimateMemory(dense, s).trainable_params_b * 3);
+}
+
+BOOST_AUTO_TEST_CASE(eval_and_merge_peaks) {
+  TrainSetup s;
+  s.method = Method::kQlora;
+  s.eval_batch_size = 1;
+  MemoryEstimate e = EstimateMemory(Llama8B(), s);
+  // Merging reloads the base in 16-bit: at least 2 bytes per parameter.
+  BOOST_TEST(e.merge_peak_gb > 8.03 * 2);
+  BOOST_TEST(e.eval_peak_gb > e.breakdown.weights_gb);
+  s.eval_batch_size = 32;
+  BOOST_TEST(EstimateMemory(Llama8B(), s).eval_peak_gb > e.eval_peak_gb);
+  s.eval_max_new_tokens = 512;  // generation: KV cache instead of full logits
+  BOOST_TEST(EstimateMemory(Llama8B(), s).eval_peak_gb > e.eval_peak_gb);
+  s.method = Method::kFull;
+  BOOST_TEST(EstimateMemory(Llama8B(), s).merge_peak_gb == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(typical_arch_matches_params) {
+  for (double p : {0.3, 1.1, 3.0, 7.0, 8.0, 13.0, 34.0, 70.0, 180.0}) {
+    ModelArch a = TypicalArchForParams(p);
+    BOOST_TEST(a.params_b == p);
+    BOOST_TEST(a.num_layers >= 2);
+    BOOST_TEST(a.hidden_size > 0);
+    BOOST_TEST(a.hidden_size % a.num_attention_heads == 0);
+    // The shape accounts for the parameter count within 15%.
+    double h = a.hidden_size, q = a.num_attention_heads * a.head_dim, kv = a.num_kv_heads * a.head_dim;
+    double per_layer = 2 * h * q + 2 * h * kv + 3 * h * a.intermediate_size;
+    double total = a.num_layers * per_layer + a.vocab_size * h * (a.tie_word_embeddings ? 1 : 2);
+    BOOST_TEST(std::fabs(total / 1e9 - p) < 0.15 * p + 0.1, "params " << p);
+    BOOST_TEST(EstimateMemory(a, TrainSetup{}).peak_gb > 0);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(unknown_architecture_falls_back) {
+  ModelArch a;
+  a.params_b = 7;
+  MemoryEstimate e = EstimateMemory(a, TrainSetup{});
+  BOOST_TEST(e.peak_gb > 7 * 2);
+  BOOST_TEST(!e.notes.empty());
+  ModelArch nothing;  // not even a size: sized as 7B, noted
+  BOOST_TEST(EstimateMemory(nothing, TrainSetup{}).peak_gb > 0);
+}
+
+BOOST_AUTO_TEST_CASE(parsers_accept_table_names) {
+  Method m;
+  BOOST_TEST(ParseMethod("QLoRA", &m));
+  BOOST_TEST((m == Method::kQlora));
+  BOOST_TEST(ParseMethod("none", &m));
+  BOOST_TEST((m == Method::kFull));
+  BOOST_TEST(!ParseMethod("galore", &m));
+  Precision p;
+  BOOST_TEST(ParsePrecision("mixed-bf16", &p));
+  BOOST_TEST((p == Precision::kBf16Mixed));
+  BOOST_TEST(ParsePrecision("bf16-true", &p));
+  BOOST_TEST((p == Precision::kBf16Pure));
+  BOOST_TEST(ParsePrecision("32-true", &p));
+  BOOST_TEST((p == Precision::kFp32));
+  WeightQuant q;
+  BOOST_TEST(ParseWeightQuant("bnb.nf4-dq", &q));
+  BOOST_TEST((q == WeightQuant::kNf4));
+  BOOST_TEST(ParseWeightQuant("8bit", &q));
+  BOOST_TEST((q == WeightQuant::kInt8));
+  BOOST_TEST(!ParseWeightQuant("other", &q));
+  Optimizer o;
+  BOOST_TEST(ParseOptimizer("adamw_bnb_8bit", &o));
+  BOOST_TEST((o == Optimizer::kAdamW8bit));
+  BOOST_TEST(ParseOptimizer("paged_adamw_32bit", &o));
+  BOOST_TEST((o == Optimizer::kPagedAdamW32bit));
+  BOOST_TEST(ParseOptimizer("PagedAdamW8bit", &o));
+  BOOST_TEST((o == Optimizer::kPagedAdamW8bit));
+  BOOST_TEST(ParseOptimizer("adamw_torch_fused", &o));
+  BOOST_TEST((o == Optimizer::kAdamW));
+  BOOST_TEST(!ParseOptimizer("lion", &o));
+  LoraTarget t;
+  BOOST_TEST(ParseLoraTarget("q,v", &t));
+  BOOST_TEST((t == LoraTarget::kQV));
+  BOOST_TEST(ParseLoraTarget("all-linear", &t));
+  BOOST_TEST((t == LoraTarget::kAllLinear));
+  BOOST_TEST(ParseLoraTarget("all-linear+embed", &t));
+  BOOST_TEST((t == LoraTarget::kAllLinearPlusEmbed));
+  BOOST_TEST(ParseLoraModules("['q_proj', 'v_proj']") == (kLoraQ | kLoraV));
+  BOOST_TEST(ParseLoraModules("down,gate,up") == (kLoraGate | kLoraUp | kLoraDown));
+  BOOST_TEST(ParseLoraModules("q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj") == kLoraAllLinear);
+  BOOST_TEST(ParseLoraModules("all-linear (c_attn,c_proj,w1,w2)") == kLoraAllLinear);
+  BOOST_TEST(ParseLoraModules("nothing here") == 0u);
+  CrossEntropy c;
+  BOOST_TEST(ParseCrossEntropy("chunked", &c));
+  BOOST_TEST((c == CrossEntropy::kChunked));
+  Sharding sh;
+  BOOST_TEST(ParseSharding("3", &sh));
+  BOOST_TEST((sh == Sharding::kZero3));
+  BOOST_TEST(std::string(ToString(Method::kQlora)) == "qlora");
+  BOOST_TEST(std::string(ToString(Precision::kBf16Mixed)) == "mixed-bf16");
+}
+
+BOOST_AUTO_TEST_CASE(throughput_terms) {
+  Gpu a100;
+  a100.id = "a100";
+  a100.peak_tflops_bf16 = 312;
+  a100.bandwidth_gbps = 2039;
+  TrainSetup s;
+  s.batch_size_per_device = 4;
+  s.seq_len = 2048;
+  s.gradient_checkpointing = false;
+  s.method = Method::kLora;
+  ThroughputEstimate lora = EstimateThroughput(Llama8B(), s, a100);
+  // LoRA: forward + input-gradient backward ~ 4 FLOPs per weight per token.
+  BOOST_TEST(lora.flops_per_token > 4 * 7.0e9);
+  BOOST_TEST(lora.flops_per_token < 4 * 9.5e9);
+  s.method = Method::kFull;
+  ThroughputEstimate full = EstimateThroughput(Llama8B(), s, a100);
+  BOOST_TEST(full.flops_per_token > 1.3 * lora.flops_per_token);  // weight gradients too
+  s.method = Method::kQlora;
+  BOOST_TEST(EstimateThroughput(Llama8B(), s, a100).tokens_per_sec < lora.tokens_per_sec);  // dequantization
+  s.method = Method::kLora;
+  s.gradient_checkpointing = true;
+  ThroughputEstimate gc = EstimateThroughput(Llama8B(), s, a100);
+  BOOST_TEST(gc.flops_per_token > lora.flops_per_token);
+  BOOST_TEST(gc.tokens_per_sec < lora.tokens_per_sec);
+  s.seq_len = 16384;  // the attention term grows with the sequence
+  BOOST_TEST(EstimateThroughput(Llama8B(), s, a100).flops_per_token > gc.flops_per_token);
+  s.seq_len = 2048;
+  s.num_gpus = 4;
+  BOOST_TEST(EstimateThroughput(Llama8B(), s, a100).tokens_per_sec > 3 * gc.tokens_per_sec);
+  Gpu unknown;  // no peak in the catalog: a documented fallback, never zero
+  BOOST_TEST(EstimateThroughput(Llama8B(), TrainSetup{}, unknown).tokens_per_sec > 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

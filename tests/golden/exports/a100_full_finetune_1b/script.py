@@ -1,0 +1,538 @@
+#!/usr/bin/env python3
+# ftconfig 0.1.0: training script for recommendation e904177d2db073bb
+# Model: meta-llama/Llama-3.2-1B
+# Method: full fine-tuning on 1 x NVIDIA A100 80GB SXM4
+# Estimated peak VRAM per GPU: 31.49 GB of 84.1 GB usable; about 0.07 h
+#
+# Install the pinned stack first:
+#   pip install torch==2.7.1 --index-url https://download.pytorch.org/whl/cu126
+#   pip install accelerate==1.10.0 bitsandbytes==0.47.0 datasets==4.0.0 peft==0.17.0 transformers==4.55.2 trl==0.21.0
+# Run:
+#   python ftconfig-train.py
+# The values marked REPLACE are placeholders; everything else is the recommendation.
+
+
+# Configuration: the only cell you normally edit. Everything below the
+# placeholders is the recommendation (ftconfig 0.1.0, fingerprint e904177d2db073bb).
+MODEL_ID = "meta-llama/Llama-3.2-1B"
+DATASET_ID = "./data/train.jsonl"
+OUTPUT_DIR = "runs/llama-1b-full"
+NOTES = ""
+TASK_TYPE = "instruction_following"
+NUM_GPUS = 1
+MAX_SEQ_LENGTH = 2048
+EVAL_FRACTION = 0.05
+SEED = 42
+PLACEHOLDER_MODEL = "REPLACE_ME/your-model"
+PLACEHOLDER_DATASET = "REPLACE_ME/your-dataset"
+
+# What was recommended, carried into the telemetry events.
+FTCONFIG = {
+    "engine_version": "0.1.0",
+    "fingerprint": "e904177d2db073bb",
+    "recommendation": {
+        "model": "meta-llama/Llama-3.2-1B",
+        "model_params_b": 1.236,
+        "task_type": "instruction_following",
+        "adapter_type": "none",
+        "platform": "vastai",
+        "plan": "a100-80gb",
+        "gpu": {
+            "id": "a100-80gb",
+            "name": "NVIDIA A100 80GB SXM4",
+            "count": 1,
+            "compute_capability": 8.0,
+            "vram_gb": 80.0,
+            "usable_gb": 84.1,
+            "bf16": True,
+        },
+        "hyperparameters": {
+            "adapter_type": "none",
+            "attn_implementation": "flash_attention_2",
+            "batch_size_per_device": 4,
+            "effective_batch_size": 4,
+            "gradient_accumulation_steps": 1,
+            "gradient_checkpointing": True,
+            "learning_rate": 2.0e-05,
+            "lr_scheduler": "cosine",
+            "max_seq_length": 2048,
+            "num_epochs": 1.0,
+            "optimizer": "adamw_torch",
+            "per_device_eval_batch_size": 4,
+            "precision": "bf16",
+            "pure_bf16": False,
+            "warmup_ratio": 0.1,
+            "weight_decay": 0.0,
+        },
+        "predicted": {
+            "per_gpu_gb": 31.49,
+            "eval_peak_gb": 27.7,
+            "merge_peak_gb": 0.0,
+            "usable_gb": 84.1,
+            "tokens_per_sec": 11790.67,
+            "hours": 0.07,
+        },
+    },
+}
+
+
+import os
+import shutil
+import subprocess
+
+# The GPU this configuration was made for. The check below stops when the GPU
+# found differs (compute capability, memory, count) or lacks bf16 while the
+# configuration uses it.
+EXPECTED_GPU = {
+    "id": "a100-80gb",
+    "name": "NVIDIA A100 80GB SXM4",
+    "count": 1,
+    "compute_capability": 8.0,
+    "vram_gb": 80.0,
+    "usable_gb": 84.1,
+    "bf16": True,
+}
+CONFIG_USES_BF16 = True
+ALLOW_GPU_MISMATCH = False  # True runs on another GPU anyway: the memory estimates then do not apply
+
+
+def detect_gpus():
+    """(name, memory GiB, compute capability) of each GPU, read without initializing CUDA."""
+    gpus = []
+    if shutil.which("nvidia-smi"):
+        try:
+            out = subprocess.run(
+                ["nvidia-smi", "--query-gpu=name,memory.total,compute_cap", "--format=csv,noheader,nounits"],
+                capture_output=True, text=True, timeout=60, check=True).stdout
+            for line in out.strip().splitlines():
+                parts = [p.strip() for p in line.split(",")]
+                if len(parts) >= 3:
+                    gpus.append((parts[0], float(parts[1]) / 1024.0, float(parts[2])))
+        except (OSError, subprocess.SubprocessError, ValueError):
+            gpus = []
+    if not gpus:
+        import torch
+        if torch.cuda.is_available():
+            for i in range(torch.cuda.device_count()):
+                props = torch.cuda.get_device_properties(i)
+                gpus.append((props.name, props.total_memory / 2**30, float(f"{props.major}.{props.minor}")))
+    return gpus
+
+
+def check_environment():
+    gpus = detect_gpus()
+    wanted = f"{EXPECTED_GPU['count']} x {EXPECTED_GPU['name']} ({EXPECTED_GPU['vram_gb']:g} GB, compute capability {EXPECTED_GPU['compute_capability']:g})"
+    if not gpus:
+        raise RuntimeError(f"No NVIDIA GPU is visible. This configuration was made for {wanted}: "
+                           "switch the runtime to that GPU (e.g. Colab: Runtime > Change runtime type).")
+    name, memory_gib, capability = gpus[0]
+    print(f"Found {len(gpus)} x {name}: {memory_gib:.1f} GiB, compute capability {capability:g}")
+    print(f"Configured for {wanted}")
+    if CONFIG_USES_BF16 and capability < 8.0:
+        raise RuntimeError(f"This configuration trains in bf16, which needs compute capability 8.0 or newer; "
+                           f"{name} has {capability:g}. Get a recommendation for this GPU (it will use fp16).")
+    problems = []
+    if abs(capability - EXPECTED_GPU["compute_capability"]) > 0.05:
+        problems.append(f"compute capability {capability:g} instead of {EXPECTED_GPU['compute_capability']:g}")
+    ratio = memory_gib / EXPECTED_GPU["vram_gb"]
+    if ratio < 0.85 or ratio > 1.15:
+        problems.append(f"{memory_gib:.1f} GiB of memory instead of about {EXPECTED_GPU['vram_gb']:g} GB")
+    if len(gpus) < EXPECTED_GPU["count"]:
+        problems.append(f"{len(gpus)} GPU(s) instead of {EXPECTED_GPU['count']}")
+    if problems:
+        message = (f"This configuration was made for {wanted}, but this machine has {len(gpus)} x {name}: "
+                   + "; ".join(problems) + ". Get a recommendation for this GPU, or set ALLOW_GPU_MISMATCH = True "
+                   "to run anyway without the memory guarantees.")
+        if not ALLOW_GPU_MISMATCH:
+            raise RuntimeError(message)
+        print("WARNING: " + message)
+    if EXPECTED_GPU["count"] == 1 and len(gpus) > 1 and "CUDA_VISIBLE_DEVICES" not in os.environ:
+        # One process on one GPU, as estimated (several visible GPUs would make
+        # the Trainer split batches with DataParallel).
+        os.environ["CUDA_VISIBLE_DEVICES"] = "0"
+    return {"gpu_name": name, "gpu_count": len(gpus), "memory_gib": round(memory_gib, 2),
+            "compute_capability": capability}
+
+
+ENVIRONMENT = check_environment()
+
+
+import importlib.util
+import os
+
+import torch
+from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer, BitsAndBytesConfig
+
+MODEL_ARGS = {
+    "attn_implementation": "flash_attention_2",
+    "torch_dtype": "float32",
+}
+BNB_ARGS = None
+
+
+def require_real_ids():
+    if MODEL_ID == PLACEHOLDER_MODEL:
+        raise ValueError("MODEL_ID is still the placeholder: set it in the configuration cell.")
+    if DATASET_ID == PLACEHOLDER_DATASET:
+        raise ValueError("DATASET_ID is still the placeholder: set it to your dataset (Hub id or local path) "
+                         "in the configuration cell.")
+
+
+def load_tokenizer():
+    tokenizer = AutoTokenizer.from_pretrained(MODEL_ID)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def attention_implementation():
+    attn = MODEL_ARGS["attn_implementation"]
+    if attn == "flash_attention_2" and importlib.util.find_spec("flash_attn") is None:
+        print("flash-attn is not installed: using PyTorch SDPA attention instead (the estimates hold for both).")
+        attn = "sdpa"
+    return attn
+
+
+def load_model(num_labels=None):
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    kwargs = {
+        "torch_dtype": getattr(torch, MODEL_ARGS["torch_dtype"]),
+        "attn_implementation": attention_implementation(),
+        "device_map": {"": local_rank},
+    }
+    if BNB_ARGS:
+        bnb = dict(BNB_ARGS)
+        bnb["bnb_4bit_compute_dtype"] = getattr(torch, bnb["bnb_4bit_compute_dtype"])
+        kwargs["quantization_config"] = BitsAndBytesConfig(**bnb)
+    if num_labels is not None:
+        model = AutoModelForSequenceClassification.from_pretrained(MODEL_ID, num_labels=num_labels, **kwargs)
+    else:
+        model = AutoModelForCausalLM.from_pretrained(MODEL_ID, **kwargs)
+    model.config.use_cache = False
+    return model
+
+
+import os
+
+from datasets import DatasetDict, load_dataset, load_from_disk
+
+DATA_FILE_BUILDERS = {"json": "json", "jsonl": "json", "csv": "csv", "tsv": "csv", "parquet": "parquet",
+                      "txt": "text", "arrow": "arrow"}
+
+
+def load_raw_dataset():
+    """DATASET_ID as a Hub dataset, a data file, a folder of data files or a saved dataset."""
+    path = os.path.expanduser(DATASET_ID)
+    if os.path.isfile(path):
+        ext = os.path.splitext(path)[1].lower().lstrip(".")
+        if ext not in DATA_FILE_BUILDERS:
+            raise ValueError(f"Unsupported data file type {ext!r}: use .jsonl, .json, .csv, .tsv, .parquet or .txt")
+        extra = {"delimiter": "\t"} if ext == "tsv" else {}
+        data = load_dataset(DATA_FILE_BUILDERS[ext], data_files=path, **extra)
+    elif os.path.isdir(path) and any(os.path.exists(os.path.join(path, f)) for f in ("dataset_dict.json", "state.json")):
+        data = load_from_disk(path)
+    else:
+        data = load_dataset(path)
+    if isinstance(data, DatasetDict):
+        data = data["train"] if "train" in data else data[next(iter(data))]
+    return data
+
+
+def split_train_eval(data):
+    """Holds out EVAL_FRACTION for evaluation (batch size per_device_eval_batch_size)."""
+    if EVAL_FRACTION and len(data) >= 20:
+        parts = data.train_test_split(test_size=EVAL_FRACTION, seed=SEED)
+        return parts["train"], parts["test"]
+    return data, None
+
+
+def require_columns(data, groups):
+    names = set(data.column_names)
+    for group in groups:
+        if not names & set(group):
+            raise ValueError(f"The dataset needs one of the columns {list(group)} for {TASK_TYPE}; "
+                             f"it has {sorted(names)}. Rename the columns or change the formatting function.")
+
+
+def first_present(example, names):
+    for name in names:
+        value = example.get(name)
+        if value is not None and str(value).strip():
+            return str(value)
+    return ""
+
+
+def to_prompt_completion(example):
+    """Instruction data (instruction / optional input / output) as TRL prompt-completion pairs:
+    the loss is computed on the completion only."""
+    prompt = "### Instruction:\n" + first_present(example, ("instruction", "prompt", "question")).strip()
+    context = first_present(example, ("input", "context"))
+    if context:
+        prompt += "\n\n### Input:\n" + context.strip()
+    prompt += "\n\n### Response:\n"
+    return {"prompt": prompt, "completion": first_present(example, ("output", "response", "completion", "answer"))}
+
+
+def format_dataset(data, tokenizer):
+    require_columns(data, [("instruction", "prompt", "question"), ("output", "response", "completion", "answer")])
+    return data.map(to_prompt_completion, remove_columns=data.column_names)
+
+
+def prepare_datasets(tokenizer):
+    """Train and eval splits in the format the trainer expects, and the number of labels
+    for sequence-classification heads (None for causal LM)."""
+    data = load_raw_dataset()
+    train, held_out = split_train_eval(data)
+    train = format_dataset(train, tokenizer)
+    held_out = format_dataset(held_out, tokenizer) if held_out is not None else None
+    return train, held_out, None
+
+
+# Full fine-tuning: no adapter, every weight trains.
+LORA_ARGS = None
+GRADIENT_CHECKPOINTING = True
+
+
+def apply_lora(model):
+    # Imported here so that nothing initializes CUDA before a multi-GPU launch.
+    from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+    if BNB_ARGS:
+        model = prepare_model_for_kbit_training(
+            model, use_gradient_checkpointing=GRADIENT_CHECKPOINTING,
+            gradient_checkpointing_kwargs={"use_reentrant": False})
+    if LORA_ARGS is None:
+        return model
+    if GRADIENT_CHECKPOINTING and hasattr(model, "enable_input_require_grads"):
+        model.enable_input_require_grads()
+    model = get_peft_model(model, LoraConfig(**LORA_ARGS))
+    model.print_trainable_parameters()
+    return model
+
+
+# SFTConfig keyword arguments: every recommended hyperparameter, including the
+# evaluation batch size that fits (per_device_eval_batch_size).
+TRAINING_ARGS = {
+    "output_dir": "runs/llama-1b-full",
+    "num_train_epochs": 1.0,
+    "per_device_train_batch_size": 4,
+    "per_device_eval_batch_size": 4,
+    "gradient_accumulation_steps": 1,
+    "learning_rate": 2.0e-05,
+    "lr_scheduler_type": "cosine",
+    "warmup_ratio": 0.1,
+    "weight_decay": 0.0,
+    "optim": "adamw_torch",
+    "bf16": True,
+    "fp16": False,
+    "gradient_checkpointing": True,
+    "gradient_checkpointing_kwargs": {
+        "use_reentrant": False,
+    },
+    "max_length": 2048,
+    "packing": False,
+    "eval_strategy": "epoch",
+    "save_strategy": "epoch",
+    "save_total_limit": 2,
+    "logging_steps": 10,
+    "report_to": "none",
+    "seed": 42,
+    "include_num_input_tokens_seen": True,
+}
+
+
+def build_trainer(model, tokenizer, train_dataset, eval_dataset):
+    # Imported here so that nothing initializes CUDA before a multi-GPU launch.
+    from trl import SFTConfig, SFTTrainer
+    args = dict(TRAINING_ARGS)
+    if eval_dataset is None:
+        args["eval_strategy"] = "no"
+    return SFTTrainer(model=model, args=SFTConfig(**args), train_dataset=train_dataset,
+                      eval_dataset=eval_dataset, processing_class=tokenizer)
+
+
+import datetime
+import importlib.metadata
+import json
+import os
+import platform
+import time
+import urllib.request
+import uuid
+
+# Events (docs/telemetry.md, schema_version 1) are appended as JSON lines to
+# TELEMETRY_FILE. They are POSTed only when a collector URL is configured.
+TELEMETRY_ENABLED = True
+TELEMETRY_FILE = os.path.join(OUTPUT_DIR, "ftconfig-telemetry.jsonl")
+TELEMETRY_URL = os.environ.get("FTCONFIG_TELEMETRY_URL", "")  # e.g. the companion's collector
+TELEMETRY_SCHEMA_VERSION = 1
+
+
+def package_versions():
+    versions = {}
+    for name in ("torch", "transformers", "peft", "trl", "bitsandbytes", "accelerate", "datasets", "flash-attn"):
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def environment_info():
+    import torch
+    info = {"python": platform.python_version(), "packages": package_versions(),
+            "cuda": torch.version.cuda, "gpu_name": None, "gpu_count": 0, "gpu_memory_bytes": None,
+            "compute_capability": None}
+    if torch.cuda.is_available():
+        props = torch.cuda.get_device_properties(torch.cuda.current_device())
+        info.update({"gpu_name": props.name, "gpu_count": torch.cuda.device_count(),
+                     "gpu_memory_bytes": props.total_memory,
+                     "compute_capability": float(f"{props.major}.{props.minor}")})
+    return info
+
+
+def last_logged(trainer, key):
+    if trainer is None:
+        return None
+    for entry in reversed(trainer.state.log_history):
+        if key in entry:
+            return entry[key]
+    return None
+
+
+class Telemetry:
+    """run_start / run_complete events of one training run (main process only)."""
+
+    def __init__(self, source):
+        self.run_id = str(uuid.uuid4())
+        self.source = source
+        self.started = None
+
+    def emit(self, event, fields):
+        if not TELEMETRY_ENABLED or int(os.environ.get("RANK", "0")) != 0:
+            return
+        record = {
+            "schema_version": TELEMETRY_SCHEMA_VERSION,
+            "event": event,
+            "event_id": str(uuid.uuid4()),
+            "run_id": self.run_id,
+            "timestamp": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+            "engine_version": FTCONFIG["engine_version"],
+            "fingerprint": FTCONFIG["fingerprint"],
+            "source": self.source,
+        }
+        record.update(fields)
+        line = json.dumps(record, sort_keys=True)
+        try:
+            os.makedirs(os.path.dirname(TELEMETRY_FILE) or ".", exist_ok=True)
+            with open(TELEMETRY_FILE, "a", encoding="utf-8") as f:
+                f.write(line + "\n")
+        except OSError as exc:
+            print(f"telemetry: cannot write {TELEMETRY_FILE}: {exc}")
+        if TELEMETRY_URL:
+            try:
+                request = urllib.request.Request(TELEMETRY_URL, data=line.encode("utf-8"), method="POST",
+                                                 headers={"Content-Type": "application/json"})
+                urllib.request.urlopen(request, timeout=10).close()
+            except Exception as exc:  # telemetry never stops a run
+                print(f"telemetry: POST failed: {exc}")
+
+    def run_start(self):
+        import torch
+        self.started = time.time()
+        if torch.cuda.is_available():
+            torch.cuda.reset_peak_memory_stats()
+        self.emit("run_start", {"recommendation": FTCONFIG["recommendation"], "environment": environment_info()})
+
+    def run_complete(self, outcome, trainer=None, train_result=None, train_started=None, error=None):
+        import torch
+        now = time.time()
+        allocated = reserved = None
+        if torch.cuda.is_available():
+            allocated = torch.cuda.max_memory_allocated()
+            reserved = torch.cuda.max_memory_reserved()
+        train_seconds = (now - train_started) if train_started else None
+        tokens = getattr(trainer.state, "num_input_tokens_seen", 0) if trainer is not None else 0
+        tokens_per_sec, method = None, None
+        if tokens and train_seconds:
+            tokens_per_sec, method = tokens / train_seconds, "input_tokens_seen"
+        elif trainer is not None and train_seconds and trainer.state.global_step:
+            args = trainer.args
+            upper = (trainer.state.global_step * args.per_device_train_batch_size * args.gradient_accumulation_steps
+                     * max(1, args.world_size) * MAX_SEQ_LENGTH)
+            tokens_per_sec, method = upper / train_seconds, "upper_bound_full_sequences"
+        fields = {
+            "outcome": outcome,
+            "wall_time_s": round(now - self.started, 3) if self.started else None,
+            "train_time_s": round(train_seconds, 3) if train_seconds else None,
+            "peak_memory_allocated_bytes": allocated,
+            "peak_memory_reserved_bytes": reserved,
+            "peak_memory_allocated_gb": round(allocated / 1e9, 3) if allocated is not None else None,
+            "peak_memory_reserved_gb": round(reserved / 1e9, 3) if reserved is not None else None,
+            "predicted_per_gpu_gb": FTCONFIG["recommendation"]["predicted"]["per_gpu_gb"],
+            "tokens_seen": tokens or None,
+            "tokens_per_sec": round(tokens_per_sec, 2) if tokens_per_sec else None,
+            "tokens_per_sec_method": method,
+            "global_step": trainer.state.global_step if trainer is not None else 0,
+            "final_loss": last_logged(trainer, "loss"),
+            "train_loss": train_result.training_loss if train_result is not None else None,
+            "eval_loss": last_logged(trainer, "eval_loss"),
+            "error": {"type": type(error).__name__, "message": str(error)[:500]} if error is not None else None,
+        }
+        self.emit("run_complete", fields)
+
+
+import time
+
+import torch
+
+
+def is_out_of_memory(exc):
+    return isinstance(exc, torch.cuda.OutOfMemoryError) or "out of memory" in str(exc).lower()
+
+
+def run_training():
+    """Loads, formats, trains, saves the model to OUTPUT_DIR; telemetry around it all."""
+    require_real_ids()
+    telemetry = Telemetry(source="script")
+    telemetry.run_start()
+    trainer = train_result = train_started = failure = None
+    outcome = "error"
+    try:
+        tokenizer = load_tokenizer()
+        train_dataset, eval_dataset, num_labels = prepare_datasets(tokenizer)
+        model = load_model(num_labels=num_labels)
+        if getattr(model.config, "pad_token_id", None) is None:
+            model.config.pad_token_id = tokenizer.pad_token_id
+        model = apply_lora(model)
+        trainer = build_trainer(model, tokenizer, train_dataset, eval_dataset)
+        train_started = time.time()
+        train_result = trainer.train()
+        trainer.save_model(OUTPUT_DIR)
+        if trainer.is_world_process_zero():
+            tokenizer.save_pretrained(OUTPUT_DIR)
+        outcome = "success"
+    except KeyboardInterrupt as exc:
+        outcome, failure = "interrupted", exc
+    except Exception as exc:
+        outcome, failure = ("oom" if is_out_of_memory(exc) else "error"), exc
+    try:
+        telemetry.run_complete(outcome, trainer=trainer, train_result=train_result, train_started=train_started,
+                               error=failure)
+    except Exception as exc:  # telemetry never hides the training outcome
+        print(f"telemetry: {exc}")
+    if failure is not None:
+        if outcome == "oom":
+            print(f"Out of GPU memory. The estimate was {FTCONFIG['recommendation']['predicted']['per_gpu_gb']} GB "
+                  "per GPU for this exact configuration: check that nothing else holds GPU memory, that the GPU is "
+                  "the one configured, and that the sequences are not longer than MAX_SEQ_LENGTH.")
+        raise failure
+    print(f"Saved the model to {OUTPUT_DIR}")
+    return trainer
+
+
+def main():
+    run_training()
+
+
+if __name__ == "__main__":
+    main()

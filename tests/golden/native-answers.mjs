@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// Answers the golden requests with the native CLI, for the WASM parity test
+// (tests/js/golden.test.mjs):
+//   tests/golden/requests.jsonl           -> build/golden/native-recommend.jsonl
+//   tests/golden/estimate-requests.jsonl  -> build/golden/native-estimate.jsonl
+// Each output line: {id, exit_code, stdout}. The CLI reads the same data/ and
+// models/ the site bundle is built from (scripts/build-site.mjs).
+//
+//   node tests/golden/native-answers.mjs [--cli build/bin/ftconfig] [--out build/golden]
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] ? path.resolve(args[i + 1]) : def;
+};
+const cli = opt('--cli', path.join(root, 'build', 'bin', 'ftconfig'));
+const out = opt('--out', path.join(root, 'build', 'golden'));
+const dataDir = opt('--data-dir', path.join(root, 'data'));
+const modelsDir = opt('--models-dir', path.join(root, 'models'));
+
+export function readJsonl(file) {
+  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+}
+
+function dirArgs() {
+  // The models folder is optional; without it the CLI must not look elsewhere.
+  return ['--data-dir', dataDir, '--models-dir', fs.existsSync(modelsDir) ? modelsDir : ''];
+}
+
+function run(argv, input) {
+  const r = spawnSync(cli, [...dirArgs(), ...argv], { input, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.error) throw new Error(`cannot run ${cli}: ${r.error.message}`);
+  return r;
+}
+
+function main() {
+  if (!fs.existsSync(cli)) {
+    console.error(`native-answers: ${cli} is missing: run scripts/build.sh first`);
+    process.exit(1);
+  }
+  fs.mkdirSync(out, { recursive: true });
+
+  const recommend = readJsonl(path.join(here, 'requests.jsonl')).map(({ id, request }) => {
+    const r = run(['recommend', '-'], JSON.stringify(request));
+    return { id, exit_code: r.status, stdout: r.stdout };
+  });
+  fs.writeFileSync(path.join(out, 'native-recommend.jsonl'), recommend.map((x) => JSON.stringify(x)).join('\n') + '\n');
+
+  const inputs = readJsonl(path.join(here, 'estimate-requests.jsonl'));
+  const r = run(['estimate', '--jsonl', '-'], inputs.map((x) => JSON.stringify(x)).join('\n') + '\n');
+  const lines = r.stdout.split('\n').filter((l) => l.trim());
+  if (lines.length !== inputs.length) {
+    console.error(`native-answers: estimate answered ${lines.length} lines for ${inputs.length} inputs`);
+    process.exit(1);
+  }
+  const estimate = inputs.map((x, i) => ({ id: x.id, exit_code: r.status, stdout: lines[i] }));
+  fs.writeFileSync(path.join(out, 'native-estimate.jsonl'), estimate.map((x) => JSON.stringify(x)).join('\n') + '\n');
+  console.log(`native-answers: ${recommend.length} recommendations, ${estimate.length} estimates -> ${path.relative(root, out)}/`);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

@@ -1,0 +1,420 @@
+// Type declarations for the ftconfig ES module (api.js). Hand-written; kept
+// honest by `tsc --noEmit` over tests/js/types-check.ts in `npm test`.
+// The JSON shapes are documented in docs/api.md; fields the engine may add
+// later are allowed through index signatures.
+
+/** Stable error codes (ErrorCode in engine/include/ftconfig/result.h). */
+export type ErrorCode =
+  | 'invalid_json'
+  | 'invalid_type'
+  | 'invalid_value'
+  | 'missing_field'
+  | 'unknown_field'
+  | 'unknown_platform'
+  | 'unknown_plan'
+  | 'unknown_gpu'
+  | 'unknown_model'
+  | 'unknown_task'
+  | 'data_error'
+  | 'unsupported'
+  | 'internal';
+
+/** Thrown by every failing call. */
+export class FtconfigError extends Error {
+  constructor(code: ErrorCode | string, field: string, message: string);
+  readonly name: 'FtconfigError';
+  /** snake_case code, e.g. "unknown_gpu". */
+  readonly code: ErrorCode | string;
+  /** The request field concerned ("" when none), e.g. "gpu_override" or "architecture.hidden_size". */
+  readonly field: string;
+}
+
+export type AdapterType = 'none' | 'lora' | 'qlora';
+export type Strategy = 'auto' | 'deterministic' | 'hybrid' | 'hybrid_ml';
+
+/** Custom model architecture (any subset; hidden_size and num_layers are required when given). */
+export interface Architecture {
+  hidden_size?: number;
+  intermediate_size?: number;
+  num_layers?: number;
+  num_attention_heads?: number;
+  num_kv_heads?: number;
+  head_dim?: number;
+  vocab_size?: number;
+  max_position_embeddings?: number;
+  tie_word_embeddings?: boolean;
+  is_moe?: boolean;
+  num_experts?: number;
+  experts_per_token?: number;
+  gated_mlp?: boolean;
+  architecture?: 'decoder' | 'encoder' | 'encoder-decoder';
+}
+
+/** A recommendation request. Give platform + plan, or a GPU (gpu / gpu_override). */
+export interface Request {
+  platform?: string;
+  plan?: string;
+  gpu?: string;
+  gpu_override?: string;
+  num_gpus?: number;
+  /** Catalog id or alias; any Hub id with model_params_b. */
+  model?: string;
+  model_params_b?: number;
+  architecture?: Architecture;
+  model_size_bucket?: 'small' | 'medium' | 'large';
+  task_type?: string;
+  task?: string;
+  adapter_type?: AdapterType | 'full';
+  adapter?: AdapterType | 'full';
+  strategy?: Strategy;
+  dataset_size?: number;
+  dataset_name?: string;
+  max_seq_length?: number;
+  allow_qlora?: boolean;
+  output_dir?: string;
+  notes?: string;
+}
+
+export interface VramBreakdown {
+  weights: number;
+  adapters: number;
+  gradients: number;
+  optimizer: number;
+  activations: number;
+  logits: number;
+  overhead: number;
+  [component: string]: number;
+}
+
+export interface Confidence {
+  level: 'high' | 'medium' | 'low' | string;
+  score: number;
+  reasons: string[];
+}
+
+/** One alternative configuration, best first (present once the engine ranks candidates). */
+export interface Candidate {
+  rank?: number;
+  score?: number;
+  hyperparameters?: Record<string, unknown>;
+  vram?: { per_gpu_gb?: number; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+/** The engine's answer (docs/api.md). */
+export interface Response {
+  engine_version: string;
+  fits: boolean;
+  request: {
+    model: string;
+    model_params_b: number;
+    model_source: string;
+    task_type: string;
+    adapter_type: string;
+    strategy: string;
+    platform?: string;
+    plan?: string;
+    [key: string]: unknown;
+  };
+  gpu: {
+    id: string;
+    name: string;
+    count: number;
+    vram_gb: number;
+    usable_gb: number;
+    compute_capability: number;
+    bf16: boolean;
+    flash_attention2: boolean;
+    [key: string]: unknown;
+  };
+  hyperparameters: Record<string, string | number | boolean | null>;
+  /** One line per hyperparameter: why this value. */
+  why: Record<string, string>;
+  vram: {
+    per_gpu_gb: number;
+    usable_gb: number;
+    limit_gb: number;
+    fit_fraction: number;
+    margin_gb: number;
+    margin_fraction: number;
+    eval_peak_gb: number;
+    merge_peak_gb: number;
+    trainable_params_b: number;
+    breakdown: VramBreakdown;
+    notes: string[];
+    [key: string]: unknown;
+  };
+  time: {
+    hours: number;
+    tokens_per_sec: number;
+    total_tokens: number;
+    dataset_size: number;
+    epochs: number;
+    mfu_assumed: number;
+    cost_usd: number | null;
+    price_per_gpu_hour_usd?: number | null;
+    session_limit_hours: number | null;
+    fits_session: boolean | null;
+    [key: string]: unknown;
+  };
+  confidence: Confidence;
+  dependencies: ({
+    id: string;
+    label: string;
+    python?: string;
+    cuda?: string;
+    torch_index_url?: string;
+    packages?: Record<string, string>;
+    notes?: string;
+    [key: string]: unknown;
+  }) | null;
+  diagnostics: {
+    clamps: string[];
+    assumptions: string[];
+    ood_task: boolean;
+    task_in_corpus: boolean;
+    [key: string]: unknown;
+  };
+  warnings: string[];
+  profile: { group: string; fallback_level: string; pool_size: number; [key: string]: unknown };
+  strategy: {
+    requested: string;
+    used: string;
+    why: string;
+    reranker: { status: string; version: string | null };
+    [key: string]: unknown;
+  };
+  does_not_fit?: {
+    message: string;
+    smallest_fitting: {
+      gpu: string;
+      name: string;
+      estimated_gb: number;
+      usable_gb: number;
+      platform?: string;
+      plan?: string;
+      price_per_gpu_hour_usd?: number | null;
+    } | null;
+  };
+  candidates?: Candidate[];
+  [key: string]: unknown;
+}
+
+/** Input of estimate(): the keys of `ftconfig estimate` (docs/memory-model.md). */
+export interface EstimateInput {
+  id?: unknown;
+  model_name?: string;
+  model?: string;
+  params_b?: number;
+  model_params_b?: number;
+  method?: 'full' | 'lora' | 'qlora' | 'dora' | 'freeze' | string;
+  precision?: string;
+  weight_quant?: string;
+  optimizer?: string;
+  batch_size_per_device?: number;
+  gradient_accumulation_steps?: number;
+  seq_len?: number;
+  max_seq_length?: number;
+  gradient_checkpointing?: boolean;
+  flash_attention?: boolean;
+  packing?: boolean;
+  lora_r?: number;
+  lora_target?: string | string[];
+  lora_dropout?: number;
+  num_gpus?: number;
+  gpu?: string;
+  zero_stage?: 0 | 1 | 2 | 3 | string;
+  sharding?: string;
+  cpu_offload?: boolean;
+  activation_offload?: boolean;
+  eval_batch_size?: number;
+  eval_seq_len?: number;
+  eval_max_new_tokens?: number;
+  cross_entropy?: 'fp32' | 'native' | 'chunked' | string;
+  /** Mean tokens per sequence for the time model (default: seq_len). */
+  avg_seq_len?: number;
+  double_quant?: boolean;
+  /** Quantize the output head too (litgpt quantizes every Linear). */
+  quantize_lm_head?: boolean;
+  fused_optimizer?: boolean;
+  adapter_dtype?: string;
+  hidden_size?: number;
+  num_layers?: number;
+  num_hidden_layers?: number;
+  intermediate_size?: number;
+  num_attention_heads?: number;
+  num_kv_heads?: number;
+  num_key_value_heads?: number;
+  head_dim?: number;
+  vocab_size?: number;
+  tie_word_embeddings?: boolean;
+  is_moe?: boolean;
+  num_experts?: number;
+  experts_per_token?: number;
+  gated_mlp?: boolean;
+}
+
+export interface EstimateResult {
+  id?: unknown;
+  model: { source: 'catalog' | 'params_b' | 'architecture'; id?: string; params_b: number };
+  setup: Record<string, string | number | boolean>;
+  peak_vram_gb: number;
+  max_allocated_gb: number;
+  reserved_gb: number;
+  eval_peak_gb: number;
+  merge_peak_gb: number | null;
+  breakdown: Record<string, number>;
+  peak_phase: string;
+  trainable_params_b: number;
+  tokens_per_sec: number | null;
+  flops_per_token?: number;
+  mfu_assumed?: number;
+  gpu?: { id: string; name: string; usable_vram_gb: number };
+  usable_vram_gb?: number;
+  /** What must fit: the allocator's reserved peak (training or evaluation, whichever is larger). */
+  required_gb?: number;
+  /** null when no GPU was named. */
+  fits: boolean | null;
+  margin_gb?: number;
+  confidence: Confidence;
+  assumptions: string[];
+}
+
+export type ExportFormat = 'notebook' | 'ipynb' | 'axolotl' | 'llamafactory' | 'llama-factory' | 'trl' | 'script';
+
+export interface ExportedFile {
+  format: string;
+  filename: string;
+  text: string;
+}
+
+export interface CatalogGpu {
+  id: string;
+  name: string;
+  vendor: string;
+  architecture: string;
+  compute_capability: number;
+  vram_gb: number;
+  usable_vram_gb: number;
+  bf16: boolean;
+  flash_attention2: boolean;
+  bnb_4bit: boolean;
+  cuda: boolean;
+  tier: string;
+}
+
+export interface CatalogPlan {
+  id: string;
+  name: string;
+  /** GPU id; "" for bring-your-own plans. */
+  gpu: string;
+  gpu_count: number;
+  session_limit_hours: number | null;
+  price_per_gpu_hour_usd: number | null;
+  price_date: string;
+  notes: string;
+}
+
+export interface CatalogPlatform {
+  id: string;
+  name: string;
+  kind: 'notebook' | 'cloud' | 'local' | string;
+  plans: CatalogPlan[];
+}
+
+export interface CatalogTask {
+  id: string;
+  label: string;
+  corpus_supported: boolean;
+}
+
+export interface CatalogModel {
+  id: string;
+  name: string;
+  family: string;
+  params_b: number;
+  architecture: string;
+  is_moe: boolean;
+  num_experts: number;
+  experts_per_token: number;
+  num_layers: number;
+  hidden_size: number;
+  max_position_embeddings: number;
+  match: 'exact' | 'prefix' | 'substring' | 'closest' | 'all';
+}
+
+export interface ModelStatus {
+  status: 'loaded' | 'missing';
+  version: string | null;
+  format_version?: number;
+  kind?: string;
+}
+
+export interface Status {
+  engine_version: string;
+  loaded: boolean;
+  catalog?: { gpus: number; platforms: number; models: number; stacks: number; tasks: number };
+  corpus?: { files_loaded: number; rows_read: number; rows_accepted: number; rows_rejected: number; rows_duplicate: number };
+  profiles?: { groups: number };
+  /** Learned artifacts bundled with the data (the engine falls back to the deterministic strategy without them). */
+  models?: { reranker: ModelStatus; hp_predictor: ModelStatus };
+  /** Provenance of the bundled data (ftconfig-data.json "snapshot"). */
+  snapshot: Record<string, unknown> | null;
+}
+
+/** The bundled data snapshot (ftconfig-data.json). */
+export interface DataSnapshot {
+  format?: string;
+  format_version?: number;
+  snapshot?: Record<string, unknown>;
+  catalog: {
+    gpus: string;
+    platforms: string;
+    models: string;
+    stacks: string;
+    tasks: string;
+    datasets?: string;
+  };
+  corpus: { name: string; text: string }[];
+  /** Trained artifacts (JSON texts), when the snapshot has them. */
+  models?: { reranker?: string; hp_predictor?: string };
+}
+
+export interface CreateEngineOptions {
+  /** Where ftconfig-wasm.wasm lives (default: next to api.js). Paths are relative to the page, or to the working directory in Node. */
+  wasmUrl?: string | URL;
+  /** Where ftconfig-data.json lives (default: next to api.js). */
+  dataUrl?: string | URL;
+  /** The module's bytes, instead of wasmUrl. */
+  wasmBinary?: Uint8Array | ArrayBuffer;
+  /** The data snapshot itself, instead of dataUrl. */
+  data?: DataSnapshot;
+  /** Where ftconfig-export.wasm lives (default: next to api.js); loaded by the first exportConfig call. */
+  exportWasmUrl?: string | URL;
+  /** The export module's bytes, instead of exportWasmUrl. */
+  exportWasmBinary?: Uint8Array | ArrayBuffer;
+}
+
+export class Engine {
+  private constructor();
+  /** Engine version, e.g. "0.1.0". */
+  readonly version: string;
+  recommend(request: Request | string): Response;
+  /** The response as the engine's JSON text (canonical key order), e.g. for byte-exact comparisons. */
+  recommendJson(request: Request | string): string;
+  estimate(input: EstimateInput | string): EstimateResult;
+  /** The recommendation rendered as a notebook or config file; the first call loads the export module. */
+  exportConfig(request: Request | string, format: ExportFormat | string): Promise<ExportedFile>;
+  /** Formats the export module offers ([] when this build has none). */
+  exportFormats(): Promise<{ format: string; filename: string }[]>;
+  gpus(): CatalogGpu[];
+  platforms(): CatalogPlatform[];
+  tasks(): CatalogTask[];
+  /** Models matching query (id, name or alias), best first; the whole catalog for "". */
+  models(query?: string, limit?: number): CatalogModel[];
+  status(): Status;
+  dispose(): void;
+}
+
+export function createEngine(options?: CreateEngineOptions): Promise<Engine>;
+export default createEngine;

@@ -1,0 +1,465 @@
+// The site: a form that builds a request, the URL that carries it, and the
+// rendered answer. The engine runs in a worker (client.js).
+import { engineClient } from './client.js';
+import { h, fmt, sections, verdict } from './render.js';
+import { requestFromQuery, queryFromRequest } from './request.js';
+
+const DEFAULT_REQUEST = { platform: 'colab', plan: 'free', model: 'meta-llama/Llama-3.1-8B', task_type: 'instruction_following', adapter_type: 'qlora' };
+const EXPORTS = [
+  { format: 'notebook', label: 'Notebook (.ipynb)' },
+  { format: 'axolotl', label: 'axolotl YAML' },
+  { format: 'llamafactory', label: 'LLaMA-Factory YAML' },
+  { format: 'trl', label: 'TRL / HF JSON' },
+  { format: 'script', label: 'Python script' },
+];
+
+const $ = (sel) => document.querySelector(sel);
+const form = $('#request-form');
+const results = $('#results');
+const client = engineClient();
+const ready = client.call('init');
+// The page's engine client, for the browser console and scripts/bench-web.mjs:
+// await ftconfigEngine.call('recommend', {...}).
+globalThis.ftconfigEngine = client;
+
+let catalog = { platforms: [], gpus: [], tasks: [] };
+let status = null;
+let exportFormats = new Set(); // filled once the export module answers
+let current = null; // {request, text, response}
+let runSerial = 0;
+
+// ---- the form -------------------------------------------------------------------
+function option(value, label, selected) {
+  return h('option', { value, selected: selected || undefined }, label);
+}
+
+function fillPlans(platformId, planId) {
+  const p = catalog.platforms.find((x) => x.id === platformId) || catalog.platforms[0];
+  const plan = $('#plan');
+  plan.replaceChildren(...(p ? p.plans : []).map((pl) => {
+    const gpu = catalog.gpus.find((g) => g.id === pl.gpu);
+    const gpuText = gpu ? `${pl.gpu_count > 1 ? `${pl.gpu_count} × ` : ''}${gpu.name} ${fmt.number(gpu.vram_gb)} GB` : 'your own GPU';
+    const price = pl.price_per_gpu_hour_usd === 0 ? 'free' : pl.price_per_gpu_hour_usd ? `$${pl.price_per_gpu_hour_usd}/GPU-h` : '';
+    return option(pl.id, `${pl.name}: ${gpuText}${price ? ` · ${price}` : ''}`, pl.id === planId);
+  }));
+  if (planId && ![...plan.options].some((o) => o.value === planId)) plan.append(option(planId, `${planId} (unknown plan)`, true));
+  updatePlanHint();
+}
+
+function updatePlanHint() {
+  const p = catalog.platforms.find((x) => x.id === $('#platform').value);
+  const pl = p && p.plans.find((x) => x.id === $('#plan').value);
+  const bits = [];
+  if (pl && pl.session_limit_hours) bits.push(`sessions end after ${pl.session_limit_hours} h`);
+  if (pl && pl.gpu === '') bits.push('bring your own GPU: choose "A specific GPU"');
+  if (pl && pl.price_date) bits.push(`price as of ${pl.price_date}`);
+  $('#plan-hint').textContent = bits.join(' · ');
+}
+
+function setWhere(where) {
+  for (const r of form.querySelectorAll('input[name=where]')) r.checked = r.value === where;
+  for (const el of form.querySelectorAll('[data-where]')) el.hidden = el.dataset.where !== where;
+}
+
+function setCustom(on) {
+  $('#custom').checked = on;
+  $('#custom-fields').hidden = !on;
+  $('#model').placeholder = on ? 'Name or Hub id (optional)' : 'Search: llama 3 8b, qwen2.5, mistral…';
+}
+
+/** The form's request (only what is set). */
+function readForm() {
+  const r = {};
+  const val = (id) => $(id).value.trim();
+  const numOrText = (v) => (v !== '' && Number.isFinite(Number(v)) ? Number(v) : v);
+  if (form.querySelector('input[name=where]:checked').value === 'gpu') {
+    if (val('#gpu')) r.gpu_override = val('#gpu');
+  } else {
+    if (val('#platform')) r.platform = val('#platform');
+    if (val('#plan')) r.plan = val('#plan');
+  }
+  if (val('#num_gpus')) r.num_gpus = numOrText(val('#num_gpus'));
+  const model = $('#model').dataset.id && $('#model').dataset.label === $('#model').value ? $('#model').dataset.id : val('#model');
+  if ($('#custom').checked) {
+    if (model) r.model = model;
+    if (val('#params_b')) r.model_params_b = numOrText(val('#params_b'));
+    const arch = {};
+    for (const input of form.querySelectorAll('[data-arch]')) {
+      if (input.value.trim() !== '') arch[input.dataset.arch] = numOrText(input.value.trim());
+    }
+    if (arch.num_experts > 1) arch.is_moe = true;
+    if (Object.keys(arch).length) r.architecture = arch;
+  } else if (model) {
+    r.model = model;
+  }
+  if (val('#task')) r.task_type = val('#task');
+  const adapter = form.querySelector('input[name=adapter]:checked');
+  if (adapter) r.adapter_type = adapter.value;
+  if (!$('#allow_qlora').checked) r.allow_qlora = false;
+  if (val('#dataset_size')) r.dataset_size = numOrText(val('#dataset_size'));
+  if (val('#max_seq_length')) r.max_seq_length = numOrText(val('#max_seq_length'));
+  if (val('#strategy') && val('#strategy') !== 'auto') r.strategy = val('#strategy');
+  return r;
+}
+
+/** Shows a request in the form (unknown values are kept so the engine can name them). */
+function fillForm(r) {
+  const gpu = r.gpu_override || r.gpu;
+  setWhere(gpu ? 'gpu' : 'plan');
+  const platform = $('#platform');
+  if (r.platform && ![...platform.options].some((o) => o.value === r.platform)) platform.append(option(r.platform, `${r.platform} (unknown)`));
+  platform.value = r.platform || (gpu ? platform.value : DEFAULT_REQUEST.platform);
+  fillPlans(platform.value, r.plan || (gpu ? undefined : DEFAULT_REQUEST.plan));
+  const gpuSel = $('#gpu');
+  if (gpu && ![...gpuSel.options].some((o) => o.value === gpu)) gpuSel.append(option(gpu, `${gpu} (as typed)`));
+  if (gpu) gpuSel.value = gpu;
+  $('#num_gpus').value = r.num_gpus ?? '';
+  const custom = r.model_params_b !== undefined || r.architecture !== undefined;
+  setCustom(custom);
+  setModel(r.model || '', null);
+  $('#params_b').value = r.model_params_b ?? '';
+  for (const input of form.querySelectorAll('[data-arch]')) input.value = (r.architecture || {})[input.dataset.arch] ?? '';
+  if (r.architecture) $('#arch-details').open = true;
+  const task = $('#task');
+  const t = r.task_type || r.task || DEFAULT_REQUEST.task_type;
+  if (![...task.options].some((o) => o.value === t)) task.append(option(t, `${t} (as typed)`));
+  task.value = t;
+  const adapter = String(r.adapter_type || r.adapter || 'lora').toLowerCase();
+  for (const a of form.querySelectorAll('input[name=adapter]')) a.checked = a.value === (adapter === 'full' ? 'none' : adapter);
+  $('#allow_qlora').checked = r.allow_qlora !== false;
+  $('#dataset_size').value = r.dataset_size ?? '';
+  $('#max_seq_length').value = r.max_seq_length ?? '';
+  $('#strategy').value = ['auto', 'deterministic', 'hybrid', 'hybrid_ml'].includes(r.strategy) ? r.strategy : 'auto';
+}
+
+// ---- model combobox (ARIA 1.2 combobox + listbox) --------------------------------
+const modelInput = $('#model');
+const modelList = $('#model-list');
+let modelOptions = [];
+let activeIndex = -1;
+let searchSerial = 0;
+
+function setModel(id, model) {
+  modelInput.value = model ? model.id : id;
+  modelInput.dataset.id = model ? model.id : id;
+  modelInput.dataset.label = modelInput.value;
+  $('#model-hint').textContent = model ? describeModel(model) : '';
+}
+
+function describeModel(m) {
+  const bits = [`${m.name}`, `${fmt.number(m.params_b)}B parameters`];
+  if (m.is_moe) bits.push(`MoE: ${m.num_experts} experts, ${m.experts_per_token} per token (all count for memory)`);
+  if (m.max_position_embeddings) bits.push(`context ${fmt.number(m.max_position_embeddings)}`);
+  return bits.join(' · ');
+}
+
+function closeList() {
+  modelList.hidden = true;
+  modelInput.setAttribute('aria-expanded', 'false');
+  modelInput.removeAttribute('aria-activedescendant');
+  activeIndex = -1;
+}
+
+function highlight(i) {
+  activeIndex = i;
+  modelOptions.forEach((el, j) => el.setAttribute('aria-selected', String(j === i)));
+  if (i >= 0 && modelOptions[i]) {
+    modelInput.setAttribute('aria-activedescendant', modelOptions[i].id);
+    modelOptions[i].scrollIntoView({ block: 'nearest' });
+  } else {
+    modelInput.removeAttribute('aria-activedescendant');
+  }
+}
+
+async function searchModels() {
+  const serial = ++searchSerial;
+  const query = modelInput.value.trim();
+  let models = [];
+  try {
+    models = await client.call('models', query, 12);
+  } catch {
+    return;
+  }
+  if (serial !== searchSerial) return;
+  modelOptions = models.map((m, i) => h('li', {
+    id: `model-opt-${i}`, role: 'option', 'aria-selected': 'false', 'data-id': m.id,
+    onmousedown: (e) => { e.preventDefault(); choose(m); },
+  }, h('span', { class: 'opt-name' }, m.name), h('span', { class: 'opt-meta' }, `${m.id} · ${fmt.number(m.params_b)}B${m.is_moe ? ' MoE' : ''}${m.match === 'closest' ? ' · closest match' : ''}`)));
+  modelList.replaceChildren(...modelOptions);
+  if (!models.length) modelList.append(h('li', { class: 'empty', role: 'presentation' }, 'No catalog model matches: tick "Custom model" to give its size.'));
+  modelList.hidden = false;
+  modelInput.setAttribute('aria-expanded', 'true');
+  highlight(-1);
+  modelList._models = models;
+}
+
+function choose(m) {
+  setModel(m.id, m);
+  closeList();
+  onFormChange();
+}
+
+modelInput.addEventListener('input', () => searchModels());
+modelInput.addEventListener('focus', () => { if (!$('#custom').checked) searchModels(); });
+modelInput.addEventListener('blur', () => {
+  closeList();
+  // A typed name that was not picked is sent as typed: the engine resolves
+  // aliases or names the closest models.
+  if (modelInput.value !== modelInput.dataset.label) {
+    modelInput.dataset.id = modelInput.value.trim();
+    modelInput.dataset.label = modelInput.value;
+    $('#model-hint').textContent = '';
+    onFormChange();
+  }
+});
+modelInput.addEventListener('keydown', (e) => {
+  const open = !modelList.hidden;
+  if (e.key === 'ArrowDown') {
+    e.preventDefault();
+    if (!open) { searchModels(); return; }
+    highlight(Math.min(modelOptions.length - 1, activeIndex + 1));
+  } else if (e.key === 'ArrowUp') {
+    e.preventDefault();
+    if (open) highlight(Math.max(0, activeIndex - 1));
+  } else if (e.key === 'Enter' && open && activeIndex >= 0) {
+    e.preventDefault();
+    choose(modelList._models[activeIndex]);
+  } else if (e.key === 'Escape' && open) {
+    e.preventDefault();
+    closeList();
+  }
+});
+
+// ---- running and rendering ------------------------------------------------------
+function clearFieldErrors() {
+  for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+}
+
+const FIELD_CONTROLS = {
+  platform: '#platform', plan: '#plan', gpu_override: '#gpu', gpu: '#gpu', num_gpus: '#num_gpus', model: '#model',
+  model_params_b: '#params_b', task_type: '#task', task: '#task', adapter_type: 'input[name=adapter]:checked',
+  dataset_size: '#dataset_size', max_seq_length: '#max_seq_length', strategy: '#strategy',
+};
+
+function controlFor(field) {
+  if (!field) return null;
+  if (field.startsWith('architecture.')) return document.getElementById(`arch-${field.slice(13)}`);
+  return FIELD_CONTROLS[field] ? form.querySelector(FIELD_CONTROLS[field]) : null;
+}
+
+function showError(err, request) {
+  results.dataset.state = 'error';
+  results.dataset.error = err.message;
+  results.removeAttribute('data-result');
+  results.setAttribute('aria-busy', 'false');
+  const control = controlFor(err.field);
+  if (control) control.setAttribute('aria-invalid', 'true');
+  const label = control && control.labels && control.labels[0] ? control.labels[0].textContent : err.field;
+  results.replaceChildren(h('div', { class: 'error-box', role: 'alert' },
+    h('h2', {}, 'This request cannot be answered'),
+    h('p', { class: 'error-message' }, err.message),
+    h('p', { class: 'muted' }, label ? `Field: ${label} · ` : '', `code: ${err.code}`),
+    control ? h('button', { type: 'button', onclick: () => control.focus() }, `Go to ${label || 'the field'}`) : null,
+    h('details', {}, h('summary', {}, 'Request sent'), h('pre', {}, JSON.stringify(request, null, 2)))));
+}
+
+async function run(request) {
+  const serial = ++runSerial;
+  results.dataset.state = 'loading';
+  results.setAttribute('aria-busy', 'true');
+  clearFieldErrors();
+  try {
+    await ready;
+    const { text, response } = await client.recommend(request);
+    if (serial !== runSerial) return;
+    current = { request, text, response };
+    render(current);
+  } catch (err) {
+    if (serial !== runSerial) return;
+    current = null;
+    showError(err, request);
+  }
+}
+
+async function copyText(text, what) {
+  try {
+    await navigator.clipboard.writeText(text);
+    toast(`Copied ${what}`);
+  } catch {
+    const area = h('textarea', { class: 'sr-only', readonly: true });
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    const ok = document.execCommand && document.execCommand('copy');
+    area.remove();
+    toast(ok ? `Copied ${what}` : 'Copy is blocked here: select the text instead');
+  }
+}
+
+function download(filename, text, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = h('a', { href: url, download: filename, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+let toastTimer = 0;
+function toast(message) {
+  let el = $('#toast');
+  if (!el) {
+    el = h('div', { id: 'toast', role: 'status', 'aria-live': 'polite' });
+    document.body.append(el);
+  }
+  el.textContent = message;
+  el.classList.add('show');
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => el.classList.remove('show'), 2200);
+}
+
+async function exportFile(format) {
+  if (!current) return;
+  try {
+    const file = await client.call('exportConfig', current.request, format);
+    download(file.filename, file.text, 'text/plain');
+    toast(`Downloaded ${file.filename}`);
+  } catch (err) {
+    toast(`Export failed: ${err.message}`);
+  }
+}
+
+function actionsBar(c) {
+  const canExport = c.response.fits !== false;
+  return h('div', { class: 'result-actions' },
+    h('a', { class: 'edit-link', href: '#request-form', onclick: (e) => { e.preventDefault(); form.scrollIntoView(); form.querySelector('select, input').focus({ preventScroll: true }); } }, 'Change the request ↓'),
+    h('div', { class: 'group', role: 'group', 'aria-label': 'Response JSON' },
+      h('button', { type: 'button', onclick: () => copyText(c.text, 'the response JSON') }, 'Copy JSON'),
+      h('button', { type: 'button', onclick: () => download('ftconfig-recommendation.json', JSON.stringify(c.response, null, 2) + '\n', 'application/json') }, 'Download JSON'),
+      h('button', { type: 'button', onclick: () => copyText(location.href, 'the link') }, 'Copy link')),
+    h('div', { class: 'group exports', role: 'group', 'aria-label': 'Notebook and config files' },
+      EXPORTS.map((e) => {
+        const enabled = canExport && exportFormats.has(e.format);
+        return h('button', {
+          type: 'button', 'data-export': e.format, disabled: !enabled,
+          title: enabled ? `Download the ${e.label}` : !canExport ? 'Nothing to run: the model does not fit' : 'Coming soon: this build has no exports yet',
+          onclick: () => exportFile(e.format),
+        }, e.label);
+      })));
+}
+
+function render(c) {
+  const r = c.response;
+  const parts = sections(r, { onCopy: copyText });
+  const nav = h('nav', { class: 'toc', 'aria-label': 'Sections' },
+    parts.map((s) => h('a', { href: `#sec-${s.id}` }, s.title)));
+  results.replaceChildren(
+    verdict(r),
+    actionsBar(c),
+    nav,
+    ...parts.map((s) => h('section', { id: `sec-${s.id}`, class: 'result-section', 'aria-labelledby': `h-${s.id}` },
+      h('h2', { id: `h-${s.id}` }, s.title), s.body)),
+    h('details', { class: 'raw' }, h('summary', {}, 'Response JSON'), h('pre', {}, JSON.stringify(r, null, 2))));
+  results.dataset.result = c.text;
+  results.removeAttribute('data-error');
+  results.setAttribute('aria-busy', 'false');
+  results.dataset.state = 'ready';
+}
+
+// ---- URL <-> form ----------------------------------------------------------------
+function requestFromUrl() {
+  const q = location.search.length > 1 ? location.search : location.hash;
+  const r = requestFromQuery(q);
+  return Object.keys(r).length ? r : null;
+}
+
+function syncUrl(request) {
+  const query = queryFromRequest(request);
+  const url = `${location.pathname}${query ? `?${query}` : ''}`;
+  if (url !== `${location.pathname}${location.search}`) history.replaceState(null, '', url);
+}
+
+let changeTimer = 0;
+function onFormChange() {
+  clearTimeout(changeTimer);
+  changeTimer = setTimeout(() => {
+    const request = readForm();
+    syncUrl(request);
+    run(request);
+  }, 60);
+}
+
+form.addEventListener('change', (e) => {
+  if (e.target === modelInput) return; // handled on pick / blur
+  if (e.target.name === 'where') setWhere(e.target.value);
+  if (e.target.id === 'custom') setCustom(e.target.checked);
+  if (e.target.id === 'platform') fillPlans(e.target.value);
+  if (e.target.id === 'plan') updatePlanHint();
+  onFormChange();
+});
+form.addEventListener('submit', (e) => {
+  e.preventDefault();
+  closeList();
+  if (modelInput.value !== modelInput.dataset.label) {
+    modelInput.dataset.id = modelInput.value.trim();
+    modelInput.dataset.label = modelInput.value;
+  }
+  const request = readForm();
+  syncUrl(request);
+  run(request).then(() => results.focus({ preventScroll: false }));
+});
+$('#reset').addEventListener('click', () => {
+  fillForm(DEFAULT_REQUEST);
+  history.replaceState(null, '', location.pathname);
+  run(DEFAULT_REQUEST);
+});
+window.addEventListener('popstate', () => {
+  const r = requestFromUrl() || DEFAULT_REQUEST;
+  fillForm(r);
+  run(r);
+});
+
+// ---- start -----------------------------------------------------------------------
+async function start() {
+  const initial = requestFromUrl() || DEFAULT_REQUEST;
+  try {
+    status = await ready;
+    const [platforms, gpus, tasks] = await Promise.all([client.call('platforms'), client.call('gpus'), client.call('tasks')]);
+    catalog = { platforms, gpus, tasks };
+  } catch (err) {
+    results.dataset.state = 'error';
+    results.dataset.error = err.message;
+    results.setAttribute('aria-busy', 'false');
+    results.replaceChildren(h('div', { class: 'error-box', role: 'alert' }, h('h2', {}, 'The engine did not start'), h('p', { class: 'error-message' }, err.message)));
+    return;
+  }
+  $('#platform').replaceChildren(...catalog.platforms.map((p) => option(p.id, p.name)));
+  $('#gpu').replaceChildren(...catalog.gpus.map((g) => option(g.id, `${g.name} · ${fmt.number(g.vram_gb)} GB${g.bf16 ? '' : ' · no bf16'}`)));
+  $('#task').replaceChildren(...catalog.tasks.map((t) => option(t.id, t.label)));
+  fillForm(initial);
+  if (initial.model) {
+    client.call('models', initial.model, 1).then(([m]) => {
+      if (m && m.match === 'exact' && !$('#custom').checked && modelInput.dataset.id === initial.model) setModel(m.id, m);
+    }, () => {});
+  }
+  const snap = status.snapshot || {};
+  $('#versions').textContent = `engine ${status.engine_version} · data ${snap.corpus_build_id || snap.id || '?'}${snap.corpus_build_date ? ` (${snap.corpus_build_date})` : ''} · ${status.corpus ? status.corpus.rows_accepted : '?'} configs`;
+  await run(initial);
+  // Load the export module after the first answer, off the critical path.
+  client.call('exportFormats').then((formats) => {
+    exportFormats = new Set(formats.map((f) => f.format));
+    for (const b of results.querySelectorAll('button[data-export]')) {
+      const ok = exportFormats.has(b.dataset.export) && current && current.response.fits !== false;
+      b.disabled = !ok;
+      if (ok) b.title = `Download the ${b.textContent}`;
+    }
+  }, () => {});
+}
+
+start();
+
+// Offline after the first visit.
+if ('serviceWorker' in navigator && location.protocol !== 'file:') {
+  window.addEventListener('load', () => navigator.serviceWorker.register('sw.js').catch(() => {}));
+}
+

@@ -1,0 +1,68 @@
+// The page side of the engine worker: promise-based calls, one worker per page
+// shared by the site and every widget on it.
+const here = new URL('.', import.meta.url);
+
+export class EngineError extends Error {
+  constructor({ code = 'internal', field = '', message = 'unknown error' } = {}) {
+    super(message);
+    this.name = 'FtconfigError';
+    this.code = code;
+    this.field = field;
+  }
+}
+
+// A module worker from another origin (a docs site embedding the widget) is
+// not allowed directly; a same-origin blob that imports it is, given CORS.
+function spawnWorker() {
+  const url = new URL('worker.js', here);
+  if (typeof location === 'object' && url.origin === location.origin) {
+    return new Worker(url, { type: 'module', name: 'ftconfig-engine' });
+  }
+  const shim = new Blob([`import ${JSON.stringify(url.href)};`], { type: 'text/javascript' });
+  return new Worker(URL.createObjectURL(shim), { type: 'module', name: 'ftconfig-engine' });
+}
+
+export class EngineClient {
+  #worker;
+  #next = 1;
+  #pending = new Map();
+
+  constructor() {
+    this.#worker = spawnWorker();
+    this.#worker.onmessage = (event) => {
+      const { id, ok, value, error } = event.data || {};
+      const p = this.#pending.get(id);
+      if (!p) return;
+      this.#pending.delete(id);
+      if (ok) p.resolve(value);
+      else p.reject(new EngineError(error));
+    };
+    this.#worker.onerror = (event) => {
+      event.preventDefault();
+      const error = new EngineError({ code: 'data_error', message: `the engine worker failed to start: ${event.message || 'unknown reason'}` });
+      for (const p of this.#pending.values()) p.reject(error);
+      this.#pending.clear();
+    };
+  }
+
+  call(method, ...args) {
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ id, method, args });
+    });
+  }
+
+  /** Resolves to {text, response}: the engine's JSON text and its parsed form. */
+  async recommend(request) {
+    const text = await this.call('recommend', request);
+    return { text, response: JSON.parse(text) };
+  }
+}
+
+let shared = null;
+/** The page's one engine client (created on first use). */
+export function engineClient() {
+  if (!shared) shared = new EngineClient();
+  return shared;
+}

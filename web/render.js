@@ -1,0 +1,328 @@
+// Rendering of an engine response into DOM, shared by the site (index.html)
+// and the widget (inside its shadow root). Builds elements with textContent
+// only: nothing from a response is ever parsed as HTML. Styles: render.css.
+
+/** Creates an element: h('div', {class: 'x', onclick: f}, 'text', child). */
+export function h(tag, props, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(props || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else if (k === 'style' && typeof v === 'object') Object.assign(el.style, v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat(Infinity)) {
+    if (c === undefined || c === null || c === false) continue;
+    el.append(c instanceof Node ? c : String(c));
+  }
+  return el;
+}
+
+// ---- number formatting -----------------------------------------------------
+const num = (x, digits = 3) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+export const fmt = {
+  gb: (x) => (num(x) === null ? '–' : `${x < 10 ? x.toFixed(2) : x.toFixed(1)} GB`),
+  number: (x) => {
+    if (num(x) === null) return '–';
+    if (Number.isInteger(x)) return x.toLocaleString('en-US');
+    if (Math.abs(x) > 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e6)) return x.toExponential(1).replace('e-', 'e-').replace('.0e', 'e');
+    return String(Number(x.toPrecision(3)));
+  },
+  pct: (x) => (num(x) === null ? '–' : `${Math.round(x * 100)}%`),
+  hours: (h) => {
+    if (num(h) === null) return '–';
+    if (h < 1) return `${Math.max(1, Math.round(h * 60))} min`;
+    if (h < 48) return `${h.toFixed(1)} h`;
+    return `${(h / 24).toFixed(1)} days`;
+  },
+  usd: (x) => (num(x) === null ? '–' : x === 0 ? 'free' : `$${x < 10 ? x.toFixed(2) : Math.round(x).toLocaleString('en-US')}`),
+  value: (v) => {
+    if (typeof v === 'boolean') return v ? 'yes' : 'no';
+    if (typeof v === 'number') return fmt.number(v);
+    if (v === null || v === undefined) return '–';
+    return String(v);
+  },
+};
+
+// ---- VRAM ----------------------------------------------------------------------
+/** The memory components in stacking order, with what each one is. */
+export const COMPONENTS = [
+  { key: 'weights', label: 'Weights', explain: 'the base model as loaded: 16-bit, or 4-bit NF4 with QLoRA; sharded only under ZeRO-3/FSDP' },
+  { key: 'adapters', label: 'Adapters', explain: 'the trainable LoRA matrices (fp32), zero for full fine-tuning' },
+  { key: 'gradients', label: 'Gradients', explain: 'one gradient per trainable parameter' },
+  { key: 'optimizer', label: 'Optimizer', explain: 'optimizer state per trainable parameter (AdamW keeps two, 8-bit variants a quarter of that) and fp32 master weights in mixed precision' },
+  { key: 'activations', label: 'Activations', explain: 'saved for the backward pass; grows with batch × sequence length, gradient checkpointing keeps only layer inputs' },
+  { key: 'logits', label: 'Logits & loss', explain: 'a vocabulary-sized score per token, upcast to fp32 for the loss' },
+  { key: 'overhead', label: 'Overhead', explain: 'CUDA context, kernel workspaces and allocator fragmentation' },
+];
+
+/** Stacked bar of the per-GPU peak by component against the usable capacity. */
+export function vramChart(r, { compact = false } = {}) {
+  const v = r.vram || {};
+  const b = v.breakdown || {};
+  const usable = v.usable_gb || (r.gpu && r.gpu.usable_gb) || 0;
+  const total = v.per_gpu_gb || COMPONENTS.reduce((s, c) => s + (b[c.key] || 0), 0);
+  const scale = Math.max(usable, total) * 1.04 || 1;
+  const pct = (x) => `${Math.max(0, Math.min(100, (x / scale) * 100)).toFixed(2)}%`;
+  const over = total > usable;
+  const summary = `${fmt.gb(total)} per GPU of ${fmt.gb(usable)} usable` + (v.limit_gb ? `; safe limit ${fmt.gb(v.limit_gb)}` : '');
+  const bar = h('div', { class: 'vram-bar', role: 'img', 'aria-label': `Estimated peak memory: ${summary}` },
+    COMPONENTS.filter((c) => (b[c.key] || 0) > 0).map((c) => h('span', {
+      class: `seg seg-${c.key}`,
+      style: { width: pct(b[c.key]) },
+      title: `${c.label}: ${fmt.gb(b[c.key])}`,
+    })),
+    h('span', { class: `capacity${over ? ' over' : ''}`, style: { left: pct(usable) }, title: `usable capacity ${fmt.gb(usable)}` }),
+    v.limit_gb ? h('span', { class: 'limit', style: { left: pct(v.limit_gb) }, title: `safe limit ${fmt.gb(v.limit_gb)}` }) : null,
+  );
+  const scaleRow = h('div', { class: 'vram-scale', 'aria-hidden': 'true' },
+    h('span', {}, '0'),
+    v.limit_gb ? h('span', { class: 'mark-limit', style: { left: pct(v.limit_gb) } }, `limit ${fmt.gb(v.limit_gb)}`) : null,
+    h('span', { class: 'mark-capacity', style: { left: pct(usable) } }, `usable ${fmt.gb(usable)}`));
+  const fig = h('figure', { class: 'vram' },
+    h('figcaption', {}, h('strong', {}, fmt.gb(total)), ' peak per GPU · ', fmt.gb(usable), ' usable',
+      r.gpu ? ` on ${r.gpu.count > 1 ? `each of ${r.gpu.count} × ` : ''}${r.gpu.name}` : ''),
+    bar, scaleRow);
+  if (compact) {
+    fig.append(h('p', { class: 'legend-inline' }, COMPONENTS.filter((c) => (b[c.key] || 0) > 0.005).map((c) =>
+      h('span', { class: 'key' }, h('i', { class: `sw seg-${c.key}`, 'aria-hidden': 'true' }), `${c.label} ${fmt.gb(b[c.key])}`))));
+    return fig;
+  }
+  const rows = COMPONENTS.map((c) => h('tr', {},
+    h('th', { scope: 'row' }, h('i', { class: `sw seg-${c.key}`, 'aria-hidden': 'true' }), c.label),
+    h('td', { class: 'num' }, fmt.gb(b[c.key] || 0)),
+    h('td', { class: 'why' }, c.explain)));
+  rows.push(h('tr', { class: 'total' }, h('th', { scope: 'row' }, 'Peak per GPU'), h('td', { class: 'num' }, fmt.gb(total)),
+    h('td', { class: 'why' }, v.limit_gb
+      ? `fits when at most ${fmt.pct(v.fit_fraction)} of the usable ${fmt.gb(usable)} (${fmt.gb(v.limit_gb)}); margin ${fmt.gb(v.margin_gb)}`
+      : '')));
+  const later = [];
+  if (num(v.eval_peak_gb) !== null && v.eval_peak_gb > 0) later.push(['Evaluation peak', v.eval_peak_gb, 'during evaluation at the recommended eval batch size']);
+  if (num(v.merge_peak_gb) !== null && v.merge_peak_gb > 0) later.push(['Merge peak', v.merge_peak_gb, 'when merging the adapter into 16-bit base weights after training (can run on CPU or a larger GPU)']);
+  for (const [label, gb, why] of later) {
+    rows.push(h('tr', { class: gb > usable ? 'later over' : 'later' }, h('th', { scope: 'row' }, label), h('td', { class: 'num' }, fmt.gb(gb)),
+      h('td', { class: 'why' }, `${why}${gb > usable ? ': more than this GPU holds' : ''}`)));
+  }
+  fig.append(h('table', { class: 'legend' }, h('caption', { class: 'sr-only' }, 'Memory by component'),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Component'), h('th', { scope: 'col', class: 'num' }, 'GB'), h('th', { scope: 'col' }, 'What it is'))),
+    h('tbody', {}, rows)));
+  if (v.notes && v.notes.length) fig.append(h('ul', { class: 'notes' }, v.notes.map((n) => h('li', {}, n))));
+  return fig;
+}
+
+// ---- hyperparameters -----------------------------------------------------------
+const HP_ORDER = [
+  'adapter_type', 'learning_rate', 'lr_scheduler', 'warmup_ratio', 'num_epochs', 'batch_size_per_device',
+  'gradient_accumulation_steps', 'effective_batch_size', 'max_seq_length', 'lora_r', 'lora_alpha', 'lora_dropout',
+  'lora_target', 'optimizer', 'precision', 'pure_bf16', 'gradient_checkpointing', 'attn_implementation', 'weight_decay',
+  'per_device_eval_batch_size', 'load_in_4bit', 'bnb_4bit_quant_type', 'bnb_4bit_compute_dtype', 'bnb_4bit_use_double_quant',
+];
+// What a hyperparameter is, for those the engine gives no "why" for.
+const HP_WHAT = {
+  adapter_type: 'none = full fine-tuning; lora = low-rank adapters on a 16-bit base; qlora = adapters on a 4-bit base',
+  lr_scheduler: 'how the learning rate changes over training',
+  warmup_ratio: 'fraction of steps spent ramping the learning rate up',
+  gradient_accumulation_steps: 'micro-batches summed before each optimizer step',
+  lora_alpha: 'LoRA scaling; the update is multiplied by alpha / r',
+  lora_dropout: 'dropout on the adapter inputs',
+  lora_target: 'which linear layers get adapters',
+  attn_implementation: 'attention kernel: sdpa (PyTorch), flash_attention_2 (Ampere and newer)',
+  weight_decay: 'L2-style regularisation applied by the optimizer',
+  per_device_eval_batch_size: 'kept small so evaluation cannot run out of memory after training fitted',
+  load_in_4bit: 'load the base weights in 4-bit (bitsandbytes)',
+  bnb_4bit_quant_type: '4-bit data type of the base weights',
+  bnb_4bit_compute_dtype: 'dtype the 4-bit weights are dequantized to for matmuls',
+  bnb_4bit_use_double_quant: 'also quantize the quantization constants (saves ~0.4 bit/parameter)',
+  pure_bf16: 'weights in bf16 without fp32 master copies',
+};
+const HP_LABEL = {
+  adapter_type: 'method', batch_size_per_device: 'batch size per GPU', gradient_accumulation_steps: 'gradient accumulation',
+  effective_batch_size: 'effective batch', max_seq_length: 'max sequence length', per_device_eval_batch_size: 'eval batch size',
+  attn_implementation: 'attention', lr_scheduler: 'LR schedule', num_epochs: 'epochs',
+};
+export const hpLabel = (k) => HP_LABEL[k] || k.replace(/_/g, ' ');
+
+function orderedHp(hp) {
+  const keys = Object.keys(hp || {});
+  return [...HP_ORDER.filter((k) => keys.includes(k)), ...keys.filter((k) => !HP_ORDER.includes(k)).sort()];
+}
+
+export function hyperparameterTable(r) {
+  const hp = r.hyperparameters || {};
+  const why = r.why || {};
+  return h('table', { class: 'hp' },
+    h('caption', { class: 'sr-only' }, 'Recommended hyperparameters and why'),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Setting'), h('th', { scope: 'col' }, 'Value'), h('th', { scope: 'col' }, 'Why'))),
+    h('tbody', {}, orderedHp(hp).map((k) => h('tr', { 'data-key': k },
+      h('th', { scope: 'row' }, h('code', {}, k), hpLabel(k) !== k.replace(/_/g, ' ') ? h('span', { class: 'alias' }, hpLabel(k)) : null),
+      h('td', { class: 'val' }, fmt.value(hp[k])),
+      h('td', { class: why[k] ? 'why' : 'why what' }, why[k] || HP_WHAT[k] || '')))));
+}
+
+// ---- other sections ---------------------------------------------------------------
+const METHODS = { none: 'full fine-tuning', full: 'full fine-tuning', lora: 'LoRA', qlora: 'QLoRA' };
+export const methodName = (a) => METHODS[a] || a || '';
+
+export function verdict(r) {
+  const v = r.vram || {};
+  const g = r.gpu || {};
+  const req = r.request || {};
+  const gpus = `${g.count > 1 ? `${g.count} × ` : ''}${g.name || g.id || 'GPU'}`;
+  const model = `${req.model || 'model'}${req.model_params_b ? ` (${fmt.number(req.model_params_b)}B)` : ''}`;
+  if (r.fits === false) {
+    const nf = r.does_not_fit || {};
+    const s = nf.smallest_fitting;
+    return h('div', { class: 'verdict bad' },
+      h('p', { class: 'headline' }, h('span', { class: 'badge bad' }, 'Does not fit'), ` ${model} on ${gpus}`),
+      nf.message ? h('p', {}, nf.message) : null,
+      s ? h('p', { class: 'suggest' }, 'Smallest GPU that fits: ', h('strong', {}, s.name || s.gpu), ` (estimated ${fmt.gb(s.estimated_gb)} of ${fmt.gb(s.usable_gb)} usable)`,
+        s.platform ? `, e.g. ${s.platform} / ${s.plan}${num(s.price_per_gpu_hour_usd) !== null ? ` at ${fmt.usd(s.price_per_gpu_hour_usd)}/h` : ''}` : '') : null);
+  }
+  const tight = num(v.margin_fraction) !== null && v.margin_fraction < 0.1;
+  return h('div', { class: `verdict ${tight ? 'tight' : 'good'}` },
+    h('p', { class: 'headline' }, h('span', { class: `badge ${tight ? 'tight' : 'good'}` }, tight ? 'Fits, tight' : 'Fits'),
+      ` ${model} · ${methodName((r.hyperparameters || {}).adapter_type || req.adapter_type)} on ${gpus}`),
+    h('p', {}, `${fmt.gb(v.per_gpu_gb)} of ${fmt.gb(v.usable_gb)} usable per GPU, leaving ${fmt.gb(v.margin_gb)} headroom`,
+      r.time && num(r.time.hours) !== null ? ` · about ${fmt.hours(r.time.hours)}` : '',
+      r.time && num(r.time.cost_usd) !== null ? ` · ${fmt.usd(r.time.cost_usd)}` : ''));
+}
+
+export function timeSection(r) {
+  const t = r.time || {};
+  const g = r.gpu || {};
+  const rows = [
+    ['Training time', fmt.hours(t.hours), `${fmt.number(t.total_tokens)} tokens (${fmt.number(t.dataset_size)} examples × ${fmt.number(t.epochs)} epochs) at ${fmt.number(t.tokens_per_sec)} tokens/s`],
+    ['Throughput', `${fmt.number(t.tokens_per_sec)} tokens/s`, num(t.mfu_assumed) !== null ? `assumes ${fmt.pct(t.mfu_assumed)} of the GPU's peak FLOP/s for this GPU class and method` : ''],
+    ['Cost', num(t.cost_usd) === null ? 'not priced' : fmt.usd(t.cost_usd),
+      num(t.price_per_gpu_hour_usd) !== null ? `${fmt.usd(t.price_per_gpu_hour_usd)} per GPU-hour × ${g.count || 1} GPU × ${fmt.hours(t.hours)}` : 'choose a platform plan to price it'],
+  ];
+  if (num(t.session_limit_hours) !== null) {
+    rows.push(['Session limit', `${fmt.number(t.session_limit_hours)} h`, t.fits_session === false
+      ? 'the run is longer than one session: checkpoint and resume, or shorten it'
+      : 'the run finishes within one session']);
+  }
+  return h('table', { class: 'kv' }, h('tbody', {}, rows.map(([k, v, why]) => h('tr', {},
+    h('th', { scope: 'row' }, k), h('td', { class: 'val' }, v), h('td', { class: 'why' }, why)))));
+}
+
+function githubLink(example) {
+  const m = /^(.*)@([0-9a-f]{7,40})/.exec(example.source_path || '');
+  if (!example.source_repo || !m) return null;
+  return `https://github.com/${example.source_repo}/blob/${m[2]}/${m[1]}`;
+}
+
+export function confidenceSection(r) {
+  const c = r.confidence || {};
+  const s = r.strategy || {};
+  const p = r.profile || {};
+  const level = String(c.level || 'unknown');
+  return h('div', { class: 'confidence' },
+    h('p', {}, h('span', { class: `badge conf-${level}` }, `${level} confidence`), num(c.score) !== null ? ` score ${fmt.number(c.score)} of 1` : ''),
+    c.reasons && c.reasons.length ? h('ul', {}, c.reasons.map((x) => h('li', {}, x))) : null,
+    h('p', { class: 'muted' }, `Strategy: ${s.used || '–'}${s.requested && s.requested !== s.used ? ` (asked for ${s.requested})` : ''}. ${s.why || ''}`),
+    s.hp_predictions && Object.keys(s.hp_predictions).length ? h('details', {},
+      h('summary', {}, 'What the learned predictor expects (with its interval)'),
+      h('table', { class: 'kv' }, h('tbody', {}, Object.entries(s.hp_predictions).map(([k, p]) =>
+        h('tr', {}, h('th', { scope: 'row' }, hpLabel(k)), h('td', { class: 'val' }, fmt.value(p.value)),
+          h('td', { class: 'why' }, `likely between ${fmt.value(p.lo)} and ${fmt.value(p.hi)}`)))))) : null,
+    p.group ? h('p', { class: 'muted' }, `Learned from ${fmt.number(p.pool_size)} published configs in the group ${p.group}`,
+      p.fallback_level && p.fallback_level !== 'exact' ? ` (fallback: ${p.fallback_level}, asked for ${p.requested_group || '?'})` : '',
+      p.sources ? ` from ${p.sources} repositories` : '', '.') : null,
+    p.examples && p.examples.length ? h('details', {}, h('summary', {}, 'Example configs in this group'),
+      h('ul', {}, p.examples.map((e) => {
+        const href = githubLink(e);
+        return h('li', {}, href ? h('a', { href, rel: 'noopener', target: '_blank' }, e.source_repo, ': ', e.source_path.split('@')[0]) : (e.id || ''));
+      }))) : null);
+}
+
+export function warningsSection(r) {
+  const d = r.diagnostics || {};
+  const items = [];
+  for (const w of r.warnings || []) items.push(['warn', 'Warning', w]);
+  if (d.ood_task) items.push(['warn', 'Unusual task', 'the task is outside what the corpus covers: values come from broader groups']);
+  if (d.task_in_corpus === false) items.push(['info', 'Task', 'no published configs for this task: values come from related tasks']);
+  for (const c of d.clamps || []) items.push(['info', 'Adjusted', c]);
+  for (const a of d.assumptions || []) items.push(['info', 'Assumed', a]);
+  if (!items.length) return h('p', { class: 'muted' }, 'No warnings.');
+  return h('ul', { class: 'diagnostics' }, items.map(([kind, label, text]) =>
+    h('li', { class: kind }, h('strong', {}, `${label}: `), text)));
+}
+
+export function pipCommands(dep) {
+  if (!dep || !dep.packages) return [];
+  const pk = Object.entries(dep.packages);
+  const torch = pk.find(([k]) => k === 'torch');
+  const rest = pk.filter(([k]) => k !== 'torch').map(([k, v]) => `${k}==${v}`);
+  const lines = [];
+  if (torch) lines.push(`pip install torch==${torch[1]}${dep.torch_index_url ? ` --index-url ${dep.torch_index_url}` : ''}`);
+  if (rest.length) lines.push(`pip install ${rest.join(' ')}`);
+  return lines;
+}
+
+export function dependenciesSection(r, { onCopy } = {}) {
+  const dep = r.dependencies;
+  if (!dep) return h('p', { class: 'muted' }, 'No pinned stack for this GPU.');
+  const cmd = pipCommands(dep).join('\n');
+  return h('div', { class: 'deps' },
+    h('p', {}, h('strong', {}, dep.label || dep.id), dep.python ? ` · Python ${dep.python}` : '', dep.cuda ? ` · CUDA ${dep.cuda}` : ''),
+    cmd ? h('div', { class: 'code-block' }, h('pre', {}, h('code', {}, cmd)),
+      onCopy ? h('button', { type: 'button', class: 'small', onclick: () => onCopy(cmd, 'install commands') }, 'Copy') : null) : null,
+    dep.frameworks ? h('p', { class: 'muted' }, 'Frameworks: ', Object.entries(dep.frameworks).map(([k, v]) => `${k} ${v}`).join(' · ')) : null,
+    dep.notes ? h('p', { class: 'muted' }, dep.notes) : null);
+}
+
+/** Ranked published configs similar to the request (present when the engine ranks candidates). */
+export function candidatesSection(r) {
+  const list = Array.isArray(r.candidates) ? r.candidates : [];
+  if (!list.length) return null;
+  const cols = [
+    ['learning_rate', 'LR'], ['batch_size_per_device', 'batch'], ['effective_batch_size', 'effective'],
+    ['lora_r', 'r'], ['max_seq_length', 'seq'],
+  ];
+  return h('div', {},
+    h('p', { class: 'muted' }, 'Published configurations closest to this request, best first: the evidence behind the values above. "Fits" says whether the config as written fits this GPU.'),
+    h('div', { class: 'scroll-x' }, h('table', { class: 'candidates' },
+      h('caption', { class: 'sr-only' }, 'Ranked candidate configurations'),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, '#'), h('th', { scope: 'col' }, 'Config'),
+        cols.map(([, label]) => h('th', { scope: 'col', class: 'num' }, label)),
+        h('th', { scope: 'col' }, 'Fits'), h('th', { scope: 'col', class: 'num' }, 'Score'))),
+      h('tbody', {}, list.map((c, i) => {
+        const href = githubLink(c);
+        const name = c.model_name || c.id || `candidate ${i + 1}`;
+        return h('tr', {},
+          h('td', {}, String(c.rank ?? i + 1)),
+          h('td', { class: 'cand' }, href ? h('a', { href, rel: 'noopener', target: '_blank' }, name) : name,
+            c.source_repo ? h('span', { class: 'alias' }, c.source_repo) : null),
+          cols.map(([k]) => h('td', { class: 'num' }, fmt.value(c[k] ?? (c.hyperparameters || {})[k]))),
+          h('td', {}, c.fits_as_written === undefined ? '–' : c.fits_as_written ? 'yes' : 'no'),
+          h('td', { class: 'num' }, fmt.value(c.score)));
+      })))));
+}
+
+/** The compact one-card summary (widget "compact"). */
+export function compactCard(r) {
+  const hp = r.hyperparameters || {};
+  const pick = ['adapter_type', 'learning_rate', 'batch_size_per_device', 'gradient_accumulation_steps', 'max_seq_length', 'lora_r', 'precision']
+    .filter((k) => hp[k] !== undefined && hp[k] !== null);
+  return h('div', { class: 'card compact' },
+    verdict(r),
+    r.fits !== false ? vramChart(r, { compact: true }) : null,
+    r.fits !== false ? h('dl', { class: 'hp-compact' }, pick.map((k) => [h('dt', {}, hpLabel(k)), h('dd', {}, fmt.value(hp[k]))])) : null,
+    h('p', { class: 'muted' }, h('span', { class: `badge conf-${(r.confidence || {}).level}` }, `${(r.confidence || {}).level || '?'} confidence`),
+      (r.warnings || []).length ? ` · ${r.warnings.length} warning${r.warnings.length > 1 ? 's' : ''}` : ''));
+}
+
+/** Sections of the full view: [{id, title, body}], in page order. */
+export function sections(r, opts = {}) {
+  const out = [
+    { id: 'memory', title: 'Memory per GPU', body: vramChart(r) },
+    { id: 'hyperparameters', title: 'Hyperparameters', body: hyperparameterTable(r) },
+    { id: 'time', title: 'Time and cost', body: timeSection(r) },
+    { id: 'confidence', title: 'Confidence', body: confidenceSection(r) },
+    { id: 'warnings', title: 'Warnings and diagnostics', body: warningsSection(r) },
+    { id: 'dependencies', title: 'Pinned dependency stack', body: dependenciesSection(r, opts) },
+  ];
+  const cand = candidatesSection(r);
+  if (cand) out.splice(2, 0, { id: 'candidates', title: 'Ranked candidates', body: cand });
+  return out;
+}
