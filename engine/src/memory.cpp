@@ -530,6 +530,16 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
   TrainSetup st = in;
   if (st.method == Method::kQlora && st.weight_quant == WeightQuant::kNone) st.weight_quant = WeightQuant::kNf4;
   st.batch_size_per_device = std::max(1, st.batch_size_per_device);
+  // Preference pairs: both sequences of an example go through the model in
+  // one batch (TRL's concatenated forward), so the per-device batch of
+  // sequences is batch x sequences_per_example.
+  if (st.sequences_per_example > 1) {
+    if (st.eval_batch_size <= 0) st.eval_batch_size = st.batch_size_per_device;
+    st.batch_size_per_device *= st.sequences_per_example;
+    st.eval_batch_size *= st.sequences_per_example;
+    notes.push_back("preference pairs: " + std::to_string(st.sequences_per_example) +
+                    " sequences per example in each batch");
+  }
   st.gradient_accumulation_steps = std::max(1, st.gradient_accumulation_steps);
   st.seq_len = std::max(1, st.seq_len);
   st.lora_r = std::max(1, st.lora_r);
@@ -694,6 +704,12 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
     notes.push_back("DeepSpeed ZeRO-1/2 gradient buckets: 2 x reduce_bucket_size 5e8 (lower it to save memory)");
   }
   weights += gathered;
+  if (st.reference_model) {
+    // Frozen reference model in the compute dtype, sharded like the weights
+    // under ZeRO-3/FSDP.
+    weights += s.total_params * c / shard_w;
+    notes.push_back("frozen reference model copy in 16-bit (DPO-style training)");
+  }
 
   // ---- Activations.
   bool saved[kNumMods];

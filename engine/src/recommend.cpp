@@ -109,7 +109,13 @@ struct Context {
   const Gpu* gpu = nullptr;
   int num_gpus = 1;
   ModelArch arch;
+  int sequences_per_example = 1;  // 2 for preference tasks (chosen + rejected)
+  bool dpo = false;               // DPO: full fine-tuning keeps a reference model
 };
+
+bool IsPreferenceTask(const std::string& task) {
+  return task == "preference_dpo" || task == "preference_orpo" || task == "reward_modeling";
+}
 
 TrainSetup ToSetup(const Candidate& c, const Context& ctx) {
   TrainSetup s;
@@ -132,6 +138,9 @@ TrainSetup ToSetup(const Candidate& c, const Context& ctx) {
   s.num_gpus = ctx.num_gpus;
   s.sharding = ctx.num_gpus > 1 ? Sharding::kDdp : Sharding::kNone;
   s.eval_batch_size = c.batch;
+  s.nf4_double_quant = c.adapter == "qlora";  // the response sets bnb_4bit_use_double_quant
+  s.sequences_per_example = ctx.sequences_per_example;
+  s.reference_model = ctx.dpo && c.adapter == "none";
   return s;
 }
 
@@ -450,7 +459,7 @@ Result<json> Engine::Recommend(const Request& req) const {
     penalize(0.1, "thin profile: " + std::to_string(match.profile.count) + " configs from " +
                       std::to_string(match.profile.sources) + " source(s)");
 
-  Context ctx{gpu, num_gpus, arch};
+  Context ctx{gpu, num_gpus, arch, IsPreferenceTask(task) ? 2 : 1, task == "preference_dpo"};
   TierCaps caps = CapsFor(*gpu);
 
   // Safe pool: the profile's configs that would fit this GPU as written
@@ -800,7 +809,7 @@ Result<json> Engine::Recommend(const Request& req) const {
     if (const DatasetInfo* d = catalog_.FindDataset(req.dataset_name); d && d->avg_tokens) tokens_per_example = *d->avg_tokens;
   if (tokens_per_example == kDefaultTokensPerExample)
     assumptions.push_back("examples average ~300 tokens (no dataset statistics)");
-  tokens_per_example = std::min<double>(tokens_per_example, best.seq);
+  tokens_per_example = std::min<double>(tokens_per_example, best.seq) * ctx.sequences_per_example;
   double total_tokens = dataset_size * tokens_per_example * epochs;
   double hours = tp.tokens_per_sec > 0 ? total_tokens / tp.tokens_per_sec / 3600.0 : 0;
   json time = {{"tokens_per_sec", Round2(tp.tokens_per_sec)}, {"hours", Round2(hours)},
@@ -870,7 +879,8 @@ Result<json> Engine::Recommend(const Request& req) const {
                      [](const Gpu* a, const Gpu* b) { return a->usable_vram_gb < b->usable_vram_gb; });
     for (const Gpu* g : order) {
       if (g->usable_vram_gb <= gpu->usable_vram_gb) continue;
-      Context c2{g, num_gpus, arch};
+      Context c2 = ctx;
+      c2.gpu = g;
       Candidate start = c;
       start.bf16 = g->bf16;
       SearchOutcome o = Search(start, c2, req.allow_qlora);

@@ -52,6 +52,11 @@ double OwnEstimate(const Engine& e, const json& resp) {
   s.num_gpus = resp["gpu"]["count"];
   s.sharding = s.num_gpus > 1 ? Sharding::kDdp : Sharding::kNone;
   s.eval_batch_size = hp["per_device_eval_batch_size"];
+  s.nf4_double_quant = adapter == "qlora";
+  std::string task = resp["request"]["task_type"];
+  bool preference = task == "preference_dpo" || task == "preference_orpo" || task == "reward_modeling";
+  s.sequences_per_example = preference ? 2 : 1;
+  s.reference_model = task == "preference_dpo" && adapter == "none";
   MemoryEstimate m = EstimateMemory(arch, s);
   return std::max(m.peak_gb, m.eval_peak_gb);
 }
@@ -170,6 +175,23 @@ BOOST_AUTO_TEST_CASE(full_fine_tuning_falls_back_to_8bit_optimizer_then_pure_bf1
                       {{"gpu_override", "t4"}, {"model", "llama2-7b"}, {"adapter_type", "none"}});
   BOOST_TEST(!t4["fits"].get<bool>());
   BOOST_TEST(!t4["hyperparameters"]["pure_bf16"].get<bool>());
+}
+
+BOOST_AUTO_TEST_CASE(preference_tasks_count_pairs_and_the_reference_model) {
+  const Engine& e = test::BundledEngine();
+  json base = {{"gpu_override", "A100 80GB"}, {"model", "Qwen/Qwen2.5-1.5B"}, {"strategy", "deterministic"},
+               {"adapter_type", "none"}, {"max_seq_length", 1024}};
+  json sft = base, dpo = base;
+  sft["task_type"] = "instruction_following";
+  dpo["task_type"] = "preference_dpo";
+  json a = Recommend(e, sft), b = Recommend(e, dpo);
+  // The reference copy adds 16-bit weights (~3 GB for 1.5B parameters).
+  BOOST_TEST(b["vram"]["breakdown"]["weights"].get<double>() >
+             a["vram"]["breakdown"]["weights"].get<double>() + 2.5);
+  bool noted = false;
+  for (const auto& n : b["vram"]["notes"])
+    if (n.get<std::string>().find("reference model") != std::string::npos) noted = true;
+  BOOST_TEST(noted);
 }
 
 BOOST_AUTO_TEST_CASE(strict_caps_when_task_has_no_corpus_support) {
@@ -339,7 +361,11 @@ BOOST_AUTO_TEST_CASE(sweep_never_returns_a_config_its_own_estimate_says_ooms) {
     for (const auto& plan : p.plans) {
       for (const char* model : models) {
         for (const char* adapter : {"none", "lora", "qlora"}) {
-          json req = {{"platform", p.id}, {"plan", plan.id}, {"model", model}, {"adapter_type", adapter}};
+          // Tasks cycle so the sweep also covers preference pairs and a DPO reference model.
+          static const char* const kTasks[] = {"instruction_following", "preference_dpo", "chat", "reward_modeling"};
+          const char* task = kTasks[(fits + not_fit) % 4];
+          json req = {{"platform", p.id}, {"plan", plan.id}, {"model", model}, {"adapter_type", adapter},
+                      {"task_type", task}};
           if (plan.gpu.empty()) req["gpu_override"] = "RTX 4090";
           auto res = e.Recommend(req.dump());
           BOOST_TEST_REQUIRE(res.ok(), req.dump() + ": " + (res.ok() ? "" : res.error().message));

@@ -91,6 +91,15 @@ struct TrainSetup {
   int eval_max_new_tokens = 0;      // >0: evaluation generates (KV cache) instead of one forward
   int avg_seq_len = 0;              // mean tokens per sequence for the time model (0: seq_len;
                                     // memory always uses seq_len, the longest batch)
+  // --- Task-level terms (set by the recommender from the task type).
+  // Preference training (DPO, ORPO, reward models) runs chosen and rejected
+  // sequences of each example through the model together (TRL concatenates
+  // them): 2 sequences per example multiply activations and logits.
+  int sequences_per_example = 1;
+  // DPO with full fine-tuning keeps a frozen reference copy of the model in
+  // the compute dtype (with adapters, the reference is the base with the
+  // adapter disabled: no copy).
+  bool reference_model = false;
 };
 
 // Bytes are reported in decimal GB (1e9), the unit of most published tables.
