@@ -166,6 +166,7 @@ Result<Request> ParseRequest(const json& j) {
   }
   FT_TRY(GetNumber(j, "dataset_size", &r.dataset_size, 1, 1e10, true, "training examples"));
   FT_TRY(GetString(j, "dataset_name", &r.dataset_name));
+  num.reset();  // reused: must not carry num_gpus over
   FT_TRY(GetNumber(j, "max_seq_length", &num, 16, 1048576, true, "tokens"));
   if (num) r.max_seq_length = static_cast<int>(*num);
   if (auto it = j.find("allow_qlora"); it != j.end() && !it->is_null()) {

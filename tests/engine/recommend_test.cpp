@@ -325,6 +325,18 @@ BOOST_AUTO_TEST_CASE(bad_requests_name_the_field) {
   BOOST_TEST(e->Recommend(R"({"gpu_override": "T4", "model": "llama2-7b"})").ok());
 }
 
+BOOST_AUTO_TEST_CASE(num_gpus_does_not_leak_into_other_fields) {
+  // Regression: the parser reused one optional for num_gpus and max_seq_length.
+  auto req = ParseRequest(std::string(R"({"gpu_override": "A100", "num_gpus": 2, "model": "llama2-7b"})"));
+  BOOST_TEST_REQUIRE(req.ok());
+  BOOST_TEST(*req.value().num_gpus == 2);
+  BOOST_TEST(!req.value().max_seq_length.has_value());
+  json r = Recommend(test::BundledEngine(), {{"gpu_override", "A100"}, {"num_gpus", 2}, {"model", "Qwen/Qwen2.5-7B"},
+                                              {"task_type", "classification"}});
+  BOOST_TEST(r["hyperparameters"]["max_seq_length"].get<int>() >= 128);
+  BOOST_TEST(r["gpu"]["count"] == 2);
+}
+
 BOOST_AUTO_TEST_CASE(unknown_model_with_params_uses_a_typical_architecture) {
   json r = Recommend(test::BundledEngine(), {{"gpu_override", "T4"}, {"model", "my-org/my-custom-3b"},
                                               {"model_params_b", 3.0}, {"adapter_type", "lora"}});

@@ -456,7 +456,7 @@ class Telemetry:
             allocated = torch.cuda.max_memory_allocated()
             reserved = torch.cuda.max_memory_reserved()
         train_seconds = (now - train_started) if train_started else None
-        tokens = getattr(trainer.state, "num_input_tokens_seen", 0) if trainer is not None else 0
+        tokens = int(getattr(trainer.state, "num_input_tokens_seen", 0) or 0) if trainer is not None else 0
         tokens_per_sec, method = None, None
         if tokens and train_seconds:
             tokens_per_sec, method = tokens / train_seconds, "input_tokens_seen"
