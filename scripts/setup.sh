@@ -6,7 +6,7 @@ set -euo pipefail
 
 APT_PACKAGES=(
   build-essential cmake pkg-config python3 nodejs npm
-  libboost-test-dev nlohmann-json3-dev libcli11-dev python3-nbformat python3-yaml
+  libboost-test-dev nlohmann-json3-dev libcli11-dev libkainjow-mustache-dev python3-nbformat python3-yaml
   emscripten chromium
   libeigen3-dev libxgboost-dev
   libsqlite3-dev libcpp-httplib-dev
