@@ -137,9 +137,15 @@ OomCheck CheckResponse(const json& resp, const Catalog& catalog) {
   s.num_gpus = gpu.value("count", 1);
   s.sharding = s.num_gpus > 1 ? Sharding::kDdp : Sharding::kNone;
   s.eval_batch_size = hp.value("per_device_eval_batch_size", s.batch_size_per_device);
+  s.nf4_double_quant = hp.value("bnb_4bit_use_double_quant", false);
+  if (hp.contains("lora_dropout") && hp["lora_dropout"].is_number()) s.lora_dropout = hp["lora_dropout"].get<double>();
+  ApplyTaskMemoryTerms(&s, req.value("task_type", ""), adapter);
   MemoryEstimate e = EstimateMemory(arch, s);
   c.peak_gb = std::max(e.peak_gb, e.eval_peak_gb);
-  c.limit_gb = gpu.value("usable_gb", 0.0) * Engine::kFitFraction;
+  // The engine's stated limit (usable x its fit fraction); the peak is ours.
+  c.limit_gb = resp.contains("vram") && resp["vram"].contains("limit_gb") && resp["vram"]["limit_gb"].is_number()
+                   ? resp["vram"]["limit_gb"].get<double>()
+                   : gpu.value("usable_gb", 0.0) * Engine::kFitFraction;
   return c;
 }
 

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -349,9 +350,11 @@ Result<bool> RunCollector(const CollectorOptions& options, Store& store,
     std::vector<size_t> valid_index;  // results slot of each valid event
     std::map<std::string, std::uint64_t> rejected_by_reason;
     std::uint64_t accepted = 0, duplicates = 0, rejected = 0;
-    auto reject = [&](size_t i, const json& id, const Error& e) {
-      results[i] = {{"index", i}, {"event_id", id}, {"status", "rejected"}, {"error", ErrorObject(e)}};
-      rejected_by_reason[ToString(e.code)]++;
+    auto reject = [&](size_t i, const json& id, const Error& e, const std::string& code = "") {
+      json err = ErrorObject(e);
+      if (!code.empty()) err["code"] = code;
+      results[i] = {{"index", i}, {"event_id", id}, {"status", "rejected"}, {"error", err}};
+      rejected_by_reason[err["code"].get<std::string>()]++;
       rejected++;
     };
     for (size_t i = 0; i < p.items.size(); ++i) {
@@ -391,10 +394,7 @@ Result<bool> RunCollector(const CollectorOptions& options, Store& store,
         if (s == InsertStatus::kConflict) {
           Error e{ErrorCode::kInvalidValue, "event_id",
                   "an event with this id and different content is already stored; event ids must be unique"};
-          reject(i, valid[k].event_id, e);
-          results[i]["error"]["code"] = "conflict";
-          rejected_by_reason[ToString(e.code)]--;
-          rejected_by_reason["conflict"]++;
+          reject(i, valid[k].event_id, e, "conflict");
           continue;
         }
         (s == InsertStatus::kStored ? accepted : duplicates)++;
@@ -402,8 +402,6 @@ Result<bool> RunCollector(const CollectorOptions& options, Store& store,
                       {"status", s == InsertStatus::kStored ? "accepted" : "duplicate"}};
       }
     }
-    for (auto it = rejected_by_reason.begin(); it != rejected_by_reason.end();)
-      it = it->second == 0 ? rejected_by_reason.erase(it) : std::next(it);
     metrics.Events(accepted, duplicates, rejected_by_reason);
     if (options.respond_delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(options.respond_delay_ms));
     res.status = accepted + duplicates > 0 ? 200 : 400;
@@ -420,6 +418,7 @@ Result<bool> RunCollector(const CollectorOptions& options, Store& store,
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, &old_mask);
+  std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up mid-answer is not fatal
 
   int port = options.port;
   bool bound = port == 0 ? (port = svr.bind_to_any_port(options.host)) > 0 : svr.bind_to_port(options.host, port);

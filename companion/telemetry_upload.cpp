@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -43,6 +44,7 @@ Result<UploadReport> Upload(Store& store, const UploadOptions& o) {
   FTCONFIG_ASSIGN_OR_RETURN(url, ParseUrl(o.url, "--to"));
   if (o.token.empty()) return Error{ErrorCode::kMissingField, "--token-env", "the bearer token is empty"};
   const std::string path = url.path == "/" ? std::string(kIngestPath) : url.path;
+  std::signal(SIGPIPE, SIG_IGN);  // a receiver killed mid-request is retried, not fatal
   HttpClient client(url.origin, std::min(o.timeout_s, 10), o.timeout_s);
   std::mt19937_64 rng(std::random_device{}());
   const auto start = Clock::now();

@@ -31,9 +31,9 @@ LoraTarget ToTarget(const std::string& canonical) {
 }
 
 // Peak memory of `c` as written (its batch shape, sequence, rank, optimizer)
-// for the query's model/adapter on `gpu`, with `num_gpus` data-parallel GPUs.
-double PeakGb(const ConfigRecord& c, const std::string& adapter, const ModelArch& arch, const Gpu& gpu,
-              int num_gpus) {
+// for the query's model/adapter/task on `gpu`, with `num_gpus` data-parallel GPUs.
+double PeakGb(const ConfigRecord& c, const std::string& adapter, const std::string& task, const ModelArch& arch,
+              const Gpu& gpu, int num_gpus) {
   TrainSetup s;
   s.method = adapter == "none" ? Method::kFull : adapter == "qlora" ? Method::kQlora : Method::kLora;
   s.weight_quant = adapter == "qlora" ? WeightQuant::kNf4 : WeightQuant::kNone;
@@ -49,6 +49,8 @@ double PeakGb(const ConfigRecord& c, const std::string& adapter, const ModelArch
   s.num_gpus = std::max(1, num_gpus);
   s.sharding = num_gpus > 1 ? Sharding::kDdp : Sharding::kNone;
   s.eval_batch_size = s.batch_size_per_device;
+  s.nf4_double_quant = adapter == "qlora";
+  ApplyTaskMemoryTerms(&s, task, adapter);
   MemoryEstimate e = EstimateMemory(arch, s);
   return std::max(e.peak_gb, e.eval_peak_gb);
 }
@@ -179,7 +181,7 @@ const Gpu* AssignGpu(const ConfigRecord& r, const Catalog& catalog, const ModelA
     const Gpu* g = catalog.GpuById(id);
     if (!g) continue;
     last = g;
-    if (Headroom(PeakGb(r, r.adapter_type, arch, *g, n), *g) >= 0) {
+    if (Headroom(PeakGb(r, r.adapter_type, r.task_type, arch, *g, n), *g) >= 0) {
       *why = "smallest_fitting";
       return g;
     }
@@ -189,7 +191,13 @@ const Gpu* AssignGpu(const ConfigRecord& r, const Catalog& catalog, const ModelA
 }
 
 double CandidateHeadroom(const ConfigRecord& c, const QueryContext& q, const ModelArch& arch, const Gpu& gpu) {
-  return Headroom(PeakGb(c, q.adapter_type, arch, gpu, q.num_gpus), gpu);
+  return Headroom(PeakGb(c, q.adapter_type, q.task_type, arch, gpu, q.num_gpus), gpu);
+}
+
+void ApplyTaskMemoryTerms(TrainSetup* setup, const std::string& task_type, const std::string& adapter) {
+  const bool preference = task_type == "preference_dpo" || task_type == "preference_orpo" || task_type == "reward_modeling";
+  setup->sequences_per_example = preference ? 2 : 1;
+  setup->reference_model = task_type == "preference_dpo" && adapter == "none";
 }
 
 std::optional<bool> MeasuredOutcome(const ConfigRecord& r) {

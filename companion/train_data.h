@@ -11,6 +11,7 @@
 
 #include "ftconfig/catalog.h"
 #include "ftconfig/corpus.h"
+#include "ftconfig/memory.h"
 #include "ftconfig/ranking.h"
 
 namespace ftconfig::cli {
@@ -50,6 +51,11 @@ const Gpu* AssignGpu(const ConfigRecord& r, const Catalog& catalog, const ModelA
 // Mirrors the engine's candidate check (batch, accumulation, sequence, rank,
 // optimizer of the candidate; adapter, model, GPU count of the query).
 double CandidateHeadroom(const ConfigRecord& c, const QueryContext& q, const ModelArch& arch, const Gpu& gpu);
+
+// Task-level memory terms, as the engine sets them: preference tasks
+// (preference_dpo, preference_orpo, reward_modeling) run chosen and rejected
+// sequences together; DPO with full fine-tuning keeps a reference model.
+void ApplyTaskMemoryTerms(TrainSetup* setup, const std::string& task_type, const std::string& adapter);
 
 // Graded relevance 0..4 of a candidate for a held-out query (docs/ranking.md,
 // "Labels"): closeness of the candidate's hyperparameters to the
