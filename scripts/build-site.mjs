@@ -26,7 +26,9 @@ const modelsDir = opt('--models-dir', process.env.FTCONFIG_MODELS_DIR || path.jo
 const siteDir = path.join(outDir, 'site');
 const npmDir = path.join(outDir, 'npm');
 
-const MODULE_FILES = ['api.js', 'ftconfig.d.ts', 'ftconfig-wasm.js', 'ftconfig-wasm.wasm'];
+const MODULE_FILES = ['ftconfig-wasm.js', 'ftconfig-wasm.wasm'];
+// The wrapper and its types come straight from the sources (always current).
+const WRAPPER_FILES = ['api.js', 'ftconfig.d.ts'];
 // The export module exists once the engine has exports (engine/src/export.cpp).
 const OPTIONAL_FILES = ['ftconfig-export.js', 'ftconfig-export.wasm'];
 const CATALOG_FILES = ['gpus', 'platforms', 'models', 'stacks', 'tasks', 'datasets'];
@@ -145,12 +147,14 @@ fs.rmSync(npmDir, { recursive: true, force: true });
 fs.mkdirSync(npmDir, { recursive: true });
 const optional = OPTIONAL_FILES.filter((f) => fs.existsSync(path.join(wasmDir, f)));
 for (const f of [...MODULE_FILES, ...optional]) fs.copyFileSync(path.join(wasmDir, f), path.join(npmDir, f));
+for (const f of WRAPPER_FILES) fs.copyFileSync(path.join(root, 'wasm', f), path.join(npmDir, f));
 fs.writeFileSync(path.join(npmDir, 'ftconfig-data.json'), bundleText);
 
 // --- build/site: web/ + the module + the data.
 fs.rmSync(siteDir, { recursive: true, force: true });
 copyDir(path.join(root, 'web'), siteDir);
-for (const f of [...MODULE_FILES, ...optional]) if (f !== 'ftconfig.d.ts') fs.copyFileSync(path.join(wasmDir, f), path.join(siteDir, f));
+for (const f of [...MODULE_FILES, ...optional]) fs.copyFileSync(path.join(wasmDir, f), path.join(siteDir, f));
+fs.copyFileSync(path.join(root, 'wasm', 'api.js'), path.join(siteDir, 'api.js'));
 fs.writeFileSync(path.join(siteDir, 'ftconfig-data.json'), bundleText);
 
 // The service worker precaches every file of the site (offline after the

@@ -117,12 +117,14 @@ export class Engine {
   #exportWasm;
   #exporter = null;
   #broken = false;
+  #timings;
 
-  constructor(module, raw, snapshot, exportWasm) {
+  constructor(module, raw, snapshot, exportWasm, timings) {
     this.#module = module;
     this.#raw = raw;
     this.#snapshot = snapshot;
     this.#exportWasm = exportWasm;
+    this.#timings = timings;
   }
 
   // The export module, loaded once on first use.
@@ -224,9 +226,9 @@ export class Engine {
     return this.#call('catalog', 'models', toStr(query, 'query'), Number.isFinite(limit) ? Math.trunc(limit) : 0);
   }
 
-  /** Engine version, catalog and corpus counts, learned-model status, the data snapshot. */
+  /** Engine version, catalog and corpus counts, learned-model status, the data snapshot, start-up timings. */
   status() {
-    return { ...this.#call('status'), snapshot: this.#snapshot };
+    return { ...this.#call('status'), snapshot: this.#snapshot, timings: this.#timings };
   }
 
   /** Frees the module's engine. Further calls throw. */
@@ -235,6 +237,9 @@ export class Engine {
     this.#raw = null;
   }
 }
+
+const now = () => (typeof performance === 'object' ? performance.now() : Date.now());
+const round = (ms) => Math.round(ms * 10) / 10;
 
 function toStr(value, field) {
   try {
@@ -294,7 +299,9 @@ export async function createEngine(options = {}) {
         throw new FtconfigError('data_error', 'dataUrl', `the data snapshot is not valid JSON: ${e.message}`);
       }
     });
+  const t0 = now();
   const [compiled, bundle] = await Promise.all([compile(wasm), bundlePromise]);
+  const t1 = now();
   const module = await startModule(createFtconfigModule, compiled);
   const raw = new module.Engine();
   const envelope = JSON.parse(raw.load(engineData(bundle)));
@@ -302,8 +309,10 @@ export async function createEngine(options = {}) {
     raw.delete();
     throw errorFrom(envelope);
   }
+  const t2 = now();
   const exportWasm = options.exportWasmBinary || resolveUrl(options.exportWasmUrl, DEFAULT_EXPORT_WASM);
-  return new Engine(module, raw, bundle.snapshot || null, exportWasm);
+  const timings = { fetch_and_compile_ms: round(t1 - t0), load_ms: round(t2 - t1), total_ms: round(t2 - t0) };
+  return new Engine(module, raw, bundle.snapshot || null, exportWasm, timings);
 }
 
 export default createEngine;

@@ -360,6 +360,8 @@ export interface Status {
   models?: { reranker: ModelStatus; hp_predictor: ModelStatus };
   /** Provenance of the bundled data (ftconfig-data.json "snapshot"). */
   snapshot: Record<string, unknown> | null;
+  /** How long createEngine took: fetching and compiling, building the engine from the data, in all. */
+  timings: { fetch_and_compile_ms: number; load_ms: number; total_ms: number };
 }
 
 /** The bundled data snapshot (ftconfig-data.json). */

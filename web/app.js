@@ -443,7 +443,8 @@ async function start() {
     }, () => {});
   }
   const snap = status.snapshot || {};
-  $('#versions').textContent = `engine ${status.engine_version} · data ${snap.corpus_build_id || snap.id || '?'}${snap.corpus_build_date ? ` (${snap.corpus_build_date})` : ''} · ${status.corpus ? status.corpus.rows_accepted : '?'} configs`;
+  const t = status.timings || {};
+  $('#versions').textContent = `engine ${status.engine_version} · data ${snap.corpus_build_id || snap.id || '?'}${snap.corpus_build_date ? ` (${snap.corpus_build_date})` : ''} · ${status.corpus ? status.corpus.rows_accepted : '?'} configs · started in ${Math.round(t.total_ms || 0)} ms (load ${Math.round(t.load_ms || 0)} ms)`;
   await run(initial);
   // Load the export module after the first answer, off the critical path.
   client.call('exportFormats').then((formats) => {

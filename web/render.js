@@ -45,15 +45,17 @@ export const fmt = {
 };
 
 // ---- VRAM ----------------------------------------------------------------------
-/** The memory components in stacking order, with what each one is. */
+/** The memory components in stacking order, with what each one is for this answer. */
 export const COMPONENTS = [
-  { key: 'weights', label: 'Weights', explain: 'the base model as loaded: 16-bit, or 4-bit NF4 with QLoRA; sharded only under ZeRO-3/FSDP' },
-  { key: 'adapters', label: 'Adapters', explain: 'the trainable LoRA matrices (fp32), zero for full fine-tuning' },
-  { key: 'gradients', label: 'Gradients', explain: 'one gradient per trainable parameter' },
-  { key: 'optimizer', label: 'Optimizer', explain: 'optimizer state per trainable parameter (AdamW keeps two, 8-bit variants a quarter of that) and fp32 master weights in mixed precision' },
-  { key: 'activations', label: 'Activations', explain: 'saved for the backward pass; grows with batch × sequence length, gradient checkpointing keeps only layer inputs' },
-  { key: 'logits', label: 'Logits & loss', explain: 'a vocabulary-sized score per token, upcast to fp32 for the loss' },
-  { key: 'overhead', label: 'Overhead', explain: 'CUDA context, kernel workspaces and allocator fragmentation' },
+  { key: 'weights', label: 'Weights', explain: (hp) => (hp.load_in_4bit ? 'the base model in 4-bit NF4 (QLoRA); embeddings and norms stay 16-bit'
+    : `the base model in ${hp.precision === 'fp32' ? 'fp32' : '16-bit'}${hp.adapter_type === 'none' ? '' : ', frozen'}`) },
+  { key: 'adapters', label: 'Adapters', explain: (hp) => (hp.adapter_type === 'none' ? 'none: full fine-tuning trains the weights themselves'
+    : `the trainable LoRA matrices (rank ${hp.lora_r ?? '?'} on ${hp.lora_target ?? '?'}), kept in fp32`) },
+  { key: 'gradients', label: 'Gradients', explain: () => 'one gradient per trainable parameter' },
+  { key: 'optimizer', label: 'Optimizer', explain: (hp) => `${hp.optimizer || 'optimizer'} state per trainable parameter${/8bit/.test(hp.optimizer || '') ? ' (8-bit: a quarter of AdamW\'s two fp32 moments)' : ''}${hp.adapter_type === 'none' && hp.pure_bf16 === false ? ', plus fp32 master weights' : ''}` },
+  { key: 'activations', label: 'Activations', explain: (hp) => `saved for the backward pass: batch ${hp.batch_size_per_device ?? '?'} × ${fmt.number(hp.max_seq_length)} tokens${hp.gradient_checkpointing ? ', gradient checkpointing keeps only layer inputs' : ''}` },
+  { key: 'logits', label: 'Logits & loss', explain: () => 'a vocabulary-sized score per token, upcast to fp32 for the loss' },
+  { key: 'overhead', label: 'Overhead', explain: () => 'CUDA context, kernel workspaces and allocator fragmentation' },
 ];
 
 /** Stacked bar of the per-GPU peak by component against the usable capacity. */
@@ -91,7 +93,7 @@ export function vramChart(r, { compact = false } = {}) {
   const rows = COMPONENTS.map((c) => h('tr', {},
     h('th', { scope: 'row' }, h('i', { class: `sw seg-${c.key}`, 'aria-hidden': 'true' }), c.label),
     h('td', { class: 'num' }, fmt.gb(b[c.key] || 0)),
-    h('td', { class: 'why' }, c.explain)));
+    h('td', { class: 'why' }, c.explain(r.hyperparameters || {}))));
   rows.push(h('tr', { class: 'total' }, h('th', { scope: 'row' }, 'Peak per GPU'), h('td', { class: 'num' }, fmt.gb(total)),
     h('td', { class: 'why' }, v.limit_gb
       ? `fits when at most ${fmt.pct(v.fit_fraction)} of the usable ${fmt.gb(usable)} (${fmt.gb(v.limit_gb)}); margin ${fmt.gb(v.margin_gb)}`
@@ -162,6 +164,8 @@ export function hyperparameterTable(r) {
 // ---- other sections ---------------------------------------------------------------
 const METHODS = { none: 'full fine-tuning', full: 'full fine-tuning', lora: 'LoRA', qlora: 'QLoRA' };
 export const methodName = (a) => METHODS[a] || a || '';
+const switched = (r) => r.hyperparameters && r.request && r.hyperparameters.adapter_type && r.request.adapter_type &&
+  METHODS[r.hyperparameters.adapter_type] !== METHODS[r.request.adapter_type];
 
 export function verdict(r) {
   const v = r.vram || {};
@@ -182,6 +186,7 @@ export function verdict(r) {
   return h('div', { class: `verdict ${tight ? 'tight' : 'good'}` },
     h('p', { class: 'headline' }, h('span', { class: `badge ${tight ? 'tight' : 'good'}` }, tight ? 'Fits, tight' : 'Fits'),
       ` ${model} · ${methodName((r.hyperparameters || {}).adapter_type || req.adapter_type)} on ${gpus}`),
+    switched(r) ? h('p', { class: 'switched' }, `You asked for ${methodName(req.adapter_type)}; ${methodName(r.hyperparameters.adapter_type)} is what fits (see Warnings and diagnostics).`) : null,
     h('p', {}, `${fmt.gb(v.per_gpu_gb)} of ${fmt.gb(v.usable_gb)} usable per GPU, leaving ${fmt.gb(v.margin_gb)} headroom`,
       r.time && num(r.time.hours) !== null ? ` · about ${fmt.hours(r.time.hours)}` : '',
       r.time && num(r.time.cost_usd) !== null ? ` · ${fmt.usd(r.time.cost_usd)}` : ''));

@@ -206,6 +206,29 @@ for (const base of ['/', '/projects/ftconfig/']) {
       assertNoProblems(p);
     });
 
+    test('keyboard: every control is labelled and reachable with Tab', async () => {
+      const p = await page();
+      await p.goto(site.url);
+      await settled(p);
+      const unlabelled = await p.$$eval('#request-form input, #request-form select, #request-form button', (els) => els
+        .filter((e) => e.offsetParent !== null)
+        .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby') && !(e.tagName === 'BUTTON' && e.textContent.trim()))
+        .map((e) => e.id || e.name));
+      assert.deepEqual(unlabelled, []);
+      await p.keyboard.press('Tab');
+      assert.equal(await p.evaluate(() => document.activeElement.className), 'skip');
+      const seen = new Set();
+      for (let i = 0; i < 20; i++) {
+        await p.keyboard.press('Tab');
+        seen.add(await p.evaluate(() => document.activeElement.id || document.activeElement.name));
+      }
+      for (const id of ['where', 'platform', 'plan', 'num_gpus', 'model', 'custom', 'task', 'adapter', 'dataset_size', 'max_seq_length', 'strategy']) {
+        assert.ok(seen.has(id), `Tab reaches ${id} (reached: ${[...seen].join(', ')})`);
+      }
+      await p.close();
+      assertNoProblems(p);
+    });
+
     test('readable on a phone: no horizontal scrolling', async () => {
       const p = await page();
       await p.setViewportSize({ width: 360, height: 740 });

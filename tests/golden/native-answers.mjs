@@ -3,10 +3,13 @@
 // (tests/js/golden.test.mjs):
 //   tests/golden/requests.jsonl           -> build/golden/native-recommend.jsonl
 //   tests/golden/estimate-requests.jsonl  -> build/golden/native-estimate.jsonl
-// Each output line: {id, exit_code, stdout}. The CLI reads the same data/ and
-// models/ the site bundle is built from (scripts/build-site.mjs).
+// Each output line: {id, exit_code, stdout}. The CLI reads the very files the
+// WASM module reads: they are unpacked from the data snapshot
+// (build/npm/ftconfig-data.json) into build/golden/data and build/golden/models,
+// so a data/ or models/ change after the snapshot was built cannot make the
+// two disagree.
 //
-//   node tests/golden/native-answers.mjs [--cli build/bin/ftconfig] [--out build/golden]
+//   node tests/golden/native-answers.mjs [--cli build/bin/ftconfig] [--bundle build/npm/ftconfig-data.json] [--out build/golden]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,8 +24,30 @@ const opt = (name, def) => {
 };
 const cli = opt('--cli', path.join(root, 'build', 'bin', 'ftconfig'));
 const out = opt('--out', path.join(root, 'build', 'golden'));
-const dataDir = opt('--data-dir', path.join(root, 'data'));
-const modelsDir = opt('--models-dir', path.join(root, 'models'));
+const bundlePath = opt('--bundle', path.join(process.env.FTCONFIG_NPM_DIR ? path.resolve(process.env.FTCONFIG_NPM_DIR) : path.join(root, 'build', 'npm'), 'ftconfig-data.json'));
+const dataDir = path.join(out, 'data');
+const modelsDir = path.join(out, 'models');
+
+// Writes the snapshot's files as the CLI's data and models folders.
+function unpackSnapshot() {
+  const bundle = JSON.parse(fs.readFileSync(bundlePath, 'utf8'));
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  fs.rmSync(modelsDir, { recursive: true, force: true });
+  fs.mkdirSync(path.join(dataDir, 'catalog'), { recursive: true });
+  fs.mkdirSync(path.join(dataDir, 'corpus'), { recursive: true });
+  for (const [name, text] of Object.entries(bundle.catalog)) fs.writeFileSync(path.join(dataDir, 'catalog', `${name}.json`), text);
+  for (const { name, text } of bundle.corpus) fs.writeFileSync(path.join(dataDir, 'corpus', name), text);
+  const models = Object.entries(bundle.models || {});
+  if (models.length) {
+    fs.mkdirSync(modelsDir, { recursive: true });
+    const registry = { format_version: 1, models: [] };
+    for (const [kind, text] of models) {
+      fs.writeFileSync(path.join(modelsDir, `${kind}.json`), text);
+      registry.models.push({ kind, name: kind, path: `${kind}.json`, slot: 'production' });
+    }
+    fs.writeFileSync(path.join(modelsDir, 'registry.json'), JSON.stringify(registry, null, 1));
+  }
+}
 
 export function readJsonl(file) {
   return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
@@ -44,7 +69,12 @@ function main() {
     console.error(`native-answers: ${cli} is missing: run scripts/build.sh first`);
     process.exit(1);
   }
+  if (!fs.existsSync(bundlePath)) {
+    console.error(`native-answers: ${bundlePath} is missing: run scripts/build.sh --wasm first`);
+    process.exit(1);
+  }
   fs.mkdirSync(out, { recursive: true });
+  unpackSnapshot();
 
   const recommend = readJsonl(path.join(here, 'requests.jsonl')).map(({ id, request }) => {
     const r = run(['recommend', '-'], JSON.stringify(request));

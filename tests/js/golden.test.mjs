@@ -1,27 +1,31 @@
-// Same answers everywhere: the WASM module under Node must return exactly the
-// native CLI's JSON for every golden request (tests/golden/), byte for byte
-// after removing the CLI's indentation. The native answers come from
+// Same answers everywhere: the WASM module under Node must return the native
+// CLI's JSON for every golden request (tests/golden/): byte for byte after
+// removing the CLI's indentation, or — where a value comes from exp/log/pow,
+// whose last bit differs between glibc and Emscripten's libc — with every
+// number within 1e-9 relative and everything else identical (docs/web.md,
+// "Same answers everywhere"). The native answers come from
 // tests/golden/native-answers.mjs (run here when missing or stale).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 
-import { compactJson, loadEngine, root } from './helpers.mjs';
+import { compactJson, loadEngine, npmDir, root } from './helpers.mjs';
 
 const goldenDir = path.join(root, 'tests', 'golden');
 const outDir = process.env.FTCONFIG_GOLDEN_DIR || path.join(root, 'build', 'golden');
 const cli = process.env.FTCONFIG_CLI || path.join(root, 'build', 'bin', 'ftconfig');
+const bundle = path.join(npmDir, 'ftconfig-data.json');
 
 const readJsonl = (file) => fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
 
 function nativeAnswers() {
   const files = ['native-recommend.jsonl', 'native-estimate.jsonl'].map((f) => path.join(outDir, f));
   const inputs = ['requests.jsonl', 'estimate-requests.jsonl'].map((f) => path.join(goldenDir, f));
-  const newest = Math.max(...inputs.map((f) => fs.statSync(f).mtimeMs), fs.existsSync(cli) ? fs.statSync(cli).mtimeMs : 0);
+  const newest = Math.max(...[...inputs, cli, bundle].map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0)));
   if (files.some((f) => !fs.existsSync(f) || fs.statSync(f).mtimeMs < newest)) {
-    const r = spawnSync(process.execPath, [path.join(goldenDir, 'native-answers.mjs'), '--cli', cli, '--out', outDir], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(goldenDir, 'native-answers.mjs'), '--cli', cli, '--bundle', bundle, '--out', outDir], { encoding: 'utf8' });
     assert.equal(r.status, 0, `native-answers.mjs failed:\n${r.stderr}`);
   }
   return files.map(readJsonl);
@@ -34,6 +38,27 @@ function firstDifference(a, b, at = '$') {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
     for (const k of keys) {
       const d = firstDifference(a[k], b[k], `${at}.${k}`);
+      if (d) return d;
+    }
+    return null;
+  }
+  return a === b ? null : `${at}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
+}
+
+const REL_TOL = 1e-9;
+
+// Like firstDifference, but numbers may differ by REL_TOL (relative).
+function firstMismatch(a, b, at = '$') {
+  if (typeof a === 'number' && typeof b === 'number') {
+    return Math.abs(a - b) <= REL_TOL * Math.max(Math.abs(a), Math.abs(b)) ? null : `${at}: ${a} vs ${b}`;
+  }
+  if (typeof a !== typeof b || Array.isArray(a) !== Array.isArray(b) || (a === null) !== (b === null)) return `${at}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
+  if (a && typeof a === 'object') {
+    const ka = Object.keys(a);
+    const kb = Object.keys(b);
+    if (ka.join() !== kb.join()) return `${at}: keys ${ka.join()} vs ${kb.join()}`;
+    for (const k of ka) {
+      const d = firstMismatch(a[k], b[k], `${at}.${k}`);
       if (d) return d;
     }
     return null;
@@ -58,9 +83,14 @@ describe('golden parity: WASM (Node) = native CLI', () => {
   const requests = readJsonl(path.join(goldenDir, 'requests.jsonl'));
   const estimates = readJsonl(path.join(goldenDir, 'estimate-requests.jsonl'));
 
+  const inexact = [];
   before(async () => {
     engine = await loadEngine();
     [nativeRecommend, nativeEstimate] = nativeAnswers();
+  });
+  after(() => {
+    // Not a failure: where the answers matched within tolerance, not bit for bit.
+    if (inexact.length) console.log(`# golden: ${inexact.length} answer(s) equal within ${REL_TOL} relative, not bit for bit: ${inexact.join('; ')}`);
   });
 
   test('the golden set is large and varied enough', () => {
@@ -81,7 +111,9 @@ describe('golden parity: WASM (Node) = native CLI', () => {
         assert.equal(err, null, `WASM failed where native answered: ${JSON.stringify(err)}`);
         const expected = compactJson(native.stdout);
         if (text !== expected) {
-          assert.fail(`WASM and native differ at ${firstDifference(JSON.parse(text), JSON.parse(expected)) ?? '(formatting only)'}`);
+          const mismatch = firstMismatch(JSON.parse(text), JSON.parse(expected));
+          assert.equal(mismatch, null, `WASM and native differ at ${mismatch}`);
+          inexact.push(`${id} (${firstDifference(JSON.parse(text), JSON.parse(expected))})`);
         }
       } else {
         assert.equal(native.exit_code, 2, `native exit code ${native.exit_code}`);
@@ -101,7 +133,8 @@ describe('golden parity: WASM (Node) = native CLI', () => {
         assert.deepEqual(err.error, native.error);
       } else {
         const wasm = engine.estimate(input);
-        assert.equal(firstDifference(wasm, native), null);
+        assert.equal(firstMismatch(wasm, native), null);
+        if (firstDifference(wasm, native)) inexact.push(`estimate ${input.id}`);
       }
     });
   }
