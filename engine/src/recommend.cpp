@@ -393,7 +393,6 @@ Result<json> Engine::Recommend(const Request& req) const {
   }
   if (model_source == "architecture") {
     arch = *req.model_arch;
-    ModelArch typical = TypicalArchForParams(req.model_params_b.value_or(1.0));
     if (req.model_params_b) arch.params_b = *req.model_params_b;
     else {
       // Parameters from the given shape: embeddings + per-layer attention and MLP.
@@ -402,7 +401,6 @@ Result<json> Engine::Recommend(const Request& req) const {
       double mlp = (arch.gated_mlp ? 3.0 : 2.0) * h * arch.intermediate_size;
       arch.params_b = (arch.num_layers * (attn + mlp) + h * arch.vocab_size * (arch.tie_word_embeddings ? 1 : 2)) / 1e9;
     }
-    (void)typical;
     penalize(0.05, "model architecture given by hand, not from the catalog");
   } else if (model_source == "params") {
     arch = TypicalArchForParams(*req.model_params_b);
