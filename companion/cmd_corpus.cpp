@@ -1,4 +1,5 @@
 // ftconfig corpus stats: what the pipeline loaded, rejected and grouped.
+#include <fstream>
 #include <iostream>
 
 #include "commands.h"
@@ -59,6 +60,31 @@ void AddCorpusCommand(CLI::App& app, Context& ctx) {
         std::cout << out.dump(2) << std::endl;
       }
       for (const auto& w : s.warnings) std::cerr << "ftconfig: warning: " << w << "\n";
+      return 0;
+    });
+  });
+
+  auto out = std::make_shared<std::string>();
+  auto* snapshot = corpus->add_subcommand(
+      "snapshot", "Write the normalized corpus (records + statistics) as compact JSON, the form the web bundle loads");
+  snapshot->add_option("--out", *out, "Output file (default: stdout)");
+  snapshot->callback([&ctx, out]() {
+    ctx.exit_code = RunGuarded([&]() -> int {
+      auto catalog = LoadCatalog(ctx.data_dir);
+      if (!catalog.ok()) return ReportError(catalog.error());
+      auto sources = ReadCorpusFiles(ctx.data_dir);
+      if (!sources.ok()) return ReportError(sources.error());
+      auto corpus = Corpus::Build(sources.value(), catalog.value());
+      if (!corpus.ok()) return ReportError(corpus.error());
+      std::string text = corpus.value().ToSnapshot().dump();
+      if (out->empty()) {
+        std::cout << text << "\n";
+        return 0;
+      }
+      std::ofstream f(*out, std::ios::binary | std::ios::trunc);
+      f << text << "\n";
+      f.close();
+      if (!f) return ReportError(Error{ErrorCode::kInvalidValue, "out", "cannot write \"" + *out + "\""});
       return 0;
     });
   });

@@ -4,10 +4,12 @@
 //
 //   node scripts/build-site.mjs [--wasm-dir build-wasm/wasm] [--out build]
 //
-// The data snapshot (ftconfig-data.json) holds the catalog files and the
-// corpus files verbatim, as strings, in the order the native CLI reads them
-// (companion/data_files.cpp): the WASM engine parses exactly the bytes the
-// native one does. It is plain JSON so that any static host compresses it.
+// The data snapshot (ftconfig-data.json) holds the catalog files verbatim, as
+// strings, and the corpus as the native CLI normalizes it (`ftconfig corpus
+// snapshot`, from the files in the order companion/data_files.cpp reads them),
+// with the raw files' sizes and hashes as provenance. It is plain JSON so that
+// any static host compresses it.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -63,11 +65,11 @@ function buildSnapshot() {
     catalog[name] = buf.toString('utf8');
     files.push({ name: `catalog/${name}.json`, bytes: buf.length, sha256: sha256(buf) });
   }
-  const corpus = corpusFiles().map((name) => {
+  for (const name of corpusFiles()) {
     const buf = fs.readFileSync(path.join(dataDir, 'corpus', name));
     files.push({ name: `corpus/${name}`, bytes: buf.length, sha256: sha256(buf) });
-    return { name, text: buf.toString('utf8') };
-  });
+  }
+  const corpusSnapshot = normalizedCorpus();
   let manifest = {};
   try {
     manifest = JSON.parse(fs.readFileSync(path.join(dataDir, 'corpus', 'MANIFEST.json'), 'utf8'));
@@ -82,9 +84,23 @@ function buildSnapshot() {
     files,
   };
   snapshot.id = sha256(JSON.stringify(files)).slice(0, 12);
-  const out = { format: 'ftconfig-data', format_version: 1, snapshot, catalog, corpus };
+  // corpus_snapshot: the corpus files above, normalized by the native CLI
+  // (`ftconfig corpus snapshot`); the engine loads it instead of re-parsing the
+  // JSONL (docs/performance.md, cold start). Its records equal what the CLI
+  // builds from the same files (tests/engine/corpus_test.cpp).
+  const out = { format: 'ftconfig-data', format_version: 2, snapshot, catalog, corpus_snapshot: corpusSnapshot };
   if (Object.keys(models).length) out.models = models;
   return out;
+}
+
+// The normalized corpus, made by the native CLI of the same source tree (one
+// engine, one normalization). Built by scripts/build.sh before this script.
+function normalizedCorpus() {
+  const bin = opt('--bin', process.env.FTCONFIG_BIN || path.join(root, 'build', 'bin', 'ftconfig'));
+  if (!fs.existsSync(bin)) fail(`${bin} is missing: build the native CLI first (bash scripts/build.sh)`);
+  const run = spawnSync(bin, ['--data-dir', dataDir, 'corpus', 'snapshot'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (run.status !== 0) fail(`${bin} corpus snapshot failed (exit ${run.status}): ${run.stderr || run.error}`);
+  return run.stdout.trim();
 }
 
 // The trained artifacts of the registry's production slot, chosen as the

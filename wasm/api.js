@@ -85,17 +85,23 @@ async function compile(wasm) {
 
 /** Parses the bundled data snapshot (ftconfig-data.json) into what Engine.load takes. */
 function engineData(bundle) {
-  if (!bundle || typeof bundle !== 'object' || typeof bundle.catalog !== 'object' || !Array.isArray(bundle.corpus)) {
-    throw new FtconfigError('data_error', 'data', 'the data snapshot must be {catalog: {gpus, ...}, corpus: [{name, text}]}');
+  const hasSnapshot = bundle && typeof bundle.corpus_snapshot === 'string';
+  if (!bundle || typeof bundle !== 'object' || typeof bundle.catalog !== 'object' ||
+      !(hasSnapshot || Array.isArray(bundle.corpus))) {
+    throw new FtconfigError('data_error', 'data',
+      'the data snapshot must be {catalog: {gpus, ...}, corpus: [{name, text}]} or {catalog, corpus_snapshot: string}');
   }
   // Bytes, not strings: Embind copies a Uint8Array straight into memory.
   const encoder = new TextEncoder();
   const bytes = (v) => (typeof v === 'string' ? encoder.encode(v) : v);
   const catalog = {};
   for (const name of CATALOG_FILES) if (bundle.catalog[name] !== undefined) catalog[name] = bytes(bundle.catalog[name]);
-  const corpus = bundle.corpus.map((f) => ({ name: f && f.name, text: f && bytes(f.text) }));
   const models = {};
   for (const [name, text] of Object.entries(bundle.models || {})) models[name] = bytes(text);
+  // The normalized corpus snapshot loads several times faster than the raw
+  // JSONL (no per-row parsing of variant schemas); the site bundles it.
+  if (hasSnapshot) return { catalog, corpus_snapshot: bytes(bundle.corpus_snapshot), models };
+  const corpus = bundle.corpus.map((f) => ({ name: f && f.name, text: f && bytes(f.text) }));
   return { catalog, corpus, models };
 }
 

@@ -80,7 +80,7 @@ class WasmEngine {
  public:
   // data: {catalog: {gpus, platforms, models, stacks, tasks, datasets?}: JSON
   // texts, corpus: [{name, text}]: JSONL texts in the order the native CLI
-  // reads them, models?: {reranker?, hp_predictor?}: artifact JSON texts}.
+  // reads them (or corpus_snapshot: the text of `ftconfig corpus snapshot`), models?: {reranker?, hp_predictor?}: artifact JSON texts}.
   // Texts may be strings or UTF-8 bytes (Uint8Array, copied without decoding).
   std::string Load(val data) {
     return Guard("load", [&] {
@@ -97,10 +97,20 @@ class WasmEngine {
           !ReadText(catalog, "tasks", true, &files.catalog.tasks, &problem) ||
           !ReadText(catalog, "datasets", false, &files.catalog.datasets, &problem))
         return Fail(ErrorCode::kDataError, "data.catalog", problem);
+      // The bundle carries either the raw corpus files or a snapshot of the
+      // normalized corpus (`ftconfig corpus snapshot`), which loads faster.
+      val snapshot = data["corpus_snapshot"];
+      if (!snapshot.isUndefined() && !snapshot.isNull()) {
+        if (!IsText(snapshot))
+          return Fail(ErrorCode::kDataError, "data.corpus_snapshot",
+                      "data.corpus_snapshot must be the snapshot's JSON text (string or UTF-8 bytes)");
+        files.corpus_snapshot_json = Text(snapshot);
+      }
       val corpus = data["corpus"];
-      if (!IsArray(corpus))
-        return Fail(ErrorCode::kMissingField, "data.corpus", "data.corpus must be an array of {name, text}");
-      int n = corpus["length"].as<int>();
+      if (files.corpus_snapshot_json.empty() && !IsArray(corpus))
+        return Fail(ErrorCode::kMissingField, "data.corpus",
+                    "data.corpus must be an array of {name, text} (or give data.corpus_snapshot)");
+      int n = files.corpus_snapshot_json.empty() ? corpus["length"].as<int>() : 0;
       for (int i = 0; i < n; ++i) {
         val file = corpus[i];
         std::string field = "data.corpus[" + std::to_string(i) + "]";

@@ -377,7 +377,10 @@ export interface DataSnapshot {
     tasks: string;
     datasets?: string;
   };
-  corpus: { name: string; text: string }[];
+  /** The corpus JSONL files, in the order the native CLI reads them; or, instead, */
+  corpus?: { name: string; text: string }[];
+  /** the normalized corpus made by `ftconfig corpus snapshot` (JSON text), which loads faster. */
+  corpus_snapshot?: string;
   /** Trained artifacts (JSON texts), when the snapshot has them. */
   models?: { reranker?: string; hp_predictor?: string };
 }

@@ -281,8 +281,16 @@ Result<std::shared_ptr<const Engine>> Engine::Create(const EngineData& data) {
   std::shared_ptr<Engine> e(new Engine());
   FTCONFIG_ASSIGN_OR_RETURN(catalog, Catalog::Load(data.catalog));
   e->catalog_ = std::move(catalog);
-  FTCONFIG_ASSIGN_OR_RETURN(corpus, Corpus::Build(data.corpus, e->catalog_));
-  e->corpus_ = std::move(corpus);
+  if (!data.corpus_snapshot_json.empty()) {
+    json snap = json::parse(data.corpus_snapshot_json, nullptr, false);
+    if (snap.is_discarded())
+      return Error{ErrorCode::kDataError, "corpus_snapshot", "the corpus snapshot is not valid JSON"};
+    FTCONFIG_ASSIGN_OR_RETURN(corpus, Corpus::FromSnapshot(snap));
+    e->corpus_ = std::move(corpus);
+  } else {
+    FTCONFIG_ASSIGN_OR_RETURN(corpus, Corpus::Build(data.corpus, e->catalog_));
+    e->corpus_ = std::move(corpus);
+  }
   e->profiles_ = ProfileTable::Build(e->corpus_);
   auto load_artifact = [](const std::string& text, const char* what) -> Result<json> {
     json j = json::parse(text, nullptr, false);

@@ -159,4 +159,78 @@ BOOST_AUTO_TEST_CASE(bundled_corpus_loads_with_rejections_reported) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(snapshot_round_trips_records_and_statistics) {
+  const Corpus& c = test::BundledEngine().corpus();
+  json snap = c.ToSnapshot();
+  // Through text, as the web bundle carries it.
+  auto back = Corpus::FromSnapshot(json::parse(snap.dump()));
+  BOOST_TEST_REQUIRE(back.ok());
+  BOOST_TEST(back.value().records().size() == c.records().size());
+  BOOST_TEST(back.value().ToSnapshot() == snap);  // every field of every record, doubles bit-exact
+  BOOST_TEST(back.value().stats().rows_read == c.stats().rows_read);
+  BOOST_TEST(back.value().stats().rejected_by_reason == c.stats().rejected_by_reason);
+  BOOST_TEST(back.value().stats().accepted_by_source == c.stats().accepted_by_source);
+  BOOST_TEST(back.value().stats().warnings == c.stats().warnings);
+}
+
+BOOST_AUTO_TEST_CASE(engine_from_snapshot_answers_like_engine_from_jsonl) {
+  EngineData d;
+  d.catalog = test::CatalogFilesIn(FTCONFIG_DATA_DIR);
+  d.corpus_snapshot_json = test::BundledEngine().corpus().ToSnapshot().dump();
+  auto e = Engine::Create(d);
+  BOOST_TEST_REQUIRE(e.ok());
+  for (const char* req : {R"({"platform":"colab","plan":"free","model":"llama-3.1-8b","adapter":"qlora","task":"sft"})",
+                          R"({"gpu":"A100 80GB","model":"qwen2.5-7b","adapter":"none","task":"preference_dpo","strategy":"hybrid"})",
+                          R"({"gpu":"4090","model_params_b":1.5,"adapter":"lora","task":"classification","strategy":"deterministic"})"}) {
+    auto a = test::BundledEngine().Recommend(std::string(req));
+    auto b = e.value()->Recommend(std::string(req));
+    BOOST_TEST_REQUIRE(a.ok());
+    BOOST_TEST_REQUIRE(b.ok());
+    BOOST_TEST(a.value().dump() == b.value().dump(), req);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(bad_snapshots_are_data_errors_naming_the_field) {
+  const json good = test::BundledEngine().corpus().ToSnapshot();
+  auto expect = [](const json& snap, const std::string& field) {
+    auto r = Corpus::FromSnapshot(snap);
+    BOOST_TEST_REQUIRE(!r.ok(), field);
+    BOOST_TEST(r.error().code == ErrorCode::kDataError);
+    BOOST_TEST(r.error().field == field);
+  };
+  json s = good;
+  s["format"] = "something-else";
+  expect(s, "corpus_snapshot.format");
+  expect(json::array(), "corpus_snapshot.format");
+  s = good;
+  s["format_version"] = 99;
+  expect(s, "corpus_snapshot.format_version");
+  s = good;
+  s["fields"].erase(s["fields"].begin());
+  expect(s, "corpus_snapshot.fields");
+  s = good;
+  s["rows"][3].erase(s["rows"][3].begin());
+  expect(s, "corpus_snapshot.rows[3]");
+  s = good;
+  size_t lr = 0;
+  while (s["fields"][lr] != "learning_rate") ++lr;
+  s["rows"][3][lr] = "2e-4";
+  expect(s, "corpus_snapshot.rows[3].learning_rate");
+  s["rows"][3][lr] = 0;
+  expect(s, "corpus_snapshot.rows[3].learning_rate");
+  s = good;
+  s["rows"].erase(s["rows"].begin());
+  expect(s, "corpus_snapshot.stats.rows_accepted");
+  s = good;
+  s["stats"].erase("warnings");
+  expect(s, "corpus_snapshot.stats.warnings");
+
+  EngineData d;
+  d.catalog = test::CatalogFilesIn(FTCONFIG_DATA_DIR);
+  d.corpus_snapshot_json = "{not json";
+  auto e = Engine::Create(d);
+  BOOST_TEST_REQUIRE(!e.ok());
+  BOOST_TEST(e.error().field == "corpus_snapshot");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -4,13 +4,16 @@
 //   tests/golden/requests.jsonl           -> build/golden/native-recommend.jsonl
 //   tests/golden/estimate-requests.jsonl  -> build/golden/native-estimate.jsonl
 // Each output line: {id, exit_code, stdout}. The CLI reads the very files the
-// WASM module reads: they are unpacked from the data snapshot
-// (build/npm/ftconfig-data.json) into build/golden/data and build/golden/models,
-// so a data/ or models/ change after the snapshot was built cannot make the
-// two disagree.
+// WASM module was built from: catalogs and artifacts are unpacked from the data
+// snapshot (build/npm/ftconfig-data.json) into build/golden/data and
+// build/golden/models, and the raw corpus files (the bundle carries them
+// normalized) are copied from data/corpus after checking the SHA-256 the
+// bundle lists, so a data/ or models/ change after the snapshot was built
+// cannot make the two disagree.
 //
 //   node tests/golden/native-answers.mjs [--cli build/bin/ftconfig] [--bundle build/npm/ftconfig-data.json] [--out build/golden]
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +29,7 @@ const cli = opt('--cli', path.join(root, 'build', 'bin', 'ftconfig'));
 const out = opt('--out', path.join(root, 'build', 'golden'));
 const bundlePath = opt('--bundle', path.join(process.env.FTCONFIG_NPM_DIR ? path.resolve(process.env.FTCONFIG_NPM_DIR) : path.join(root, 'build', 'npm'), 'ftconfig-data.json'));
 const dataDir = path.join(out, 'data');
+const sourceDataDir = opt('--data-dir', process.env.FTCONFIG_DATA_DIR ? path.resolve(process.env.FTCONFIG_DATA_DIR) : path.join(root, 'data'));
 const modelsDir = path.join(out, 'models');
 
 // Writes the snapshot's files as the CLI's data and models folders.
@@ -36,7 +40,18 @@ function unpackSnapshot() {
   fs.mkdirSync(path.join(dataDir, 'catalog'), { recursive: true });
   fs.mkdirSync(path.join(dataDir, 'corpus'), { recursive: true });
   for (const [name, text] of Object.entries(bundle.catalog)) fs.writeFileSync(path.join(dataDir, 'catalog', `${name}.json`), text);
-  for (const { name, text } of bundle.corpus) fs.writeFileSync(path.join(dataDir, 'corpus', name), text);
+  // The bundle carries the corpus normalized (corpus_snapshot); the CLI reads
+  // the raw files it was made from, which the bundle names with their hashes.
+  const corpusFiles = (bundle.snapshot?.files || []).filter((f) => f.name.startsWith('corpus/'));
+  if (!corpusFiles.length) throw new Error(`${bundlePath} lists no corpus files in snapshot.files`);
+  for (const f of corpusFiles) {
+    const src = path.join(sourceDataDir, f.name);
+    const buf = fs.existsSync(src) ? fs.readFileSync(src) : null;
+    if (!buf || createHash('sha256').update(buf).digest('hex') !== f.sha256) {
+      throw new Error(`${src} is not the file ${bundlePath} was built from: rebuild it (bash scripts/build.sh --wasm)`);
+    }
+    fs.writeFileSync(path.join(dataDir, f.name), buf);
+  }
   const models = Object.entries(bundle.models || {});
   if (models.length) {
     fs.mkdirSync(modelsDir, { recursive: true });

@@ -82,7 +82,14 @@ describe('createEngine', () => {
     await rejectsFtconfig(api.createEngine({ data: { ...data, catalog: { ...data.catalog, gpus: '{not json' } } }), 'invalid_json');
     await rejectsFtconfig(api.createEngine({ data: { ...data, catalog: { ...data.catalog, gpus: 42 } } }), 'data_error');
     await rejectsFtconfig(api.createEngine({ data: { catalog: data.catalog } }), 'data_error');
-    await rejectsFtconfig(api.createEngine({ data: { ...data, corpus: [{ name: 'x.jsonl', text: '' }] } }), 'data_error');
+    const { corpus_snapshot: snapshot, ...raw } = data;
+    assert.equal(typeof snapshot, 'string', 'the bundle carries the normalized corpus snapshot');
+    await rejectsFtconfig(api.createEngine({ data: { ...raw, corpus: [{ name: 'x.jsonl', text: '' }] } }), 'data_error');
+    await rejectsFtconfig(api.createEngine({ data: { ...data, corpus_snapshot: '{not json' } }), 'data_error', 'corpus_snapshot');
+    const bad = JSON.parse(snapshot);
+    bad.rows[2][bad.fields.indexOf('learning_rate')] = 'fast';
+    await rejectsFtconfig(api.createEngine({ data: { ...data, corpus_snapshot: JSON.stringify(bad) } }), 'data_error',
+      'corpus_snapshot.rows[2].learning_rate');
     await rejectsFtconfig(api.createEngine(null), 'invalid_type');
   });
 });

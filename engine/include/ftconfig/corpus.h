@@ -93,6 +93,15 @@ class Corpus {
   // warning. Fails (kDataError) only when no source has a usable row.
   static Result<Corpus> Build(const std::vector<CorpusSource>& sources, const Catalog& catalog);
 
+  // The normalized records and statistics in a compact columnar form
+  // ({"format": "ftconfig-corpus-snapshot", "fields": [...], "rows": [[...]]}),
+  // for start-up paths that should not re-parse and re-normalize raw JSONL
+  // (the browser engine). FromSnapshot(ToSnapshot()) gives equal records;
+  // FromSnapshot refuses another format version or field list (kDataError
+  // naming "corpus_snapshot.<field>").
+  json ToSnapshot() const;
+  static Result<Corpus> FromSnapshot(const json& snapshot);
+
   const std::vector<ConfigRecord>& records() const { return records_; }
   const CorpusStats& stats() const { return stats_; }
 

@@ -48,6 +48,10 @@ Result<Request> ParseRequest(const std::string& text);
 struct EngineData {
   CatalogFiles catalog;
   std::vector<CorpusSource> corpus;
+  // Alternative to `corpus`: a snapshot made by Corpus::ToSnapshot (JSON
+  // text). When set, `corpus` is ignored; the browser bundle uses it because
+  // it loads several times faster than raw JSONL.
+  std::string corpus_snapshot_json;
   // Optional trained artifacts (JSON text; empty = not loaded). A malformed
   // artifact is an error of Create (kDataError naming it), never silently
   // ignored.

@@ -1,0 +1,197 @@
+// The corpus snapshot: the normalized records and pipeline statistics of a
+// built Corpus in a compact columnar JSON form (one array per record, field
+// order given once), so a start-up path that cannot afford to re-parse and
+// re-normalize the raw JSONL (the WebAssembly engine in a browser) loads the
+// same records directly. Corpus::FromSnapshot(corpus.ToSnapshot()) yields
+// records equal to the original, field for field.
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include "ftconfig/corpus.h"
+
+namespace ftconfig {
+
+namespace {
+
+constexpr const char* kFormat = "ftconfig-corpus-snapshot";
+constexpr int kFormatVersion = 1;
+
+// One list of every ConfigRecord field, used for both directions so they
+// cannot drift apart. Adding a field to ConfigRecord means adding it here and
+// bumping kFormatVersion.
+#define FTCONFIG_RECORD_FIELDS(X)                                                                          \
+  X(id) X(source_repo) X(source_path) X(source_file) X(source_line) X(model_name) X(model_family)          \
+  X(model_params_b) X(size_bucket) X(task_type) X(adapter_type) X(adapter_original) X(quantization)        \
+  X(lora_r) X(lora_alpha) X(lora_dropout) X(lora_target) X(learning_rate) X(batch_size_per_device)         \
+  X(gradient_accumulation_steps) X(num_gpus) X(effective_batch_size) X(max_seq_length) X(num_epochs)       \
+  X(max_steps) X(optimizer) X(lr_scheduler) X(precision) X(warmup_ratio) X(weight_decay)                   \
+  X(gradient_checkpointing) X(flash_attention) X(packing) X(dataset_name) X(dataset_size)                  \
+  X(dataset_size_bucket) X(gpu_type) X(peak_vram_gb) X(eval_metric_value) X(eval_metric_name) X(weight)
+
+json Put(const std::string& v) { return v; }
+json Put(int v) { return v; }
+json Put(double v) { return v; }
+template <typename T>
+json Put(const std::optional<T>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+
+// Readers: an Error names the record and field ("corpus_snapshot.rows[12].learning_rate").
+bool Get(const json& j, std::string& out) {
+  if (!j.is_string()) return false;
+  out = j.get<std::string>();
+  return true;
+}
+bool Get(const json& j, int& out) {
+  if (!j.is_number_integer()) return false;
+  auto v = j.get<long long>();
+  if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max()) return false;
+  out = static_cast<int>(v);
+  return true;
+}
+bool Get(const json& j, double& out) {
+  if (!j.is_number()) return false;
+  out = j.get<double>();
+  return std::isfinite(out);
+}
+bool Get(const json& j, bool& out) {
+  if (!j.is_boolean()) return false;
+  out = j.get<bool>();
+  return true;
+}
+template <typename T>
+bool Get(const json& j, std::optional<T>& out) {
+  if (j.is_null()) {
+    out.reset();
+    return true;
+  }
+  T v{};
+  if (!Get(j, v)) return false;
+  out = v;
+  return true;
+}
+
+const char* TypeName(const std::string&) { return "a string"; }
+const char* TypeName(int) { return "an integer"; }
+const char* TypeName(double) { return "a finite number"; }
+const char* TypeName(bool) { return "true or false"; }
+template <typename T>
+std::string TypeName(const std::optional<T>&) {
+  return std::string(TypeName(T{})) + " or null";
+}
+
+Error SnapshotError(const std::string& field, const std::string& expected) {
+  return Error{ErrorCode::kDataError, "corpus_snapshot." + field, "corpus snapshot: " + field + " must be " + expected};
+}
+
+}  // namespace
+
+json Corpus::ToSnapshot() const {
+  json fields = json::array();
+#define FTCONFIG_NAME(f) fields.push_back(#f);
+  FTCONFIG_RECORD_FIELDS(FTCONFIG_NAME)
+#undef FTCONFIG_NAME
+  json rows = json::array();
+  for (const auto& r : records_) {
+    json row = json::array();
+#define FTCONFIG_PUT(f) row.push_back(Put(r.f));
+    FTCONFIG_RECORD_FIELDS(FTCONFIG_PUT)
+#undef FTCONFIG_PUT
+    rows.push_back(std::move(row));
+  }
+  const CorpusStats& s = stats_;
+  json stats = {{"files_loaded", s.files_loaded},
+                {"files_skipped", s.files_skipped},
+                {"rows_read", s.rows_read},
+                {"rows_rejected", s.rows_rejected},
+                {"rows_duplicate", s.rows_duplicate},
+                {"rows_accepted", s.rows_accepted},
+                {"rejected_by_reason", s.rejected_by_reason},
+                {"accepted_by_source", s.accepted_by_source},
+                {"warnings", s.warnings}};
+  return {{"format", kFormat}, {"format_version", kFormatVersion}, {"fields", fields}, {"stats", stats},
+          {"rows", rows}};
+}
+
+Result<Corpus> Corpus::FromSnapshot(const json& snap) {
+  if (!snap.is_object() || snap.value("format", std::string()) != kFormat)
+    return SnapshotError("format", std::string("\"") + kFormat + "\" (an object made by `ftconfig corpus snapshot`)");
+  if (!snap.contains("format_version") || !snap["format_version"].is_number_integer() ||
+      snap["format_version"].get<long long>() != kFormatVersion)
+    return SnapshotError("format_version", std::to_string(kFormatVersion) +
+                                               " (rebuild the snapshot with this version of ftconfig)");
+  // The field list must be exactly this build's: a snapshot from another
+  // version is refused rather than read with fields shifted.
+  json expected = json::array();
+#define FTCONFIG_NAME(f) expected.push_back(#f);
+  FTCONFIG_RECORD_FIELDS(FTCONFIG_NAME)
+#undef FTCONFIG_NAME
+  if (!snap.contains("fields") || snap["fields"] != expected)
+    return SnapshotError("fields", "this build's record field list " + expected.dump());
+  const size_t width = expected.size();
+
+  Corpus c;
+  const json* stats = snap.contains("stats") ? &snap["stats"] : nullptr;
+  if (!stats || !stats->is_object()) return SnapshotError("stats", "an object");
+  auto get_int = [&](const char* key, int& out) -> bool {
+    return stats->contains(key) && Get((*stats)[key], out);
+  };
+  CorpusStats& s = c.stats_;
+  for (auto [key, out] : {std::pair<const char*, int*>{"files_loaded", &s.files_loaded},
+                          {"files_skipped", &s.files_skipped},
+                          {"rows_read", &s.rows_read},
+                          {"rows_rejected", &s.rows_rejected},
+                          {"rows_duplicate", &s.rows_duplicate},
+                          {"rows_accepted", &s.rows_accepted}})
+    if (!get_int(key, *out) || *out < 0) return SnapshotError(std::string("stats.") + key, "a non-negative integer");
+  for (const char* key : {"rejected_by_reason", "accepted_by_source"}) {
+    auto& m = std::string(key) == "rejected_by_reason" ? s.rejected_by_reason : s.accepted_by_source;
+    if (!stats->contains(key) || !(*stats)[key].is_object())
+      return SnapshotError(std::string("stats.") + key, "an object of counts");
+    for (const auto& [k, v] : (*stats)[key].items()) {
+      int n = 0;
+      if (!Get(v, n) || n < 0) return SnapshotError(std::string("stats.") + key + "." + k, "a non-negative integer");
+      m[k] = n;
+    }
+  }
+  if (!stats->contains("warnings") || !(*stats)["warnings"].is_array())
+    return SnapshotError("stats.warnings", "an array of strings");
+  for (const auto& w : (*stats)["warnings"]) {
+    if (!w.is_string()) return SnapshotError("stats.warnings", "an array of strings");
+    s.warnings.push_back(w.get<std::string>());
+  }
+
+  if (!snap.contains("rows") || !snap["rows"].is_array()) return SnapshotError("rows", "an array of records");
+  const json& rows = snap["rows"];
+  c.records_.reserve(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const json& row = rows[i];
+    const std::string where = "rows[" + std::to_string(i) + "]";
+    if (!row.is_array() || row.size() != width)
+      return SnapshotError(where, "an array of " + std::to_string(width) + " values");
+    ConfigRecord r;
+    size_t k = 0;
+#define FTCONFIG_GET(f)                                                 \
+  if (!Get(row[k], r.f)) return SnapshotError(where + "." #f, TypeName(r.f)); \
+  ++k;
+    FTCONFIG_RECORD_FIELDS(FTCONFIG_GET)
+#undef FTCONFIG_GET
+    // What the engine divides by or takes logarithms of.
+    if (!(r.learning_rate > 0)) return SnapshotError(where + ".learning_rate", "positive");
+    if (r.batch_size_per_device < 1) return SnapshotError(where + ".batch_size_per_device", "at least 1");
+    if (r.gradient_accumulation_steps < 1) return SnapshotError(where + ".gradient_accumulation_steps", "at least 1");
+    if (r.num_gpus < 1) return SnapshotError(where + ".num_gpus", "at least 1");
+    if (r.effective_batch_size < 1) return SnapshotError(where + ".effective_batch_size", "at least 1");
+    if (!(r.weight > 0)) return SnapshotError(where + ".weight", "positive");
+    c.records_.push_back(std::move(r));
+  }
+  if (c.records_.empty()) return SnapshotError("rows", "a non-empty array of records");
+  if (static_cast<size_t>(s.rows_accepted) != c.records_.size())
+    return SnapshotError("stats.rows_accepted", "the number of rows (" + std::to_string(c.records_.size()) + ")");
+  return c;
+}
+
+#undef FTCONFIG_RECORD_FIELDS
+
+}  // namespace ftconfig
