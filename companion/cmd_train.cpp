@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "model_registry.h"
 #include "train_data.h"
 #include "train_models.h"
 
@@ -47,6 +48,31 @@ Result<bool> WriteJson(const std::string& path, const json& j, int indent = 1) {
   return true;
 }
 
+// A format_version 2 registry (model_registry.h): the artifact becomes a new
+// candidate version whose other artifacts are the production version's;
+// promote it with `ftconfig promote` once its gates were evaluated.
+Result<bool> RegisterCandidate(const std::string& registry_path, const std::string& kind,
+                               const std::string& artifact_path, const json& artifact, const json& metrics) {
+  namespace fs = std::filesystem;
+  FTCONFIG_ASSIGN_OR_RETURN(reg, ModelRegistry::Load(registry_path));
+  fs::path base = fs::absolute(fs::path(registry_path)).parent_path();
+  std::string rel = fs::absolute(fs::path(artifact_path)).lexically_relative(base).generic_string();
+  json artifacts = json::object();
+  if (const json* prod = reg.Find(reg.Alias("production")))
+    for (const auto& [k, a] : (*prod)["artifacts"].items())
+      if (k != kind) artifacts[k] = a;
+  artifacts[kind] = {{"path", rel}, {"sha256", metrics["artifact_sha256"]}, {"version", artifact["version"]}};
+  std::string id = "train-" + Sha256Hex(artifacts.dump()).substr(0, 12);
+  json entry = {{"version", id},
+                {"stage", "candidate"},
+                {"artifacts", artifacts},
+                {"metrics", {{kind, metrics.contains("held_out") ? metrics["held_out"] : json(nullptr)}}},
+                {"gates", {{"evaluated", false}}}};
+  FTCONFIG_ASSIGN_OR_RETURN(added, reg.AddVersion(entry, "ftconfig train " + kind));
+  (void)added;
+  return reg.Save();
+}
+
 // Records the artifact in a registry.json ({format_version, models: [{name,
 // kind, version, path, sha256, slot, metrics}]}) as the production model of
 // its kind; other entries are kept. `path` is relative to the registry's folder.
@@ -54,6 +80,11 @@ Result<bool> Register(const std::string& registry_path, const std::string& kind,
                       const json& artifact, const json& metrics) {
   namespace fs = std::filesystem;
   json reg = {{"format_version", 1}, {"models", json::array()}};
+  if (std::ifstream probe(registry_path); probe) {
+    json j = json::parse(probe, nullptr, false);
+    if (j.is_object() && j.value("format_version", 1) >= 2)
+      return RegisterCandidate(registry_path, kind, artifact_path, artifact, metrics);
+  }
   if (std::ifstream in(registry_path); in) {
     json j = json::parse(in, nullptr, false);
     if (j.is_discarded() || !j.is_object() || !j.contains("models") || !j["models"].is_array())
@@ -144,7 +175,7 @@ int RunTrain(const std::string& what, const TrainOptions& o, const Context& ctx)
     auto r = Register(o.registry, what == "reranker" ? "reranker" : "hp_predictor", o.out, trained.value().artifact,
                       metrics);
     if (!r.ok()) return ReportError(r.error());
-    progress("recorded in " + o.registry + " (production slot)");
+    progress("recorded in " + o.registry + " (format_version 1: production slot; 2: a new candidate version)");
   }
   json summary = {{"artifact", o.out},
                   {"metrics", metrics_path},

@@ -40,6 +40,8 @@ void AddTrainCommand(CLI::App& app, Context& ctx);     // cmd_train.cpp
 void AddEvaluateCommand(CLI::App& app, Context& ctx);  // cmd_evaluate.cpp
 void AddTelemetryCommand(CLI::App& app, Context& ctx);  // cmd_telemetry.cpp
 void AddCollectCommand(CLI::App& app, Context& ctx);    // cmd_collect.cpp
+void AddGovernanceCommands(CLI::App& app, Context& ctx);  // cmd_governance.cpp: promote, rollback, status
+void AddRetrainCommand(CLI::App& app, Context& ctx);    // cmd_retrain.cpp
 
 }  // namespace ftconfig::cli
 

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model_registry.h"
+
 namespace fs = std::filesystem;
 
 namespace ftconfig::cli {
@@ -80,6 +82,11 @@ std::string DefaultModelsDir() {
   return FTCONFIG_SOURCE_MODELS_DIR;
 }
 
+std::string ModelSlot() {
+  if (const char* env = std::getenv("FTCONFIG_MODEL_SLOT"); env && *env) return env;
+  return "production";
+}
+
 Result<EngineData> ReadEngineData(const std::string& data_dir, const std::string& models_dir) {
   EngineData d;
   FTCONFIG_ASSIGN_OR_RETURN(catalog, ReadCatalogFiles(data_dir));
@@ -90,21 +97,25 @@ Result<EngineData> ReadEngineData(const std::string& data_dir, const std::string
   fs::path registry_path = fs::path(models_dir) / "registry.json";
   std::error_code ec;
   if (!fs::exists(registry_path, ec)) return d;
-  FTCONFIG_ASSIGN_OR_RETURN(text, Slurp(registry_path));
-  json reg = json::parse(text, nullptr, false);
-  if (reg.is_discarded() || !reg.is_object() || !reg.contains("models") || !reg["models"].is_array())
-    return Error{ErrorCode::kDataError, registry_path.string(),
-                 registry_path.string() + " must be a JSON object with a \"models\" array"};
-  for (const auto& m : reg["models"]) {
-    if (!m.is_object() || m.value("slot", "") != "production") continue;
-    std::string kind = m.value("kind", m.value("name", ""));
-    std::string path = m.value("path", "");
-    if (path.empty()) continue;
-    fs::path p = fs::path(path).is_absolute() ? fs::path(path) : fs::path(models_dir) / path;
-    FTCONFIG_ASSIGN_OR_RETURN(artifact, Slurp(p));
-    if (kind.find("reranker") != std::string::npos) d.reranker_json = std::move(artifact);
-    else if (kind.find("hp") != std::string::npos || kind.find("predictor") != std::string::npos)
-      d.hp_predictor_json = std::move(artifact);
+  // format_version 2 (aliases) or 1 (per-artifact slots): model_registry.h.
+  FTCONFIG_ASSIGN_OR_RETURN(registry, ModelRegistry::Load(registry_path.string()));
+  FTCONFIG_ASSIGN_OR_RETURN(resolved, registry.Resolve(ModelSlot()));
+  SlotArtifacts slot = std::move(resolved);
+  if (slot.version.empty() && ModelSlot() == "canary") {  // no canary: production serves everyone
+    FTCONFIG_ASSIGN_OR_RETURN(production, registry.Resolve("production"));
+    slot = std::move(production);
+  }
+  if (!slot.reranker_path.empty()) {
+    FTCONFIG_ASSIGN_OR_RETURN(artifact, Slurp(slot.reranker_path));
+    d.reranker_json = std::move(artifact);
+  }
+  if (!slot.hp_predictor_path.empty()) {
+    FTCONFIG_ASSIGN_OR_RETURN(artifact, Slurp(slot.hp_predictor_path));
+    d.hp_predictor_json = std::move(artifact);
+  }
+  if (!slot.calibration_path.empty()) {
+    FTCONFIG_ASSIGN_OR_RETURN(artifact, Slurp(slot.calibration_path));
+    d.calibration_json = std::move(artifact);
   }
   return d;
 }

@@ -24,9 +24,13 @@ Result<Catalog> LoadCatalog(const std::string& data_dir);
 
 // $FTCONFIG_MODELS_DIR, else the models/ folder of the source tree.
 std::string DefaultModelsDir();
-// Catalog, corpus and — when `models_dir` holds a registry.json — the
-// artifacts of its production slot (reranker, hp predictor). A registry that
-// names a missing or corrupt file is an error, never silently skipped.
+// The registry slot the CLI serves: $FTCONFIG_MODEL_SLOT ("production",
+// "canary" or a version id), default "production".
+std::string ModelSlot();
+// Catalog, corpus and — when `models_dir` holds a registry.json (format 1 or
+// 2, model_registry.h) — the artifacts of the slot ModelSlot() names
+// (reranker, hp predictor, calibration). A registry that names a missing or
+// corrupt file is an error, never silently skipped.
 Result<EngineData> ReadEngineData(const std::string& data_dir, const std::string& models_dir);
 
 }  // namespace ftconfig::cli

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "data_files.h"
+#include "model_registry.h"
 #include "ftconfig/memory.h"
 
 namespace fs = std::filesystem;
@@ -297,17 +298,11 @@ Result<ArtifactSet> LoadArtifactSet(const std::string& dir) {
   set.dir = dir;
   fs::path reg = fs::path(dir) / "registry.json";
   if (fs::exists(reg, ec)) {
-    FTCONFIG_ASSIGN_OR_RETURN(text, Slurp(reg));
-    json j = json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("models") || !j["models"].is_array())
-      return Error{ErrorCode::kDataError, reg.string(), reg.string() + " must be a JSON object with a \"models\" array"};
-    for (const auto& m : j["models"]) {
-      if (!m.is_object() || m.value("slot", "") != "production") continue;
-      std::string kind = m.value("kind", "");
-      fs::path p = fs::path(dir) / m.value("path", "");
-      if (kind == "reranker") set.reranker_path = p.string();
-      else if (kind == "hp_predictor") set.hp_predictor_path = p.string();
-    }
+    // format_version 2 (its production alias) or 1 (production slot).
+    FTCONFIG_ASSIGN_OR_RETURN(registry, ModelRegistry::Load(reg.string()));
+    FTCONFIG_ASSIGN_OR_RETURN(slot, registry.Resolve("production"));
+    set.reranker_path = slot.reranker_path;
+    set.hp_predictor_path = slot.hp_predictor_path;
   } else {
     if (fs::exists(fs::path(dir) / "reranker.json", ec)) set.reranker_path = (fs::path(dir) / "reranker.json").string();
     if (fs::exists(fs::path(dir) / "hp_predictor.json", ec))

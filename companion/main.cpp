@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
   AddEvaluateCommand(app, ctx);
   AddTelemetryCommand(app, ctx);
   AddCollectCommand(app, ctx);
+  AddGovernanceCommands(app, ctx);
+  AddRetrainCommand(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

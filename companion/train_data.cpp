@@ -200,9 +200,23 @@ void ApplyTaskMemoryTerms(TrainSetup* setup, const std::string& task_type, const
   setup->reference_model = task_type == "preference_dpo" && adapter == "none";
 }
 
+namespace {
+std::map<std::string, bool>& Outcomes() {
+  static std::map<std::string, bool> m;
+  return m;
+}
+}  // namespace
+
+void SetMeasuredOutcomes(const std::vector<std::pair<std::string, bool>>& by_record_id) {
+  Outcomes() = std::map<std::string, bool>(by_record_id.begin(), by_record_id.end());
+}
+
 std::optional<bool> MeasuredOutcome(const ConfigRecord& r) {
-  (void)r;
-  return std::nullopt;
+  const auto& m = Outcomes();
+  if (m.empty()) return std::nullopt;
+  auto it = m.find(r.id);
+  if (it == m.end()) return std::nullopt;
+  return it->second;
 }
 
 int RelevanceGrade(const ConfigRecord& query, const ConfigRecord& cand, double headroom) {

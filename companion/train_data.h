@@ -64,9 +64,12 @@ void ApplyTaskMemoryTerms(TrainSetup* setup, const std::string& task_type, const
 // written. A measured outcome from telemetry, when the record carries one,
 // dominates: a failed run is 0, a successful one at least 3.
 int RelevanceGrade(const ConfigRecord& query, const ConfigRecord& cand, double headroom);
-// Outcome of a measured run of `r` (telemetry). The corpus schema has no such
-// field yet, so this is always empty today; the label above is ready for it.
+// Outcome of a measured run of `r` (telemetry): the corpus schema has no such
+// field, so outcomes are registered by record id (`ftconfig retrain run` adds
+// completed runs as rows "telemetry:RUN_ID"); empty for every other record.
 std::optional<bool> MeasuredOutcome(const ConfigRecord& r);
+// Replaces the registered outcomes: record id -> succeeded.
+void SetMeasuredOutcomes(const std::vector<std::pair<std::string, bool>>& by_record_id);
 
 // One leave-one-source-out query: the heuristic's top `depth` candidates from
 // other source repositories (adapter-compatible, as the engine pools them).

@@ -103,31 +103,66 @@ function normalizedCorpus() {
   return run.stdout.trim();
 }
 
-// The trained artifacts of the registry's production slot, chosen as the
-// native CLI chooses them (companion/data_files.cpp, ReadEngineData).
-function productionModels(files) {
+// The model registry (models/registry.json, format_version 2 or 1; see
+// companion/model_registry.h): the artifacts of a slot, chosen as the native
+// CLI chooses them (companion/data_files.cpp, ReadEngineData).
+function readRegistry() {
   const registryPath = path.join(modelsDir, 'registry.json');
-  const models = {};
-  if (!fs.existsSync(registryPath)) return models;
+  if (!fs.existsSync(registryPath)) return null;
   let registry;
   try {
     registry = JSON.parse(fs.readFileSync(registryPath, 'utf8'));
   } catch (e) {
     fail(`${registryPath} is not valid JSON: ${e.message}`);
   }
-  if (!registry || !Array.isArray(registry.models)) fail(`${registryPath} must be an object with a "models" array`);
-  for (const m of registry.models) {
-    if (!m || typeof m !== 'object' || m.slot !== 'production' || !m.path) continue;
-    const kind = String(m.kind ?? m.name ?? '');
-    const p = path.isAbsolute(m.path) ? m.path : path.join(modelsDir, m.path);
-    if (!fs.existsSync(p)) fail(`${registryPath} names ${m.path}, which is missing`);
+  if (!registry || typeof registry !== 'object') fail(`${registryPath} must be a JSON object`);
+  const fv = registry.format_version ?? 1;
+  if (fv === 1) {
+    if (!Array.isArray(registry.models)) fail(`${registryPath} must be an object with a "models" array`);
+    const artifacts = {};
+    for (const m of registry.models) {
+      if (!m || typeof m !== 'object' || m.slot !== 'production' || !m.path) continue;
+      const kind = String(m.kind ?? m.name ?? '');
+      const key = kind.includes('reranker') ? 'reranker' : kind.includes('hp') || kind.includes('predictor') ? 'hp_predictor' : null;
+      if (key) artifacts[key] = { path: m.path, version: m.version };
+    }
+    return { path: registryPath, slots: { production: { version: null, artifacts } }, canary_fraction: 0 };
+  }
+  if (fv !== 2) fail(`${registryPath}: format_version ${fv} is newer than this build reads (1, 2)`);
+  if (!Array.isArray(registry.versions)) fail(`${registryPath}: "versions" must be an array`);
+  const slots = {};
+  for (const slot of ['production', 'canary']) {
+    const id = registry.aliases && registry.aliases[slot];
+    if (!id) continue;
+    const v = registry.versions.find((x) => x && x.version === id);
+    if (!v) fail(`${registryPath}: aliases.${slot} names "${id}", which is not a version`);
+    slots[slot] = { version: id, artifacts: v.artifacts || {} };
+  }
+  return { path: registryPath, slots, canary_fraction: Number(registry.canary_fraction) || 0 };
+}
+
+// {reranker?, hp_predictor?, calibration?} artifact texts of one slot; each
+// file is listed (with its digest) in `files` when given.
+function slotModels(registry, slot, files) {
+  const models = {};
+  const entry = registry && registry.slots[slot];
+  if (!entry) return models;
+  for (const [kind, a] of Object.entries(entry.artifacts)) {
+    if (!['reranker', 'hp_predictor', 'calibration'].includes(kind) || !a || !a.path) continue;
+    const p = path.isAbsolute(a.path) ? a.path : path.join(modelsDir, a.path);
+    if (!fs.existsSync(p)) fail(`${registry.path} names ${a.path}, which is missing`);
     const buf = fs.readFileSync(p);
-    const key = kind.includes('reranker') ? 'reranker' : kind.includes('hp') || kind.includes('predictor') ? 'hp_predictor' : null;
-    if (!key) continue;
-    models[key] = buf.toString('utf8');
-    files.push({ name: `models/${path.relative(modelsDir, p).split(path.sep).join('/')}`, bytes: buf.length, sha256: sha256(buf) });
+    if (a.sha256 && sha256(buf) !== a.sha256) fail(`${registry.path}: ${a.path} does not match its sha256`);
+    models[kind] = buf.toString('utf8');
+    if (files) files.push({ name: `models/${path.relative(modelsDir, p).split(path.sep).join('/')}`, bytes: buf.length, sha256: sha256(buf) });
   }
   return models;
+}
+
+const registry = readRegistry();
+
+function productionModels(files) {
+  return slotModels(registry, 'production', files);
 }
 
 function copyDir(from, to, skip = () => false) {
@@ -173,6 +208,20 @@ for (const f of [...MODULE_FILES, ...optional]) fs.copyFileSync(path.join(wasmDi
 fs.copyFileSync(path.join(root, 'wasm', 'api.js'), path.join(siteDir, 'api.js'));
 fs.writeFileSync(path.join(siteDir, 'ftconfig-data.json'), bundleText);
 
+// Model slots (web/slots.js): production's artifacts are in ftconfig-data.json;
+// the canary's, when the registry has one, in models-canary.json. The manifest
+// says which versions they are and the share of clients the canary serves.
+const modelsManifest = { format: 'ftconfig-models', format_version: 1, canary_fraction: 0, slots: {} };
+if (registry && registry.slots.production) modelsManifest.slots.production = { version: registry.slots.production.version };
+if (registry && registry.slots.canary && registry.canary_fraction > 0) {
+  const canaryModels = slotModels(registry, 'canary', null);
+  const file = 'models-canary.json';
+  fs.writeFileSync(path.join(siteDir, file), JSON.stringify(canaryModels));
+  modelsManifest.slots.canary = { version: registry.slots.canary.version, file, sha256: sha256(fs.readFileSync(path.join(siteDir, file))) };
+  modelsManifest.canary_fraction = registry.canary_fraction;
+}
+fs.writeFileSync(path.join(siteDir, 'ftconfig-models.json'), `${JSON.stringify(modelsManifest, null, 1)}\n`);
+
 // The service worker precaches every file of the site (offline after the
 // first visit); its version changes with any file's content.
 const swPath = path.join(siteDir, 'sw.js');
@@ -188,4 +237,4 @@ if (fs.existsSync(swPath)) {
 }
 
 const size = (p) => fs.statSync(p).size;
-console.log(`build-site: ${path.relative(root, siteDir)}/ (${listFiles(siteDir).length} files; wasm ${size(path.join(siteDir, 'ftconfig-wasm.wasm'))} B, data ${bundleText.length} B) and ${path.relative(root, npmDir)}/`);
+console.log(`build-site: ${path.relative(root, siteDir)}/ (${listFiles(siteDir).length} files; wasm ${size(path.join(siteDir, 'ftconfig-wasm.wasm'))} B, data ${bundleText.length} B; models production ${modelsManifest.slots.production?.version ?? '-'}, canary ${modelsManifest.slots.canary ? `${modelsManifest.slots.canary.version} at ${modelsManifest.canary_fraction}` : '-'}) and ${path.relative(root, npmDir)}/`);

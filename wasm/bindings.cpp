@@ -80,7 +80,8 @@ class WasmEngine {
  public:
   // data: {catalog: {gpus, platforms, models, stacks, tasks, datasets?}: JSON
   // texts, corpus: [{name, text}]: JSONL texts in the order the native CLI
-  // reads them (or corpus_snapshot: the text of `ftconfig corpus snapshot`), models?: {reranker?, hp_predictor?}: artifact JSON texts}.
+  // reads them (or corpus_snapshot: the text of `ftconfig corpus snapshot`),
+  // models?: {reranker?, hp_predictor?, calibration?}: artifact JSON texts}.
   // Texts may be strings or UTF-8 bytes (Uint8Array, copied without decoding).
   std::string Load(val data) {
     return Guard("load", [&] {
@@ -121,9 +122,10 @@ class WasmEngine {
       val models = data["models"];
       if (!models.isUndefined() && !models.isNull()) {
         if (!IsObject(models))
-          return Fail(ErrorCode::kDataError, "data.models", "data.models must be an object {reranker?, hp_predictor?}");
+          return Fail(ErrorCode::kDataError, "data.models", "data.models must be an object {reranker?, hp_predictor?, calibration?}");
         for (auto [key, out] : {std::pair<const char*, std::string*>{"reranker", &files.reranker_json},
-                                {"hp_predictor", &files.hp_predictor_json}}) {
+                                {"hp_predictor", &files.hp_predictor_json},
+                                {"calibration", &files.calibration_json}}) {
           val v = models[key];
           if (v.isUndefined() || v.isNull()) continue;
           if (!IsText(v))

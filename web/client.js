@@ -1,5 +1,7 @@
 // The page side of the engine worker: promise-based calls, one worker per page
 // shared by the site and every widget on it.
+import { pageSlotConfig } from './slots.js';
+
 const here = new URL('.', import.meta.url);
 
 export class EngineError extends Error {
@@ -29,6 +31,8 @@ export class EngineClient {
 
   constructor() {
     this.#worker = spawnWorker();
+    // The model slot (production or canary) is chosen from this page's client id and ?slot=.
+    this.call('configure', pageSlotConfig()).catch(() => {});
     this.#worker.onmessage = (event) => {
       const { id, ok, value, error } = event.data || {};
       const p = this.#pending.get(id);

@@ -225,6 +225,7 @@ export function confidenceSection(r) {
     h('p', {}, h('span', { class: `badge conf-${level}` }, `${level} confidence`), num(c.score) !== null ? ` score ${fmt.number(c.score)} of 1` : ''),
     c.reasons && c.reasons.length ? h('ul', {}, c.reasons.map((x) => h('li', {}, x))) : null,
     h('p', { class: 'muted' }, `Strategy: ${s.used || '–'}${s.requested && s.requested !== s.used ? ` (asked for ${s.requested})` : ''}. ${s.why || ''}`),
+    r.model_slot ? h('p', { class: 'muted', 'data-model-slot': r.model_slot }, `Models: ${r.model_slot} slot, version ${r.model_version || 'unknown'} (web/slots.js).`) : null,
     s.hp_predictions && Object.keys(s.hp_predictions).length ? h('details', {},
       h('summary', {}, 'What the learned predictor expects (with its interval)'),
       h('table', { class: 'kv' }, h('tbody', {}, Object.entries(s.hp_predictions).map(([k, p]) =>

@@ -7,12 +7,20 @@
 // the text for data-result); "bench" times warm recommendations here, inside
 // the worker (scripts/bench-web.mjs).
 import { createEngine, FtconfigError } from './api.js';
+import { resolveServing, tagResponse } from './slots.js';
 
 let enginePromise = null;
+// Model slot (web/slots.js): the page sends {clientId, override} first
+// ("configure"); `serving` is {slot, version, reason} once the engine exists.
+let slotConfig = null;
+let serving = null;
 
 function engine() {
   if (!enginePromise) {
-    enginePromise = createEngine();
+    enginePromise = resolveServing(slotConfig, new URL('.', import.meta.url)).then((r) => {
+      serving = r.serving;
+      return createEngine(r.options);
+    });
     // A failed start is retried by the next message instead of being cached.
     enginePromise.catch(() => { enginePromise = null; });
   }
@@ -32,9 +40,9 @@ function bench(e, requests, iterations) {
 }
 
 const METHODS = {
-  init: (e) => e.status(),
-  status: (e) => e.status(),
-  recommend: (e, request) => e.recommendJson(request),
+  init: (e) => ({ ...e.status(), serving }),
+  status: (e) => ({ ...e.status(), serving }),
+  recommend: (e, request) => tagResponse(e.recommendJson(request), serving),
   estimate: (e, input) => e.estimate(input),
   exportConfig: (e, request, format) => e.exportConfig(request, format),
   exportFormats: (e) => e.exportFormats(),
@@ -47,6 +55,11 @@ const METHODS = {
 
 self.onmessage = async (event) => {
   const { id, method, args = [] } = event.data || {};
+  if (method === 'configure') { // before the engine starts: later calls would not see it
+    if (!enginePromise) slotConfig = args[0] || null;
+    self.postMessage({ id, ok: true, value: !enginePromise });
+    return;
+  }
   try {
     const fn = Object.prototype.hasOwnProperty.call(METHODS, method) ? METHODS[method] : null;
     if (!fn) throw new FtconfigError('invalid_value', 'method', `unknown method "${method}"`);

@@ -111,6 +111,7 @@ struct Context {
   ModelArch arch;
   int sequences_per_example = 1;  // 2 for preference tasks (chosen + rejected)
   bool dpo = false;               // DPO: full fine-tuning keeps a reference model
+  const Calibration* calibration = nullptr;  // telemetry calibration (ftconfig/calibration.h)
 };
 
 bool IsPreferenceTask(const std::string& task) {
@@ -154,6 +155,7 @@ struct FitResult {
 FitResult Check(const Candidate& c, const Context& ctx) {
   FitResult r;
   r.estimate = EstimateMemory(ctx.arch, ToSetup(c, ctx));
+  if (ctx.calibration) ctx.calibration->ApplyMemory(&r.estimate);
   r.limit_gb = ctx.gpu->usable_vram_gb * Engine::kFitFraction;
   r.peak_gb = std::max(r.estimate.peak_gb, r.estimate.eval_peak_gb);
   r.fits = r.peak_gb <= r.limit_gb;
@@ -306,6 +308,10 @@ Result<std::shared_ptr<const Engine>> Engine::Create(const EngineData& data) {
     FTCONFIG_ASSIGN_OR_RETURN(j, load_artifact(data.hp_predictor_json, "hp_predictor"));
     FTCONFIG_ASSIGN_OR_RETURN(model, HpPredictor::Load(j));
     e->hp_predictor_ = std::move(model);
+  }
+  if (!data.calibration_json.empty()) {
+    FTCONFIG_ASSIGN_OR_RETURN(cal, Calibration::Load(data.calibration_json));
+    e->calibration_ = std::move(cal);
   }
   if (!(data.mmr_lambda >= 0 && data.mmr_lambda <= 1))
     return Error{ErrorCode::kInvalidValue, "mmr_lambda", "mmr_lambda must be between 0 and 1"};
@@ -466,6 +472,7 @@ Result<json> Engine::Recommend(const Request& req) const {
                       std::to_string(match.profile.sources) + " source(s)");
 
   Context ctx{gpu, num_gpus, arch, IsPreferenceTask(task) ? 2 : 1, task == "preference_dpo"};
+  ctx.calibration = &calibration_;
   TierCaps caps = CapsFor(*gpu);
 
   // Safe pool: the profile's configs that would fit this GPU as written
@@ -810,6 +817,7 @@ Result<json> Engine::Recommend(const Request& req) const {
 
   // ---- time and cost
   ThroughputEstimate tp = EstimateThroughput(arch, ToSetup(best, ctx), *gpu);
+  calibration_.ApplyThroughput(&tp);
   double tokens_per_example = kDefaultTokensPerExample;
   if (!req.dataset_name.empty())
     if (const DatasetInfo* d = catalog_.FindDataset(req.dataset_name); d && d->avg_tokens) tokens_per_example = *d->avg_tokens;

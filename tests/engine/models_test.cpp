@@ -287,16 +287,22 @@ BOOST_AUTO_TEST_CASE(tolerant_reader_ignores_unknown_keys_and_defaults_optional_
 }
 
 BOOST_AUTO_TEST_CASE(registry_names_the_shipped_artifacts_with_their_digests) {
+  // format_version 2 (companion/model_registry.h): the production alias names
+  // a version whose artifacts are the shipped files.
   json reg = ReadJson(ModelsDir() + "/registry.json");
-  BOOST_TEST(reg["format_version"] == 1);
+  BOOST_TEST(reg["format_version"] == 2);
+  std::string production = reg["aliases"]["production"];
   std::set<std::string> kinds;
-  for (const auto& m : reg["models"]) {
-    std::string text = test::ReadFile(ModelsDir() + "/" + m["path"].get<std::string>());
-    BOOST_TEST(m["sha256"] == cli::Sha256Hex(text), m["path"]);
-    json artifact = json::parse(text);
-    BOOST_TEST(m["version"] == artifact["version"], m["path"]);
-    BOOST_TEST(m["slot"] == "production");
-    kinds.insert(m["kind"].get<std::string>());
+  for (const auto& v : reg["versions"]) {
+    if (v["version"] != production) continue;
+    BOOST_TEST(v["stage"] == "production");
+    for (const auto& [kind, m] : v["artifacts"].items()) {
+      std::string text = test::ReadFile(ModelsDir() + "/" + m["path"].get<std::string>());
+      BOOST_TEST(m["sha256"] == cli::Sha256Hex(text), m["path"]);
+      json artifact = json::parse(text);
+      BOOST_TEST(m["version"] == artifact["version"], m["path"]);
+      kinds.insert(kind);
+    }
   }
   BOOST_TEST((kinds == std::set<std::string>{"hp_predictor", "reranker"}));
 }

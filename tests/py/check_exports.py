@@ -17,7 +17,10 @@ that
     string constants differ), the configuration cell executes without any
     builtins and yields the strings unchanged, YAML and JSON load them back
     unchanged, and Markdown shows them escaped;
-  - the golden files under tests/golden/exports are valid too.
+  - the golden files under tests/golden/exports are valid too;
+  - the telemetry code of the script export POSTs each event to
+    FTCONFIG_TELEMETRY_URL with "Authorization: Bearer $FTCONFIG_TELEMETRY_TOKEN"
+    (and without the header when the token is unset), to a loopback server.
 
 Exit 0 when all pass, 1 on a failure, 77 (skipped) when nbformat or yaml is
 not installed (scripts/setup.sh installs python3-nbformat and python3-yaml).
@@ -482,6 +485,61 @@ def check_golden():
             json.load(f)
 
 
+def check_telemetry_token():
+    """Runs the telemetry code of a golden script export against a loopback HTTP server."""
+    import http.server
+    import threading
+    path = os.path.join(GOLDEN, "colab_t4_qlora_8b", "script.py")
+    with open(path, encoding="utf-8") as f:
+        source = f.read()
+    start = source.find("TELEMETRY_ENABLED = True")
+    end = source.find("    def run_start(self):")
+    check(start >= 0 and end > start, "telemetry code not found in " + path)
+    if start < 0 or end <= start:
+        return
+    chunk = source[start:end]
+    seen = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            seen.append((self.headers.get("Authorization"), json.loads(body)))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/v1/events"
+    saved = {k: os.environ.get(k) for k in ("FTCONFIG_TELEMETRY_URL", "FTCONFIG_TELEMETRY_TOKEN", "RANK")}
+    try:
+        with tempfile.TemporaryDirectory() as out:
+            for token in ("s3cret-token-123", None):
+                os.environ["FTCONFIG_TELEMETRY_URL"] = url
+                os.environ.pop("RANK", None)
+                if token:
+                    os.environ["FTCONFIG_TELEMETRY_TOKEN"] = token
+                else:
+                    os.environ.pop("FTCONFIG_TELEMETRY_TOKEN", None)
+                ns = {"OUTPUT_DIR": out, "FTCONFIG": {"engine_version": "0.1.0", "fingerprint": "1baf7fcff69ec0d4"}}
+                exec("import datetime, importlib.metadata, json, os, platform, time, urllib.request, uuid\n" + chunk, ns)
+                ns["Telemetry"]("script").emit("run_complete", {"outcome": "success"})
+                check(len(seen) == 1, f"telemetry: expected one POST, got {len(seen)}")
+                if seen:
+                    auth, event = seen.pop()
+                    check(auth == (f"Bearer {token}" if token else None), f"telemetry: Authorization header {auth!r}")
+                    check(event.get("event") == "run_complete", "telemetry: the POST body is the event")
+    finally:
+        server.shutdown()
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cli", required=True, help="path to the built ftconfig CLI")
@@ -491,6 +549,7 @@ def main():
     check_does_not_fit(args.cli)
     check_hostile(args.cli)
     check_golden()
+    check_telemetry_token()
     total = len(CASES) + len(HOSTILE) + 2
     if failures:
         for f in failures:

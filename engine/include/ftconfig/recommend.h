@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "ftconfig/calibration.h"
 #include "ftconfig/catalog.h"
 #include "ftconfig/corpus.h"
 #include "ftconfig/memory.h"
@@ -57,6 +58,8 @@ struct EngineData {
   // ignored.
   std::string reranker_json;
   std::string hp_predictor_json;
+  // Optional telemetry calibration (ftconfig/calibration.h); empty = none.
+  std::string calibration_json;
   // MMR trade-off for the alternatives shown (1 = relevance only).
   double mmr_lambda = 0.7;
 };
@@ -76,6 +79,7 @@ class Engine {
   const ProfileTable& profiles() const { return profiles_; }
   const Reranker* reranker() const { return reranker_ ? &*reranker_ : nullptr; }
   const HpPredictor* hp_predictor() const { return hp_predictor_ ? &*hp_predictor_ : nullptr; }
+  const Calibration& calibration() const { return calibration_; }
   static const char* Version();
 
   // Safety margin: a configuration fits when its estimated peak is at most
@@ -92,6 +96,7 @@ class Engine {
   ProfileTable profiles_;
   std::optional<Reranker> reranker_;
   std::optional<HpPredictor> hp_predictor_;
+  Calibration calibration_;
   HybridWeights hybrid_weights_;
   double mmr_lambda_ = 0.7;
 };

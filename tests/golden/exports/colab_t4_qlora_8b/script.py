@@ -385,6 +385,9 @@ import uuid
 TELEMETRY_ENABLED = True
 TELEMETRY_FILE = os.path.join(OUTPUT_DIR, "ftconfig-telemetry.jsonl")
 TELEMETRY_URL = os.environ.get("FTCONFIG_TELEMETRY_URL", "")  # e.g. the companion's collector
+# Sent as "Authorization: Bearer TOKEN" when set (ftconfig collect refuses
+# requests without a token it knows).
+TELEMETRY_TOKEN = os.environ.get("FTCONFIG_TELEMETRY_TOKEN", "")
 TELEMETRY_SCHEMA_VERSION = 1
 
 
@@ -451,8 +454,11 @@ class Telemetry:
             print(f"telemetry: cannot write {TELEMETRY_FILE}: {exc}")
         if TELEMETRY_URL:
             try:
+                headers = {"Content-Type": "application/json"}
+                if TELEMETRY_TOKEN:
+                    headers["Authorization"] = "Bearer " + TELEMETRY_TOKEN
                 request = urllib.request.Request(TELEMETRY_URL, data=line.encode("utf-8"), method="POST",
-                                                 headers={"Content-Type": "application/json"})
+                                                 headers=headers)
                 urllib.request.urlopen(request, timeout=10).close()
             except Exception as exc:  # telemetry never stops a run
                 print(f"telemetry: POST failed: {exc}")

@@ -1,0 +1,392 @@
+// ftconfig retrain check | run: when to retrain, and retraining from the
+// corpus plus telemetry into a gated candidate version (docs/retraining.md).
+//
+// check: exit 0 no trigger, 10 retraining triggered, 2 bad input.
+// run:   exit 0 candidate registered and its gates passed, 1 registered but a
+//        gate failed (it cannot be promoted), 2 bad input.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "commands.h"
+#include "data_files.h"
+#include "eval_harness.h"
+#include "model_registry.h"
+#include "retrain.h"
+#include "telemetry_store.h"
+#include "train_data.h"
+#include "train_models.h"
+
+namespace fs = std::filesystem;
+
+namespace ftconfig::cli {
+
+namespace {
+
+constexpr int kExitTrigger = 10;
+
+struct RetrainOptions {
+  std::string store, registry, data_dir, summary, now;
+  CheckOptions check;
+  // run
+  std::string version, report, golden, reason;
+  int seed = 7, folds = 5, min_calibration_runs = 5;
+  bool no_held_out = false, quiet = false;
+};
+
+std::string RegistryPath(const RetrainOptions& o, const Context& ctx) {
+  if (!o.registry.empty()) return o.registry;
+  return (ctx.models_dir.empty() ? std::string("models") : ctx.models_dir) + "/registry.json";
+}
+
+std::string IsoUtc(double t) {
+  std::time_t s = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&s, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// When the models were last trained: the newest training.trained_at of any
+// version, else the production version's created_at; nullopt when unknown.
+std::optional<double> LastTraining(const ModelRegistry& reg) {
+  std::optional<double> best;
+  for (const auto& v : reg.doc()["versions"]) {
+    if (!v.contains("training") || !v["training"].is_object()) continue;
+    const json& t = v["training"];
+    if (t.contains("trained_at") && t["trained_at"].is_string())
+      if (auto p = ParseUtc(t["trained_at"]); p && (!best || *p > *best)) best = p;
+  }
+  if (best) return best;
+  if (const json* p = reg.Find(reg.Alias("production")))
+    if (p->contains("created_at") && (*p)["created_at"].is_string()) return ParseUtc((*p)["created_at"]);
+  return std::nullopt;
+}
+
+Result<Calibration> ProductionCalibration(const ModelRegistry& reg) {
+  FTCONFIG_ASSIGN_OR_RETURN(slot, reg.Resolve("production"));
+  if (slot.calibration_path.empty()) return Calibration{};
+  std::ifstream in(slot.calibration_path, std::ios::binary);
+  if (!in) return Error{ErrorCode::kDataError, slot.calibration_path, "cannot read " + slot.calibration_path};
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return Calibration::Load(text);
+}
+
+Result<bool> WriteText(const fs::path& p, const std::string& text) {
+  std::error_code ec;
+  fs::create_directories(p.parent_path(), ec);
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << text;
+  if (!out) return Error{ErrorCode::kInvalidValue, p.string(), "cannot write \"" + p.string() + "\""};
+  return true;
+}
+
+struct Loaded {
+  std::unique_ptr<ModelRegistry> registry;
+  std::vector<MeasuredRun> runs;
+  Catalog catalog;
+  std::string data_dir;
+};
+
+Result<Loaded> LoadInputs(const RetrainOptions& o, const Context& ctx, bool calibrated) {
+  Loaded l;
+  l.data_dir = o.data_dir.empty() ? ctx.data_dir : o.data_dir;
+  FTCONFIG_ASSIGN_OR_RETURN(reg, ModelRegistry::Load(RegistryPath(o, ctx)));
+  l.registry = std::make_unique<ModelRegistry>(std::move(reg));
+  std::string store = o.store.empty() ? telemetry::DefaultStorePath() : o.store;
+  FTCONFIG_ASSIGN_OR_RETURN(runs, ReadMeasuredRuns(store));
+  FTCONFIG_ASSIGN_OR_RETURN(catalog, LoadCatalog(l.data_dir));
+  l.catalog = std::move(catalog);
+  Calibration cal;
+  if (calibrated) {
+    FTCONFIG_ASSIGN_OR_RETURN(c, ProductionCalibration(*l.registry));
+    cal = c;
+  }
+  for (auto& r : runs) Reestimate(&r, l.catalog, cal);
+  l.runs = std::move(runs);
+  return l;
+}
+
+int RunCheck(const RetrainOptions& o, const Context& ctx) {
+  if (o.check.min_new_runs < 1) return ReportError({ErrorCode::kInvalidValue, "--min-new-runs", "must be at least 1"});
+  if (o.check.min_runs < 1) return ReportError({ErrorCode::kInvalidValue, "--min-runs", "must be at least 1"});
+  for (auto [v, name] : {std::pair<double, const char*>{o.check.max_memory_error, "--max-memory-error"},
+                         {o.check.max_time_error, "--max-time-error"},
+                         {o.check.max_oom_rate, "--max-oom-rate"},
+                         {o.check.max_age_days, "--max-age-days"}})
+    if (!(v >= 0)) return ReportError({ErrorCode::kInvalidValue, name, std::string(name) + " must be >= 0"});
+  CheckOptions co = o.check;
+  if (!o.now.empty()) {
+    co.now = ParseUtc(o.now);
+    if (!co.now) return ReportError({ErrorCode::kInvalidValue, "--now", "--now must be an ISO 8601 UTC time"});
+  }
+  auto l = LoadInputs(o, ctx, /*calibrated=*/true);
+  if (!l.ok()) return ReportError(l.error());
+  auto last = LastTraining(*l.value().registry);
+  json report = CheckTriggers(l.value().runs, last, co);
+  report["production"] = l.value().registry->Alias("production");
+  report["last_training"] = last ? json(IsoUtc(*last)) : json(nullptr);
+  report["store"] = o.store.empty() ? telemetry::DefaultStorePath() : o.store;
+  report["registry"] = l.value().registry->path();
+  std::string md = CheckMarkdown(report);
+  if (!o.summary.empty()) {
+    if (auto w = WriteText(o.summary, md); !w.ok()) return ReportError({ErrorCode::kInvalidValue, "--summary", w.error().message});
+  } else if (const char* gh = std::getenv("GITHUB_STEP_SUMMARY"); gh && *gh) {
+    std::ofstream out(gh, std::ios::app);
+    out << md << "\n";
+  }
+  std::cout << report.dump(2) << std::endl;
+  return report["trigger"].get<bool>() ? kExitTrigger : 0;
+}
+
+json RerankerSummary(const json& metrics) {
+  const json& h = metrics["held_out"];
+  const std::string sel = metrics.value("selected", "linear");
+  return {{"held_out_ndcg_at_5", h[sel]["ndcg_at_5"]},
+          {"held_out_ndcg_at_5_hybrid", h["heuristic"]["ndcg_at_5"]},
+          {"held_out_top1_oom_violation_rate", h[sel]["top1_oom_violation_rate"]}};
+}
+
+json PredictorSummary(const json& metrics) {
+  json s = json::object();
+  for (const auto& [name, m] : metrics["held_out"].items())
+    s[name] = {{"held_out_mae", m["mae"]["predictor"]}, {"held_out_coverage", m["interval"]["held_out_coverage"]}};
+  return s;
+}
+
+int RunRetrain(const RetrainOptions& o, const Context& ctx) {
+  auto start = std::chrono::steady_clock::now();
+  auto progress = [&](const std::string& line) {
+    if (o.quiet) return;
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "[%6.1fs] ", s);
+    std::cerr << buf << line << std::endl;
+  };
+  if (o.folds < 2 || o.folds > 20) return ReportError({ErrorCode::kInvalidValue, "--folds", "--folds must be 2..20"});
+  if (o.min_calibration_runs < 1)
+    return ReportError({ErrorCode::kInvalidValue, "--min-calibration-runs", "must be at least 1"});
+  const std::string registry_path = RegistryPath(o, ctx);
+  RegistryLock lock(registry_path);
+  // Uncalibrated estimates: the calibration artifact is absolute.
+  auto loaded = LoadInputs(o, ctx, /*calibrated=*/false);
+  if (!loaded.ok()) return ReportError(loaded.error());
+  Loaded& l = loaded.value();
+  ModelRegistry& reg = *l.registry;
+  if (!o.version.empty() && reg.Find(o.version))
+    return ReportError({ErrorCode::kInvalidValue, "--version", "version \"" + o.version + "\" exists: versions are immutable"});
+
+  // 1. Corpus + telemetry in a scratch data folder (the trainers read a folder).
+  std::vector<std::pair<std::string, bool>> outcomes;
+  const std::string telemetry_rows = RunsAsCorpusJsonl(l.runs, &outcomes);
+  fs::path scratch = fs::temp_directory_path() / ("ftconfig-retrain-" + std::to_string(::getpid()));
+  struct Cleanup {
+    fs::path p;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(p, ec);
+    }
+  } cleanup{scratch};
+  std::error_code ec;
+  fs::remove_all(scratch, ec);
+  fs::create_directories(scratch / "corpus", ec);
+  fs::create_directory_symlink(fs::absolute(fs::path(l.data_dir) / "catalog"), scratch / "catalog", ec);
+  if (ec) return ReportError({ErrorCode::kInvalidValue, "--data", "cannot prepare " + scratch.string() + ": " + ec.message()});
+  auto sources = ReadCorpusFiles(l.data_dir);
+  if (!sources.ok()) return ReportError(sources.error());
+  for (const auto& s : sources.value())
+    if (auto w = WriteText(scratch / "corpus" / s.name, s.jsonl); !w.ok()) return ReportError(w.error());
+  if (!telemetry_rows.empty())
+    if (auto w = WriteText(scratch / "corpus" / "real_world_zz_telemetry.jsonl", telemetry_rows); !w.ok())
+      return ReportError(w.error());
+  SetMeasuredOutcomes(outcomes);
+  progress("telemetry: " + std::to_string(l.runs.size()) + " completed runs, " + std::to_string(outcomes.size()) +
+           " usable as labelled corpus rows");
+
+  // 2. Train both models with the existing trainers.
+  auto ts = LoadTrainingSet(scratch.string());
+  if (!ts.ok()) return ReportError(ts.error());
+  progress("corpus + telemetry: " + std::to_string(ts.value().corpus.records().size()) + " records");
+  const size_t depth = 50;
+  auto groups = BuildRankGroups(ts.value(), depth);
+  RerankerOptions ro;
+  ro.seed = o.seed;
+  ro.folds = o.folds;
+  ro.depth = depth;
+  auto reranker = TrainReranker(ts.value(), groups, ro, progress);
+  if (!reranker.ok()) return ReportError(reranker.error());
+  HpOptions ho;
+  ho.seed = o.seed;
+  ho.folds = o.folds;
+  auto predictor = TrainHpPredictor(ts.value(), groups, ho, progress);
+  if (!predictor.ok()) return ReportError(predictor.error());
+  SetMeasuredOutcomes({});
+
+  // 3. Calibration of the time (and, when telemetry shows a systematic
+  // under-estimate, memory) model.
+  const std::string rr_text = reranker.value().artifact.dump() + "\n";
+  const std::string hp_text = predictor.value().artifact.dump() + "\n";
+  std::string id = o.version;
+  const std::string trained_at = UtcNow();
+  if (id.empty()) {
+    std::string stamp = trained_at;
+    stamp.erase(std::remove_if(stamp.begin(), stamp.end(), [](char c) { return c == '-' || c == ':'; }), stamp.end());
+    id = "r" + stamp.substr(0, 15) + "-" + Sha256Hex(rr_text + hp_text).substr(0, 6);  // r20260501T120000-abcdef
+  }
+  json calibration = CalibrationFromRuns(l.runs, o.min_calibration_runs, "calibration-" + id);
+
+  // 4. Write the version's artifacts (immutable: a fresh folder per version).
+  fs::path rel_dir = fs::path("versions") / id;
+  fs::path dir = fs::path(reg.dir()) / rel_dir;
+  if (fs::exists(dir, ec))
+    return ReportError({ErrorCode::kInvalidValue, "--version", dir.string() + " exists: versions are immutable"});
+  json artifacts = json::object();
+  auto put = [&](const std::string& kind, const std::string& text, const json& artifact, json metrics) -> Result<bool> {
+    fs::path p = dir / (kind + ".json");
+    FTCONFIG_ASSIGN_OR_RETURN(w, WriteText(p, text));
+    (void)w;
+    std::string sha = Sha256Hex(text);
+    if (!metrics.is_null()) {
+      metrics["artifact_sha256"] = sha;
+      FTCONFIG_ASSIGN_OR_RETURN(w2, WriteText(dir / (kind + ".metrics.json"), metrics.dump(1) + "\n"));
+      (void)w2;
+    }
+    artifacts[kind] = {{"path", (rel_dir / (kind + ".json")).generic_string()},
+                       {"sha256", sha},
+                       {"version", artifact.value("version", id)}};
+    return true;
+  };
+  if (auto w = put("reranker", rr_text, reranker.value().artifact, reranker.value().metrics); !w.ok())
+    return ReportError(w.error());
+  if (auto w = put("hp_predictor", hp_text, predictor.value().artifact, predictor.value().metrics); !w.ok())
+    return ReportError(w.error());
+  if (!calibration.is_null())
+    if (auto w = put("calibration", calibration.dump(1) + "\n", calibration, nullptr); !w.ok())
+      return ReportError(w.error());
+  progress("wrote " + dir.string());
+
+  // 5. Gates: the existing harness, candidate against the current production.
+  auto cand = LoadArtifactSet(dir.string());
+  if (!cand.ok()) return ReportError(cand.error());
+  std::optional<ArtifactSet> base;
+  const std::string production = reg.Alias("production");
+  if (!production.empty()) {
+    auto b = LoadArtifactSet(reg.dir());
+    if (!b.ok()) return ReportError(b.error());
+    base = std::move(b).value();
+  }
+  EvalOptions eo;
+  eo.data_dir = scratch.string();
+  eo.golden_path = o.golden.empty() ? l.data_dir + "/golden/requests.jsonl" : o.golden;
+  if (o.golden.empty() && !std::ifstream(eo.golden_path)) eo.golden_path.clear();
+  eo.held_out_engine = !o.no_held_out;
+  eo.folds = o.folds;
+  progress("evaluating the gates against " + (production.empty() ? std::string("the hybrid baseline") : production));
+  EvalReport rep = Evaluate(cand.value(), base ? &*base : nullptr, eo, progress);
+  json gates = json::array();
+  for (const auto& g : rep.gates) gates.push_back({{"name", g.name}, {"passed", g.passed}, {"detail", g.detail}});
+  if (auto w = WriteText(dir / "evaluation.md", rep.Markdown()); !w.ok()) return ReportError(w.error());
+  if (auto w = WriteText(dir / "evaluation.json", json{{"passed", rep.passed()}, {"gates", gates}, {"metrics", rep.metrics}}.dump(1) + "\n");
+      !w.ok())
+    return ReportError(w.error());
+  if (!o.report.empty())
+    if (auto w = WriteText(o.report, rep.Markdown()); !w.ok()) return ReportError({ErrorCode::kInvalidValue, "--report", w.error().message});
+
+  // 6. Register the candidate.
+  std::string last_run;
+  for (const auto& r : l.runs) last_run = r.completed_at_text;
+  json entry = {{"version", id},
+                {"stage", "candidate"},
+                {"created_at", trained_at},
+                {"artifacts", artifacts},
+                {"metrics",
+                 {{"reranker", RerankerSummary(reranker.value().metrics)},
+                  {"hp_predictor", PredictorSummary(predictor.value().metrics)},
+                  {"calibration", calibration.is_null() ? json(nullptr) : calibration}}},
+                {"gates",
+                 {{"evaluated", true},
+                  {"passed", rep.passed()},
+                  {"results", gates},
+                  {"baseline", production.empty() ? json(nullptr) : json(production)},
+                  {"held_out_engine", !o.no_held_out},
+                  {"evaluated_at", UtcNow()},
+                  {"report", (rel_dir / "evaluation.md").generic_string()}}},
+                {"training",
+                 {{"trained_at", trained_at},
+                  {"seed", o.seed},
+                  {"folds", o.folds},
+                  {"corpus_records", ts.value().corpus.records().size()},
+                  {"telemetry_runs", l.runs.size()},
+                  {"telemetry_rows", outcomes.size()},
+                  {"telemetry_until", last_run.empty() ? json(nullptr) : json(last_run)}}}};
+  if (auto a = reg.AddVersion(entry, o.reason.empty() ? "ftconfig retrain run" : o.reason); !a.ok())
+    return ReportError(a.error());
+  if (auto w = reg.Save(); !w.ok()) return ReportError(w.error());
+  progress(std::string("registered ") + id + " as a candidate; gates " + (rep.passed() ? "passed" : "FAILED"));
+  for (const auto& g : rep.gates)
+    if (!g.passed) std::cerr << "ftconfig retrain run: gate failed: " << g.name << ": " << g.detail << std::endl;
+  std::cout << json{{"version", id},
+                    {"stage", "candidate"},
+                    {"gates_passed", rep.passed()},
+                    {"gates", gates},
+                    {"artifacts", artifacts},
+                    {"calibration", calibration},
+                    {"telemetry_rows", outcomes.size()},
+                    {"registry", reg.path()}}
+                   .dump(2)
+            << std::endl;
+  return rep.passed() ? 0 : 1;
+}
+
+void AddCommon(CLI::App* cmd, RetrainOptions* o) {
+  cmd->add_option("--store", o->store, "Telemetry store (default: $FTCONFIG_TELEMETRY_STORE or the user's store)");
+  cmd->add_option("--registry", o->registry, "Model registry (default: MODELS_DIR/registry.json)");
+  cmd->add_option("--data", o->data_dir, "Data folder with catalog/ and corpus/ (default: --data-dir)");
+}
+
+}  // namespace
+
+void AddRetrainCommand(CLI::App& app, Context& ctx) {
+  auto* retrain = app.add_subcommand("retrain", "Retraining triggers and retraining from corpus + telemetry");
+  retrain->require_subcommand(1);
+  {
+    auto o = std::make_shared<RetrainOptions>();
+    auto* cmd = retrain->add_subcommand("check", "Should the models be retrained? Exit 10 when a trigger fires");
+    AddCommon(cmd, o.get());
+    cmd->add_option("--min-new-runs", o->check.min_new_runs, "Completed runs since the last training (default 50)");
+    cmd->add_option("--max-memory-error", o->check.max_memory_error,
+                    "Median |estimate/measured - 1| of peak memory (default 0.20)");
+    cmd->add_option("--max-time-error", o->check.max_time_error, "Median training-time error (default 0.20)");
+    cmd->add_option("--max-oom-rate", o->check.max_oom_rate, "Share of runs ending in OOM (default 0.10)");
+    cmd->add_option("--max-age-days", o->check.max_age_days, "Days since the last training (default 30)");
+    cmd->add_option("--min-runs", o->check.min_runs, "Runs needed before drift and OOM rate count (default 5)");
+    cmd->add_option("--summary", o->summary, "Write the markdown summary here (default: append to $GITHUB_STEP_SUMMARY)");
+    cmd->add_option("--now", o->now, "Evaluate as of this UTC time (ISO 8601)")->group("");
+    cmd->callback([o, &ctx]() { ctx.exit_code = RunGuarded([&] { return RunCheck(*o, ctx); }); });
+  }
+  {
+    auto o = std::make_shared<RetrainOptions>();
+    auto* cmd = retrain->add_subcommand(
+        "run", "Train a candidate (reranker, HP predictor, calibration) on corpus + telemetry, gate it, register it");
+    AddCommon(cmd, o.get());
+    cmd->add_option("--version", o->version, "Version id (default: r<UTC time>-<digest>)");
+    cmd->add_option("--seed", o->seed, "Random seed (default 7)");
+    cmd->add_option("--folds", o->folds, "Cross-validation folds (default 5)");
+    cmd->add_option("--min-calibration-runs", o->min_calibration_runs,
+                    "Successful measured runs needed to calibrate (default 5)");
+    cmd->add_option("--golden", o->golden, "Golden requests (default: DATA/golden/requests.jsonl)");
+    cmd->add_option("--report", o->report, "Also write the evaluation markdown here");
+    cmd->add_option("--reason", o->reason, "Recorded in the registry history");
+    cmd->add_flag("--no-held-out", o->no_held_out, "Skip the held-out engine runs of the evaluation (faster)");
+    cmd->add_flag("--quiet", o->quiet, "No progress on stderr");
+    cmd->callback([o, &ctx]() { ctx.exit_code = RunGuarded([&] { return RunRetrain(*o, ctx); }); });
+  }
+}
+
+}  // namespace ftconfig::cli
