@@ -204,8 +204,8 @@ bool IsAdapter(Method m) { return m == Method::kLora || m == Method::kQlora || m
 
 // Bytes saved for backward per token by one decoder layer that is part of the
 // autograd graph. `saved_input[m]` says whether module m keeps its input (its
-// weight is trainable, it carries an adapter, or it is a bitsandbytes layer
-// whose autograd function keeps the input).
+// weight is trainable, it carries an adapter without dropout, or it is a
+// bitsandbytes layer whose autograd function keeps the input).
 double LayerActivationBytes(const Shape& s, const TrainSetup& st, const bool saved_input[kNumMods], double seq) {
   const double c = ComputeBytes(st.precision);
   const bool full = st.method == Method::kFull || st.method == Method::kFreeze;
@@ -715,7 +715,11 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
   bool saved[kNumMods];
   for (int m = 0; m < kNumMods; ++m) {
     bool tr = full || freeze;
-    bool tgt = adapter && Targeted(mask, static_cast<Mod>(m));
+    // An adapted module's frozen base linear does not keep its input (autograd
+    // saves mm's input only when the weight needs a gradient). lora_A keeps
+    // the input it multiplies: the dropout output when lora_dropout > 0 (counted
+    // with the adapter extras in LayerActivationBytes), the input itself when 0.
+    bool tgt = adapter && Targeted(mask, static_cast<Mod>(m)) && st.lora_dropout <= 0;
     saved[m] = tr || tgt || quant;  // bitsandbytes MatMul4Bit/8bitLt keep their input
   }
   const double seq = st.seq_len;
