@@ -624,7 +624,7 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
 
   // Optimizer states. torch AdamW keeps exp_avg and exp_avg_sq in the dtype of
   // the parameter (torch.optim.AdamW: zeros_like(p)).
-  double opt = 0, opt_temp = 0;
+  double opt = 0, opt_temp = 0, opt_factors = 0;
   auto state_bytes_for = [&](double dtype_bytes) -> double {
     switch (st.optimizer) {
       case Optimizer::kAdamW: return 2 * dtype_bytes;
@@ -652,7 +652,8 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
       for (const auto& m : s.mods)
         if (Targeted(mask, m.mod)) factors += (m.in + 2.0 * st.lora_r + m.out) * m.copies * L;
     }
-    opt += 4.0 * factors;
+    opt_factors = 4.0 * factors;
+    opt += opt_factors;
     double largest = full ? std::max(s.largest_linear, s.embed) : (freeze ? s.largest_linear : lora_in_max * st.lora_r);
     opt_temp = kAdafactorTempBytes * largest;
   } else if (st.optimizer == Optimizer::kAdamW && !st.fused_optimizer) {
@@ -681,6 +682,20 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
       grads = trainable * c;
       opt += trainable * 4.0;       // fp32 master partition
       opt_temp = trainable * 4.0;   // fp32 gradient partition built at the step
+    } else if (c == 2 && trainable > 0) {
+      // Any 16-bit DeepSpeed run (fp16/bf16 enabled): the engine casts the
+      // module, adapters included, to 16 bit, and the ZeRO optimizer keeps an
+      // fp32 master partition of every trainable parameter with fp32 optimizer
+      // states (stage_1_and_2.py single_partition_of_fp32_groups; ZeRO paper
+      // §3: 2 + 2 + 12 bytes per parameter).
+      if (full || freeze) {
+        weights = s.total_params * c;
+      } else {
+        adapters = trainable * c;
+      }
+      grads = trainable * c;
+      opt = opt_factors + trainable * (state_bytes_for(4.0) + 4.0);
+      opt_temp = trainable * 4.0;
     }
   }
   double gathered = 0;

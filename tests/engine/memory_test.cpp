@@ -197,6 +197,17 @@ BOOST_AUTO_TEST_CASE(logits_and_loss) {
   BOOST_TEST(Close(EstimateMemory(Toy(), s).breakdown.logits_gb, 16 * 100 * 4.0 / kGB));
 }
 
+BOOST_AUTO_TEST_CASE(deepspeed_keeps_fp32_master_of_adapters) {
+  // ZeRO-2 in bf16 with LoRA q,v (2048 parameters): adapters and gradients in
+  // bf16, fp32 master + fp32 AdamW states = 12 B per parameter.
+  TrainSetup s = ToySetup();
+  s.sharding = Sharding::kZero2;
+  MemoryEstimate e = EstimateMemory(Toy(), s);
+  BOOST_TEST(Close(e.trainable_params_b * 1e9, 2048));
+  BOOST_TEST(Close(e.breakdown.adapters_gb, 2048 * 2.0 / kGB));
+  BOOST_TEST(Close(e.breakdown.optimizer_gb, 2048 * 12.0 / kGB));
+}
+
 BOOST_AUTO_TEST_CASE(allocator_and_context_overhead) {
   MemoryEstimate e = EstimateMemory(Llama8B(), TrainSetup{});
   BOOST_TEST(e.reserved_gb > e.max_allocated_gb);
