@@ -77,6 +77,12 @@ constexpr int kFreezeTrainableLayers = 2;
 // slack follows the churned memory, not the weights. 12% is a judgement inside
 // the 5-20% seen in training logs; PEFT's reserved rows validate it (+4..+10%).
 constexpr double kAllocatorFragmentation = 0.12;
+// Loss blocks the backward pass cannot reuse under the fp32 upcast: the 16-bit
+// logits and the shifted copy older modelling code makes (logits[..., :-1, :]
+// .contiguous()), c bytes each per logit, are smaller than the fp32 gradient
+// blocks requested after them (PyTorch caching allocator: large blocks are
+// their own segments, split but never merged).
+constexpr double kLossUnreusableTensors = 2.0;
 // CUDA context + cuBLAS/cuDNN handles as NVML sees them (torch does not count
 // it): ~0.3-0.6 GB with lazy module loading (CUDA >= 11.7); 0.5 GB, the same
 // figure the catalog subtracts in its usable-VRAM rule (data/README.md).
@@ -787,8 +793,22 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
   double allocated = std::max(fwd_bwd, step);
   est.peak_phase = fwd_bwd >= step ? "backward" : "optimizer_step";
 
-  double dynamic = allocated - persistent;
-  double frag = kAllocatorFragmentation * dynamic;
+  // Reserved memory. The loss tensors are a few large blocks whose reuse can
+  // be followed exactly, so they are taken out of the 12% rule (docs,
+  // "Allocator and CUDA context"): with the fp32 upcast, the backward pass asks
+  // for fp32 blocks (4 B per logit) while the only blocks freed by then are the
+  // 16-bit logits and their shifted copy (c each). Blocks over 1 MB are carved
+  // from their own cudaMalloc segments and never merged, so those 2c per logit
+  // stay reserved beside the 12 B the loss holds.
+  double loss_slack = (st.cross_entropy == CrossEntropy::kFp32Upcast && c == 2)
+                          ? kLossUnreusableTensors * c * tokens * s.vocab
+                          : 0;
+  double loss_alloc = persistent + cast_copies + phase_loss + quant_transient + ddp_buckets;
+  double reserved_loss = loss_alloc + kAllocatorFragmentation * (loss_alloc - persistent - logits) + loss_slack;
+  bool loss_at_peak = est.peak_phase == "backward" && phase_loss >= std::max(phase_layer, phase_end);
+  double dynamic = allocated - persistent - (loss_at_peak ? logits : 0);
+  double reserved = std::max(allocated + kAllocatorFragmentation * dynamic, reserved_loss);
+  double frag = reserved - allocated;
   est.max_allocated_gb = allocated / kGB;
   est.reserved_gb = (allocated + frag) / kGB;
   est.fragmentation_gb = frag / kGB;

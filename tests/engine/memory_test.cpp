@@ -208,6 +208,25 @@ BOOST_AUTO_TEST_CASE(deepspeed_keeps_fp32_master_of_adapters) {
   BOOST_TEST(Close(e.breakdown.optimizer_gb, 2048 * 12.0 / kGB));
 }
 
+BOOST_AUTO_TEST_CASE(reserved_counts_unreusable_loss_blocks) {
+  // fp32 upcast in bf16: the 16-bit logits and their shifted copy (2 x 2 B per
+  // logit) stay reserved beside the loss; the 12% rule covers the rest.
+  TrainSetup s = ToySetup();  // 16 tokens x 100 logits, loss phase is the peak
+  s.cross_entropy = CrossEntropy::kFp32Upcast;
+  MemoryEstimate e = EstimateMemory(Toy(), s);
+  const MemoryBreakdown& b = e.breakdown;
+  double persistent = (b.weights_gb + b.adapters_gb + b.optimizer_gb) * kGB;
+  double allocated = e.max_allocated_gb * kGB;
+  double logits = 16 * 100 * 12.0;
+  BOOST_TEST(e.peak_phase == "backward");
+  BOOST_TEST(Close(e.fragmentation_gb * kGB, 0.12 * (allocated - persistent - logits) + 16 * 100 * 4.0, 1e-6));
+  // A native loss reuses its own blocks: no loss slack.
+  s.cross_entropy = CrossEntropy::kNative;
+  e = EstimateMemory(Toy(), s);
+  allocated = e.max_allocated_gb * kGB;
+  BOOST_TEST(Close(e.fragmentation_gb * kGB, 0.12 * (allocated - persistent - 16 * 100 * 8.0), 1e-6));
+}
+
 BOOST_AUTO_TEST_CASE(allocator_and_context_overhead) {
   MemoryEstimate e = EstimateMemory(Llama8B(), TrainSetup{});
   BOOST_TEST(e.reserved_gb > e.max_allocated_gb);
