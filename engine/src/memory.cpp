@@ -39,6 +39,15 @@ constexpr double kAdam8bitBytesPerParam = 2.0 + 8.0 / 2048.0;
 // column second-moment factors in fp32; the update materialises the gradient,
 // the update and an fp32 copy of the parameter (3 x 4 B) for one tensor at a time.
 constexpr double kAdafactorTempBytes = 12.0;
+// bitsandbytes 4-bit (and 8-bit) linears during training: input-sized tensors
+// kept per token per quantized layer until backward. One is the input that
+// MatMul4Bit stores on ctx (bitsandbytes autograd/_functions.py,
+// ctx.tensors = (A, B)). The second is measured, not traced: litgpt's config-hub
+// table runs LoRA and QLoRA with identical configs (tiny-llama b8, phi-2 b4,
+// llama-2-7b b2, all at 512 tokens); once the weight savings are taken out,
+// the QLoRA runs hold 2.0x, 2.0x and 2.2x the inputs of their quantized layers
+// more than the LoRA runs. Fitted constant; docs/memory-model.md.
+constexpr double kQuantKeptInputs = 2.0;
 // PEFT LoRA dropout (nn.Dropout per adapted module): the dropped copy of the
 // input (compute dtype) and its bool mask (1 B) are saved for backward.
 constexpr double kDropoutMaskBytes = 1.0;
@@ -215,28 +224,31 @@ bool IsAdapter(Method m) { return m == Method::kLora || m == Method::kQlora || m
 double LayerActivationBytes(const Shape& s, const TrainSetup& st, const bool saved_input[kNumMods], double seq) {
   const double c = ComputeBytes(st.precision);
   const bool full = st.method == Method::kFull || st.method == Method::kFreeze;
+  // Bytes per element of a linear's kept input: one tensor, or
+  // kQuantKeptInputs of them for a bitsandbytes 4/8-bit layer.
+  const double ci = (st.weight_quant != WeightQuant::kNone && !full) ? kQuantKeptInputs * c : c;
   double b = 0;
   // Two norms: fp32 upcast input; with trainable norm weights also the
   // normalised copy that multiplies the weight.
   b += 2 * kNormSavedBytes * s.h;
   if (full) b += 2 * c * s.h;
   // Attention block.
-  if (saved_input[kQ] || saved_input[kK] || saved_input[kV]) b += c * s.h;
+  if (saved_input[kQ] || saved_input[kK] || saved_input[kV]) b += ci * s.h;
   if (st.flash_attention) {
     b += kFlashSavedTensors * c * s.q;
   } else {
     b += kFlashSavedTensors * c * s.q + (kEagerSoftmaxBytes + c) * s.heads * seq;
   }
-  if (saved_input[kO]) b += c * s.q;
+  if (saved_input[kO]) b += ci * s.q;
   // MLP block (per routed expert for MoE).
   double mlp = 0;
-  if (saved_input[kGate] || saved_input[kUp]) mlp += c * s.h;
+  if (saved_input[kGate] || saved_input[kUp]) mlp += ci * s.h;
   if (s.gated) {
     mlp += 3 * c * s.inter;  // act(gate) input, up output, act output
   } else {
     mlp += c * s.inter;      // activation input
   }
-  if (saved_input[kDown]) mlp += c * s.inter;
+  if (saved_input[kDown]) mlp += ci * s.inter;
   b += mlp * s.active_experts;
   // Adapter extras.
   const unsigned mask = ModuleMask(st);
