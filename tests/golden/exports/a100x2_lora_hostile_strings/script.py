@@ -2,7 +2,7 @@
 # ftconfig 0.1.0: training script for recommendation 4b821044de1440fb
 # Model: acme/"""; import os; os.system('x') # - &anchor !!python/object {{mustache}} <b>caf\xe9</b> \U0001f600 \
 # Method: LoRA on 2 x NVIDIA A100 80GB SXM4
-# Estimated peak VRAM per GPU: 19.46 GB of 84.1 GB usable; about 0.22 h
+# Estimated peak VRAM per GPU: 20.26 GB of 84.1 GB usable; about 0.22 h
 #
 # Install the pinned stack first:
 #   pip install torch==2.7.1 --index-url https://download.pytorch.org/whl/cu126
@@ -69,7 +69,7 @@ FTCONFIG = {
             "weight_decay": 0.0,
         },
         "predicted": {
-            "per_gpu_gb": 19.46,
+            "per_gpu_gb": 20.26,
             "eval_peak_gb": 18.39,
             "merge_peak_gb": 14.78,
             "usable_gb": 84.1,

@@ -2,7 +2,7 @@
 # ftconfig 0.1.0: training script for recommendation ff5b0d4a6fdc123d
 # Model: meta-llama/Llama-3.1-8B
 # Method: QLoRA (4-bit NF4 base + LoRA) on 1 x NVIDIA T4
-# Estimated peak VRAM per GPU: 10.88 GB of 15.3 GB usable; about 13.29 h
+# Estimated peak VRAM per GPU: 11.55 GB of 15.3 GB usable; about 13.29 h
 #
 # Install the pinned stack first:
 #   pip install torch==2.7.1 --index-url https://download.pytorch.org/whl/cu126
@@ -73,7 +73,7 @@ FTCONFIG = {
             "weight_decay": 0.0,
         },
         "predicted": {
-            "per_gpu_gb": 10.88,
+            "per_gpu_gb": 11.55,
             "eval_peak_gb": 9.58,
             "merge_peak_gb": 16.85,
             "usable_gb": 15.3,

@@ -2,7 +2,7 @@
 # ftconfig 0.1.0: training script for recommendation fe9a4a6cbf47ddfa
 # Model: mistralai/Mistral-7B-v0.1
 # Method: QLoRA (4-bit NF4 base + LoRA) on 1 x NVIDIA Tesla P100 PCIe 16GB
-# Estimated peak VRAM per GPU: 11.48 GB of 16.4 GB usable; about 7.32 h
+# Estimated peak VRAM per GPU: 12.15 GB of 16.4 GB usable; about 7.32 h
 #
 # Install the pinned stack first:
 #   pip install torch==2.7.1 --index-url https://download.pytorch.org/whl/cu126
@@ -73,7 +73,7 @@ FTCONFIG = {
             "weight_decay": 0.001,
         },
         "predicted": {
-            "per_gpu_gb": 11.48,
+            "per_gpu_gb": 12.15,
             "eval_peak_gb": 8.9,
             "merge_peak_gb": 15.39,
             "usable_gb": 16.4,

@@ -2,7 +2,7 @@
 # ftconfig 0.1.0: training script for recommendation 4ca6b3cc030d8202
 # Model: Qwen/Qwen2.5-3B
 # Method: LoRA on 2 x NVIDIA T4
-# Estimated peak VRAM per GPU: 11.37 GB of 15.3 GB usable; about 2.41 h
+# Estimated peak VRAM per GPU: 12.17 GB of 15.3 GB usable; about 2.41 h
 #
 # Install the pinned stack first:
 #   pip install torch==2.7.1 --index-url https://download.pytorch.org/whl/cu126
@@ -69,7 +69,7 @@ FTCONFIG = {
             "weight_decay": 0.0,
         },
         "predicted": {
-            "per_gpu_gb": 11.37,
+            "per_gpu_gb": 12.17,
             "eval_peak_gb": 10.43,
             "merge_peak_gb": 6.79,
             "usable_gb": 15.3,
