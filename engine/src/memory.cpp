@@ -39,6 +39,15 @@ constexpr double kAdam8bitBytesPerParam = 2.0 + 8.0 / 2048.0;
 // column second-moment factors in fp32; the update materialises the gradient,
 // the update and an fp32 copy of the parameter (3 x 4 B) for one tensor at a time.
 constexpr double kAdafactorTempBytes = 12.0;
+// bitsandbytes 4-bit (and 8-bit) linears during training: input-sized tensors
+// kept per token per quantized layer until backward. One is the input that
+// MatMul4Bit stores on ctx (bitsandbytes autograd/_functions.py,
+// ctx.tensors = (A, B)). The second is measured, not traced: litgpt's config-hub
+// table runs LoRA and QLoRA with identical configs (tiny-llama b8, phi-2 b4,
+// llama-2-7b b2, all at 512 tokens); once the weight savings are taken out,
+// the QLoRA runs hold 2.0x, 2.0x and 2.2x the inputs of their quantized layers
+// more than the LoRA runs. Fitted constant; docs/memory-model.md.
+constexpr double kQuantKeptInputs = 2.0;
 // PEFT LoRA dropout (nn.Dropout per adapted module): the dropped copy of the
 // input (compute dtype) and its bool mask (1 B) are saved for backward.
 constexpr double kDropoutMaskBytes = 1.0;
@@ -77,6 +86,12 @@ constexpr int kFreezeTrainableLayers = 2;
 // slack follows the churned memory, not the weights. 12% is a judgement inside
 // the 5-20% seen in training logs; PEFT's reserved rows validate it (+4..+10%).
 constexpr double kAllocatorFragmentation = 0.12;
+// Loss blocks the backward pass cannot reuse under the fp32 upcast: the 16-bit
+// logits and the shifted copy older modelling code makes (logits[..., :-1, :]
+// .contiguous()), c bytes each per logit, are smaller than the fp32 gradient
+// blocks requested after them (PyTorch caching allocator: large blocks are
+// their own segments, split but never merged).
+constexpr double kLossUnreusableTensors = 2.0;
 // CUDA context + cuBLAS/cuDNN handles as NVML sees them (torch does not count
 // it): ~0.3-0.6 GB with lazy module loading (CUDA >= 11.7); 0.5 GB, the same
 // figure the catalog subtracts in its usable-VRAM rule (data/README.md).
@@ -204,33 +219,36 @@ bool IsAdapter(Method m) { return m == Method::kLora || m == Method::kQlora || m
 
 // Bytes saved for backward per token by one decoder layer that is part of the
 // autograd graph. `saved_input[m]` says whether module m keeps its input (its
-// weight is trainable, it carries an adapter, or it is a bitsandbytes layer
-// whose autograd function keeps the input).
+// weight is trainable, it carries an adapter without dropout, or it is a
+// bitsandbytes layer whose autograd function keeps the input).
 double LayerActivationBytes(const Shape& s, const TrainSetup& st, const bool saved_input[kNumMods], double seq) {
   const double c = ComputeBytes(st.precision);
   const bool full = st.method == Method::kFull || st.method == Method::kFreeze;
+  // Bytes per element of a linear's kept input: one tensor, or
+  // kQuantKeptInputs of them for a bitsandbytes 4/8-bit layer.
+  const double ci = (st.weight_quant != WeightQuant::kNone && !full) ? kQuantKeptInputs * c : c;
   double b = 0;
   // Two norms: fp32 upcast input; with trainable norm weights also the
   // normalised copy that multiplies the weight.
   b += 2 * kNormSavedBytes * s.h;
   if (full) b += 2 * c * s.h;
   // Attention block.
-  if (saved_input[kQ] || saved_input[kK] || saved_input[kV]) b += c * s.h;
+  if (saved_input[kQ] || saved_input[kK] || saved_input[kV]) b += ci * s.h;
   if (st.flash_attention) {
     b += kFlashSavedTensors * c * s.q;
   } else {
     b += kFlashSavedTensors * c * s.q + (kEagerSoftmaxBytes + c) * s.heads * seq;
   }
-  if (saved_input[kO]) b += c * s.q;
+  if (saved_input[kO]) b += ci * s.q;
   // MLP block (per routed expert for MoE).
   double mlp = 0;
-  if (saved_input[kGate] || saved_input[kUp]) mlp += c * s.h;
+  if (saved_input[kGate] || saved_input[kUp]) mlp += ci * s.h;
   if (s.gated) {
     mlp += 3 * c * s.inter;  // act(gate) input, up output, act output
   } else {
     mlp += c * s.inter;      // activation input
   }
-  if (saved_input[kDown]) mlp += c * s.inter;
+  if (saved_input[kDown]) mlp += ci * s.inter;
   b += mlp * s.active_experts;
   // Adapter extras.
   const unsigned mask = ModuleMask(st);
@@ -624,7 +642,7 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
 
   // Optimizer states. torch AdamW keeps exp_avg and exp_avg_sq in the dtype of
   // the parameter (torch.optim.AdamW: zeros_like(p)).
-  double opt = 0, opt_temp = 0;
+  double opt = 0, opt_temp = 0, opt_factors = 0;
   auto state_bytes_for = [&](double dtype_bytes) -> double {
     switch (st.optimizer) {
       case Optimizer::kAdamW: return 2 * dtype_bytes;
@@ -652,7 +670,8 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
       for (const auto& m : s.mods)
         if (Targeted(mask, m.mod)) factors += (m.in + 2.0 * st.lora_r + m.out) * m.copies * L;
     }
-    opt += 4.0 * factors;
+    opt_factors = 4.0 * factors;
+    opt += opt_factors;
     double largest = full ? std::max(s.largest_linear, s.embed) : (freeze ? s.largest_linear : lora_in_max * st.lora_r);
     opt_temp = kAdafactorTempBytes * largest;
   } else if (st.optimizer == Optimizer::kAdamW && !st.fused_optimizer) {
@@ -681,6 +700,20 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
       grads = trainable * c;
       opt += trainable * 4.0;       // fp32 master partition
       opt_temp = trainable * 4.0;   // fp32 gradient partition built at the step
+    } else if (c == 2 && trainable > 0) {
+      // Any 16-bit DeepSpeed run (fp16/bf16 enabled): the engine casts the
+      // module, adapters included, to 16 bit, and the ZeRO optimizer keeps an
+      // fp32 master partition of every trainable parameter with fp32 optimizer
+      // states (stage_1_and_2.py single_partition_of_fp32_groups; ZeRO paper
+      // §3: 2 + 2 + 12 bytes per parameter).
+      if (full || freeze) {
+        weights = s.total_params * c;
+      } else {
+        adapters = trainable * c;
+      }
+      grads = trainable * c;
+      opt = opt_factors + trainable * (state_bytes_for(4.0) + 4.0);
+      opt_temp = trainable * 4.0;
     }
   }
   double gathered = 0;
@@ -715,7 +748,11 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
   bool saved[kNumMods];
   for (int m = 0; m < kNumMods; ++m) {
     bool tr = full || freeze;
-    bool tgt = adapter && Targeted(mask, static_cast<Mod>(m));
+    // An adapted module's frozen base linear does not keep its input (autograd
+    // saves mm's input only when the weight needs a gradient). lora_A keeps
+    // the input it multiplies: the dropout output when lora_dropout > 0 (counted
+    // with the adapter extras in LayerActivationBytes), the input itself when 0.
+    bool tgt = adapter && Targeted(mask, static_cast<Mod>(m)) && st.lora_dropout <= 0;
     saved[m] = tr || tgt || quant;  // bitsandbytes MatMul4Bit/8bitLt keep their input
   }
   const double seq = st.seq_len;
@@ -768,8 +805,22 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
   double allocated = std::max(fwd_bwd, step);
   est.peak_phase = fwd_bwd >= step ? "backward" : "optimizer_step";
 
-  double dynamic = allocated - persistent;
-  double frag = kAllocatorFragmentation * dynamic;
+  // Reserved memory. The loss tensors are a few large blocks whose reuse can
+  // be followed exactly, so they are taken out of the 12% rule (docs,
+  // "Allocator and CUDA context"): with the fp32 upcast, the backward pass asks
+  // for fp32 blocks (4 B per logit) while the only blocks freed by then are the
+  // 16-bit logits and their shifted copy (c each). Blocks over 1 MB are carved
+  // from their own cudaMalloc segments and never merged, so those 2c per logit
+  // stay reserved beside the 12 B the loss holds.
+  double loss_slack = (st.cross_entropy == CrossEntropy::kFp32Upcast && c == 2)
+                          ? kLossUnreusableTensors * c * tokens * s.vocab
+                          : 0;
+  double loss_alloc = persistent + cast_copies + phase_loss + quant_transient + ddp_buckets;
+  double reserved_loss = loss_alloc + kAllocatorFragmentation * (loss_alloc - persistent - logits) + loss_slack;
+  bool loss_at_peak = est.peak_phase == "backward" && phase_loss >= std::max(phase_layer, phase_end);
+  double dynamic = allocated - persistent - (loss_at_peak ? logits : 0);
+  double reserved = std::max(allocated + kAllocatorFragmentation * dynamic, reserved_loss);
+  double frag = reserved - allocated;
   est.max_allocated_gb = allocated / kGB;
   est.reserved_gb = (allocated + frag) / kGB;
   est.fragmentation_gb = frag / kGB;

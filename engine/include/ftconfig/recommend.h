@@ -84,9 +84,11 @@ class Engine {
 
   // Safety margin: a configuration fits when its estimated peak is at most
   // usable_vram_gb × kFitFraction. 12% covers the worst measured
-  // under-estimates of the memory model (QLoRA rows up to −16%, see
-  // docs/memory-validation.md); peak_gb also counts the CUDA context that
-  // usable_vram_gb already excludes, a further ~0.5 GB of margin.
+  // under-estimates of the memory model (down to −13.4%): placed at this
+  // limit, every scored measurement still fits, and 0.898 is the largest
+  // fraction that keeps them all fitting (scripts/validate-memory, "Fit
+  // margin"; docs/memory-validation.md). peak_gb also counts the CUDA context
+  // that usable_vram_gb already excludes, a further ~0.5 GB of margin.
   static constexpr double kFitFraction = 0.88;
 
  private:

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-# ftconfig 0.1.0: training script for recommendation 61931aa51661f0b1
+# ftconfig 0.1.0: training script for recommendation 4b821044de1440fb
 # Model: acme/"""; import os; os.system('x') # - &anchor !!python/object {{mustache}} <b>caf\xe9</b> \U0001f600 \
 # Method: LoRA on 2 x NVIDIA A100 80GB SXM4
-# Estimated peak VRAM per GPU: 16.3 GB of 84.1 GB usable; about 0.01 h
+# Estimated peak VRAM per GPU: 20.26 GB of 84.1 GB usable; about 0.22 h
 #
 # Install the pinned stack first:
 #   pip install torch==2.7.1 --index-url https://download.pytorch.org/whl/cu126
@@ -13,14 +13,14 @@
 
 
 # Configuration: the only cell you normally edit. Everything below the
-# placeholders is the recommendation (ftconfig 0.1.0, fingerprint 61931aa51661f0b1).
+# placeholders is the recommendation (ftconfig 0.1.0, fingerprint 4b821044de1440fb).
 MODEL_ID = "acme/\"\"\"; import os; os.system('x') #\n- &anchor !!python/object {{mustache}} <b>caf\xe9</b> \U0001f600 \\"
 DATASET_ID = "data: \"\"\"; import os; os.system('x') #\n- &anchor !!python/object {{mustache}} <b>caf\xe9</b> \U0001f600 \\"
 OUTPUT_DIR = "out/\"\"\"; import os; os.system('x') #\n- &anchor !!python/object {{mustache}} <b>caf\xe9</b> \U0001f600 \\"
 NOTES = "notes \"\"\"; import os; os.system('x') #\n- &anchor !!python/object {{mustache}} <b>caf\xe9</b> \U0001f600 \\"
 TASK_TYPE = "instruction_following"
 NUM_GPUS = 2
-MAX_SEQ_LENGTH = 2
+MAX_SEQ_LENGTH = 512
 EVAL_FRACTION = 0.05
 SEED = 42
 PLACEHOLDER_MODEL = "REPLACE_ME/your-model"
@@ -29,7 +29,7 @@ PLACEHOLDER_DATASET = "REPLACE_ME/your-dataset"
 # What was recommended, carried into the telemetry events.
 FTCONFIG = {
     "engine_version": "0.1.0",
-    "fingerprint": "61931aa51661f0b1",
+    "fingerprint": "4b821044de1440fb",
     "recommendation": {
         "model": "acme/\"\"\"; import os; os.system('x') #\n- &anchor !!python/object {{mustache}} <b>caf\xe9</b> \U0001f600 \\",
         "model_params_b": 7.0,
@@ -49,32 +49,32 @@ FTCONFIG = {
         "hyperparameters": {
             "adapter_type": "lora",
             "attn_implementation": "flash_attention_2",
-            "batch_size_per_device": 8,
-            "effective_batch_size": 16,
+            "batch_size_per_device": 4,
+            "effective_batch_size": 8,
             "gradient_accumulation_steps": 1,
             "gradient_checkpointing": True,
             "learning_rate": 0.0002,
             "lora_alpha": 16,
-            "lora_dropout": 0.0,
+            "lora_dropout": 0.05,
             "lora_r": 32,
-            "lora_target": "all-linear",
-            "lr_scheduler": "cosine",
-            "max_seq_length": 2,
-            "num_epochs": 1.0,
+            "lora_target": "q_proj,v_proj",
+            "lr_scheduler": "constant",
+            "max_seq_length": 512,
+            "num_epochs": 2.0,
             "optimizer": "adamw_torch",
-            "per_device_eval_batch_size": 8,
+            "per_device_eval_batch_size": 4,
             "precision": "bf16",
             "pure_bf16": False,
             "warmup_ratio": 0.1,
             "weight_decay": 0.0,
         },
         "predicted": {
-            "per_gpu_gb": 16.3,
-            "eval_peak_gb": 15.37,
-            "merge_peak_gb": 15.02,
+            "per_gpu_gb": 20.26,
+            "eval_peak_gb": 18.39,
+            "merge_peak_gb": 14.78,
             "usable_gb": 84.1,
-            "tokens_per_sec": 409.76,
-            "hours": 0.01,
+            "tokens_per_sec": 7672.72,
+            "hours": 0.22,
         },
     },
 }
@@ -292,12 +292,12 @@ def prepare_datasets(tokenizer):
     return train, held_out, None
 
 
-# LoRA: rank 32, alpha 16, dropout 0, targets all-linear.
+# LoRA: rank 32, alpha 16, dropout 0.05, targets q_proj,v_proj.
 LORA_ARGS = {
     "r": 32,
     "lora_alpha": 16,
-    "lora_dropout": 0.0,
-    "target_modules": "all-linear",
+    "lora_dropout": 0.05,
+    "target_modules": ["q_proj", "v_proj"],
     "bias": "none",
     "task_type": "CAUSAL_LM",
 }
@@ -324,12 +324,12 @@ def apply_lora(model):
 # evaluation batch size that fits (per_device_eval_batch_size).
 TRAINING_ARGS = {
     "output_dir": "out/\"\"\"; import os; os.system('x') #\n- &anchor !!python/object {{mustache}} <b>caf\xe9</b> \U0001f600 \\",
-    "num_train_epochs": 1.0,
-    "per_device_train_batch_size": 8,
-    "per_device_eval_batch_size": 8,
+    "num_train_epochs": 2.0,
+    "per_device_train_batch_size": 4,
+    "per_device_eval_batch_size": 4,
     "gradient_accumulation_steps": 1,
     "learning_rate": 0.0002,
-    "lr_scheduler_type": "cosine",
+    "lr_scheduler_type": "constant",
     "warmup_ratio": 0.1,
     "weight_decay": 0.0,
     "optim": "adamw_torch",
@@ -339,7 +339,7 @@ TRAINING_ARGS = {
     "gradient_checkpointing_kwargs": {
         "use_reentrant": False,
     },
-    "max_length": 2,
+    "max_length": 512,
     "packing": False,
     "eval_strategy": "epoch",
     "save_strategy": "epoch",
@@ -551,9 +551,9 @@ def run_training():
 import gc
 
 # Optional: merge the adapter into a full 16-bit copy of the base model.
-# Estimated peak for merging: 15.02 GB; usable on this GPU: 84.1 GB.
+# Estimated peak for merging: 14.78 GB; usable on this GPU: 84.1 GB.
 RUN_MERGE = False  # set True to write OUTPUT_DIR/merged
-MERGE_PEAK_GB = 15.02
+MERGE_PEAK_GB = 14.78
 GPU_USABLE_GB = 84.1
 MERGE_DTYPE = "bfloat16"
 MERGED_DIR = os.path.join(OUTPUT_DIR, "merged")

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-# ftconfig 0.1.0: training script for recommendation c90692efdeba5b95
+# ftconfig 0.1.0: training script for recommendation fb48356f21e6108c
 # Model: meta-llama/Llama-3.1-8B
 # Method: LoRA on 1 x NVIDIA GeForce RTX 4090
-# Estimated peak VRAM per GPU: 21.09 GB of 24.4 GB usable; about 8.09 h
+# Estimated peak VRAM per GPU: 19.22 GB of 24.4 GB usable; about 14.04 h
 #
 # Install the pinned stack first:
 #   pip install torch==2.7.1 --index-url https://download.pytorch.org/whl/cu126
@@ -13,14 +13,14 @@
 
 
 # Configuration: the only cell you normally edit. Everything below the
-# placeholders is the recommendation (ftconfig 0.1.0, fingerprint c90692efdeba5b95).
+# placeholders is the recommendation (ftconfig 0.1.0, fingerprint fb48356f21e6108c).
 MODEL_ID = "meta-llama/Llama-3.1-8B"
 DATASET_ID = "trl-lib/ultrafeedback_binarized"
 OUTPUT_DIR = "outputs/ftconfig-run"
 NOTES = ""
 TASK_TYPE = "preference_dpo"
 NUM_GPUS = 1
-MAX_SEQ_LENGTH = 2048
+MAX_SEQ_LENGTH = 512
 EVAL_FRACTION = 0.05
 SEED = 42
 PLACEHOLDER_MODEL = "REPLACE_ME/your-model"
@@ -29,7 +29,7 @@ PLACEHOLDER_DATASET = "REPLACE_ME/your-dataset"
 # What was recommended, carried into the telemetry events.
 FTCONFIG = {
     "engine_version": "0.1.0",
-    "fingerprint": "c90692efdeba5b95",
+    "fingerprint": "fb48356f21e6108c",
     "recommendation": {
         "model": "meta-llama/Llama-3.1-8B",
         "model_params_b": 8.03,
@@ -53,28 +53,28 @@ FTCONFIG = {
             "effective_batch_size": 8,
             "gradient_accumulation_steps": 8,
             "gradient_checkpointing": True,
-            "learning_rate": 7.5e-06,
+            "learning_rate": 0.0002,
             "lora_alpha": 16,
             "lora_dropout": 0.05,
-            "lora_r": 8,
-            "lora_target": "all-linear",
+            "lora_r": 32,
+            "lora_target": "q_proj,v_proj",
             "lr_scheduler": "cosine",
-            "max_seq_length": 2048,
+            "max_seq_length": 512,
             "num_epochs": 2.0,
             "optimizer": "adamw_torch",
             "per_device_eval_batch_size": 1,
             "precision": "bf16",
             "pure_bf16": False,
-            "warmup_ratio": 0.1,
+            "warmup_ratio": 0.03,
             "weight_decay": 0.0,
         },
         "predicted": {
-            "per_gpu_gb": 21.09,
-            "eval_peak_gb": 20.03,
-            "merge_peak_gb": 16.88,
+            "per_gpu_gb": 19.22,
+            "eval_peak_gb": 18.33,
+            "merge_peak_gb": 16.85,
             "usable_gb": 24.4,
-            "tokens_per_sec": 1259.96,
-            "hours": 8.09,
+            "tokens_per_sec": 1451.41,
+            "hours": 14.04,
         },
     },
 }
@@ -284,12 +284,12 @@ def prepare_datasets(tokenizer):
     return train, held_out, None
 
 
-# LoRA: rank 8, alpha 16, dropout 0.05, targets all-linear.
+# LoRA: rank 32, alpha 16, dropout 0.05, targets q_proj,v_proj.
 LORA_ARGS = {
-    "r": 8,
+    "r": 32,
     "lora_alpha": 16,
     "lora_dropout": 0.05,
-    "target_modules": "all-linear",
+    "target_modules": ["q_proj", "v_proj"],
     "bias": "none",
     "task_type": "CAUSAL_LM",
 }
@@ -320,9 +320,9 @@ TRAINING_ARGS = {
     "per_device_train_batch_size": 1,
     "per_device_eval_batch_size": 1,
     "gradient_accumulation_steps": 8,
-    "learning_rate": 7.5e-06,
+    "learning_rate": 0.0002,
     "lr_scheduler_type": "cosine",
-    "warmup_ratio": 0.1,
+    "warmup_ratio": 0.03,
     "weight_decay": 0.0,
     "optim": "adamw_torch",
     "bf16": True,
@@ -331,8 +331,8 @@ TRAINING_ARGS = {
     "gradient_checkpointing_kwargs": {
         "use_reentrant": False,
     },
-    "max_length": 2048,
-    "max_prompt_length": 1024,
+    "max_length": 512,
+    "max_prompt_length": 256,
     "beta": 0.1,
     "eval_strategy": "epoch",
     "save_strategy": "epoch",
@@ -544,9 +544,9 @@ def run_training():
 import gc
 
 # Optional: merge the adapter into a full 16-bit copy of the base model.
-# Estimated peak for merging: 16.88 GB; usable on this GPU: 24.4 GB.
+# Estimated peak for merging: 16.85 GB; usable on this GPU: 24.4 GB.
 RUN_MERGE = False  # set True to write OUTPUT_DIR/merged
-MERGE_PEAK_GB = 16.88
+MERGE_PEAK_GB = 16.85
 GPU_USABLE_GB = 24.4
 MERGE_DTYPE = "bfloat16"
 MERGED_DIR = os.path.join(OUTPUT_DIR, "merged")
