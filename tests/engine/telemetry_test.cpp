@@ -527,6 +527,75 @@ BOOST_AUTO_TEST_CASE(upload_keeps_events_queued_when_it_cannot_deliver) {
   BOOST_TEST(ParseOut(r)["error"]["field"] == "--to");
 }
 
+BOOST_AUTO_TEST_CASE(collector_cors_is_off_by_default) {
+  TempDir dir;
+  Collector c(dir / "collector.db", {"--rate-limit", "0"});
+  ftconfig::telemetry::HttpClient http(c.url(), 5, 10);
+  const std::map<std::string, std::string> preflight = {{"Origin", "http://127.0.0.1:9999"},
+                                                        {"Access-Control-Request-Method", "POST"},
+                                                        {"Access-Control-Request-Headers", "authorization,content-type"}};
+  auto r = http.Send("OPTIONS", "/v1/events", preflight);
+  BOOST_TEST(r.status == 403);
+  BOOST_TEST(r.headers.count("access-control-allow-origin") == 0u);
+  BOOST_TEST(json::parse(r.body)["error"]["field"] == "Origin");
+  // A cross-origin POST is still served (curl does not care), but without
+  // CORS headers a browser cannot read the answer.
+  r = http.Send("POST", "/v1/events", {{"Origin", "http://127.0.0.1:9999"}, {"Authorization", std::string("Bearer ") + kToken}},
+                Batch({Event("feedback", 1)}), "application/json");
+  BOOST_TEST(r.status == 200);
+  BOOST_TEST(r.headers.count("access-control-allow-origin") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(collector_cors_for_allowed_origins) {
+  TempDir dir;
+  const std::string site = "http://127.0.0.1:9999";
+  Collector c(dir / "collector.db", {"--rate-limit", "0", "--allow-origin", site, "--allow-origin", "https://example.org"});
+  ftconfig::telemetry::HttpClient http(c.url(), 5, 10);
+  // Preflight from an allowed origin: 204 with what the browser needs.
+  auto r = http.Send("OPTIONS", "/v1/events",
+                     {{"Origin", site}, {"Access-Control-Request-Method", "POST"},
+                      {"Access-Control-Request-Headers", "authorization,content-type"}});
+  BOOST_TEST(r.status == 204);
+  BOOST_TEST(r.headers["access-control-allow-origin"] == site);
+  BOOST_TEST(r.headers["access-control-allow-methods"].find("POST") != std::string::npos);
+  BOOST_TEST(r.headers["access-control-allow-headers"].find("Authorization") != std::string::npos);
+  BOOST_TEST(r.headers["vary"] == "Origin");
+  // From another origin: refused, no CORS headers.
+  r = http.Send("OPTIONS", "/v1/events", {{"Origin", "https://evil.example"}, {"Access-Control-Request-Method", "POST"}});
+  BOOST_TEST(r.status == 403);
+  BOOST_TEST(r.headers.count("access-control-allow-origin") == 0u);
+  // The POST itself, and its errors, carry the header so the page can read them.
+  r = http.Send("POST", "/v1/events", {{"Origin", site}, {"Authorization", std::string("Bearer ") + kToken}},
+                Batch({Event("feedback", 2)}), "application/json");
+  BOOST_TEST(r.status == 200);
+  BOOST_TEST(r.headers["access-control-allow-origin"] == site);
+  BOOST_TEST(json::parse(r.body)["accepted"] == 1);
+  r = http.Send("POST", "/v1/events", {{"Origin", site}}, Batch({Event("feedback", 3)}), "application/json");
+  BOOST_TEST(r.status == 401);
+  BOOST_TEST(r.headers["access-control-allow-origin"] == site);
+  r = http.Send("GET", "/health", {{"Origin", "https://example.org"}});
+  BOOST_TEST(r.status == 200);
+  BOOST_TEST(r.headers["access-control-allow-origin"] == "https://example.org");
+  r = http.Send("GET", "/nowhere", {{"Origin", site}});
+  BOOST_TEST(r.status == 404);
+  BOOST_TEST(r.headers["access-control-allow-origin"] == site);
+  BOOST_TEST(StoredEvents(dir / "collector.db") == 1);
+  // Bad --allow-origin values are refused naming the option.
+  auto bad = RunCli("collect --listen 127.0.0.1:0 --store " + (dir / "c2.db") +
+                    " --token-env HOME --allow-origin https://site.example/path");
+  BOOST_TEST(bad.exit_code == 2);
+  BOOST_TEST(ParseOut(bad)["error"]["field"] == "--allow-origin");
+}
+
+BOOST_AUTO_TEST_CASE(collector_cors_any_origin) {
+  TempDir dir;
+  Collector c(dir / "collector.db", {"--rate-limit", "0", "--allow-origin", "*"});
+  ftconfig::telemetry::HttpClient http(c.url(), 5, 10);
+  auto r = http.Send("OPTIONS", "/v1/events", {{"Origin", "null"}, {"Access-Control-Request-Method", "POST"}});
+  BOOST_TEST(r.status == 204);
+  BOOST_TEST(r.headers["access-control-allow-origin"] == "*");
+}
+
 BOOST_AUTO_TEST_CASE(collect_refuses_to_run_without_tokens) {
   TempDir dir;
   auto r = RunCli("collect --listen 127.0.0.1:0 --store " + (dir / "c.db"));
