@@ -327,7 +327,7 @@ export function brainSection(r) {
   const ctx = d.context || {};
   const ev = d.evidence;
   const rows = ev ? Object.entries(ev).map(([name, e]) => h('tr', { 'data-strategy': name, class: name === d.chosen ? 'chosen' : undefined },
-    h('th', { scope: 'row' }, name, name === d.chosen ? h('span', { class: 'alias' }, 'chosen') : null, e.available === false ? h('span', { class: 'alias' }, 'unavailable') : null),
+    h('th', { scope: 'row' }, name, name === d.chosen ? [' ', h('span', { class: 'alias' }, '(chosen)')] : null, e.available === false ? [' ', h('span', { class: 'alias' }, '(unavailable)')] : null),
     h('td', { class: 'num' }, String(e.signals ?? 0)),
     h('td', { class: 'num' }, e.ratings ? `${fmt.number(e.mean_rating)} (${e.ratings})` : '–'),
     h('td', { class: 'num' }, `${e.success ?? 0} / ${e.failed ?? 0} / ${e.oom ?? 0}`),
