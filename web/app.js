@@ -478,6 +478,13 @@ function renderUploadState() {
   try { if (urlInput.value.trim()) target = ingestUrl(urlInput.value); } catch { /* shown on upload */ }
   $('#upload-target').textContent = target;
   uploadButton.disabled = !uploadReady();
+  if (optinBox.checked && !uploadReady() && logState.available && !uploading) {
+    uploadStatus.dataset.state = 'waiting';
+    uploadStatus.textContent = `Upload is on, but needs ${urlInput.value.trim() ? '' : 'a collector URL'}${!urlInput.value.trim() && !tokenInput.value.trim() ? ' and ' : ''}${tokenInput.value.trim() ? '' : 'your token (not remembered in this browser)'} before anything is sent.`;
+  } else if (uploadStatus.dataset.state === 'waiting') {
+    uploadStatus.textContent = '';
+    delete uploadStatus.dataset.state;
+  }
   const pending = pendingUpload();
   const body = pending.length ? JSON.stringify(JSON.parse(uploadBody(pending.slice(0, 500))), null, 2) : '(nothing new to send)';
   $('#upload-preview').textContent = body.length > 20000 ? `${body.slice(0, 20000)}\n…` : body;

@@ -596,6 +596,50 @@ BOOST_AUTO_TEST_CASE(collector_cors_any_origin) {
   BOOST_TEST(r.headers["access-control-allow-origin"] == "*");
 }
 
+BOOST_AUTO_TEST_CASE(recommend_learns_from_a_feedback_store) {
+  TempDir dir;
+  const std::string store = dir / "feedback.db";
+  const std::string flags = " --gpu \"A100 80GB\" --model meta-llama/Llama-3.1-8B --adapter lora";
+  json real = ParseOut(RunCli("recommend" + flags));
+  BOOST_TEST(real["strategy_decision"]["applied"] == false);
+  // A browser log: deterministic rated 5 and worked six times; the plain auto
+  // strategy ran out of memory on three of five runs.
+  {
+    std::ofstream f(dir / "log.jsonl");
+    const std::string plain = real["strategy"]["used"].get<std::string>();
+    for (int i = 0; i < 11; ++i) {
+      const bool good = i < 6;
+      json rec = {{"schema_version", 1}, {"event", "recommendation"}, {"event_id", Uuid(400000 + i)},
+                  {"timestamp", "2026-05-01T10:00:00.000Z"}, {"source", "browser"},
+                  {"request", {{"gpu_override", "A100 80GB"}, {"model", "meta-llama/Llama-3.1-8B"}}},
+                  {"response", {{"request", real["request"]}, {"confidence", real["confidence"]}, {"vram", real["vram"]},
+                                {"strategy", {{"used", good ? "deterministic" : plain}}}}},
+                  {"strategy", good ? "deterministic" : plain}};
+      json fb = {{"schema_version", 1}, {"event", "feedback"}, {"event_id", Uuid(500000 + i)},
+                 {"timestamp", "2026-05-01T10:01:00.000Z"}, {"source", "browser"},
+                 {"recommendation_event_id", Uuid(400000 + i)}, {"rating", good ? 5 : 3},
+                 {"outcome", good || i % 2 ? "success" : "oom"}};
+      f << rec.dump() << "\n" << fb.dump() << "\n";
+    }
+  }
+  auto imp = RunCli("telemetry import " + (dir / "log.jsonl") + " --store " + store);
+  BOOST_TEST_REQUIRE(imp.exit_code == 0, imp.out);
+  auto r = RunCli("recommend" + flags + " --feedback-store " + store);
+  BOOST_TEST_REQUIRE(r.exit_code == 0, r.out);
+  json j = ParseOut(r);
+  BOOST_TEST(j["strategy_decision"]["applied"] == true);
+  BOOST_TEST(j["strategy_decision"]["chosen"] == "deterministic");
+  BOOST_TEST(j["strategy"]["used"] == "deterministic");
+  BOOST_TEST(j["strategy_decision"]["evidence"]["deterministic"]["feedback"] == 6);
+  BOOST_TEST(j["strategy_decision"]["evidence"][real["strategy"]["used"].get<std::string>()]["oom"] == 3);
+  // An explicit strategy ignores the store; a missing store is an error naming the flag.
+  BOOST_TEST(ParseOut(RunCli("recommend" + flags + " --strategy hybrid --feedback-store " + store))["strategy"]["used"] ==
+             "hybrid");
+  auto missing = RunCli("recommend" + flags + " --feedback-store " + (dir / "nope.db"));
+  BOOST_TEST(missing.exit_code == 2);
+  BOOST_TEST(ParseOut(missing)["error"]["field"] == "--feedback-store");
+}
+
 BOOST_AUTO_TEST_CASE(collect_refuses_to_run_without_tokens) {
   TempDir dir;
   auto r = RunCli("collect --listen 127.0.0.1:0 --store " + (dir / "c.db"));
