@@ -20,6 +20,7 @@ void AddCollectCommand(CLI::App& app, Context& ctx) {
     std::size_t max_events = 1000;
     int respond_delay_ms = 0;
     std::string sync = "full";
+    std::vector<std::string> allow_origins;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("collect", "Receive telemetry uploads over HTTP into a store (self-hosted collector)");
@@ -44,6 +45,9 @@ void AddCollectCommand(CLI::App& app, Context& ctx) {
                   "may lose the last acknowledged events")
       ->capture_default_str()
       ->check(CLI::IsMember({"full", "normal"}));
+  cmd->add_option("--allow-origin", a->allow_origins,
+                  "Let browser pages from ORIGIN (scheme://host[:port], or * for any) upload: CORS headers and "
+                  "preflight answers; repeatable. Default: off");
   cmd->add_option("--respond-delay-ms", a->respond_delay_ms, "Testing: wait after storing, before answering")
       ->group("")
       ->check(CLI::Range(0, 60000));
@@ -55,6 +59,11 @@ void AddCollectCommand(CLI::App& app, Context& ctx) {
       if (!listen.ok()) return ReportError(listen.error());
       o.host = listen.value().first;
       o.port = listen.value().second;
+      for (const auto& origin : a->allow_origins) {
+        auto v = ParseAllowOrigin(origin, "--allow-origin");
+        if (!v.ok()) return ReportError(v.error());
+        o.allow_origins.push_back(v.value());
+      }
       if (!a->tokens_file.empty()) {
         auto text = ReadInput(a->tokens_file, "--tokens-file");
         if (!text.ok()) return ReportError(text.error());
@@ -86,7 +95,7 @@ void AddCollectCommand(CLI::App& app, Context& ctx) {
       auto r = RunCollector(o, *store.value(), [&](int port) {
         // The first stdout line says where to send events (useful with PORT 0).
         std::cout << json{{"listening", o.host + ":" + std::to_string(port)}, {"store", a->store},
-                          {"tokens", o.tokens.size()}}
+                          {"tokens", o.tokens.size()}, {"allow_origins", o.allow_origins}}
                          .dump()
                   << std::endl;
         std::cerr << "ftconfig: collect: listening on http://" << o.host << ":" << port << kIngestPath << std::endl;

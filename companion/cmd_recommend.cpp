@@ -1,6 +1,7 @@
 // ftconfig recommend: a request from a file, stdin or flags -> the response.
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -9,6 +10,7 @@
 #include "data_files.h"
 #include "ftconfig/export.h"
 #include "ftconfig/recommend.h"
+#include "telemetry_store.h"
 
 namespace ftconfig::cli {
 
@@ -22,6 +24,7 @@ struct RecommendOptions {
   bool no_qlora = false;
   std::string notebook_file;  // --notebook: write the .ipynb here
   std::string export_format;  // --export: print this export instead of the JSON response
+  std::string feedback_store;  // --feedback-store: evidence for the learning brain from this telemetry store
 };
 
 std::string Num(const json& v, int prec = 3) {
@@ -114,6 +117,9 @@ void AddRecommendCommand(CLI::App& app, Context& ctx) {
   cmd->add_flag("--no-qlora", opts->no_qlora, "Never switch LoRA to QLoRA to make it fit");
   cmd->add_option("--format", opts->format, "json | text")->check(CLI::IsMember({"json", "text"}));
   cmd->add_option("--notebook", opts->notebook_file, "Also write the recommendation as a runnable Jupyter notebook (.ipynb) to FILE");
+  cmd->add_option("--feedback-store", opts->feedback_store,
+                  "Telemetry store (SQLite) whose recommendation, feedback and interaction events give strategy "
+                  "\"auto\" its evidence (the learning brain; as the site does from its log)");
   cmd->add_option("--export", opts->export_format,
                   "Print the recommendation as axolotl | llamafactory | trl | script (instead of the JSON response)");
   cmd->callback([opts, &ctx]() {
@@ -152,6 +158,24 @@ void AddRecommendCommand(CLI::App& app, Context& ctx) {
       if (!engine.ok()) return ReportError(engine.error());
       auto resp = engine.value()->Recommend(parsed.value());
       if (!resp.ok()) return ReportError(resp.error());
+      if (!opts->feedback_store.empty() && parsed.value().strategy == "auto" && !parsed.value().evidence) {
+        // The context (canonical task, adapter, size bucket) is the engine's
+        // to resolve: the first answer names it, the second has the evidence.
+        if (!std::filesystem::exists(opts->feedback_store))
+          return ReportError({ErrorCode::kInvalidValue, "--feedback-store",
+                              "no telemetry store at \"" + opts->feedback_store + "\""});
+        auto store = telemetry::Store::Open(opts->feedback_store, "--feedback-store");
+        if (!store.ok()) return ReportError(store.error());
+        auto events = store.value()->EventsOfTypes({"recommendation", "feedback", "interaction"});
+        if (!events.ok()) return ReportError(events.error());
+        const json& c = resp.value()["strategy_decision"]["context"];
+        BrainEvidence ev = EvidenceFromEvents(events.value(), c.value("task_type", ""), c.value("adapter_type", ""),
+                                              c.value("model_size_bucket", ""));
+        Request with = parsed.value();
+        with.evidence = ev;
+        resp = engine.value()->Recommend(with);
+        if (!resp.ok()) return ReportError(resp.error());
+      }
       ExportFormat export_format = ExportFormat::kNotebook;
       if (!opts->export_format.empty() && !ParseExportFormat(opts->export_format, &export_format))
         return ReportError({ErrorCode::kInvalidValue, "export",

@@ -4,7 +4,9 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -215,7 +217,44 @@ Result<Parsed> ParseBody(const std::string& body) {
 
 json ErrorObject(const Error& e) { return {{"code", ToString(e.code)}, {"field", e.field}, {"message", e.message}}; }
 
+// CORS: the headers every answer to an allowed origin carries.
+void AddCors(const std::vector<std::string>& allow, const httplib::Request& req, httplib::Response& res) {
+  if (allow.empty() || res.has_header("Access-Control-Allow-Origin")) return;
+  std::string origin = AllowedOrigin(allow, req.get_header_value("Origin"));
+  if (origin.empty()) return;
+  res.set_header("Access-Control-Allow-Origin", origin);
+  res.set_header("Vary", "Origin");
+  res.set_header("Access-Control-Expose-Headers", "Retry-After, WWW-Authenticate");
+}
+
 }  // namespace
+
+std::string AllowedOrigin(const std::vector<std::string>& allow_origins, const std::string& origin) {
+  if (origin.empty()) return "";
+  for (const auto& a : allow_origins) {
+    if (a == "*") return "*";
+    if (a.size() == origin.size() &&
+        std::equal(a.begin(), a.end(), origin.begin(), [](char x, char y) { return std::tolower(x) == std::tolower(y); }))
+      return origin;
+  }
+  return "";
+}
+
+Result<std::string> ParseAllowOrigin(const std::string& value, const std::string& field) {
+  if (value == "*") return value;
+  auto bad = [&] {
+    return Error{ErrorCode::kInvalidValue, field,
+                 "\"" + value + "\" is not an origin: give scheme://host[:port] (e.g. https://user.github.io, "
+                 "http://127.0.0.1:8080) or * for any"};
+  };
+  size_t sep = value.find("://");
+  if (sep == std::string::npos || sep == 0 || sep + 3 >= value.size()) return bad();
+  std::string scheme = value.substr(0, sep);
+  if (scheme != "http" && scheme != "https") return bad();
+  std::string rest = value.substr(sep + 3);
+  if (rest.find_first_of("/?#@ ") != std::string::npos) return bad();
+  return value;
+}
 
 Result<std::pair<std::string, int>> ParseListen(const std::string& listen, const std::string& field) {
   size_t colon = listen.rfind(':');
@@ -282,8 +321,9 @@ Result<bool> RunCollector(const CollectorOptions& options, Store& store,
     t_request_timed = false;
   });
   // Errors httplib answers itself (413 from the size limit, 404) get a JSON body too.
-  svr.set_error_handler(httplib::Server::HandlerWithResponse([&options](const httplib::Request&,
+  svr.set_error_handler(httplib::Server::HandlerWithResponse([&options](const httplib::Request& req,
                                                                         httplib::Response& res) {
+    AddCors(options.allow_origins, req, res);
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
     if (res.status == 413)
       res.set_content(ErrorJson("too_large", "body",
@@ -299,19 +339,42 @@ Result<bool> RunCollector(const CollectorOptions& options, Store& store,
     return httplib::Server::HandlerResponse::Handled;
   }));
 
-  svr.Get("/health", [&](const httplib::Request&, httplib::Response& res) {
+  // CORS preflight (browsers ask before a POST with Authorization): allowed
+  // origins get the methods and headers the ingest path takes; others 403.
+  svr.Options(".*", [&](const httplib::Request& req, httplib::Response& res) {
+    std::string origin = AllowedOrigin(options.allow_origins, req.get_header_value("Origin"));
+    if (origin.empty()) {
+      res.status = 403;
+      res.set_content(ErrorJson("forbidden_origin", "Origin",
+                                options.allow_origins.empty()
+                                    ? "cross-origin requests are off: start the collector with --allow-origin ORIGIN"
+                                    : "origin \"" + req.get_header_value("Origin") + "\" is not allowed (--allow-origin)"),
+                      "application/json");
+      return;
+    }
+    res.status = 204;
+    AddCors(options.allow_origins, req, res);
+    res.set_header("Access-Control-Allow-Methods", "POST, GET, OPTIONS");
+    res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type");
+    res.set_header("Access-Control-Max-Age", "600");
+  });
+
+  svr.Get("/health", [&](const httplib::Request& req, httplib::Response& res) {
+    AddCors(options.allow_origins, req, res);
     double up = std::chrono::duration<double>(Clock::now() - started).count();
     res.set_content(json{{"status", "ok"}, {"store_schema_version", kStoreSchemaVersion},
                          {"event_schema_version", kEventSchemaVersion}, {"uptime_s", std::round(up * 10) / 10}}
                         .dump(),
                     "application/json");
   });
-  svr.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
+  svr.Get("/metrics", [&](const httplib::Request& req, httplib::Response& res) {
+    AddCors(options.allow_origins, req, res);
     double up = std::chrono::duration<double>(Clock::now() - started).count();
     res.set_content(metrics.Render(up), "text/plain; version=0.0.4");
   });
 
   svr.Post(kIngestPath, [&](const httplib::Request& req, httplib::Response& res) {
+    AddCors(options.allow_origins, req, res);
     // Auth first: nothing about an unauthenticated request is looked at.
     std::string token_name = Authenticate(req, options.tokens);
     if (token_name.empty()) {

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "ftconfig/result.h"
 #include "telemetry_store.h"
@@ -26,7 +27,17 @@ struct CollectorOptions {
   std::size_t max_body_bytes = 4u << 20;        // 413 above
   std::size_t max_events = 1000;                // events per request; 413 above
   int respond_delay_ms = 0;                     // testing: wait after storing, before answering
+  // Cross-origin (CORS) access for browsers, e.g. the static site uploading
+  // its log: origins such as "https://user.github.io" or "*" for any. Empty:
+  // no CORS headers, and preflight requests are refused (403).
+  std::vector<std::string> allow_origins;
 };
+
+// The Access-Control-Allow-Origin value for a request's Origin header, or ""
+// when the origin is not allowed (or there is none).
+std::string AllowedOrigin(const std::vector<std::string>& allow_origins, const std::string& origin);
+// Checks an --allow-origin value: "*" or scheme://host[:port] without a path.
+Result<std::string> ParseAllowOrigin(const std::string& value, const std::string& field);
 
 // Parses "HOST:PORT" (PORT 0..65535). Errors name `field`.
 Result<std::pair<std::string, int>> ParseListen(const std::string& listen, const std::string& field);

@@ -76,4 +76,13 @@ HttpResponse HttpClient::Get(const std::string& path, const std::string& bearer)
   return Convert(impl_->client.Get(path, AuthHeaders(bearer)));
 }
 
+HttpResponse HttpClient::Send(const std::string& method, const std::string& path,
+                              const std::map<std::string, std::string>& headers, const std::string& body,
+                              const std::string& content_type) {
+  httplib::Headers h(headers.begin(), headers.end());
+  if (method == "OPTIONS") return Convert(impl_->client.Options(path, h));
+  if (method == "GET") return Convert(impl_->client.Get(path, h));
+  return Convert(impl_->client.Post(path, h, body, content_type));
+}
+
 }  // namespace ftconfig::telemetry

@@ -37,6 +37,10 @@ class HttpClient {
   HttpResponse Post(const std::string& path, const std::string& body, const std::string& content_type,
                     const std::string& bearer = "");
   HttpResponse Get(const std::string& path, const std::string& bearer = "");
+  // Any method with extra headers (tests: CORS preflight and Origin).
+  HttpResponse Send(const std::string& method, const std::string& path,
+                    const std::map<std::string, std::string>& headers, const std::string& body = "",
+                    const std::string& content_type = "");
 
  private:
   struct Impl;

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -317,6 +318,24 @@ Result<std::int64_t> Store::PendingCount() {
   Stmt q(db_, "SELECT COUNT(*) FROM outbox WHERE state = 'pending'");
   if (!q.ok() || q.Step() != SQLITE_ROW) return Fail("cannot read the outbox");
   return q.ColInt(0);
+}
+
+Result<std::vector<json>> Store::EventsOfTypes(const std::vector<std::string>& types) {
+  std::vector<json> out;
+  for (const auto& type : types) {  // few types; the (type, occurred_at) index serves each
+    Stmt q(db_, "SELECT seq, body FROM events WHERE type = ?1");
+    if (!q.ok()) return Fail("cannot read events");
+    q.Text(1, type);
+    while (q.Step() == SQLITE_ROW) {
+      json j = json::parse(q.ColText(1), nullptr, false);
+      if (j.is_discarded()) continue;
+      j["_seq"] = q.ColInt(0);
+      out.push_back(std::move(j));
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const json& a, const json& b) { return a["_seq"].get<std::int64_t>() < b["_seq"].get<std::int64_t>(); });
+  for (auto& j : out) j.erase("_seq");
+  return out;
 }
 
 Result<StoreStats> Store::Stats() {

@@ -88,6 +88,8 @@ class Store {
 
   Result<std::int64_t> PendingCount();
   Result<StoreStats> Stats();
+  // The stored bodies of the events of these types, in insertion order.
+  Result<std::vector<json>> EventsOfTypes(const std::vector<std::string>& types);
 
  private:
   Store() = default;

@@ -222,6 +222,14 @@ if (registry && registry.slots.canary && registry.canary_fraction > 0) {
 }
 fs.writeFileSync(path.join(siteDir, 'ftconfig-models.json'), `${JSON.stringify(modelsManifest, null, 1)}\n`);
 
+// Build-time site settings (web/config.js): a collector the page offers for
+// opt-in uploads of the local log.
+if (process.env.FTCONFIG_COLLECTOR_URL) {
+  const config = { collectorUrl: process.env.FTCONFIG_COLLECTOR_URL };
+  fs.writeFileSync(path.join(siteDir, 'config.js'),
+    `// Written by scripts/build-site.mjs from FTCONFIG_COLLECTOR_URL.\nexport const CONFIG = ${JSON.stringify(config)};\n`);
+}
+
 // The service worker precaches every file of the site (offline after the
 // first visit); its version changes with any file's content.
 const swPath = path.join(siteDir, 'sw.js');

@@ -50,6 +50,65 @@ export interface Architecture {
   architecture?: 'decoder' | 'encoder' | 'encoder-decoder';
 }
 
+/** What a log says about one strategy in one context (the learning brain's input, docs/api.md). */
+export interface StrategyEvidence {
+  recommendations?: number;
+  feedback?: number;
+  /** Feedback events with a rating; mean_rating (1-5) is required when > 0. */
+  ratings?: number;
+  mean_rating?: number | null;
+  /** Interactions (used, saved, dismissed); mean_label (0-1) is required when > 0. */
+  interactions?: number;
+  mean_label?: number | null;
+  success?: number;
+  failed?: number;
+  oom?: number;
+  mean_confidence?: number | null;
+  mean_vram_utilization?: number | null;
+}
+
+export type BrainStrategy = 'deterministic' | 'hybrid' | 'hybrid_ml';
+
+/** The request's `evidence`: feedback aggregated for the request's (task, adapter, size bucket) context. */
+export interface Evidence {
+  context?: { task_type?: string; adapter_type?: string; model_size_bucket?: 'small' | 'medium' | 'large' };
+  strategies: Partial<Record<BrainStrategy, StrategyEvidence>>;
+}
+
+/** One strategy's row of `strategy_decision.evidence`. */
+export interface StrategyEvidenceScored {
+  recommendations: number;
+  feedback: number;
+  ratings: number;
+  mean_rating: number | null;
+  interactions: number;
+  mean_label: number | null;
+  success: number;
+  failed: number;
+  oom: number;
+  mean_confidence: number | null;
+  mean_vram_utilization: number | null;
+  /** feedback + interactions */
+  signals: number;
+  available: boolean;
+  /** signals >= min_evidence and available */
+  eligible: boolean;
+  score: number | null;
+  terms: { rating: number; success: number; confidence: number; vram_risk: number; oom_rate: number };
+}
+
+/** The learning brain's decision (strategy "auto" only). */
+export interface StrategyDecision {
+  applied: boolean;
+  chosen: BrainStrategy;
+  plain_auto: BrainStrategy;
+  reason: string;
+  min_evidence: number;
+  context: { task_type: string; adapter_type: string; model_size_bucket: string };
+  /** null when the request carried no evidence. */
+  evidence: Record<BrainStrategy, StrategyEvidenceScored> | null;
+}
+
 /** A recommendation request. Give platform + plan, or a GPU (gpu / gpu_override). */
 export interface Request {
   platform?: string;
@@ -73,6 +132,8 @@ export interface Request {
   allow_qlora?: boolean;
   output_dir?: string;
   notes?: string;
+  /** Feedback for strategy "auto" to learn from (the site passes its IndexedDB log's). */
+  evidence?: Evidence | null;
 }
 
 export interface VramBreakdown {
@@ -197,6 +258,8 @@ export interface Response {
     } | null;
   };
   candidates?: Candidate[];
+  /** strategy "auto": the learning brain's decision and the evidence behind it. */
+  strategy_decision?: StrategyDecision;
   [key: string]: unknown;
 }
 

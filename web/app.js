@@ -3,6 +3,8 @@
 import { engineClient } from './client.js';
 import { h, fmt, sections, verdict } from './render.js';
 import { requestFromQuery, queryFromRequest } from './request.js';
+import { ingestUrl, ratingLabel, uploadBody } from './telemetry.js';
+import { CONFIG } from './config.js';
 
 const DEFAULT_REQUEST = { platform: 'colab', plan: 'free', model: 'meta-llama/Llama-3.1-8B', task_type: 'instruction_following', adapter_type: 'qlora' };
 const EXPORTS = [
@@ -25,7 +27,13 @@ globalThis.ftconfigEngine = client;
 let catalog = { platforms: [], gpus: [], tasks: [] };
 let status = null;
 let exportFormats = new Set(); // filled once the export module answers
-let current = null; // {request, text, response}
+let current = null; // {request, text, response, eventId}
+// The local log (IndexedDB, in the worker). A test hook can make IndexedDB
+// look unavailable (window.ftconfigTestHooks = {noIndexedDB: true}).
+const hooks = globalThis.ftconfigTestHooks || {};
+let logState = { available: false, reason: 'not checked yet', count: 0 };
+const logReady = client.call('logInit', { simulateUnavailable: !!hooks.noIndexedDB })
+  .then((st) => { logState = st; return st; }, (err) => { logState = { available: false, reason: err.message, count: 0 }; return logState; });
 let runSerial = 0;
 
 // ---- the form -------------------------------------------------------------------
@@ -270,10 +278,13 @@ async function run(request) {
   clearFieldErrors();
   try {
     await ready;
-    const { text, response } = await client.recommend(request);
+    await logReady;
+    const { text, event_id: eventId } = await client.call('recommendLogged', request);
+    const response = JSON.parse(text);
     if (serial !== runSerial) return;
-    current = { request, text, response };
+    current = { request, text, response, eventId };
     render(current);
+    if (eventId) logChanged();
   } catch (err) {
     if (serial !== runSerial) return;
     current = null;
@@ -318,11 +329,20 @@ function toast(message) {
   toastTimer = setTimeout(() => el.classList.remove('show'), 2200);
 }
 
+// What the user does with a recommendation is an interaction of the log:
+// copying or downloading it is using it (label 1.0, docs/telemetry.md).
+function interaction(what, via) {
+  const c = current;
+  if (!c || !c.eventId || !logState.available) return;
+  client.call('logInteraction', c.eventId, what, via).then(() => logChanged(), () => {});
+}
+
 async function exportFile(format) {
   if (!current) return;
   try {
     const file = await client.call('exportConfig', current.request, format);
     download(file.filename, file.text, 'text/plain');
+    interaction('downloaded', `export:${format}`);
     toast(`Downloaded ${file.filename}`);
   } catch (err) {
     toast(`Export failed: ${err.message}`);
@@ -334,8 +354,8 @@ function actionsBar(c) {
   return h('div', { class: 'result-actions' },
     h('a', { class: 'edit-link', href: '#request-form', onclick: (e) => { e.preventDefault(); form.scrollIntoView(); form.querySelector('select, input').focus({ preventScroll: true }); } }, 'Change the request ↓'),
     h('div', { class: 'group', role: 'group', 'aria-label': 'Response JSON' },
-      h('button', { type: 'button', onclick: () => copyText(c.text, 'the response JSON') }, 'Copy JSON'),
-      h('button', { type: 'button', onclick: () => download('ftconfig-recommendation.json', JSON.stringify(c.response, null, 2) + '\n', 'application/json') }, 'Download JSON'),
+      h('button', { type: 'button', onclick: () => { copyText(c.text, 'the response JSON'); interaction('copied', 'copy_json'); } }, 'Copy JSON'),
+      h('button', { type: 'button', onclick: () => { download('ftconfig-recommendation.json', JSON.stringify(c.response, null, 2) + '\n', 'application/json'); interaction('downloaded', 'download_json'); } }, 'Download JSON'),
       h('button', { type: 'button', onclick: () => copyText(location.href, 'the link') }, 'Copy link')),
     h('div', { class: 'group exports', role: 'group', 'aria-label': 'Notebook and config files' },
       EXPORTS.map((e) => {
@@ -348,9 +368,60 @@ function actionsBar(c) {
       })));
 }
 
+// ---- feedback on the recommendation shown --------------------------------------------
+function feedbackSection(c) {
+  if (!logState.available) {
+    return h('p', { class: 'muted', id: 'feedback-off' }, `Logging is off in this browser (${logState.reason}), so feedback cannot be kept. The recommendation is not affected.`);
+  }
+  if (!c.eventId) return h('p', { class: 'muted' }, 'This recommendation was not logged, so it cannot take feedback.');
+  const status = h('p', { class: 'fb-status', id: 'fb-status', role: 'status' });
+  const radios = (name, items) => items.map(([value, label]) => h('label', {}, h('input', { type: 'radio', name, value }), ` ${label}`));
+  const say = (text) => { status.textContent = text; };
+  const act = (what, done) => async () => {
+    try {
+      await client.call('logInteraction', c.eventId, what, 'feedback_panel');
+      say(done);
+      logChanged();
+    } catch (err) {
+      say(`Not saved: ${err.message}`);
+    }
+  };
+  const form = h('form', { class: 'feedback', id: 'feedback-form', 'aria-describedby': 'fb-help', novalidate: true },
+    h('p', { class: 'muted', id: 'fb-help' }, 'Stored in your log with this recommendation. Ratings and outcomes teach "auto" which strategy to use for this kind of model.'),
+    h('fieldset', {}, h('legend', {}, 'Rating'), h('div', { class: 'segmented' },
+      radios('fb-rating', [['1', '1 · poor'], ['2', '2'], ['3', '3'], ['4', '4'], ['5', '5 · great']]))),
+    h('fieldset', {}, h('legend', {}, 'If you ran it, how did it go?'), h('div', { class: 'segmented' },
+      radios('fb-outcome', [['success', 'it worked'], ['failed', 'it failed'], ['oom', 'out of memory (OOM)']]))),
+    h('div', { class: 'row' }, h('label', { for: 'fb-notes' }, 'Notes (optional)'),
+      h('textarea', { id: 'fb-notes', name: 'fb-notes', maxlength: '2000', rows: '3' })),
+    h('div', { class: 'actions wrap' },
+      h('button', { type: 'submit', class: 'primary', id: 'fb-submit' }, 'Save feedback'),
+      h('button', { type: 'button', id: 'fb-save', onclick: act('saved', 'Saved to your log (label 0.8).') }, 'Save this config'),
+      h('button', { type: 'button', id: 'fb-dismiss', onclick: act('dismissed', 'Marked as not useful (label 0).') }, 'Not useful')),
+    status);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const picked = (name) => { const el = form.querySelector(`input[name=${name}]:checked`); return el ? el.value : null; };
+    const rating = picked('fb-rating') === null ? null : Number(picked('fb-rating'));
+    const outcome = picked('fb-outcome');
+    const notes = form.querySelector('#fb-notes').value;
+    try {
+      await client.call('logFeedback', c.eventId, { rating, outcome, notes: notes.trim() ? notes : null });
+      say(`Feedback saved${rating ? ` (rating ${rating}: label ${ratingLabel(rating)})` : ''}. It counts for "auto" from your next request for this kind of model.`);
+      logChanged();
+    } catch (err) {
+      say(`Not saved: ${err.message}`);
+      const first = err.field === 'notes' ? form.querySelector('#fb-notes') : form.querySelector('input[name=fb-rating]');
+      if (first) first.focus();
+    }
+  });
+  return form;
+}
+
 function render(c) {
   const r = c.response;
   const parts = sections(r, { onCopy: copyText });
+  parts.push({ id: 'feedback', title: 'Your feedback', body: feedbackSection(c) });
   const nav = h('nav', { class: 'toc', 'aria-label': 'Sections' },
     parts.map((s) => h('a', { href: `#sec-${s.id}` }, s.title)));
   results.replaceChildren(
@@ -364,6 +435,201 @@ function render(c) {
   results.removeAttribute('data-error');
   results.setAttribute('aria-busy', 'false');
   results.dataset.state = 'ready';
+}
+
+// ---- my log: list, export, delete, opt-in upload ------------------------------------------
+const LS = { url: 'ftconfig.collector.url', token: 'ftconfig.collector.token', optin: 'ftconfig.upload.optin' };
+const store = {
+  get: (k) => { try { return localStorage.getItem(k); } catch { return null; } },
+  set: (k, v) => { try { if (v === null) localStorage.removeItem(k); else localStorage.setItem(k, v); } catch { /* storage off */ } },
+};
+const urlInput = $('#collector-url');
+const tokenInput = $('#collector-token');
+const rememberBox = $('#remember-token');
+const optinBox = $('#upload-optin');
+const uploadButton = $('#upload-now');
+const uploadStatus = $('#upload-status');
+let logEvents = [];
+
+function describeEvent(e) {
+  if (e.event === 'recommendation') {
+    const r = e.request || {};
+    const g = (e.response && e.response.gpu) || {};
+    const st = (e.response && e.response.strategy) || {};
+    return `${r.model || (e.response && e.response.request && e.response.request.model) || 'model'} on ${g.name || r.gpu_override || r.gpu || `${r.platform || ''} ${r.plan || ''}`.trim() || 'GPU'} · ${st.used || e.strategy || ''}`;
+  }
+  if (e.event === 'feedback') {
+    return [e.rating ? `rating ${e.rating}` : null, e.outcome, e.notes ? `“${e.notes.slice(0, 80)}”` : null].filter(Boolean).join(' · ');
+  }
+  if (e.event === 'interaction') return `${e.action}${e.via ? ` (${e.via})` : ''}${e.rating ? ` ${e.rating}` : ''} · label ${e.label}`;
+  return e.event;
+}
+
+function pendingUpload() {
+  return logEvents.filter((e) => !e._uploaded_at);
+}
+
+function uploadReady() {
+  return logState.available && optinBox.checked && urlInput.value.trim() !== '' && tokenInput.value.trim() !== '';
+}
+
+function renderUploadState() {
+  let target = 'the collector\'s /v1/events';
+  try { if (urlInput.value.trim()) target = ingestUrl(urlInput.value); } catch { /* shown on upload */ }
+  $('#upload-target').textContent = target;
+  uploadButton.disabled = !uploadReady();
+  if (optinBox.checked && !uploadReady() && logState.available && !uploading) {
+    uploadStatus.dataset.state = 'waiting';
+    uploadStatus.textContent = `Upload is on, but needs ${urlInput.value.trim() ? '' : 'a collector URL'}${!urlInput.value.trim() && !tokenInput.value.trim() ? ' and ' : ''}${tokenInput.value.trim() ? '' : 'your token (not remembered in this browser)'} before anything is sent.`;
+  } else if (uploadStatus.dataset.state === 'waiting') {
+    uploadStatus.textContent = '';
+    delete uploadStatus.dataset.state;
+  }
+  const pending = pendingUpload();
+  const body = pending.length ? JSON.stringify(JSON.parse(uploadBody(pending.slice(0, 500))), null, 2) : '(nothing new to send)';
+  $('#upload-preview').textContent = body.length > 20000 ? `${body.slice(0, 20000)}\n…` : body;
+}
+
+async function refreshLog() {
+  const st = await logReady;
+  const statusEl = $('#log-status');
+  if (!st.available) {
+    statusEl.dataset.logging = 'off';
+    statusEl.textContent = `Logging is off: ${st.reason}. This happens in private windows or when the browser blocks site storage. Recommendations work as usual; feedback and the log are unavailable.`;
+    for (const id of ['#log-export', '#log-delete', '#log-refresh']) $(id).disabled = true;
+    optinBox.disabled = true;
+    renderUploadState();
+    return;
+  }
+  try {
+    logEvents = await client.call('logList');
+  } catch (err) {
+    statusEl.textContent = `The log could not be read: ${err.message}`;
+    return;
+  }
+  const by = {};
+  for (const e of logEvents) by[e.event] = (by[e.event] || 0) + 1;
+  statusEl.dataset.logging = 'on';
+  statusEl.dataset.count = String(logEvents.length);
+  statusEl.textContent = `Logging is on: ${logEvents.length} event${logEvents.length === 1 ? '' : 's'} in this browser` +
+    (logEvents.length ? ` (${Object.entries(by).map(([k, n]) => `${n} ${k}`).join(', ')}; ${pendingUpload().length} not uploaded).` : '.');
+  const newest = [...logEvents].reverse().slice(0, 50);
+  $('#log-table tbody').replaceChildren(...newest.map((e) => h('tr', { 'data-event': e.event, 'data-id': e.event_id },
+    h('td', {}, new Date(e.timestamp).toLocaleString()), h('td', {}, e.event), h('td', { class: 'what' }, describeEvent(e)),
+    h('td', {}, e._uploaded_at ? 'yes' : 'no'))));
+  if (logEvents.length > newest.length) $('#log-table tbody').append(h('tr', {}, h('td', { colspan: '4', class: 'muted' }, `… and ${logEvents.length - newest.length} older (all are in the export).`)));
+  renderUploadState();
+}
+
+let logTimer = 0;
+let uploadTimer = 0;
+function logChanged() {
+  clearTimeout(logTimer);
+  logTimer = setTimeout(() => refreshLog().catch(() => {}), 50);
+  if (uploadReady()) {
+    clearTimeout(uploadTimer);
+    uploadTimer = setTimeout(() => uploadNow().catch(() => {}), 400);
+  }
+}
+
+let uploading = false;
+async function uploadNow() {
+  if (uploading || !uploadReady()) return;
+  uploading = true;
+  const say = (text, state) => { uploadStatus.textContent = text; uploadStatus.dataset.state = state; };
+  try {
+    let url;
+    try {
+      url = ingestUrl(urlInput.value);
+    } catch (err) {
+      say(`Not uploaded: "${urlInput.value}" is not an http(s) URL.`, 'error');
+      return;
+    }
+    await refreshLog();
+    const pending = pendingUpload();
+    if (!pending.length) { say('Nothing new to upload.', 'done'); return; }
+    say(`Uploading ${pending.length} events…`, 'busy');
+    let accepted = 0, duplicates = 0, rejected = 0;
+    for (let i = 0; i < pending.length; i += 500) {
+      const batch = pending.slice(i, i + 500);
+      let res;
+      try {
+        res = await fetch(url, {
+          method: 'POST', mode: 'cors', credentials: 'omit', cache: 'no-store',
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tokenInput.value.trim()}` },
+          body: uploadBody(batch),
+        });
+      } catch {
+        say(`Not uploaded: ${url} cannot be reached from this page (is the collector running, and started with --allow-origin ${location.origin}?).`, 'error');
+        return;
+      }
+      const body = await res.json().catch(() => null);
+      if (!(res.status === 200 || (res.status === 400 && body && Array.isArray(body.results)))) {
+        const why = res.status === 401 ? 'the collector refused the token' : res.status === 429 ? `rate limited, retry in ${res.headers.get('Retry-After') || 'a few'} s`
+          : (body && body.error && body.error.message) || `HTTP ${res.status}`;
+        say(`Not uploaded: ${why}.`, 'error');
+        return;
+      }
+      const done = body.results.filter((r) => r.status === 'accepted' || r.status === 'duplicate').map((r) => r.event_id);
+      accepted += body.accepted || 0;
+      duplicates += body.duplicates || 0;
+      rejected += body.rejected || 0;
+      await client.call('logMarkUploaded', done);
+    }
+    say(`Uploaded to ${url}: ${accepted} new, ${duplicates} already there${rejected ? `, ${rejected} rejected (kept here)` : ''}.`, 'done');
+  } finally {
+    uploading = false;
+    await refreshLog().catch(() => {});
+  }
+}
+
+function saveUploadSettings() {
+  store.set(LS.url, urlInput.value.trim() || null);
+  store.set(LS.optin, optinBox.checked ? '1' : null);
+  store.set(LS.token, rememberBox.checked && tokenInput.value.trim() ? tokenInput.value.trim() : null);
+  renderUploadState();
+}
+
+function startLogPanel() {
+  urlInput.value = store.get(LS.url) || CONFIG.collectorUrl || '';
+  const token = store.get(LS.token);
+  if (token) { tokenInput.value = token; rememberBox.checked = true; }
+  optinBox.checked = store.get(LS.optin) === '1'; // off by default
+  if (urlInput.value || optinBox.checked) $('#upload').open = true;
+  for (const el of [urlInput, tokenInput, rememberBox]) el.addEventListener('change', saveUploadSettings);
+  for (const el of [urlInput, tokenInput]) el.addEventListener('input', () => renderUploadState());
+  optinBox.addEventListener('change', () => {
+    saveUploadSettings();
+    if (optinBox.checked) uploadNow().catch(() => {});
+    else uploadStatus.textContent = 'Uploads are off.';
+  });
+  uploadButton.addEventListener('click', () => uploadNow().catch(() => {}));
+  $('#log-refresh').addEventListener('click', () => refreshLog());
+  $('#log-export').addEventListener('click', async () => {
+    try {
+      const text = await client.call('logExport');
+      download('ftconfig-log.jsonl', text, 'application/x-ndjson');
+      toast(`Exported ${text ? text.trimEnd().split('\n').length : 0} events`);
+    } catch (err) {
+      toast(`Export failed: ${err.message}`);
+    }
+  });
+  const del = $('#log-delete');
+  let armed = 0;
+  del.addEventListener('click', async () => {
+    if (!armed) {
+      del.textContent = `Really delete all ${logEvents.length} events? Click again`;
+      armed = setTimeout(() => { armed = 0; del.textContent = 'Delete all'; }, 6000);
+      return;
+    }
+    clearTimeout(armed);
+    armed = 0;
+    del.textContent = 'Delete all';
+    const n = await client.call('logClear');
+    toast(`Deleted ${n} events`);
+    await refreshLog();
+  });
+  refreshLog().catch(() => {});
 }
 
 // ---- URL <-> form ----------------------------------------------------------------
@@ -457,6 +723,7 @@ async function start() {
   }, () => {});
 }
 
+startLogPanel();
 start();
 
 // Offline after the first visit.

@@ -318,6 +318,35 @@ export function compactCard(r) {
       (r.warnings || []).length ? ` · ${r.warnings.length} warning${r.warnings.length > 1 ? 's' : ''}` : ''));
 }
 
+/**
+ * The learning brain's decision for strategy "auto" (response.strategy_decision):
+ * what ran, why, and the feedback counts behind it, per strategy.
+ */
+export function brainSection(r) {
+  const d = r.strategy_decision;
+  if (!d) return null;
+  const ctx = d.context || {};
+  const ev = d.evidence;
+  const rows = ev ? Object.entries(ev).map(([name, e]) => h('tr', { 'data-strategy': name, class: name === d.chosen ? 'chosen' : undefined },
+    h('th', { scope: 'row' }, name, name === d.chosen ? [' ', h('span', { class: 'alias' }, '(chosen)')] : null, e.available === false ? [' ', h('span', { class: 'alias' }, '(unavailable)')] : null),
+    h('td', { class: 'num' }, String(e.signals ?? 0)),
+    h('td', { class: 'num' }, e.ratings ? `${fmt.number(e.mean_rating)} (${e.ratings})` : '–'),
+    h('td', { class: 'num' }, `${e.success ?? 0} / ${e.failed ?? 0} / ${e.oom ?? 0}`),
+    h('td', { class: 'num' }, e.interactions ? `${fmt.number(e.mean_label)} (${e.interactions})` : '–'),
+    h('td', { class: 'num' }, e.score === null || e.score === undefined ? 'not scored' : fmt.number(e.score)))) : [];
+  return h('div', { class: 'brain', 'data-applied': String(!!d.applied), 'data-chosen': d.chosen },
+    h('p', {}, h('span', { class: `badge ${d.applied ? 'good' : 'conf-medium'}` }, d.applied ? 'learning brain' : 'plain auto'),
+      ` ran ${d.chosen}`, d.applied && d.plain_auto && d.plain_auto !== d.chosen ? ` instead of ${d.plain_auto}` : '',
+      ` for ${ctx.task_type || '?'} / ${ctx.adapter_type || '?'} / ${ctx.model_size_bucket || '?'} models.`),
+    h('p', { class: 'muted brain-reason' }, d.reason || ''),
+    ev ? h('div', { class: 'scroll-x' }, h('table', { class: 'brain-evidence' },
+      h('caption', {}, `Feedback in your log for this context (a strategy is scored from ${d.min_evidence} signals: ratings, outcomes and uses)`),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Strategy'), h('th', { scope: 'col', class: 'num' }, 'Signals'),
+        h('th', { scope: 'col', class: 'num' }, 'Rating (n)'), h('th', { scope: 'col', class: 'num' }, 'Success / failed / OOM'),
+        h('th', { scope: 'col', class: 'num' }, 'Use label (n)'), h('th', { scope: 'col', class: 'num' }, 'Score'))),
+      h('tbody', {}, rows))) : h('p', { class: 'muted' }, 'No feedback was passed with this request.'));
+}
+
 /** Sections of the full view: [{id, title, body}], in page order. */
 export function sections(r, opts = {}) {
   const out = [
@@ -328,6 +357,8 @@ export function sections(r, opts = {}) {
     { id: 'warnings', title: 'Warnings and diagnostics', body: warningsSection(r) },
     { id: 'dependencies', title: 'Pinned dependency stack', body: dependenciesSection(r, opts) },
   ];
+  const brain = brainSection(r);
+  if (brain) out.splice(out.findIndex((x) => x.id === 'confidence') + 1, 0, { id: 'brain', title: 'Strategy decision', body: brain });
   const cand = candidatesSection(r);
   if (cand) out.splice(2, 0, { id: 'candidates', title: 'Ranked candidates', body: cand });
   return out;

@@ -4,10 +4,15 @@
 // Message in:  {id, method, args}
 // Message out: {id, ok: true, value} | {id, ok: false, error: {code, field, message}}
 // "recommend" answers the response's JSON text (the page parses it and keeps
-// the text for data-result); "bench" times warm recommendations here, inside
-// the worker (scripts/bench-web.mjs).
+// the text for data-result); "recommendLogged" also logs it in IndexedDB and
+// passes the learning brain its evidence; "log*" read and write the log;
+// "bench" times warm recommendations here, inside the worker
+// (scripts/bench-web.mjs).
 import { createEngine, FtconfigError } from './api.js';
 import { resolveServing, tagResponse } from './slots.js';
+import {
+  EventLog, evidenceFromEvents, feedbackEvent, hasSignals, interactionEvent, recommendationEvent, toJsonl,
+} from './telemetry.js';
 
 let enginePromise = null;
 // Model slot (web/slots.js): the page sends {clientId, override} first
@@ -39,10 +44,118 @@ function bench(e, requests, iterations) {
   return { iterations, p50_ms: at(0.5), p90_ms: at(0.9), p99_ms: at(0.99), mean_ms: times.reduce((a, b) => a + b, 0) / times.length };
 }
 
+// ---- the local log (IndexedDB, web/telemetry.js) ----------------------------------
+// The site's recommendations go through recommendLogged; widgets call plain
+// recommend and log nothing.
+let logPromise = null;
+let logOptions = {};
+function eventLog() {
+  if (!logPromise) logPromise = new EventLog().open(logOptions);
+  return logPromise;
+}
+
+async function logStatus() {
+  const log = await eventLog();
+  const events = await log.all();
+  const by = {};
+  for (const e of events) by[e.event] = (by[e.event] || 0) + 1;
+  return {
+    available: log.available,
+    reason: log.reason,
+    count: events.length,
+    by_event: by,
+    pending_upload: events.filter((e) => !e._uploaded_at).length,
+  };
+}
+
+// strategy auto: the evidence of this request's context goes with it, so the
+// engine's learning brain can choose (brain.h). The context (canonical task,
+// adapter, size bucket) is the engine's to resolve: when the log holds any
+// feedback, a first answer names it, and the second carries the evidence.
+async function recommendLogged(e, request) {
+  const log = await eventLog();
+  const isAuto = !request || request.strategy === undefined || request.strategy === null || String(request.strategy).toLowerCase() === 'auto';
+  let text;
+  let evidence = null;
+  if (isAuto && log.available) {
+    const events = await log.all();
+    if (hasSignals(events)) {
+      const first = JSON.parse(e.recommendJson(request));
+      const context = first.strategy_decision && first.strategy_decision.context;
+      evidence = context ? evidenceFromEvents(events, context) : { strategies: {} };
+    } else {
+      evidence = { strategies: {} };
+    }
+    text = e.recommendJson({ ...request, evidence });
+  } else {
+    text = e.recommendJson(request);
+  }
+  text = tagResponse(text, serving); // model slot and version, logged with the answer
+  let eventId = null;
+  if (log.available) {
+    const event = recommendationEvent(request, JSON.parse(text));
+    try {
+      if (await log.add(event)) eventId = event.event_id;
+    } catch {
+      eventId = null; // a full or revoked store: the answer still stands
+    }
+  }
+  return { text, event_id: eventId, logging: log.available, reason: log.reason };
+}
+
+async function logAdd(event) {
+  const log = await eventLog();
+  if (!log.available) throw new FtconfigError('unsupported', 'log', `logging is off: ${log.reason}`);
+  await log.add(event);
+  return event;
+}
+
+function asFieldError(err) {
+  if (err instanceof RangeError) {
+    const [field, ...rest] = err.message.split(':');
+    return new FtconfigError('invalid_value', field.trim(), rest.length ? `${field.trim()}:${rest.join(':')}` : err.message);
+  }
+  return err;
+}
+
+const LOG_METHODS = {
+  logInit: async (options) => {
+    logOptions = options && typeof options === 'object' ? options : {};
+    logPromise = null;
+    return logStatus();
+  },
+  logStatus: () => logStatus(),
+  logFeedback: async (recommendationEventId, feedback) => {
+    let events;
+    try {
+      events = [feedbackEvent(recommendationEventId, feedback || {})];
+      if (feedback && Number.isInteger(feedback.rating)) events.push(interactionEvent(recommendationEventId, 'rated', { rating: feedback.rating }));
+    } catch (err) {
+      throw asFieldError(err);
+    }
+    for (const ev of events) await logAdd(ev);
+    return events;
+  },
+  logInteraction: async (recommendationEventId, what, via) => {
+    let ev;
+    try {
+      ev = interactionEvent(recommendationEventId, what, { via });
+    } catch (err) {
+      throw asFieldError(err);
+    }
+    return logAdd(ev);
+  },
+  logList: async () => (await eventLog()).all(),
+  logExport: async () => toJsonl(await (await eventLog()).all()),
+  logClear: async () => (await eventLog()).clear(),
+  logMarkUploaded: async (ids) => (await eventLog()).markUploaded(ids),
+};
+
 const METHODS = {
   init: (e) => ({ ...e.status(), serving }),
   status: (e) => ({ ...e.status(), serving }),
   recommend: (e, request) => tagResponse(e.recommendJson(request), serving),
+  recommendLogged: (e, request) => recommendLogged(e, request),
   estimate: (e, input) => e.estimate(input),
   exportConfig: (e, request, format) => e.exportConfig(request, format),
   exportFormats: (e) => e.exportFormats(),
@@ -61,9 +174,15 @@ self.onmessage = async (event) => {
     return;
   }
   try {
-    const fn = Object.prototype.hasOwnProperty.call(METHODS, method) ? METHODS[method] : null;
-    if (!fn) throw new FtconfigError('invalid_value', 'method', `unknown method "${method}"`);
-    const value = await fn(await engine(), ...args);
+    const own = (table) => Object.prototype.hasOwnProperty.call(table, method);
+    let value;
+    if (own(LOG_METHODS)) {
+      value = await LOG_METHODS[method](...args); // the log works without the engine
+    } else {
+      const fn = own(METHODS) ? METHODS[method] : null;
+      if (!fn) throw new FtconfigError('invalid_value', 'method', `unknown method "${method}"`);
+      value = await fn(await engine(), ...args);
+    }
     self.postMessage({ id, ok: true, value });
   } catch (e) {
     const error = {

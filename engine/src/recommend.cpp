@@ -494,10 +494,15 @@ Result<json> Engine::Recommend(const Request& req) const {
   std::string used = "deterministic";
   std::string why_strategy;
   bool have_reranker = reranker_.has_value();
+  json strategy_decision;  // strategy "auto" only: the learning brain's decision (brain.h)
   if (req.strategy == "auto") {
     used = have_reranker ? "hybrid_ml" : "hybrid";
     why_strategy = have_reranker ? "auto: a trained reranker is loaded, so hybrid_ml ran"
                                  : "auto: no trained reranker is loaded, so the hybrid ranking ran";
+    BrainDecision d = DecideStrategy(req.evidence ? &*req.evidence : nullptr, {task, req.adapter_type, bucket},
+                                     used, have_reranker);
+    if (d.applied) used = d.chosen, why_strategy = "auto, learning brain: " + d.reason;
+    strategy_decision = DecisionJson(d);
   } else if (req.strategy == "hybrid_ml" && !have_reranker) {
     used = "hybrid";
     why_strategy = "hybrid_ml requested but no reranker artifact is loaded: fell back to hybrid";
@@ -867,6 +872,7 @@ Result<json> Engine::Recommend(const Request& req) const {
                       {"hp_predictor", {{"status", hp_predictor_ ? "loaded" : "missing"},
                                         {"version", hp_predictor_ ? json(hp_predictor_->version()) : json(nullptr)}}}};
   if (!predictor_json.is_null()) resp["strategy"]["hp_predictions"] = predictor_json;
+  if (!strategy_decision.is_null()) resp["strategy_decision"] = strategy_decision;
   resp["candidates"] = candidates;
   resp["provenance"] = provenance;
   resp["profile"] = {{"group", match.group}, {"requested_group", key.ToString()},

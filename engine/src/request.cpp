@@ -12,7 +12,7 @@ namespace {
 const char* const kFields[] = {
     "platform", "plan", "gpu_override", "gpu", "num_gpus", "model", "model_params_b", "architecture",
     "model_size_bucket", "task_type", "task", "adapter_type", "adapter", "strategy", "dataset_size",
-    "dataset_name", "max_seq_length", "allow_qlora", "output_dir", "notes"};
+    "dataset_name", "max_seq_length", "allow_qlora", "output_dir", "notes", "evidence"};
 
 const char* const kArchFields[] = {"hidden_size", "intermediate_size", "num_layers", "num_attention_heads",
                                    "num_kv_heads", "head_dim", "vocab_size", "max_position_embeddings",
@@ -175,6 +175,11 @@ Result<Request> ParseRequest(const json& j) {
   }
   FT_TRY(GetString(j, "output_dir", &r.output_dir));
   FT_TRY(GetString(j, "notes", &r.notes));
+  if (auto it = j.find("evidence"); it != j.end() && !it->is_null()) {
+    auto ev = ParseEvidence(*it, "evidence");
+    if (!ev.ok()) return ev.error();
+    r.evidence = std::move(ev.value());
+  }
 #undef FT_TRY
   return r;
 }

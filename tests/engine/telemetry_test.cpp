@@ -527,6 +527,119 @@ BOOST_AUTO_TEST_CASE(upload_keeps_events_queued_when_it_cannot_deliver) {
   BOOST_TEST(ParseOut(r)["error"]["field"] == "--to");
 }
 
+BOOST_AUTO_TEST_CASE(collector_cors_is_off_by_default) {
+  TempDir dir;
+  Collector c(dir / "collector.db", {"--rate-limit", "0"});
+  ftconfig::telemetry::HttpClient http(c.url(), 5, 10);
+  const std::map<std::string, std::string> preflight = {{"Origin", "http://127.0.0.1:9999"},
+                                                        {"Access-Control-Request-Method", "POST"},
+                                                        {"Access-Control-Request-Headers", "authorization,content-type"}};
+  auto r = http.Send("OPTIONS", "/v1/events", preflight);
+  BOOST_TEST(r.status == 403);
+  BOOST_TEST(r.headers.count("access-control-allow-origin") == 0u);
+  BOOST_TEST(json::parse(r.body)["error"]["field"] == "Origin");
+  // A cross-origin POST is still served (curl does not care), but without
+  // CORS headers a browser cannot read the answer.
+  r = http.Send("POST", "/v1/events", {{"Origin", "http://127.0.0.1:9999"}, {"Authorization", std::string("Bearer ") + kToken}},
+                Batch({Event("feedback", 1)}), "application/json");
+  BOOST_TEST(r.status == 200);
+  BOOST_TEST(r.headers.count("access-control-allow-origin") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(collector_cors_for_allowed_origins) {
+  TempDir dir;
+  const std::string site = "http://127.0.0.1:9999";
+  Collector c(dir / "collector.db", {"--rate-limit", "0", "--allow-origin", site, "--allow-origin", "https://example.org"});
+  ftconfig::telemetry::HttpClient http(c.url(), 5, 10);
+  // Preflight from an allowed origin: 204 with what the browser needs.
+  auto r = http.Send("OPTIONS", "/v1/events",
+                     {{"Origin", site}, {"Access-Control-Request-Method", "POST"},
+                      {"Access-Control-Request-Headers", "authorization,content-type"}});
+  BOOST_TEST(r.status == 204);
+  BOOST_TEST(r.headers["access-control-allow-origin"] == site);
+  BOOST_TEST(r.headers["access-control-allow-methods"].find("POST") != std::string::npos);
+  BOOST_TEST(r.headers["access-control-allow-headers"].find("Authorization") != std::string::npos);
+  BOOST_TEST(r.headers["vary"] == "Origin");
+  // From another origin: refused, no CORS headers.
+  r = http.Send("OPTIONS", "/v1/events", {{"Origin", "https://evil.example"}, {"Access-Control-Request-Method", "POST"}});
+  BOOST_TEST(r.status == 403);
+  BOOST_TEST(r.headers.count("access-control-allow-origin") == 0u);
+  // The POST itself, and its errors, carry the header so the page can read them.
+  r = http.Send("POST", "/v1/events", {{"Origin", site}, {"Authorization", std::string("Bearer ") + kToken}},
+                Batch({Event("feedback", 2)}), "application/json");
+  BOOST_TEST(r.status == 200);
+  BOOST_TEST(r.headers["access-control-allow-origin"] == site);
+  BOOST_TEST(json::parse(r.body)["accepted"] == 1);
+  r = http.Send("POST", "/v1/events", {{"Origin", site}}, Batch({Event("feedback", 3)}), "application/json");
+  BOOST_TEST(r.status == 401);
+  BOOST_TEST(r.headers["access-control-allow-origin"] == site);
+  r = http.Send("GET", "/health", {{"Origin", "https://example.org"}});
+  BOOST_TEST(r.status == 200);
+  BOOST_TEST(r.headers["access-control-allow-origin"] == "https://example.org");
+  r = http.Send("GET", "/nowhere", {{"Origin", site}});
+  BOOST_TEST(r.status == 404);
+  BOOST_TEST(r.headers["access-control-allow-origin"] == site);
+  BOOST_TEST(StoredEvents(dir / "collector.db") == 1);
+  // Bad --allow-origin values are refused naming the option.
+  auto bad = RunCli("collect --listen 127.0.0.1:0 --store " + (dir / "c2.db") +
+                    " --token-env HOME --allow-origin https://site.example/path");
+  BOOST_TEST(bad.exit_code == 2);
+  BOOST_TEST(ParseOut(bad)["error"]["field"] == "--allow-origin");
+}
+
+BOOST_AUTO_TEST_CASE(collector_cors_any_origin) {
+  TempDir dir;
+  Collector c(dir / "collector.db", {"--rate-limit", "0", "--allow-origin", "*"});
+  ftconfig::telemetry::HttpClient http(c.url(), 5, 10);
+  auto r = http.Send("OPTIONS", "/v1/events", {{"Origin", "null"}, {"Access-Control-Request-Method", "POST"}});
+  BOOST_TEST(r.status == 204);
+  BOOST_TEST(r.headers["access-control-allow-origin"] == "*");
+}
+
+BOOST_AUTO_TEST_CASE(recommend_learns_from_a_feedback_store) {
+  TempDir dir;
+  const std::string store = dir / "feedback.db";
+  const std::string flags = " --gpu \"A100 80GB\" --model meta-llama/Llama-3.1-8B --adapter lora";
+  json real = ParseOut(RunCli("recommend" + flags));
+  BOOST_TEST(real["strategy_decision"]["applied"] == false);
+  // A browser log: deterministic rated 5 and worked six times; the plain auto
+  // strategy ran out of memory on three of five runs.
+  {
+    std::ofstream f(dir / "log.jsonl");
+    const std::string plain = real["strategy"]["used"].get<std::string>();
+    for (int i = 0; i < 11; ++i) {
+      const bool good = i < 6;
+      json rec = {{"schema_version", 1}, {"event", "recommendation"}, {"event_id", Uuid(400000 + i)},
+                  {"timestamp", "2026-05-01T10:00:00.000Z"}, {"source", "browser"},
+                  {"request", {{"gpu_override", "A100 80GB"}, {"model", "meta-llama/Llama-3.1-8B"}}},
+                  {"response", {{"request", real["request"]}, {"confidence", real["confidence"]}, {"vram", real["vram"]},
+                                {"strategy", {{"used", good ? "deterministic" : plain}}}}},
+                  {"strategy", good ? "deterministic" : plain}};
+      json fb = {{"schema_version", 1}, {"event", "feedback"}, {"event_id", Uuid(500000 + i)},
+                 {"timestamp", "2026-05-01T10:01:00.000Z"}, {"source", "browser"},
+                 {"recommendation_event_id", Uuid(400000 + i)}, {"rating", good ? 5 : 3},
+                 {"outcome", good || i % 2 ? "success" : "oom"}};
+      f << rec.dump() << "\n" << fb.dump() << "\n";
+    }
+  }
+  auto imp = RunCli("telemetry import " + (dir / "log.jsonl") + " --store " + store);
+  BOOST_TEST_REQUIRE(imp.exit_code == 0, imp.out);
+  auto r = RunCli("recommend" + flags + " --feedback-store " + store);
+  BOOST_TEST_REQUIRE(r.exit_code == 0, r.out);
+  json j = ParseOut(r);
+  BOOST_TEST(j["strategy_decision"]["applied"] == true);
+  BOOST_TEST(j["strategy_decision"]["chosen"] == "deterministic");
+  BOOST_TEST(j["strategy"]["used"] == "deterministic");
+  BOOST_TEST(j["strategy_decision"]["evidence"]["deterministic"]["feedback"] == 6);
+  BOOST_TEST(j["strategy_decision"]["evidence"][real["strategy"]["used"].get<std::string>()]["oom"] == 3);
+  // An explicit strategy ignores the store; a missing store is an error naming the flag.
+  BOOST_TEST(ParseOut(RunCli("recommend" + flags + " --strategy hybrid --feedback-store " + store))["strategy"]["used"] ==
+             "hybrid");
+  auto missing = RunCli("recommend" + flags + " --feedback-store " + (dir / "nope.db"));
+  BOOST_TEST(missing.exit_code == 2);
+  BOOST_TEST(ParseOut(missing)["error"]["field"] == "--feedback-store");
+}
+
 BOOST_AUTO_TEST_CASE(collect_refuses_to_run_without_tokens) {
   TempDir dir;
   auto r = RunCli("collect --listen 127.0.0.1:0 --store " + (dir / "c.db"));

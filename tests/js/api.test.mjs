@@ -280,6 +280,29 @@ describe('exportConfig (the export module, loaded on first use)', () => {
   });
 });
 
+test('evidence: the learning brain decides in WASM; bad evidence names its field', () => {
+  const good = engine.recommend({ ...FREE_T4, evidence: { strategies: { deterministic: { feedback: 6, ratings: 6, mean_rating: 5, success: 6 } } } });
+  assert.equal(good.strategy_decision.applied, true);
+  assert.equal(good.strategy_decision.chosen, 'deterministic');
+  assert.equal(good.strategy.used, 'deterministic');
+  assert.equal(good.strategy_decision.evidence.deterministic.signals, 6);
+  const plain = engine.recommend(FREE_T4);
+  assert.equal(plain.strategy_decision.applied, false);
+  assert.equal(plain.strategy_decision.evidence, null);
+  for (const [evidence, code, field] of [
+    [[], 'invalid_type', 'evidence'],
+    [{ strategies: { hybrid: { feedback: 2, ratings: 2 } } }, 'missing_field', 'evidence.strategies.hybrid.mean_rating'],
+    [{ strategies: { hybrid: { feedback: -1 } } }, 'invalid_value', 'evidence.strategies.hybrid.feedback'],
+    [{ strategies: { hybrid: { oom: 'lots' } } }, 'invalid_type', 'evidence.strategies.hybrid.oom'],
+    [{ strategies: { magic: {} } }, 'unknown_field', 'evidence.strategies.magic'],
+    [{ strategies: { hybrid: { feedback: 1e300 } } }, 'invalid_value', 'evidence.strategies.hybrid.feedback'],
+  ]) throwsFtconfig(() => engine.recommend({ ...FREE_T4, evidence }), code, field);
+  const deep = `{"gpu":"T4","model":"llama2-7b","evidence":{"strategies":{"hybrid":${'['.repeat(100000)}${']'.repeat(100000)}}}}`;
+  throwsFtconfig(() => engine.recommend(deep));
+  // The module still answers.
+  assert.equal(engine.recommend(FREE_T4).fits, true);
+});
+
 test('dispose: further calls throw, other engines are unaffected', async () => {
   const e = await api.createEngine();
   e.dispose();

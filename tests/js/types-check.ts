@@ -27,6 +27,12 @@ async function main(): Promise<void> {
   const pins: Record<string, string> | undefined = r.dependencies?.packages;
   const smallest = r.does_not_fit?.smallest_fitting?.name;
   const candidates = r.candidates?.map((c) => c.rank);
+  const withEvidence: Request = { ...request, evidence: { strategies: { hybrid: { feedback: 5, ratings: 5, mean_rating: 4.2, oom: 1, success: 3 } } } };
+  const decision = engine.recommend(withEvidence).strategy_decision;
+  const chosen: 'deterministic' | 'hybrid' | 'hybrid_ml' | undefined = decision?.chosen;
+  const signals: number | undefined = decision?.evidence?.hybrid.signals;
+  // @ts-expect-error: only the three strategies carry evidence
+  const badEvidence: Request = { evidence: { strategies: { magic: {} } } };
   const e: EstimateResult = engine.estimate({ model_name: 'llama2-7b', gpu: 'T4', zero_stage: 2, lora_target: ['q_proj', 'v_proj'] });
   const peak: number = e.peak_vram_gb;
   const models: CatalogModel[] = engine.models('qwen', 5);
@@ -51,7 +57,7 @@ async function main(): Promise<void> {
   engine.recommend({ gpu: 'T4', num_gpus: 'two' });
   // @ts-expect-error: errors are read-only
   new FtconfigError('x', 'y', 'z').code = 'other';
-  console.log(text, fits, margin, why, hours, cost, level, pins, smallest, candidates, peak, models, status, file.text, formats, gpuIds, plans, tasks);
+  console.log(chosen, signals, badEvidence, text, fits, margin, why, hours, cost, level, pins, smallest, candidates, peak, models, status, file.text, formats, gpuIds, plans, tasks);
   engine.dispose();
   other.dispose();
 }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "ftconfig/brain.h"
 #include "ftconfig/calibration.h"
 #include "ftconfig/catalog.h"
 #include "ftconfig/corpus.h"
@@ -39,6 +40,9 @@ struct Request {
   bool allow_qlora = true;
   std::string output_dir;
   std::string notes;  // free text carried into exports
+  // Feedback aggregated by the caller for this request's context; consulted
+  // only by strategy "auto" (the learning brain, brain.h).
+  std::optional<BrainEvidence> evidence;
 };
 
 // Parses the request JSON object. Errors: kInvalidJson, kInvalidType,
