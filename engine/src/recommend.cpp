@@ -275,6 +275,12 @@ constexpr double kDefaultDatasetSize = 10000;
 
 }  // namespace
 
+double ConfigHeadroom(const ConfigRecord& config, const ModelArch& arch, const Gpu& gpu, int num_gpus,
+                      const std::string& task_type, const std::string& adapter_type) {
+  Context ctx{&gpu, std::max(1, num_gpus), arch, IsPreferenceTask(task_type) ? 2 : 1, task_type == "preference_dpo"};
+  return Headroom(FromRecord(config, adapter_type, gpu), ctx);
+}
+
 const char* Engine::Version() { return FTCONFIG_VERSION; }
 
 Result<std::shared_ptr<const Engine>> Engine::Create(const EngineData& data) {
