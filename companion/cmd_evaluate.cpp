@@ -14,7 +14,7 @@ namespace ftconfig::cli {
 namespace {
 
 struct EvaluateOptions {
-  std::string candidate, baseline, report, golden, data_dir;
+  std::string candidate, baseline, report, golden, data_dir, runs;
   bool no_held_out = false;
   bool quiet = false;
   int folds = 5;
@@ -33,6 +33,7 @@ void AddEvaluateCommand(CLI::App& app, Context& ctx) {
   cmd->add_option("--golden", opts->golden, "Golden requests, JSONL (default: DATA/golden/requests.jsonl)");
   cmd->add_option("--data", opts->data_dir, "Data folder with catalog/ and corpus/ (default: --data-dir)");
   cmd->add_option("--folds", opts->folds, "Folds of the held-out engine runs (default 5)");
+  cmd->add_option("--runs", opts->runs, "Write one JSON line per held-out engine run here (error analysis)");
   cmd->add_flag("--no-held-out", opts->no_held_out, "Skip the held-out engine runs (faster)");
   cmd->add_flag("--quiet", opts->quiet, "No progress on stderr");
   cmd->callback([opts, &ctx]() {
@@ -56,6 +57,7 @@ void AddEvaluateCommand(CLI::App& app, Context& ctx) {
       if (opts->golden.empty() && !std::ifstream(eo.golden_path)) eo.golden_path.clear();
       eo.held_out_engine = !opts->no_held_out;
       eo.folds = opts->folds;
+      eo.runs_path = opts->runs;
       auto progress = [&](const std::string& line) {
         if (!opts->quiet) std::cerr << line << std::endl;
       };

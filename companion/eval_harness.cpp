@@ -550,6 +550,8 @@ EvalReport Evaluate(const ArtifactSet& cand, const ArtifactSet* base, const Eval
     RankingStats held_rank_cand, held_rank_hybrid;
     Acc held_cov_lr;
     int skipped = 0;
+    std::ofstream runs_out;
+    if (!opt.runs_path.empty()) runs_out.open(opt.runs_path, std::ios::binary | std::ios::trunc);
     for (int f = 0; f < opt.folds; ++f) {
       std::set<std::string> drop;
       for (size_t i = 0; i < recs.size(); ++i)
@@ -614,6 +616,27 @@ EvalReport Evaluate(const ArtifactSet& cand, const ArtifactSet* base, const Eval
           if (!r.value("fits", false) || !r["hyperparameters"].contains("learning_rate")) continue;
           double lr = r["hyperparameters"]["learning_rate"].get<double>();
           double err = std::fabs(std::log10(lr / recs[i].learning_rate));
+          if (runs_out) {
+            const ConfigRecord& rec = recs[i];
+            json cand_lr = json::array();
+            for (const auto& c : r["candidates"]) cand_lr.push_back(c.value("learning_rate", 0.0));
+            json row = {{"id", rec.id}, {"repo", rec.source_repo}, {"fold", f}, {"strategy", s},
+                        {"task", rec.task_type}, {"adapter", rec.adapter_type}, {"bucket", rec.size_bucket},
+                        {"params_b", rec.model_params_b ? json(*rec.model_params_b) : json()},
+                        {"weight", rec.weight}, {"lr_true", rec.learning_rate}, {"lr", lr},
+                        {"within_3x", err <= kLog3 + 1e-9}, {"used", r["strategy"].value("used", "")},
+                        {"lr_source", r["provenance"].value("learning_rate", "")},
+                        {"lr_why", r["why"].value("learning_rate", "")},
+                        {"profile", r["profile"].value("group", "")},
+                        {"fallback", r["profile"].value("fallback_level", "")},
+                        {"lr_iqr", r["profile"]["lr_iqr"]}, {"candidates_lr", cand_lr},
+                        {"predicted_lr", r["strategy"].contains("hp_predictions") &&
+                                                 r["strategy"]["hp_predictions"].contains("learning_rate")
+                                             ? r["strategy"]["hp_predictions"]["learning_rate"]
+                                             : json()},
+                        {"clamps", r["diagnostics"]["clamps"]}, {"confidence", r["confidence"].value("level", "")}};
+            runs_out << row.dump() << "\n";
+          }
           lr_err[s].push_back(err);
           bool ok = err <= kLog3 + 1e-9;
           within[s].Add(ok ? 1 : 0, recs[i].weight);

@@ -50,6 +50,10 @@ struct EvalOptions {
   std::string golden_path;  // JSONL; empty: skip the golden set
   bool held_out_engine = true;  // leave-source-out engine runs (retrains per fold with the candidate's recipe)
   int folds = 5;
+  // When set, one JSON line per held-out engine run (record, strategy, the
+  // practitioner's and the served learning rate, where it came from) for
+  // error analysis.
+  std::string runs_path;
   GateOptions gates;
 };
 

@@ -17,48 +17,6 @@ namespace ftconfig::cli {
 
 namespace {
 
-Optimizer ToOptimizer(const std::string& canonical) {
-  Optimizer o = Optimizer::kAdamW;
-  if (!canonical.empty()) ParseOptimizer(canonical, &o);
-  return o;
-}
-
-LoraTarget ToTarget(const std::string& canonical) {
-  if (canonical == "qv") return LoraTarget::kQV;
-  if (canonical == "attention") return LoraTarget::kAttention;
-  if (canonical == "all_linear_embed") return LoraTarget::kAllLinearPlusEmbed;
-  return LoraTarget::kAllLinear;
-}
-
-// Peak memory of `c` as written (its batch shape, sequence, rank, optimizer)
-// for the query's model/adapter/task on `gpu`, with `num_gpus` data-parallel GPUs.
-double PeakGb(const ConfigRecord& c, const std::string& adapter, const std::string& task, const ModelArch& arch,
-              const Gpu& gpu, int num_gpus) {
-  TrainSetup s;
-  s.method = adapter == "none" ? Method::kFull : adapter == "qlora" ? Method::kQlora : Method::kLora;
-  s.weight_quant = adapter == "qlora" ? WeightQuant::kNf4 : WeightQuant::kNone;
-  s.precision = gpu.bf16 ? Precision::kBf16Mixed : Precision::kFp16Mixed;
-  s.optimizer = ToOptimizer(c.optimizer);
-  s.batch_size_per_device = std::max(1, c.batch_size_per_device);
-  s.gradient_accumulation_steps = std::max(1, c.gradient_accumulation_steps);
-  s.seq_len = c.max_seq_length.value_or(1024);
-  s.gradient_checkpointing = c.gradient_checkpointing.value_or(true);
-  s.flash_attention = true;
-  s.lora_r = c.lora_r.value_or(16);
-  s.lora_target = ToTarget(c.lora_target.empty() ? "all_linear" : c.lora_target);
-  s.num_gpus = std::max(1, num_gpus);
-  s.sharding = num_gpus > 1 ? Sharding::kDdp : Sharding::kNone;
-  s.eval_batch_size = s.batch_size_per_device;
-  s.nf4_double_quant = adapter == "qlora";
-  ApplyTaskMemoryTerms(&s, task, adapter);
-  MemoryEstimate e = EstimateMemory(arch, s);
-  return std::max(e.peak_gb, e.eval_peak_gb);
-}
-
-double Headroom(double peak_gb, const Gpu& gpu) {
-  return (gpu.usable_vram_gb * Engine::kFitFraction - peak_gb) / gpu.usable_vram_gb;
-}
-
 double AbsLog(double a, double b, double base) {
   if (!(a > 0) || !(b > 0)) return 0;
   return std::fabs(std::log(a / b) / std::log(base));
@@ -181,7 +139,7 @@ const Gpu* AssignGpu(const ConfigRecord& r, const Catalog& catalog, const ModelA
     const Gpu* g = catalog.GpuById(id);
     if (!g) continue;
     last = g;
-    if (Headroom(PeakGb(r, r.adapter_type, r.task_type, arch, *g, n), *g) >= 0) {
+    if (ConfigHeadroom(r, arch, *g, n, r.task_type, r.adapter_type) >= 0) {
       *why = "smallest_fitting";
       return g;
     }
@@ -191,7 +149,7 @@ const Gpu* AssignGpu(const ConfigRecord& r, const Catalog& catalog, const ModelA
 }
 
 double CandidateHeadroom(const ConfigRecord& c, const QueryContext& q, const ModelArch& arch, const Gpu& gpu) {
-  return Headroom(PeakGb(c, q.adapter_type, q.task_type, arch, gpu, q.num_gpus), gpu);
+  return ConfigHeadroom(c, arch, gpu, q.num_gpus, q.task_type, q.adapter_type);
 }
 
 void ApplyTaskMemoryTerms(TrainSetup* setup, const std::string& task_type, const std::string& adapter) {
@@ -289,7 +247,7 @@ std::vector<RankGroup> BuildRankGroups(const TrainingSet& ts, size_t depth,
   const auto& recs = ts.corpus.records();
   std::vector<RankGroup> groups;
   groups.reserve(recs.size());
-  // Headroom depends on (model, adapter, GPU, GPU count) of the query only:
+  // Headroom depends on (model, adapter, task, GPU, GPU count) of the query only:
   // memoize per distinct combination.
   std::map<std::string, std::vector<double>> headroom_cache;
   for (size_t qi = 0; qi < recs.size(); ++qi) {
@@ -302,7 +260,9 @@ std::vector<RankGroup> BuildRankGroups(const TrainingSet& ts, size_t depth,
     char key_buf[160];
     std::snprintf(key_buf, sizeof key_buf, "%.6g|%d|%d|%d|%s", arch.params_b, arch.hidden_size, arch.num_layers,
                   q.num_gpus, q.adapter_type.c_str());
-    std::string key = std::string(key_buf) + "|" + gpu.id;
+    // The task matters too: preference tasks hold two sequences per example,
+  // full-parameter DPO a reference model.
+  std::string key = std::string(key_buf) + "|" + gpu.id + "|" + q.task_type;
     auto it = headroom_cache.find(key);
     if (it == headroom_cache.end()) {
       std::vector<double> h(recs.size(), 0.0);

@@ -48,8 +48,9 @@ const Gpu* AssignGpu(const ConfigRecord& r, const Catalog& catalog, const ModelA
 
 // Memory headroom of candidate `c` applied to the query's model, adapter and
 // GPU, as a fraction of usable memory; negative: does not fit as written.
-// Mirrors the engine's candidate check (batch, accumulation, sequence, rank,
-// optimizer of the candidate; adapter, model, GPU count of the query).
+// The engine's own candidate check (ConfigHeadroom, ftconfig/recommend.h):
+// batch, accumulation, sequence, rank, optimizer of the candidate; adapter,
+// model, task, GPU count of the query.
 double CandidateHeadroom(const ConfigRecord& c, const QueryContext& q, const ModelArch& arch, const Gpu& gpu);
 
 // Task-level memory terms, as the engine sets them: preference tasks

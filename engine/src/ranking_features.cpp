@@ -1,6 +1,7 @@
 // Features shared by the hybrid heuristic, the reranker and the
-// hyperparameter predictor. Changing the order or meaning of a feature
-// invalidates trained artifacts: bump kFeatureVersion and retrain.
+// hyperparameter predictor. Artifacts name the features they read, so
+// appending a feature keeps them loadable; changing the meaning of one
+// invalidates trained artifacts: rename it and retrain.
 #include <algorithm>
 #include <cmath>
 
@@ -74,6 +75,7 @@ const std::vector<std::string>& PairFeatureNames() {
       "mem_class_known",    "log10_dataset_ratio","dataset_known",     "cand_log10_lr",
       "cand_log2_eff_batch","cand_log2_lora_r",   "cand_has_metric",   "cand_has_peak",
       "cand_weight",        "headroom",           "headroom_negative", "cand_grad_ckpt",
+      "heuristic_score",
   };
   return names;
 }
@@ -104,6 +106,9 @@ std::vector<double> PairFeatures(const QueryContext& q, const ConfigRecord& c, d
       std::clamp(headroom, -1.0, 1.0),
       headroom < 0 ? 1.0 : 0.0,
       c.gradient_checkpointing.value_or(false) ? 1.0 : 0.0,
+      // The hybrid strategy's own score (default weights): the reranker
+      // starts from the heuristic and learns corrections to it.
+      HeuristicScore(q, c, headroom),
   };
   return f;
 }

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "ftconfig/ranking.h"
@@ -250,6 +252,48 @@ double Headroom(const Candidate& c, const Context& ctx) {
   return (f.limit_gb - f.peak_gb) / ctx.gpu->usable_vram_gb;
 }
 
+// Weighted median of (value, weight) pairs by the profiles' convention (the
+// first value whose cumulative weight passes half; exactly half: the mean of
+// it and the next). Callers pass log learning rates, so a tie is a geometric
+// mean.
+double WeightedMedianOf(std::vector<std::pair<double, double>> vw) {
+  std::sort(vw.begin(), vw.end());
+  double total = 0;
+  for (const auto& p : vw) total += p.second;
+  double cum = 0;
+  for (size_t i = 0; i < vw.size(); ++i) {
+    cum += vw[i].second;
+    if (cum > total / 2 + 1e-12 * total) return vw[i].first;
+    if (std::fabs(cum - total / 2) <= 1e-12 * total)
+      return i + 1 < vw.size() ? (vw[i].first + vw[i + 1].first) / 2 : vw[i].first;
+  }
+  return vw.empty() ? 0 : vw.back().first;
+}
+
+// The learning rate by source vote: each source repository among `members`
+// proposes the weighted median (log space) of its own learning rates, and the
+// answer is the median (log space) of those proposals, one vote per
+// repository. Learning rates follow framework conventions (one repository's
+// recipes share one: Axolotl's 2e-5 for full fine-tuning, Unsloth's 2e-4 for
+// LoRA), so a repository with many similar configs must not outvote the
+// others: an unseen practitioner is closest to the convention most
+// repositories share. `sources` receives the number of votes. Returns 0 when
+// no member has a learning rate.
+double SourceVoteLearningRate(const std::vector<ConfigRecord>& recs, const std::vector<size_t>& members,
+                              const std::vector<double>& weights, int* sources) {
+  std::map<std::string, std::vector<std::pair<double, double>>> by_source;
+  for (size_t k = 0; k < members.size(); ++k) {
+    const ConfigRecord& r = recs[members[k]];
+    if (!(r.learning_rate > 0) || !(weights[k] > 0)) continue;
+    by_source[r.source_repo].push_back({std::log10(r.learning_rate), weights[k]});
+  }
+  std::vector<std::pair<double, double>> proposals;
+  for (auto& [repo, vw] : by_source) proposals.push_back({WeightedMedianOf(vw), 1.0});
+  if (sources) *sources = static_cast<int>(proposals.size());
+  if (proposals.empty()) return 0;
+  return std::pow(10.0, WeightedMedianOf(proposals));
+}
+
 // Hyperparameter distance between two configs, for MMR diversity: learning
 // rate in log10, effective batch, rank and sequence in log2.
 double ConfigDistance(const ConfigRecord& a, const ConfigRecord& b) {
@@ -276,6 +320,12 @@ constexpr double kDefaultTokensPerExample = 300;
 constexpr double kDefaultDatasetSize = 10000;
 
 }  // namespace
+
+double ConfigHeadroom(const ConfigRecord& config, const ModelArch& arch, const Gpu& gpu, int num_gpus,
+                      const std::string& task_type, const std::string& adapter_type) {
+  Context ctx{&gpu, std::max(1, num_gpus), arch, IsPreferenceTask(task_type) ? 2 : 1, task_type == "preference_dpo"};
+  return Headroom(FromRecord(config, adapter_type, gpu), ctx);
+}
 
 const char* Engine::Version() { return FTCONFIG_VERSION; }
 
@@ -530,6 +580,9 @@ Result<json> Engine::Recommend(const Request& req) const {
   json candidates = json::array();
   constexpr size_t kTopK = 10;
   constexpr size_t kRerankDepth = 50;
+  double lr_vote = 0;
+  int lr_vote_sources = 0;
+  std::string lr_vote_scope = "compatible configs";
   if (used == "hybrid" || used == "hybrid_ml") {
     struct Scored { size_t idx; double score; double headroom; };
     std::vector<Scored> ranked;
@@ -548,7 +601,11 @@ Result<json> Engine::Recommend(const Request& req) const {
       return a.score != b.score ? a.score > b.score : a.idx < b.idx;
     };
     std::sort(ranked.begin(), ranked.end(), by_score);
-    if (ranked.size() > kShortlist) ranked.resize(kShortlist);
+    std::vector<Scored> beyond_shortlist;
+    if (ranked.size() > kShortlist) {
+      beyond_shortlist.assign(ranked.begin() + kShortlist, ranked.end());
+      ranked.resize(kShortlist);
+    }
     for (auto& sc : ranked) {
       sc.headroom = Headroom(FromRecord(recs[sc.idx], adapter, *gpu), ctx);
       sc.score = HeuristicScore(query, recs[sc.idx], sc.headroom, hybrid_weights_);
@@ -561,6 +618,32 @@ Result<json> Engine::Recommend(const Request& req) const {
       // Squash learned scores to (0, 1) so they can weigh medians.
       for (size_t k = 0; k < depth; ++k) ranked[k].score = 1.0 / (1.0 + std::exp(-ranked[k].score));
       std::sort(ranked.begin(), ranked.begin() + depth, by_score);
+    }
+    // The learning rate: a source vote over every compatible config, each
+    // weighted by its final score (the shortlist's scores with memory
+    // headroom and, for hybrid_ml, the reranker's; the first-pass similarity
+    // beyond it). A learning rate does not change memory, so configs that do
+    // not fit as written vote too. Full-parameter preference tuning (DPO,
+    // ORPO, reward models) runs at learning rates 10-100x below full SFT in
+    // most recipes: its vote is among configs of the same task when two or
+    // more repositories have them.
+    {
+      std::vector<Scored> all = ranked;
+      all.insert(all.end(), beyond_shortlist.begin(), beyond_shortlist.end());
+      std::set<std::string> same_task_sources;
+      if (adapter == "none" && IsPreferenceTask(task))
+        for (const auto& sc : all)
+          if (recs[sc.idx].task_type == task) same_task_sources.insert(recs[sc.idx].source_repo);
+      const bool same_task_only = same_task_sources.size() >= 2;
+      std::vector<size_t> members;
+      std::vector<double> w;
+      for (const auto& sc : all) {
+        if (same_task_only && recs[sc.idx].task_type != task) continue;
+        members.push_back(sc.idx);
+        w.push_back(std::max(sc.score, 1e-3));
+      }
+      lr_vote = SourceVoteLearningRate(recs, members, w, &lr_vote_sources);
+      if (same_task_only) lr_vote_scope = "full-parameter " + task + " configs";
     }
     // Neighbours that do not fit as written still inform the learning rate,
     // but prefer those that fit when there are enough of them.
@@ -630,6 +713,17 @@ Result<json> Engine::Recommend(const Request& req) const {
   double lr = pool.lr_median;
   std::string lr_why = "weighted median of the " + source_label + " (" + std::to_string(pool.count) + " configs, " +
                        match.group + ")";
+  if (used == "deterministic" && match.profile.lr_median > 0) {
+    // The learning rate does not change memory: all the profile's configs
+    // inform it, not only those that fit this GPU as written.
+    lr = match.profile.lr_median;
+    lr_why = "weighted median of the profile " + match.group + " (" + std::to_string(match.profile.count) + " configs)";
+  }
+  if (lr_vote > 0) {
+    lr = lr_vote;
+    lr_why = "median of " + std::to_string(lr_vote_sources) + " source repositories' learning rates (each its " +
+             "score-weighted median over the " + lr_vote_scope + " ranked for this request)";
+  }
   json provenance = json::object();
   std::string base_source = (used == "hybrid" || used == "hybrid_ml") ? "neighbours" : "profile_median";
   for (const char* k : {"learning_rate", "effective_batch_size", "max_seq_length", "lora_r", "lora_alpha", "num_epochs",
@@ -640,9 +734,10 @@ Result<json> Engine::Recommend(const Request& req) const {
   provenance["gradient_accumulation_steps"] = "search";
   if (req.max_seq_length) provenance["max_seq_length"] = "request";
 
-  // Direct hyperparameter predictor: blended conservatively (geometric mean
-  // with the baseline), only when its interval is informative, and always
-  // followed by the clamps and the OOM-safe search.
+  // Direct hyperparameter predictor: the effective batch and LoRA rank are
+  // blended conservatively (geometric mean with the baseline), only when its
+  // interval is informative, and always followed by the clamps and the
+  // OOM-safe search.
   json predictor_json = nullptr;
   if (hp_predictor_ && used == "hybrid_ml") {
     auto preds = hp_predictor_->Predict(QueryFeatures(query));
@@ -650,15 +745,10 @@ Result<json> Engine::Recommend(const Request& req) const {
     for (const auto& [name, p] : preds)
       predictor_json[name] = {{"value", p.value}, {"lo", p.lo}, {"hi", p.hi}};
     auto informative = [](const HpPredictor::Prediction& p) { return p.value > 0 && p.lo > 0 && p.hi / p.lo <= 30; };
-    if (auto it = preds.find("learning_rate"); it != preds.end() && informative(it->second)) {
-      double blended = std::sqrt(lr * it->second.value);
-      // Stay inside the profile's interquartile band when it has one.
-      if (match.profile.lr_q1 > 0 && match.profile.lr_q3 >= match.profile.lr_q1)
-        blended = std::clamp(blended, match.profile.lr_q1, match.profile.lr_q3);
-      lr = blended;
-      lr_why += "; blended with the predictor (" + std::to_string(it->second.value).substr(0, 8) + ")";
-      provenance["learning_rate"] = "predictor";
-    }
+    // The learning rate is reported (hp_predictions) but not blended: held
+    // out, the predictor's learning rate lands within 3x of the
+    // practitioner's less often than the source vote (docs/ranking.md), and a
+    // geometric mean of two conventions (2e-5 and 2e-4) matches neither.
     if (auto it = preds.find("effective_batch_size"); it != preds.end() && informative(it->second)) {
       effective = std::max(num_gpus, NearestPow2(std::sqrt(effective * it->second.value), 1, 1024));
       provenance["effective_batch_size"] = "predictor";
@@ -691,7 +781,10 @@ Result<json> Engine::Recommend(const Request& req) const {
     clamp_int(seq, 1024, "max_seq_length", "fallback profile: conservative cap");
     clamp_int(c.lora_r, 16, "lora_r", "fallback profile: conservative cap");
     batch_cap = std::min(batch_cap, 8);
-    if (lr > match.profile.lr_q1 && match.profile.lr_q1 > 0) {
+    // The profile's learning rate is lowered to its first quartile; the
+    // ranked strategies' learning rate comes from the configs closest to the
+    // request, not from this mixed profile, and is kept.
+    if (lr > match.profile.lr_q1 && match.profile.lr_q1 > 0 && used == "deterministic") {
       clamps.push_back("learning_rate lowered to the profile's first quartile (fallback profile)");
       provenance["learning_rate"] = "clamp";
       lr = match.profile.lr_q1;

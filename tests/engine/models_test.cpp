@@ -96,12 +96,13 @@ BOOST_AUTO_TEST_CASE(every_kept_artifact_version_loads_and_scores_as_recorded) {
     }
     ++checked;
   }
-  BOOST_TEST(checked == 5);
+  BOOST_TEST(checked == 6);
 }
 
 BOOST_AUTO_TEST_CASE(round_trip_save_load_compare) {
   std::vector<json> rerankers = {FixtureJson("reranker-v1-linear.json"), FixtureJson("reranker-v2-linear.json"),
                                  FixtureJson("reranker-v2-trees.json"), FixtureJson("reranker-v2-xgboost-native.json"),
+                                 FixtureJson("reranker-v2-linear-20-features.json"),
                                  ReadJson(ModelsDir() + "/reranker.json")};
   for (const auto& a : rerankers) {
     auto first = Reranker::Load(a);

@@ -266,6 +266,71 @@ BOOST_AUTO_TEST_CASE(hybrid_draws_on_close_neighbours_and_diversifies_alternativ
   BOOST_TEST(!r["profile"]["examples"].empty());
 }
 
+// A corpus row for the source-vote tests (fixture catalog models).
+json VoteRow(const std::string& id, const std::string& repo, const std::string& model, double params_b,
+             const std::string& task, const std::string& adapter, double lr, int batch) {
+  json r = {{"id", id}, {"source_repo", repo}, {"source_path", id + ".yaml"}, {"model_name", model},
+            {"model_params_b", params_b}, {"task_type", task}, {"adapter_type", adapter}, {"learning_rate", lr},
+            {"batch_size_per_device", batch}, {"gradient_accumulation_steps", 1}, {"num_gpus", 1},
+            {"max_seq_length", 512}, {"num_epochs", 1}, {"precision", "bf16"}, {"gradient_checkpointing", true}};
+  if (adapter != "none") r.update({{"lora_r", 16}, {"lora_alpha", 32}, {"lora_target", "all-linear"}});
+  return r;
+}
+
+std::shared_ptr<const Engine> VoteEngine(const std::vector<json>& rows) {
+  EngineData d;
+  d.catalog = test::CatalogFilesIn(FTCONFIG_TEST_FIXTURES);
+  std::string text;
+  for (const auto& r : rows) text += r.dump() + "\n";
+  d.corpus.push_back({"vote.jsonl", text});
+  auto e = Engine::Create(d);
+  if (!e.ok()) BOOST_FAIL("engine: " + e.error().message);
+  return e.value();
+}
+
+BOOST_AUTO_TEST_CASE(ranked_learning_rate_is_one_vote_per_source_repository) {
+  // One repository with six configs at 1e-5 against two with 2e-4: counting
+  // configs gives 1e-5, one vote per repository gives 2e-4.
+  std::vector<json> rows;
+  for (int i = 0; i < 6; ++i)
+    rows.push_back(VoteRow("a" + std::to_string(i), "repoA", "llama-2-7b", 6.74, "instruction_following", "lora", 1e-5,
+                           1 << (i % 3)));
+  rows.push_back(VoteRow("b0", "repoB", "llama-2-7b", 6.74, "instruction_following", "lora", 2e-4, 2));
+  rows.push_back(VoteRow("c0", "repoC", "llama-2-7b", 6.74, "instruction_following", "lora", 2e-4, 4));
+  auto e = VoteEngine(rows);
+  json req = {{"gpu_override", "A100 80GB"}, {"model", "llama-2-7b"}, {"adapter_type", "lora"}, {"strategy", "hybrid"}};
+  json r = Recommend(*e, req);
+  BOOST_TEST(r["hyperparameters"]["learning_rate"].get<double>() == 2e-4);
+  BOOST_TEST(r["provenance"]["learning_rate"] == "neighbours");
+  BOOST_TEST(r["why"]["learning_rate"].get<std::string>().find("3 source repositories") != std::string::npos);
+  // The deterministic strategy keeps the profile's weighted median.
+  req["strategy"] = "deterministic";
+  BOOST_TEST(Recommend(*e, req)["hyperparameters"]["learning_rate"].get<double>() == 1e-5);
+}
+
+BOOST_AUTO_TEST_CASE(full_parameter_preference_tuning_votes_among_its_own_task) {
+  // Three repositories of full SFT at 2e-5 and two of full DPO at 5e-7: a
+  // full-parameter DPO request takes the DPO convention; a LoRA DPO request
+  // votes with every compatible config.
+  std::vector<json> rows;
+  int batch = 1;  // distinct batches: the corpus folds identical configs of different repositories into one
+  for (const char* repo : {"sft1", "sft2", "sft3"})
+    rows.push_back(VoteRow(std::string(repo) + "-full", repo, "Qwen/Qwen2.5-0.5B", 0.5, "instruction_following", "none",
+                           2e-5, batch *= 2));
+  for (const char* repo : {"dpo1", "dpo2"})
+    rows.push_back(VoteRow(std::string(repo) + "-full", repo, "Qwen/Qwen2.5-0.5B", 0.5, "preference_dpo", "none", 5e-7,
+                           batch *= 2));
+  auto e = VoteEngine(rows);
+  json r = Recommend(*e, {{"gpu_override", "A100 80GB"}, {"model", "Qwen/Qwen2.5-0.5B"}, {"adapter_type", "none"},
+                          {"task_type", "preference_dpo"}, {"strategy", "hybrid"}});
+  BOOST_TEST(r["hyperparameters"]["learning_rate"].get<double>() == 5e-7);
+  BOOST_TEST(r["why"]["learning_rate"].get<std::string>().find("preference_dpo") != std::string::npos);
+  // Supervised fine-tuning is not pulled down by the preference recipes.
+  json s = Recommend(*e, {{"gpu_override", "A100 80GB"}, {"model", "Qwen/Qwen2.5-0.5B"}, {"adapter_type", "none"},
+                          {"strategy", "hybrid"}});
+  BOOST_TEST(s["hyperparameters"]["learning_rate"].get<double>() == 2e-5);
+}
+
 BOOST_AUTO_TEST_CASE(mmr_lambda_one_is_pure_relevance_order) {
   EngineData d;
   d.catalog = test::CatalogFilesIn(FTCONFIG_DATA_DIR);

@@ -68,6 +68,18 @@ struct EngineData {
   double mmr_lambda = 0.7;
 };
 
+// Memory headroom of a corpus configuration applied as written — its batch,
+// accumulation, sequence length, LoRA rank and targets, optimizer and
+// gradient checkpointing — to another model, adapter and task on `num_gpus`
+// data-parallel copies of `gpu`: (usable × Engine::kFitFraction − peak) /
+// usable, where peak is the larger of the training and evaluation peaks and
+// the task's memory terms apply (two sequences per preference example, a
+// reference model for full-parameter DPO). Negative: it does not fit. This is
+// the engine's own candidate check (safe pool, ranking) and what training
+// labels and reranker features use.
+double ConfigHeadroom(const ConfigRecord& config, const ModelArch& arch, const Gpu& gpu, int num_gpus,
+                      const std::string& task_type, const std::string& adapter_type);
+
 class Engine {
  public:
   static Result<std::shared_ptr<const Engine>> Create(const EngineData& data);
