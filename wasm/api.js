@@ -306,7 +306,9 @@ export async function createEngine(options = {}) {
       }
     });
   const t0 = now();
-  const [compiled, bundle] = await Promise.all([compile(wasm), bundlePromise]);
+  const compiled0 = typeof WebAssembly.Module === 'function' && options.wasmModule instanceof WebAssembly.Module
+    ? options.wasmModule : compile(wasm);
+  const [compiled, bundle] = await Promise.all([compiled0, bundlePromise]);
   const t1 = now();
   const module = await startModule(createFtconfigModule, compiled);
   const raw = new module.Engine();

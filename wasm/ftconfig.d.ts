@@ -455,6 +455,8 @@ export interface CreateEngineOptions {
   dataUrl?: string | URL;
   /** The module's bytes, instead of wasmUrl. */
   wasmBinary?: Uint8Array | ArrayBuffer;
+  /** The module already compiled (WebAssembly.compileStreaming of ftconfig-wasm.wasm), instead of wasmUrl / wasmBinary. */
+  wasmModule?: WebAssembly.Module;
   /** The data snapshot itself, instead of dataUrl. */
   data?: DataSnapshot;
   /** Where ftconfig-export.wasm lives (default: next to api.js); loaded by the first exportConfig call. */

@@ -17,6 +17,13 @@ export class EngineError extends Error {
 // not allowed directly; a same-origin blob that imports it is, given CORS.
 function spawnWorker() {
   const url = new URL('worker.js', here);
+  // The site's page starts its worker from an inline script, before the
+  // modules load (web/index.html); adopt it when it runs this worker.js.
+  const early = typeof window === 'object' ? window.__ftconfigWorker : null;
+  if (early && new URL('worker.js', document.baseURI).href === url.href) {
+    window.__ftconfigWorker = null;
+    return early;
+  }
   if (typeof location === 'object' && url.origin === location.origin) {
     return new Worker(url, { type: 'module', name: 'ftconfig-engine' });
   }

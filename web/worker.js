@@ -20,11 +20,28 @@ let enginePromise = null;
 let slotConfig = null;
 let serving = null;
 
+// Started when the worker starts, before the page has said which model slot to
+// serve: the module and the data snapshot are the same for every slot, so
+// their download and compilation overlap the page's own start-up (the cold
+// start, docs/performance.md). A failure here is not reported: createEngine
+// then fetches them itself and reports it.
+const base = new URL('.', import.meta.url);
+const early = {
+  module: typeof WebAssembly.compileStreaming === 'function'
+    ? WebAssembly.compileStreaming(fetch(new URL('ftconfig-wasm.wasm', base))).catch(() => null)
+    : Promise.resolve(null),
+  data: fetch(new URL('ftconfig-data.json', base)).then((r) => (r.ok ? r.json() : null)).catch(() => null),
+};
+
 function engine() {
   if (!enginePromise) {
-    enginePromise = resolveServing(slotConfig, new URL('.', import.meta.url)).then((r) => {
+    enginePromise = resolveServing(slotConfig, base).then(async (r) => {
       serving = r.serving;
-      return createEngine(r.options);
+      const [wasmModule, data] = await Promise.all([early.module, r.options.data ? null : early.data]);
+      const options = { ...r.options };
+      if (wasmModule) options.wasmModule = wasmModule;
+      if (data && !options.data) options.data = data;
+      return createEngine(options);
     });
     // A failed start is retried by the next message instead of being cached.
     enginePromise.catch(() => { enginePromise = null; });
