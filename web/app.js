@@ -271,7 +271,8 @@ function showError(err, request) {
     h('details', {}, h('summary', {}, 'Request sent'), h('pre', {}, JSON.stringify(request, null, 2)))));
 }
 
-async function run(request) {
+// `pending`: the answer already asked for (the first one, see start()).
+async function run(request, pending = null) {
   const serial = ++runSerial;
   results.dataset.state = 'loading';
   results.setAttribute('aria-busy', 'true');
@@ -279,7 +280,7 @@ async function run(request) {
   try {
     await ready;
     await logReady;
-    const { text, event_id: eventId } = await client.call('recommendLogged', request);
+    const { text, event_id: eventId } = await (pending || client.call('recommendLogged', request));
     const response = JSON.parse(text);
     if (serial !== runSerial) return;
     current = { request, text, response, eventId };
@@ -688,6 +689,11 @@ window.addEventListener('popstate', () => {
 // ---- start -----------------------------------------------------------------------
 async function start() {
   const initial = requestFromUrl() || DEFAULT_REQUEST;
+  // The first answer is asked for now, before the catalogs the form needs: the
+  // worker answers in order, so it is computed as soon as the engine is up
+  // (cold start, docs/performance.md).
+  const firstAnswer = logReady.then(() => client.call('recommendLogged', initial));
+  firstAnswer.catch(() => {}); // handled by run(); here only to keep it from being "unhandled"
   try {
     status = await ready;
     const [platforms, gpus, tasks] = await Promise.all([client.call('platforms'), client.call('gpus'), client.call('tasks')]);
@@ -711,7 +717,7 @@ async function start() {
   const snap = status.snapshot || {};
   const t = status.timings || {};
   $('#versions').textContent = `engine ${status.engine_version} · data ${snap.corpus_build_id || snap.id || '?'}${snap.corpus_build_date ? ` (${snap.corpus_build_date})` : ''} · ${status.corpus ? status.corpus.rows_accepted : '?'} configs · started in ${Math.round(t.total_ms || 0)} ms (load ${Math.round(t.load_ms || 0)} ms)`;
-  await run(initial);
+  await run(initial, firstAnswer);
   // Load the export module after the first answer, off the critical path.
   client.call('exportFormats').then((formats) => {
     exportFormats = new Set(formats.map((f) => f.format));
