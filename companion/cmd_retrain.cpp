@@ -179,6 +179,9 @@ int RunRetrain(const RetrainOptions& o, const Context& ctx) {
   if (!loaded.ok()) return ReportError(loaded.error());
   Loaded& l = loaded.value();
   ModelRegistry& reg = *l.registry;
+  if (!o.version.empty() && !ValidId(o.version))
+    return ReportError({ErrorCode::kInvalidValue, "--version",
+                        "\"" + o.version + "\" is not a valid version id (1-80 characters of A-Z a-z 0-9 . _ -)"});
   if (!o.version.empty() && reg.Find(o.version))
     return ReportError({ErrorCode::kInvalidValue, "--version", "version \"" + o.version + "\" exists: versions are immutable"});
 
@@ -240,6 +243,19 @@ int RunRetrain(const RetrainOptions& o, const Context& ctx) {
     id = "r" + stamp.substr(0, 15) + "-" + Sha256Hex(rr_text + hp_text).substr(0, 6);  // r20260501T120000-abcdef
   }
   json calibration = CalibrationFromRuns(l.runs, o.min_calibration_runs, "calibration-" + id);
+  // Production's memory correction is kept unless enough measured runs
+  // justify a new one (OOM prevention first): a store with fewer runs, or
+  // pruned runs, must not reset it to 1.
+  {
+    auto prod = ProductionCalibration(reg);
+    if (!prod.ok()) return ReportError(prod.error());
+    const Calibration& pc = prod.value();
+    if (pc.loaded() && pc.memory_scale > 1.0 && (calibration.is_null() || !calibration.contains("memory"))) {
+      if (calibration.is_null())
+        calibration = {{"artifact", "ftconfig.calibration"}, {"format_version", 1}, {"version", "calibration-" + id}};
+      calibration["memory"] = {{"scale", pc.memory_scale}, {"carried_from", pc.version}};
+    }
+  }
 
   // 4. Write the version's artifacts (immutable: a fresh folder per version).
   fs::path rel_dir = fs::path("versions") / id;

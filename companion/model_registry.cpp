@@ -47,6 +47,13 @@ std::string UtcNow() {
   return buf;
 }
 
+bool ValidId(const std::string& s) {
+  if (s.empty() || s.size() > 80) return false;
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) return false;
+  return true;
+}
+
 bool GatesPassed(const json& v) {
   if (!v.is_object() || !v.contains("gates") || !v["gates"].is_object()) return false;
   const json& g = v["gates"];
@@ -59,12 +66,6 @@ Error DataError(const std::string& path, const std::string& key, const std::stri
   return Error{ErrorCode::kDataError, path, path + ": " + key + " " + what};
 }
 
-bool ValidId(const std::string& s) {
-  if (s.empty() || s.size() > 80) return false;
-  for (char c : s)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) return false;
-  return true;
-}
 
 std::string Slurp(const fs::path& p, bool* ok) {
   std::ifstream in(p, std::ios::binary);

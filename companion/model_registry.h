@@ -100,6 +100,9 @@ class RegistryLock {
   int fd_ = -1;
 };
 
+// A version id: 1-80 characters of [A-Za-z0-9._-] (it names a folder under versions/).
+bool ValidId(const std::string& s);
+
 // Current UTC time, ISO 8601 with seconds ("2026-05-01T12:00:00Z").
 std::string UtcNow();
 // Whether a version's gates were evaluated and all passed.

@@ -14,11 +14,12 @@
 // ±22 - nearly every number in the bundle - are converted with one IEEE
 // multiplication or division of two exactly representable doubles, which is
 // correctly rounded (Clinger's fast path). Everything else (more digits,
-// larger exponents, hex, inf/nan) goes to libc's own scanner through sscanf,
-// so the result is always the correctly rounded double strtod would give.
+// larger exponents, hex, inf/nan, malformed text) goes to libc's own strtod,
+// so the result and the end position are always strtod's.
+#undef strtod  // this file calls libc's; the rest of the engine calls ftconfig_strtod
+
 #include <cstdint>
-#include <cstdio>
-#include <string>
+#include <cstdlib>
 
 namespace {
 
@@ -28,18 +29,10 @@ constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-// libc's scanner via sscanf: for inputs that are not plain decimals (inf,
-// nan, hex, no number at all), where sscanf and strtod agree on the end.
-double Libc(const char* s, char** end) {
-  double v = 0;
-  int consumed = 0;
-  if (std::sscanf(s, "%lf%n", &v, &consumed) < 1) {
-    if (end) *end = const_cast<char*>(s);
-    return 0;
-  }
-  if (end) *end = const_cast<char*>(s + consumed);
-  return v;
-}
+// libc's own strtod, for everything the fast path does not take. This file
+// is compiled without the -Dstrtod=ftconfig_strtod rename (#undef above), so
+// the name here is libc's.
+double Libc(const char* s, char** end) { return std::strtod(s, end); }
 
 }  // namespace
 
@@ -48,7 +41,6 @@ double Libc(const char* s, char** end) {
 extern "C" double ftconfig_strtod(const char* s, char** end) {
   const char* p = s;
   while (IsSpace(*p)) ++p;
-  const char* start = p;
   bool negative = false;
   if (*p == '+' || *p == '-') negative = *p++ == '-';
   if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) return Libc(s, end);
@@ -93,14 +85,8 @@ extern "C" double ftconfig_strtod(const char* s, char** end) {
       p = q;
     }
   }
-  if (!exact || mantissa > (std::uint64_t{1} << 53) || exponent < -22 || exponent > 22) {
-    // Correct rounding needs the full scanner: hand it exactly the token.
-    std::string token(start, p);
-    double v = 0;
-    std::sscanf(token.c_str(), "%lf", &v);
-    if (end) *end = const_cast<char*>(p);
-    return v;
-  }
+  if (!exact || mantissa > (std::uint64_t{1} << 53) || exponent < -22 || exponent > 22)
+    return Libc(s, end);  // correct rounding needs the full scanner
   double v = static_cast<double>(mantissa);
   v = exponent < 0 ? v / kPow10[-exponent] : v * kPow10[exponent];
   if (end) *end = const_cast<char*>(p);

@@ -717,7 +717,8 @@ async function start() {
   const snap = status.snapshot || {};
   const t = status.timings || {};
   $('#versions').textContent = `engine ${status.engine_version} · data ${snap.corpus_build_id || snap.id || '?'}${snap.corpus_build_date ? ` (${snap.corpus_build_date})` : ''} · ${status.corpus ? status.corpus.rows_accepted : '?'} configs · started in ${Math.round(t.total_ms || 0)} ms (load ${Math.round(t.load_ms || 0)} ms)`;
-  await run(initial, firstAnswer);
+  // Unless a newer request (the form, the back button) got there first.
+  if (runSerial === 0) await run(initial, firstAnswer);
   // Load the export module after the first answer, off the critical path.
   client.call('exportFormats').then((formats) => {
     exportFormats = new Set(formats.map((f) => f.format));

@@ -19,10 +19,13 @@ function spawnWorker() {
   const url = new URL('worker.js', here);
   // The site's page starts its worker from an inline script, before the
   // modules load (web/index.html); adopt it when it runs this worker.js.
+  // One that already failed to start (its error event came before this
+  // client could listen) is replaced, so the failure is reported below.
   const early = typeof window === 'object' ? window.__ftconfigWorker : null;
   if (early && new URL('worker.js', document.baseURI).href === url.href) {
     window.__ftconfigWorker = null;
-    return early;
+    if (!early.failed) return early;
+    early.terminate();
   }
   if (typeof location === 'object' && url.origin === location.origin) {
     return new Worker(url, { type: 'module', name: 'ftconfig-engine' });

@@ -177,13 +177,32 @@ Result<Corpus> Corpus::FromSnapshot(const json& snap) {
   ++k;
     FTCONFIG_RECORD_FIELDS(FTCONFIG_GET)
 #undef FTCONFIG_GET
-    // What the engine divides by or takes logarithms of.
-    if (!(r.learning_rate > 0)) return SnapshotError(where + ".learning_rate", "positive");
-    if (r.batch_size_per_device < 1) return SnapshotError(where + ".batch_size_per_device", "at least 1");
-    if (r.gradient_accumulation_steps < 1) return SnapshotError(where + ".gradient_accumulation_steps", "at least 1");
-    if (r.num_gpus < 1) return SnapshotError(where + ".num_gpus", "at least 1");
-    if (r.effective_batch_size < 1) return SnapshotError(where + ".effective_batch_size", "at least 1");
-    if (!(r.weight > 0)) return SnapshotError(where + ".weight", "positive");
+    // The ranges Corpus::Build accepts (NormalizeRow), so a hand-made
+    // snapshot cannot feed the engine values the JSONL path would reject.
+    if (!(r.learning_rate >= 1e-8 && r.learning_rate <= 0.01))
+      return SnapshotError(where + ".learning_rate", "between 1e-8 and 0.01");
+    if (r.batch_size_per_device < 1 || r.batch_size_per_device > 4096)
+      return SnapshotError(where + ".batch_size_per_device", "between 1 and 4096");
+    if (r.gradient_accumulation_steps < 1 || r.gradient_accumulation_steps > 4096)
+      return SnapshotError(where + ".gradient_accumulation_steps", "between 1 and 4096");
+    if (r.num_gpus < 1 || r.num_gpus > 100000) return SnapshotError(where + ".num_gpus", "between 1 and 100000");
+    if (r.effective_batch_size < 1 ||
+        static_cast<long long>(r.effective_batch_size) !=
+            static_cast<long long>(r.batch_size_per_device) * r.gradient_accumulation_steps * r.num_gpus)
+      return SnapshotError(where + ".effective_batch_size", "batch_size_per_device x gradient_accumulation_steps x num_gpus");
+    if (r.model_params_b && !(*r.model_params_b > 0 && *r.model_params_b <= 2000))
+      return SnapshotError(where + ".model_params_b", "in (0, 2000] or null");
+    if (r.lora_r && (*r.lora_r < 0 || *r.lora_r > 4096)) return SnapshotError(where + ".lora_r", "between 0 and 4096 or null");
+    if (r.lora_alpha && *r.lora_alpha < 0) return SnapshotError(where + ".lora_alpha", "non-negative or null");
+    if (r.lora_dropout && !(*r.lora_dropout >= 0 && *r.lora_dropout < 1))
+      return SnapshotError(where + ".lora_dropout", "in [0, 1) or null");
+    if (r.max_seq_length && (*r.max_seq_length < 16 || *r.max_seq_length > 2000000))
+      return SnapshotError(where + ".max_seq_length", "between 16 and 2000000 or null");
+    if (r.num_epochs && !(*r.num_epochs > 0 && *r.num_epochs <= 1000))
+      return SnapshotError(where + ".num_epochs", "in (0, 1000] or null");
+    if (r.max_steps && *r.max_steps < 0) return SnapshotError(where + ".max_steps", "non-negative or null");
+    if (r.dataset_size && !(*r.dataset_size > 0)) return SnapshotError(where + ".dataset_size", "positive or null");
+    if (!(r.weight > 0 && r.weight <= 1)) return SnapshotError(where + ".weight", "in (0, 1]");
     c.records_.push_back(std::move(r));
   }
   if (c.records_.empty()) return SnapshotError("rows", "a non-empty array of records");

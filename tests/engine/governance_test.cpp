@@ -504,6 +504,30 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(retrain_run)
 
+BOOST_AUTO_TEST_CASE(production_memory_calibration_is_carried_forward_and_bad_ids_write_nothing) {
+  TempDir d("run-carry");
+  std::string reg_path = MakeRegistry(d);
+  json reg = json::parse(ftconfig::test::ReadFile(reg_path));
+  const std::string cal =
+      R"({"artifact":"ftconfig.calibration","format_version":1,"version":"cal-test","memory":{"scale":1.2}})";
+  WriteFile(d / "cal.json", cal);
+  reg["versions"][0]["artifacts"]["calibration"] = {{"path", d / "cal.json"}, {"sha256", cli::Sha256Hex(cal)}};
+  WriteFile(reg_path, reg.dump(1));
+  std::string store = MakeStore(d, "empty", "");
+  // A version id that is not a folder name is refused before anything is written.
+  auto bad = RunCli("retrain run --quiet --no-held-out --version ../escape --store " + store + " --registry " + reg_path);
+  BOOST_TEST(bad.exit_code == 2, bad.out);
+  BOOST_TEST(!fs::exists(d / "escape"));
+  BOOST_TEST(!fs::exists(d / "versions"));
+  // No measured runs: production's memory correction is kept, not reset to 1.
+  auto r = RunCli("retrain run --quiet --no-held-out --version cand2 --store " + store + " --registry " + reg_path);
+  BOOST_TEST_REQUIRE(r.exit_code == 0, r.out);
+  json j = json::parse(r.out);
+  BOOST_TEST_REQUIRE(j["calibration"].is_object(), r.out);
+  BOOST_TEST(j["calibration"]["memory"]["scale"].get<double>() == 1.2);
+  BOOST_TEST(j["calibration"]["memory"]["carried_from"] == "cal-test");
+}
+
 BOOST_AUTO_TEST_CASE(without_telemetry_the_candidate_reproduces_production_and_can_be_promoted) {
   TempDir d("run-empty");
   std::string reg = MakeRegistry(d);
