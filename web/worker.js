@@ -21,10 +21,12 @@ let slotConfig = null;
 let serving = null;
 
 // Started when the worker starts, before the page has said which model slot to
-// serve: the module and the data snapshot are the same for every slot, so
-// their download and compilation overlap the page's own start-up (the cold
-// start, docs/performance.md). A failure here is not reported: createEngine
-// then fetches them itself and reports it.
+// serve (the cold start, docs/performance.md): the module and the data
+// snapshot are fetched and compiled at once, and the production engine - what
+// nearly every visitor is served - is built from them right away. A client the
+// manifest puts on the canary gets a second engine built with the canary's
+// artifacts; the production one is then dropped. A failure here is not
+// reported: the engine is then created again on demand, which reports it.
 const base = new URL('.', import.meta.url);
 const early = {
   module: typeof WebAssembly.compileStreaming === 'function'
@@ -33,15 +35,33 @@ const early = {
   data: fetch(new URL('ftconfig-data.json', base)).then((r) => (r.ok ? r.json() : null)).catch(() => null),
 };
 
+async function optionsWith(options) {
+  const [wasmModule, data] = await Promise.all([early.module, options.data ? null : early.data]);
+  const out = { ...options };
+  if (wasmModule) out.wasmModule = wasmModule;
+  if (data && !out.data) out.data = data;
+  return out;
+}
+
+let productionPromise = null;
+function productionEngine() {
+  if (!productionPromise) {
+    productionPromise = optionsWith({}).then(createEngine);
+    productionPromise.catch(() => { productionPromise = null; });
+  }
+  return productionPromise;
+}
+productionEngine().catch(() => {});
+
 function engine() {
   if (!enginePromise) {
     enginePromise = resolveServing(slotConfig, base).then(async (r) => {
       serving = r.serving;
-      const [wasmModule, data] = await Promise.all([early.module, r.options.data ? null : early.data]);
-      const options = { ...r.options };
-      if (wasmModule) options.wasmModule = wasmModule;
-      if (data && !options.data) options.data = data;
-      return createEngine(options);
+      if (!r.options.data) return productionEngine();
+      const unused = productionPromise;
+      productionPromise = null;
+      if (unused) unused.then((e) => e.dispose(), () => {});
+      return createEngine(await optionsWith(r.options));
     });
     // A failed start is retried by the next message instead of being cached.
     enginePromise.catch(() => { enginePromise = null; });
