@@ -293,7 +293,7 @@ int RunRetrain(const RetrainOptions& o, const Context& ctx) {
   std::optional<ArtifactSet> base;
   const std::string production = reg.Alias("production");
   if (!production.empty()) {
-    auto b = LoadArtifactSet(reg.dir());
+    auto b = LoadArtifactSet(reg.dir(), registry_path);
     if (!b.ok()) return ReportError(b.error());
     base = std::move(b).value();
   }

@@ -290,13 +290,13 @@ const std::vector<std::string>& EvaluatedStrategies() {
   return s;
 }
 
-Result<ArtifactSet> LoadArtifactSet(const std::string& dir) {
+Result<ArtifactSet> LoadArtifactSet(const std::string& dir, const std::string& registry_file) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
     return Error{ErrorCode::kInvalidValue, "candidate", "\"" + dir + "\" is not a directory of model artifacts"};
   ArtifactSet set;
   set.dir = dir;
-  fs::path reg = fs::path(dir) / "registry.json";
+  fs::path reg = registry_file.empty() ? fs::path(dir) / "registry.json" : fs::path(registry_file);
   if (fs::exists(reg, ec)) {
     // format_version 2 (its production alias) or 1 (production slot).
     FTCONFIG_ASSIGN_OR_RETURN(registry, ModelRegistry::Load(reg.string()));

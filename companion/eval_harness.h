@@ -31,7 +31,9 @@ struct ArtifactSet {
   std::optional<HpPredictor> hp_predictor;
   std::vector<std::string> load_errors;  // "reranker: <message>" per artifact that failed to load
 };
-Result<ArtifactSet> LoadArtifactSet(const std::string& dir);
+// `registry_file`: read the production version from this registry instead of
+// DIR/registry.json (retrain run's --registry).
+Result<ArtifactSet> LoadArtifactSet(const std::string& dir, const std::string& registry_file = "");
 
 // Gate thresholds (defaults documented in docs/ranking.md).
 struct GateOptions {
