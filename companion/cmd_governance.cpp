@@ -4,6 +4,7 @@
 // Exit codes: 0 done; 1 refused by the policy (release gates failed or never
 // evaluated, stage order), with {"error": {"code": "refused", ...}}; 2 bad
 // input (unknown version, malformed registry, missing --reason).
+#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -24,6 +25,26 @@ int Refuse(const Error& e) {
   std::cout << json{{"error", {{"code", "refused"}, {"field", e.field}, {"message", e.message}}}}.dump() << std::endl;
   std::cerr << "ftconfig: " << e.message << std::endl;
   return 1;
+}
+
+// One registry transition under the registry's lock: load, apply `change`
+// (which returns the transition or an Error, setting *refused when the policy
+// said no), save atomically, and print {key: transition, aliases,
+// canary_fraction}.
+int Transition(const std::string& path, const char* key,
+               const std::function<Result<json>(ModelRegistry&, bool* refused)>& change) {
+  RegistryLock lock(path);
+  auto reg = ModelRegistry::Load(path);
+  if (!reg.ok()) return ReportError(reg.error());
+  bool refused = false;
+  auto t = change(reg.value(), &refused);
+  if (!t.ok()) return refused ? Refuse(t.error()) : ReportError(t.error());
+  if (auto w = reg.value().Save(); !w.ok()) return ReportError(w.error());
+  std::cout << json{{key, t.value()}, {"aliases", reg.value().doc()["aliases"]},
+                    {"canary_fraction", reg.value().canary_fraction()}}
+                   .dump(2)
+            << std::endl;
+  return 0;
 }
 
 std::string StatusText(const json& s) {
@@ -75,22 +96,11 @@ void AddGovernanceCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("--registry", o->registry, "Registry file (default: MODELS_DIR/registry.json)");
     cmd->callback([o, &ctx]() {
       ctx.exit_code = RunGuarded([&]() -> int {
-        std::string path = RegistryPath(o->registry, ctx);
-        RegistryLock lock(path);
-        auto reg = ModelRegistry::Load(path);
-        if (!reg.ok()) return ReportError(reg.error());
-        bool refused = false;
         std::optional<double> f;
         if (o->fraction >= 0) f = o->fraction;
-        auto t = reg.value().Promote(o->version, o->to, f, o->reason, &refused);
-        if (!t.ok()) return refused ? Refuse(t.error()) : ReportError(t.error());
-        if (auto w = reg.value().Save(); !w.ok()) return ReportError(w.error());
-        std::cout << json{{"promoted", t.value()},
-                          {"aliases", reg.value().doc()["aliases"]},
-                          {"canary_fraction", reg.value().canary_fraction()}}
-                         .dump(2)
-                  << std::endl;
-        return 0;
+        return Transition(RegistryPath(o->registry, ctx), "promoted", [&](ModelRegistry& reg, bool* refused) {
+          return reg.Promote(o->version, o->to, f, o->reason, refused);
+        });
       });
     });
   }
@@ -107,19 +117,8 @@ void AddGovernanceCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("--registry", o->registry, "Registry file (default: MODELS_DIR/registry.json)");
     cmd->callback([o, &ctx]() {
       ctx.exit_code = RunGuarded([&]() -> int {
-        std::string path = RegistryPath(o->registry, ctx);
-        RegistryLock lock(path);
-        auto reg = ModelRegistry::Load(path);
-        if (!reg.ok()) return ReportError(reg.error());
-        auto t = reg.value().Rollback(o->reason, o->canary);
-        if (!t.ok()) return ReportError(t.error());
-        if (auto w = reg.value().Save(); !w.ok()) return ReportError(w.error());
-        std::cout << json{{"rolled_back", t.value()},
-                          {"aliases", reg.value().doc()["aliases"]},
-                          {"canary_fraction", reg.value().canary_fraction()}}
-                         .dump(2)
-                  << std::endl;
-        return 0;
+        return Transition(RegistryPath(o->registry, ctx), "rolled_back",
+                          [&](ModelRegistry& reg, bool*) { return reg.Rollback(o->reason, o->canary); });
       });
     });
   }

@@ -110,37 +110,8 @@ OomCheck CheckResponse(const json& resp, const Catalog& catalog) {
   ModelArch arch;
   if (const Model* m = catalog.FindModel(req.value("model", ""))) arch = m->arch;
   else arch = TypicalArchForParams(req.value("model_params_b", 1.0));
-  TrainSetup s;
-  std::string adapter = hp.value("adapter_type", "lora");
-  s.method = adapter == "none" ? Method::kFull : adapter == "qlora" ? Method::kQlora : Method::kLora;
-  s.weight_quant = adapter == "qlora" ? WeightQuant::kNf4 : WeightQuant::kNone;
-  std::string precision = hp.value("precision", "bf16");
-  bool pure = hp.value("pure_bf16", false);
-  s.precision = precision == "fp32" ? Precision::kFp32
-                : pure             ? Precision::kBf16Pure
-                : precision == "fp16" ? Precision::kFp16Mixed
-                                      : Precision::kBf16Mixed;
-  Optimizer opt = Optimizer::kAdamW;
-  ParseOptimizer(hp.value("optimizer", "adamw_torch"), &opt);
-  s.optimizer = opt;
-  s.batch_size_per_device = hp.value("batch_size_per_device", 1);
-  s.gradient_accumulation_steps = hp.value("gradient_accumulation_steps", 1);
-  s.seq_len = hp.value("max_seq_length", 512);
-  s.gradient_checkpointing = hp.value("gradient_checkpointing", true);
-  s.flash_attention = hp.value("attn_implementation", "sdpa") != "eager";
-  if (hp.contains("lora_r") && hp["lora_r"].is_number()) s.lora_r = hp["lora_r"].get<int>();
-  if (hp.contains("lora_target") && hp["lora_target"].is_string()) {
-    unsigned mask = ParseLoraModules(hp["lora_target"].get<std::string>());
-    if (mask) s.lora_module_mask = mask;
-    LoraTarget t;
-    if (ParseLoraTarget(hp["lora_target"].get<std::string>(), &t)) s.lora_target = t;
-  }
-  s.num_gpus = gpu.value("count", 1);
-  s.sharding = s.num_gpus > 1 ? Sharding::kDdp : Sharding::kNone;
-  s.eval_batch_size = hp.value("per_device_eval_batch_size", s.batch_size_per_device);
-  s.nf4_double_quant = hp.value("bnb_4bit_use_double_quant", false);
-  if (hp.contains("lora_dropout") && hp["lora_dropout"].is_number()) s.lora_dropout = hp["lora_dropout"].get<double>();
-  ApplyTaskMemoryTerms(&s, req.value("task_type", ""), adapter);
+  const int count = gpu.contains("count") && gpu["count"].is_number_integer() ? gpu["count"].get<int>() : 1;
+  TrainSetup s = SetupFromHyperparameters(hp, req.value("task_type", ""), count);
   MemoryEstimate e = EstimateMemory(arch, s);
   c.peak_gb = std::max(e.peak_gb, e.eval_peak_gb);
   // The engine's stated limit (usable x its fit fraction); the peak is ours.

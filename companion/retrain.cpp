@@ -1,4 +1,5 @@
 #include "retrain.h"
+#include "train_data.h"
 
 #include <sqlite3.h>
 
@@ -146,44 +147,10 @@ void Reestimate(MeasuredRun* run, const Catalog& catalog, const Calibration& cal
       if (g.ok()) gpu = g.value();
     }
   }
-  std::string adapter = hp.value("adapter_type", rec.value("adapter_type", "lora"));
-  std::string task = rec.value("task_type", "");
-  TrainSetup s;
-  s.method = adapter == "none" ? Method::kFull : adapter == "qlora" ? Method::kQlora : Method::kLora;
-  s.weight_quant = adapter == "qlora" ? WeightQuant::kNf4 : WeightQuant::kNone;
-  std::string precision = hp.value("precision", "bf16");
-  bool pure = hp.value("pure_bf16", false);
-  s.precision = precision == "fp32" ? Precision::kFp32
-                : pure              ? Precision::kBf16Pure
-                : precision == "fp16" ? Precision::kFp16Mixed
-                                      : Precision::kBf16Mixed;
-  Optimizer opt;
-  if (hp.contains("optimizer") && hp["optimizer"].is_string() && ParseOptimizer(hp["optimizer"], &opt)) s.optimizer = opt;
-  auto int_of = [&](const char* k, int def) {
-    return hp.contains(k) && hp[k].is_number() ? std::max(1, static_cast<int>(hp[k].get<double>())) : def;
-  };
-  s.batch_size_per_device = int_of("batch_size_per_device", 1);
-  s.gradient_accumulation_steps = int_of("gradient_accumulation_steps", 1);
-  s.seq_len = int_of("max_seq_length", 512);
-  s.gradient_checkpointing = hp.value("gradient_checkpointing", true);
-  s.flash_attention = true;
-  s.lora_r = int_of("lora_r", 16);
-  if (hp.contains("lora_dropout") && hp["lora_dropout"].is_number()) s.lora_dropout = hp["lora_dropout"].get<double>();
-  if (hp.contains("lora_target") && hp["lora_target"].is_string()) {
-    LoraTarget lt;
-    if (ParseLoraTarget(hp["lora_target"], &lt)) s.lora_target = lt;
-    else s.lora_module_mask = ParseLoraModules(hp["lora_target"]);
-  }
   int count = gpu_j.is_object() && gpu_j.contains("count") && gpu_j["count"].is_number_integer()
-                  ? std::max(1, gpu_j["count"].get<int>())
+                  ? gpu_j["count"].get<int>()
                   : 1;
-  s.num_gpus = count;
-  s.sharding = count > 1 ? Sharding::kDdp : Sharding::kNone;
-  s.eval_batch_size = int_of("per_device_eval_batch_size", s.batch_size_per_device);
-  s.nf4_double_quant = hp.value("bnb_4bit_use_double_quant", adapter == "qlora");
-  const bool preference = task == "preference_dpo" || task == "preference_orpo" || task == "reward_modeling";
-  s.sequences_per_example = preference ? 2 : 1;
-  s.reference_model = task == "preference_dpo" && adapter == "none";
+  TrainSetup s = SetupFromHyperparameters(hp, rec.value("task_type", ""), count, rec.value("adapter_type", "lora"));
   MemoryEstimate m = EstimateMemory(arch, s);
   calibration.ApplyMemory(&m);
   const bool reserved = Num(c, "peak_memory_reserved_bytes").has_value();

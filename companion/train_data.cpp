@@ -158,6 +158,46 @@ void ApplyTaskMemoryTerms(TrainSetup* setup, const std::string& task_type, const
   setup->reference_model = task_type == "preference_dpo" && adapter == "none";
 }
 
+TrainSetup SetupFromHyperparameters(const json& hp, const std::string& task_type, int num_gpus,
+                                    const std::string& adapter_fallback) {
+  auto str = [&](const char* k, const std::string& def) {
+    return hp.contains(k) && hp[k].is_string() ? hp[k].get<std::string>() : def;
+  };
+  auto flag = [&](const char* k, bool def) { return hp.contains(k) && hp[k].is_boolean() ? hp[k].get<bool>() : def; };
+  auto int_of = [&](const char* k, int def) {
+    return hp.contains(k) && hp[k].is_number() ? std::max(1, static_cast<int>(hp[k].get<double>())) : def;
+  };
+  TrainSetup s;
+  const std::string adapter = str("adapter_type", adapter_fallback);
+  s.method = adapter == "none" ? Method::kFull : adapter == "qlora" ? Method::kQlora : Method::kLora;
+  s.weight_quant = adapter == "qlora" ? WeightQuant::kNf4 : WeightQuant::kNone;
+  const std::string precision = str("precision", "bf16");
+  s.precision = precision == "fp32"          ? Precision::kFp32
+                : flag("pure_bf16", false)   ? Precision::kBf16Pure
+                : precision == "fp16"        ? Precision::kFp16Mixed
+                                             : Precision::kBf16Mixed;
+  Optimizer opt;
+  if (ParseOptimizer(str("optimizer", "adamw_torch"), &opt)) s.optimizer = opt;
+  s.batch_size_per_device = int_of("batch_size_per_device", 1);
+  s.gradient_accumulation_steps = int_of("gradient_accumulation_steps", 1);
+  s.seq_len = int_of("max_seq_length", 512);
+  s.gradient_checkpointing = flag("gradient_checkpointing", true);
+  s.flash_attention = str("attn_implementation", "sdpa") != "eager";
+  s.lora_r = int_of("lora_r", s.lora_r);
+  if (hp.contains("lora_dropout") && hp["lora_dropout"].is_number()) s.lora_dropout = hp["lora_dropout"].get<double>();
+  if (const std::string t = str("lora_target", ""); !t.empty()) {
+    if (unsigned mask = ParseLoraModules(t)) s.lora_module_mask = mask;
+    LoraTarget lt;
+    if (ParseLoraTarget(t, &lt)) s.lora_target = lt;
+  }
+  s.num_gpus = std::max(1, num_gpus);
+  s.sharding = s.num_gpus > 1 ? Sharding::kDdp : Sharding::kNone;
+  s.eval_batch_size = int_of("per_device_eval_batch_size", s.batch_size_per_device);
+  s.nf4_double_quant = flag("bnb_4bit_use_double_quant", false);
+  ApplyTaskMemoryTerms(&s, task_type, adapter);
+  return s;
+}
+
 namespace {
 std::map<std::string, bool>& Outcomes() {
   static std::map<std::string, bool> m;

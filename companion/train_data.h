@@ -58,6 +58,14 @@ double CandidateHeadroom(const ConfigRecord& c, const QueryContext& q, const Mod
 // sequences together; DPO with full fine-tuning keeps a reference model.
 void ApplyTaskMemoryTerms(TrainSetup* setup, const std::string& task_type, const std::string& adapter);
 
+// The memory-model setup of a recommendation's `hyperparameters` object (an
+// engine response, or the copy a run_start event keeps), for re-estimating
+// what was served: evaluate's served-OOM check and retrain's drift check.
+// Missing or mistyped fields take the engine's defaults; `adapter_fallback`
+// is used when the object has no adapter_type.
+TrainSetup SetupFromHyperparameters(const json& hp, const std::string& task_type, int num_gpus,
+                                    const std::string& adapter_fallback = "lora");
+
 // Graded relevance 0..4 of a candidate for a held-out query (docs/ranking.md,
 // "Labels"): closeness of the candidate's hyperparameters to the
 // practitioner's (learning rate in log10 weighs most; effective batch, LoRA

@@ -124,11 +124,13 @@ async function fetchJson(url) {
 
 /**
  * The worker side: picks the slot and returns {serving, options} where
- * options go to createEngine(). `base` is the URL the site files live under.
+ * options go to createEngine(). `base` is the URL the site files live under;
+ * `data`, when given, is (a promise of) the data snapshot already fetched, so
+ * a canary client does not download it twice.
  * A missing manifest serves production; a canary whose files cannot be
  * loaded falls back to production (reason "canary_unavailable").
  */
-export async function resolveServing(config, base) {
+export async function resolveServing(config, base, data = null) {
   let manifest = null;
   try {
     manifest = await fetchJson(new URL(MANIFEST_FILE, base));
@@ -138,11 +140,11 @@ export async function resolveServing(config, base) {
   const choice = chooseSlot(manifest, (config && config.clientId) || '', (config && config.override) || null);
   if (choice.slot !== 'canary') return { serving: choice, options: {} };
   try {
-    const [data, models] = await Promise.all([
-      fetchJson(new URL('ftconfig-data.json', base)),
+    const [bundle, models] = await Promise.all([
+      Promise.resolve(data).then((d) => d || fetchJson(new URL('ftconfig-data.json', base))),
       fetchJson(new URL(manifest.slots.canary.file, base)),
     ]);
-    return { serving: choice, options: { data: { ...data, models } } };
+    return { serving: choice, options: { data: { ...bundle, models } } };
   } catch {
     return {
       serving: { slot: 'production', version: (manifest.slots.production && manifest.slots.production.version) || null, reason: 'canary_unavailable' },

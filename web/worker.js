@@ -55,7 +55,7 @@ productionEngine().catch(() => {});
 
 function engine() {
   if (!enginePromise) {
-    enginePromise = resolveServing(slotConfig, base).then(async (r) => {
+    enginePromise = resolveServing(slotConfig, base, early.data).then(async (r) => {
       serving = r.serving;
       if (!r.options.data) return productionEngine();
       const unused = productionPromise;
