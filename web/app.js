@@ -666,6 +666,8 @@ form.addEventListener('change', (e) => {
 });
 form.addEventListener('submit', (e) => {
   e.preventDefault();
+  // Enter in a field also fires its change event: one run, not two.
+  clearTimeout(changeTimer);
   closeList();
   if (modelInput.value !== modelInput.dataset.label) {
     modelInput.dataset.id = modelInput.value.trim();
