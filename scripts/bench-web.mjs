@@ -71,30 +71,46 @@ async function coldRun(site, log) {
   const browser = await launch({ serviceWorkers: 'block' });
   try {
     const page = await browser.context.newPage();
+    // The moment the results container turns ready, told through the console:
+    // polling for it (waitForFunction) would run Playwright's injected script
+    // in the page while it starts, on the same two cores.
     await page.addInitScript(() => {
       const watch = () => {
         const el = document.querySelector('#results');
         if (!el) return requestAnimationFrame(watch);
         new MutationObserver(() => {
-          if (el.dataset.state === 'ready' && !window.__ftReadyAt) window.__ftReadyAt = performance.now();
+          if (el.dataset.state === 'ready' && !window.__ftReadyAt) {
+            window.__ftReadyAt = performance.now();
+            console.log(`ftconfig-bench-ready ${window.__ftReadyAt}`);
+          }
         }).observe(el, { attributes: true, attributeFilter: ['data-state'] });
       };
       document.addEventListener('DOMContentLoaded', watch);
     });
     log.length = 0;
+    const ready = page.waitForEvent('console', { predicate: (msg) => msg.text().startsWith('ftconfig-bench-ready '), timeout: 60000 });
     const start = performance.now();
     await page.goto(site.url);
-    await page.waitForFunction(() => window.__ftReadyAt, null, { timeout: 60000 });
-    const readyAt = await page.evaluate(() => window.__ftReadyAt);
+    const readyAt = Number((await ready).text().split(' ')[1]);
     const untilReady = start + readyAt;
     const first = log.filter((r) => r.at <= untilReady);
     const bytes = first.reduce((s, r) => s + r.bytes, 0);
+    // Where the time went: the page's DOMContentLoaded and the worker's steps
+    // (web/worker.js, "timeline"), in ms from navigation start.
+    const steps = await page.evaluate(async () => {
+      const nav = performance.getEntriesByType('navigation')[0];
+      const out = { dom_content_loaded: nav ? nav.domContentLoadedEventEnd : null };
+      const t = await window.ftconfigEngine.call('timeline');
+      for (const [k, v] of Object.entries(t)) out[k] = v - performance.timeOrigin;
+      return out;
+    });
+    steps.rendered = readyAt;
     // Warm recommend in the worker, on this page.
     const bench = await page.evaluate(async ([requests, iterations]) => {
       await window.ftconfigEngine.call('bench', requests, 200);
       return window.ftconfigEngine.call('bench', requests, iterations);
     }, [REQUESTS, ITERATIONS]);
-    return { cold_ms: readyAt, transfer_bytes: bytes, files: first.map((r) => [r.url, r.bytes]), bench };
+    return { cold_ms: readyAt, steps, transfer_bytes: bytes, files: first.map((r) => [r.url, r.bytes]), bench };
   } finally {
     await browser.close();
   }
@@ -140,6 +156,9 @@ const result = {
   transfer_first_recommendation_bytes: median(runs.map((r) => r.transfer_bytes)),
   transfer_files: runs[0].files,
   cold_start_ms: { median: median(runs.map((r) => r.cold_ms)), runs: runs.map((r) => Math.round(r.cold_ms)) },
+  cold_start_steps_ms: Object.fromEntries(Object.keys(runs[0].steps)
+    .map((k) => [k, median(runs.map((r) => r.steps[k]).filter((v) => typeof v === 'number'))])
+    .sort((a, b) => a[1] - b[1])),
   worker_recommend_ms: { p50: median(runs.map((r) => r.bench.p50_ms)), p90: median(runs.map((r) => r.bench.p90_ms)) },
   node_wasm: await nodeWasm(),
   native: native(),
@@ -155,6 +174,8 @@ console.log(`machine: ${m.cores} cores, ${m.cpu}, load ${m.load_average_1m}, ${m
 console.log(`transfer for the first recommendation: ${kb(result.transfer_first_recommendation_bytes)} (budget 500 KB)`);
 for (const [url, bytes] of result.transfer_files) console.log(`  ${url.padEnd(28)} ${kb(bytes)}`);
 console.log(`cold start (median of ${RUNS}): ${result.cold_start_ms.median.toFixed(0)} ms (budget 500 ms); runs ${result.cold_start_ms.runs.join(', ')}`);
+console.log('  steps (median, ms from navigation start): ' +
+  Object.entries(result.cold_start_steps_ms).map(([k, v]) => `${k} ${Math.round(v)}`).join(', '));
 console.log(`warm recommend in the worker: p50 ${result.worker_recommend_ms.p50.toFixed(3)} ms, p90 ${result.worker_recommend_ms.p90.toFixed(3)} ms (budget p50 2 ms)`);
 console.log(`Node WASM: init ${result.node_wasm.init_ms.toFixed(0)} ms, p50 ${result.node_wasm.p50_ms.toFixed(3)} ms`);
 if (result.native) console.log(`native: init ${result.native.init_ms} ms, p50 ${result.native.p50_ms.toFixed(3)} ms; WASM (worker) / native p50 = ${result.wasm_native_ratio_p50.toFixed(2)}`);

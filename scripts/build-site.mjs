@@ -230,6 +230,52 @@ if (process.env.FTCONFIG_COLLECTOR_URL) {
     `// Written by scripts/build-site.mjs from FTCONFIG_COLLECTOR_URL.\nexport const CONFIG = ${JSON.stringify(config)};\n`);
 }
 
+// One script per entry point (the page, the engine worker, the widget), each
+// with everything it imports, minified: on HTTP/1.1 (localhost, many static
+// hosts) a browser opens six connections per host, and a chain of module
+// imports costs a round trip per level; the worker's fetches of the module and
+// the data start only once its script has run (cold start,
+// docs/performance.md). web/ stays plain modules (the tests import them); the
+// site's copies of web/'s modules bundled in are removed (api.js and the glue
+// stay: `import { createEngine } from './api.js'` is public). Without esbuild
+// (npm ci not run) the site is left unbundled: it works, a little slower.
+await bundleScripts();
+
+async function bundleScripts() {
+  const entries = ['app.js', 'worker.js', 'widget.js'];
+  let esbuild;
+  try {
+    esbuild = await import('esbuild');
+  } catch {
+    console.warn('build-site: esbuild is not installed (npm ci): the site keeps its modules unbundled');
+    return;
+  }
+  const result = await esbuild.build({
+    entryPoints: entries.map((f) => path.join(siteDir, f)),
+    outdir: siteDir,
+    allowOverwrite: true,
+    bundle: true,
+    format: 'esm',
+    target: ['es2022'],
+    minify: true,
+    sourcemap: 'linked',
+    legalComments: 'none',
+    // Loaded on demand, next to the script: the export module (api.js) and Node's fs (api.js in Node only).
+    external: ['./ftconfig-export.js', 'node:*'],
+    metafile: true,
+    logLevel: 'silent',
+  }).catch((e) => fail(`bundling ${entries.join(', ')} failed: ${e.message}`));
+  const inlined = new Set();
+  for (const [out, info] of Object.entries(result.metafile.outputs)) {
+    if (!out.endsWith('.js')) continue;
+    for (const input of Object.keys(info.inputs)) inlined.add(path.basename(input));
+  }
+  for (const f of inlined) {
+    const fromWeb = fs.existsSync(path.join(root, 'web', f));
+    if (fromWeb && !entries.includes(f) && fs.existsSync(path.join(siteDir, f))) fs.rmSync(path.join(siteDir, f));
+  }
+}
+
 // The service worker precaches every file of the site (offline after the
 // first visit); its version changes with any file's content.
 const swPath = path.join(siteDir, 'sw.js');
@@ -240,7 +286,7 @@ if (fs.existsSync(swPath)) {
   const version = hash.digest('hex').slice(0, 12);
   const sw = fs.readFileSync(swPath, 'utf8')
     .replace('__FTCONFIG_VERSION__', version)
-    .replace('[/* __FTCONFIG_FILES__ */]', JSON.stringify(['./', ...files.filter((f) => !f.startsWith('examples/'))]));
+    .replace('[/* __FTCONFIG_FILES__ */]', JSON.stringify(['./', ...files.filter((f) => !f.startsWith('examples/') && !f.endsWith('.map'))]));
   fs.writeFileSync(swPath, sw);
 }
 

@@ -692,15 +692,20 @@ window.addEventListener('popstate', () => {
 async function start() {
   const initial = requestFromUrl() || DEFAULT_REQUEST;
   // The first answer is asked for now, before the catalogs the form needs: the
-  // worker answers in order, so it is computed as soon as the engine is up
-  // (cold start, docs/performance.md).
-  const firstAnswer = logReady.then(() => client.call('recommendLogged', initial));
-  firstAnswer.catch(() => {}); // handled by run(); here only to keep it from being "unhandled"
+  // worker answers in order, so it is computed as soon as the engine is up,
+  // and rendered as soon as it comes back; the form's lists are filled after
+  // (cold start, docs/performance.md). A newer request (the form, the back
+  // button) that gets there first wins: run() drops the stale answer.
+  // Posted at once: the worker handles messages in order, so the log's options
+  // (logInit, posted above) are already set when it logs this answer.
+  const firstAnswer = client.call('recommendLogged', initial);
+  const firstRun = run(initial, firstAnswer);
   try {
     status = await ready;
     const [platforms, gpus, tasks] = await Promise.all([client.call('platforms'), client.call('gpus'), client.call('tasks')]);
     catalog = { platforms, gpus, tasks };
   } catch (err) {
+    runSerial++; // whatever run() is waiting for is moot now
     results.dataset.state = 'error';
     results.dataset.error = err.message;
     results.setAttribute('aria-busy', 'false');
@@ -719,8 +724,7 @@ async function start() {
   const snap = status.snapshot || {};
   const t = status.timings || {};
   $('#versions').textContent = `engine ${status.engine_version} · data ${snap.corpus_build_id || snap.id || '?'}${snap.corpus_build_date ? ` (${snap.corpus_build_date})` : ''} · ${status.corpus ? status.corpus.rows_accepted : '?'} configs · started in ${Math.round(t.total_ms || 0)} ms (load ${Math.round(t.load_ms || 0)} ms)`;
-  // Unless a newer request (the form, the back button) got there first.
-  if (runSerial === 0) await run(initial, firstAnswer);
+  await firstRun;
   // Load the export module after the first answer, off the critical path.
   client.call('exportFormats').then((formats) => {
     exportFormats = new Set(formats.map((f) => f.format));

@@ -20,11 +20,19 @@ export function h(tag, props, ...children) {
 
 // ---- number formatting -----------------------------------------------------
 const num = (x, digits = 3) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+// 1234567 -> "1,234,567". By hand: the first toLocaleString() of a page loads
+// ICU's locale data, ~80 ms on the main thread before the first answer shows
+// (cold start, docs/performance.md).
+const grouped = (n) => {
+  const digits = String(Math.abs(n));
+  if (!/^\d+$/.test(digits)) return String(n); // 1e21 and beyond: as JavaScript writes them
+  return (n < 0 ? '-' : '') + digits.replace(/\B(?=(\d{3})+$)/g, ',');
+};
 export const fmt = {
   gb: (x) => (num(x) === null ? '–' : `${x < 10 ? x.toFixed(2) : x.toFixed(1)} GB`),
   number: (x) => {
     if (num(x) === null) return '–';
-    if (Number.isInteger(x)) return x.toLocaleString('en-US');
+    if (Number.isInteger(x)) return grouped(x);
     if (Math.abs(x) > 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e6)) return x.toExponential(1).replace('e-', 'e-').replace('.0e', 'e');
     return String(Number(x.toPrecision(3)));
   },
@@ -35,7 +43,7 @@ export const fmt = {
     if (h < 48) return `${h.toFixed(1)} h`;
     return `${(h / 24).toFixed(1)} days`;
   },
-  usd: (x) => (num(x) === null ? '–' : x === 0 ? 'free' : `$${x < 10 ? x.toFixed(2) : Math.round(x).toLocaleString('en-US')}`),
+  usd: (x) => (num(x) === null ? '–' : x === 0 ? 'free' : `$${x < 10 ? x.toFixed(2) : grouped(Math.round(x))}`),
   value: (v) => {
     if (typeof v === 'boolean') return v ? 'yes' : 'no';
     if (typeof v === 'number') return fmt.number(v);

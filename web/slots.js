@@ -122,21 +122,26 @@ async function fetchJson(url) {
   return response.json();
 }
 
+/** The slot manifest (MANIFEST_FILE under `base`), or null when there is none or it cannot be read. */
+export async function fetchManifest(base) {
+  try {
+    return await fetchJson(new URL(MANIFEST_FILE, base));
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The worker side: picks the slot and returns {serving, options} where
  * options go to createEngine(). `base` is the URL the site files live under;
  * `data`, when given, is (a promise of) the data snapshot already fetched, so
- * a canary client does not download it twice.
+ * a canary client does not download it twice; `manifest`, when given, is (a
+ * promise of) fetchManifest(base), started early (the cold start).
  * A missing manifest serves production; a canary whose files cannot be
  * loaded falls back to production (reason "canary_unavailable").
  */
-export async function resolveServing(config, base, data = null) {
-  let manifest = null;
-  try {
-    manifest = await fetchJson(new URL(MANIFEST_FILE, base));
-  } catch {
-    manifest = null;
-  }
+export async function resolveServing(config, base, data = null, manifest = undefined) {
+  manifest = await (manifest === undefined ? fetchManifest(base) : Promise.resolve(manifest).catch(() => null));
   const choice = chooseSlot(manifest, (config && config.clientId) || '', (config && config.override) || null);
   if (choice.slot !== 'canary') return { serving: choice, options: {} };
   try {

@@ -9,7 +9,7 @@
 // "bench" times warm recommendations here, inside the worker
 // (scripts/bench-web.mjs).
 import { createEngine, FtconfigError } from './api.js';
-import { resolveServing, tagResponse } from './slots.js';
+import { fetchManifest, resolveServing, tagResponse } from './slots.js';
 import {
   EventLog, evidenceFromEvents, feedbackEvent, hasSignals, interactionEvent, recommendationEvent, toJsonl,
 } from './telemetry.js';
@@ -27,12 +27,27 @@ let serving = null;
 // manifest puts on the canary gets a second engine built with the canary's
 // artifacts; the production one is then dropped. A failure here is not
 // reported: the engine is then created again on demand, which reports it.
+//
+// scripts/build-site.mjs bundles this file with its imports into one script,
+// so these fetches start as soon as the worker runs (one request, not a chain
+// of module imports).
+//
+// The start-up steps, each the first time it happens, as wall-clock ms
+// (performance.timeOrigin + now(): a page subtracts its own timeOrigin), for
+// the "timeline" method (scripts/bench-web.mjs reports them).
+const timeline = {};
+const mark = (step) => {
+  if (!(step in timeline)) timeline[step] = performance.timeOrigin + performance.now();
+};
+mark('worker_started');
 const base = new URL('.', import.meta.url);
 const early = {
-  module: typeof WebAssembly.compileStreaming === 'function'
+  manifest: fetchManifest(base), // which model slot to serve: tiny, needed before the first answer
+  module: (typeof WebAssembly.compileStreaming === 'function'
     ? WebAssembly.compileStreaming(fetch(new URL('ftconfig-wasm.wasm', base))).catch(() => null)
-    : Promise.resolve(null),
-  data: fetch(new URL('ftconfig-data.json', base)).then((r) => (r.ok ? r.json() : null)).catch(() => null),
+    : Promise.resolve(null)).finally(() => mark('module_compiled')),
+  data: fetch(new URL('ftconfig-data.json', base)).then((r) => (r.ok ? r.json() : null)).catch(() => null)
+    .finally(() => mark('data_fetched')),
 };
 
 async function optionsWith(options) {
@@ -46,7 +61,7 @@ async function optionsWith(options) {
 let productionPromise = null;
 function productionEngine() {
   if (!productionPromise) {
-    productionPromise = optionsWith({}).then(createEngine);
+    productionPromise = optionsWith({}).then(createEngine).finally(() => mark('engine_ready'));
     productionPromise.catch(() => { productionPromise = null; });
   }
   return productionPromise;
@@ -55,7 +70,7 @@ productionEngine().catch(() => {});
 
 function engine() {
   if (!enginePromise) {
-    enginePromise = resolveServing(slotConfig, base, early.data).then(async (r) => {
+    enginePromise = resolveServing(slotConfig, base, early.data, early.manifest).then(async (r) => {
       serving = r.serving;
       if (!r.options.data) return productionEngine();
       const unused = productionPromise;
@@ -127,6 +142,7 @@ async function recommendLogged(e, request) {
   } else {
     text = e.recommendJson(request);
   }
+  mark('first_answer');
   text = tagResponse(text, serving); // model slot and version, logged with the answer
   let eventId = null;
   if (log.available) {
@@ -205,6 +221,10 @@ const METHODS = {
 
 self.onmessage = async (event) => {
   const { id, method, args = [] } = event.data || {};
+  if (method === 'timeline') { // without starting the engine
+    self.postMessage({ id, ok: true, value: { ...timeline } });
+    return;
+  }
   if (method === 'configure') { // before the engine starts: later calls would not see it
     if (!enginePromise) slotConfig = args[0] || null;
     self.postMessage({ id, ok: true, value: !enginePromise });

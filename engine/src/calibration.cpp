@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_fast.h"
+
 namespace ftconfig {
 
 namespace {
@@ -19,7 +21,7 @@ std::string Fixed(double v) {
 }  // namespace
 
 Result<Calibration> Calibration::Load(const std::string& text) {
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  nlohmann::json j = internal::ParseJson(text);
   if (j.is_discarded() || !j.is_object()) return Bad("artifact", "is not a JSON object");
   if (j.contains("artifact") && j["artifact"] != "ftconfig.calibration")
     return Bad("artifact", "must be \"ftconfig.calibration\"");

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "json_util.h"
+#include "json_fast.h"
 
 namespace ftconfig {
 
@@ -73,7 +74,7 @@ std::vector<std::string> Strings(const json& j, const char* key) {
 }
 
 Result<json> ParseFile(const std::string& text, const std::string& file, const char* list_key) {
-  json j = json::parse(text, nullptr, false);
+  json j = internal::ParseJson(text);
   if (j.is_discarded())
     return Error{ErrorCode::kInvalidJson, file, file + " is not valid JSON"};
   if (list_key && (!j.is_object() || !j.contains(list_key) || !j[list_key].is_array()))

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "json_util.h"
+#include "json_fast.h"
 
 namespace ftconfig {
 
@@ -384,7 +385,7 @@ Result<Corpus> Corpus::Build(const std::vector<CorpusSource>& sources, const Cat
       std::string t = Trim(line);
       if (t.empty()) continue;
       ++file_rows;
-      json row = json::parse(t, nullptr, false);
+      json row = internal::ParseJson(t);
       if (row.is_discarded()) {
         ++parse_errors;
         ++file_rejects["invalid_json"];

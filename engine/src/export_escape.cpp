@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "export_internal.h"
+#include "json_fast.h"
 
 namespace ftconfig::internal {
 
@@ -54,23 +55,7 @@ std::vector<char32_t> Decode(const std::string& s) {
   return out;
 }
 
-void Encode(char32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
+void Encode(char32_t cp, std::string* out) { AppendUtf8(static_cast<uint32_t>(cp), out); }
 
 // \xNN, \uNNNN or \UNNNNNNNN: the escapes Python and YAML double-quoted
 // scalars share.

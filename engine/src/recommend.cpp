@@ -13,6 +13,7 @@
 
 #include "ftconfig/ranking.h"
 #include "json_util.h"
+#include "json_fast.h"
 
 namespace ftconfig {
 
@@ -334,7 +335,7 @@ Result<std::shared_ptr<const Engine>> Engine::Create(const EngineData& data) {
   FTCONFIG_ASSIGN_OR_RETURN(catalog, Catalog::Load(data.catalog));
   e->catalog_ = std::move(catalog);
   if (!data.corpus_snapshot_json.empty()) {
-    json snap = json::parse(data.corpus_snapshot_json, nullptr, false);
+    json snap = internal::ParseJson(data.corpus_snapshot_json);
     if (snap.is_discarded())
       return Error{ErrorCode::kDataError, "corpus_snapshot", "the corpus snapshot is not valid JSON"};
     FTCONFIG_ASSIGN_OR_RETURN(corpus, Corpus::FromSnapshot(snap));
@@ -345,7 +346,7 @@ Result<std::shared_ptr<const Engine>> Engine::Create(const EngineData& data) {
   }
   e->profiles_ = ProfileTable::Build(e->corpus_);
   auto load_artifact = [](const std::string& text, const char* what) -> Result<json> {
-    json j = json::parse(text, nullptr, false);
+    json j = internal::ParseJson(text);
     if (j.is_discarded()) return Error{ErrorCode::kDataError, what, std::string(what) + " is not valid JSON"};
     return j;
   };
