@@ -19,7 +19,6 @@ const $ = (sel) => document.querySelector(sel);
 const form = $('#request-form');
 const results = $('#results');
 const client = engineClient();
-const ready = client.call('init');
 // The page's engine client, for the browser console and scripts/bench-web.mjs:
 // await ftconfigEngine.call('recommend', {...}).
 globalThis.ftconfigEngine = client;
@@ -34,6 +33,14 @@ const hooks = globalThis.ftconfigTestHooks || {};
 let logState = { available: false, reason: 'not checked yet', count: 0 };
 const logReady = client.call('logInit', { simulateUnavailable: !!hooks.noIndexedDB })
   .then((st) => { logState = st; return st; }, (err) => { logState = { available: false, reason: err.message, count: 0 }; return logState; });
+// The first answer is asked for before anything else that needs the engine:
+// the worker answers in order, so it is the first thing computed once the
+// engine is up (cold start, docs/performance.md); start() renders it. Posted
+// after logInit, so the log's options are set when it is logged.
+const initialRequest = requestFromUrl() || DEFAULT_REQUEST;
+const firstAnswer = client.call('recommendLogged', initialRequest);
+firstAnswer.catch(() => {}); // handled by run(); here only to keep it from being "unhandled"
+const ready = client.call('init');
 let runSerial = 0;
 
 // ---- the form -------------------------------------------------------------------
@@ -278,7 +285,7 @@ async function run(request, pending = null) {
   results.setAttribute('aria-busy', 'true');
   clearFieldErrors();
   try {
-    await ready;
+    if (!pending) await ready; // a pending answer is the engine's first: it needs no other sign of life
     await logReady;
     const { text, event_id: eventId } = await (pending || client.call('recommendLogged', request));
     const response = JSON.parse(text);
@@ -690,15 +697,10 @@ window.addEventListener('popstate', () => {
 
 // ---- start -----------------------------------------------------------------------
 async function start() {
-  const initial = requestFromUrl() || DEFAULT_REQUEST;
-  // The first answer is asked for now, before the catalogs the form needs: the
-  // worker answers in order, so it is computed as soon as the engine is up,
-  // and rendered as soon as it comes back; the form's lists are filled after
-  // (cold start, docs/performance.md). A newer request (the form, the back
-  // button) that gets there first wins: run() drops the stale answer.
-  // Posted at once: the worker handles messages in order, so the log's options
-  // (logInit, posted above) are already set when it logs this answer.
-  const firstAnswer = client.call('recommendLogged', initial);
+  const initial = initialRequest;
+  // Rendered as soon as it comes back; the form's lists are filled after. A
+  // newer request (the form, the back button) that gets there first wins:
+  // run() drops the stale answer.
   const firstRun = run(initial, firstAnswer);
   try {
     status = await ready;

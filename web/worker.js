@@ -106,9 +106,20 @@ function eventLog() {
   return logPromise;
 }
 
+// Whether the log held any feedback signals when it was last read in full
+// (logStatus, recommendLogged): a "none" is trusted for a moment, so the first
+// answer after the page's logInit does not read the whole log again (the cold
+// start); not for longer, as another tab may add feedback. This worker's own
+// feedback clears it.
+let signalsSeen = { value: null, at: -Infinity };
+const SIGNALS_FRESH_MS = 2000;
+const noteSignals = (events) => { signalsSeen = { value: hasSignals(events), at: performance.now() }; };
+const forgetSignals = () => { signalsSeen = { value: null, at: -Infinity }; };
+
 async function logStatus() {
   const log = await eventLog();
   const events = await log.all();
+  noteSignals(events);
   const by = {};
   for (const e of events) by[e.event] = (by[e.event] || 0) + 1;
   return {
@@ -130,7 +141,9 @@ async function recommendLogged(e, request) {
   let text;
   let evidence = null;
   if (isAuto && log.available) {
-    const events = await log.all();
+    const knownNone = signalsSeen.value === false && performance.now() - signalsSeen.at < SIGNALS_FRESH_MS;
+    const events = knownNone ? [] : await log.all();
+    if (!knownNone) noteSignals(events);
     if (hasSignals(events)) {
       const first = JSON.parse(e.recommendJson(request));
       const context = first.strategy_decision && first.strategy_decision.context;
@@ -157,6 +170,7 @@ async function recommendLogged(e, request) {
 }
 
 async function logAdd(event) {
+  forgetSignals();
   const log = await eventLog();
   if (!log.available) throw new FtconfigError('unsupported', 'log', `logging is off: ${log.reason}`);
   await log.add(event);
@@ -173,6 +187,7 @@ function asFieldError(err) {
 
 const LOG_METHODS = {
   logInit: async (options) => {
+    forgetSignals();
     logOptions = options && typeof options === 'object' ? options : {};
     logPromise = null;
     return logStatus();
@@ -200,7 +215,10 @@ const LOG_METHODS = {
   },
   logList: async () => (await eventLog()).all(),
   logExport: async () => toJsonl(await (await eventLog()).all()),
-  logClear: async () => (await eventLog()).clear(),
+  logClear: async () => {
+    forgetSignals();
+    return (await eventLog()).clear();
+  },
   logMarkUploaded: async (ids) => (await eventLog()).markUploaded(ids),
 };
 
