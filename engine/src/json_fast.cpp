@@ -348,6 +348,21 @@ bool ParseJsonFastOnly(std::string_view text, nlohmann::json* out) {
   return reader.Document(out);
 }
 
+std::string JsonSyntaxError(std::string_view text) {
+  try {
+    const json parsed = json::parse(text.begin(), text.end());
+    (void)parsed;
+    return "";
+  } catch (const json::exception& e) {
+    // "[json.exception.parse_error.101] parse error at line 1, column 2: syntax error ..." -> "line 1, column 2: ..."
+    std::string what = e.what();
+    const size_t at = what.find(" at line ");
+    if (at != std::string::npos) return what.substr(at + 4);
+    const size_t close = what.find("] ");
+    return close == std::string::npos ? what : what.substr(close + 2);
+  }
+}
+
 nlohmann::json ParseJson(std::string_view text) {
   json out;
   if (ParseJsonFastOnly(text, &out)) return out;

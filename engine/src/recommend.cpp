@@ -337,7 +337,8 @@ Result<std::shared_ptr<const Engine>> Engine::Create(const EngineData& data) {
   if (!data.corpus_snapshot_json.empty()) {
     json snap = internal::ParseJson(data.corpus_snapshot_json);
     if (snap.is_discarded())
-      return Error{ErrorCode::kDataError, "corpus_snapshot", "the corpus snapshot is not valid JSON"};
+      return Error{ErrorCode::kDataError, "corpus_snapshot",
+                   "the corpus snapshot is not valid JSON: " + internal::JsonSyntaxError(data.corpus_snapshot_json)};
     FTCONFIG_ASSIGN_OR_RETURN(corpus, Corpus::FromSnapshot(snap));
     e->corpus_ = std::move(corpus);
   } else {
@@ -347,7 +348,8 @@ Result<std::shared_ptr<const Engine>> Engine::Create(const EngineData& data) {
   e->profiles_ = ProfileTable::Build(e->corpus_);
   auto load_artifact = [](const std::string& text, const char* what) -> Result<json> {
     json j = internal::ParseJson(text);
-    if (j.is_discarded()) return Error{ErrorCode::kDataError, what, std::string(what) + " is not valid JSON"};
+    if (j.is_discarded())
+      return Error{ErrorCode::kDataError, what, std::string(what) + " is not valid JSON: " + internal::JsonSyntaxError(text)};
     return j;
   };
   if (!data.reranker_json.empty()) {

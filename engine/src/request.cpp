@@ -4,6 +4,7 @@
 
 #include "ftconfig/recommend.h"
 #include "json_util.h"
+#include "json_fast.h"
 
 namespace ftconfig {
 
@@ -61,9 +62,10 @@ std::optional<Error> GetNumber(const json& j, const char* key, std::optional<dou
 }  // namespace
 
 Result<Request> ParseRequest(const std::string& text) {
-  json j = json::parse(text, nullptr, false);
+  json j = internal::ParseJson(text);
   if (j.is_discarded())
-    return Error{ErrorCode::kInvalidJson, "", "the request is not valid JSON (expected one JSON object)"};
+    return Error{ErrorCode::kInvalidJson, "",
+                 "the request is not valid JSON (expected one JSON object): " + internal::JsonSyntaxError(text)};
   return ParseRequest(j);
 }
 

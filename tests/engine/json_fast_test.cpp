@@ -12,6 +12,7 @@
 #include <string>
 
 #include "../../engine/src/json_fast.h"
+#include "ftconfig/recommend.h"
 
 namespace {
 
@@ -161,6 +162,25 @@ BOOST_AUTO_TEST_CASE(random_documents_and_mutations_match_nlohmann) {
       Check(bad);
     }
   }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(json_errors)
+
+BOOST_AUTO_TEST_CASE(syntax_errors_say_where) {
+  BOOST_TEST(ftconfig::internal::JsonSyntaxError("{\"a\": 1}").empty());
+  const std::string e = ftconfig::internal::JsonSyntaxError("{\n  \"a\": 1,\n  \"b\": }\n");
+  BOOST_TEST(e.rfind("line 3, column 8: ", 0) == 0u, e);
+  BOOST_TEST(e.find("unexpected '}'") != std::string::npos, e);
+  const std::string empty = ftconfig::internal::JsonSyntaxError("");
+  BOOST_TEST(!empty.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_bad_request_text_names_line_and_column) {
+  auto r = ftconfig::ParseRequest(std::string("{\"model\": \"llama2-7b\",\n \"gpu\": T4}"));
+  BOOST_TEST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().message.find("line 2, column 9") != std::string::npos, r.error().message);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
