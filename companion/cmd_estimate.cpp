@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "data_files.h"
+#include "ftconfig/json_text.h"
 #include "ftconfig/memory.h"
 
 namespace ftconfig::cli {
@@ -510,7 +511,8 @@ void AddEstimateCommand(CLI::App& app, Context& ctx) {
       };
       if (!opts->jsonl) {
         json j = json::parse(text.value(), nullptr, false);
-        if (j.is_discarded()) return ReportError({ErrorCode::kInvalidJson, "input", "input is not valid JSON"});
+        if (j.is_discarded())
+          return ReportError({ErrorCode::kInvalidJson, "input", "input is not valid JSON: " + JsonSyntaxError(text.value())});
         auto [o, code] = EstimateOne(j, lazy, opts->gpu);
         if (code == 2) {
           const json& e = o["error"];
@@ -534,7 +536,7 @@ void AddEstimateCommand(CLI::App& app, Context& ctx) {
         int code;
         if (j.is_discarded()) {
           o = {{"error", {{"code", ToString(ErrorCode::kInvalidJson)}, {"field", "line " + std::to_string(n)},
-                          {"message", "line is not valid JSON"}}}};
+                          {"message", "line is not valid JSON: " + JsonSyntaxError(line)}}}};
           code = 2;
         } else {
           std::tie(o, code) = EstimateOne(j, lazy, opts->gpu);

@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "data_files.h"
+#include "ftconfig/json_text.h"
 #include "ftconfig/export.h"
 #include "ftconfig/recommend.h"
 #include "telemetry_store.h"
@@ -130,7 +131,8 @@ void AddRecommendCommand(CLI::App& app, Context& ctx) {
         if (!text.ok()) return ReportError(text.error());
         req = json::parse(text.value(), nullptr, false);
         if (req.is_discarded())
-          return ReportError({ErrorCode::kInvalidJson, "request", "the request is not valid JSON (expected one JSON object)"});
+          return ReportError({ErrorCode::kInvalidJson, "request",
+                              "the request is not valid JSON (expected one JSON object): " + JsonSyntaxError(text.value())});
         if (!req.is_object()) return ReportError({ErrorCode::kInvalidType, "request", "the request must be a JSON object"});
       }
       auto set = [&](const char* k, const std::string& v) { if (!v.empty()) req[k] = v; };

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "ftconfig/json_text.h"
 #include "ftconfig/recommend.h"
 #include "telemetry_event.h"
 #include "telemetry_store.h"
@@ -90,7 +91,8 @@ void AddRecord(CLI::App& tel, Context& ctx, std::shared_ptr<std::string> store_p
         auto text = ReadInput(a->input, "event");
         if (!text.ok()) return ReportError(text.error());
         ev = json::parse(text.value(), nullptr, false);
-        if (ev.is_discarded()) return ReportError({ErrorCode::kInvalidJson, "event", "the event is not valid JSON"});
+        if (ev.is_discarded())
+          return ReportError({ErrorCode::kInvalidJson, "event", "the event is not valid JSON: " + JsonSyntaxError(text.value())});
         if (!ev.is_object()) return ReportError({ErrorCode::kInvalidType, "event", "the event must be a JSON object"});
       }
       for (const auto& f : telemetry::RecordFlags()) {
@@ -198,7 +200,7 @@ void AddImport(CLI::App& tel, Context& ctx, std::shared_ptr<std::string> store_p
           };
           json j = json::parse(line, nullptr, false);
           if (j.is_discarded()) {
-            reject({ErrorCode::kInvalidJson, "", "not valid JSON"});
+            reject({ErrorCode::kInvalidJson, "", "not valid JSON: " + JsonSyntaxError(line)});
             continue;
           }
           auto ev = telemetry::ValidateEvent(j);

@@ -16,6 +16,7 @@
 #include "catalog_json.h"
 #include "envelope.h"
 #include "estimate_json.h"
+#include "ftconfig/json_text.h"
 #include "ftconfig/recommend.h"
 
 namespace ftconfig::wasm {
@@ -154,7 +155,7 @@ class WasmEngine {
     return Guard("estimate", [&] {
       if (!engine_) return NotLoaded();
       json j = json::parse(input, nullptr, false);
-      if (j.is_discarded()) return Fail(ErrorCode::kInvalidJson, "input", "input is not valid JSON");
+      if (j.is_discarded()) return Fail(ErrorCode::kInvalidJson, "input", "input is not valid JSON: " + JsonSyntaxError(input));
       if (Depth(j) > kMaxDepth)
         return Fail(ErrorCode::kInvalidValue, "input", "input is nested more than 64 levels deep");
       auto [answer, code] = EstimateFromJson(j, engine_->catalog());

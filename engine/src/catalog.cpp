@@ -5,6 +5,7 @@
 #include <set>
 
 #include "json_util.h"
+#include "ftconfig/json_text.h"
 #include "json_fast.h"
 
 namespace ftconfig {
@@ -76,7 +77,7 @@ std::vector<std::string> Strings(const json& j, const char* key) {
 Result<json> ParseFile(const std::string& text, const std::string& file, const char* list_key) {
   json j = internal::ParseJson(text);
   if (j.is_discarded())
-    return Error{ErrorCode::kInvalidJson, file, file + " is not valid JSON: " + internal::JsonSyntaxError(text)};
+    return Error{ErrorCode::kInvalidJson, file, file + " is not valid JSON: " + JsonSyntaxError(text)};
   if (list_key && (!j.is_object() || !j.contains(list_key) || !j[list_key].is_array()))
     return Error{ErrorCode::kDataError, file,
                  file + " must be an object with an array \"" + list_key + "\""};

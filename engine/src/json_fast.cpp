@@ -5,6 +5,8 @@
 // correctly rounded strtod: wasm/fast_strtod.cpp).
 #include "json_fast.h"
 
+#include "ftconfig/json_text.h"
+
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
@@ -348,12 +350,23 @@ bool ParseJsonFastOnly(std::string_view text, nlohmann::json* out) {
   return reader.Document(out);
 }
 
+
+nlohmann::json ParseJson(std::string_view text) {
+  json out;
+  if (ParseJsonFastOnly(text, &out)) return out;
+  return json::parse(text.begin(), text.end(), nullptr, false);
+}
+
+}  // namespace ftconfig::internal
+
+namespace ftconfig {
+
 std::string JsonSyntaxError(std::string_view text) {
   try {
-    const json parsed = json::parse(text.begin(), text.end());
+    const nlohmann::json parsed = nlohmann::json::parse(text.begin(), text.end());
     (void)parsed;
     return "";
-  } catch (const json::exception& e) {
+  } catch (const nlohmann::json::exception& e) {
     // "[json.exception.parse_error.101] parse error at line 1, column 2: syntax error ..." -> "line 1, column 2: ..."
     std::string what = e.what();
     const size_t at = what.find(" at line ");
@@ -363,10 +376,4 @@ std::string JsonSyntaxError(std::string_view text) {
   }
 }
 
-nlohmann::json ParseJson(std::string_view text) {
-  json out;
-  if (ParseJsonFastOnly(text, &out)) return out;
-  return json::parse(text.begin(), text.end(), nullptr, false);
-}
-
-}  // namespace ftconfig::internal
+}  // namespace ftconfig

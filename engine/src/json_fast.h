@@ -25,12 +25,6 @@ namespace ftconfig::internal {
 /** nlohmann::json::parse(text, nullptr, false), faster: a discarded value when `text` is not JSON. */
 nlohmann::json ParseJson(std::string_view text);
 
-/**
- * Where and why `text` is not JSON, as nlohmann says it: "line 3, column 14: syntax error while parsing object key -
- * unexpected '}'; expected string literal". Empty when `text` is JSON. For error messages only (it parses again).
- */
-std::string JsonSyntaxError(std::string_view text);
-
 /** Appends code point `cp` (at most U+10FFFF) as UTF-8. */
 void AppendUtf8(uint32_t cp, std::string* out);
 

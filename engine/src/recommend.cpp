@@ -13,6 +13,7 @@
 
 #include "ftconfig/ranking.h"
 #include "json_util.h"
+#include "ftconfig/json_text.h"
 #include "json_fast.h"
 
 namespace ftconfig {
@@ -338,7 +339,7 @@ Result<std::shared_ptr<const Engine>> Engine::Create(const EngineData& data) {
     json snap = internal::ParseJson(data.corpus_snapshot_json);
     if (snap.is_discarded())
       return Error{ErrorCode::kDataError, "corpus_snapshot",
-                   "the corpus snapshot is not valid JSON: " + internal::JsonSyntaxError(data.corpus_snapshot_json)};
+                   "the corpus snapshot is not valid JSON: " + JsonSyntaxError(data.corpus_snapshot_json)};
     FTCONFIG_ASSIGN_OR_RETURN(corpus, Corpus::FromSnapshot(snap));
     e->corpus_ = std::move(corpus);
   } else {
@@ -349,7 +350,7 @@ Result<std::shared_ptr<const Engine>> Engine::Create(const EngineData& data) {
   auto load_artifact = [](const std::string& text, const char* what) -> Result<json> {
     json j = internal::ParseJson(text);
     if (j.is_discarded())
-      return Error{ErrorCode::kDataError, what, std::string(what) + " is not valid JSON: " + internal::JsonSyntaxError(text)};
+      return Error{ErrorCode::kDataError, what, std::string(what) + " is not valid JSON: " + JsonSyntaxError(text)};
     return j;
   };
   if (!data.reranker_json.empty()) {

@@ -4,6 +4,7 @@
 
 #include "ftconfig/recommend.h"
 #include "json_util.h"
+#include "ftconfig/json_text.h"
 #include "json_fast.h"
 
 namespace ftconfig {
@@ -65,7 +66,7 @@ Result<Request> ParseRequest(const std::string& text) {
   json j = internal::ParseJson(text);
   if (j.is_discarded())
     return Error{ErrorCode::kInvalidJson, "",
-                 "the request is not valid JSON (expected one JSON object): " + internal::JsonSyntaxError(text)};
+                 "the request is not valid JSON (expected one JSON object): " + JsonSyntaxError(text)};
   return ParseRequest(j);
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "../../engine/src/json_fast.h"
+#include "ftconfig/json_text.h"
 #include "ftconfig/recommend.h"
 
 namespace {
@@ -169,11 +170,11 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(json_errors)
 
 BOOST_AUTO_TEST_CASE(syntax_errors_say_where) {
-  BOOST_TEST(ftconfig::internal::JsonSyntaxError("{\"a\": 1}").empty());
-  const std::string e = ftconfig::internal::JsonSyntaxError("{\n  \"a\": 1,\n  \"b\": }\n");
+  BOOST_TEST(ftconfig::JsonSyntaxError("{\"a\": 1}").empty());
+  const std::string e = ftconfig::JsonSyntaxError("{\n  \"a\": 1,\n  \"b\": }\n");
   BOOST_TEST(e.rfind("line 3, column 8: ", 0) == 0u, e);
   BOOST_TEST(e.find("unexpected '}'") != std::string::npos, e);
-  const std::string empty = ftconfig::internal::JsonSyntaxError("");
+  const std::string empty = ftconfig::JsonSyntaxError("");
   BOOST_TEST(!empty.empty());
 }
 

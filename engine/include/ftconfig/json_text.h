@@ -1,0 +1,19 @@
+// Error messages for JSON text: where and why a text is not JSON.
+#ifndef FTCONFIG_JSON_TEXT_H_
+#define FTCONFIG_JSON_TEXT_H_
+
+#include <string>
+#include <string_view>
+
+namespace ftconfig {
+
+/**
+ * Where and why `text` is not JSON, as nlohmann's parser says it: "line 3, column 14: syntax error while parsing
+ * object key - unexpected '}'; expected string literal". Empty when `text` is JSON. For error messages only: it
+ * parses `text` again.
+ */
+std::string JsonSyntaxError(std::string_view text);
+
+}  // namespace ftconfig
+
+#endif  // FTCONFIG_JSON_TEXT_H_
