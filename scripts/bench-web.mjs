@@ -7,7 +7,7 @@
 //   3. warm recommend inside the worker, and native / Node-WASM on the same
 //      requests (the request shapes of bench/bench_recommend.cpp)
 //
-//   node scripts/bench-web.mjs [--runs 7] [--iterations 2000]
+//   node scripts/bench-web.mjs [--runs 15] [--iterations 2000]
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,14 +16,14 @@ import { pathToFileURL } from 'node:url';
 import zlib from 'node:zlib';
 
 
-import { launch, root, serveSite, siteDir } from '../tests/browser/browser.mjs';
+import { firstReadyAt, launch, root, serveSite, siteDir } from '../tests/browser/browser.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
   const i = args.indexOf(name);
   return i >= 0 && args[i + 1] ? Number(args[i + 1]) : def;
 };
-const RUNS = opt('--runs', 7);
+const RUNS = opt('--runs', 15);
 const ITERATIONS = opt('--iterations', 2000);
 const binDir = process.env.FTCONFIG_BIN_DIR ? path.resolve(process.env.FTCONFIG_BIN_DIR) : path.join(root, 'build', 'bin');
 const npmDir = process.env.FTCONFIG_NPM_DIR ? path.resolve(process.env.FTCONFIG_NPM_DIR) : path.join(root, 'build', 'npm');
@@ -71,28 +71,12 @@ async function coldRun(site, log) {
   const browser = await launch({ serviceWorkers: 'block' });
   try {
     const page = await browser.context.newPage();
-    // The moment the results container turns ready, told through the console:
-    // polling for it (waitForFunction) would run Playwright's injected script
-    // in the page while it starts, on the same two cores.
-    await page.addInitScript(() => {
-      const watch = () => {
-        const el = document.querySelector('#results');
-        if (!el) return requestAnimationFrame(watch);
-        new MutationObserver(() => {
-          if (el.dataset.state === 'ready' && !window.__ftReadyAt) {
-            window.__ftReadyAt = performance.now();
-            console.log(`ftconfig-bench-ready ${window.__ftReadyAt}`);
-          }
-        }).observe(el, { attributes: true, attributeFilter: ['data-state'] });
-      };
-      document.addEventListener('DOMContentLoaded', watch);
-    });
+    const readyAt = await firstReadyAt(page);
     log.length = 0;
-    const ready = page.waitForEvent('console', { predicate: (msg) => msg.text().startsWith('ftconfig-bench-ready '), timeout: 60000 });
     const start = performance.now();
     await page.goto(site.url);
-    const readyAt = Number((await ready).text().split(' ')[1]);
-    const untilReady = start + readyAt;
+    const readyMs = await readyAt();
+    const untilReady = start + readyMs;
     const first = log.filter((r) => r.at <= untilReady);
     const bytes = first.reduce((s, r) => s + r.bytes, 0);
     // Where the time went: the page's DOMContentLoaded and the worker's steps
@@ -104,13 +88,13 @@ async function coldRun(site, log) {
       for (const [k, v] of Object.entries(t)) out[k] = v - performance.timeOrigin;
       return out;
     });
-    steps.rendered = readyAt;
+    steps.rendered = readyMs;
     // Warm recommend in the worker, on this page.
     const bench = await page.evaluate(async ([requests, iterations]) => {
       await window.ftconfigEngine.call('bench', requests, 200);
       return window.ftconfigEngine.call('bench', requests, iterations);
     }, [REQUESTS, ITERATIONS]);
-    return { cold_ms: readyAt, steps, transfer_bytes: bytes, files: first.map((r) => [r.url, r.bytes]), bench };
+    return { cold_ms: readyMs, steps, transfer_bytes: bytes, files: first.map((r) => [r.url, r.bytes]), bench };
   } finally {
     await browser.close();
   }

@@ -72,3 +72,28 @@ export async function settled(page, selector = '#results', timeout = 30000) {
     return { state: el.dataset.state, result: el.dataset.result ? JSON.parse(el.dataset.result) : null, error: el.dataset.error || null };
   }, selector);
 }
+
+/**
+ * For the cold-start benchmarks: call before page.goto(); resolves with the
+ * page's performance.now() when #results first turns ready. Told through a
+ * console message: polling for it (waitForFunction) would run Playwright's
+ * injected script in the page while it starts.
+ */
+export async function firstReadyAt(page, timeout = 60000) {
+  await page.addInitScript(() => {
+    const watch = () => {
+      const el = document.querySelector('#results');
+      if (!el) return requestAnimationFrame(watch);
+      new MutationObserver(() => {
+        if (el.dataset.state === 'ready' && !window.__ftReadyAt) {
+          window.__ftReadyAt = performance.now();
+          console.log(`ftconfig-bench-ready ${window.__ftReadyAt}`);
+        }
+      }).observe(el, { attributes: true, attributeFilter: ['data-state'] });
+    };
+    document.addEventListener('DOMContentLoaded', watch);
+  });
+  const message = page.waitForEvent('console', { predicate: (m) => m.text().startsWith('ftconfig-bench-ready '), timeout });
+  message.catch(() => {}); // reported by the function below, if it is called
+  return () => message.then((m) => Number(m.text().split(' ')[1]));
+}
