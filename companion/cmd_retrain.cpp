@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -161,14 +160,7 @@ json PredictorSummary(const json& metrics) {
 }
 
 int RunRetrain(const RetrainOptions& o, const Context& ctx) {
-  auto start = std::chrono::steady_clock::now();
-  auto progress = [&](const std::string& line) {
-    if (o.quiet) return;
-    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "[%6.1fs] ", s);
-    std::cerr << buf << line << std::endl;
-  };
+  const ProgressLog progress(o.quiet);
   if (o.folds < 2 || o.folds > 20) return ReportError({ErrorCode::kInvalidValue, "--folds", "--folds must be 2..20"});
   if (o.min_calibration_runs < 1)
     return ReportError({ErrorCode::kInvalidValue, "--min-calibration-runs", "must be at least 1"});

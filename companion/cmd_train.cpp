@@ -3,7 +3,6 @@
 // (FILE.json -> FILE.metrics.json). Reproducible: same data and seed give
 // byte-identical files. Progress goes to stderr; stdout gets a JSON summary.
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -123,14 +122,7 @@ Result<bool> Register(const std::string& registry_path, const std::string& kind,
 }
 
 int RunTrain(const std::string& what, const TrainOptions& o, const Context& ctx) {
-  auto start = std::chrono::steady_clock::now();
-  auto progress = [&](const std::string& line) {
-    if (o.quiet) return;
-    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "[%6.1fs] ", s);
-    std::cerr << buf << line << std::endl;
-  };
+  const ProgressLog progress(o.quiet);
   if (o.folds < 2 || o.folds > 20) return ReportError({ErrorCode::kInvalidValue, "folds", "--folds must be 2..20"});
   const std::string data_dir = o.data_dir.empty() ? ctx.data_dir : o.data_dir;
   progress("loading " + data_dir);

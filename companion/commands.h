@@ -9,6 +9,7 @@
 #ifndef FTCONFIG_COMPANION_COMMANDS_H_
 #define FTCONFIG_COMPANION_COMMANDS_H_
 
+#include <chrono>
 #include <functional>
 #include <string>
 
@@ -31,6 +32,18 @@ int ReportError(const Error& error);
 int RunGuarded(const std::function<int()>& body);
 // Reads a whole file or "-" for stdin. kInvalidValue naming `field` on failure.
 Result<std::string> ReadInput(const std::string& path, const std::string& field);
+
+// Progress lines on stderr, each with the seconds since construction
+// ("[  12.3s] loading data/"); nothing when `quiet` (train, retrain).
+class ProgressLog {
+ public:
+  explicit ProgressLog(bool quiet) : quiet_(quiet), start_(std::chrono::steady_clock::now()) {}
+  void operator()(const std::string& line) const;
+
+ private:
+  bool quiet_;
+  std::chrono::steady_clock::time_point start_;
+};
 
 void AddRecommendCommand(CLI::App& app, Context& ctx);
 void AddCorpusCommand(CLI::App& app, Context& ctx);

@@ -17,6 +17,14 @@ int ReportError(const Error& error) {
   return 2;
 }
 
+void ProgressLog::operator()(const std::string& line) const {
+  if (quiet_) return;
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "[%6.1fs] ", s);
+  std::cerr << buf << line << std::endl;
+}
+
 int RunGuarded(const std::function<int()>& body) {
   try {
     return body();

@@ -697,11 +697,10 @@ window.addEventListener('popstate', () => {
 
 // ---- start -----------------------------------------------------------------------
 async function start() {
-  const initial = initialRequest;
   // Rendered as soon as it comes back; the form's lists are filled after. A
   // newer request (the form, the back button) that gets there first wins:
   // run() drops the stale answer.
-  const firstRun = run(initial, firstAnswer);
+  const firstRun = run(initialRequest, firstAnswer);
   try {
     status = await ready;
     const [platforms, gpus, tasks] = await Promise.all([client.call('platforms'), client.call('gpus'), client.call('tasks')]);
@@ -717,10 +716,10 @@ async function start() {
   $('#platform').replaceChildren(...catalog.platforms.map((p) => option(p.id, p.name)));
   $('#gpu').replaceChildren(...catalog.gpus.map((g) => option(g.id, `${g.name} · ${fmt.number(g.vram_gb)} GB${g.bf16 ? '' : ' · no bf16'}`)));
   $('#task').replaceChildren(...catalog.tasks.map((t) => option(t.id, t.label)));
-  fillForm(initial);
-  if (initial.model) {
-    client.call('models', initial.model, 1).then(([m]) => {
-      if (m && m.match === 'exact' && !$('#custom').checked && modelInput.dataset.id === initial.model) setModel(m.id, m);
+  fillForm(initialRequest);
+  if (initialRequest.model) {
+    client.call('models', initialRequest.model, 1).then(([m]) => {
+      if (m && m.match === 'exact' && !$('#custom').checked && modelInput.dataset.id === initialRequest.model) setModel(m.id, m);
     }, () => {});
   }
   const snap = status.snapshot || {};

@@ -55,8 +55,6 @@ std::vector<char32_t> Decode(const std::string& s) {
   return out;
 }
 
-void Encode(char32_t cp, std::string* out) { AppendUtf8(static_cast<uint32_t>(cp), out); }
-
 // \xNN, \uNNNN or \UNNNNNNNN: the escapes Python and YAML double-quoted
 // scalars share.
 std::string HexEscape(char32_t cp) {
@@ -103,7 +101,7 @@ bool IsInvisibleFormat(char32_t cp) {
 std::string SanitizeUtf8(const std::string& s) {
   std::string out;
   out.reserve(s.size());
-  for (char32_t cp : Decode(s)) Encode(cp, &out);
+  for (char32_t cp : Decode(s)) AppendUtf8(static_cast<uint32_t>(cp), &out);
   return out;
 }
 
@@ -137,7 +135,7 @@ std::string MarkdownText(const std::string& s) {
         out.push_back('\\');
         out.push_back(static_cast<char>(cp));
         break;
-      default: Encode(cp, &out);
+      default: AppendUtf8(static_cast<uint32_t>(cp), &out);
     }
   }
   return out;
