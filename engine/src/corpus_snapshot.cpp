@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "ftconfig/corpus.h"
+#include "outline.h"
 
 namespace ftconfig {
 
@@ -38,51 +39,115 @@ json Put(const std::optional<T>& v) {
 }
 
 // Readers: an Error names the record and field ("corpus_snapshot.rows[12].learning_rate").
-bool Get(const json& j, std::string& out) {
+// Out of line (outline.h): the row reader calls one per field.
+FTCONFIG_NOINLINE bool Get(const json& j, std::string& out) {
   if (!j.is_string()) return false;
-  out = j.get<std::string>();
+  out = j.get_ref<const std::string&>();
   return true;
 }
-bool Get(const json& j, int& out) {
+FTCONFIG_NOINLINE bool Get(const json& j, int& out) {
   if (!j.is_number_integer()) return false;
   auto v = j.get<long long>();
   if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max()) return false;
   out = static_cast<int>(v);
   return true;
 }
-bool Get(const json& j, double& out) {
+FTCONFIG_NOINLINE bool Get(const json& j, double& out) {
   if (!j.is_number()) return false;
   out = j.get<double>();
   return std::isfinite(out);
 }
-bool Get(const json& j, bool& out) {
+FTCONFIG_NOINLINE bool Get(const json& j, bool& out) {
   if (!j.is_boolean()) return false;
   out = j.get<bool>();
   return true;
 }
 template <typename T>
-bool Get(const json& j, std::optional<T>& out) {
+FTCONFIG_NOINLINE bool Get(const json& j, std::optional<T>& out) {
   if (j.is_null()) {
     out.reset();
     return true;
   }
   T v{};
   if (!Get(j, v)) return false;
-  out = v;
+  out = std::move(v);
   return true;
 }
 
 const char* TypeName(const std::string&) { return "a string"; }
 const char* TypeName(int) { return "an integer"; }
 const char* TypeName(double) { return "a finite number"; }
-const char* TypeName(bool) { return "true or false"; }
-template <typename T>
-std::string TypeName(const std::optional<T>&) {
-  return std::string(TypeName(T{})) + " or null";
+const char* TypeName(const std::optional<int>&) { return "an integer or null"; }
+const char* TypeName(const std::optional<double>&) { return "a finite number or null"; }
+const char* TypeName(const std::optional<bool>&) { return "true or false or null"; }
+
+FTCONFIG_COLD Error SnapshotError(const std::string& field, const std::string& expected) {
+  return Error{ErrorCode::kDataError, "corpus_snapshot." + field, "corpus snapshot: " + field + " must be " + expected};
 }
 
-Error SnapshotError(const std::string& field, const std::string& expected) {
-  return Error{ErrorCode::kDataError, "corpus_snapshot." + field, "corpus snapshot: " + field + " must be " + expected};
+// rows[i] (field null) or rows[i].field.
+FTCONFIG_COLD Error RowError(size_t i, const char* field, const std::string& expected) {
+  std::string where = "rows[" + std::to_string(i) + "]";
+  if (field) where += std::string(".") + field;
+  return SnapshotError(where, expected);
+}
+
+// Appends row i to *records; false with *error set when a value is missing,
+// of the wrong type or out of range.
+FTCONFIG_NOINLINE bool ReadRow(const json& row, size_t i, size_t width, std::vector<ConfigRecord>* records,
+                               Error* error) {
+  if (!row.is_array() || row.size() != width) {
+    *error = RowError(i, nullptr, "an array of " + std::to_string(width) + " values");
+    return false;
+  }
+  const json::array_t& v = row.get_ref<const json::array_t&>();
+  ConfigRecord& r = records->emplace_back();
+  size_t k = 0;
+  const char* bad = nullptr;
+  const char* expected = nullptr;
+#define FTCONFIG_GET(f)                                                   \
+  if (!bad && !Get(v[k], r.f)) bad = #f, expected = TypeName(r.f); \
+  ++k;
+  FTCONFIG_RECORD_FIELDS(FTCONFIG_GET)
+#undef FTCONFIG_GET
+  // The ranges Corpus::Build accepts (NormalizeRow), so a hand-made
+  // snapshot cannot feed the engine values the JSONL path would reject.
+  if (bad) {
+  } else if (!(r.learning_rate >= 1e-8 && r.learning_rate <= 0.01)) {
+    bad = "learning_rate", expected = "between 1e-8 and 0.01";
+  } else if (r.batch_size_per_device < 1 || r.batch_size_per_device > 4096) {
+    bad = "batch_size_per_device", expected = "between 1 and 4096";
+  } else if (r.gradient_accumulation_steps < 1 || r.gradient_accumulation_steps > 4096) {
+    bad = "gradient_accumulation_steps", expected = "between 1 and 4096";
+  } else if (r.num_gpus < 1 || r.num_gpus > 100000) {
+    bad = "num_gpus", expected = "between 1 and 100000";
+  } else if (r.effective_batch_size < 1 ||
+             static_cast<long long>(r.effective_batch_size) !=
+                 static_cast<long long>(r.batch_size_per_device) * r.gradient_accumulation_steps * r.num_gpus) {
+    bad = "effective_batch_size", expected = "batch_size_per_device x gradient_accumulation_steps x num_gpus";
+  } else if (r.model_params_b && !(*r.model_params_b > 0 && *r.model_params_b <= 2000)) {
+    bad = "model_params_b", expected = "in (0, 2000] or null";
+  } else if (r.lora_r && (*r.lora_r < 0 || *r.lora_r > 4096)) {
+    bad = "lora_r", expected = "between 0 and 4096 or null";
+  } else if (r.lora_alpha && *r.lora_alpha < 0) {
+    bad = "lora_alpha", expected = "non-negative or null";
+  } else if (r.lora_dropout && !(*r.lora_dropout >= 0 && *r.lora_dropout < 1)) {
+    bad = "lora_dropout", expected = "in [0, 1) or null";
+  } else if (r.max_seq_length && (*r.max_seq_length < 16 || *r.max_seq_length > 2000000)) {
+    bad = "max_seq_length", expected = "between 16 and 2000000 or null";
+  } else if (r.num_epochs && !(*r.num_epochs > 0 && *r.num_epochs <= 1000)) {
+    bad = "num_epochs", expected = "in (0, 1000] or null";
+  } else if (r.max_steps && *r.max_steps < 0) {
+    bad = "max_steps", expected = "non-negative or null";
+  } else if (r.dataset_size && !(*r.dataset_size > 0)) {
+    bad = "dataset_size", expected = "positive or null";
+  } else if (!(r.weight > 0 && r.weight <= 1)) {
+    bad = "weight", expected = "in (0, 1]";
+  }
+  if (!bad) return true;
+  records->pop_back();
+  *error = RowError(i, bad, expected);
+  return false;
 }
 
 }  // namespace
@@ -165,46 +230,9 @@ Result<Corpus> Corpus::FromSnapshot(const json& snap) {
   if (!snap.contains("rows") || !snap["rows"].is_array()) return SnapshotError("rows", "an array of records");
   const json& rows = snap["rows"];
   c.records_.reserve(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const json& row = rows[i];
-    const std::string where = "rows[" + std::to_string(i) + "]";
-    if (!row.is_array() || row.size() != width)
-      return SnapshotError(where, "an array of " + std::to_string(width) + " values");
-    ConfigRecord r;
-    size_t k = 0;
-#define FTCONFIG_GET(f)                                                 \
-  if (!Get(row[k], r.f)) return SnapshotError(where + "." #f, TypeName(r.f)); \
-  ++k;
-    FTCONFIG_RECORD_FIELDS(FTCONFIG_GET)
-#undef FTCONFIG_GET
-    // The ranges Corpus::Build accepts (NormalizeRow), so a hand-made
-    // snapshot cannot feed the engine values the JSONL path would reject.
-    if (!(r.learning_rate >= 1e-8 && r.learning_rate <= 0.01))
-      return SnapshotError(where + ".learning_rate", "between 1e-8 and 0.01");
-    if (r.batch_size_per_device < 1 || r.batch_size_per_device > 4096)
-      return SnapshotError(where + ".batch_size_per_device", "between 1 and 4096");
-    if (r.gradient_accumulation_steps < 1 || r.gradient_accumulation_steps > 4096)
-      return SnapshotError(where + ".gradient_accumulation_steps", "between 1 and 4096");
-    if (r.num_gpus < 1 || r.num_gpus > 100000) return SnapshotError(where + ".num_gpus", "between 1 and 100000");
-    if (r.effective_batch_size < 1 ||
-        static_cast<long long>(r.effective_batch_size) !=
-            static_cast<long long>(r.batch_size_per_device) * r.gradient_accumulation_steps * r.num_gpus)
-      return SnapshotError(where + ".effective_batch_size", "batch_size_per_device x gradient_accumulation_steps x num_gpus");
-    if (r.model_params_b && !(*r.model_params_b > 0 && *r.model_params_b <= 2000))
-      return SnapshotError(where + ".model_params_b", "in (0, 2000] or null");
-    if (r.lora_r && (*r.lora_r < 0 || *r.lora_r > 4096)) return SnapshotError(where + ".lora_r", "between 0 and 4096 or null");
-    if (r.lora_alpha && *r.lora_alpha < 0) return SnapshotError(where + ".lora_alpha", "non-negative or null");
-    if (r.lora_dropout && !(*r.lora_dropout >= 0 && *r.lora_dropout < 1))
-      return SnapshotError(where + ".lora_dropout", "in [0, 1) or null");
-    if (r.max_seq_length && (*r.max_seq_length < 16 || *r.max_seq_length > 2000000))
-      return SnapshotError(where + ".max_seq_length", "between 16 and 2000000 or null");
-    if (r.num_epochs && !(*r.num_epochs > 0 && *r.num_epochs <= 1000))
-      return SnapshotError(where + ".num_epochs", "in (0, 1000] or null");
-    if (r.max_steps && *r.max_steps < 0) return SnapshotError(where + ".max_steps", "non-negative or null");
-    if (r.dataset_size && !(*r.dataset_size > 0)) return SnapshotError(where + ".dataset_size", "positive or null");
-    if (!(r.weight > 0 && r.weight <= 1)) return SnapshotError(where + ".weight", "in (0, 1]");
-    c.records_.push_back(std::move(r));
-  }
+  Error error;
+  for (size_t i = 0; i < rows.size(); ++i)
+    if (!ReadRow(rows[i], i, width, &c.records_, &error)) return error;
   if (c.records_.empty()) return SnapshotError("rows", "a non-empty array of records");
   if (static_cast<size_t>(s.rows_accepted) != c.records_.size())
     return SnapshotError("stats.rows_accepted", "the number of rows (" + std::to_string(c.records_.size()) + ")");

@@ -12,6 +12,7 @@
 #include "ftconfig/ranking.h"
 #include "json_util.h"
 #include "models_internal.h"
+#include "outline.h"
 
 namespace ftconfig {
 
@@ -40,7 +41,7 @@ double ShortestForFloat(float f) {
   return static_cast<double>(f);
 }
 
-bool ReadNumberArray(const json& j, const char* key, std::vector<double>* out) {
+FTCONFIG_NOINLINE bool ReadNumberArray(const json& j, const char* key, std::vector<double>* out) {
   auto it = j.find(key);
   if (it == j.end() || !it->is_array()) return false;
   out->clear();
@@ -53,7 +54,7 @@ bool ReadNumberArray(const json& j, const char* key, std::vector<double>* out) {
   return true;
 }
 
-bool ReadIntArray(const json& j, const char* key, std::vector<int32_t>* out) {
+FTCONFIG_NOINLINE bool ReadIntArray(const json& j, const char* key, std::vector<int32_t>* out) {
   auto it = j.find(key);
   if (it == j.end() || !it->is_array()) return false;
   out->clear();
@@ -66,39 +67,68 @@ bool ReadIntArray(const json& j, const char* key, std::vector<int32_t>* out) {
   return true;
 }
 
-Result<TreeArrays> ParseTree(const json& t, size_t num_features, const std::string& where, const std::string& what) {
+// A tree's errors, built out of line, only when they happen (outline.h):
+// field `where.key`, message "what: where<tail>".
+FTCONFIG_COLD Error TreeError(const std::string& where, const std::string& what, const char* key,
+                              const std::string& tail) {
+  return DataError(where + "." + key, what + ": " + where + tail);
+}
+FTCONFIG_COLD Error TreeArrayError(const std::string& where, const std::string& what, const char* key,
+                                   const char* expected) {
+  return TreeError(where, what, key, std::string(".") + key + " " + expected);
+}
+FTCONFIG_COLD Error TreeSizeError(const std::string& where, const std::string& what, const char* key, size_t got,
+                                  size_t n) {
+  return TreeError(where, what, key, std::string(".") + key + " has " + std::to_string(got) + " entries, expected " +
+                                         std::to_string(n) + " (one per node)");
+}
+FTCONFIG_COLD Error DefaultLeftError(const std::string& where, const std::string& what, size_t n) {
+  using namespace xgb_keys;
+  return TreeError(where, what, kDefaultLeft,
+                   std::string(".") + kDefaultLeft + " must be an array of " + std::to_string(n) + " booleans or 0/1");
+}
+enum class NodeProblem { kReachedTwice, kNonFiniteLeaf, kChildOutside, kFeatureOutside };
+FTCONFIG_COLD Error NodeError(const std::string& where, const std::string& what, NodeProblem problem, int32_t k,
+                              int32_t split, size_t last) {
+  using namespace xgb_keys;
+  const std::string node = std::to_string(k);
+  switch (problem) {
+    case NodeProblem::kReachedTwice:
+      return TreeError(where, what, kLeft, " is not a tree (node " + node + " is reached twice)");
+    case NodeProblem::kNonFiniteLeaf:
+      return TreeError(where, what, kSplitCond, " leaf " + node + " has a non-finite value");
+    case NodeProblem::kChildOutside:
+      return TreeError(where, what, kLeft,
+                       " node " + node + " has a child outside 1.." + std::to_string(last) + " (or only one child)");
+    case NodeProblem::kFeatureOutside:
+      break;
+  }
+  return TreeError(where, what, kSplitIndex,
+                   " node " + node + " splits on feature " + std::to_string(split) + ", expected 0.." + std::to_string(last));
+}
+
+FTCONFIG_NOINLINE Result<TreeArrays> ParseTree(const json& t, size_t num_features, const std::string& where,
+                                               const std::string& what) {
   using namespace xgb_keys;
   if (!t.is_object()) return DataError(where, what + ": " + where + " must be an object");
   TreeArrays tree;
   std::vector<double> cond;
-  if (!ReadIntArray(t, kLeft, &tree.left))
-    return DataError(where + "." + kLeft, what + ": " + where + "." + kLeft + " must be an array of integers");
-  if (!ReadIntArray(t, kRight, &tree.right))
-    return DataError(where + "." + kRight, what + ": " + where + "." + kRight + " must be an array of integers");
+  if (!ReadIntArray(t, kLeft, &tree.left)) return TreeArrayError(where, what, kLeft, "must be an array of integers");
+  if (!ReadIntArray(t, kRight, &tree.right)) return TreeArrayError(where, what, kRight, "must be an array of integers");
   if (!ReadIntArray(t, kSplitIndex, &tree.split))
-    return DataError(where + "." + kSplitIndex,
-                     what + ": " + where + "." + kSplitIndex + " must be an array of integers");
-  if (!ReadNumberArray(t, kSplitCond, &cond))
-    return DataError(where + "." + kSplitCond,
-                     what + ": " + where + "." + kSplitCond + " must be an array of numbers");
+    return TreeArrayError(where, what, kSplitIndex, "must be an array of integers");
+  if (!ReadNumberArray(t, kSplitCond, &cond)) return TreeArrayError(where, what, kSplitCond, "must be an array of numbers");
   const size_t n = tree.left.size();
-  if (n == 0) return DataError(where + "." + kLeft, what + ": " + where + "." + kLeft + " is empty");
-  auto size_error = [&](const char* key, size_t got) {
-    return DataError(where + "." + key, what + ": " + where + "." + key + " has " + std::to_string(got) +
-                                            " entries, expected " + std::to_string(n) + " (one per node)");
-  };
-  if (tree.right.size() != n) return size_error(kRight, tree.right.size());
-  if (tree.split.size() != n) return size_error(kSplitIndex, tree.split.size());
-  if (cond.size() != n) return size_error(kSplitCond, cond.size());
+  if (n == 0) return TreeArrayError(where, what, kLeft, "is empty");
+  if (tree.right.size() != n) return TreeSizeError(where, what, kRight, tree.right.size(), n);
+  if (tree.split.size() != n) return TreeSizeError(where, what, kSplitIndex, tree.split.size(), n);
+  if (cond.size() != n) return TreeSizeError(where, what, kSplitCond, cond.size(), n);
   tree.cond.resize(n);
   for (size_t i = 0; i < n; ++i) tree.cond[i] = static_cast<float>(cond[i]);
   tree.default_left.assign(n, 0);
   auto dl = t.find(kDefaultLeft);
   if (dl != t.end() && !dl->is_null()) {
-    if (!dl->is_array() || dl->size() != n)
-      return DataError(where + "." + kDefaultLeft, what + ": " + where + "." + kDefaultLeft +
-                                                      " must be an array of " + std::to_string(n) +
-                                                      " booleans or 0/1");
+    if (!dl->is_array() || dl->size() != n) return DefaultLeftError(where, what, n);
     for (size_t i = 0; i < n; ++i) {
       const json& v = (*dl)[i];
       if (v.is_boolean()) {
@@ -106,9 +136,7 @@ Result<TreeArrays> ParseTree(const json& t, size_t num_features, const std::stri
       } else if (v.is_number()) {
         tree.default_left[i] = v.get<double>() != 0 ? 1 : 0;
       } else {
-        return DataError(where + "." + kDefaultLeft, what + ": " + where + "." + kDefaultLeft +
-                                                        " must be an array of " + std::to_string(n) +
-                                                        " booleans or 0/1");
+        return DefaultLeftError(where, what, n);
       }
     }
   }
@@ -124,40 +152,43 @@ Result<TreeArrays> ParseTree(const json& t, size_t num_features, const std::stri
   while (!stack.empty()) {
     int32_t k = stack.back();
     stack.pop_back();
-    if (seen[k])
-      return DataError(where + "." + kLeft, what + ": " + where + " is not a tree (node " + std::to_string(k) +
-                                                " is reached twice)");
+    if (seen[k]) return NodeError(where, what, NodeProblem::kReachedTwice, k, 0, 0);
     seen[k] = 1;
     int32_t l = tree.left[k], r = tree.right[k];
     if (l == -1 && r == -1) {
-      if (!std::isfinite(tree.cond[k]))
-        return DataError(where + "." + kSplitCond, what + ": " + where + " leaf " + std::to_string(k) +
-                                                       " has a non-finite value");
+      if (!std::isfinite(tree.cond[k])) return NodeError(where, what, NodeProblem::kNonFiniteLeaf, k, 0, 0);
       continue;
     }
     auto in_range = [&](int32_t c) { return c > 0 && static_cast<size_t>(c) < n; };
     if (!in_range(l) || !in_range(r))
-      return DataError(where + "." + kLeft, what + ": " + where + " node " + std::to_string(k) +
-                                                " has a child outside 1.." + std::to_string(n - 1) +
-                                                " (or only one child)");
+      return NodeError(where, what, NodeProblem::kChildOutside, k, 0, n - 1);
     if (tree.split[k] < 0 || static_cast<size_t>(tree.split[k]) >= num_features)
-      return DataError(where + "." + kSplitIndex, what + ": " + where + " node " + std::to_string(k) +
-                                                      " splits on feature " + std::to_string(tree.split[k]) +
-                                                      ", expected 0.." + std::to_string(num_features - 1));
+      return NodeError(where, what, NodeProblem::kFeatureOutside, k, tree.split[k], num_features - 1);
     stack.push_back(r);
     stack.push_back(l);
   }
   return tree;
 }
 
+// Appends trees[i] to *out, or sets *error (a loop body kept small: outline.h).
+FTCONFIG_NOINLINE bool AppendTree(const json& t, size_t num_features, const std::string& where, size_t i,
+                                  const std::string& what, std::vector<TreeArrays>* out, Error* error) {
+  auto tree = ParseTree(t, num_features, Index(where, i), what);
+  if (!tree.ok()) {
+    *error = tree.error();
+    return false;
+  }
+  out->push_back(std::move(tree).value());
+  return true;
+}
+
 Result<ScoringModel> ParseTrees(const json& trees, size_t num_features, const std::string& where,
                                 const std::string& what, ScoringModel m) {
   if (!trees.is_array()) return DataError(where, what + ": " + where + " must be an array of trees");
   m.trees.reserve(trees.size());
-  for (size_t i = 0; i < trees.size(); ++i) {
-    FTCONFIG_ASSIGN_OR_RETURN(tree, ParseTree(trees[i], num_features, Index(where, i), what));
-    m.trees.push_back(std::move(tree));
-  }
+  Error error;
+  for (size_t i = 0; i < trees.size(); ++i)
+    if (!AppendTree(trees[i], num_features, where, i, what, &m.trees, &error)) return error;
   return m;
 }
 
@@ -226,7 +257,7 @@ Result<ScoringModel> ParseXgboostDocument(const json& doc, size_t num_features, 
 
 }  // namespace
 
-bool ParseLooseNumber(const json& j, double* out) {
+FTCONFIG_NOINLINE bool ParseLooseNumber(const json& j, double* out) {
   if (j.is_number()) {
     *out = j.get<double>();
     return std::isfinite(*out);

@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "outline.h"
+
 namespace ftconfig {
 
 namespace {
@@ -13,7 +15,7 @@ namespace {
 // the smallest value whose cumulative weight reaches q of the total. With
 // equal weights and odd n this is the ordinary median; for even n the two
 // middle values are averaged so equal-weight medians match the textbook ones.
-double WeightedQuantile(std::vector<std::pair<double, double>> vw, double q) {
+FTCONFIG_NOINLINE double WeightedQuantile(std::vector<std::pair<double, double>> vw, double q) {
   if (vw.empty()) return 0;
   std::sort(vw.begin(), vw.end());
   double total = 0;
@@ -31,8 +33,9 @@ double WeightedQuantile(std::vector<std::pair<double, double>> vw, double q) {
   return vw.back().first;
 }
 
+// Out of line, each (outline.h): Summarize runs once per profile at start-up.
 template <typename Getter>
-std::optional<double> MedianOf(const std::vector<ConfigRecord>& records, const std::vector<size_t>& members,
+FTCONFIG_NOINLINE std::optional<double> MedianOf(const std::vector<ConfigRecord>& records, const std::vector<size_t>& members,
                                const std::vector<double>& w, Getter get) {
   std::vector<std::pair<double, double>> vw;
   for (size_t k = 0; k < members.size(); ++k) {
@@ -44,7 +47,7 @@ std::optional<double> MedianOf(const std::vector<ConfigRecord>& records, const s
 }
 
 template <typename Getter>
-std::string ModeOf(const std::vector<ConfigRecord>& records, const std::vector<size_t>& members,
+FTCONFIG_NOINLINE std::string ModeOf(const std::vector<ConfigRecord>& records, const std::vector<size_t>& members,
                    const std::vector<double>& weights, Getter get) {
   std::map<std::string, double> w;
   for (size_t k = 0; k < members.size(); ++k) {

@@ -15,6 +15,7 @@
 #include "json_util.h"
 #include "ftconfig/json_text.h"
 #include "json_fast.h"
+#include "outline.h"
 
 namespace ftconfig {
 
@@ -156,7 +157,7 @@ struct FitResult {
   bool fits = false;
 };
 
-FitResult Check(const Candidate& c, const Context& ctx) {
+FTCONFIG_NOINLINE FitResult Check(const Candidate& c, const Context& ctx) {
   FitResult r;
   r.estimate = EstimateMemory(ctx.arch, ToSetup(c, ctx));
   if (ctx.calibration) ctx.calibration->ApplyMemory(&r.estimate);
@@ -233,7 +234,7 @@ SearchOutcome Search(Candidate c, const Context& ctx, bool allow_qlora) {
 }
 
 // A corpus config as written, applied to the request's model and GPU.
-Candidate FromRecord(const ConfigRecord& r, const std::string& adapter, const Gpu& gpu) {
+FTCONFIG_NOINLINE Candidate FromRecord(const ConfigRecord& r, const std::string& adapter, const Gpu& gpu) {
   Candidate c;
   c.adapter = adapter;
   c.batch = r.batch_size_per_device;
@@ -249,9 +250,19 @@ Candidate FromRecord(const ConfigRecord& r, const std::string& adapter, const Gp
 
 // Memory headroom of a candidate as a fraction of usable memory (negative:
 // it does not fit as written).
-double Headroom(const Candidate& c, const Context& ctx) {
+FTCONFIG_NOINLINE double Headroom(const Candidate& c, const Context& ctx) {
   FitResult f = Check(c, ctx);
   return (f.limit_gb - f.peak_gb) / ctx.gpu->usable_vram_gb;
+}
+
+// The members whose config, as written, fits the request's model and GPU.
+FTCONFIG_NOINLINE std::vector<size_t> FitsAsWritten(const std::vector<ConfigRecord>& recs,
+                                                    const std::vector<size_t>& members, const std::string& adapter,
+                                                    const Context& ctx) {
+  std::vector<size_t> out;
+  for (size_t i : members)
+    if (Check(FromRecord(recs[i], adapter, *ctx.gpu), ctx).fits) out.push_back(i);
+  return out;
 }
 
 // Weighted median of (value, weight) pairs by the profiles' convention (the
@@ -281,7 +292,7 @@ double WeightedMedianOf(std::vector<std::pair<double, double>> vw) {
 // others: an unseen practitioner is closest to the convention most
 // repositories share. `sources` receives the number of votes. Returns 0 when
 // no member has a learning rate.
-double SourceVoteLearningRate(const std::vector<ConfigRecord>& recs, const std::vector<size_t>& members,
+FTCONFIG_NOINLINE double SourceVoteLearningRate(const std::vector<ConfigRecord>& recs, const std::vector<size_t>& members,
                               const std::vector<double>& weights, int* sources) {
   std::map<std::string, std::vector<std::pair<double, double>>> by_source;
   for (size_t k = 0; k < members.size(); ++k) {
@@ -298,7 +309,7 @@ double SourceVoteLearningRate(const std::vector<ConfigRecord>& recs, const std::
 
 // Hyperparameter distance between two configs, for MMR diversity: learning
 // rate in log10, effective batch, rank and sequence in log2.
-double ConfigDistance(const ConfigRecord& a, const ConfigRecord& b) {
+FTCONFIG_NOINLINE double ConfigDistance(const ConfigRecord& a, const ConfigRecord& b) {
   double d = std::fabs(std::log10(a.learning_rate / b.learning_rate));
   d += 0.25 * std::fabs(std::log2(std::max(1, a.effective_batch_size) / double(std::max(1, b.effective_batch_size))));
   if (a.lora_r && b.lora_r) d += 0.25 * std::fabs(std::log2(double(*a.lora_r) / *b.lora_r));
@@ -531,9 +542,7 @@ Result<json> Engine::Recommend(const Request& req) const {
 
   // Safe pool: the profile's configs that would fit this GPU as written
   // (their batch and sequence, with the requested model).
-  std::vector<size_t> safe;
-  for (size_t i : match.profile.members)
-    if (Check(FromRecord(corpus_.records()[i], adapter, *gpu), ctx).fits) safe.push_back(i);
+  std::vector<size_t> safe = FitsAsWritten(corpus_.records(), match.profile.members, adapter, ctx);
   Profile pool = match.profile;
   bool safe_pool_used = false;
   if (!safe.empty()) {
@@ -587,7 +596,8 @@ Result<json> Engine::Recommend(const Request& req) const {
   double lr_vote = 0;
   int lr_vote_sources = 0;
   std::string lr_vote_scope = "compatible configs";
-  if (used == "hybrid" || used == "hybrid_ml") {
+  // Out of line (outline.h): the loops over the corpus stay out of Recommend.
+  if (used == "hybrid" || used == "hybrid_ml") [&]() FTCONFIG_NOINLINE {
     struct Scored { size_t idx; double score; double headroom; };
     std::vector<Scored> ranked;
     const auto& recs = corpus_.records();
@@ -692,7 +702,7 @@ Result<json> Engine::Recommend(const Request& req) const {
                 {"fits_as_written", ranked[k].headroom >= 0}};
       candidates.push_back(c);
     }
-  }
+  }();
 
   // ---- base values
   Candidate c;
