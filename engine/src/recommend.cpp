@@ -905,99 +905,105 @@ Result<json> Engine::Recommend(const Request& req) const {
   resp["hyperparameters"] = hp;
   resp["why"] = why;
 
+  // The response's sections, each out of line (outline.h): Liftoff compiles
+  // smaller functions faster, and one that does not run is not compiled.
   // ---- GPU and memory
-  resp["gpu"] = {{"id", gpu->id}, {"name", gpu->name}, {"count", num_gpus}, {"vram_gb", gpu->vram_gb},
-                 {"usable_gb", gpu->usable_vram_gb}, {"compute_capability", gpu->compute_capability},
-                 {"bf16", gpu->bf16}, {"flash_attention2", gpu->flash_attention2}};
-  const MemoryEstimate& est = fit.estimate;
-  resp["vram"] = {{"per_gpu_gb", Round2(est.peak_gb)},
-                  {"eval_peak_gb", Round2(est.eval_peak_gb)},
-                  {"merge_peak_gb", Round2(est.merge_peak_gb)},
-                  {"breakdown", BreakdownJson(est.breakdown)},
-                  {"usable_gb", gpu->usable_vram_gb},
-                  {"limit_gb", Round2(fit.limit_gb)},
-                  {"fit_fraction", kFitFraction},
-                  {"margin_gb", Round2(gpu->usable_vram_gb - fit.peak_gb)},
-                  {"margin_fraction", Round3((gpu->usable_vram_gb - fit.peak_gb) / gpu->usable_vram_gb)},
-                  {"trainable_params_b", Round3(est.trainable_params_b)},
-                  {"notes", est.notes}};
-  if (fit.fits && (gpu->usable_vram_gb - fit.peak_gb) / gpu->usable_vram_gb < 0.16)
-    penalize(0.1, "thin memory margin: the estimate uses most of the GPU");
-  if (est.merge_peak_gb > gpu->usable_vram_gb)
-    warnings.push_back("merging the adapter into the base weights needs ~" + std::to_string(static_cast<int>(std::ceil(est.merge_peak_gb))) +
-                       " GB: merge on CPU or a larger GPU, or keep the adapter separate");
+  [&]() FTCONFIG_NOINLINE {
+    resp["gpu"] = {{"id", gpu->id}, {"name", gpu->name}, {"count", num_gpus}, {"vram_gb", gpu->vram_gb},
+                   {"usable_gb", gpu->usable_vram_gb}, {"compute_capability", gpu->compute_capability},
+                   {"bf16", gpu->bf16}, {"flash_attention2", gpu->flash_attention2}};
+    const MemoryEstimate& est = fit.estimate;
+    resp["vram"] = {{"per_gpu_gb", Round2(est.peak_gb)},
+                    {"eval_peak_gb", Round2(est.eval_peak_gb)},
+                    {"merge_peak_gb", Round2(est.merge_peak_gb)},
+                    {"breakdown", BreakdownJson(est.breakdown)},
+                    {"usable_gb", gpu->usable_vram_gb},
+                    {"limit_gb", Round2(fit.limit_gb)},
+                    {"fit_fraction", kFitFraction},
+                    {"margin_gb", Round2(gpu->usable_vram_gb - fit.peak_gb)},
+                    {"margin_fraction", Round3((gpu->usable_vram_gb - fit.peak_gb) / gpu->usable_vram_gb)},
+                    {"trainable_params_b", Round3(est.trainable_params_b)},
+                    {"notes", est.notes}};
+    if (fit.fits && (gpu->usable_vram_gb - fit.peak_gb) / gpu->usable_vram_gb < 0.16)
+      penalize(0.1, "thin memory margin: the estimate uses most of the GPU");
+    if (est.merge_peak_gb > gpu->usable_vram_gb)
+      warnings.push_back("merging the adapter into the base weights needs ~" + std::to_string(static_cast<int>(std::ceil(est.merge_peak_gb))) +
+                         " GB: merge on CPU or a larger GPU, or keep the adapter separate");
 
-  // ---- time and cost
-  ThroughputEstimate tp = EstimateThroughput(arch, ToSetup(best, ctx), *gpu);
-  calibration_.ApplyThroughput(&tp);
-  double tokens_per_example = kDefaultTokensPerExample;
-  if (!req.dataset_name.empty())
-    if (const DatasetInfo* d = catalog_.FindDataset(req.dataset_name); d && d->avg_tokens) tokens_per_example = *d->avg_tokens;
-  if (tokens_per_example == kDefaultTokensPerExample)
-    assumptions.push_back("examples average ~300 tokens (no dataset statistics)");
-  tokens_per_example = std::min<double>(tokens_per_example, best.seq) * ctx.sequences_per_example;
-  double total_tokens = dataset_size * tokens_per_example * epochs;
-  double hours = tp.tokens_per_sec > 0 ? total_tokens / tp.tokens_per_sec / 3600.0 : 0;
-  json time = {{"tokens_per_sec", Round2(tp.tokens_per_sec)}, {"hours", Round2(hours)},
-               {"total_tokens", total_tokens}, {"dataset_size", dataset_size}, {"epochs", epochs},
-               {"mfu_assumed", Round3(tp.efficiency)}};
-  if (plan && plan->price_per_gpu_hour_usd && (req.gpu_override.empty() || plan->gpu == gpu->id)) {
-    time["price_per_gpu_hour_usd"] = *plan->price_per_gpu_hour_usd;
-    time["cost_usd"] = Round2(hours * *plan->price_per_gpu_hour_usd * num_gpus);
-  } else {
-    time["cost_usd"] = nullptr;
-  }
-  if (plan && plan->session_limit_hours) {
-    time["session_limit_hours"] = *plan->session_limit_hours;
-    time["fits_session"] = hours <= *plan->session_limit_hours;
-    if (hours > *plan->session_limit_hours)
-      warnings.push_back("estimated " + std::to_string(hours).substr(0, 5) + " h exceeds the " +
-                         std::to_string(*plan->session_limit_hours).substr(0, 4) +
-                         " h session limit: save checkpoints (save_steps) and resume, or use fewer examples/epochs");
-  } else {
-    time["session_limit_hours"] = nullptr;
-    time["fits_session"] = nullptr;
-  }
-  resp["time"] = time;
+    // ---- time and cost
+    ThroughputEstimate tp = EstimateThroughput(arch, ToSetup(best, ctx), *gpu);
+    calibration_.ApplyThroughput(&tp);
+    double tokens_per_example = kDefaultTokensPerExample;
+    if (!req.dataset_name.empty())
+      if (const DatasetInfo* d = catalog_.FindDataset(req.dataset_name); d && d->avg_tokens) tokens_per_example = *d->avg_tokens;
+    if (tokens_per_example == kDefaultTokensPerExample)
+      assumptions.push_back("examples average ~300 tokens (no dataset statistics)");
+    tokens_per_example = std::min<double>(tokens_per_example, best.seq) * ctx.sequences_per_example;
+    double total_tokens = dataset_size * tokens_per_example * epochs;
+    double hours = tp.tokens_per_sec > 0 ? total_tokens / tp.tokens_per_sec / 3600.0 : 0;
+    json time = {{"tokens_per_sec", Round2(tp.tokens_per_sec)}, {"hours", Round2(hours)},
+                 {"total_tokens", total_tokens}, {"dataset_size", dataset_size}, {"epochs", epochs},
+                 {"mfu_assumed", Round3(tp.efficiency)}};
+    if (plan && plan->price_per_gpu_hour_usd && (req.gpu_override.empty() || plan->gpu == gpu->id)) {
+      time["price_per_gpu_hour_usd"] = *plan->price_per_gpu_hour_usd;
+      time["cost_usd"] = Round2(hours * *plan->price_per_gpu_hour_usd * num_gpus);
+    } else {
+      time["cost_usd"] = nullptr;
+    }
+    if (plan && plan->session_limit_hours) {
+      time["session_limit_hours"] = *plan->session_limit_hours;
+      time["fits_session"] = hours <= *plan->session_limit_hours;
+      if (hours > *plan->session_limit_hours)
+        warnings.push_back("estimated " + std::to_string(hours).substr(0, 5) + " h exceeds the " +
+                           std::to_string(*plan->session_limit_hours).substr(0, 4) +
+                           " h session limit: save checkpoints (save_steps) and resume, or use fewer examples/epochs");
+    } else {
+      time["session_limit_hours"] = nullptr;
+      time["fits_session"] = nullptr;
+    }
+    resp["time"] = time;
 
-  // ---- dependencies
-  if (const Stack* st = catalog_.SelectStack(*gpu, platform ? platform->id : "")) {
-    json deps = st->pins;
-    if (!gpu->flash_attention2 && deps.contains("optional") && deps["optional"].is_object())
-      deps["optional"].erase("flash-attn");
-    resp["dependencies"] = deps;
-  } else {
-    resp["dependencies"] = nullptr;
-    warnings.push_back("no pinned dependency stack matches " + gpu->name);
-  }
+    // ---- dependencies
+    if (const Stack* st = catalog_.SelectStack(*gpu, platform ? platform->id : "")) {
+      json deps = st->pins;
+      if (!gpu->flash_attention2 && deps.contains("optional") && deps["optional"].is_object())
+        deps["optional"].erase("flash-attn");
+      resp["dependencies"] = deps;
+    } else {
+      resp["dependencies"] = nullptr;
+      warnings.push_back("no pinned dependency stack matches " + gpu->name);
+    }
+  }();
 
   // ---- strategy, profile, diagnostics
-  resp["strategy"] = {{"requested", req.strategy}, {"used", used}, {"why", why_strategy},
-                      {"reranker", {{"status", reranker_ ? "loaded" : "missing"},
-                                    {"version", reranker_ ? json(reranker_->version()) : json(nullptr)},
-                                    {"kind", reranker_ ? json(reranker_->kind()) : json(nullptr)}}},
-                      {"hp_predictor", {{"status", hp_predictor_ ? "loaded" : "missing"},
-                                        {"version", hp_predictor_ ? json(hp_predictor_->version()) : json(nullptr)}}}};
-  if (!predictor_json.is_null()) resp["strategy"]["hp_predictions"] = predictor_json;
-  if (!strategy_decision.is_null()) resp["strategy_decision"] = strategy_decision;
-  resp["candidates"] = candidates;
-  resp["provenance"] = provenance;
-  resp["profile"] = {{"group", match.group}, {"requested_group", key.ToString()},
-                     {"fallback_level", ToString(match.level)}, {"pool_size", match.profile.count},
-                     {"pool_weight", Round2(match.profile.weight_sum)}, {"sources", match.profile.sources},
-                     {"safe_pool_size", static_cast<int>(safe.size())},
-                     {"lr_iqr", {RoundSig2(match.profile.lr_q1), RoundSig2(match.profile.lr_q3)}}};
-  json drew_on = json::array();
-  for (size_t k = 0; k < std::min<size_t>(5, pool.members.size()); ++k) {
-    const ConfigRecord& r = corpus_.records()[pool.members[k]];
-    drew_on.push_back({{"id", r.id}, {"source_repo", r.source_repo}, {"source_path", r.source_path}});
-  }
-  resp["profile"]["examples"] = drew_on;
-  resp["diagnostics"] = {{"ood_task", ood_task}, {"task_in_corpus", task_in_corpus}, {"clamps", clamps},
-                         {"assumptions", assumptions}, {"search_steps", so.steps.size()}};
+  [&]() FTCONFIG_NOINLINE {
+    resp["strategy"] = {{"requested", req.strategy}, {"used", used}, {"why", why_strategy},
+                        {"reranker", {{"status", reranker_ ? "loaded" : "missing"},
+                                      {"version", reranker_ ? json(reranker_->version()) : json(nullptr)},
+                                      {"kind", reranker_ ? json(reranker_->kind()) : json(nullptr)}}},
+                        {"hp_predictor", {{"status", hp_predictor_ ? "loaded" : "missing"},
+                                          {"version", hp_predictor_ ? json(hp_predictor_->version()) : json(nullptr)}}}};
+    if (!predictor_json.is_null()) resp["strategy"]["hp_predictions"] = predictor_json;
+    if (!strategy_decision.is_null()) resp["strategy_decision"] = strategy_decision;
+    resp["candidates"] = candidates;
+    resp["provenance"] = provenance;
+    resp["profile"] = {{"group", match.group}, {"requested_group", key.ToString()},
+                       {"fallback_level", ToString(match.level)}, {"pool_size", match.profile.count},
+                       {"pool_weight", Round2(match.profile.weight_sum)}, {"sources", match.profile.sources},
+                       {"safe_pool_size", static_cast<int>(safe.size())},
+                       {"lr_iqr", {RoundSig2(match.profile.lr_q1), RoundSig2(match.profile.lr_q3)}}};
+    json drew_on = json::array();
+    for (size_t k = 0; k < std::min<size_t>(5, pool.members.size()); ++k) {
+      const ConfigRecord& r = corpus_.records()[pool.members[k]];
+      drew_on.push_back({{"id", r.id}, {"source_repo", r.source_repo}, {"source_path", r.source_path}});
+    }
+    resp["profile"]["examples"] = drew_on;
+    resp["diagnostics"] = {{"ood_task", ood_task}, {"task_in_corpus", task_in_corpus}, {"clamps", clamps},
+                           {"assumptions", assumptions}, {"search_steps", so.steps.size()}};
+  }();
 
   // ---- does not fit: what would
-  if (!fit.fits) {
+  if (!fit.fits) [&]() FTCONFIG_NOINLINE {
     json suggestion = nullptr;
     std::vector<const Gpu*> order;
     for (const auto& g : catalog_.gpus())
@@ -1041,7 +1047,7 @@ Result<json> Engine::Recommend(const Request& req) const {
     resp["does_not_fit"] = {{"message", msg}, {"smallest_fitting", suggestion}};
     warnings.insert(warnings.begin(), msg);
     penalize(1.0, "the configuration does not fit the GPU");
-  }
+  }();
 
   confidence = std::clamp(confidence, 0.05, 1.0);
   if (!fit.fits) confidence = 0.0;
