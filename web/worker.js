@@ -98,11 +98,19 @@ function bench(e, requests, iterations) {
 
 // ---- the local log (IndexedDB, web/telemetry.js) ----------------------------------
 // The site's recommendations go through recommendLogged; widgets call plain
-// recommend and log nothing.
+// recommend and log nothing. The site's page asks for the log to be opened
+// as soon as it creates the worker ("logOpen", web/index.html): IndexedDB's
+// first open in a profile takes 100-200 ms here, which would otherwise come
+// after the engine and before the first answer (the cold start,
+// docs/performance.md). logInit opens it again when its options (the test
+// hook) differ or the last open failed.
 let logPromise = null;
 let logOptions = {};
 function eventLog() {
-  if (!logPromise) logPromise = new EventLog().open(logOptions);
+  if (!logPromise) {
+    logPromise = new EventLog().open(logOptions);
+    logPromise.then(() => mark('log_opened'));
+  }
   return logPromise;
 }
 
@@ -135,11 +143,17 @@ async function logStatus() {
 // engine's learning brain can choose (brain.h). The context (canonical task,
 // adapter, size bucket) is the engine's to resolve: when the log holds any
 // feedback, a first answer names it, and the second carries the evidence.
+//
+// The answer the log most likely calls for - no feedback (auto) or as asked -
+// is computed while the log opens (IndexedDB takes tens of milliseconds the
+// first time in a profile: the cold start, docs/performance.md), and computed
+// again only when the log says otherwise. The answer returned is the same.
 async function recommendLogged(e, request) {
-  const log = await eventLog();
+  const opening = eventLog();
   const isAuto = !request || request.strategy === undefined || request.strategy === null || String(request.strategy).toLowerCase() === 'auto';
-  let text;
-  let evidence = null;
+  const noEvidence = { strategies: {} };
+  let text = e.recommendJson(isAuto ? { ...request, evidence: noEvidence } : request);
+  const log = await opening;
   if (isAuto && log.available) {
     const knownNone = signalsSeen.value === false && performance.now() - signalsSeen.at < SIGNALS_FRESH_MS;
     const events = knownNone ? [] : await log.all();
@@ -147,13 +161,11 @@ async function recommendLogged(e, request) {
     if (hasSignals(events)) {
       const first = JSON.parse(e.recommendJson(request));
       const context = first.strategy_decision && first.strategy_decision.context;
-      evidence = context ? evidenceFromEvents(events, context) : { strategies: {} };
-    } else {
-      evidence = { strategies: {} };
+      const evidence = context ? evidenceFromEvents(events, context) : noEvidence;
+      text = e.recommendJson({ ...request, evidence });
     }
-    text = e.recommendJson({ ...request, evidence });
-  } else {
-    text = e.recommendJson(request);
+  } else if (isAuto) {
+    text = e.recommendJson(request); // no log, no evidence
   }
   mark('first_answer');
   text = tagResponse(text, serving); // model slot and version, logged with the answer
@@ -188,8 +200,9 @@ function asFieldError(err) {
 const LOG_METHODS = {
   logInit: async (options) => {
     forgetSignals();
-    logOptions = options && typeof options === 'object' ? options : {};
-    logPromise = null;
+    const next = options && typeof options === 'object' ? options : {};
+    if (logPromise && (!!next.simulateUnavailable !== !!logOptions.simulateUnavailable || !(await logPromise).available)) logPromise = null;
+    logOptions = next;
     return logStatus();
   },
   logStatus: () => logStatus(),
@@ -241,6 +254,10 @@ self.onmessage = async (event) => {
   const { id, method, args = [] } = event.data || {};
   if (method === 'timeline') { // without starting the engine
     self.postMessage({ id, ok: true, value: { ...timeline } });
+    return;
+  }
+  if (method === 'logOpen') { // the site's page, as it creates the worker: no reply
+    eventLog();
     return;
   }
   if (method === 'configure') { // before the engine starts: later calls would not see it
