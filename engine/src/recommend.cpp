@@ -605,12 +605,15 @@ Result<json> Engine::Recommend(const Request& req) const {
     // config, then the memory model only for the best kShortlist of them
     // (estimating all ~400 would dominate the request's latency).
     constexpr size_t kShortlist = 60;
-    for (size_t i = 0; i < recs.size(); ++i) {
-      const ConfigRecord& r = recs[i];
-      bool compatible = adapter == "none" ? r.adapter_type == "none" : r.adapter_type != "none";
-      if (!compatible) continue;
-      ranked.push_back({i, HeuristicScore(query, r, 0.0, hybrid_weights_), 0.0});
-    }
+    // Each loop below in a function of its own (outline.h).
+    [&]() FTCONFIG_NOINLINE {
+      for (size_t i = 0; i < recs.size(); ++i) {
+        const ConfigRecord& r = recs[i];
+        bool compatible = adapter == "none" ? r.adapter_type == "none" : r.adapter_type != "none";
+        if (!compatible) continue;
+        ranked.push_back({i, HeuristicScore(query, r, 0.0, hybrid_weights_), 0.0});
+      }
+    }();
     auto by_score = [](const Scored& a, const Scored& b) {
       return a.score != b.score ? a.score > b.score : a.idx < b.idx;
     };
@@ -641,7 +644,7 @@ Result<json> Engine::Recommend(const Request& req) const {
     // ORPO, reward models) runs at learning rates 10-100x below full SFT in
     // most recipes: its vote is among configs of the same task when two or
     // more repositories have them.
-    {
+    [&]() FTCONFIG_NOINLINE {
       std::vector<Scored> all = ranked;
       all.insert(all.end(), beyond_shortlist.begin(), beyond_shortlist.end());
       std::set<std::string> same_task_sources;
@@ -658,7 +661,7 @@ Result<json> Engine::Recommend(const Request& req) const {
       }
       lr_vote = SourceVoteLearningRate(recs, members, w, &lr_vote_sources);
       if (same_task_only) lr_vote_scope = "full-parameter " + task + " configs";
-    }
+    }();
     // Neighbours that do not fit as written still inform the learning rate,
     // but prefer those that fit when there are enough of them.
     std::vector<size_t> top;
@@ -674,34 +677,36 @@ Result<json> Engine::Recommend(const Request& req) const {
     }
     // Alternatives for people: maximal marginal relevance over the top 30,
     // so that the list differs meaningfully (lambda = relevance weight).
-    std::vector<size_t> shortlist;
-    for (size_t k = 0; k < ranked.size() && k < 30; ++k) shortlist.push_back(k);
-    std::vector<size_t> chosen;
-    while (chosen.size() < 5 && chosen.size() < shortlist.size()) {
-      double best_v = -1e18;
-      size_t best_k = 0;
-      for (size_t k : shortlist) {
-        if (std::find(chosen.begin(), chosen.end(), k) != chosen.end()) continue;
-        double max_sim = 0;
-        for (size_t c2 : chosen)
-          max_sim = std::max(max_sim, std::exp(-ConfigDistance(recs[ranked[k].idx], recs[ranked[c2].idx])));
-        double v = mmr_lambda_ * ranked[k].score - (1 - mmr_lambda_) * max_sim;
-        if (v > best_v) best_v = v, best_k = k;
+    [&]() FTCONFIG_NOINLINE {
+      std::vector<size_t> shortlist;
+      for (size_t k = 0; k < ranked.size() && k < 30; ++k) shortlist.push_back(k);
+      std::vector<size_t> chosen;
+      while (chosen.size() < 5 && chosen.size() < shortlist.size()) {
+        double best_v = -1e18;
+        size_t best_k = 0;
+        for (size_t k : shortlist) {
+          if (std::find(chosen.begin(), chosen.end(), k) != chosen.end()) continue;
+          double max_sim = 0;
+          for (size_t c2 : chosen)
+            max_sim = std::max(max_sim, std::exp(-ConfigDistance(recs[ranked[k].idx], recs[ranked[c2].idx])));
+          double v = mmr_lambda_ * ranked[k].score - (1 - mmr_lambda_) * max_sim;
+          if (v > best_v) best_v = v, best_k = k;
+        }
+        chosen.push_back(best_k);
       }
-      chosen.push_back(best_k);
-    }
-    for (size_t k : chosen) {
-      const ConfigRecord& r = recs[ranked[k].idx];
-      json c = {{"rank", candidates.size() + 1}, {"id", r.id}, {"source_repo", r.source_repo},
-                {"source_path", r.source_path}, {"model_name", r.model_name}, {"task_type", r.task_type},
-                {"adapter_type", r.adapter_type}, {"score", Round3(ranked[k].score)},
-                {"learning_rate", r.learning_rate}, {"effective_batch_size", r.effective_batch_size},
-                {"batch_size_per_device", r.batch_size_per_device},
-                {"max_seq_length", r.max_seq_length ? json(*r.max_seq_length) : json(nullptr)},
-                {"lora_r", r.lora_r ? json(*r.lora_r) : json(nullptr)},
-                {"fits_as_written", ranked[k].headroom >= 0}};
-      candidates.push_back(c);
-    }
+      for (size_t k : chosen) {
+        const ConfigRecord& r = recs[ranked[k].idx];
+        json c = {{"rank", candidates.size() + 1}, {"id", r.id}, {"source_repo", r.source_repo},
+                  {"source_path", r.source_path}, {"model_name", r.model_name}, {"task_type", r.task_type},
+                  {"adapter_type", r.adapter_type}, {"score", Round3(ranked[k].score)},
+                  {"learning_rate", r.learning_rate}, {"effective_batch_size", r.effective_batch_size},
+                  {"batch_size_per_device", r.batch_size_per_device},
+                  {"max_seq_length", r.max_seq_length ? json(*r.max_seq_length) : json(nullptr)},
+                  {"lora_r", r.lora_r ? json(*r.lora_r) : json(nullptr)},
+                  {"fits_as_written", ranked[k].headroom >= 0}};
+        candidates.push_back(c);
+      }
+    }();
   }();
 
   // ---- base values
