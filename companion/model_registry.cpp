@@ -147,7 +147,7 @@ Result<bool> Validate(json& doc, const std::string& path) {
     if (std::find(ids.begin(), ids.end(), id) != ids.end())
       return DataError(path, key + ".version", "repeats \"" + id + "\": versions are unique");
     ids.push_back(id);
-    std::string stage = v.value("stage", "");
+    std::string stage = v.contains("stage") && v["stage"].is_string() ? v["stage"].get<std::string>() : "";
     if (std::find(Stages().begin(), Stages().end(), stage) == Stages().end())
       return DataError(path, key + ".stage",
                        "must be one of candidate, staging, canary, production, archived, rejected");
@@ -161,7 +161,25 @@ Result<bool> Validate(json& doc, const std::string& path) {
         return DataError(path, akey + ".path", "must be a non-empty string");
       if (a.contains("sha256") && !a["sha256"].is_string()) return DataError(path, akey + ".sha256", "must be a string");
     }
-    if (v.contains("gates") && !v["gates"].is_object()) return DataError(path, key + ".gates", "must be an object");
+    if (v.contains("gates")) {
+      const json& g = v["gates"];
+      if (!g.is_object()) return DataError(path, key + ".gates", "must be an object");
+      for (const char* flag : {"evaluated", "passed"})
+        if (g.contains(flag) && !g[flag].is_boolean())
+          return DataError(path, key + ".gates." + flag, "must be true or false");
+      if (g.contains("results")) {
+        if (!g["results"].is_array()) return DataError(path, key + ".gates.results", "must be an array");
+        for (size_t k = 0; k < g["results"].size(); ++k) {
+          const json& r = g["results"][k];
+          std::string rkey = key + ".gates.results[" + std::to_string(k) + "]";
+          if (!r.is_object()) return DataError(path, rkey, "must be an object {name, passed, detail}");
+          if (r.contains("passed") && !r["passed"].is_boolean())
+            return DataError(path, rkey + ".passed", "must be true or false");
+          for (const char* text : {"name", "detail"})
+            if (r.contains(text) && !r[text].is_string()) return DataError(path, rkey + "." + text, "must be a string");
+        }
+      }
+    }
   }
   for (const char* slot : {"production", "canary"}) {
     if (!doc["aliases"].contains(slot)) doc["aliases"][slot] = nullptr;
@@ -309,18 +327,21 @@ void ModelRegistry::Record(json transition) {
   doc_["history"].push_back(std::move(transition));
 }
 
+// The entry is checked with the whole registry it would make; the registry
+// changes only when that passes.
 Result<bool> ModelRegistry::AddVersion(json entry, const std::string& reason) {
-  std::string id = entry.value("version", "");
+  if (!entry.is_object()) return Error{ErrorCode::kInvalidType, "version", "a version entry must be an object"};
+  std::string id = entry.contains("version") && entry["version"].is_string() ? entry["version"].get<std::string>() : "";
   if (!ValidId(id)) return Error{ErrorCode::kInvalidValue, "version", "\"" + id + "\" is not a valid version id"};
   if (Find(id)) return Error{ErrorCode::kInvalidValue, "version", "version \"" + id + "\" exists: versions are immutable"};
   if (!entry.contains("stage")) entry["stage"] = "candidate";
   if (!entry.contains("created_at")) entry["created_at"] = UtcNow();
-  std::string stage = entry["stage"];
-  doc_["versions"].push_back(entry);
-  json check = doc_;
-  FTCONFIG_ASSIGN_OR_RETURN(ok, Validate(check, path_));
+  json next = doc_;
+  next["versions"].push_back(entry);
+  FTCONFIG_ASSIGN_OR_RETURN(ok, Validate(next, path_));
   (void)ok;
-  Record({{"action", "register"}, {"version", id}, {"from", nullptr}, {"to", stage}, {"reason", reason}});
+  doc_ = std::move(next);
+  Record({{"action", "register"}, {"version", id}, {"from", nullptr}, {"to", entry["stage"]}, {"reason", reason}});
   return true;
 }
 

@@ -281,6 +281,40 @@ BOOST_AUTO_TEST_CASE(malformed_registries_are_bad_input_naming_the_file_and_key)
   r = RunCli("status --registry " + (d / "missing.json"));
   BOOST_TEST(r.exit_code == 2);
   BOOST_TEST(r.out.find("--registry") != std::string::npos, r.out);
+  // Wrong types inside a version: an error naming the key, not an exception.
+  const std::string artifacts = "\"artifacts\": {\"reranker\": {\"path\": \"r.json\"}}";
+  for (auto [version, key] : std::vector<std::pair<std::string, std::string>>{
+           {"{\"version\": \"A\", \"stage\": 3, " + artifacts + "}", "versions[0].stage"},
+           {"{\"version\": \"A\", \"stage\": \"staging\", " + artifacts + ", \"gates\": {\"evaluated\": \"yes\"}}",
+            "versions[0].gates.evaluated"},
+           {"{\"version\": \"A\", \"stage\": \"staging\", " + artifacts +
+                ", \"gates\": {\"evaluated\": true, \"passed\": false, \"results\": [{\"name\": 1}]}}",
+            "versions[0].gates.results[0].name"}}) {
+    WriteFile(reg, "{\"format_version\": 2, \"versions\": [" + version + "]}");
+    r = RunCli("status --registry " + reg);
+    BOOST_TEST(r.exit_code == 2, r.out);
+    BOOST_TEST(r.out.find(key) != std::string::npos, r.out);
+    r = RunCli("promote A --to canary --reason x --registry " + reg);
+    BOOST_TEST(r.exit_code == 2, r.out);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_refused_version_entry_leaves_the_registry_as_it_was) {
+  TempDir d("add");
+  auto reg = cli::ModelRegistry::Load(MakeRegistry(d));
+  BOOST_TEST_REQUIRE(reg.ok());
+  const json before = reg.value().Status(false);
+  for (const json& entry : {json{{"version", "D"}, {"artifacts", json::object()}},
+                            json{{"version", "D"}, {"stage", "prod"}, {"artifacts", {{"reranker", {{"path", "r.json"}}}}}},
+                            json{{"version", 7}}, json("D")}) {
+    auto added = reg.value().AddVersion(entry, "test");
+    BOOST_TEST(!added.ok(), entry.dump());
+    BOOST_TEST(!reg.value().Find("D"));
+    BOOST_TEST(reg.value().Status(false) == before, entry.dump());
+  }
+  auto added = reg.value().AddVersion({{"version", "D"}, {"artifacts", {{"reranker", {{"path", "r.json"}}}}}}, "test");
+  BOOST_TEST(added.ok());
+  BOOST_TEST(reg.value().Find("D"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
