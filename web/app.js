@@ -1,6 +1,6 @@
 // The site: a form that builds a request, the URL that carries it, and the
 // rendered answer. The engine runs in a worker (client.js).
-import { engineClient } from './client.js';
+import { engineClient, signalsHint } from './client.js';
 import { h, fmt, sections, verdict } from './render.js';
 import { requestFromQuery, queryFromRequest } from './request.js';
 import { ingestUrl, ratingLabel, uploadBody } from './telemetry.js';
@@ -31,15 +31,22 @@ let current = null; // {request, text, response, eventId}
 // look unavailable (window.ftconfigTestHooks = {noIndexedDB: true}).
 const hooks = globalThis.ftconfigTestHooks || {};
 let logState = { available: false, reason: 'not checked yet', count: 0 };
+const noteSignals = (st) => {
+  if (st && st.available) signalsHint.set(!!((st.by_event || {}).feedback || (st.by_event || {}).interaction));
+};
 const logReady = client.call('logInit', { simulateUnavailable: !!hooks.noIndexedDB })
-  .then((st) => { logState = st; return st; }, (err) => { logState = { available: false, reason: err.message, count: 0 }; return logState; });
+  .then((st) => { logState = st; noteSignals(st); return st; }, (err) => { logState = { available: false, reason: err.message, count: 0 }; return logState; });
 // The first answer is asked for before anything else that needs the engine:
 // the worker answers in order, so it is the first thing computed once the
 // engine is up (cold start, docs/performance.md); start() renders it. Posted
-// after logInit, so the log's options are set when it is logged.
+// after logInit, so the log's options are set when it is logged. When the
+// answer cannot depend on the log - a strategy other than auto, or a browser
+// whose log holds no feedback (signalsHint) - it is also asked for without
+// the log, and shown while the logged one (same text) waits for IndexedDB.
 const initialRequest = requestFromUrl() || DEFAULT_REQUEST;
+const firstQuick = quickRequest(initialRequest);
 const firstAnswer = client.call('recommendLogged', initialRequest);
-firstAnswer.catch(() => {}); // handled by run(); here only to keep it from being "unhandled"
+for (const p of [firstQuick, firstAnswer]) if (p) p.catch(() => {}); // handled by run(); here only to keep them from being "unhandled"
 const ready = client.call('init');
 let runSerial = 0;
 
@@ -279,19 +286,43 @@ function showError(err, request) {
 }
 
 // `pending`: the answer already asked for (the first one, see start()).
-async function run(request, pending = null) {
+// The page's first answer without the log (see firstQuick), or null when the
+// log can change it. The worker's "recommend" logs nothing; auto gets the
+// evidence the log would give it: none.
+function quickRequest(request) {
+  const strategy = request.strategy === undefined || request.strategy === null ? 'auto' : String(request.strategy).toLowerCase();
+  if (strategy !== 'auto') return client.call('recommend', request);
+  if (signalsHint.mayExist()) return null;
+  return client.call('recommend', { ...request, evidence: { strategies: {} } });
+}
+
+// `pending`: the first answer's logged call; `quick`: its answer without the
+// log, shown first (its feedback section waits for the logged one).
+async function run(request, pending = null, quick = null) {
   const serial = ++runSerial;
   results.dataset.state = 'loading';
   results.setAttribute('aria-busy', 'true');
   clearFieldErrors();
   try {
+    if (quick) {
+      const text = await quick;
+      if (serial !== runSerial) return;
+      current = { request, text, response: JSON.parse(text), eventId: null, logPending: true };
+      render(current);
+    }
     if (!pending) await ready; // a pending answer is the engine's first: it needs no other sign of life
     await logReady;
     const { text, event_id: eventId } = await (pending || client.call('recommendLogged', request));
-    const response = JSON.parse(text);
     if (serial !== runSerial) return;
-    current = { request, text, response, eventId };
-    render(current);
+    if (current && current.logPending && current.request === request && current.text === text) {
+      current.eventId = eventId;
+      current.logPending = false;
+      const section = results.querySelector('#sec-feedback');
+      if (section) section.replaceChildren(section.firstElementChild, feedbackSection(current));
+    } else {
+      current = { request, text, response: JSON.parse(text), eventId };
+      render(current);
+    }
     if (eventId) logChanged();
   } catch (err) {
     if (serial !== runSerial) return;
@@ -378,6 +409,7 @@ function actionsBar(c) {
 
 // ---- feedback on the recommendation shown --------------------------------------------
 function feedbackSection(c) {
+  if (c.logPending) return h('p', { class: 'muted', id: 'feedback-pending' }, 'Saving this recommendation to your log…');
   if (!logState.available) {
     return h('p', { class: 'muted', id: 'feedback-off' }, `Logging is off in this browser (${logState.reason}), so feedback cannot be kept. The recommendation is not affected.`);
   }
@@ -517,6 +549,7 @@ async function refreshLog() {
   }
   const by = {};
   for (const e of logEvents) by[e.event] = (by[e.event] || 0) + 1;
+  noteSignals({ available: true, by_event: by });
   statusEl.dataset.logging = 'on';
   statusEl.dataset.count = String(logEvents.length);
   statusEl.textContent = `Logging is on: ${logEvents.length} event${logEvents.length === 1 ? '' : 's'} in this browser` +
@@ -700,7 +733,7 @@ async function start() {
   // Rendered as soon as it comes back; the form's lists are filled after. A
   // newer request (the form, the back button) that gets there first wins:
   // run() drops the stale answer.
-  const firstRun = run(initialRequest, firstAnswer);
+  const firstRun = run(initialRequest, firstAnswer, firstQuick);
   try {
     status = await ready;
     const [platforms, gpus, tasks] = await Promise.all([client.call('platforms'), client.call('gpus'), client.call('tasks')]);

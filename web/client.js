@@ -34,6 +34,25 @@ function spawnWorker() {
   return new Worker(URL.createObjectURL(shim), { type: 'module', name: 'ftconfig-engine' });
 }
 
+// Whether this browser's log may hold feedback signals (feedback or
+// interactions: what the learning brain reads). The page keeps a hint in
+// localStorage - "some" from every call that writes one, and whatever the
+// log reports when the page reads its status - so that a first answer can be
+// shown before IndexedDB has opened (the cold start, docs/performance.md).
+// No hint means a browser that never used the site; unreadable storage
+// counts as "may". The logged answer that follows is the authority: the page
+// shows it instead when it differs.
+const SIGNALS_KEY = 'ftconfig.log.signals';
+const SIGNAL_WRITES = new Set(['logFeedback', 'logInteraction']);
+export const signalsHint = {
+  mayExist() {
+    try { return localStorage.getItem(SIGNALS_KEY) === 'some'; } catch { return true; }
+  },
+  set(mayExist) {
+    try { localStorage.setItem(SIGNALS_KEY, mayExist ? 'some' : 'none'); } catch { /* storage off */ }
+  },
+};
+
 export class EngineClient {
   #worker;
   #next = 1;
@@ -60,6 +79,7 @@ export class EngineClient {
   }
 
   call(method, ...args) {
+    if (SIGNAL_WRITES.has(method)) signalsHint.set(true);
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });

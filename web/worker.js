@@ -238,7 +238,11 @@ const LOG_METHODS = {
 const METHODS = {
   init: (e) => ({ ...e.status(), serving }),
   status: (e) => ({ ...e.status(), serving }),
-  recommend: (e, request) => tagResponse(e.recommendJson(request), serving),
+  recommend: (e, request) => {
+    const text = e.recommendJson(request);
+    mark('first_answer');
+    return tagResponse(text, serving);
+  },
   recommendLogged: (e, request) => recommendLogged(e, request),
   estimate: (e, input) => e.estimate(input),
   exportConfig: (e, request, format) => e.exportConfig(request, format),

@@ -234,6 +234,45 @@ describe('the learning loop', { skip: !fs.existsSync(cli) && `no CLI at ${cli}` 
   });
 });
 
+test('the first answer is shown before the log opens, and corrected when the log holds feedback the hint missed', async () => {
+  const site = await serveSite('/');
+  const local = await launch();
+  try {
+    const p = await openPage(local.context);
+    await p.goto(site.url);
+    await settled(p);
+    // A fresh browser: the log reports no feedback, and the hint says so.
+    await p.waitForSelector('input[name=fb-rating]');
+    assert.equal(await p.evaluate(() => localStorage.getItem('ftconfig.log.signals')), 'none');
+    const plain = JSON.parse(await p.locator('#results').getAttribute('data-result')).strategy_decision.plain_auto;
+    await p.evaluate(async ({ request, plain }) => {
+      const c = window.ftconfigEngine;
+      for (let i = 0; i < 5; i++) {
+        const bad = await c.call('recommendLogged', { ...request, strategy: plain });
+        await c.call('logFeedback', bad.event_id, { rating: 2, outcome: 'oom' });
+        const good = await c.call('recommendLogged', { ...request, strategy: 'deterministic' });
+        await c.call('logFeedback', good.event_id, { rating: 5, outcome: 'success' });
+      }
+    }, { request: REQUEST, plain });
+    assert.equal(await p.evaluate(() => localStorage.getItem('ftconfig.log.signals')), 'some');
+    // A log from before the hint existed: the quick answer has no evidence,
+    // the logged one replaces it once IndexedDB has answered.
+    await p.evaluate(() => localStorage.removeItem('ftconfig.log.signals'));
+    await p.goto(`${site.url}?${new URLSearchParams({ platform: 'colab', plan: 'free', model: REQUEST.model, task: 'instruction', adapter: 'qlora' })}`);
+    await settled(p);
+    await p.waitForSelector('input[name=fb-rating]');
+    const final = JSON.parse(await p.locator('#results').getAttribute('data-result'));
+    assert.equal(final.strategy_decision.applied, true, final.strategy_decision.reason);
+    assert.equal(final.strategy.used, 'deterministic');
+    assert.equal(await p.evaluate(() => localStorage.getItem('ftconfig.log.signals')), 'some');
+    await p.close();
+    assertNoProblems(p);
+  } finally {
+    await local.close();
+    await site.close();
+  }
+});
+
 test('without IndexedDB (private mode) the site works and says logging is off', async () => {
   const site = await serveSite('/');
   const local = await launch();
