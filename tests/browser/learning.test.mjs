@@ -64,6 +64,20 @@ async function nthDownload(p, n) {
   return p.evaluate(async (k) => window.__downloads[k - 1], n);
 }
 
+// Synthetic feedback through the page's engine client: the plain auto
+// strategy ran out of memory five times, deterministic worked five times.
+async function giveFeedbackAgainst(p, plain) {
+  await p.evaluate(async ({ request, plain }) => {
+    const c = window.ftconfigEngine;
+    for (let i = 0; i < 5; i++) {
+      const bad = await c.call('recommendLogged', { ...request, strategy: plain });
+      await c.call('logFeedback', bad.event_id, { rating: 2, outcome: 'oom' });
+      const good = await c.call('recommendLogged', { ...request, strategy: 'deterministic' });
+      await c.call('logFeedback', good.event_id, { rating: 5, outcome: 'success' });
+    }
+  }, { request: REQUEST, plain });
+}
+
 function assertNoProblems(p) {
   assert.deepEqual(p.problems, [], 'no console errors, page errors or failed requests');
 }
@@ -202,17 +216,7 @@ describe('the learning loop', { skip: !fs.existsSync(cli) && `no CLI at ${cli}` 
     const first = await settled(p);
     const plain = first.result.strategy_decision.plain_auto;
     assert.notEqual(plain, 'deterministic');
-    // Synthetic feedback through the page's engine client: the plain auto
-    // strategy ran out of memory five times, deterministic worked five times.
-    await p.evaluate(async ({ request, plain }) => {
-      const c = window.ftconfigEngine;
-      for (let i = 0; i < 5; i++) {
-        const bad = await c.call('recommendLogged', { ...request, strategy: plain });
-        await c.call('logFeedback', bad.event_id, { rating: 2, outcome: 'oom' });
-        const good = await c.call('recommendLogged', { ...request, strategy: 'deterministic' });
-        await c.call('logFeedback', good.event_id, { rating: 5, outcome: 'success' });
-      }
-    }, { request: REQUEST, plain });
+    await giveFeedbackAgainst(p, plain);
     await p.reload();
     const s = await settled(p);
     const d = s.result.strategy_decision;
@@ -245,15 +249,7 @@ test('the first answer is shown before the log opens, and corrected when the log
     await p.waitForSelector('input[name=fb-rating]');
     assert.equal(await p.evaluate(() => localStorage.getItem('ftconfig.log.signals')), 'none');
     const plain = JSON.parse(await p.locator('#results').getAttribute('data-result')).strategy_decision.plain_auto;
-    await p.evaluate(async ({ request, plain }) => {
-      const c = window.ftconfigEngine;
-      for (let i = 0; i < 5; i++) {
-        const bad = await c.call('recommendLogged', { ...request, strategy: plain });
-        await c.call('logFeedback', bad.event_id, { rating: 2, outcome: 'oom' });
-        const good = await c.call('recommendLogged', { ...request, strategy: 'deterministic' });
-        await c.call('logFeedback', good.event_id, { rating: 5, outcome: 'success' });
-      }
-    }, { request: REQUEST, plain });
+    await giveFeedbackAgainst(p, plain);
     assert.equal(await p.evaluate(() => localStorage.getItem('ftconfig.log.signals')), 'some');
     // A log from before the hint existed: the quick answer has no evidence,
     // the logged one replaces it once IndexedDB has answered.
