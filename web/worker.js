@@ -100,10 +100,10 @@ function bench(e, requests, iterations) {
 // The site's recommendations go through recommendLogged; widgets call plain
 // recommend and log nothing. The site's page asks for the log to be opened
 // as soon as it creates the worker ("logOpen", web/index.html): IndexedDB's
-// first open in a profile takes 100-200 ms here, which would otherwise come
-// after the engine and before the first answer (the cold start,
-// docs/performance.md). logInit opens it again when its options (the test
-// hook) differ or the last open failed.
+// first open in a profile takes 150-300 ms here, which would otherwise begin
+// only once the engine is built (the cold start, docs/performance.md).
+// logInit opens it again when its options (the test hook) differ or the last
+// open failed.
 let logPromise = null;
 let logOptions = {};
 function eventLog() {
@@ -143,17 +143,11 @@ async function logStatus() {
 // engine's learning brain can choose (brain.h). The context (canonical task,
 // adapter, size bucket) is the engine's to resolve: when the log holds any
 // feedback, a first answer names it, and the second carries the evidence.
-//
-// The answer the log most likely calls for - no feedback (auto) or as asked -
-// is computed while the log opens (IndexedDB takes tens of milliseconds the
-// first time in a profile: the cold start, docs/performance.md), and computed
-// again only when the log says otherwise. The answer returned is the same.
 async function recommendLogged(e, request) {
-  const opening = eventLog();
+  const log = await eventLog();
   const isAuto = !request || request.strategy === undefined || request.strategy === null || String(request.strategy).toLowerCase() === 'auto';
-  const noEvidence = { strategies: {} };
-  let text = e.recommendJson(isAuto ? { ...request, evidence: noEvidence } : request);
-  const log = await opening;
+  let text;
+  let evidence = null;
   if (isAuto && log.available) {
     const knownNone = signalsSeen.value === false && performance.now() - signalsSeen.at < SIGNALS_FRESH_MS;
     const events = knownNone ? [] : await log.all();
@@ -161,11 +155,13 @@ async function recommendLogged(e, request) {
     if (hasSignals(events)) {
       const first = JSON.parse(e.recommendJson(request));
       const context = first.strategy_decision && first.strategy_decision.context;
-      const evidence = context ? evidenceFromEvents(events, context) : noEvidence;
-      text = e.recommendJson({ ...request, evidence });
+      evidence = context ? evidenceFromEvents(events, context) : { strategies: {} };
+    } else {
+      evidence = { strategies: {} };
     }
-  } else if (isAuto) {
-    text = e.recommendJson(request); // no log, no evidence
+    text = e.recommendJson({ ...request, evidence });
+  } else {
+    text = e.recommendJson(request);
   }
   mark('first_answer');
   text = tagResponse(text, serving); // model slot and version, logged with the answer
