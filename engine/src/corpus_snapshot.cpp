@@ -92,6 +92,38 @@ FTCONFIG_COLD Error RowError(size_t i, const char* field, const std::string& exp
   return SnapshotError(where, expected);
 }
 
+// The first field outside the ranges Corpus::Build accepts (NormalizeRow), so
+// a hand-made snapshot cannot feed the engine values the JSONL path would
+// reject; nullptr when every field is in range.
+const char* OutOfRange(const ConfigRecord& r, const char** expected) {
+  auto out = [&](const char* field, const char* range) {
+    *expected = range;
+    return field;
+  };
+  if (!(r.learning_rate >= 1e-8 && r.learning_rate <= 0.01)) return out("learning_rate", "between 1e-8 and 0.01");
+  if (r.batch_size_per_device < 1 || r.batch_size_per_device > 4096)
+    return out("batch_size_per_device", "between 1 and 4096");
+  if (r.gradient_accumulation_steps < 1 || r.gradient_accumulation_steps > 4096)
+    return out("gradient_accumulation_steps", "between 1 and 4096");
+  if (r.num_gpus < 1 || r.num_gpus > 100000) return out("num_gpus", "between 1 and 100000");
+  if (r.effective_batch_size < 1 ||
+      static_cast<long long>(r.effective_batch_size) !=
+          static_cast<long long>(r.batch_size_per_device) * r.gradient_accumulation_steps * r.num_gpus)
+    return out("effective_batch_size", "batch_size_per_device x gradient_accumulation_steps x num_gpus");
+  if (r.model_params_b && !(*r.model_params_b > 0 && *r.model_params_b <= 2000))
+    return out("model_params_b", "in (0, 2000] or null");
+  if (r.lora_r && (*r.lora_r < 0 || *r.lora_r > 4096)) return out("lora_r", "between 0 and 4096 or null");
+  if (r.lora_alpha && *r.lora_alpha < 0) return out("lora_alpha", "non-negative or null");
+  if (r.lora_dropout && !(*r.lora_dropout >= 0 && *r.lora_dropout < 1)) return out("lora_dropout", "in [0, 1) or null");
+  if (r.max_seq_length && (*r.max_seq_length < 16 || *r.max_seq_length > 2000000))
+    return out("max_seq_length", "between 16 and 2000000 or null");
+  if (r.num_epochs && !(*r.num_epochs > 0 && *r.num_epochs <= 1000)) return out("num_epochs", "in (0, 1000] or null");
+  if (r.max_steps && *r.max_steps < 0) return out("max_steps", "non-negative or null");
+  if (r.dataset_size && !(*r.dataset_size > 0)) return out("dataset_size", "positive or null");
+  if (!(r.weight > 0 && r.weight <= 1)) return out("weight", "in (0, 1]");
+  return nullptr;
+}
+
 // Appends row i to *records; false with *error set when a value is missing,
 // of the wrong type or out of range.
 FTCONFIG_NOINLINE bool ReadRow(const json& row, size_t i, size_t width, std::vector<ConfigRecord>* records,
@@ -105,45 +137,12 @@ FTCONFIG_NOINLINE bool ReadRow(const json& row, size_t i, size_t width, std::vec
   size_t k = 0;
   const char* bad = nullptr;
   const char* expected = nullptr;
-#define FTCONFIG_GET(f)                                                   \
+#define FTCONFIG_GET(f)                                         \
   if (!bad && !Get(v[k], r.f)) bad = #f, expected = TypeName(r.f); \
   ++k;
   FTCONFIG_RECORD_FIELDS(FTCONFIG_GET)
 #undef FTCONFIG_GET
-  // The ranges Corpus::Build accepts (NormalizeRow), so a hand-made
-  // snapshot cannot feed the engine values the JSONL path would reject.
-  if (bad) {
-  } else if (!(r.learning_rate >= 1e-8 && r.learning_rate <= 0.01)) {
-    bad = "learning_rate", expected = "between 1e-8 and 0.01";
-  } else if (r.batch_size_per_device < 1 || r.batch_size_per_device > 4096) {
-    bad = "batch_size_per_device", expected = "between 1 and 4096";
-  } else if (r.gradient_accumulation_steps < 1 || r.gradient_accumulation_steps > 4096) {
-    bad = "gradient_accumulation_steps", expected = "between 1 and 4096";
-  } else if (r.num_gpus < 1 || r.num_gpus > 100000) {
-    bad = "num_gpus", expected = "between 1 and 100000";
-  } else if (r.effective_batch_size < 1 ||
-             static_cast<long long>(r.effective_batch_size) !=
-                 static_cast<long long>(r.batch_size_per_device) * r.gradient_accumulation_steps * r.num_gpus) {
-    bad = "effective_batch_size", expected = "batch_size_per_device x gradient_accumulation_steps x num_gpus";
-  } else if (r.model_params_b && !(*r.model_params_b > 0 && *r.model_params_b <= 2000)) {
-    bad = "model_params_b", expected = "in (0, 2000] or null";
-  } else if (r.lora_r && (*r.lora_r < 0 || *r.lora_r > 4096)) {
-    bad = "lora_r", expected = "between 0 and 4096 or null";
-  } else if (r.lora_alpha && *r.lora_alpha < 0) {
-    bad = "lora_alpha", expected = "non-negative or null";
-  } else if (r.lora_dropout && !(*r.lora_dropout >= 0 && *r.lora_dropout < 1)) {
-    bad = "lora_dropout", expected = "in [0, 1) or null";
-  } else if (r.max_seq_length && (*r.max_seq_length < 16 || *r.max_seq_length > 2000000)) {
-    bad = "max_seq_length", expected = "between 16 and 2000000 or null";
-  } else if (r.num_epochs && !(*r.num_epochs > 0 && *r.num_epochs <= 1000)) {
-    bad = "num_epochs", expected = "in (0, 1000] or null";
-  } else if (r.max_steps && *r.max_steps < 0) {
-    bad = "max_steps", expected = "non-negative or null";
-  } else if (r.dataset_size && !(*r.dataset_size > 0)) {
-    bad = "dataset_size", expected = "positive or null";
-  } else if (!(r.weight > 0 && r.weight <= 1)) {
-    bad = "weight", expected = "in (0, 1]";
-  }
+  if (!bad) bad = OutOfRange(r, &expected);
   if (!bad) return true;
   records->pop_back();
   *error = RowError(i, bad, expected);
