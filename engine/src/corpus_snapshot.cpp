@@ -137,7 +137,7 @@ FTCONFIG_NOINLINE bool ReadRow(const json& row, size_t i, size_t width, std::vec
   size_t k = 0;
   const char* bad = nullptr;
   const char* expected = nullptr;
-#define FTCONFIG_GET(f)                                         \
+#define FTCONFIG_GET(f)                                            \
   if (!bad && !Get(v[k], r.f)) bad = #f, expected = TypeName(r.f); \
   ++k;
   FTCONFIG_RECORD_FIELDS(FTCONFIG_GET)
