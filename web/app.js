@@ -3,7 +3,7 @@
 import { engineClient, signalsHint } from './client.js';
 import { h, fmt, sections, verdict } from './render.js';
 import { requestFromQuery, queryFromRequest } from './request.js';
-import { ingestUrl, ratingLabel, uploadBody } from './telemetry.js';
+import { ingestUrl, isAutoStrategy, ratingLabel, uploadBody } from './telemetry.js';
 import { CONFIG } from './config.js';
 
 const DEFAULT_REQUEST = { platform: 'colab', plan: 'free', model: 'meta-llama/Llama-3.1-8B', task_type: 'instruction_following', adapter_type: 'qlora' };
@@ -290,8 +290,7 @@ function showError(err, request) {
 // log can change it. The worker's "recommend" logs nothing; auto gets the
 // evidence the log would give it: none.
 function quickRequest(request) {
-  const strategy = request.strategy === undefined || request.strategy === null ? 'auto' : String(request.strategy).toLowerCase();
-  if (strategy !== 'auto') return client.call('recommend', request);
+  if (!isAutoStrategy(request)) return client.call('recommend', request);
   if (signalsHint.mayExist()) return null;
   return client.call('recommend', { ...request, evidence: { strategies: {} } });
 }

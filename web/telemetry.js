@@ -257,6 +257,12 @@ export function evidenceFromEvents(events, context) {
   return { context: { task_type, adapter_type, model_size_bucket }, strategies };
 }
 
+/** True when a request leaves the strategy to the learning brain ("auto", the default): only then does the log matter. */
+export function isAutoStrategy(request) {
+  const s = request && request.strategy;
+  return s === undefined || s === null || String(s).toLowerCase() === 'auto';
+}
+
 /** True when the log holds anything the brain could count (feedback or interactions). */
 export function hasSignals(events) {
   return events.some((e) => e && (e.event === 'feedback' || e.event === 'interaction'));

@@ -11,7 +11,7 @@
 import { createEngine, FtconfigError } from './api.js';
 import { fetchManifest, resolveServing, tagResponse } from './slots.js';
 import {
-  EventLog, evidenceFromEvents, feedbackEvent, hasSignals, interactionEvent, recommendationEvent, toJsonl,
+  EventLog, evidenceFromEvents, feedbackEvent, hasSignals, interactionEvent, isAutoStrategy, recommendationEvent, toJsonl,
 } from './telemetry.js';
 
 let enginePromise = null;
@@ -145,7 +145,7 @@ async function logStatus() {
 // feedback, a first answer names it, and the second carries the evidence.
 async function recommendLogged(e, request) {
   const log = await eventLog();
-  const isAuto = !request || request.strategy === undefined || request.strategy === null || String(request.strategy).toLowerCase() === 'auto';
+  const isAuto = isAutoStrategy(request);
   let text;
   let evidence = null;
   if (isAuto && log.available) {

@@ -74,62 +74,50 @@ class Reader {
     }
   }
 
+  // Skips `c` (after spaces) when it comes next.
+  bool Take(char c) {
+    SkipSpace();
+    if (p_ == end_ || *p_ != c) return false;
+    ++p_;
+    return true;
+  }
+
+  // After a member or an element: ',' (more follow) or `close` (*done).
+  bool Separator(char close, bool* done) {
+    if (Take(',')) return true;
+    *done = true;
+    return Take(close);
+  }
+
   bool Object(json* out, int depth) {
     ++p_;  // {
     *out = json::object();
     auto& object = out->get_ref<json::object_t&>();
-    SkipSpace();
-    if (p_ < end_ && *p_ == '}') {
-      ++p_;
-      return true;
-    }
+    if (Take('}')) return true;
     std::string key;
-    for (;;) {
+    for (bool done = false; !done;) {
       SkipSpace();
       if (p_ == end_ || *p_ != '"') return false;
       key.clear();
-      if (!String(&key)) return false;
-      SkipSpace();
-      if (p_ == end_ || *p_ != ':') return false;
-      ++p_;
+      if (!String(&key) || !Take(':')) return false;
       SkipSpace();
       // The last of duplicate keys wins, as in nlohmann's parser.
-      if (!Value(&object[key], depth + 1)) return false;
-      SkipSpace();
-      if (p_ == end_) return false;
-      if (*p_ == ',') {
-        ++p_;
-        continue;
-      }
-      if (*p_ != '}') return false;
-      ++p_;
-      return true;
+      if (!Value(&object[key], depth + 1) || !Separator('}', &done)) return false;
     }
+    return true;
   }
 
   bool Array(json* out, int depth) {
     ++p_;  // [
     *out = json::array();
     auto& array = out->get_ref<json::array_t&>();
-    SkipSpace();
-    if (p_ < end_ && *p_ == ']') {
-      ++p_;
-      return true;
-    }
-    for (;;) {
+    if (Take(']')) return true;
+    for (bool done = false; !done;) {
       SkipSpace();
       array.emplace_back();
-      if (!Value(&array.back(), depth + 1)) return false;
-      SkipSpace();
-      if (p_ == end_) return false;
-      if (*p_ == ',') {
-        ++p_;
-        continue;
-      }
-      if (*p_ != ']') return false;
-      ++p_;
-      return true;
+      if (!Value(&array.back(), depth + 1) || !Separator(']', &done)) return false;
     }
+    return true;
   }
 
   static bool Cont(unsigned char c, unsigned char lo = 0x80, unsigned char hi = 0xBF) { return c >= lo && c <= hi; }

@@ -45,6 +45,21 @@ export async function launch(options = {}) {
   };
 }
 
+/**
+ * Runs fn({site, context}) with the site served under `base` and a browser of
+ * its own (fresh profile), then closes both (the site may already be closed).
+ */
+export async function withFreshBrowser(base, fn) {
+  const site = await serveSite(base);
+  const browser = await launch();
+  try {
+    return await fn({ site, context: browser.context });
+  } finally {
+    await browser.close();
+    await site.close().catch(() => {});
+  }
+}
+
 /** A new page that records console errors, page errors and failed requests. */
 export async function openPage(context) {
   const page = await context.newPage();

@@ -12,7 +12,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 
-import { launch, openPage, root, serveSite, settled } from './browser.mjs';
+import { launch, openPage, root, serveSite, settled, withFreshBrowser } from './browser.mjs';
 
 const cli = process.env.FTCONFIG_CLI || path.join(root, 'build', 'bin', 'ftconfig');
 const TOKEN = 'browser-test-token-123';
@@ -238,60 +238,46 @@ describe('the learning loop', { skip: !fs.existsSync(cli) && `no CLI at ${cli}` 
   });
 });
 
-test('the first answer is shown before the log opens, and corrected when the log holds feedback the hint missed', async () => {
-  const site = await serveSite('/');
-  const local = await launch();
-  try {
-    const p = await openPage(local.context);
-    await p.goto(site.url);
-    await settled(p);
-    // A fresh browser: the log reports no feedback, and the hint says so.
-    await p.waitForSelector('input[name=fb-rating]');
-    assert.equal(await p.evaluate(() => localStorage.getItem('ftconfig.log.signals')), 'none');
-    const plain = JSON.parse(await p.locator('#results').getAttribute('data-result')).strategy_decision.plain_auto;
-    await giveFeedbackAgainst(p, plain);
-    assert.equal(await p.evaluate(() => localStorage.getItem('ftconfig.log.signals')), 'some');
-    // A log from before the hint existed: the quick answer has no evidence,
-    // the logged one replaces it once IndexedDB has answered.
-    await p.evaluate(() => localStorage.removeItem('ftconfig.log.signals'));
-    await p.goto(`${site.url}?${new URLSearchParams({ platform: 'colab', plan: 'free', model: REQUEST.model, task: 'instruction', adapter: 'qlora' })}`);
-    await settled(p);
-    await p.waitForSelector('input[name=fb-rating]');
-    const final = JSON.parse(await p.locator('#results').getAttribute('data-result'));
-    assert.equal(final.strategy_decision.applied, true, final.strategy_decision.reason);
-    assert.equal(final.strategy.used, 'deterministic');
-    assert.equal(await p.evaluate(() => localStorage.getItem('ftconfig.log.signals')), 'some');
-    await p.close();
-    assertNoProblems(p);
-  } finally {
-    await local.close();
-    await site.close();
-  }
-});
+test('the first answer is shown before the log opens, and corrected when the log holds feedback the hint missed', () => withFreshBrowser('/', async ({ site, context }) => {
+  const p = await openPage(context);
+  await p.goto(site.url);
+  await settled(p);
+  // A fresh browser: the log reports no feedback, and the hint says so.
+  await p.waitForSelector('input[name=fb-rating]');
+  assert.equal(await p.evaluate(() => localStorage.getItem('ftconfig.log.signals')), 'none');
+  const plain = JSON.parse(await p.locator('#results').getAttribute('data-result')).strategy_decision.plain_auto;
+  await giveFeedbackAgainst(p, plain);
+  assert.equal(await p.evaluate(() => localStorage.getItem('ftconfig.log.signals')), 'some');
+  // A log from before the hint existed: the quick answer has no evidence,
+  // the logged one replaces it once IndexedDB has answered.
+  await p.evaluate(() => localStorage.removeItem('ftconfig.log.signals'));
+  await p.goto(`${site.url}?${new URLSearchParams({ platform: 'colab', plan: 'free', model: REQUEST.model, task: 'instruction', adapter: 'qlora' })}`);
+  await settled(p);
+  await p.waitForSelector('input[name=fb-rating]');
+  const final = JSON.parse(await p.locator('#results').getAttribute('data-result'));
+  assert.equal(final.strategy_decision.applied, true, final.strategy_decision.reason);
+  assert.equal(final.strategy.used, 'deterministic');
+  assert.equal(await p.evaluate(() => localStorage.getItem('ftconfig.log.signals')), 'some');
+  await p.close();
+  assertNoProblems(p);
+}));
 
-test('without IndexedDB (private mode) the site works and says logging is off', async () => {
-  const site = await serveSite('/');
-  const local = await launch();
-  try {
-    await local.context.addInitScript(() => { window.ftconfigTestHooks = { noIndexedDB: true }; });
-    const p = await openPage(local.context);
-    await p.goto(site.url);
-    const s = await settled(p);
-    assert.equal(s.state, 'ready', s.error);
-    await p.waitForFunction(() => document.querySelector('#log-status').dataset.logging === 'off');
-    assert.match(await p.locator('#log-status').innerText(), /Logging is off/);
-    assert.match(await p.locator('#feedback-off').innerText(), /Logging is off/);
-    assert.equal(await p.locator('#log-export').isDisabled(), true);
-    // The form still answers.
-    await p.locator('#task').selectOption('chat');
-    await p.waitForFunction(() => {
-      const el = document.querySelector('#results');
-      return el.dataset.state === 'ready' && JSON.parse(el.dataset.result).request.task_type === 'chat';
-    });
-    await p.close();
-    assertNoProblems(p);
-  } finally {
-    await local.close();
-    await site.close();
-  }
-});
+test('without IndexedDB (private mode) the site works and says logging is off', () => withFreshBrowser('/', async ({ site, context }) => {
+  await context.addInitScript(() => { window.ftconfigTestHooks = { noIndexedDB: true }; });
+  const p = await openPage(context);
+  await p.goto(site.url);
+  const s = await settled(p);
+  assert.equal(s.state, 'ready', s.error);
+  await p.waitForFunction(() => document.querySelector('#log-status').dataset.logging === 'off');
+  assert.match(await p.locator('#log-status').innerText(), /Logging is off/);
+  assert.match(await p.locator('#feedback-off').innerText(), /Logging is off/);
+  assert.equal(await p.locator('#log-export').isDisabled(), true);
+  // The form still answers.
+  await p.locator('#task').selectOption('chat');
+  await p.waitForFunction(() => {
+    const el = document.querySelector('#results');
+    return el.dataset.state === 'ready' && JSON.parse(el.dataset.result).request.task_type === 'chat';
+  });
+  await p.close();
+  assertNoProblems(p);
+}));

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { launch, openPage, serveSite, settled } from './browser.mjs';
+import { launch, openPage, serveSite, settled, withFreshBrowser } from './browser.mjs';
 
 const problems = [];
 let browser;
@@ -242,22 +242,15 @@ for (const base of ['/', '/projects/ftconfig/']) {
   });
 }
 
-test('works offline after the first visit (service worker)', async () => {
-  const site = await serveSite('/offline/');
-  const local = await launch();
-  try {
-    const p = await openPage(local.context);
-    await p.goto(site.url);
-    await settled(p);
-    await p.evaluate(() => navigator.serviceWorker.ready.then(() => new Promise((r) => setTimeout(r, 200))));
-    await local.context.setOffline(true);
-    await site.close();
-    await p.goto(`${site.url}?gpu=L4&model=llama2-7b`);
-    const s = await settled(p);
-    assert.equal(s.state, 'ready', s.error);
-    assert.equal(s.result.gpu.id, 'l4');
-  } finally {
-    await local.close();
-    await site.close().catch(() => {});
-  }
-});
+test('works offline after the first visit (service worker)', () => withFreshBrowser('/offline/', async ({ site, context }) => {
+  const p = await openPage(context);
+  await p.goto(site.url);
+  await settled(p);
+  await p.evaluate(() => navigator.serviceWorker.ready.then(() => new Promise((r) => setTimeout(r, 200))));
+  await context.setOffline(true);
+  await site.close();
+  await p.goto(`${site.url}?gpu=L4&model=llama2-7b`);
+  const s = await settled(p);
+  assert.equal(s.state, 'ready', s.error);
+  assert.equal(s.result.gpu.id, 'l4');
+}));
