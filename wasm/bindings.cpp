@@ -19,6 +19,10 @@
 #include "ftconfig/json_text.h"
 #include "ftconfig/recommend.h"
 
+// Runs once per engine or once per call: optimized for size, like the engine's
+// loaders (engine/src/outline.h, FTCONFIG_OPTIMIZE_FOR_SIZE_BEGIN).
+#pragma clang attribute push(__attribute__((minsize)), apply_to = function)
+
 namespace ftconfig::wasm {
 namespace {
 
@@ -227,3 +231,5 @@ EMSCRIPTEN_BINDINGS(ftconfig) {
       .function("status", &WasmEngine::StatusJson);
   emscripten::function("version", &ftconfig::wasm::Version);
 }
+
+#pragma clang attribute pop

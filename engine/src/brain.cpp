@@ -8,6 +8,10 @@
 
 #include "ftconfig/corpus.h"
 #include "json_util.h"
+#include "outline.h"
+
+// Runs once per engine or once per answer: optimized for size in WebAssembly (outline.h).
+FTCONFIG_OPTIMIZE_FOR_SIZE_BEGIN
 
 namespace ftconfig {
 
@@ -429,3 +433,5 @@ BrainEvidence EvidenceFromEvents(const std::vector<json>& events, const std::str
 }
 
 }  // namespace ftconfig
+
+FTCONFIG_OPTIMIZE_FOR_SIZE_END

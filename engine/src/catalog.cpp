@@ -7,6 +7,10 @@
 #include "json_util.h"
 #include "ftconfig/json_text.h"
 #include "json_fast.h"
+#include "outline.h"
+
+// Runs once per engine or once per answer: optimized for size in WebAssembly (outline.h).
+FTCONFIG_OPTIMIZE_FOR_SIZE_BEGIN
 
 namespace ftconfig {
 
@@ -414,3 +418,5 @@ std::vector<std::string> Catalog::ClosestModelNames(const std::string& query, si
 }
 
 }  // namespace ftconfig
+
+FTCONFIG_OPTIMIZE_FOR_SIZE_END

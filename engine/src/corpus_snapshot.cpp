@@ -11,6 +11,9 @@
 #include "ftconfig/corpus.h"
 #include "outline.h"
 
+// Runs once per engine or once per answer: optimized for size in WebAssembly (outline.h).
+FTCONFIG_OPTIMIZE_FOR_SIZE_BEGIN
+
 namespace ftconfig {
 
 namespace {
@@ -241,3 +244,5 @@ Result<Corpus> Corpus::FromSnapshot(const json& snap) {
 #undef FTCONFIG_RECORD_FIELDS
 
 }  // namespace ftconfig
+
+FTCONFIG_OPTIMIZE_FOR_SIZE_END

@@ -14,6 +14,9 @@
 #include "models_internal.h"
 #include "outline.h"
 
+// Runs once per engine or once per answer: optimized for size in WebAssembly (outline.h).
+FTCONFIG_OPTIMIZE_FOR_SIZE_BEGIN
+
 namespace ftconfig {
 
 namespace internal {
@@ -603,3 +606,5 @@ std::map<std::string, HpPredictor::Prediction> HpPredictor::Predict(const std::v
 }
 
 }  // namespace ftconfig
+
+FTCONFIG_OPTIMIZE_FOR_SIZE_END

@@ -17,6 +17,9 @@
 #include "json_fast.h"
 #include "outline.h"
 
+// Runs once per engine or once per answer: optimized for size in WebAssembly (outline.h).
+FTCONFIG_OPTIMIZE_FOR_SIZE_BEGIN
+
 namespace ftconfig {
 
 namespace {
@@ -1064,3 +1067,5 @@ Result<json> Engine::Recommend(const Request& req) const {
 }
 
 }  // namespace ftconfig
+
+FTCONFIG_OPTIMIZE_FOR_SIZE_END

@@ -6,6 +6,10 @@
 #include "json_util.h"
 #include "ftconfig/json_text.h"
 #include "json_fast.h"
+#include "outline.h"
+
+// Runs once per engine or once per answer: optimized for size in WebAssembly (outline.h).
+FTCONFIG_OPTIMIZE_FOR_SIZE_BEGIN
 
 namespace ftconfig {
 
@@ -188,3 +192,5 @@ Result<Request> ParseRequest(const json& j) {
 }
 
 }  // namespace ftconfig
+
+FTCONFIG_OPTIMIZE_FOR_SIZE_END
