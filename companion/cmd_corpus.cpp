@@ -35,9 +35,9 @@ void AddCorpusCommand(CLI::App& app, Context& ctx) {
       auto corpus = Corpus::Build(sources, catalog.value());
       if (!corpus.ok()) return ReportError(corpus.error());
       const CorpusStats& s = corpus.value().stats();
-      ProfileTable table = ProfileTable::Build(corpus.value());
+      const auto profiles = ProfileTable::Build(corpus.value()).groups();
       json groups = json::array();
-      for (const auto& [key, p] : table.groups())
+      for (const auto& [key, p] : profiles)
         groups.push_back({{"group", key.ToString()}, {"count", p.count}, {"weight", std::round(p.weight_sum * 100) / 100},
                           {"sources", p.sources}, {"lr_median", p.lr_median}, {"lr_iqr", {p.lr_q1, p.lr_q3}},
                           {"effective_batch_median", p.effective_batch_median},
@@ -54,7 +54,7 @@ void AddCorpusCommand(CLI::App& app, Context& ctx) {
         for (const auto& [reason, n] : s.rejected_by_reason) std::cout << "  rejected " << reason << ": " << n << "\n";
         for (const auto& w : s.warnings) std::cout << "  warning: " << w << "\n";
         std::cout << "groups (task/size/adapter: rows, effective weight, median lr):\n";
-        for (const auto& [key, p] : table.groups())
+        for (const auto& [key, p] : profiles)
           std::cout << "  " << key.ToString() << ": " << p.count << ", " << p.weight_sum << ", " << p.lr_median << "\n";
       } else {
         std::cout << out.dump(2) << std::endl;

@@ -201,7 +201,7 @@ class WasmEngine {
     s["corpus"] = {{"files_loaded", st.files_loaded},   {"rows_read", st.rows_read},
                    {"rows_accepted", st.rows_accepted}, {"rows_rejected", st.rows_rejected},
                    {"rows_duplicate", st.rows_duplicate}};
-    s["profiles"] = {{"groups", engine_->profiles().groups().size()}};
+    s["profiles"] = {{"groups", engine_->profiles().group_count()}};
     auto model_status = [](const auto* m) {
       if (!m) return json{{"status", "missing"}, {"version", nullptr}};
       return json{{"status", "loaded"}, {"version", m->version()}, {"format_version", m->format_version()}};

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <mutex>
 #include <set>
 
 #include "outline.h"
@@ -115,60 +116,84 @@ const char* ToString(FallbackLevel level) {
   return "global";
 }
 
+struct ProfileTable::Summaries {
+  std::mutex mutex;
+  std::map<std::pair<FallbackLevel, std::string>, Profile> done;
+};
+
 ProfileTable ProfileTable::Build(const Corpus& corpus, double min_weight) {
   ProfileTable t;
   t.min_weight_ = min_weight;
+  t.records_ = &corpus.records();
+  t.summaries_ = std::make_shared<Summaries>();
   const auto& recs = corpus.records();
-  std::map<std::string, std::pair<GroupKey, std::vector<size_t>>> exact;
-  std::map<std::string, std::vector<size_t>> ta, as, a;
-  std::vector<size_t> all;
+  std::map<std::string, std::pair<GroupKey, Group>> exact;
+  auto add = [&](Group& g, const std::string& name, size_t i) {
+    if (g.members.empty()) g.name = name;
+    g.members.push_back(i);
+    g.weight_sum += recs[i].weight;  // in member order, as Summarize adds them
+  };
   for (size_t i = 0; i < recs.size(); ++i) {
     const auto& r = recs[i];
     GroupKey k{r.task_type, r.size_bucket, r.adapter_type};
-    auto& e = exact[k.ToString()];
+    const std::string name = k.ToString();
+    auto& e = exact[name];
     e.first = k;
-    e.second.push_back(i);
-    ta[r.task_type + "/*/" + r.adapter_type].push_back(i);
-    as["*/" + r.size_bucket + "/" + r.adapter_type].push_back(i);
-    a["*/*/" + r.adapter_type].push_back(i);
-    all.push_back(i);
+    add(e.second, name, i);
+    const std::string ta = r.task_type + "/*/" + r.adapter_type, as = "*/" + r.size_bucket + "/" + r.adapter_type,
+                      a = "*/*/" + r.adapter_type;
+    add(t.task_adapter_[ta], ta, i);
+    add(t.adapter_size_[as], as, i);
+    add(t.adapter_[a], a, i);
+    add(t.global_["*/*/*"], "*/*/*", i);
   }
-  for (auto& [name, e] : exact) t.groups_.emplace_back(e.first, Summarize(recs, e.second));
-  for (auto& [name, m] : ta) t.task_adapter_[name] = Summarize(recs, m);
-  for (auto& [name, m] : as) t.adapter_size_[name] = Summarize(recs, m);
-  for (auto& [name, m] : a) t.adapter_[name] = Summarize(recs, m);
-  t.global_["*/*/*"] = Summarize(recs, all);
+  for (auto& [name, e] : exact) t.exact_.emplace_back(std::move(e));
   return t;
+}
+
+const Profile& ProfileTable::Summary(FallbackLevel level, const Group& group) const {
+  std::lock_guard<std::mutex> lock(summaries_->mutex);
+  auto [it, added] = summaries_->done.try_emplace({level, group.name});
+  if (added) it->second = Summarize(*records_, group.members);
+  return it->second;  // map nodes stay put: the reference outlives the lock
+}
+
+const ProfileTable::Group* ProfileTable::Find(const std::map<std::string, Group>& level,
+                                              const std::string& name) const {
+  auto it = level.find(name);
+  return it == level.end() || it->second.weight_sum < min_weight_ ? nullptr : &it->second;
+}
+
+std::vector<std::pair<GroupKey, Profile>> ProfileTable::groups() const {
+  std::vector<std::pair<GroupKey, Profile>> out;
+  out.reserve(exact_.size());
+  for (const auto& [key, g] : exact_) out.emplace_back(key, Summary(FallbackLevel::kExact, g));
+  return out;
 }
 
 ProfileMatch ProfileTable::Lookup(const GroupKey& key) const {
   ProfileMatch m;
-  for (const auto& [k, p] : groups_) {
-    if (k.task_type == key.task_type && k.size_bucket == key.size_bucket && k.adapter_type == key.adapter_type &&
-        p.weight_sum >= min_weight_) {
-      m.level = FallbackLevel::kExact;
-      m.group = k.ToString();
-      m.profile = p;
-      return m;
-    }
-  }
-  auto try_level = [&](const std::map<std::string, Profile>& level_map, const std::string& name,
-                       FallbackLevel level) {
-    auto it = level_map.find(name);
-    if (it == level_map.end() || it->second.weight_sum < min_weight_) return false;
+  auto use = [&](FallbackLevel level, const Group& g) {
     m.level = level;
-    m.group = name;
-    m.profile = it->second;
-    return true;
+    m.group = g.name;
+    m.profile = Summary(level, g);
+    return m;
   };
-  if (try_level(task_adapter_, key.task_type + "/*/" + key.adapter_type, FallbackLevel::kTaskAdapter)) return m;
-  if (try_level(adapter_size_, "*/" + key.size_bucket + "/" + key.adapter_type, FallbackLevel::kAdapterSize)) return m;
+  for (const auto& [k, g] : exact_) {
+    if (k.task_type == key.task_type && k.size_bucket == key.size_bucket && k.adapter_type == key.adapter_type &&
+        g.weight_sum >= min_weight_)
+      return use(FallbackLevel::kExact, g);
+  }
+  if (const Group* g = Find(task_adapter_, key.task_type + "/*/" + key.adapter_type))
+    return use(FallbackLevel::kTaskAdapter, *g);
+  if (const Group* g = Find(adapter_size_, "*/" + key.size_bucket + "/" + key.adapter_type))
+    return use(FallbackLevel::kAdapterSize, *g);
   // Global: the same adapter type when the corpus has it, else everything.
-  if (try_level(adapter_, "*/*/" + key.adapter_type, FallbackLevel::kGlobal)) return m;
+  if (const Group* g = Find(adapter_, "*/*/" + key.adapter_type)) return use(FallbackLevel::kGlobal, *g);
   m.level = FallbackLevel::kGlobal;
   m.group = "*/*/*";
   auto it = global_.find("*/*/*");
-  if (it != global_.end()) m.profile = it->second;
+  if (it != global_.end()) m.profile = Summary(FallbackLevel::kGlobal, it->second);
   return m;
 }
 

@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include <thread>
+
 #include "ftconfig/profiles.h"
 #include "test_util.h"
 
@@ -74,6 +76,53 @@ BOOST_AUTO_TEST_CASE(fallback_hierarchy) {
   BOOST_TEST(m.level == FallbackLevel::kGlobal);
   BOOST_TEST(m.group == "*/*/*");
   BOOST_TEST(m.profile.count == static_cast<int>(c.records().size()));
+}
+
+// Summaries are computed on first lookup (the engine's load does not wait for
+// ~150 of them): each must be what Summarize gives for the group's rows, from
+// any thread, and listing the groups must not depend on earlier lookups.
+BOOST_AUTO_TEST_CASE(summaries_on_demand_match_summarize) {
+  Corpus c = Build({"profile.jsonl", "templates.jsonl", "real_world_variants.jsonl"});
+  const ProfileTable t = ProfileTable::Build(c, /*min_weight=*/3.0);
+  const std::vector<GroupKey> keys = {{"instruction_following", "medium", "lora"},
+                                      {"instruction_following", "large", "lora"},
+                                      {"summarization", "medium", "lora"},
+                                      {"chat", "medium", "qlora"},
+                                      {"chat", "large", "none"}};
+  std::vector<std::vector<ProfileMatch>> seen(4);
+  std::vector<std::thread> threads;
+  for (size_t n = 0; n < seen.size(); ++n)
+    threads.emplace_back([&, n] {
+      for (int round = 0; round < 20; ++round)
+        for (const auto& k : keys) seen[n].push_back(t.Lookup(k));
+    });
+  for (auto& th : threads) th.join();
+  for (size_t i = 0; i < seen[0].size(); ++i) {
+    const ProfileMatch& m = seen[0][i];
+    const Profile direct = Summarize(c.records(), m.profile.members);
+    BOOST_TEST(m.profile.count == direct.count);
+    BOOST_TEST(m.profile.weight_sum == direct.weight_sum);
+    BOOST_TEST(m.profile.lr_median == direct.lr_median);
+    BOOST_TEST(m.profile.optimizer_mode == direct.optimizer_mode);
+    for (size_t n = 1; n < seen.size(); ++n) {
+      BOOST_TEST(seen[n][i].group == m.group);
+      BOOST_TEST(seen[n][i].profile.members == m.profile.members);
+      BOOST_TEST(seen[n][i].profile.lr_median == m.profile.lr_median);
+    }
+  }
+  const auto groups = t.groups();
+  BOOST_TEST(groups.size() == t.group_count());
+  size_t rows = 0;
+  for (const auto& [key, p] : groups) {
+    rows += p.members.size();
+    BOOST_TEST(p.lr_median == Summarize(c.records(), p.members).lr_median);
+    for (size_t i : p.members) BOOST_TEST(c.records()[i].task_type == key.task_type);
+  }
+  BOOST_TEST(rows == c.records().size());
+  // A fresh table lists the same groups without any lookup first.
+  const auto fresh = ProfileTable::Build(c, 3.0).groups();
+  BOOST_TEST(fresh.size() == groups.size());
+  for (size_t i = 0; i < fresh.size(); ++i) BOOST_TEST(fresh[i].second.members == groups[i].second.members);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

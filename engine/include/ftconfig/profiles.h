@@ -4,6 +4,7 @@
 #define FTCONFIG_PROFILES_H_
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,22 +51,41 @@ struct ProfileMatch {
   Profile profile;
 };
 
+// The groups are formed when the table is built; each group's summary is
+// computed the first time a lookup lands on it (a request needs one to four of
+// the ~150, and the browser's cold start waits for the engine to load:
+// docs/performance.md). Lookups are safe from several threads.
 class ProfileTable {
  public:
   // `min_weight`: a group thinner than this (in effective rows) falls back.
+  // The table reads `corpus` later: it must outlive the table and stay where
+  // it is (Engine owns both).
   static ProfileTable Build(const Corpus& corpus, double min_weight = 3.0);
 
   // exact → same task and adapter → same adapter and size → global (same
   // adapter when possible). Never fails on a non-empty corpus.
   ProfileMatch Lookup(const GroupKey& key) const;
 
-  // All exact groups, for `ftconfig corpus stats`.
-  const std::vector<std::pair<GroupKey, Profile>>& groups() const { return groups_; }
+  // All exact groups in key order, summarized, for `ftconfig corpus stats`.
+  std::vector<std::pair<GroupKey, Profile>> groups() const;
+  size_t group_count() const { return exact_.size(); }
   double min_weight() const { return min_weight_; }
 
  private:
-  std::vector<std::pair<GroupKey, Profile>> groups_;
-  std::map<std::string, Profile> task_adapter_, adapter_size_, adapter_, global_;
+  struct Group {
+    std::string name;  // "chat/medium/qlora", "chat/*/qlora", "*/medium/qlora", "*/*/qlora", "*/*/*"
+    std::vector<size_t> members;
+    double weight_sum = 0;  // what Summarize would give, for the fallback decision
+  };
+  struct Summaries;  // computed profiles by level and name, behind a mutex
+
+  const Profile& Summary(FallbackLevel level, const Group& group) const;
+  const Group* Find(const std::map<std::string, Group>& level, const std::string& name) const;
+
+  const std::vector<ConfigRecord>* records_ = nullptr;
+  std::vector<std::pair<GroupKey, Group>> exact_;
+  std::map<std::string, Group> task_adapter_, adapter_size_, adapter_, global_;
+  std::shared_ptr<Summaries> summaries_;
   double min_weight_ = 3.0;
 };
 

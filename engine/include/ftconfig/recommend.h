@@ -109,6 +109,8 @@ class Engine {
 
  private:
   Engine() = default;
+  Engine(const Engine&) = delete;  // profiles_ reads corpus_ in place
+  Engine& operator=(const Engine&) = delete;
   Catalog catalog_;
   Corpus corpus_;
   ProfileTable profiles_;
