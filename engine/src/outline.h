@@ -25,8 +25,9 @@
 // thread that calls it, so every byte of such a function is start-up time;
 // at -O2 LLVM inlines JSON helpers and their exception clean-ups into them
 // until they reach tens of kilobytes. `minsize` keeps those calls out of
-// line: 451 -> 335 KB compiled before the first answer, cold start about
-// 40 ms shorter (docs/performance.md). Native builds are unaffected.
+// line: 451 -> 335 KB compiled before the first answer, cold start 20-50 ms
+// shorter in interleaved runs (docs/performance.md). Native builds are
+// unaffected.
 // Bracket a file's definitions, after its #includes:
 //   FTCONFIG_OPTIMIZE_FOR_SIZE_BEGIN ... FTCONFIG_OPTIMIZE_FOR_SIZE_END
 #if defined(__clang__) && defined(__wasm__)

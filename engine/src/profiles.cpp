@@ -34,7 +34,7 @@ FTCONFIG_NOINLINE double WeightedQuantile(std::vector<std::pair<double, double>>
   return vw.back().first;
 }
 
-// Out of line, each (outline.h): Summarize runs once per profile at start-up.
+// Out of line, each (outline.h): Summarize runs once per profile, at its first lookup.
 template <typename Getter>
 FTCONFIG_NOINLINE std::optional<double> MedianOf(const std::vector<ConfigRecord>& records, const std::vector<size_t>& members,
                                const std::vector<double>& w, Getter get) {
