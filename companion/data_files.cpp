@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -87,16 +88,15 @@ std::string ModelSlot() {
   return "production";
 }
 
-Result<EngineData> ReadEngineData(const std::string& data_dir, const std::string& models_dir) {
-  EngineData d;
-  FTCONFIG_ASSIGN_OR_RETURN(catalog, ReadCatalogFiles(data_dir));
-  FTCONFIG_ASSIGN_OR_RETURN(corpus, ReadCorpusFiles(data_dir));
-  d.catalog = std::move(catalog);
-  d.corpus = std::move(corpus);
-  if (models_dir.empty()) return d;
+namespace {
+
+// The registry slot ModelSlot() names (production when "canary" names none);
+// nothing without a models folder or its registry.json.
+Result<std::optional<SlotArtifacts>> ServedSlot(const std::string& models_dir) {
+  if (models_dir.empty()) return std::optional<SlotArtifacts>();
   fs::path registry_path = fs::path(models_dir) / "registry.json";
   std::error_code ec;
-  if (!fs::exists(registry_path, ec)) return d;
+  if (!fs::exists(registry_path, ec)) return std::optional<SlotArtifacts>();
   // format_version 2 (aliases) or 1 (per-artifact slots): model_registry.h.
   FTCONFIG_ASSIGN_OR_RETURN(registry, ModelRegistry::Load(registry_path.string()));
   FTCONFIG_ASSIGN_OR_RETURN(resolved, registry.Resolve(ModelSlot()));
@@ -105,6 +105,20 @@ Result<EngineData> ReadEngineData(const std::string& data_dir, const std::string
     FTCONFIG_ASSIGN_OR_RETURN(production, registry.Resolve("production"));
     slot = std::move(production);
   }
+  return std::optional<SlotArtifacts>(std::move(slot));
+}
+
+}  // namespace
+
+Result<EngineData> ReadEngineData(const std::string& data_dir, const std::string& models_dir) {
+  EngineData d;
+  FTCONFIG_ASSIGN_OR_RETURN(catalog, ReadCatalogFiles(data_dir));
+  FTCONFIG_ASSIGN_OR_RETURN(corpus, ReadCorpusFiles(data_dir));
+  d.catalog = std::move(catalog);
+  d.corpus = std::move(corpus);
+  FTCONFIG_ASSIGN_OR_RETURN(served, ServedSlot(models_dir));
+  if (!served) return d;
+  const SlotArtifacts& slot = *served;
   if (!slot.reranker_path.empty()) {
     FTCONFIG_ASSIGN_OR_RETURN(artifact, Slurp(slot.reranker_path));
     d.reranker_json = std::move(artifact);
@@ -118,6 +132,13 @@ Result<EngineData> ReadEngineData(const std::string& data_dir, const std::string
     d.calibration_json = std::move(artifact);
   }
   return d;
+}
+
+Result<Calibration> ReadCalibration(const std::string& models_dir) {
+  FTCONFIG_ASSIGN_OR_RETURN(served, ServedSlot(models_dir));
+  if (!served || served->calibration_path.empty()) return Calibration{};
+  FTCONFIG_ASSIGN_OR_RETURN(artifact, Slurp(served->calibration_path));
+  return Calibration::Load(artifact);
 }
 
 }  // namespace ftconfig::cli

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "ftconfig/calibration.h"
 #include "ftconfig/catalog.h"
 #include "ftconfig/corpus.h"
 #include "ftconfig/recommend.h"
@@ -32,6 +33,9 @@ std::string ModelSlot();
 // (reranker, hp predictor, calibration). A registry that names a missing or
 // corrupt file is an error, never silently skipped.
 Result<EngineData> ReadEngineData(const std::string& data_dir, const std::string& models_dir);
+// The telemetry calibration of that same slot, for `ftconfig estimate`: none
+// (scales 1) without a registry or when the slot has none; errors as above.
+Result<Calibration> ReadCalibration(const std::string& models_dir);
 
 }  // namespace ftconfig::cli
 

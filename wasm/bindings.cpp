@@ -15,7 +15,7 @@
 
 #include "catalog_json.h"
 #include "envelope.h"
-#include "estimate_json.h"
+#include "ftconfig/estimate.h"
 #include "ftconfig/json_text.h"
 #include "ftconfig/recommend.h"
 
@@ -162,7 +162,9 @@ class WasmEngine {
       if (j.is_discarded()) return Fail(ErrorCode::kInvalidJson, "input", "input is not valid JSON: " + JsonSyntaxError(input));
       if (Depth(j) > kMaxDepth)
         return Fail(ErrorCode::kInvalidValue, "input", "input is nested more than 64 levels deep");
-      auto [answer, code] = EstimateFromJson(j, engine_->catalog());
+      const ftconfig::Catalog* catalog = &engine_->catalog();
+      auto [answer, code] = EstimateFromJson(
+          j, [catalog]() -> Result<const ftconfig::Catalog*> { return catalog; }, engine_->calibration());
       if (code == 2) return json{{"ok", false}, {"error", answer["error"]}}.dump();
       return Ok(answer);
     });

@@ -341,6 +341,8 @@ export interface EstimateResult {
   margin_gb?: number;
   confidence: Confidence;
   assumptions: string[];
+  /** The telemetry calibration applied to memory and throughput (the same as recommend()'s), when the engine has one. */
+  calibration?: string;
 }
 
 export type ExportFormat = 'notebook' | 'ipynb' | 'axolotl' | 'llamafactory' | 'llama-factory' | 'trl' | 'script';

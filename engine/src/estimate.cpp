@@ -1,4 +1,4 @@
-#include "estimate_json.h"
+#include "ftconfig/estimate.h"
 
 #include <algorithm>
 #include <cctype>
@@ -9,7 +9,7 @@
 
 #include "ftconfig/memory.h"
 
-namespace ftconfig::wasm {
+namespace ftconfig {
 namespace {
 
 using json = nlohmann::json;
@@ -87,10 +87,14 @@ class Fields {
     return std::nullopt;
   }
 
+  // An enum-like string; `parse` returns false for unknown names. Where
+  // `empty_is_absent`, "" means not given; `raw` receives the text as written.
   template <typename T, typename Parse>
-  std::optional<T> Enum(const char* key, Parse parse, const char* accepted) {
+  std::optional<T> Enum(const char* key, Parse parse, const char* accepted, bool empty_is_absent = false,
+                        std::string* raw = nullptr) {
     auto s = Str(key);
-    if (!s) return std::nullopt;
+    if (!s || (empty_is_absent && s->empty())) return std::nullopt;
+    if (raw) *raw = *s;
     T out{};
     if (!parse(*s, &out)) {
       Fail(ErrorCode::kInvalidValue, key, "unknown " + std::string(key) + " \"" + *s + "\"; accepted: " + accepted);
@@ -115,7 +119,8 @@ struct Confidence {
 
 }  // namespace
 
-std::pair<json, int> EstimateFromJson(const json& in, const Catalog& catalog, const std::string& gpu_override) {
+std::pair<json, int> EstimateFromJson(const json& in, const CatalogSource& catalog_source, const Calibration& calibration,
+                                      const std::string& gpu_override) {
   if (!in.is_object())
     return {ErrorJson(Error{ErrorCode::kInvalidJson, "", "each input must be a JSON object"}), 2};
   auto fail = [&](const Error& e) {
@@ -131,26 +136,14 @@ std::pair<json, int> EstimateFromJson(const json& in, const Catalog& catalog, co
   auto method = f.Enum<Method>("method", ParseMethod, "full, lora, qlora, dora, freeze");
   auto weight_quant =
       f.Enum<WeightQuant>("weight_quant", ParseWeightQuant, "none, nf4 (also 4bit, gptq, awq), int8");
-  std::optional<Precision> precision;
-  if (auto p = f.Str("precision"); p && !p->empty()) {
-    Precision parsed;
-    if (ParsePrecision(*p, &parsed)) precision = parsed;
-    else
-      f.Fail(ErrorCode::kInvalidValue, "precision",
-             "unknown precision \"" + *p +
-                 "\"; accepted: bf16, fp16 (pure 16-bit weights), mixed-bf16, mixed-fp16 (fp32 weights + autocast), fp32");
-  }
+  auto precision = f.Enum<Precision>(
+      "precision", ParsePrecision,
+      "bf16, fp16 (pure 16-bit weights), mixed-bf16, mixed-fp16 (fp32 weights + autocast), fp32", true);
   std::string optimizer_name;
-  std::optional<Optimizer> optimizer;
-  if (auto o = f.Str("optimizer"); o && !o->empty()) {
-    optimizer_name = *o;
-    Optimizer parsed;
-    if (ParseOptimizer(*o, &parsed)) optimizer = parsed;
-    else
-      f.Fail(ErrorCode::kInvalidValue, "optimizer",
-             "unknown optimizer \"" + *o +
-                 "\"; accepted: adamw (adamw_torch, adamw_torch_fused), adamw_8bit, paged_adamw_8bit, paged_adamw_32bit, adafactor, sgd");
-  }
+  auto optimizer = f.Enum<Optimizer>(
+      "optimizer", ParseOptimizer,
+      "adamw (adamw_torch, adamw_torch_fused), adamw_8bit, paged_adamw_8bit, paged_adamw_32bit, adafactor, sgd", true,
+      &optimizer_name);
   auto batch = f.Int("batch_size_per_device", 1, 1 << 20);
   auto accumulation = f.Int("gradient_accumulation_steps", 1, 1 << 20);
   auto seq_len = f.Int("seq_len", 1, 1 << 24);
@@ -267,7 +260,9 @@ std::pair<json, int> EstimateFromJson(const json& in, const Catalog& catalog, co
     model_out = {{"source", "architecture"}};
     conf.Lower(0.05, "architecture given by hand, not from the catalog");
   } else if (model_name) {
-    if (const Model* m = catalog.FindModel(*model_name)) {
+    auto catalog = catalog_source();
+    if (!catalog.ok()) return fail(catalog.error());
+    if (const Model* m = catalog.value()->FindModel(*model_name)) {
       arch = m->arch;
       model_out = {{"source", "catalog"}, {"id", m->id}};
       if (params_b && arch.params_b > 0 && std::fabs(*params_b - arch.params_b) > 0.1 * arch.params_b)
@@ -280,7 +275,7 @@ std::pair<json, int> EstimateFromJson(const json& in, const Catalog& catalog, co
     } else {
       std::string message =
           "model \"" + *model_name + "\" is not in the catalog; give params_b (billions) or the architecture";
-      auto closest = catalog.ClosestModelNames(*model_name);
+      auto closest = catalog.value()->ClosestModelNames(*model_name);
       if (!closest.empty()) {
         message += " (closest:";
         for (size_t i = 0; i < closest.size(); ++i) message += (i ? ", " : " ") + closest[i];
@@ -299,7 +294,9 @@ std::pair<json, int> EstimateFromJson(const json& in, const Catalog& catalog, co
 
   const Gpu* gpu = nullptr;
   if (gpu_name) {
-    auto found = catalog.FindGpu(*gpu_name, "gpu");
+    auto catalog = catalog_source();
+    if (!catalog.ok()) return fail(catalog.error());
+    auto found = catalog.value()->FindGpu(*gpu_name, "gpu");
     if (!found.ok()) return fail(found.error());
     gpu = found.value();
   }
@@ -386,6 +383,7 @@ std::pair<json, int> EstimateFromJson(const json& in, const Catalog& catalog, co
 
   // ---- estimate
   MemoryEstimate m = EstimateMemory(arch, st);
+  calibration.ApplyMemory(&m);
   for (const auto& note : m.notes) assumptions.push_back(note);
   if (st.method == Method::kFreeze || st.method == Method::kDora)
     conf.Lower(0.05, std::string(ToString(st.method)) + " is less validated than full/lora/qlora");
@@ -431,6 +429,7 @@ std::pair<json, int> EstimateFromJson(const json& in, const Catalog& catalog, co
   int code = 0;
   if (gpu) {
     ThroughputEstimate t = EstimateThroughput(arch, st, *gpu);
+    calibration.ApplyThroughput(&t);
     for (const auto& note : t.notes) assumptions.push_back(note);
     out["tokens_per_sec"] = std::round(t.tokens_per_sec);
     out["flops_per_token"] = t.flops_per_token;
@@ -457,7 +456,8 @@ std::pair<json, int> EstimateFromJson(const json& in, const Catalog& catalog, co
                        {"score", Round2(score)},
                        {"reasons", conf.reasons}};
   out["assumptions"] = assumptions;
+  if (calibration.loaded()) out["calibration"] = calibration.version;
   return {out, code};
 }
 
-}  // namespace ftconfig::wasm
+}  // namespace ftconfig

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "data_files.h"
+#include "ftconfig/estimate.h"
 #include "model_registry.h"
 #include "retrain.h"
 #include "test_util.h"
@@ -528,6 +529,59 @@ BOOST_AUTO_TEST_CASE(calibration_from_runs_and_its_engine_hook) {
   BOOST_TEST(v["notes"].dump().find("telemetry calibration m") != std::string::npos, v["notes"].dump());
   if (c.value()["fits"] == true) BOOST_TEST(v["per_gpu_gb"].get<double>() <= v["limit_gb"].get<double>() + 0.01);
   BOOST_TEST(v["per_gpu_gb"].get<double>() >= a.value()["vram"]["per_gpu_gb"].get<double>() * 0.6);
+}
+
+// `ftconfig estimate` answers with the calibration of the slot the CLI serves,
+// as `recommend` does (it ignored it before: the two could disagree on the
+// same setup once a calibration was promoted).
+BOOST_AUTO_TEST_CASE(estimate_applies_the_served_calibration) {
+  TempDir d("estimate-cal");
+  std::string reg_path = MakeRegistry(d);
+  json reg = json::parse(ftconfig::test::ReadFile(reg_path));
+  const std::string cal = R"({"artifact":"ftconfig.calibration","format_version":1,"version":"cal-est",)"
+                          R"("memory":{"scale":1.25},"throughput":{"scale":0.5}})";
+  WriteFile(d / "cal.json", cal);
+  reg["versions"][0]["artifacts"]["calibration"] = {{"path", d / "cal.json"}, {"sha256", cli::Sha256Hex(cal)}};
+  WriteFile(reg_path, reg.dump(1));
+  const std::string input = R"({"model_name": "meta-llama/Llama-3.1-8B", "method": "qlora", "precision": "bf16",
+    "batch_size_per_device": 2, "seq_len": 1024, "gpu": "L4"})";
+  const std::string data = std::string("--data-dir ") + FTCONFIG_DATA_DIR;
+  TempDir empty("estimate-nocal");
+  auto plain = RunCli(data + " --models-dir " + empty.path.string() + " estimate -", input);
+  auto scaled = RunCli(data + " --models-dir " + d.path.string() + " estimate -", input);
+  BOOST_TEST_REQUIRE(plain.exit_code <= 1, plain.out);
+  BOOST_TEST_REQUIRE(scaled.exit_code <= 1, scaled.out);
+  json a = json::parse(plain.out), b = json::parse(scaled.out);
+  BOOST_TEST(!a.contains("calibration"));
+  BOOST_TEST(b["calibration"] == "cal-est");
+  double pa = a["peak_vram_gb"].get<double>(), pb = b["peak_vram_gb"].get<double>();
+  BOOST_TEST(std::abs(pb - pa * 1.25) < 0.02, pa << " vs " << pb);
+  double ta = a["tokens_per_sec"].get<double>(), tb = b["tokens_per_sec"].get<double>();
+  BOOST_TEST(std::abs(tb / ta - 0.5) < 0.01, ta << " vs " << tb);
+  BOOST_TEST(b["assumptions"].dump().find("telemetry calibration cal-est") != std::string::npos, b.dump());
+  // The same calibration through the engine's own loader gives the same answer.
+  auto loaded = ftconfig::Calibration::Load(cal);
+  BOOST_TEST_REQUIRE(loaded.ok());
+  auto catalog = cli::LoadCatalog(FTCONFIG_DATA_DIR);
+  BOOST_TEST_REQUIRE(catalog.ok());
+  const ftconfig::Catalog* c = &catalog.value();
+  auto [direct, code] = ftconfig::EstimateFromJson(
+      json::parse(input), [c]() -> ftconfig::Result<const ftconfig::Catalog*> { return c; }, loaded.value());
+  BOOST_TEST(code == scaled.exit_code);
+  BOOST_TEST(direct == b);
+  // A calibration the registry names but that is not valid is an error, never skipped.
+  WriteFile(d / "cal.json", R"({"artifact":"ftconfig.calibration","version":"x","memory":{"scale":9}})");
+  reg["versions"][0]["artifacts"]["calibration"]["sha256"] =
+      cli::Sha256Hex(ftconfig::test::ReadFile((d / "cal.json")));
+  WriteFile(reg_path, reg.dump(1));
+  auto bad = RunCli(data + " --models-dir " + d.path.string() + " estimate -", input);
+  BOOST_TEST(bad.exit_code == 2, bad.out);
+  BOOST_TEST(bad.out.find("calibration.memory.scale") != std::string::npos, bad.out);
+  // An estimate from architecture fields needs no catalog: a missing data
+  // folder does not matter to it.
+  auto arch = RunCli("--data-dir /nonexistent --models-dir " + empty.path.string() + " estimate -",
+                     R"({"hidden_size": 2048, "num_layers": 16, "vocab_size": 32000, "method": "lora"})");
+  BOOST_TEST(arch.exit_code == 0, arch.out);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,30 +1,37 @@
-// `estimate` for the WebAssembly module: one JSON setup in, one JSON answer
-// out, with the keys of the native `ftconfig estimate` CLI
-// (companion/cmd_estimate.cpp; docs/memory-model.md, "CLI").
-//
-// The CLI's version lives in the companion, which does not build under
-// Emscripten; this one takes the already loaded Catalog instead of a data
-// folder. tests/js/golden.test.mjs runs the same inputs through both and
-// requires identical answers, so the two cannot drift apart silently.
-// (Candidate for the engine proper: the CLI could call this function.)
-#ifndef FTCONFIG_WASM_ESTIMATE_JSON_H_
-#define FTCONFIG_WASM_ESTIMATE_JSON_H_
+// `estimate`: one training setup in (JSON), peak VRAM per GPU with its
+// breakdown, throughput and a fit verdict out (JSON). The keys are those of
+// the measurement table (docs/memory-model.md, "CLI"). The CLI's `ftconfig
+// estimate` and the WebAssembly module's `estimate` both answer with this
+// function, so they cannot disagree (tests/golden compares them anyway).
+#ifndef FTCONFIG_ESTIMATE_H_
+#define FTCONFIG_ESTIMATE_H_
 
+#include <functional>
 #include <string>
 #include <utility>
 
 #include <nlohmann/json.hpp>
 
+#include "ftconfig/calibration.h"
 #include "ftconfig/catalog.h"
+#include "ftconfig/result.h"
 
-namespace ftconfig::wasm {
+namespace ftconfig {
+
+// The catalog, asked for only when an input names a model or a GPU (an
+// estimate from architecture fields needs none); its error becomes the
+// answer's error.
+using CatalogSource = std::function<Result<const Catalog*>()>;
 
 // Returns (answer, code): code 0 fits (or no GPU named), 1 does not fit,
-// 2 bad input — then the answer is {"error": {code, field, message}}.
-// `gpu_override`, when not empty, replaces the input's "gpu".
-std::pair<nlohmann::json, int> EstimateFromJson(const nlohmann::json& input, const Catalog& catalog,
+// 2 bad input - then the answer is {"error": {code, field, message}} (plus
+// the input's "id"). `calibration` scales the memory and throughput
+// estimates as it does for recommendations (ftconfig/calibration.h); the
+// answer names it. `gpu_override`, when not empty, replaces the input's "gpu".
+std::pair<nlohmann::json, int> EstimateFromJson(const nlohmann::json& input, const CatalogSource& catalog,
+                                                const Calibration& calibration = {},
                                                 const std::string& gpu_override = "");
 
-}  // namespace ftconfig::wasm
+}  // namespace ftconfig
 
-#endif  // FTCONFIG_WASM_ESTIMATE_JSON_H_
+#endif  // FTCONFIG_ESTIMATE_H_
