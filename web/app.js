@@ -555,7 +555,7 @@ async function refreshLog() {
     (logEvents.length ? ` (${Object.entries(by).map(([k, n]) => `${n} ${k}`).join(', ')}; ${pendingUpload().length} not uploaded).` : '.');
   const newest = [...logEvents].reverse().slice(0, 50);
   $('#log-table tbody').replaceChildren(...newest.map((e) => h('tr', { 'data-event': e.event, 'data-id': e.event_id },
-    h('td', {}, new Date(e.timestamp).toLocaleString()), h('td', {}, e.event), h('td', { class: 'what' }, describeEvent(e)),
+    h('td', {}, fmt.time(e.timestamp)), h('td', {}, e.event), h('td', { class: 'what' }, describeEvent(e)),
     h('td', {}, e._uploaded_at ? 'yes' : 'no'))));
   if (logEvents.length > newest.length) $('#log-table tbody').append(h('tr', {}, h('td', { colspan: '4', class: 'muted' }, `… and ${logEvents.length - newest.length} older (all are in the export).`)));
   renderUploadState();

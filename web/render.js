@@ -37,6 +37,16 @@ export const fmt = {
     return String(Number(x.toPrecision(3)));
   },
   pct: (x) => (num(x) === null ? '–' : `${Math.round(x * 100)}%`),
+  // A timestamp in local time, "2026-11-22 18:45:03": by hand for the same
+  // reason as `grouped` (toLocaleString would load ICU's locale data on the
+  // main thread just after the first answer shows).
+  time: (ts) => {
+    const d = new Date(ts);
+    if (Number.isNaN(d.getTime())) return '–';
+    const two = (n) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ` +
+      `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+  },
   hours: (h) => {
     if (num(h) === null) return '–';
     if (h < 1) return `${Math.max(1, Math.round(h * 60))} min`;

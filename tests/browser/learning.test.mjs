@@ -118,6 +118,7 @@ describe('the learning loop', { skip: !fs.existsSync(cli) && `no CLI at ${cli}` 
     const row = p.locator('#log-table tbody tr[data-event=recommendation]');
     assert.equal(await row.count(), 1);
     assert.match(await row.innerText(), /Llama-3\.1-8B/);
+    assert.match(await row.locator('td').first().innerText(), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
 
     // Feedback with the keyboard: arrow keys move within a radio group.
     await p.locator('input[name=fb-rating][value="1"]').focus();
