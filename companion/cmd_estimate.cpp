@@ -118,8 +118,8 @@ void AddEstimateCommand(CLI::App& app, Context& ctx) {
         json o;
         int code;
         if (j.is_discarded()) {
-          o = {{"error", {{"code", ToString(ErrorCode::kInvalidJson)}, {"field", "line " + std::to_string(n)},
-                          {"message", "line is not valid JSON: " + JsonSyntaxError(line)}}}};
+          o = {{"error", ErrorObject({ErrorCode::kInvalidJson, "line " + std::to_string(n),
+                                      "line is not valid JSON: " + JsonSyntaxError(line)})}};
           code = 2;
         } else {
           std::tie(o, code) = estimate(j);

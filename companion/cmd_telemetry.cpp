@@ -196,7 +196,9 @@ void AddImport(CLI::App& tel, Context& ctx, std::shared_ptr<std::string> store_p
             continue;
           }
           auto reject = [&](const Error& e) {
-            errors.push_back({{"at", at}, {"code", ToString(e.code)}, {"field", e.field}, {"message", e.message}});
+            json rejected = ErrorObject(e);
+            rejected["at"] = at;
+            errors.push_back(std::move(rejected));
           };
           json j = json::parse(line, nullptr, false);
           if (j.is_discarded()) {

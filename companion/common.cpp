@@ -6,11 +6,12 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "ftconfig/json_text.h"
 
 namespace ftconfig::cli {
 
 int ReportError(const Error& error) {
-  nlohmann::json j = {{"error", {{"code", ToString(error.code)}, {"field", error.field}, {"message", error.message}}}};
+  nlohmann::json j = {{"error", ErrorObject(error)}};
   std::cout << j.dump() << std::endl;
   std::cerr << "ftconfig: " << (error.field.empty() ? std::string() : error.field + ": ") << error.message
             << std::endl;

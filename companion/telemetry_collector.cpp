@@ -18,6 +18,7 @@
 #include <sstream>
 #include <thread>
 
+#include "ftconfig/json_text.h"
 #include "telemetry_event.h"
 
 namespace ftconfig::telemetry {
@@ -215,7 +216,6 @@ Result<Parsed> ParseBody(const std::string& body) {
   return p;
 }
 
-json ErrorObject(const Error& e) { return {{"code", ToString(e.code)}, {"field", e.field}, {"message", e.message}}; }
 
 // CORS: the headers every answer to an allowed origin carries.
 void AddCors(const std::vector<std::string>& allow, const httplib::Request& req, httplib::Response& res) {

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ftconfig/json_text.h"
 #include "ftconfig/result.h"
 
 namespace ftconfig::wasm {
@@ -19,9 +20,7 @@ namespace ftconfig::wasm {
 inline std::string Ok(const nlohmann::json& value) { return "{\"ok\":true,\"value\":" + value.dump() + "}"; }
 
 inline std::string Fail(const Error& e) {
-  nlohmann::json j = {{"ok", false},
-                      {"error", {{"code", ToString(e.code)}, {"field", e.field}, {"message", e.message}}}};
-  return j.dump();
+  return nlohmann::json{{"ok", false}, {"error", ErrorObject(e)}}.dump();
 }
 
 inline std::string Fail(ErrorCode code, const std::string& field, const std::string& message) {

@@ -7,19 +7,19 @@
 #include <sstream>
 #include <vector>
 
+#include "ftconfig/json_text.h"
 #include "ftconfig/memory.h"
+#include "json_util.h"
 
 namespace ftconfig {
 namespace {
 
 using json = nlohmann::json;
 
-double Round2(double v) { return std::round(v * 100.0) / 100.0; }
-double Round3(double v) { return std::round(v * 1000.0) / 1000.0; }
+using internal::Round2;
+using internal::Round3;
 
-json ErrorJson(const Error& e) {
-  return json{{"error", {{"code", ToString(e.code)}, {"field", e.field}, {"message", e.message}}}};
-}
+json ErrorJson(const Error& e) { return json{{"error", ErrorObject(e)}}; }
 
 // Reads typed fields of one input object. Absent or null means "not given";
 // the first wrong field is remembered and reported (the others are ignored).

@@ -349,6 +349,10 @@ nlohmann::json ParseJson(std::string_view text) {
 
 namespace ftconfig {
 
+nlohmann::json ErrorObject(const Error& error) {
+  return {{"code", ToString(error.code)}, {"field", error.field}, {"message", error.message}};
+}
+
 std::string JsonSyntaxError(std::string_view text) {
   try {
     const nlohmann::json parsed = nlohmann::json::parse(text.begin(), text.end());

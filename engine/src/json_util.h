@@ -13,6 +13,10 @@ namespace ftconfig::internal {
 
 using json = nlohmann::json;
 
+// Numbers as the answers report them: 2 or 3 decimals.
+inline double Round2(double v) { return std::round(v * 100.0) / 100.0; }
+inline double Round3(double v) { return std::round(v * 1000.0) / 1000.0; }
+
 inline const json* Find(const json& j, const char* key) {
   if (!j.is_object()) return nullptr;
   auto it = j.find(key);

@@ -32,8 +32,8 @@ int NearestPow2(double v, int lo, int hi) {
   return std::clamp(p, lo, hi);
 }
 
-double Round3(double v) { return std::round(v * 1000.0) / 1000.0; }
-double Round2(double v) { return std::round(v * 100.0) / 100.0; }
+using internal::Round2;
+using internal::Round3;
 
 // Learning rates are reported with two significant digits (2e-4, 1.5e-5).
 double RoundSig2(double v) {

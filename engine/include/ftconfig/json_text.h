@@ -1,11 +1,18 @@
-// Error messages for JSON text: where and why a text is not JSON.
+// Errors and JSON text: an Error as its JSON object; where and why a text is not JSON.
 #ifndef FTCONFIG_JSON_TEXT_H_
 #define FTCONFIG_JSON_TEXT_H_
 
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
+#include "ftconfig/result.h"
+
 namespace ftconfig {
+
+/** `error` as the documented JSON object {"code", "field", "message"} (docs/api.md, "Errors"). */
+nlohmann::json ErrorObject(const Error& error);
 
 /**
  * Where and why `text` is not JSON, as nlohmann's parser says it: "line 3, column 14: syntax error while parsing
