@@ -11,7 +11,7 @@
 
 namespace ftconfig {
 
-/** `error` as the documented JSON object {"code", "field", "message"} (docs/api.md, "Errors"). */
+/** `error` as the documented JSON object {"code", "field", "message"} (docs/cli.md; the WebAssembly envelope). */
 nlohmann::json ErrorObject(const Error& error);
 
 /**
