@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,10 @@ namespace ftconfig::cli {
 // The strategies every per-strategy figure is reported for: the one place to
 // extend when the engine gains a strategy.
 const std::vector<std::string>& EvaluatedStrategies();
+
+// Corpus sources without the rows of the given source repositories (the
+// training side of a leave-source-out fold).
+std::vector<CorpusSource> FilterSources(const std::vector<CorpusSource>& sources, const std::set<std::string>& drop);
 
 // Artifacts of one directory: DIR/registry.json (its "production" slot) when
 // present, else DIR/reranker.json and DIR/hp_predictor.json.
@@ -56,6 +61,10 @@ struct EvalOptions {
   // practitioner's and the served learning rate, where it came from) for
   // error analysis.
   std::string runs_path;
+  // When set, the metrics of `ftconfig realism` (build/realism.json): adds the
+  // gate "served strategy not worse than the best baseline on any headline
+  // field" (realism.h), and fails it when they were computed on another corpus.
+  std::string realism_path;
   GateOptions gates;
 };
 
