@@ -256,6 +256,26 @@ std::vector<CorpusSource> FilterSources(const std::vector<CorpusSource>& sources
   return out;
 }
 
+bool CanRetrain(const ArtifactSet& set) {
+  return set.reranker && set.hp_predictor && TrainedByUs(set.reranker->training()) &&
+         TrainedByUs(set.hp_predictor->training());
+}
+
+Result<FoldArtifacts> RetrainArtifacts(const TrainingSet& ts, const ArtifactSet& set,
+                                       const std::function<bool(size_t)>& in_train) {
+  if (!CanRetrain(set)) return Error{ErrorCode::kInvalidValue, "candidate", "the artifacts carry no training recipe"};
+  auto groups = BuildRankGroups(ts, 50, nullptr, in_train, in_train);
+  std::vector<const RankGroup*> gptr;
+  for (const auto& g : groups) gptr.push_back(&g);
+  FTCONFIG_ASSIGN_OR_RETURN(reranker, FitReranker(gptr, set.reranker->kind(), RerankerRecipe(*set.reranker), nullptr));
+  std::vector<size_t> train;
+  for (size_t i = 0; i < ts.corpus.records().size(); ++i)
+    if (in_train(i)) train.push_back(i);
+  FTCONFIG_ASSIGN_OR_RETURN(predictor, FitHpPredictor(ts, train, HpRecipe(*set.hp_predictor),
+                                                      IntervalsOf(*set.hp_predictor), nullptr));
+  return FoldArtifacts{std::move(reranker), std::move(predictor)};
+}
+
 const std::vector<std::string>& EvaluatedStrategies() {
   static const std::vector<std::string> s = {"deterministic", "hybrid", "hybrid_ml", "auto"};
   return s;
@@ -532,8 +552,7 @@ EvalReport Evaluate(const ArtifactSet& cand, const ArtifactSet* base, const Eval
   // ---- 4. held-out engine runs: leave source repositories out, per strategy
   if (opt.held_out_engine) {
     std::vector<int> fold = RepoFolds(ts, opt.folds);
-    const bool retrain = cand.reranker && cand.hp_predictor && TrainedByUs(cand.reranker->training()) &&
-                         TrainedByUs(cand.hp_predictor->training());
+    const bool retrain = CanRetrain(cand);
     M["held_out_engine_mode"] = retrain ? "retrained per fold with the candidate's recipe"
                                         : "candidate artifacts as they are (no recipe in the artifacts)";
     std::map<std::string, std::vector<double>> lr_err;
@@ -553,23 +572,15 @@ EvalReport Evaluate(const ArtifactSet& cand, const ArtifactSet* base, const Eval
                std::to_string(drop.size()) + " repositories left out)");
       std::string rr = cand.reranker_json, hp = cand.hp_predictor_json;
       if (retrain) {
-        auto in_train = [&](size_t i) { return fold[i] != f; };
-        auto fold_groups = BuildRankGroups(ts, 50, nullptr, in_train, in_train);
-        std::vector<const RankGroup*> gptr;
-        for (const auto& g : fold_groups) gptr.push_back(&g);
-        auto r = FitReranker(gptr, cand.reranker->kind(), RerankerRecipe(*cand.reranker), nullptr);
-        std::vector<size_t> train;
-        for (size_t i = 0; i < recs.size(); ++i)
-          if (in_train(i)) train.push_back(i);
-        auto p = FitHpPredictor(ts, train, HpRecipe(*cand.hp_predictor), IntervalsOf(*cand.hp_predictor), nullptr);
-        if (!r.ok() || !p.ok()) {
-          gate("held-out retraining", false, !r.ok() ? r.error().message : p.error().message);
+        auto fa = RetrainArtifacts(ts, cand, [&](size_t i) { return fold[i] != f; });
+        if (!fa.ok()) {
+          gate("held-out retraining", false, fa.error().message);
           break;
         }
-        rr = r.value().dump();
-        hp = p.value().dump();
-        Reranker fr = Reranker::Load(r.value()).value();
-        HpPredictor fp = HpPredictor::Load(p.value()).value();
+        rr = fa.value().reranker.dump();
+        hp = fa.value().hp_predictor.dump();
+        Reranker fr = Reranker::Load(fa.value().reranker).value();
+        HpPredictor fp = HpPredictor::Load(fa.value().hp_predictor).value();
         for (const auto& g : groups) {
           if (fold[g.query] != f) continue;
           std::vector<double> s;

@@ -40,6 +40,18 @@ struct ArtifactSet {
 // DIR/registry.json (retrain run's --registry).
 Result<ArtifactSet> LoadArtifactSet(const std::string& dir, const std::string& registry_file = "");
 
+// Whether the artifacts were trained by `ftconfig train` (they carry the
+// recipe RetrainArtifacts repeats).
+bool CanRetrain(const ArtifactSet& set);
+// The reranker and predictor retrained with `set`'s recipe on the records
+// `in_train` selects (the training side of a held-out fold), as JSON
+// artifacts.
+struct FoldArtifacts {
+  json reranker, hp_predictor;
+};
+Result<FoldArtifacts> RetrainArtifacts(const TrainingSet& ts, const ArtifactSet& set,
+                                       const std::function<bool(size_t)>& in_train);
+
 // Gate thresholds (defaults documented in docs/ranking.md).
 struct GateOptions {
   double ndcg_tolerance = 0.01;        // candidate NDCG@5 >= reference - tolerance

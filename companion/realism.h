@@ -96,9 +96,11 @@ bool Agreement(const ConfigRecord& r, const RealismAnswer& a);
 // empty when either class is absent.
 std::optional<double> Auc(const std::vector<std::pair<double, bool>>& score_label);
 
-// Builds the engine that answers a fold from the training repositories'
-// corpus sources (tests watch what reaches it).
-using EngineFactory = std::function<Result<std::shared_ptr<const Engine>>(const std::vector<CorpusSource>& sources)>;
+// Builds the engine that answers the fold of `held_out` from the training
+// repositories' corpus sources (tests watch what reaches it); it may retrain
+// artifacts on the same repositories (RetrainArtifacts).
+using EngineFactory = std::function<Result<std::shared_ptr<const Engine>>(const std::vector<CorpusSource>& sources,
+                                                                          const std::string& held_out)>;
 
 struct RealismOptions {
   std::vector<std::string> strategies;  // engine strategies to ask (auto first)

@@ -204,7 +204,7 @@ json RunRealism(const TrainingSet& ts, const EngineFactory& make_engine, const R
     const std::string& held_out = ts.repos[k];
     progress("realism: fold " + std::to_string(k + 1) + "/" + std::to_string(ts.repos.size()) + ": " + held_out +
              " held out");
-    auto engine = make_engine(FilterSources(ts.sources, {held_out}));
+    auto engine = make_engine(FilterSources(ts.sources, {held_out}), held_out);
     std::optional<std::string> problem;
     if (!engine.ok()) problem = held_out + ": " + engine.error().message;
     else problem = LeakCheck(*engine.value(), held_out);

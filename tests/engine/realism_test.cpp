@@ -54,7 +54,7 @@ std::set<std::string> ReposIn(const std::vector<CorpusSource>& sources) {
 }
 
 EngineFactory Factory(std::vector<std::set<std::string>>* seen = nullptr) {
-  return [seen](const std::vector<CorpusSource>& sources) {
+  return [seen](const std::vector<CorpusSource>& sources, const std::string&) {
     if (seen) seen->push_back(ReposIn(sources));
     EngineData d;
     d.catalog = test::CatalogFilesIn(FTCONFIG_DATA_DIR);
@@ -107,7 +107,9 @@ BOOST_AUTO_TEST_CASE(held_out_rows_never_reach_the_engine_that_answers_them) {
 BOOST_AUTO_TEST_CASE(an_engine_that_holds_the_held_out_rows_is_refused) {
   const TrainingSet& ts = FixtureSet();
   // Hands every fold the whole corpus: the leak check must refuse each fold.
-  EngineFactory leaky = [&](const std::vector<CorpusSource>&) { return Factory()(ts.sources); };
+  EngineFactory leaky = [&](const std::vector<CorpusSource>&, const std::string& held_out) {
+    return Factory()(ts.sources, held_out);
+  };
   RealismOptions opt;
   opt.strategies = {"deterministic"};
   json M = RunRealism(ts, leaky, opt, NoProgress);
