@@ -13,9 +13,12 @@ const char* kMethod = R"(## Method
 - **Leave one source out.** Each source repository of the corpus (`data/corpus/*.jsonl`) is held out in turn. The
   engine that answers its configurations is created (`Engine::Create`) from the other repositories' rows only;
   before it answers, the evaluation checks that the engine's corpus holds no row of the held-out repository. The
-  trained artifacts (reranker, hyperparameter predictor: the registry's production slot, as `ftconfig recommend`
-  loads them) are used as they are: they were trained on the whole corpus, so `hybrid_ml` and `auto` may be
-  favoured by them (the corpus rows themselves never are).
+  held-out configurations are the corpus records as the engine's pipeline normalises them (rejected rows and
+  duplicates are not asked). The trained artifacts (reranker, hyperparameter predictor: the registry's production
+  slot, as `ftconfig recommend` loads them) were trained on every repository; when they carry their recipe (trained
+  by `ftconfig train`) they are retrained on each fold's training repositories with it, as `ftconfig evaluate` does
+  for its held-out runs (`--as-is-artifacts` serves them as they are, and then `hybrid_ml` and `auto` have seen the
+  held-out rows).
 - **The request a new user would make**: the model (catalog id when the catalog knows it, else `model_params_b`),
   `task_type`, `adapter_type` as the corpus normalises it (DoRA is `lora`, freeze is `none`, 4-bit quantization is
   `qlora`), the GPU (`gpu_override`), `num_gpus` and `dataset_size` when the source gives them. Never the
@@ -44,7 +47,15 @@ const char* kMethod = R"(## Method
   (0.5: the score does not tell agreeing answers from the others).
 - **Release gate** (`ftconfig realism --gate`, `ftconfig evaluate --realism FILE`): the served strategy (`auto`, the
   default) is not worse than the best baseline on any headline field (learning rate, sequence, target class, rank,
-  alpha/r), per-configuration shares.
+  alpha/r), per-configuration shares. `ftconfig evaluate` also fails it when the metrics file was computed on
+  another corpus (its `corpus.sha256`).
+- **Metrics file** (`build/realism.json`): `results.ANSWERER.FIELD` = `{share, n, macro, sources}` (per-configuration
+  share, configurations counted, mean of the per-repository shares, repositories counted);
+  `breakdowns.{task_family,adapter,size}.VALUE.ANSWERER.FIELD` (headline fields); `over_conservatism.ANSWERER` =
+  `{shorter_than_half, refused}`; `calibration.STRATEGY` = `{auc, n, agreement, bins, levels}`; `gate`; `corpus`
+  (records, repositories, sha256, where the GPUs came from); `skipped_no_model_size`, `engine_errors`, `fold_errors`.
+  `build/realism-runs.jsonl`: one line per answer (values, the practitioner's, agreement per field) for error
+  analysis.
 )";
 
 const char* kBaselines = R"(## Baselines

@@ -53,9 +53,12 @@ std::set<std::string> ReposIn(const std::vector<CorpusSource>& sources) {
   return repos;
 }
 
-EngineFactory Factory(std::vector<std::set<std::string>>* seen = nullptr) {
-  return [seen](const std::vector<CorpusSource>& sources, const std::string&) {
+// `seen`: the repositories of each fold's sources; `held_out`: the repository
+// each fold was told it holds out.
+EngineFactory Factory(std::vector<std::set<std::string>>* seen = nullptr, std::vector<std::string>* held_out = nullptr) {
+  return [seen, held_out](const std::vector<CorpusSource>& sources, const std::string& repo) {
     if (seen) seen->push_back(ReposIn(sources));
+    if (held_out) held_out->push_back(repo);
     EngineData d;
     d.catalog = test::CatalogFilesIn(FTCONFIG_DATA_DIR);
     d.corpus = sources;
@@ -82,14 +85,16 @@ BOOST_AUTO_TEST_CASE(held_out_rows_never_reach_the_engine_that_answers_them) {
   const TrainingSet& ts = FixtureSet();
   BOOST_REQUIRE_EQUAL(ts.repos.size(), 4u);
   std::vector<std::set<std::string>> seen;
+  std::vector<std::string> told;
   std::ostringstream runs;
   RealismOptions opt;
   opt.strategies = {"auto", "deterministic"};
   opt.runs = &runs;
-  json M = RunRealism(ts, Factory(&seen), opt, NoProgress);
+  json M = RunRealism(ts, Factory(&seen, &told), opt, NoProgress);
   BOOST_TEST(M["fold_errors"].empty());
   BOOST_REQUIRE_EQUAL(seen.size(), ts.repos.size());
   for (size_t k = 0; k < seen.size(); ++k) {
+    BOOST_TEST(told[k] == ts.repos[k]);  // what a factory retrains artifacts without
     BOOST_TEST(!seen[k].count(ts.repos[k]), "fold " << k << " engine holds " << ts.repos[k]);
     BOOST_TEST(seen[k].size() == ts.repos.size() - 1);
   }
