@@ -218,4 +218,22 @@ BOOST_AUTO_TEST_CASE(gate_fails_when_the_served_strategy_loses_a_headline_field)
   BOOST_TEST(g.detail.find("seq_2x 0.800 vs unsloth 0.900") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(cli_writes_the_report_and_the_gate_sets_the_exit_code) {
+  const std::string dir = FixtureDataDir();
+  const std::string args = "--models-dir '' realism --quiet --data " + dir + " --json " + dir + "/realism.json --markdown " +
+                           dir + "/realism.md";
+  auto r = test::RunCli(args);
+  BOOST_TEST(r.exit_code == 0);
+  json M = json::parse(test::ReadFile(dir + "/realism.json"));
+  BOOST_TEST(M["strategies"].size() == 3u);  // no artifacts: no hybrid_ml
+  BOOST_TEST(M["corpus"]["records"].get<int>() == 8);
+  const std::string md = test::ReadFile(dir + "/realism.md");
+  BOOST_TEST(md.find("Regenerate with `bash scripts/realism.sh`") != std::string::npos);
+  BOOST_TEST(md.find("| learning rate within 2x **(headline)** |") != std::string::npos);
+  // --gate: exit 1 exactly when the gate in the metrics failed.
+  auto g = test::RunCli(args + " --gate");
+  BOOST_TEST(g.exit_code == (M["gate"]["passed"].get<bool>() ? 0 : 1));
+  BOOST_TEST(test::RunCli("realism --data /nonexistent/ftconfig").exit_code == 2);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
