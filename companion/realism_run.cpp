@@ -44,7 +44,21 @@ struct Run {
   std::string answerer;
   RealismAnswer answer;
   bool errored = false;
+  json detail = json();  // engine answers: what set the values (for the runs file)
 };
+
+// What the response says set its values, for error analysis.
+json DetailOf(const json& resp) {
+  const json& hp = resp.value("hyperparameters", json::object());
+  const json& why = resp.value("why", json::object());
+  return {{"strategy_used", resp.value("strategy", json::object()).value("used", "")},
+          {"adapter_served", hp.value("adapter_type", "")},
+          {"lora_target", hp.value("lora_target", json())},
+          {"optimizer", hp.value("optimizer", json())},
+          {"why_learning_rate", why.value("learning_rate", "")},
+          {"why_max_seq_length", why.value("max_seq_length", "")},
+          {"clamps", resp.value("diagnostics", json::object()).value("clamps", json::array()).size()}};
+}
 
 struct FoldContext {
   const TrainingSet& ts;
@@ -73,6 +87,7 @@ void AnswerRecord(const FoldContext& c, const Engine& engine, const AdapterConst
     Run run{i, fold, s, RealismAnswer::Refusal()};
     if (resp.ok()) {
       run.answer = AnswerFromResponse(resp.value());
+      run.detail = DetailOf(resp.value());
     } else {
       run.errored = true;
       if (c.errors->size() < 20) c.errors->push_back(r.id + " / " + s + ": " + resp.error().message);
@@ -100,6 +115,7 @@ void WriteRun(std::ostream& out, const TrainingSet& ts, const Run& run) {
               {"lora_r", OptNum(a.lora_r)}, {"lora_r_true", r.lora_r ? json(*r.lora_r) : json()},
               {"target_class", a.target_class}, {"target_class_true", TargetClass(r.lora_target)},
               {"confidence", OptNum(a.confidence_score)}, {"level", a.confidence_level}, {"agrees", fields}};
+  if (!run.detail.is_null()) row["engine"] = run.detail;
   out << row.dump() << "\n";
 }
 
