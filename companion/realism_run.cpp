@@ -57,7 +57,8 @@ json DetailOf(const json& resp) {
           {"optimizer", hp.value("optimizer", json())},
           {"why_learning_rate", why.value("learning_rate", "")},
           {"why_max_seq_length", why.value("max_seq_length", "")},
-          {"clamps", resp.value("diagnostics", json::object()).value("clamps", json::array()).size()}};
+          {"clamps", resp.value("diagnostics", json::object()).value("clamps", json::array()).size()},
+          {"confidence_features", resp.value("confidence", json::object()).value("features", json())}};
 }
 
 struct FoldContext {

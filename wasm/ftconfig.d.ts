@@ -129,11 +129,37 @@ export interface Request {
   dataset_size?: number;
   dataset_name?: string;
   max_seq_length?: number;
+  /** Token counts of the training examples (at least one; ordered p50 <= p95 <= max). */
+  data_tokens?: DataTokens;
   allow_qlora?: boolean;
   output_dir?: string;
   notes?: string;
   /** Feedback for strategy "auto" to learn from (the site passes its IndexedDB log's). */
   evidence?: Evidence | null;
+}
+
+/** Token counts of the training examples, each 1..1,048,576. */
+export interface DataTokens {
+  p50?: number;
+  p95?: number;
+  max?: number;
+}
+
+/** How several GPUs share the work (none on one GPU). */
+export type Distribution = 'none' | 'ddp' | 'zero2' | 'zero3' | 'zero3_offload';
+
+/** One step of the memory plan. */
+export interface MemoryPlanStep {
+  field: string;
+  step: string;
+}
+
+/** What would fit when the request does not: merge request_patch into the request (null removes a field). */
+export interface FitOption {
+  kind: 'gpu' | 'adapter' | 'num_gpus' | 'max_seq_length' | string;
+  label: string;
+  estimated_gb: number;
+  request_patch: Record<string, string | number | boolean | null>;
 }
 
 export interface VramBreakdown {
@@ -148,9 +174,12 @@ export interface VramBreakdown {
 }
 
 export interface Confidence {
-  level: 'high' | 'medium' | 'low' | string;
+  level: 'high' | 'medium' | 'low' | 'none' | string;
+  /** Estimated chance that a practitioner starts from the same learning rate, sequence and rank (within 2x). */
   score: number;
   reasons: string[];
+  /** The score's inputs (absent when nothing fits). */
+  features?: Record<string, number>;
 }
 
 /** One alternative configuration, best first (present once the engine ranks candidates). */
@@ -191,6 +220,10 @@ export interface Response {
   hyperparameters: Record<string, string | number | boolean | null>;
   /** One line per hyperparameter: why this value. */
   why: Record<string, string>;
+  /** The memory plan's steps, in order; empty when the starting point fits. */
+  memory_plan: MemoryPlanStep[];
+  /** Per hyperparameter: request | data | rule | pool | gpu | clamp | plan. */
+  provenance: Record<string, string>;
   vram: {
     per_gpu_gb: number;
     usable_gb: number;
@@ -256,6 +289,7 @@ export interface Response {
       plan?: string;
       price_per_gpu_hour_usd?: number | null;
     } | null;
+    options: FitOption[];
   };
   candidates?: Candidate[];
   /** strategy "auto": the learning brain's decision and the evidence behind it. */

@@ -122,6 +122,7 @@ Result<std::shared_ptr<const Engine>> Engine::Create(const EngineData& data) {
     e->corpus_ = std::move(corpus);
   }
   e->profiles_ = ProfileTable::Build(e->corpus_);
+  e->rule_agreement_ = internal::RuleAgreement(e->corpus_.records());
   auto load_artifact = [](const std::string& text, const char* what) -> Result<json> {
     json j = internal::ParseJson(text);
     if (j.is_discarded())
@@ -164,7 +165,9 @@ Result<json> Engine::Recommend(const Request& req) const {
   Values values = BaseValues(catalog_, corpus_.records(), req, target, pool);
   Candidate start = StartCandidate(target, pool, values);
   PlanOutcome plan = PlanMemory(start, ctx, req.allow_qlora, values.seq_floor);
-  ResponseInputs out_in{catalog_, calibration_, pool_in.reranker, pool_in.hp_predictor, corpus_.records()};
+  auto agreement = rule_agreement_.find(target.task);
+  ResponseInputs out_in{catalog_, calibration_, pool_in.reranker, pool_in.hp_predictor, corpus_.records(),
+                        agreement == rule_agreement_.end() ? std::pair<double, double>{0, 0} : agreement->second};
   return BuildResponse(out_in, req, target, pool, values, ctx, plan, start);
 }
 

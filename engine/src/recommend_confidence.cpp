@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "json_util.h"
 #include "outline.h"
 #include "recommend_internal.h"
 
@@ -17,15 +18,11 @@ namespace ftconfig::internal {
 
 namespace {
 
-// Logistic coefficients (docs/realism.md, "Confidence"): the intercept, then
-// per feature. Features are in [0, 1].
-struct Coefficients {
-  double intercept = -0.4;
-  double lr_support = 1.6;     // share of repositories within 2x of the learning rate
-  double seq_support = 1.0;    // share within 2x of the sequence
-  double penalties = -2.5;     // sum of the target's and pool's deductions
-  double thin_margin = -0.4;   // the estimate uses more than 84% of the GPU
-};
+// Shrinkage of a task's measured agreement toward one half: a task with few
+// configs says little (docs/realism.md, "Confidence").
+constexpr double kPriorConfigs = 10;
+// Levels: measured agreement of held-out practitioners with the answer.
+constexpr double kHigh = 0.65, kMedium = 0.45;
 
 std::string Percent(double share) {
   char buf[16];
@@ -35,32 +32,36 @@ std::string Percent(double share) {
 
 }  // namespace
 
-Confidence Score(const Target& t, const Pool& pool, const Values& v, const PlanOutcome& plan) {
+Confidence Score(const Target& t, const Pool& pool, const Values& v, const PlanOutcome& plan,
+                 std::pair<double, double> agreement) {
   Confidence c;
   if (!plan.fit.fits) {
     c.level = "none";
     c.reasons.push_back("the configuration does not fit the GPU");
     return c;
   }
-  const Coefficients k;
+  const auto [configs, agreeing] = agreement;
+  const double base = (agreeing + 0.5 * kPriorConfigs) / (configs + kPriorConfigs);
   double penalty = 0;
+  std::vector<std::string> doubts;
   for (const auto* list : {&t.penalties, &pool.penalties})
-    for (const auto& [amount, reason] : *list) penalty += amount, c.reasons.push_back(reason);
+    for (const auto& [amount, reason] : *list) penalty += amount, doubts.push_back(reason);
   const double margin = (t.gpu->usable_vram_gb - plan.fit.peak_gb) / t.gpu->usable_vram_gb;
   const bool thin = margin < 0.16;
-  if (thin) c.reasons.push_back("thin memory margin: the estimate uses most of the GPU");
-  double z = k.intercept + k.lr_support * v.lr_support + k.seq_support * v.seq_support +
-             k.penalties * std::min(penalty, 1.0) + k.thin_margin * (thin ? 1 : 0);
-  c.score = 1.0 / (1.0 + std::exp(-z));
-  c.level = c.score >= 0.7 ? "high" : c.score >= 0.45 ? "medium" : "low";
+  if (thin) doubts.push_back("thin memory margin: the estimate uses most of the GPU");
+  c.score = std::clamp(base * (1 - 0.5 * std::min(penalty, 1.0)) - (thin ? 0.05 : 0), 0.02, 0.98);
+  c.level = c.score >= kHigh ? "high" : c.score >= kMedium ? "medium" : "low";
+  c.reasons.push_back(configs > 0 ? Percent(agreeing / configs) + " of the corpus's " +
+                                        std::to_string(static_cast<int>(configs)) + " " + t.task +
+                                        " configurations use a learning rate, sequence and rank within 2x of this answer's rules"
+                                  : "no corpus configuration of this task: the values are rules of practice");
+  for (auto& d : doubts) c.reasons.push_back(d);
   if (v.lr_repos > 0)
     c.reasons.push_back(Percent(v.lr_support) + " of " + std::to_string(v.lr_repos) +
                         " source repositories use a learning rate within 2x of this one");
-  else
-    c.reasons.push_back("no source repository in the corpus trains this task with this adapter: the learning rate is a rule of practice");
-  if (v.seq_repos > 0)
-    c.reasons.push_back(Percent(v.seq_support) + " of " + std::to_string(v.seq_repos) +
-                        " source repositories use a sequence within 2x of this one");
+  c.features = {{"task_agreement", Round3(base)}, {"task_configs", configs},
+                {"lr_support", Round3(v.lr_support)}, {"seq_support", Round3(v.seq_support)},
+                {"penalty", Round3(std::min(penalty, 1.0))}, {"thin_margin", thin ? 1 : 0}};
   return c;
 }
 

@@ -12,6 +12,7 @@
 #ifndef FTCONFIG_RECOMMEND_INTERNAL_H_
 #define FTCONFIG_RECOMMEND_INTERNAL_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -113,6 +114,10 @@ struct Values {
   std::vector<std::string> assumptions;
 };
 
+// Per task id: (configs, configs whose learning rate, sequence and rank are
+// all within 2x of what the rules give their context).
+std::map<std::string, std::pair<double, double>> RuleAgreement(const std::vector<ConfigRecord>& recs);
+
 Values BaseValues(const Catalog& catalog, const std::vector<ConfigRecord>& recs, const Request& req, const Target& t,
                   const Pool& pool);
 
@@ -180,9 +185,12 @@ struct Confidence {
   double score = 0;    // estimated probability that a practitioner's learning rate and sequence agree (within 2x)
   std::string level;   // high | medium | low | none
   json reasons = json::array();
+  json features = json::object();  // the model's inputs, for the calibration script
 };
 
-Confidence Score(const Target& t, const Pool& pool, const Values& v, const PlanOutcome& plan);
+// `agreement`: the task's entry of RuleAgreement (configs, agreeing configs).
+Confidence Score(const Target& t, const Pool& pool, const Values& v, const PlanOutcome& plan,
+                 std::pair<double, double> agreement);
 
 // ---- stage 6: the response ------------------------------------------------------
 
@@ -192,6 +200,7 @@ struct ResponseInputs {
   const Reranker* reranker;
   const HpPredictor* hp_predictor;
   const std::vector<ConfigRecord>& records;
+  std::pair<double, double> agreement;  // the task's RuleAgreement
 };
 
 json BuildResponse(const ResponseInputs& in, const Request& req, const Target& t, const Pool& pool, const Values& v,

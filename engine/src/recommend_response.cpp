@@ -237,8 +237,8 @@ json BuildResponse(const ResponseInputs& in, const Request& req, const Target& t
     resp["does_not_fit"] = DoesNotFit(in.catalog, req, t, v, ctx, start, plan);
     warnings.insert(warnings.begin(), resp["does_not_fit"]["message"].get<std::string>());
   }
-  Confidence c = Score(t, pool, v, plan);
-  resp["confidence"] = {{"score", Round2(c.score)}, {"level", c.level}, {"reasons", c.reasons}};
+  Confidence c = Score(t, pool, v, plan, in.agreement);
+  resp["confidence"] = {{"score", Round2(c.score)}, {"level", c.level}, {"reasons", c.reasons}, {"features", c.features}};
   resp["warnings"] = warnings;
   return resp;
 }

@@ -231,7 +231,26 @@ void SetDataset(const Catalog& catalog, const Request& req, Values* v) {
   else v->assumptions.push_back("examples average ~300 tokens (no dataset statistics)");
 }
 
+bool Within(double a, double b, double factor) { return a > 0 && b > 0 && std::max(a, b) / std::min(a, b) <= factor * 1.0001; }
+
 }  // namespace
+
+std::map<std::string, std::pair<double, double>> RuleAgreement(const std::vector<ConfigRecord>& recs) {
+  std::map<std::string, std::pair<double, double>> out;
+  for (const ConfigRecord& r : recs) {
+    if (!(r.learning_rate > 0)) continue;
+    const bool adapter = r.adapter_type != "none";
+    const std::string family = TaskFamily(r.task_type);
+    LrRule rule = LearningRateRule(family, r.task_type, adapter, r.model_params_b.value_or(7));
+    bool agree = Within(rule.value, r.learning_rate, 2);
+    if (r.max_seq_length) agree = agree && Within(kDefaultSeq, *r.max_seq_length, 2);
+    if (adapter && r.lora_r) agree = agree && Within(family == "pretraining" ? 64 : 16, *r.lora_r, 2);
+    auto& [n, k] = out[r.task_type];
+    n += 1;
+    k += agree ? 1 : 0;
+  }
+  return out;
+}
 
 Values BaseValues(const Catalog& catalog, const std::vector<ConfigRecord>& recs, const Request& req, const Target& t,
                   const Pool& pool) {

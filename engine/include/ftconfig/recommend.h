@@ -6,6 +6,7 @@
 #ifndef FTCONFIG_RECOMMEND_H_
 #define FTCONFIG_RECOMMEND_H_
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -127,6 +128,10 @@ class Engine {
   Calibration calibration_;
   HybridWeights hybrid_weights_;
   double mmr_lambda_ = 0.7;
+  // Per task: how many corpus configs, and how many of them agree (within
+  // 2x) with the rules' learning rate, sequence and rank; the confidence's
+  // base rate (recommend_confidence.cpp).
+  std::map<std::string, std::pair<double, double>> rule_agreement_;
 };
 
 }  // namespace ftconfig
