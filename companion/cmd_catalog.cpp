@@ -3,8 +3,24 @@
 
 #include "commands.h"
 #include "data_files.h"
+#include "ftconfig/lora_modules.h"
 
 namespace ftconfig::cli {
+
+namespace {
+
+// The LoRA module names of a catalog model for each target class
+// (ftconfig/lora_modules.h; tests/py/check_lora_modules.py checks them).
+json LoraModulesJson(const Model& m) {
+  return {{"architecture", LoraArchitecture(m.family, m.id)},
+          {"all_linear", LoraTargetModules(m.family, m.id, "all_linear")},
+          {"attention", LoraTargetModules(m.family, m.id, "attention")},
+          {"qv", LoraTargetModules(m.family, m.id, "qv")},
+          {"embedding", LoraEmbeddingModules(m.family, m.id)},
+          {"classifier_head", ClassifierHeadModules(m.family, m.id)}};
+}
+
+}  // namespace
 
 void AddCatalogCommand(CLI::App& app, Context& ctx) {
   auto* cat = app.add_subcommand("catalog", "List the GPUs, platforms, models and tasks the engine knows");
@@ -35,7 +51,8 @@ void AddCatalogCommand(CLI::App& app, Context& ctx) {
         } else if (w == "models") {
           for (const auto& m : catalog.models())
             out.push_back({{"id", m.id}, {"name", m.name}, {"family", m.family}, {"params_b", m.arch.params_b},
-                           {"architecture", m.arch.architecture}, {"aliases", m.aliases}});
+                           {"architecture", m.arch.architecture}, {"aliases", m.aliases},
+                           {"lora_modules", LoraModulesJson(m)}});
         } else {
           for (const auto& t : catalog.tasks())
             out.push_back({{"id", t.id}, {"label", t.label}, {"corpus_supported", t.corpus_supported}});

@@ -25,6 +25,7 @@ struct RecommendOptions {
   bool no_qlora = false;
   std::string notebook_file;  // --notebook: write the .ipynb here
   std::string export_format;  // --export: print this export instead of the JSON response
+  std::string output_file;    // -o/--output: write what would be printed here, only on success
   std::string feedback_store;  // --feedback-store: evidence for the learning brain from this telemetry store
 };
 
@@ -123,6 +124,9 @@ void AddRecommendCommand(CLI::App& app, Context& ctx) {
                   "\"auto\" its evidence (the learning brain; as the site does from its log)");
   cmd->add_option("--export", opts->export_format,
                   "Print the recommendation as axolotl | llamafactory | trl | script (instead of the JSON response)");
+  cmd->add_option("-o,--output", opts->output_file,
+                  "Write the output (the response, or the --export file) to FILE instead of stdout; nothing is "
+                  "written when the request or the export is refused");
   cmd->callback([opts, &ctx]() {
     ctx.exit_code = RunGuarded([&]() -> int {
       json req = json::object();
@@ -183,22 +187,36 @@ void AddRecommendCommand(CLI::App& app, Context& ctx) {
         return ReportError({ErrorCode::kInvalidValue, "export",
                             "unknown export format \"" + opts->export_format +
                                 "\"; expected axolotl, llamafactory, trl, script or notebook"});
+      // Everything is rendered before anything is written: a refused export
+      // leaves no file behind (and an existing one as it was).
+      std::string notebook, text;
       if (!opts->notebook_file.empty()) {
         auto nb = Export(parsed.value(), resp.value(), ExportFormat::kNotebook);
         if (!nb.ok()) return ReportError(nb.error());
-        std::ofstream f(opts->notebook_file, std::ios::binary);
-        if (!(f << nb.value()) || !(f.flush()))
-          return ReportError({ErrorCode::kInvalidValue, "notebook", "cannot write \"" + opts->notebook_file + "\""});
+        notebook = std::move(nb.value());
       }
       if (!opts->export_format.empty()) {
-        auto text = Export(parsed.value(), resp.value(), export_format);
-        if (!text.ok()) return ReportError(text.error());
-        std::cout << text.value();
-        std::cout.flush();
-        return 0;
+        auto exported = Export(parsed.value(), resp.value(), export_format);
+        if (!exported.ok()) return ReportError(exported.error());
+        text = std::move(exported.value());
+      } else if (opts->format == "text") {
+        std::ostringstream out;
+        PrintText(resp.value(), out);
+        text = out.str();
+      } else {
+        text = resp.value().dump(2) + "\n";
       }
-      if (opts->format == "text") PrintText(resp.value(), std::cout);
-      else std::cout << resp.value().dump(2) << std::endl;
+      if (!opts->notebook_file.empty()) {
+        auto written = WriteOutputFile(opts->notebook_file, notebook, "notebook");
+        if (!written.ok()) return ReportError(written.error());
+      }
+      if (!opts->output_file.empty()) {
+        auto written = WriteOutputFile(opts->output_file, text, "output");
+        if (!written.ok()) return ReportError(written.error());
+      } else {
+        std::cout << text;
+        std::cout.flush();
+      }
       return 0;
     });
   });

@@ -32,6 +32,10 @@ int ReportError(const Error& error);
 int RunGuarded(const std::function<int()>& body);
 // Reads a whole file or "-" for stdin. kInvalidValue naming `field` on failure.
 Result<std::string> ReadInput(const std::string& path, const std::string& field);
+// Writes `text` to `path` whole or not at all: a temporary file beside it,
+// renamed over it once written (an existing file stays as it was on a
+// failure). kInvalidValue naming `field` on failure.
+Result<bool> WriteOutputFile(const std::string& path, const std::string& text, const std::string& field);
 
 // Progress lines on stderr, each with the seconds since construction
 // ("[  12.3s] loading data/"); nothing when `quiet` (train, retrain).

@@ -48,4 +48,20 @@ Result<std::string> ReadInput(const std::string& path, const std::string& field)
   return ss.str();
 }
 
+Result<bool> WriteOutputFile(const std::string& path, const std::string& text, const std::string& field) {
+  const std::string tmp = path + ".ftconfig-tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out || !(out << text) || !out.flush()) {
+      std::remove(tmp.c_str());
+      return Error{ErrorCode::kInvalidValue, field, "cannot write \"" + path + "\""};
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return Error{ErrorCode::kInvalidValue, field, "cannot write \"" + path + "\""};
+  }
+  return true;
+}
+
 }  // namespace ftconfig::cli

@@ -6,7 +6,7 @@ set -euo pipefail
 
 APT_PACKAGES=(
   build-essential cmake pkg-config python3 nodejs npm
-  libboost-test-dev nlohmann-json3-dev libcli11-dev libkainjow-mustache-dev python3-nbformat python3-yaml
+  libboost-test-dev nlohmann-json3-dev libcli11-dev libkainjow-mustache-dev python3-nbformat python3-yaml python3-venv
   emscripten chromium
   libeigen3-dev libxgboost-dev
   libsqlite3-dev libcpp-httplib-dev
@@ -40,3 +40,8 @@ if [[ -f package-lock.json ]] && [[ ! -d node_modules || package-lock.json -nt n
   npm ci --no-audit --no-fund --loglevel=error
   touch node_modules
 fi
+
+# The Python check environments of the exports (build/pyenv, build/pyenv-stack):
+# the first run downloads about 3.5 GB of wheels into ~/.cache/ftconfig, later
+# runs with the same pins link the cached venvs in a second.
+bash scripts/setup-python.sh

@@ -27,6 +27,17 @@ std::string Method(const std::string& adapter) {
   return "full fine-tuning";
 }
 
+// A JSON object as an indented YAML block (nested objects and scalars).
+std::string YamlBlock(const ojson& obj, int indent) {
+  std::string out;
+  for (const auto& [k, v] : obj.items()) {
+    out += std::string(indent, ' ') + k + ":";
+    if (v.is_object()) out += "\n" + YamlBlock(v, indent + 2);
+    else out += " " + YamlValue(v) + "\n";
+  }
+  return out;
+}
+
 // Values both YAML formats share (YAML scalars and comment texts).
 ojson CommonYaml(const ExportPlan& plan, const json& r) {
   const ojson& p = plan.v;
@@ -97,6 +108,17 @@ ojson CommonYaml(const ExportPlan& plan, const json& r) {
   d["kind_orpo"] = kind == "orpo";
   d["kind_reward"] = kind == "reward";
   d["kind_pretraining"] = kind == "pretraining";
+  const std::string distribution = p["distribution"].get<std::string>();
+  d["distribution_comment"] = CommentText(distribution);
+  // Blocks without their last line break: the template puts each on lines of its own.
+  auto block = [](const ojson& obj) {
+    std::string b = YamlBlock(obj, 2);
+    if (!b.empty()) b.pop_back();
+    return b;
+  };
+  d["deepspeed"] = p["deepspeed"].is_object() ? ojson(block(p["deepspeed"])) : ojson(false);
+  d["fsdp"] = distribution == "fsdp";
+  if (ta.contains("fsdp_config")) d["fsdp_config"] = block(ta["fsdp_config"]);
   return d;
 }
 
@@ -105,17 +127,19 @@ ojson CommonYaml(const ExportPlan& plan, const json& r) {
 std::string LlamaFactoryTemplate(const std::string& model_id) {
   std::string m = Lower(model_id);
   auto has = [&](const char* s) { return m.find(s) != std::string::npos; };
+  // Most specific first: DeepSeek-R1-Distill-Qwen is a Qwen model with R1's template.
+  if (has("deepseek-r1")) return "deepseekr1";
+  if (has("deepseek")) return "deepseek";
   if (has("llama-3") || has("llama3") || has("meta-llama-3")) return "llama3";
   if (has("llama-2") || has("llama2")) return "llama2";
   if (has("qwen3")) return "qwen3";
   if (has("qwen")) return "qwen";
   if (has("mistral") || has("mixtral")) return "mistral";
   if (has("gemma-3") || has("gemma3")) return "gemma3";
+  if (has("gemma-2") || has("gemma2")) return "gemma2";
   if (has("gemma")) return "gemma";
   if (has("phi-4") || has("phi4")) return "phi4";
   if (has("phi-3") || has("phi3")) return "phi";
-  if (has("deepseek-r1")) return "deepseekr1";
-  if (has("deepseek")) return "deepseek";
   if (has("smollm")) return "chatml";
   return "default";
 }
@@ -123,7 +147,7 @@ std::string LlamaFactoryTemplate(const std::string& model_id) {
 Error Unsupported(const std::string& tool, const std::string& task) {
   return Error{ErrorCode::kUnsupported, "format",
                tool + " has no training stage for task \"" + task +
-                   "\": use the notebook, the script or the TRL export for it"};
+                   "\" on this model: use the notebook, the script or the TRL export for it"};
 }
 
 }  // namespace
@@ -131,8 +155,18 @@ Error Unsupported(const std::string& tool, const std::string& task) {
 Result<std::string> RenderAxolotl(const ExportPlan& plan, const json& response) {
   const ojson& p = plan.v;
   const std::string kind = p["kind"].get<std::string>();
-  if (kind == "classification") return Unsupported("axolotl", p["task_type"].get<std::string>());
+  if (kind == "classification" || kind == "seq2seq") return Unsupported("axolotl", p["task_type"].get<std::string>());
+  if (!p["peft"].get<bool>() && !p["pure_bf16"].get<bool>() && p["precision"] != "fp32")
+    // axolotl loads the weights in the training's 16-bit type: fp16 weights
+    // cannot train ("Attempting to unscale FP16 gradients") and bf16 ones
+    // train without the fp32 master copy the estimate assumes.
+    return Error{ErrorCode::kUnsupported, "format",
+                 "axolotl loads the weights in " + p["precision"].get<std::string>() +
+                     " for full fine-tuning, not the fp32 master weights of mixed precision this recommendation "
+                     "assumes: use the notebook, the script, the TRL or the LLaMA-Factory export"};
   ojson d = CommonYaml(plan, response);
+  // Base models have no chat template: axolotl uses the tokenizer's, else ChatML.
+  d["chat_template"] = kind == "chat" || kind == "dpo" || kind == "orpo" || kind == "reward";
   std::string type, hint, rl;
   if (kind == "chat") type = "chat_template", hint = "a \"messages\" column of {role, content} turns (type chat_template)";
   else if (kind == "dpo") type = "chatml.prompt_pairs", rl = "dpo", hint = "prompt / chosen / rejected text columns (type chatml.prompt_pairs)";
@@ -149,7 +183,8 @@ Result<std::string> RenderAxolotl(const ExportPlan& plan, const json& response) 
 Result<std::string> RenderLlamaFactory(const ExportPlan& plan, const json& response) {
   const ojson& p = plan.v;
   const std::string kind = p["kind"].get<std::string>();
-  if (kind == "classification") return Unsupported("LLaMA-Factory", p["task_type"].get<std::string>());
+  if (kind == "classification" || kind == "seq2seq")
+    return Unsupported("LLaMA-Factory", p["task_type"].get<std::string>());
   ojson d = CommonYaml(plan, response);
   std::string stage = "sft", dataset_dir = "data", hint, pref_loss;
   if (kind == "instruction") {
@@ -211,7 +246,7 @@ Result<std::string> RenderTrl(const ExportPlan& plan, const json& response) {
                     {"config_class", p["config_class"]}};
   out["model_name_or_path"] = p["model_id"];
   out["model_placeholder"] = p["model_placeholder"];
-  out["model_class"] = p["seq_cls"].get<bool>() ? "AutoModelForSequenceClassification" : "AutoModelForCausalLM";
+  out["model_class"] = p["model_class"];
   out["model_init_kwargs"] = p["model_args"];
   out["quantization_config"] = p["bnb_args"];
   out["peft_config"] = p["lora_args"];

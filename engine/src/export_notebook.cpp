@@ -275,6 +275,15 @@ ojson PythonCodeData(const ExportPlan& plan, const json& r, bool notebook) {
   d["kind_dpo"] = kind == "dpo";
   d["kind_orpo"] = kind == "orpo";
   d["kind_reward"] = kind == "reward";
+  d["kind_seq2seq"] = kind == "seq2seq";
+  d["prompt_completion"] = kind == "instruction" || kind == "seq2seq";
+  // TRL's trainers wrap the model with the adapter themselves (peft_config).
+  d["adapter_by_trainer"] = kind == "instruction" || kind == "chat" || kind == "dpo" || kind == "orpo" || kind == "reward";
+  const std::string model_class = p["seq_cls"].get<bool>() ? "AutoModelForCausalLM" : p["model_class"].get<std::string>();
+  d["model_class"] = model_class;
+  d["model_class_why"] = model_class == "AutoModelForSeq2SeqLM"
+                             ? "an encoder-decoder model (T5), trained as sequence-to-sequence"
+                             : "a decoder-only language model";
   d["needs_chat_template"] = kind == "chat" || kind == "dpo" || kind == "orpo" || kind == "reward";
   d["chatml_template"] = PyString(kChatMlTemplate);
   d["num_labels"] = kind == "reward" ? "1" : "None";
@@ -311,6 +320,8 @@ ojson PythonCodeData(const ExportPlan& plan, const json& r, bool notebook) {
   }
   d["stack_comment"] = deps.is_object() ? CommentText(Str(deps, "id")) : "no pinned stack matches this GPU: unpinned";
   d["torch_version"] = torch_version.empty() ? "None" : PyString(torch_version);
+  auto cc = Num(gpu, "compute_capability");
+  d["gpu_compute_capability"] = cc ? FloatText(*cc) : "None";
   d["torch_index_url"] = index_url.empty() ? "None" : PyString(index_url);
   d["packages"] = PyValue(packages);
   d["optional_packages"] = PyValue(optional);
@@ -328,6 +339,13 @@ ojson PythonCodeData(const ExportPlan& plan, const json& r, bool notebook) {
   d["per_gpu_gb"] = CommentText(NumText(vram, "per_gpu_gb"));
   d["hours"] = CommentText(NumText(r.value("time", json::object()), "hours"));
   d["multi_gpu"] = p["num_gpus"].get<int>() > 1;
+  const std::string distribution = p["distribution"].get<std::string>();
+  d["distribution_comment"] = CommentText(distribution == "ddp"            ? "DDP"
+                                          : distribution == "fsdp"         ? "FSDP full sharding"
+                                          : distribution == "zero3_offload" ? "DeepSpeed ZeRO-3 with CPU offload"
+                                          : distribution == "zero3"        ? "DeepSpeed ZeRO-3"
+                                          : distribution == "zero2"        ? "DeepSpeed ZeRO-2"
+                                                                           : distribution);
   return d;
 }
 
@@ -391,7 +409,8 @@ Result<std::string> RenderScript(const ExportPlan& plan, const json& response) {
     out += StripTrailingNewlines(text) + "\n\n\n";
   }
   out += "def main():\n    run_training()\n";
-  if (merge) out += "    if RUN_MERGE:\n        merge_adapter()\n";
+  // One process merges: under `accelerate launch` every rank runs main().
+  if (merge) out += "    if RUN_MERGE and int(os.environ.get(\"RANK\", \"0\")) == 0:\n        merge_adapter()\n";
   out += "\n\nif __name__ == \"__main__\":\n    main()\n";
   return out;
 }

@@ -1,9 +1,12 @@
 // The export plan: one place that turns a recommendation into the keyword
 // arguments every format carries (docs/exports.md has the key mapping).
+#include <cctype>
 #include <cstdint>
+#include <cstdlib>
 #include <cstdio>
 
 #include "export_internal.h"
+#include "ftconfig/lora_modules.h"
 #include "json_util.h"
 
 namespace ftconfig::internal {
@@ -30,6 +33,72 @@ std::string TaskKind(const std::string& task) {
   return "instruction";  // instruction_following, math, code, summarization, vision_language, other
 }
 
+// The major version of transformers in the recommended stack; 5 (the current
+// release) when the stack does not pin it (the install is then unpinned).
+int TransformersMajor(const json& response) {
+  const json* deps = Find(response, "dependencies");
+  const json* pkgs = deps && deps->is_object() ? Find(*deps, "packages") : nullptr;
+  const std::string v = pkgs && pkgs->is_object() ? Str(*pkgs, "transformers") : "";
+  if (v.empty() || !std::isdigit(static_cast<unsigned char>(v[0]))) return 5;
+  return std::atoi(v.c_str());
+}
+
+// How the GPUs share the work: hyperparameters.distribution when the response
+// has a known one, else DDP with several GPUs and nothing with one.
+std::string Distribution(const json& hp, int num_gpus) {
+  const std::string d = Str(hp, "distribution");
+  for (const char* known : {"none", "ddp", "zero2", "zero3", "zero3_offload", "fsdp"})
+    if (d == known) return d;
+  return num_gpus > 1 ? "ddp" : "none";
+}
+
+// A DeepSpeed configuration for a ZeRO distribution (null otherwise); "auto"
+// values are filled in by the HF Trainer from the training arguments, so the
+// batch sizes, accumulation, precision and clipping stay the recommendation's.
+ojson DeepSpeedConfig(const std::string& distribution) {
+  if (distribution.rfind("zero", 0) != 0) return nullptr;
+  const bool stage3 = distribution != "zero2";
+  ojson zero = ojson::object();
+  zero["stage"] = stage3 ? 3 : 2;
+  zero["overlap_comm"] = true;
+  zero["contiguous_gradients"] = true;
+  zero["reduce_bucket_size"] = "auto";
+  if (stage3) {
+    zero["stage3_prefetch_bucket_size"] = "auto";
+    zero["stage3_param_persistence_threshold"] = "auto";
+    zero["stage3_gather_16bit_weights_on_model_save"] = true;
+  }
+  if (distribution == "zero3_offload") {
+    zero["offload_optimizer"] = {{"device", "cpu"}, {"pin_memory", true}};
+    zero["offload_param"] = {{"device", "cpu"}, {"pin_memory", true}};
+  }
+  ojson ds = ojson::object();
+  ds["zero_optimization"] = zero;
+  ds["bf16"] = {{"enabled", "auto"}};
+  ds["fp16"] = {{"enabled", "auto"}};
+  ds["train_micro_batch_size_per_gpu"] = "auto";
+  ds["gradient_accumulation_steps"] = "auto";
+  ds["train_batch_size"] = "auto";
+  ds["gradient_clipping"] = "auto";
+  return ds;
+}
+
+// The trainer family for a task on an architecture: encoder-decoder models
+// (T5) train instruction data as sequence-to-sequence; encoders (BERT-style)
+// only classify. kUnsupported for the rest, naming the task.
+Result<std::string> KindFor(const std::string& task, const std::string& arch) {
+  const std::string kind = TaskKind(task);
+  const bool encoder_decoder = arch == "t5" || arch == "t5_gated";
+  const bool encoder = arch == "bert" || arch == "deberta_v2" || arch == "distilbert";
+  if (encoder_decoder && kind == "instruction") return std::string("seq2seq");
+  if ((encoder_decoder || encoder) && kind != "classification" && !(encoder_decoder && kind == "seq2seq"))
+    return Error{ErrorCode::kUnsupported, "task_type",
+                 "task \"" + task + "\" needs a decoder model; this " +
+                     std::string(encoder ? "encoder" : "encoder-decoder") + " model supports " +
+                     (encoder ? "classification" : "instruction-style tasks and classification") + " only"};
+  return kind;
+}
+
 ojson Copy(const json& j) { return ojson::parse(j.dump(-1, ' ', false, json::error_handler_t::replace)); }
 
 int IntOr(const json& j, const char* key, int def) {
@@ -37,17 +106,54 @@ int IntOr(const json& j, const char* key, int def) {
   return v ? static_cast<int>(*v) : def;
 }
 
-std::vector<std::string> SplitComma(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t end = s.find(',', start);
-    if (end == std::string::npos) end = s.size();
-    std::string part = Trim(s.substr(start, end - start));
-    if (!part.empty()) out.push_back(part);
-    start = end + 1;
-  }
+
+// The catalog family of the response's model when the response names it
+// (response.model.family); "" otherwise (the model id then decides).
+std::string ModelFamily(const json& response) {
+  const json* m = Find(response, "model");
+  return m && m->is_object() ? Str(*m, "family") : std::string();
+}
+
+ojson ToArray(const std::vector<std::string>& names) {
+  ojson out = ojson::array();
+  for (const auto& n : names) out.push_back(n);
   return out;
+}
+
+struct LoraTargets {
+  std::string target_class;        // all_linear | attention | qv
+  bool all_linear = false;         // PEFT's "all-linear" (an architecture the table does not know)
+  std::vector<std::string> modules;  // target_modules
+  std::vector<std::string> to_save;  // modules_to_save: embeddings trained in full, a new classifier head
+};
+
+// The LoRA targets of a recommendation: hyperparameters.lora_target_class and
+// lora_target_modules when the response has them, otherwise the class of
+// lora_target ("q_proj,v_proj" -> qv) mapped to this architecture's module
+// names (ftconfig/lora_modules.h). Embeddings beside the linear layers and a
+// sequence-classification head train in full (modules_to_save).
+LoraTargets ResolveLoraTargets(const json& hp, const std::string& family, const std::string& model, bool seq_cls) {
+  LoraTargets t;
+  const std::string target = Str(hp, "lora_target", "all-linear");
+  std::string cls = Str(hp, "lora_target_class");
+  t.target_class = IsLoraTargetClass(cls) ? cls : LoraTargetClassOf(target);
+  const json* given = Find(hp, "lora_target_modules");
+  if (given && given->is_array() && !given->empty()) {
+    for (const auto& m : *given)
+      if (m.is_string()) t.modules.push_back(SanitizeUtf8(m.get<std::string>()));
+  }
+  const std::string arch = LoraArchitecture(family, model);
+  if (t.modules.empty()) {
+    if (arch.empty() && t.target_class == "all_linear") t.all_linear = true;  // let PEFT find the linear layers
+    else t.modules = LoraTargetModules(family, model, t.target_class);
+  }
+  if (LoraTargetTrainsEmbeddings(target)) {
+    t.to_save = LoraEmbeddingModules(family, model);
+    if (seq_cls) t.to_save.resize(1);  // a classifier has no language-model head
+  }
+  if (seq_cls)
+    for (const auto& h : ClassifierHeadModules(family, model)) t.to_save.push_back(h);
+  return t;
 }
 
 }  // namespace
@@ -106,9 +212,12 @@ Result<ExportPlan> BuildPlan(const Request& request, const json& response) {
 
   // ---- task and adapter
   std::string task = Str(rq, "task_type", "instruction_following");
-  std::string kind = TaskKind(task);
+  const std::string family = ModelFamily(response);
+  const std::string arch = LoraArchitecture(family, model);
+  FTCONFIG_ASSIGN_OR_RETURN(kind, KindFor(task, arch));
   v["task_type"] = task;
   v["kind"] = kind;
+  v["architecture"] = arch;
   std::string adapter = Str(hp, "adapter_type", "lora");
   v["adapter"] = adapter;
   const bool peft = adapter != "none";
@@ -159,35 +268,27 @@ Result<ExportPlan> BuildPlan(const Request& request, const json& response) {
   // ---- LoraConfig
   const bool seq_cls = kind == "classification" || kind == "reward";
   v["seq_cls"] = seq_cls;
+  v["model_class"] = seq_cls ? "AutoModelForSequenceClassification"
+                     : kind == "seq2seq" ? "AutoModelForSeq2SeqLM"
+                                         : "AutoModelForCausalLM";
   if (peft) {
-    std::vector<std::string> parts = SplitComma(Str(hp, "lora_target", "all-linear"));
-    bool all_linear = false;
-    ojson modules = ojson::array(), to_save = ojson::array();
-    for (const auto& p : parts) {
-      if (p == "all-linear") all_linear = true;
-    }
-    for (const auto& p : parts) {
-      if (p == "all-linear") continue;
-      // Beside "all-linear", named modules are trained in full
-      // (modules_to_save), as the memory estimate assumes.
-      if (all_linear) to_save.push_back(p);
-      else modules.push_back(p);
-    }
-    if (!all_linear && modules.empty()) all_linear = true;
+    LoraTargets t = ResolveLoraTargets(hp, family, model, seq_cls);
     ojson lora = ojson::object();
     lora["r"] = IntOr(hp, "lora_r", 16);
     lora["lora_alpha"] = IntOr(hp, "lora_alpha", 2 * IntOr(hp, "lora_r", 16));
     lora["lora_dropout"] = NumOr(hp, "lora_dropout", 0.05);
-    lora["target_modules"] = all_linear ? ojson("all-linear") : modules;
-    if (!to_save.empty()) lora["modules_to_save"] = to_save;
+    lora["target_modules"] = t.all_linear ? ojson("all-linear") : ToArray(t.modules);
+    if (!t.to_save.empty()) lora["modules_to_save"] = ToArray(t.to_save);
     lora["bias"] = "none";
-    lora["task_type"] = seq_cls ? "SEQ_CLS" : "CAUSAL_LM";
+    lora["task_type"] = seq_cls ? "SEQ_CLS" : kind == "seq2seq" ? "SEQ_2_SEQ_LM" : "CAUSAL_LM";
     v["lora_args"] = lora;
-    v["lora_all_linear"] = all_linear;
-    v["lora_modules"] = all_linear ? ojson::array() : modules;
-    v["lora_modules_to_save"] = to_save;
+    v["lora_target_class"] = t.target_class;
+    v["lora_all_linear"] = t.all_linear;
+    v["lora_modules"] = t.all_linear ? ojson::array() : ToArray(t.modules);
+    v["lora_modules_to_save"] = ToArray(t.to_save);
   } else {
     v["lora_args"] = nullptr;
+    v["lora_target_class"] = nullptr;
     v["lora_all_linear"] = false;
     v["lora_modules"] = ojson::array();
     v["lora_modules_to_save"] = ojson::array();
@@ -199,6 +300,7 @@ Result<ExportPlan> BuildPlan(const Request& request, const json& response) {
   else if (kind == "orpo") trainer = "ORPOTrainer", config = "ORPOConfig";
   else if (kind == "reward") trainer = "RewardTrainer", config = "RewardConfig";
   else if (kind == "classification" || kind == "pretraining") trainer = "Trainer", config = "TrainingArguments", module = "transformers";
+  else if (kind == "seq2seq") trainer = "Seq2SeqTrainer", config = "Seq2SeqTrainingArguments", module = "transformers";
   else trainer = "SFTTrainer", config = "SFTConfig";
   v["trainer_class"] = trainer;
   v["config_class"] = config;
@@ -213,7 +315,9 @@ Result<ExportPlan> BuildPlan(const Request& request, const json& response) {
   ta["gradient_accumulation_steps"] = IntOr(hp, "gradient_accumulation_steps", 1);
   ta["learning_rate"] = NumOr(hp, "learning_rate", 2e-4);
   ta["lr_scheduler_type"] = Str(hp, "lr_scheduler", "cosine");
-  ta["warmup_ratio"] = NumOr(hp, "warmup_ratio", 0.03);
+  // transformers 5 folded warmup_ratio into warmup_steps (a float below 1 is
+  // a ratio of the steps); the stack's transformers decides the key.
+  ta[TransformersMajor(response) >= 5 ? "warmup_steps" : "warmup_ratio"] = NumOr(hp, "warmup_ratio", 0.03);
   ta["weight_decay"] = NumOr(hp, "weight_decay", 0.0);
   ta["optim"] = Str(hp, "optimizer", "adamw_torch");
   ta["bf16"] = bf16;
@@ -237,7 +341,18 @@ Result<ExportPlan> BuildPlan(const Request& request, const json& response) {
   ta["report_to"] = "none";
   ta["seed"] = kSeed;
   ta["include_num_input_tokens_seen"] = true;
-  if (num_gpus > 1) ta["ddp_find_unused_parameters"] = false;
+  const std::string distribution = Distribution(hp, num_gpus);
+  v["distribution"] = distribution;
+  v["deepspeed"] = DeepSpeedConfig(distribution);
+  if (num_gpus > 1 && distribution == "ddp") ta["ddp_find_unused_parameters"] = false;
+  if (v["deepspeed"].is_object()) ta["deepspeed"] = v["deepspeed"];
+  if (distribution == "fsdp") {
+    // Fully sharded, one FSDP unit per decoder layer (the model's own
+    // _no_split_modules), full state dict for the saved adapter or model.
+    ta["fsdp"] = "full_shard auto_wrap";
+    ta["fsdp_config"] = {{"backward_prefetch", "backward_pre"}, {"use_orig_params", true},
+                         {"cpu_ram_efficient_loading", true}, {"sync_module_states", true}};
+  }
   v["training_args"] = ta;
 
   // ---- numbers the summary and the telemetry compare against

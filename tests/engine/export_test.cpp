@@ -277,4 +277,87 @@ BOOST_AUTO_TEST_CASE(cli_writes_notebook_and_exports) {
   BOOST_TEST(nofit.exit_code == 2);
 }
 
+BOOST_AUTO_TEST_CASE(output_file_written_only_on_success) {
+  const std::string out = "/tmp/ftconfig_export_out_" + std::to_string(::getpid()) + ".yaml";
+  const std::string nb = out + ".ipynb";
+  std::remove(out.c_str());
+  // axolotl refuses classification: neither -o nor --notebook leaves a file.
+  auto refused = test::RunCli("recommend --gpu A100 --model Qwen/Qwen2.5-0.5B --task classification --adapter lora "
+                              "--export axolotl --notebook " + nb + " -o " + out);
+  BOOST_TEST(refused.exit_code == 2);
+  BOOST_TEST(json::parse(refused.out, nullptr, false)["error"]["code"] == "unsupported");
+  BOOST_TEST(!fs::exists(out));
+  BOOST_TEST(!fs::exists(nb));
+  // A file already there stays as it was after a refusal.
+  { std::ofstream(out) << "before"; }
+  test::RunCli("recommend --gpu A100 --model Qwen/Qwen2.5-0.5B --task classification --adapter lora --export axolotl -o " + out);
+  BOOST_TEST(test::ReadFile(out) == "before");
+  // Success: the file holds the export and nothing is printed.
+  auto ok = test::RunCli("recommend --gpu A100 --model Qwen/Qwen2.5-0.5B --adapter lora --export axolotl -o " + out);
+  BOOST_TEST(ok.exit_code == 0);
+  BOOST_TEST(ok.out.empty());
+  BOOST_TEST(test::ReadFile(out).find("base_model: \"Qwen/Qwen2.5-0.5B\"") != std::string::npos);
+  std::remove(out.c_str());
+}
+
+BOOST_AUTO_TEST_CASE(t5_trains_as_seq2seq_and_encoders_only_classify) {
+  json request = {{"gpu_override", "A100 80GB"}, {"model", "google/flan-t5-base"}, {"adapter_type", "lora"}};
+  json resp = Recommend(request);
+  Request req = ParseRequest(request).value();
+  json trl = json::parse(MustExport(req, resp, ExportFormat::kTrl));
+  BOOST_TEST(trl["model_class"] == "AutoModelForSeq2SeqLM");
+  BOOST_TEST(trl["trainer"]["class"] == "Seq2SeqTrainer");
+  BOOST_TEST(trl["peft_config"]["task_type"] == "SEQ_2_SEQ_LM");
+  BOOST_TEST(!Export(req, resp, ExportFormat::kAxolotl).ok());
+  json dpo = {{"gpu_override", "A100 80GB"}, {"model", "google-bert/bert-base-uncased"}, {"task_type", "chat"}};
+  auto refused = Export(ParseRequest(dpo).value(), Recommend(dpo), ExportFormat::kScript);
+  BOOST_TEST(!refused.ok());
+  if (!refused.ok()) BOOST_TEST(refused.error().field == "task_type");
+}
+
+BOOST_AUTO_TEST_CASE(lora_targets_use_the_models_own_module_names) {
+  // Issue 15: q_proj,v_proj copied verbatim into Phi-3, GPT-2, ... (PEFT: "Target modules not found").
+  const std::pair<const char*, json> cases[] = {
+      {"microsoft/Phi-3-mini-4k-instruct", json::array({"qkv_proj"})},
+      {"openai-community/gpt2", json::array({"c_attn"})},
+      {"EleutherAI/pythia-1b", json::array({"query_key_value"})}};
+  for (const auto& [model, qv] : cases) {
+    json request = {{"gpu_override", "A100 80GB"}, {"model", model}, {"adapter_type", "lora"}};
+    json resp = Recommend(request);
+    resp["hyperparameters"]["lora_target"] = "q_proj,v_proj";
+    Request req = ParseRequest(request).value();
+    json trl = json::parse(MustExport(req, resp, ExportFormat::kTrl));
+    BOOST_TEST(trl["peft_config"]["target_modules"] == qv, model);
+    // The lead's fields win when present.
+    resp["hyperparameters"]["lora_target_class"] = "attention";
+    resp["hyperparameters"]["lora_target_modules"] = json::array({"x_proj"});
+    trl = json::parse(MustExport(req, resp, ExportFormat::kTrl));
+    BOOST_TEST(trl["peft_config"]["target_modules"] == json::array({"x_proj"}), model);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(reward_head_and_distribution) {
+  json request = {{"gpu_override", "A10G"}, {"model", "Qwen/Qwen2.5-1.5B"}, {"adapter_type", "lora"},
+                  {"task_type", "reward_modeling"}};
+  json resp = Recommend(request);
+  Request req = ParseRequest(request).value();
+  json trl = json::parse(MustExport(req, resp, ExportFormat::kTrl));
+  BOOST_TEST(trl["peft_config"]["modules_to_save"] == json::array({"score"}));  // the new head trains
+  resp["gpu"]["count"] = 2;
+  resp["hyperparameters"]["distribution"] = "zero3";
+  trl = json::parse(MustExport(req, resp, ExportFormat::kTrl));
+  BOOST_TEST(trl["training_args"]["deepspeed"]["zero_optimization"]["stage"] == 3);
+  std::string axolotl = MustExport(req, resp, ExportFormat::kAxolotl);
+  BOOST_TEST(axolotl.find("deepspeed:\n  zero_optimization:\n    stage: 3") != std::string::npos);
+  resp["hyperparameters"]["distribution"] = "fsdp";
+  trl = json::parse(MustExport(req, resp, ExportFormat::kTrl));
+  BOOST_TEST(trl["training_args"]["fsdp"] == "full_shard auto_wrap");
+  std::string script = MustExport(req, resp, ExportFormat::kScript);
+  BOOST_TEST(script.find("accelerate launch --num_processes 2") != std::string::npos);
+  BOOST_TEST(script.find("if RUN_MERGE and int(os.environ.get(\"RANK\", \"0\")) == 0:") == std::string::npos);  // no merge for reward
+  resp["hyperparameters"].erase("distribution");
+  trl = json::parse(MustExport(req, resp, ExportFormat::kTrl));
+  BOOST_TEST(trl["training_args"]["ddp_find_unused_parameters"] == false);  // DDP derived from 2 GPUs
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -153,11 +153,34 @@ def blank_strings(tree):
     return ast.dump(tree)
 
 
+# The LoRA module table of every catalog model (`ftconfig catalog models`), and
+# the response being checked (its model and task decide the module names).
+LORA_TABLE = {}
+CURRENT = {}
+TARGET_CLASS = {"q_proj,v_proj": "qv", "q_proj,k_proj,v_proj,o_proj": "attention", "all-linear": "all_linear",
+                "all-linear,embed_tokens,lm_head": "all_linear"}
+LLAMA_NAMES = {"qv": ["q_proj", "v_proj"], "attention": ["q_proj", "k_proj", "v_proj", "o_proj"],
+               "embedding": ["embed_tokens", "lm_head"], "classifier_head": ["score"]}
+
+
 def targets(hp):
-    parts = [p.strip() for p in hp.get("lora_target", "all-linear").split(",") if p.strip()]
-    all_linear = "all-linear" in parts
-    rest = [p for p in parts if p != "all-linear"]
-    return all_linear, ([] if all_linear else rest), (rest if all_linear else [])
+    """(all_linear, target_modules, modules_to_save) the exports must carry: the lead's lora_target_class /
+    lora_target_modules when the response has them, else today's lora_target mapped to the model's own names
+    (PEFT's "all-linear" only for a model outside the catalog)."""
+    target = hp.get("lora_target", "all-linear")
+    cls = hp.get("lora_target_class") or TARGET_CLASS[target]
+    table = LORA_TABLE.get(CURRENT.get("model"))
+    seq_cls = CURRENT.get("task") in ("classification", "reward_modeling")
+    mods = hp.get("lora_target_modules") or (table[cls] if table else LLAMA_NAMES.get(cls))
+    all_linear = not hp.get("lora_target_modules") and table is None and cls == "all_linear"
+    save = []
+    if "embed_tokens" in target:
+        save = list((table or LLAMA_NAMES)["embedding"])
+        if seq_cls:
+            save = save[:1]
+    if seq_cls:
+        save += (table or LLAMA_NAMES)["classifier_head"]
+    return all_linear, ([] if all_linear else mods), save
 
 
 def approx(a, b):
@@ -182,7 +205,8 @@ def check_python_dicts(name, hp, gpu_count, d):
     eq("gradient_accumulation_steps", ta.get("gradient_accumulation_steps"), "gradient_accumulation_steps")
     eq("num_epochs", ta.get("num_train_epochs"), "num_train_epochs")
     eq("lr_scheduler", ta.get("lr_scheduler_type"), "lr_scheduler_type")
-    eq("warmup_ratio", ta.get("warmup_ratio"), "warmup_ratio")
+    # transformers 5: warmup_steps below 1 is the ratio (warmup_ratio before)
+    eq("warmup_ratio", ta.get("warmup_ratio", ta.get("warmup_steps")), "warmup_ratio")
     eq("weight_decay", ta.get("weight_decay"), "weight_decay")
     eq("optimizer", ta.get("optim"), "optim")
     eq("gradient_checkpointing", ta.get("gradient_checkpointing"), "gradient_checkpointing")
@@ -247,8 +271,8 @@ def check_axolotl(name, hp, gpu_count, y):
     check(bool(y.get("bfloat16")) == bool(hp.get("pure_bf16")), f"{name}: axolotl bfloat16 (pure bf16)")
     check(y["micro_batch_size"] * y["gradient_accumulation_steps"] * gpu_count == hp["effective_batch_size"],
           f"{name}: axolotl effective batch")
-    fa = hp["attn_implementation"] == "flash_attention_2"
-    check(bool(y.get("flash_attention")) == fa and bool(y.get("sdp_attention")) == (not fa), f"{name}: attention")
+    # SDPA always: axolotl has no fallback when flash-attn is missing (the recommended one is a comment).
+    check(not y.get("flash_attention") and y.get("sdp_attention") is True, f"{name}: attention")
     check(y.get("adapter") == (None if hp["adapter_type"] == "none" else hp["adapter_type"]), f"{name}: adapter")
     if hp["adapter_type"] != "none":
         eq("lora_r", y.get("lora_r"), "lora_r")
@@ -372,6 +396,7 @@ def check_case(cli, name, request):
     if ex is None:
         return
     r = ex["response"]
+    CURRENT.update(model=r["request"].get("model"), task=r["request"].get("task_type"))
     if not check(r.get("fits"), f"{name}: the recommendation does not fit"):
         return
     hp, gpus = r["hyperparameters"], r["gpu"]["count"]
@@ -395,10 +420,13 @@ def check_case(cli, name, request):
                                                  "MAX_SEQ_LENGTH": trl["dataset"]["max_seq_length"]})
     task = r["request"]["task_type"]
     for fmt, checker in (("axolotl", check_axolotl), ("llamafactory", check_llamafactory)):
-        if task == "classification":
+        # axolotl loads full fine-tuning weights in the 16-bit training type: refused unless pure bf16.
+        full_mixed = fmt == "axolotl" and hp["adapter_type"] == "none" and not hp.get("pure_bf16") \
+            and hp["precision"] != "fp32"
+        if task == "classification" or full_mixed:
             rc, stdout = ex[fmt + "_rc"]
             check(rc == 2 and json.loads(stdout)["error"]["code"] == "unsupported",
-                  f"{name}: {fmt} should refuse classification")
+                  f"{name}: {fmt} should refuse {task if task == 'classification' else 'mixed-precision full fine-tuning'}")
             continue
         if check(ex[fmt] is not None, f"{name}: {fmt} export failed: {ex[fmt + '_rc']}"):
             checker(name + " " + fmt, hp, gpus, yaml.safe_load(ex[fmt]))
@@ -473,6 +501,7 @@ def check_golden():
             r = json.load(f)
         with open(os.path.join(d, "notebook.ipynb"), encoding="utf-8") as f:
             nb = load_notebook(f.read(), "golden " + case)
+        CURRENT.update(model=r["request"].get("model"), task=r["request"].get("task_type"))
         check_python_dicts("golden " + case, r["hyperparameters"], r["gpu"]["count"], notebook_dicts(nb))
         with open(os.path.join(d, "script.py"), encoding="utf-8") as f:
             ast.parse(f.read())
@@ -544,6 +573,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cli", required=True, help="path to the built ftconfig CLI")
     args = ap.parse_args()
+    catalog = subprocess.run([args.cli, "catalog", "models"], capture_output=True, text=True, check=True).stdout
+    LORA_TABLE.update({m["id"]: m["lora_modules"] for m in json.loads(catalog)})
     for name, req in CASES.items():
         check_case(args.cli, name, req)
     check_does_not_fit(args.cli)

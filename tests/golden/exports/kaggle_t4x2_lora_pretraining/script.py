@@ -9,6 +9,7 @@
 #   pip install accelerate==1.10.0 bitsandbytes==0.47.0 datasets==4.0.0 peft==0.17.0 transformers==4.55.2 trl==0.21.0
 # Run:
 #   accelerate launch --num_processes 2 ftconfig-train.py
+#   (DDP: configured in TRAINING_ARGS; telemetry and the merge run on rank 0 only)
 # The values marked REPLACE are placeholders; everything else is the recommendation.
 
 
@@ -165,13 +166,16 @@ import importlib.util
 import os
 
 import torch
-from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer, BitsAndBytesConfig
+from transformers import (AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoModelForSequenceClassification,
+                          AutoTokenizer, BitsAndBytesConfig)
 
 MODEL_ARGS = {
     "attn_implementation": "sdpa",
     "torch_dtype": "float16",
 }
 BNB_ARGS = None
+# AutoModelForCausalLM: a decoder-only language model.
+MODEL_CLASS = AutoModelForCausalLM
 
 
 def require_real_ids():
@@ -202,7 +206,8 @@ def load_model(num_labels=None):
     kwargs = {
         "torch_dtype": getattr(torch, MODEL_ARGS["torch_dtype"]),
         "attn_implementation": attention_implementation(),
-        "device_map": {"": local_rank},
+        # Each process on its own GPU (the CPU only where there is no GPU).
+        "device_map": {"": local_rank if torch.cuda.is_available() else "cpu"},
     }
     if BNB_ARGS:
         bnb = dict(BNB_ARGS)
@@ -211,7 +216,7 @@ def load_model(num_labels=None):
     if num_labels is not None:
         model = AutoModelForSequenceClassification.from_pretrained(MODEL_ID, num_labels=num_labels, **kwargs)
     else:
-        model = AutoModelForCausalLM.from_pretrained(MODEL_ID, **kwargs)
+        model = MODEL_CLASS.from_pretrained(MODEL_ID, **kwargs)
     model.config.use_cache = False
     return model
 
@@ -299,18 +304,23 @@ LORA_ARGS = {
 GRADIENT_CHECKPOINTING = True
 
 
-def apply_lora(model):
+def lora_config():
     # Imported here so that nothing initializes CUDA before a multi-GPU launch.
-    from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
-    if BNB_ARGS:
-        model = prepare_model_for_kbit_training(
-            model, use_gradient_checkpointing=GRADIENT_CHECKPOINTING,
-            gradient_checkpointing_kwargs={"use_reentrant": False})
+    from peft import LoraConfig
+    return LoraConfig(**LORA_ARGS) if LORA_ARGS is not None else None
+
+
+def apply_lora(model):
+    """Wraps the model with the adapter. The 4-bit base is not passed
+    through prepare_model_for_kbit_training: its fp32 copies of the embeddings and head are memory the estimate
+    does not hold, and mixed precision does not need them."""
     if LORA_ARGS is None:
         return model
-    if GRADIENT_CHECKPOINTING and hasattr(model, "enable_input_require_grads"):
+    from peft import get_peft_model
+    if GRADIENT_CHECKPOINTING:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         model.enable_input_require_grads()
-    model = get_peft_model(model, LoraConfig(**LORA_ARGS))
+    model = get_peft_model(model, lora_config())
     model.print_trainable_parameters()
     return model
 
@@ -415,9 +425,12 @@ class Telemetry:
         self.run_id = str(uuid.uuid4())
         self.source = source
         self.started = None
+        # Other ranks of a multi-GPU run touch neither CUDA nor the file: reading
+        # the device here would open a CUDA context on GPU 0 from every process.
+        self.active = TELEMETRY_ENABLED and int(os.environ.get("RANK", "0")) == 0
 
     def emit(self, event, fields):
-        if not TELEMETRY_ENABLED or int(os.environ.get("RANK", "0")) != 0:
+        if not self.active:
             return
         record = {
             "schema_version": TELEMETRY_SCHEMA_VERSION,
@@ -449,13 +462,17 @@ class Telemetry:
                 print(f"telemetry: POST failed: {exc}")
 
     def run_start(self):
+        if not self.active:
+            return
         import torch
         self.started = time.time()
         if torch.cuda.is_available():
             torch.cuda.reset_peak_memory_stats()
         self.emit("run_start", {"recommendation": FTCONFIG["recommendation"], "environment": environment_info()})
 
-    def run_complete(self, outcome, trainer=None, train_result=None, train_started=None, error=None):
+    def run_complete(self, outcome, trainer=None, train_result=None, train_started=None, error=None, preflight=None):
+        if not self.active:
+            return
         import torch
         now = time.time()
         allocated = reserved = None
@@ -490,12 +507,62 @@ class Telemetry:
             "eval_loss": last_logged(trainer, "eval_loss"),
             "error": {"type": type(error).__name__, "message": str(error)[:500]} if error is not None else None,
         }
+        if preflight is not None:
+            fields["preflight"] = preflight
         self.emit("run_complete", fields)
 
 
 import time
 
 import torch
+from transformers import TrainerCallback
+
+# Preflight: the run's first optimizer step is measured before the rest runs. When its peak reserved GPU memory
+# is above PREFLIGHT_MARGIN of the GPU's usable memory, training stops at once with a smaller configuration.
+PREFLIGHT = True
+PREFLIGHT_MARGIN = 0.95
+PREFLIGHT_REPORT = False  # True adds the measurement to the run_complete telemetry event
+
+
+class PreflightStop(RuntimeError):
+    pass
+
+
+def smaller_configuration():
+    batch = TRAINING_ARGS["per_device_train_batch_size"]
+    accumulation = TRAINING_ARGS["gradient_accumulation_steps"]
+    if batch > 1:
+        return (f"per_device_train_batch_size={batch // 2} with gradient_accumulation_steps={accumulation * 2} "
+                "(the same effective batch)")
+    if not TRAINING_ARGS.get("gradient_checkpointing"):
+        return "gradient_checkpointing=True"
+    return f"MAX_SEQ_LENGTH={MAX_SEQ_LENGTH // 2} (and the max_length training argument with it)"
+
+
+class PreflightCallback(TrainerCallback):
+    """Checks the peak memory of the first real optimizer step against the estimate and the GPU."""
+
+    def __init__(self):
+        self.result = None
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.result is not None:
+            return
+        estimated = FTCONFIG["recommendation"]["predicted"]["per_gpu_gb"]
+        if not torch.cuda.is_available():
+            self.result = {"measured": False, "estimated_gb": estimated}
+            print("Preflight: one step trained; no CUDA device, so its memory is not measured.")
+            return
+        peak = torch.cuda.max_memory_reserved() / 1e9
+        usable = EXPECTED_GPU["usable_gb"]
+        self.result = {"measured": True, "peak_reserved_gb": round(peak, 3), "estimated_gb": estimated,
+                       "usable_gb": usable}
+        print(f"Preflight: the first step peaked at {peak:.2f} GB reserved (estimated {estimated} GB; "
+              f"{usable:g} GB usable on this GPU). The first batch may be shorter than the longest ones.")
+        if peak > usable * PREFLIGHT_MARGIN:
+            raise PreflightStop(f"Preflight stopped the run: the first step already reserved {peak:.2f} GB, above "
+                                f"{PREFLIGHT_MARGIN:.0%} of the {usable:g} GB usable. Try {smaller_configuration()}, "
+                                "or set PREFLIGHT = False to run anyway.")
 
 
 def is_out_of_memory(exc):
@@ -507,7 +574,7 @@ def run_training():
     require_real_ids()
     telemetry = Telemetry(source="script")
     telemetry.run_start()
-    trainer = train_result = train_started = failure = None
+    trainer = train_result = train_started = failure = preflight = None
     outcome = "error"
     try:
         tokenizer = load_tokenizer()
@@ -517,9 +584,12 @@ def run_training():
             model.config.pad_token_id = tokenizer.pad_token_id
         model = apply_lora(model)
         trainer = build_trainer(model, tokenizer, train_dataset, eval_dataset)
+        preflight = PreflightCallback() if PREFLIGHT else None
+        if preflight is not None:
+            trainer.add_callback(preflight)
         train_started = time.time()
         train_result = trainer.train()
-        trainer.save_model(OUTPUT_DIR)
+        trainer.save_model(OUTPUT_DIR)  # the adapter (or model) and, on the main process only
         if trainer.is_world_process_zero():
             tokenizer.save_pretrained(OUTPUT_DIR)
         outcome = "success"
@@ -529,7 +599,8 @@ def run_training():
         outcome, failure = ("oom" if is_out_of_memory(exc) else "error"), exc
     try:
         telemetry.run_complete(outcome, trainer=trainer, train_result=train_result, train_started=train_started,
-                               error=failure)
+                               error=failure,
+                               preflight=preflight.result if PREFLIGHT_REPORT and preflight is not None else None)
     except Exception as exc:  # telemetry never hides the training outcome
         print(f"telemetry: {exc}")
     if failure is not None:
@@ -562,7 +633,7 @@ def merge_adapter():
     if not on_gpu:
         print(f"Merging on the CPU (the estimated {MERGE_PEAK_GB} GB peak does not fit the GPU): this needs about "
               "that much free RAM and takes a while.")
-    base = AutoModelForCausalLM.from_pretrained(MODEL_ID, torch_dtype=getattr(torch, MERGE_DTYPE),
+    base = MODEL_CLASS.from_pretrained(MODEL_ID, torch_dtype=getattr(torch, MERGE_DTYPE),
                                                 device_map={"": 0} if on_gpu else {"": "cpu"})
     merged = PeftModel.from_pretrained(base, OUTPUT_DIR).merge_and_unload()
     merged.save_pretrained(MERGED_DIR, safe_serialization=True)
@@ -572,7 +643,7 @@ def merge_adapter():
 
 def main():
     run_training()
-    if RUN_MERGE:
+    if RUN_MERGE and int(os.environ.get("RANK", "0")) == 0:
         merge_adapter()
 
 
