@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "ftconfig/lora_modules.h"
 #include "json_util.h"
 #include "outline.h"
 #include "recommend_internal.h"
@@ -16,23 +17,14 @@ namespace ftconfig::internal {
 
 namespace {
 
-// PEFT target module names for a target class. "all-linear" is PEFT's own
-// shorthand (every linear layer but the output head) and valid for every
-// architecture; the narrower classes name the attention projections of the
-// model's family.
-std::string TargetModules(const std::string& cls, const std::string& family, const std::string& architecture) {
+// PEFT's target_modules value: "all-linear" (PEFT's own shorthand: every
+// linear layer but the output head, valid for every architecture), or the
+// model family's module names for the narrower classes (ftconfig/lora_modules.h).
+std::string TargetModules(const Target& t, const std::string& cls) {
   if (cls == "all_linear") return "all-linear";
-  if (cls == "all_linear_embed") return "all-linear,embed_tokens,lm_head";
-  const bool qv = cls == "qv";
-  if (family == "bert" || family == "roberta" || (architecture == "encoder" && family.empty()))
-    return qv ? "query,value" : "query,key,value,dense";
-  if (family == "deberta") return qv ? "query_proj,value_proj" : "query_proj,key_proj,value_proj,dense";
-  if (family == "distilbert") return qv ? "q_lin,v_lin" : "q_lin,k_lin,v_lin,out_lin";
-  if (family == "t5") return qv ? "q,v" : "q,k,v,o";
-  if (family == "gpt2") return qv ? "c_attn" : "c_attn,c_proj";
-  if (family == "pythia" || family == "falcon") return qv ? "query_key_value" : "query_key_value,dense";
-  if (family == "phi") return qv ? "qkv_proj" : "qkv_proj,o_proj";
-  return qv ? "q_proj,v_proj" : "q_proj,k_proj,v_proj,o_proj";
+  std::string joined;
+  for (const auto& m : LoraTargetModules(t.family, t.model_id, cls)) joined += (joined.empty() ? "" : ",") + m;
+  return joined;
 }
 
 json BreakdownJson(const MemoryBreakdown& b) {
@@ -98,7 +90,8 @@ json Hyperparameters(const Target& t, const Values& v, const Candidate& best) {
     hp["lora_alpha"] = best.lora_r == v.lora_r.value ? v.lora_alpha.value : best.lora_r * v.lora_alpha.value / v.lora_r.value;
     hp["lora_dropout"] = Round3(v.lora_dropout.value);
     hp["lora_target_class"] = best.lora_target;
-    hp["lora_target"] = TargetModules(best.lora_target, t.family, t.arch.architecture);
+    hp["lora_target"] = TargetModules(t, best.lora_target);
+    hp["lora_target_modules"] = LoraTargetModules(t.family, t.model_id, best.lora_target);
   }
   if (best.adapter == "qlora") {
     hp["load_in_4bit"] = true;

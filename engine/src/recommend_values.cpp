@@ -164,7 +164,7 @@ void SetSequence(const Request& req, const Target& t, Values* v) {
 }
 
 // LoRA: all linear layers (what most practitioners use today, and PEFT's
-// default for encoders is query/value); rank from the dataset's size; alpha
+// default for encoders is query/value); rank 16 (64 for continued pretraining); alpha
 // = r, or 2r for small ranks (alpha 16).
 void SetLora(const Target& t, Values* v) {
   if (t.arch.architecture == "encoder") {
