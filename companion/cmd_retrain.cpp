@@ -180,6 +180,7 @@ int RunRetrain(const RetrainOptions& o, const Context& ctx) {
   // 1. Corpus + telemetry in a scratch data folder (the trainers read a folder).
   std::vector<std::pair<std::string, bool>> outcomes;
   const std::string telemetry_rows = RunsAsCorpusJsonl(l.runs, &outcomes);
+  RemoveLeftoversOfDeadProcesses(fs::temp_directory_path().string(), "ftconfig-retrain-");  // killed runs' copies
   fs::path scratch = fs::temp_directory_path() / ("ftconfig-retrain-" + std::to_string(::getpid()));
   struct Cleanup {
     fs::path p;

@@ -1,4 +1,5 @@
 #include "ftconfig/catalog.h"
+#include "ftconfig/limits.h"
 
 #include <algorithm>
 #include <cctype>
@@ -109,7 +110,11 @@ std::optional<Error> Index(std::map<std::string, size_t>& index, const std::vect
 
 template <typename T>
 std::vector<std::string> Closest(const std::vector<T>& items, const std::string& query, size_t n) {
-  std::string q = NormalizeKey(query);
+  // Bounded work: edit distance costs |query| x |name|, and a 10 KB name took
+  // seconds (natively and in WebAssembly). Longer queries are compared by
+  // their first kMaxFuzzyQueryLength bytes.
+  std::string q = NormalizeKey(query.substr(0, 4 * kMaxFuzzyQueryLength));
+  if (q.size() > kMaxFuzzyQueryLength) q.resize(kMaxFuzzyQueryLength);
   std::vector<std::pair<size_t, std::string>> scored;
   for (const auto& item : items) {
     size_t best = internal::EditDistance(q, NormalizeKey(item.id));
