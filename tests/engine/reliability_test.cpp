@@ -301,4 +301,23 @@ BOOST_AUTO_TEST_CASE(killed_promotes_and_retrains_leave_no_leftovers) {
   std::filesystem::remove_all(dir);
 }
 
+BOOST_AUTO_TEST_CASE(telemetry_import_reports_an_invalid_utf8_line_next_to_the_stored_ones) {
+  char tmpl[] = "/tmp/ftconfig-import-utf8-XXXXXX";
+  const std::string dir = ::mkdtemp(tmpl);
+  json second = Event("feedback");
+  second["event_id"] = "00000000-0000-4000-8000-000000000002";
+  {
+    std::ofstream f(dir + "/ev.jsonl", std::ios::binary);
+    f << Event("feedback").dump() << "\n{\"event\": \"feedback\", \"notes\": \"\xe2\x82\"}\n" << second.dump() << "\n";
+  }
+  auto r = test::RunCli("telemetry import " + dir + "/ev.jsonl --store " + dir + "/s.db");
+  BOOST_TEST(r.exit_code == 2);
+  json out = json::parse(r.out);  // valid JSON although the line quoted half a character
+  BOOST_TEST(out["stored"] == 2);
+  BOOST_TEST_REQUIRE(out["errors"].size() == 1u);
+  BOOST_TEST(out["errors"][0]["code"] == "invalid_json");
+  BOOST_TEST(out["errors"][0]["at"].get<std::string>().find("ev.jsonl:2") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
