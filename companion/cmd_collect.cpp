@@ -21,6 +21,7 @@ void AddCollectCommand(CLI::App& app, Context& ctx) {
     int respond_delay_ms = 0;
     std::string sync = "full";
     std::vector<std::string> allow_origins;
+    telemetry::CollectorLimits limits;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("collect", "Receive telemetry uploads over HTTP into a store (self-hosted collector)");
@@ -48,6 +49,18 @@ void AddCollectCommand(CLI::App& app, Context& ctx) {
   cmd->add_option("--allow-origin", a->allow_origins,
                   "Let browser pages from ORIGIN (scheme://host[:port], or * for any) upload: CORS headers and "
                   "preflight answers; repeatable. Default: off");
+  cmd->add_option("--max-connections", a->limits.max_connections,
+                  "Connections served at once; more get 503 (slow clients cannot starve /health)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  cmd->add_option("--header-timeout", a->limits.header_timeout_s,
+                  "Seconds a client has for its request line and headers")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 600.0));
+  cmd->add_option("--request-timeout", a->limits.request_timeout_s,
+                  "Seconds a client has for a whole request, body included (408 after)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
   cmd->add_option("--respond-delay-ms", a->respond_delay_ms, "Testing: wait after storing, before answering")
       ->group("")
       ->check(CLI::Range(0, 60000));
@@ -89,6 +102,7 @@ void AddCollectCommand(CLI::App& app, Context& ctx) {
       o.max_body_bytes = a->max_body_bytes;
       o.max_events = a->max_events;
       o.respond_delay_ms = a->respond_delay_ms;
+      o.limits = a->limits;
       auto store = Store::Open(a->store, "--store");
       if (!store.ok()) return ReportError(store.error());
       if (auto s = store.value()->SetFullSync(a->sync == "full"); !s.ok()) return ReportError(s.error());

@@ -180,6 +180,7 @@ int RunRetrain(const RetrainOptions& o, const Context& ctx) {
   // 1. Corpus + telemetry in a scratch data folder (the trainers read a folder).
   std::vector<std::pair<std::string, bool>> outcomes;
   const std::string telemetry_rows = RunsAsCorpusJsonl(l.runs, &outcomes);
+  RemoveLeftoversOfDeadProcesses(fs::temp_directory_path().string(), "ftconfig-retrain-");  // killed runs' copies
   fs::path scratch = fs::temp_directory_path() / ("ftconfig-retrain-" + std::to_string(::getpid()));
   struct Cleanup {
     fs::path p;
@@ -252,8 +253,14 @@ int RunRetrain(const RetrainOptions& o, const Context& ctx) {
   // 4. Write the version's artifacts (immutable: a fresh folder per version).
   fs::path rel_dir = fs::path("versions") / id;
   fs::path dir = fs::path(reg.dir()) / rel_dir;
-  if (fs::exists(dir, ec))
-    return ReportError({ErrorCode::kInvalidValue, "--version", dir.string() + " exists: versions are immutable"});
+  if (reg.Find(id))
+    return ReportError({ErrorCode::kInvalidValue, "--version", "version \"" + id + "\" exists: versions are immutable"});
+  if (fs::exists(dir, ec)) {
+    // Not registered (and the registry is locked): a killed run's leftover, which must not block the id.
+    fs::remove_all(dir, ec);
+    if (ec) return ReportError({ErrorCode::kInvalidValue, "--version", "cannot remove " + dir.string() + ": " + ec.message()});
+    progress("removed " + dir.string() + ", left unregistered by an interrupted run");
+  }
   json artifacts = json::object();
   auto put = [&](const std::string& kind, const std::string& text, const json& artifact, json metrics) -> Result<bool> {
     fs::path p = dir / (kind + ".json");

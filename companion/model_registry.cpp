@@ -1,10 +1,12 @@
 #include "model_registry.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
@@ -49,9 +51,28 @@ std::string UtcNow() {
 
 bool ValidId(const std::string& s) {
   if (s.empty() || s.size() > 80) return false;
+  // ".", ".." and hidden names would name the versions/ folder itself, its
+  // parent or a hidden folder: an id starts with a letter or a digit.
+  if (!std::isalnum(static_cast<unsigned char>(s[0]))) return false;
   for (char c : s)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) return false;
   return true;
+}
+
+int RemoveLeftoversOfDeadProcesses(const std::string& folder, const std::string& prefix) {
+  int removed = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string pid_text = name.substr(prefix.size());
+    if (pid_text.size() > 9 || pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(pid_text));
+    if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    std::error_code rm;
+    if (fs::remove_all(it->path(), rm) > 0 && !rm) ++removed;
+  }
+  return removed;
 }
 
 bool GatesPassed(const json& v) {
@@ -76,6 +97,13 @@ std::string Slurp(const fs::path& p, bool* ok) {
 }
 
 // format_version 1: {models: [{kind, version, path, sha256, slot, metrics}]}.
+// A string member, or `fallback` when absent or of another type (json::value
+// threw a type_error, reported as `internal`).
+std::string StringOr(const json& o, const char* key, const std::string& fallback = "") {
+  auto it = o.find(key);
+  return it != o.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
 Result<json> UpgradeV1(const json& j, const std::string& path) {
   if (!j.contains("models") || !j["models"].is_array())
     return DataError(path, "\"models\"", "must be an array (format_version 1)");
@@ -85,8 +113,8 @@ Result<json> UpgradeV1(const json& j, const std::string& path) {
     const json& m = j["models"][i];
     std::string key = "models[" + std::to_string(i) + "]";
     if (!m.is_object()) return DataError(path, key, "must be an object");
-    if (m.value("slot", "") != "production") continue;
-    std::string kind = m.value("kind", m.value("name", ""));
+    if (StringOr(m, "slot") != "production") continue;
+    std::string kind = StringOr(m, "kind", StringOr(m, "name"));
     std::string k = kind.find("reranker") != std::string::npos ? "reranker"
                     : (kind.find("hp") != std::string::npos || kind.find("predictor") != std::string::npos)
                         ? "hp_predictor"
@@ -136,6 +164,14 @@ Result<bool> Validate(json& doc, const std::string& path) {
   if (!doc["canary_fraction"].is_number() || doc["canary_fraction"].get<double>() < 0 ||
       doc["canary_fraction"].get<double>() > 1)
     return DataError(path, "\"canary_fraction\"", "must be a number in [0, 1]");
+  for (size_t i = 0; i < doc["history"].size(); ++i) {
+    const json& h = doc["history"][i];
+    const std::string key = "history[" + std::to_string(i) + "]";
+    if (!h.is_object()) return DataError(path, key, "must be an object {at, action, version, from, to, reason}");
+    for (const char* text : {"at", "action", "version", "from", "to", "reason"})
+      if (h.contains(text) && !h[text].is_string() && !h[text].is_null())
+        return DataError(path, key + "." + text, "must be a string or null");
+  }
   std::vector<std::string> ids;
   for (size_t i = 0; i < doc["versions"].size(); ++i) {
     json& v = doc["versions"][i];
@@ -159,7 +195,8 @@ Result<bool> Validate(json& doc, const std::string& path) {
         return DataError(path, akey, "is not an artifact kind (reranker, hp_predictor, calibration)");
       if (!a.is_object() || !a.contains("path") || !a["path"].is_string() || a["path"].get<std::string>().empty())
         return DataError(path, akey + ".path", "must be a non-empty string");
-      if (a.contains("sha256") && !a["sha256"].is_string()) return DataError(path, akey + ".sha256", "must be a string");
+      for (const char* text : {"sha256", "version"})
+        if (a.contains(text) && !a[text].is_string()) return DataError(path, akey + "." + text, "must be a string");
     }
     if (v.contains("gates")) {
       const json& g = v["gates"];
@@ -219,7 +256,12 @@ Result<ModelRegistry> ModelRegistry::Parse(const std::string& text, const std::s
   int fv = 1;
   if (j.contains("format_version")) {
     if (!j["format_version"].is_number_integer()) return DataError(path, "\"format_version\"", "must be 1 or 2");
-    fv = j["format_version"].get<int>();
+    // Compared before narrowing: get<int>() read 4294967297 as 1.
+    const double v = j["format_version"].get<double>();
+    fv = v == 1 ? 1 : v == 2 ? 2 : 3;
+    if (fv == 3)
+      return Error{ErrorCode::kUnsupported, path,
+                   path + ": format_version " + j["format_version"].dump() + " is not one this ftconfig reads (1, 2)"};
   }
   ModelRegistry r;
   r.path_ = path;
@@ -251,7 +293,10 @@ Result<bool> ModelRegistry::Save() const {
   fs::path folder = target.parent_path().empty() ? fs::path(".") : target.parent_path();
   std::error_code ec;
   fs::create_directories(folder, ec);
-  fs::path tmp = folder / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()));
+  const std::string tmp_prefix = "." + target.filename().string() + ".tmp.";
+  // A promote killed between create and rename left its temporary file.
+  RemoveLeftoversOfDeadProcesses(folder.string(), tmp_prefix);
+  fs::path tmp = folder / (tmp_prefix + std::to_string(::getpid()));
   auto fail = [&](const std::string& what) -> Result<bool> {
     ::unlink(tmp.c_str());
     return Error{ErrorCode::kInvalidValue, "--registry", "cannot write registry \"" + path_ + "\": " + what};

@@ -100,8 +100,14 @@ class RegistryLock {
   int fd_ = -1;
 };
 
-// A version id: 1-80 characters of [A-Za-z0-9._-] (it names a folder under versions/).
+// A version id: 1-80 characters of [A-Za-z0-9._-], the first a letter or a digit
+// (it names a folder under versions/: no ".", ".." or hidden names).
 bool ValidId(const std::string& s);
+
+// Removes the entries of `folder` named PREFIX + PID whose process is gone
+// (temporary registry files, retrain scratch folders left by a kill). Returns
+// how many it removed.
+int RemoveLeftoversOfDeadProcesses(const std::string& folder, const std::string& prefix);
 
 // Current UTC time, ISO 8601 with seconds ("2026-05-01T12:00:00Z").
 std::string UtcNow();

@@ -112,6 +112,13 @@ double Median(std::vector<double> v) {
 
 double Round4(double v) { return std::round(v * 1e4) / 1e4; }
 
+// A string member, or `fallback` when absent or not a string (`model: 5` used
+// to throw a json type_error out of `retrain check`).
+std::string StringOr(const json& j, const char* key, const std::string& fallback) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
 }  // namespace
 
 void Reestimate(MeasuredRun* run, const Catalog& catalog, const Calibration& calibration) {
@@ -131,7 +138,7 @@ void Reestimate(MeasuredRun* run, const Catalog& catalog, const Calibration& cal
   }
   // Model architecture: the catalog's, else a typical one for the size.
   ModelArch arch;
-  std::string model = rec.value("model", "");
+  std::string model = StringOr(rec, "model", "");
   if (const Model* m = model.empty() ? nullptr : catalog.FindModel(model)) arch = m->arch;
   else if (auto p = Num(rec, "model_params_b"); p && *p > 0) arch = TypicalArchForParams(*p);
   else {
@@ -147,10 +154,9 @@ void Reestimate(MeasuredRun* run, const Catalog& catalog, const Calibration& cal
       if (g.ok()) gpu = g.value();
     }
   }
-  int count = gpu_j.is_object() && gpu_j.contains("count") && gpu_j["count"].is_number_integer()
-                  ? gpu_j["count"].get<int>()
-                  : 1;
-  TrainSetup s = SetupFromHyperparameters(hp, rec.value("task_type", ""), count, rec.value("adapter_type", "lora"));
+  const auto gpu_count = gpu_j.is_object() ? Num(gpu_j, "count") : std::nullopt;
+  const int count = gpu_count && *gpu_count >= 1 && *gpu_count <= 100000 ? static_cast<int>(*gpu_count) : 1;
+  TrainSetup s = SetupFromHyperparameters(hp, StringOr(rec, "task_type", ""), count, StringOr(rec, "adapter_type", "lora"));
   MemoryEstimate m = EstimateMemory(arch, s);
   calibration.ApplyMemory(&m);
   const bool reserved = Num(c, "peak_memory_reserved_bytes").has_value();

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "ftconfig/json_text.h"
+#include "http_guard.h"
 #include "telemetry_event.h"
 
 namespace ftconfig::telemetry {
@@ -123,7 +124,10 @@ class Metrics {
     switch (status) {
       case 400: return "bad_request";
       case 401: return "unauthorized";
+      case 408: return "request_timeout";
+      case 411: return "length_required";
       case 413: return "too_large";
+      case 415: return "unsupported_encoding";
       case 429: return "rate_limited";
       case 503: return "store_unavailable";
       default: return "http_" + std::to_string(status);
@@ -164,14 +168,11 @@ std::string Authenticate(const httplib::Request& req, const std::map<std::string
   return name;
 }
 
-struct Parsed {
-  std::vector<json> items;
-  std::vector<std::optional<Error>> parse_errors;  // per item: a JSON line that did not parse
-};
+}  // namespace
 
 // {"events": [...]}, a JSON array of events, one event object, or JSON lines.
-Result<Parsed> ParseBody(const std::string& body) {
-  Parsed p;
+Result<ParsedBody> ParseIngestBody(const std::string& body) {
+  ParsedBody p;
   if (body.find_first_not_of(" \t\r\n") == std::string::npos)
     return Error{ErrorCode::kInvalidJson, "body", "the request body is empty; send {\"events\": [...]}"};
   json doc = json::parse(body, nullptr, false);
@@ -216,6 +217,76 @@ Result<Parsed> ParseBody(const std::string& body) {
   return p;
 }
 
+namespace {
+
+
+bool EqualsIgnoreCase(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// Requests refused on their headers alone, before any body byte is read:
+// bodies anywhere but the ingest path, compressed bodies (no inflating),
+// Content-Length missing, malformed or above the limit. The connection is
+// closed after the answer (the body stays unread).
+httplib::Server::HandlerResponse RefuseBeforeBody(const httplib::Request& req, httplib::Response& res,
+                                                  std::size_t limit) {
+  auto refuse = [&](int status, const std::string& code, const std::string& field, const std::string& message) {
+    res.status = status;
+    res.set_content(ErrorJson(code, field, message), "application/json");
+    GuardedServer::CloseAfterAnswer(res);
+    return httplib::Server::HandlerResponse::Handled;
+  };
+  const std::string& m = req.method;
+  if (m != "POST" && m != "PUT" && m != "PATCH" && m != "DELETE" && m != "PRI")
+    return httplib::Server::HandlerResponse::Unhandled;
+  if (m != "POST" || req.path != kIngestPath)
+    return refuse(404, "not_found", "path",
+                  std::string("unknown path; POST ") + kIngestPath + ", GET /health or GET /metrics");
+  const std::string encoding = req.get_header_value("Content-Encoding");
+  if (!encoding.empty() && !EqualsIgnoreCase(encoding, "identity"))
+    return refuse(415, "unsupported_encoding", "Content-Encoding",
+                  "compressed bodies (" + encoding.substr(0, 32) + ") are not accepted: send the JSON uncompressed");
+  const bool has_te = req.has_header("Transfer-Encoding"), has_length = req.has_header("Content-Length");
+  if (has_te && !EqualsIgnoreCase(req.get_header_value("Transfer-Encoding"), "chunked"))
+    return refuse(400, "invalid_value", "Transfer-Encoding", "only \"Transfer-Encoding: chunked\" is accepted");
+  if (has_te && has_length)
+    return refuse(400, "invalid_value", "Content-Length", "send Content-Length or chunked transfer encoding, not both");
+  if (!has_te && !has_length)
+    return refuse(411, "length_required", "Content-Length", "send Content-Length or chunked transfer encoding");
+  if (has_te) return httplib::Server::HandlerResponse::Unhandled;
+  const std::string length = req.get_header_value("Content-Length");
+  if (length.empty() || length.size() > 18 || length.find_first_not_of("0123456789") != std::string::npos)
+    return refuse(400, "invalid_value", "Content-Length", "Content-Length must be a byte count");
+  if (std::stoull(length) > limit)
+    return refuse(413, "too_large", "body",
+                  "the request body exceeds " + std::to_string(limit) + " bytes: send smaller batches");
+  return httplib::Server::HandlerResponse::Unhandled;
+}
+
+// The ingest body, read through httplib (which undoes chunked transfer
+// encoding) and never beyond `limit` bytes. `status` 0 when read, else the
+// HTTP status to answer (413 too large, 408 too slow, 400 cut short).
+struct Body {
+  std::string text;
+  int status = 0;
+};
+Body ReadBody(const httplib::ContentReader& read, std::size_t limit) {
+  Body b;
+  bool too_large = false;
+  bool ok = read([&](const char* data, size_t n) {
+    if (b.text.size() + n > limit) {
+      too_large = true;
+      return false;
+    }
+    b.text.append(data, n);
+    return true;
+  });
+  if (too_large) b.status = 413;
+  else if (!ok) b.status = GuardedServer::DeadlinePassed() ? 408 : 400;
+  return b;
+}
 
 // CORS: the headers every answer to an allowed origin carries.
 void AddCors(const std::vector<std::string>& allow, const httplib::Request& req, httplib::Response& res) {
@@ -304,16 +375,18 @@ Result<bool> RunCollector(const CollectorOptions& options, Store& store,
   Metrics metrics;
   std::mutex store_mu;  // one writer: the store connection is shared by the server threads
 
-  httplib::Server svr;
+  GuardedServer svr(options.limits);
   svr.set_payload_max_length(options.max_body_bytes);
-  svr.set_read_timeout(30, 0);
-  svr.set_write_timeout(30, 0);
-  svr.set_keep_alive_timeout(30);
+  svr.set_keep_alive_timeout(static_cast<time_t>(options.limits.idle_timeout_s));
+  svr.busy_body = ErrorJson("busy", "", "the collector serves " + std::to_string(options.limits.max_connections) +
+                                            " connections already; retry");
+  svr.on_busy = [&metrics] { metrics.Request("", 503, 0, false); };
 
-  svr.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+  svr.set_pre_routing_handler([&options](const httplib::Request& req, httplib::Response& res) {
     t_request_start = Clock::now();
     t_request_timed = true;
-    return httplib::Server::HandlerResponse::Unhandled;
+    GuardedServer::HeadersDone();
+    return RefuseBeforeBody(req, res, options.max_body_bytes);
   });
   svr.set_logger([&metrics](const httplib::Request& req, const httplib::Response& res) {
     double seconds = std::chrono::duration<double>(Clock::now() - t_request_start).count();
@@ -373,9 +446,11 @@ Result<bool> RunCollector(const CollectorOptions& options, Store& store,
     res.set_content(metrics.Render(up), "text/plain; version=0.0.4");
   });
 
-  svr.Post(kIngestPath, [&](const httplib::Request& req, httplib::Response& res) {
+  svr.Post(kIngestPath, [&](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& read) {
     AddCors(options.allow_origins, req, res);
-    // Auth first: nothing about an unauthenticated request is looked at.
+    // Auth first: nothing about an unauthenticated request is looked at, its
+    // body is not even read.
+    GuardedServer::CloseAfterAnswer(res);  // until the body has been read
     std::string token_name = Authenticate(req, options.tokens);
     if (token_name.empty()) {
       res.status = 401;
@@ -393,13 +468,26 @@ Result<bool> RunCollector(const CollectorOptions& options, Store& store,
                       "application/json");
       return;
     }
-    auto parsed = ParseBody(req.body);
+    Body body = ReadBody(read, options.max_body_bytes);
+    if (body.status != 0) {
+      res.status = body.status;
+      res.set_content(body.status == 413   ? ErrorJson("too_large", "body",
+                                                       "the request body exceeds " +
+                                                           std::to_string(options.max_body_bytes) +
+                                                           " bytes: send smaller batches")
+                      : body.status == 408 ? ErrorJson("request_timeout", "body", "the request body came too slowly")
+                                           : ErrorJson("invalid_json", "body", "the request body was cut short"),
+                      "application/json");
+      return;
+    }
+    GuardedServer::CloseAfterAnswer(res, false);  // the body was read: the connection may go on
+    auto parsed = ParseIngestBody(body.text);
     if (!parsed.ok()) {
       res.status = 400;
       res.set_content(json{{"error", ErrorObject(parsed.error())}}.dump(), "application/json");
       return;
     }
-    Parsed& p = parsed.value();
+    ParsedBody& p = parsed.value();
     if (p.items.size() > options.max_events) {
       res.status = 413;
       res.set_content(ErrorJson("too_large", "events",

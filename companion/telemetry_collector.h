@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,16 @@
 namespace ftconfig::telemetry {
 
 constexpr const char* kIngestPath = "/v1/events";
+
+// What one client may hold of the collector (docs/telemetry.md, "Limits").
+struct CollectorLimits {
+  int max_connections = 64;           // open connections served at once; 503 beyond
+  int spare_workers = 4;              // threads that answer the 503s
+  double header_timeout_s = 10;       // request line and headers, from their first byte
+  double request_timeout_s = 60;      // the whole request, body included
+  double idle_timeout_s = 5;          // keep-alive wait for the next request
+  std::size_t max_header_bytes = 64 * 1024;
+};
 
 struct CollectorOptions {
   std::string host = "127.0.0.1";
@@ -31,7 +42,18 @@ struct CollectorOptions {
   // its log: origins such as "https://user.github.io" or "*" for any. Empty:
   // no CORS headers, and preflight requests are refused (403).
   std::vector<std::string> allow_origins;
+  // Connection cap (503 beyond), header/request deadlines, header bytes.
+  CollectorLimits limits;
 };
+
+// An ingest request body as events: {"events": [...]}, a JSON array of
+// events, one event object, or JSON lines (a line that is not JSON becomes a
+// null item with its error). Used by the collector and its fuzz harness.
+struct ParsedBody {
+  std::vector<json> items;
+  std::vector<std::optional<Error>> parse_errors;  // per item
+};
+Result<ParsedBody> ParseIngestBody(const std::string& body);
 
 // The Access-Control-Allow-Origin value for a request's Origin header, or ""
 // when the origin is not allowed (or there is none).

@@ -134,7 +134,14 @@ bool IsUuid(const std::string& s) {
   return true;
 }
 
-// UTC as ISO 8601: YYYY-MM-DDTHH:MM:SS[.fraction](Z|+00:00)
+int DaysInMonth(int year, int month) {
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
+// UTC as ISO 8601: YYYY-MM-DDTHH:MM:SS[.fraction](Z|+00:00); impossible dates
+// such as 2026-02-31 are refused.
 bool IsIso8601Utc(const std::string& s) {
   auto digits = [&](size_t pos, size_t n) {
     if (pos + n > s.size()) return false;
@@ -148,7 +155,9 @@ bool IsIso8601Utc(const std::string& s) {
     return false;
   int month = std::stoi(s.substr(5, 2)), day = std::stoi(s.substr(8, 2));
   int hour = std::stoi(s.substr(11, 2)), minute = std::stoi(s.substr(14, 2)), second = std::stoi(s.substr(17, 2));
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return false;
+  if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(std::stoi(s.substr(0, 4)), month) || hour > 23 ||
+      minute > 59 || second > 60)
+    return false;
   size_t p = 19;
   if (p < s.size() && s[p] == '.') {
     size_t q = p + 1;
@@ -162,8 +171,12 @@ bool IsIso8601Utc(const std::string& s) {
 
 std::string Quote(const std::string& s) { return "\"" + s + "\""; }
 
+// Whole numbers JSON integers can hold exactly (|d| <= 2^53). Checked before
+// any cast: casting 1e20 to long long is undefined (UBSan aborted on it).
+bool IsExactInteger(double d) { return std::isfinite(d) && std::floor(d) == d && std::fabs(d) <= 9007199254740992.0; }
+
 std::string Num(double d) {
-  if (d == static_cast<double>(static_cast<long long>(d))) return std::to_string(static_cast<long long>(d));
+  if (IsExactInteger(d)) return std::to_string(static_cast<long long>(d));
   return json(d).dump();
 }
 
@@ -188,7 +201,7 @@ Result<bool> CheckField(const json& ev, const FieldSpec& f) {
   switch (f.kind) {
     case FieldSpec::kString: type_ok = v.is_string(); break;
     case FieldSpec::kInteger:
-      type_ok = v.is_number_integer() || (v.is_number_float() && v.get<double>() == static_cast<double>(static_cast<long long>(v.get<double>())));
+      type_ok = v.is_number_integer() || (v.is_number_float() && IsExactInteger(v.get<double>()));
       break;
     case FieldSpec::kNumber: type_ok = v.is_number(); break;
     case FieldSpec::kBool: type_ok = v.is_boolean(); break;
@@ -254,10 +267,11 @@ Result<Event> ValidateEvent(const json& in) {
     if (ev.contains(name) && ev[name].is_number_float()) ev[name] = static_cast<long long>(ev[name].get<double>());
   };
   integral("schema_version");
-  const int version = ev["schema_version"].get<int>();
+  // Compared as a number: get<int>() stored 4294967297 as 1.
+  const double version = ev["schema_version"].get<double>();
   if (version > kEventSchemaVersion)
     return Error{ErrorCode::kUnsupported, "schema_version",
-                 "schema_version " + std::to_string(version) + " is newer than this ftconfig reads (" +
+                 "schema_version " + Num(version) + " is newer than this ftconfig reads (" +
                      std::to_string(kEventSchemaVersion) + "): upgrade ftconfig"};
   const std::string type = ev["event"].get<std::string>();
   auto spec = EventFields().find(type);

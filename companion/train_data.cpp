@@ -4,9 +4,10 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <numeric>
-#include <regex>
+#include <optional>
 #include <set>
 
 #include "data_files.h"
@@ -113,6 +114,29 @@ std::string Sha256Hex(const std::string& data) {
   return s.HexDigest();
 }
 
+// The size in "80GB GPU", "2x48GB GPU", "4x A100 (40GB)": the first digit run
+// followed by an optional space and "GB" (any case). A linear scan: 30,000
+// digits used to overflow std::regex's recursion and 400 digits std::stod.
+// Runs of more than 6 digits state no size.
+std::optional<double> StatedGpuGb(const std::string& s) {
+  auto digit = [&](size_t i) { return i < s.size() && s[i] >= '0' && s[i] <= '9'; };
+  auto gb_at = [&](size_t i) {
+    return i + 1 < s.size() && (s[i] == 'G' || s[i] == 'g') && (s[i + 1] == 'B' || s[i + 1] == 'b');
+  };
+  for (size_t i = 0; i < s.size();) {
+    if (!digit(i)) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (digit(j)) ++j;
+    size_t unit = j < s.size() && s[j] == ' ' ? j + 1 : j;
+    if (gb_at(unit)) return j - i > 6 ? std::nullopt : std::optional<double>(std::strtod(s.substr(i, j - i).c_str(), nullptr));
+    i = j;
+  }
+  return std::nullopt;
+}
+
 const Gpu* AssignGpu(const ConfigRecord& r, const Catalog& catalog, const ModelArch& arch, std::string* why) {
   static const char* kLadder[] = {"t4", "a10g", "l40s", "a100-80gb", "h200"};
   if (!r.gpu_type.empty()) {
@@ -122,12 +146,9 @@ const Gpu* AssignGpu(const ConfigRecord& r, const Catalog& catalog, const ModelA
       return g.value();
     }
     // "80GB GPU", "2x48GB GPU", "4x A100 (40GB)": the smallest ladder GPU of that size.
-    std::smatch m;
-    static const std::regex kSize("([0-9]+) ?GB", std::regex::icase);
-    if (std::regex_search(r.gpu_type, m, kSize)) {
-      double gb = std::stod(m[1].str());
+    if (auto gb = StatedGpuGb(r.gpu_type)) {
       for (const char* id : kLadder)
-        if (const Gpu* g2 = catalog.GpuById(id); g2 && g2->vram_gb + 0.5 >= gb) {
+        if (const Gpu* g2 = catalog.GpuById(id); g2 && g2->vram_gb + 0.5 >= *gb) {
           *why = "stated_size";
           return g2;
         }

@@ -44,6 +44,9 @@ Result<TrainingSet> LoadTrainingSet(const std::string& data_dir);
 // catalog knows it (or a catalog GPU of the stated memory size), else the
 // smallest of T4, A10G, L40S, A100 80GB, H200 on which the practitioner's own
 // configuration fits (it ran, so it fitted somewhere).
+// The GPU size a free-text GPU type states ("2x48GB GPU" -> 48); nullopt when
+// none (or more than 6 digits).
+std::optional<double> StatedGpuGb(const std::string& gpu_type);
 const Gpu* AssignGpu(const ConfigRecord& r, const Catalog& catalog, const ModelArch& arch, std::string* why);
 
 // Memory headroom of candidate `c` applied to the query's model, adapter and

@@ -10,6 +10,7 @@ APT_PACKAGES=(
   emscripten chromium
   libeigen3-dev libxgboost-dev
   libsqlite3-dev libcpp-httplib-dev
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()

@@ -5,6 +5,8 @@
 #      API, parity, URL mapping, npm pack smoke test)
 #   3. TypeScript declarations (tsc --noEmit)
 #   4. browser tests (headless Chromium + playwright-core)
+#   5. fuzz smoke run: every libFuzzer harness (tests/fuzz) for
+#      $FTCONFIG_FUZZ_SECONDS (default 8) s each, ASan+UBSan (docs/reliability.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,3 +24,14 @@ echo "== tsc --noEmit"
 node node_modules/typescript/bin/tsc -p tests/js
 echo "== browser tests"
 node --test --test-concurrency=1 tests/browser/
+echo "== fuzz smoke run (tests/fuzz)"
+bash scripts/build-fuzz.sh
+bash tests/fuzz/run.sh build-fuzz "${FTCONFIG_FUZZ_SECONDS:-8}"
+# The whole CTest suite under ASan+UBSan (FTCONFIG_SANITIZE placed before the
+# engine target): opt-in, it doubles the native build (docs/reliability.md).
+if [[ "${FTCONFIG_SANITIZE_TESTS:-0}" == 1 ]]; then
+  echo "== sanitizer build of the test suite (address,undefined)"
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFTCONFIG_SANITIZE=address,undefined >/dev/null
+  cmake --build build-asan -j "${JOBS:-$(nproc)}"
+  ASAN_OPTIONS=detect_leaks=0 ctest --test-dir build-asan --output-on-failure -L unit -j "${JOBS:-$(nproc)}"
+fi

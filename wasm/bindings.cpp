@@ -34,21 +34,6 @@ bool IsObject(const val& v) { return !v.isNull() && v.typeOf().as<std::string>()
 // File contents arrive as strings or, cheaper, as UTF-8 bytes (Uint8Array).
 bool IsText(const val& v) { return v.isString() || v.instanceof(val::global("Uint8Array")); }
 
-// Deepest nesting of arrays and objects, without recursion (inputs are
-// untrusted; echoing a 100000-deep value would overflow the stack).
-size_t Depth(const json& root) {
-  size_t deepest = 0;
-  std::vector<std::pair<const json*, size_t>> todo = {{&root, 1}};
-  while (!todo.empty()) {
-    auto [j, d] = todo.back();
-    todo.pop_back();
-    if (!j->is_structured()) continue;
-    deepest = std::max(deepest, d);
-    for (const auto& child : *j) todo.emplace_back(&child, d + 1);
-  }
-  return deepest;
-}
-constexpr size_t kMaxDepth = 64;
 
 // The text of a string or a Uint8Array. Bytes are copied with one
 // TypedArray.set into the string's buffer (Embind's own conversion copies
@@ -160,8 +145,6 @@ class WasmEngine {
       if (!engine_) return NotLoaded();
       json j = json::parse(input, nullptr, false);
       if (j.is_discarded()) return Fail(ErrorCode::kInvalidJson, "input", "input is not valid JSON: " + JsonSyntaxError(input));
-      if (Depth(j) > kMaxDepth)
-        return Fail(ErrorCode::kInvalidValue, "input", "input is nested more than 64 levels deep");
       const ftconfig::Catalog* catalog = &engine_->catalog();
       auto [answer, code] = EstimateFromJson(
           j, [catalog]() -> Result<const ftconfig::Catalog*> { return catalog; }, engine_->calibration());

@@ -351,6 +351,9 @@ json EvidenceJson(const BrainEvidence& e) {
   return out;
 }
 
+// The largest per-GPU memory figure taken from an event (GB).
+constexpr double kMaxGpuGb = 100000;
+
 BrainEvidence EvidenceFromEvents(const std::vector<json>& events, const std::string& task_type,
                                  const std::string& adapter_type, const std::string& model_size_bucket) {
   using internal::Find;
@@ -386,11 +389,14 @@ BrainEvidence EvidenceFromEvents(const std::vector<json>& events, const std::str
     StrategyEvidence& s = ev.strategies[strategy];
     Sums& z = sums[strategy];
     s.recommendations++;
+    // Nested values are checked at this boundary: a confidence of 1e308 or a
+    // negative VRAM figure once made a strategy with 6 of 6 OOMs win.
     if (const json* c = Find(*resp, "confidence"))
-      if (auto score = Num(*c, "score")) z.confidence += *score, z.confidence_n++;
+      if (auto score = Num(*c, "score"); score && *score >= 0 && *score <= 1) z.confidence += *score, z.confidence_n++;
     if (const json* v = Find(*resp, "vram")) {
       auto per = Num(*v, "per_gpu_gb"), usable = Num(*v, "usable_gb");
-      if (per && usable && *usable > 0) z.util += std::min(2.0, *per / *usable), z.util_n++;
+      auto gb = [](std::optional<double> x) { return x && std::isfinite(*x) && *x > 0 && *x <= kMaxGpuGb; };
+      if (gb(per) && gb(usable)) z.util += std::min(2.0, *per / *usable), z.util_n++;
     }
   }
   std::set<std::string> seen;
@@ -416,7 +422,10 @@ BrainEvidence EvidenceFromEvents(const std::vector<json>& events, const std::str
       // interaction the site also logs carries the same rating as a label.
       if (Str(e, "action") == "rated") continue;
       auto label = Num(e, "label");
-      if (!label) label = LabelForInteraction(Str(e, "action"), static_cast<int>(internal::NumOr(e, "rating", 0)));
+      if (!label) {
+        const double rating = internal::NumOr(e, "rating", 0);  // cast only in range (1e300 is undefined as int)
+        label = LabelForInteraction(Str(e, "action"), rating >= 1 && rating <= 5 ? static_cast<int>(rating) : 0);
+      }
       if (!label || *label < 0 || *label > 1) continue;
       s.interactions++;
       z.label += *label;

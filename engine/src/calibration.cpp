@@ -25,7 +25,7 @@ Result<Calibration> Calibration::Load(const std::string& text) {
   if (j.is_discarded() || !j.is_object()) return Bad("artifact", "is not a JSON object");
   if (j.contains("artifact") && j["artifact"] != "ftconfig.calibration")
     return Bad("artifact", "must be \"ftconfig.calibration\"");
-  if (j.contains("format_version") && (!j["format_version"].is_number_integer() || j["format_version"].get<int>() != 1))
+  if (j.contains("format_version") && (!j["format_version"].is_number_integer() || j["format_version"].get<double>() != 1))
     return Bad("format_version", "must be 1");
   Calibration c;
   c.version = j.contains("version") && j["version"].is_string() ? j["version"].get<std::string>() : "unversioned";

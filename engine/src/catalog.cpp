@@ -1,7 +1,9 @@
 #include "ftconfig/catalog.h"
+#include "ftconfig/limits.h"
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <set>
 
 #include "json_util.h"
@@ -40,18 +42,26 @@ const char* ToString(ErrorCode code) {
 }
 
 namespace internal {
-size_t EditDistance(const std::string& a, const std::string& b) {
+size_t EditDistanceAtMost(const std::string& a, const std::string& b, size_t limit) {
+  if ((a.size() > b.size() ? a.size() - b.size() : b.size() - a.size()) > limit) return limit + 1;
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
+    size_t row_min = cur[0];
     for (size_t j = 1; j <= b.size(); ++j) {
       size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
       cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+      row_min = std::min(row_min, cur[j]);
     }
+    if (row_min > limit) return limit + 1;  // every later row is at least this
     std::swap(prev, cur);
   }
-  return prev[b.size()];
+  return std::min(prev[b.size()], limit + 1);
+}
+
+size_t EditDistance(const std::string& a, const std::string& b) {
+  return EditDistanceAtMost(a, b, std::numeric_limits<size_t>::max() - 1);
 }
 }  // namespace internal
 
@@ -109,14 +119,25 @@ std::optional<Error> Index(std::map<std::string, size_t>& index, const std::vect
 
 template <typename T>
 std::vector<std::string> Closest(const std::vector<T>& items, const std::string& query, size_t n) {
-  std::string q = NormalizeKey(query);
+  // Bounded work: edit distance costs |query| x |name|, and a 10 KB name took
+  // seconds (natively and in WebAssembly). Longer queries are compared by
+  // their first kMaxFuzzyQueryLength bytes.
+  std::string q = NormalizeKey(query.substr(0, 4 * kMaxFuzzyQueryLength));
+  if (q.size() > kMaxFuzzyQueryLength) q.resize(kMaxFuzzyQueryLength);
   std::vector<std::pair<size_t, std::string>> scored;
+  if (n == 0) return {};
+  std::vector<size_t> top;  // the n smallest scores so far, ascending: later items must beat top.back()
   for (const auto& item : items) {
-    size_t best = internal::EditDistance(q, NormalizeKey(item.id));
-    for (const auto& a : item.aliases) best = std::min(best, internal::EditDistance(q, NormalizeKey(a)));
+    const size_t bound = top.size() < n ? std::numeric_limits<size_t>::max() / 2 : top.back();
+    const std::string id_key = NormalizeKey(item.id);
+    size_t best = internal::EditDistanceAtMost(q, id_key, bound);
+    for (const auto& a : item.aliases)
+      best = std::min(best, internal::EditDistanceAtMost(q, NormalizeKey(a), std::min(best, bound)));
     // A substring match is a strong hint ("llama-3-8b" inside an id).
-    if (!q.empty() && NormalizeKey(item.id).find(q) != std::string::npos) best = std::min<size_t>(best, 1);
-    scored.emplace_back(best, item.id);
+    if (!q.empty() && id_key.find(q) != std::string::npos) best = std::min<size_t>(best, 1);
+    scored.emplace_back(best, item.id);  // scores above `bound` are inexact but never in the first n
+    top.insert(std::upper_bound(top.begin(), top.end(), best), best);
+    if (top.size() > n) top.pop_back();
   }
   std::stable_sort(scored.begin(), scored.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });

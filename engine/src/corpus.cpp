@@ -1,9 +1,10 @@
 #include "ftconfig/corpus.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <regex>
+#include <cstdlib>
 #include <set>
 #include <sstream>
 
@@ -88,7 +89,7 @@ std::optional<double> ParseParams(const json* v) {
     std::string s = Lower(Trim(v->get<std::string>()));
     char* end = nullptr;
     double d = std::strtod(s.c_str(), &end);
-    if (end == s.c_str() || d <= 0) return std::nullopt;
+    if (end == s.c_str() || !std::isfinite(d) || d <= 0) return std::nullopt;
     std::string unit = Trim(end);
     if (unit.empty()) return d > 1e5 ? d / 1e9 : d;
     if (unit[0] == 'b') return d;
@@ -99,17 +100,50 @@ std::optional<double> ParseParams(const json* v) {
   return std::nullopt;
 }
 
-// Size hint in a model name: "Llama-2-7b-hf" -> 7, "SmolLM2-135M" -> 0.135.
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+// One size hint at s[i] (a digit): "7b", "1.5B", "135M" followed by a
+// non-letter or the end. Its value in billions and the index after its unit;
+// nullopt when there is none. Integer parts over 6 digits are no size
+// (30,000-digit names used to crash std::regex and 400 digits std::stod).
+std::optional<std::pair<double, size_t>> SizeHintAt(const std::string& s, size_t i) {
+  size_t j = i;
+  while (j < s.size() && IsDigit(s[j])) ++j;
+  const size_t int_end = j;
+  if (j + 1 < s.size() && s[j] == '.' && IsDigit(s[j + 1])) {
+    ++j;
+    while (j < s.size() && IsDigit(s[j])) ++j;
+  }
+  if (j >= s.size()) return std::nullopt;
+  const char unit = static_cast<char>(std::tolower(static_cast<unsigned char>(s[j])));
+  if (unit != 'b' && unit != 'm') return std::nullopt;
+  if (j + 1 < s.size() && IsAsciiLetter(s[j + 1])) return std::nullopt;
+  if (int_end - i > 6) return std::make_pair(-1.0, j + 1);
+  double d = std::strtod(s.substr(i, std::min<size_t>(j - i, 16)).c_str(), nullptr);
+  return std::make_pair(unit == 'b' ? d : d / 1e3, j + 1);
+}
+
+// Size hint in a model name: "Llama-2-7b-hf" -> 7, "SmolLM2-135M" -> 0.135;
+// the last one wins. A number counts where the name or the previous hint's
+// trailing character ends, or after a character other than a digit or '.'.
+// One linear scan.
 std::optional<double> ParamsFromName(const std::string& name) {
-  static const std::regex re("(^|[^0-9.])([0-9]+(\\.[0-9]+)?)([bBmM])([^a-zA-Z]|$)");
-  std::smatch m;
-  std::string s = name;
   std::optional<double> found;
-  while (std::regex_search(s, m, re)) {
-    double d = std::stod(m[2].str());
-    char unit = static_cast<char>(std::tolower(m[4].str()[0]));
-    found = unit == 'b' ? d : d / 1e3;
-    s = m.suffix().str();
+  size_t segment = 0;  // where the previous hint's trailing character ended
+  for (size_t i = 0; i < name.size();) {
+    const bool starts = IsDigit(name[i]) && (i == segment || (!IsDigit(name[i - 1]) && name[i - 1] != '.'));
+    if (!starts) {
+      ++i;
+      continue;
+    }
+    auto hint = SizeHintAt(name, i);
+    if (!hint) {
+      while (i < name.size() && IsDigit(name[i])) ++i;  // the run cannot start a hint later on
+      continue;
+    }
+    if (hint->first >= 0) found = hint->first;
+    i = segment = std::min(name.size(), hint->second + 1);  // the trailing character is consumed
   }
   // "8x7b" style MoE names are handled by the catalog, not here.
   return found;
@@ -304,7 +338,10 @@ Result<ConfigRecord> NormalizeRow(const json& row, const Catalog& catalog) {
                                 "hardware.num_gpus", "training_config.num_gpus"}));
   if (ng && (*ng < 1 || *ng > 100000 || std::floor(*ng) != *ng)) return Reject("num_gpus_out_of_range");
   r.num_gpus = ng ? static_cast<int>(*ng) : 1;
-  r.effective_batch_size = r.batch_size_per_device * r.gradient_accumulation_steps * r.num_gpus;
+  // 64-bit: 4096 x 4096 x 100,000 overflowed int and was stored negative.
+  const long long effective = static_cast<long long>(r.batch_size_per_device) * r.gradient_accumulation_steps * r.num_gpus;
+  if (effective > kMaxEffectiveBatchSize) return Reject("effective_batch_size_out_of_range");
+  r.effective_batch_size = static_cast<int>(effective);
 
   if (r.adapter_type != "none") {
     r.lora_r = AsPositiveInt(AsNumber(Pick(row, {"lora_r", "lora.r", "lora_config.r", "lora_rank", "training_config.lora_r"})));
@@ -370,6 +407,18 @@ Result<ConfigRecord> NormalizeRow(const json& row, const Catalog& catalog) {
   return r;
 }
 
+namespace {
+// One row that trips an unexpected error is rejected and counted
+// ("unreadable_row"), never the end of the load.
+Result<ConfigRecord> NormalizeRowGuarded(const json& row, const Catalog& catalog) {
+  try {
+    return NormalizeRow(row, catalog);
+  } catch (const std::exception&) {
+    return Reject("unreadable_row");
+  }
+}
+}  // namespace
+
 Result<Corpus> Corpus::Build(const std::vector<CorpusSource>& sources, const Catalog& catalog) {
   Corpus c;
   std::set<std::string> seen;
@@ -397,7 +446,7 @@ Result<Corpus> Corpus::Build(const std::vector<CorpusSource>& sources, const Cat
         continue;
       }
       ++non_empty_rows;
-      auto rec = NormalizeRow(row, catalog);
+      auto rec = NormalizeRowGuarded(row, catalog);
       if (!rec.ok()) {
         ++file_rejects[rec.error().message];
         continue;

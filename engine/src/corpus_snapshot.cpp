@@ -109,10 +109,11 @@ const char* OutOfRange(const ConfigRecord& r, const char** expected) {
   if (r.gradient_accumulation_steps < 1 || r.gradient_accumulation_steps > 4096)
     return out("gradient_accumulation_steps", "between 1 and 4096");
   if (r.num_gpus < 1 || r.num_gpus > 100000) return out("num_gpus", "between 1 and 100000");
-  if (r.effective_batch_size < 1 ||
+  if (r.effective_batch_size < 1 || r.effective_batch_size > kMaxEffectiveBatchSize ||
       static_cast<long long>(r.effective_batch_size) !=
           static_cast<long long>(r.batch_size_per_device) * r.gradient_accumulation_steps * r.num_gpus)
-    return out("effective_batch_size", "batch_size_per_device x gradient_accumulation_steps x num_gpus");
+    return out("effective_batch_size",
+               "batch_size_per_device x gradient_accumulation_steps x num_gpus, at most 1048576");
   if (r.model_params_b && !(*r.model_params_b > 0 && *r.model_params_b <= 2000))
     return out("model_params_b", "in (0, 2000] or null");
   if (r.lora_r && (*r.lora_r < 0 || *r.lora_r > 4096)) return out("lora_r", "between 0 and 4096 or null");

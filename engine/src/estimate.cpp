@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ftconfig/json_text.h"
+#include "ftconfig/limits.h"
 #include "ftconfig/memory.h"
 #include "json_util.h"
 
@@ -20,6 +21,7 @@ using internal::Round2;
 using internal::Round3;
 
 json ErrorJson(const Error& e) { return json{{"error", ErrorObject(e)}}; }
+
 
 // Reads typed fields of one input object. Absent or null means "not given";
 // the first wrong field is remembered and reported (the others are ignored).
@@ -43,6 +45,11 @@ class Fields {
     if (!v) return std::nullopt;
     if (!v->is_string()) {
       Fail(ErrorCode::kInvalidType, key, std::string("\"") + key + "\" must be a string");
+      return std::nullopt;
+    }
+    if (v->get_ref<const std::string&>().size() > kMaxNameLength) {
+      Fail(ErrorCode::kInvalidValue, key,
+           std::string("\"") + key + "\" is longer than " + std::to_string(kMaxNameLength) + " bytes");
       return std::nullopt;
     }
     return v->get<std::string>();
@@ -108,6 +115,13 @@ class Fields {
   std::optional<Error> error_;
 };
 
+// An architecture field in its documented range (ftconfig/limits.h, shared
+// with the request's "architecture"); `range_of` names the range to use.
+std::optional<int> ArchInt(Fields& f, const char* key, const char* range_of) {
+  const ArchFieldRange* r = ArchRange(range_of);
+  return f.Int(key, static_cast<int>(r->min), static_cast<int>(r->max));
+}
+
 struct Confidence {
   double score = 0.9;
   std::vector<std::string> reasons;
@@ -123,6 +137,11 @@ std::pair<json, int> EstimateFromJson(const json& in, const CatalogSource& catal
                                       const std::string& gpu_override) {
   if (!in.is_object())
     return {ErrorJson(Error{ErrorCode::kInvalidJson, "", "each input must be a JSON object"}), 2};
+  // Checked before anything is echoed: dumping a 100,000-deep "id" overflowed the stack.
+  if (JsonDepth(in) > kMaxInputDepth)
+    return {ErrorJson(Error{ErrorCode::kInvalidValue, "input",
+                            "input is nested more than " + std::to_string(kMaxInputDepth) + " levels deep"}),
+            2};
   auto fail = [&](const Error& e) {
     json out = ErrorJson(e);
     if (in.contains("id") && !in["id"].is_null()) out["id"] = in["id"];
@@ -214,19 +233,19 @@ std::pair<json, int> EstimateFromJson(const json& in, const CatalogSource& catal
   ModelArch given;
   bool has_arch = false;
   {
-    auto hidden = f.Int("hidden_size", 1, 1 << 20);
-    auto layers = f.Int("num_layers", 1, 1 << 16);
-    if (!layers) layers = f.Int("num_hidden_layers", 1, 1 << 16);
-    auto intermediate = f.Int("intermediate_size", 1, 1 << 22);
-    auto heads = f.Int("num_attention_heads", 1, 1 << 16);
-    auto kv_heads = f.Int("num_kv_heads", 1, 1 << 16);
-    if (!kv_heads) kv_heads = f.Int("num_key_value_heads", 1, 1 << 16);
-    auto head_dim = f.Int("head_dim", 1, 1 << 16);
-    auto vocab = f.Int("vocab_size", 1, 1 << 24);
+    auto hidden = ArchInt(f, "hidden_size", "hidden_size");
+    auto layers = ArchInt(f, "num_layers", "num_layers");
+    if (!layers) layers = ArchInt(f, "num_hidden_layers", "num_layers");
+    auto intermediate = ArchInt(f, "intermediate_size", "intermediate_size");
+    auto heads = ArchInt(f, "num_attention_heads", "num_attention_heads");
+    auto kv_heads = ArchInt(f, "num_kv_heads", "num_kv_heads");
+    if (!kv_heads) kv_heads = ArchInt(f, "num_key_value_heads", "num_kv_heads");
+    auto head_dim = ArchInt(f, "head_dim", "head_dim");
+    auto vocab = ArchInt(f, "vocab_size", "vocab_size");
     auto tie = f.Bool("tie_word_embeddings");
     auto moe = f.Bool("is_moe");
-    auto experts = f.Int("num_experts", 1, 1 << 16);
-    auto experts_per_token = f.Int("experts_per_token", 1, 1 << 16);
+    auto experts = ArchInt(f, "num_experts", "num_experts");
+    auto experts_per_token = ArchInt(f, "experts_per_token", "experts_per_token");
     auto gated = f.Bool("gated_mlp");
     if (hidden && layers) {
       has_arch = true;
@@ -257,6 +276,8 @@ std::pair<json, int> EstimateFromJson(const json& in, const CatalogSource& catal
   json model_out;
   if (has_arch) {
     arch = given;
+    // No params_b with the architecture: counted from the shape (was reported as 0).
+    if (arch.params_b <= 0) arch.params_b = ParamsFromShapeB(arch);
     model_out = {{"source", "architecture"}};
     conf.Lower(0.05, "architecture given by hand, not from the catalog");
   } else if (model_name) {
@@ -368,6 +389,8 @@ std::pair<json, int> EstimateFromJson(const json& in, const CatalogSource& catal
     // A separate output head holds its own vocab x hidden copy (and vice versa).
     double head_b = static_cast<double>(arch.vocab_size) * arch.hidden_size / 1e9;
     arch.params_b += *tie_override ? -head_b : head_b;
+    // Tiny tied models: the catalog's count minus a head can reach zero or less.
+    if (arch.params_b <= 0) arch.params_b = ParamsFromShapeB(arch);
     arch.tie_word_embeddings = *tie_override;
     assumptions.push_back(std::string("tie_word_embeddings overridden: ") +
                           (*tie_override ? "tied" : "separate output head"));
@@ -392,7 +415,10 @@ std::pair<json, int> EstimateFromJson(const json& in, const CatalogSource& catal
 
   json out;
   if (in.contains("id") && !in["id"].is_null()) out["id"] = in["id"];
-  model_out["params_b"] = Round3(arch.params_b);
+  // Three significant digits below 0.1 B: a tiny model's count rounded to 0.000 read as "no parameters".
+  const double p = arch.params_b;
+  const double scale = p > 0 && p < 0.1 ? std::pow(10.0, 2 - std::floor(std::log10(p))) : 1000.0;
+  model_out["params_b"] = std::round(p * scale) / scale;
   out["model"] = model_out;
   Sharding shown = st.num_gpus > 1 && st.sharding == Sharding::kNone ? Sharding::kDdp : st.sharding;
   out["setup"] = {{"method", ToString(st.method)},

@@ -4,15 +4,19 @@
 // same std::strtod nlohmann calls (in the WebAssembly build, the engine's
 // correctly rounded strtod: wasm/fast_strtod.cpp).
 #include "json_fast.h"
+#include "export_internal.h"
 
 #include "ftconfig/json_text.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace ftconfig::internal {
 
@@ -350,7 +354,24 @@ nlohmann::json ParseJson(std::string_view text) {
 namespace ftconfig {
 
 nlohmann::json ErrorObject(const Error& error) {
-  return {{"code", ToString(error.code)}, {"field", error.field}, {"message", error.message}};
+  // Valid UTF-8 whatever the error quotes: a message quoting half a character
+  // used to make dump() throw, and the error became `internal` with no field.
+  return {{"code", ToString(error.code)},
+          {"field", internal::SanitizeUtf8(error.field)},
+          {"message", internal::SanitizeUtf8(error.message)}};
+}
+
+size_t JsonDepth(const nlohmann::json& root) {
+  size_t deepest = 0;
+  std::vector<std::pair<const nlohmann::json*, size_t>> todo = {{&root, 1}};
+  while (!todo.empty()) {
+    auto [j, d] = todo.back();
+    todo.pop_back();
+    if (!j->is_structured()) continue;
+    deepest = std::max(deepest, d);
+    for (const auto& child : *j) todo.emplace_back(&child, d + 1);
+  }
+  return deepest;
 }
 
 std::string JsonSyntaxError(std::string_view text) {

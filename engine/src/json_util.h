@@ -62,6 +62,8 @@ inline std::string Trim(const std::string& s) {
 
 // Levenshtein distance, for "did you mean" suggestions.
 size_t EditDistance(const std::string& a, const std::string& b);
+// The edit distance when it is at most `limit`, else limit + 1 (stops early).
+size_t EditDistanceAtMost(const std::string& a, const std::string& b, size_t limit);
 
 }  // namespace ftconfig::internal
 

@@ -501,6 +501,13 @@ bool ParseSharding(const std::string& s, Sharding* out) {
 // Typical architecture
 // ---------------------------------------------------------------------------
 
+double ParamsFromShapeB(const ModelArch& arch) {
+  std::vector<std::string> notes;
+  ModelArch a = arch;
+  a.params_b = 0;
+  return ResolveShape(a, &notes).total_params / 1e9;
+}
+
 ModelArch TypicalArchForParams(double params_b) {
   // Anchors: configs of widely used open decoders (hidden, intermediate,
   // attention heads, KV heads) — Qwen2.5-0.5B, Llama-3.2-1B, Llama-3.2-3B,

@@ -396,7 +396,8 @@ Result<int> ReadFormatVersion(const json& a, int max, const std::string& what) {
   if (!internal::ParseLooseNumber(*v, &d) || d != std::floor(d) || d < 1)
     return DataError("format_version", what + ": format_version must be a positive integer");
   if (d > max)
-    return DataError("format_version", what + ": format_version " + std::to_string(static_cast<long long>(d)) +
+    return DataError("format_version", what + ": format_version " +
+                                           (d < 1e15 ? std::to_string(static_cast<long long>(d)) : json(d).dump()) +
                                            " is newer than this engine reads (1.." + std::to_string(max) +
                                            "); update ftconfig");
   return static_cast<int>(d);

@@ -5,6 +5,7 @@
 #include "ftconfig/recommend.h"
 #include "json_util.h"
 #include "ftconfig/json_text.h"
+#include "ftconfig/limits.h"
 #include "json_fast.h"
 #include "outline.h"
 
@@ -39,11 +40,17 @@ Error TypeError(const std::string& field, const char* expected, const json& v) {
                "\"" + field + "\" must be " + expected + ", got " + TypeName(v)};
 }
 
-// Reads an optional string field; null counts as absent.
-std::optional<Error> GetString(const json& j, const char* key, std::string* out) {
+// Reads an optional string field; null counts as absent. Names are at most
+// kMaxNameLength bytes (docs/api.md, "Limits"): a 10 KB model name used to
+// cost seconds of closest-name matching.
+std::optional<Error> GetString(const json& j, const char* key, std::string* out,
+                               size_t max_len = kMaxNameLength) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return std::nullopt;
   if (!it->is_string()) return TypeError(key, "a string", *it);
+  if (it->get_ref<const std::string&>().size() > max_len)
+    return Error{ErrorCode::kInvalidValue, key,
+                 "\"" + std::string(key) + "\" is longer than " + std::to_string(max_len) + " bytes"};
   *out = internal::Trim(it->get<std::string>());
   return std::nullopt;
 }
@@ -150,8 +157,12 @@ Result<Request> ParseRequest(const json& j) {
                        "\"" + field + "\" must be \"decoder\", \"encoder\" or \"encoder-decoder\""};
         continue;
       }
-      if (!value.is_number_integer() || value.get<int64_t>() < 0 || value.get<int64_t>() > 10000000)
-        return Error{ErrorCode::kInvalidValue, field, "\"" + field + "\" must be a non-negative integer"};
+      const ArchFieldRange* range = ArchRange(key.c_str());
+      if (!value.is_number_integer() || !range || value.get<int64_t>() < range->min ||
+          value.get<int64_t>() > range->max)
+        return Error{ErrorCode::kInvalidValue, field,
+                     "\"" + field + "\" must be an integer from " + std::to_string(range ? range->min : 0) + " to " +
+                         std::to_string(range ? range->max : 0) + ", got " + value.dump(-1, ' ', false, json::error_handler_t::replace)};
     }
     const json& o = *it;
     auto geti = [&](const char* k, int def) { return static_cast<int>(internal::NumOr(o, k, def)); };
@@ -210,8 +221,8 @@ Result<Request> ParseRequest(const json& j) {
     if (!it->is_boolean()) return TypeError("allow_qlora", "a boolean", *it);
     r.allow_qlora = it->get<bool>();
   }
-  FT_TRY(GetString(j, "output_dir", &r.output_dir));
-  FT_TRY(GetString(j, "notes", &r.notes));
+  FT_TRY(GetString(j, "output_dir", &r.output_dir, kMaxPathLength));
+  FT_TRY(GetString(j, "notes", &r.notes, kMaxNotesLength));
   if (auto it = j.find("evidence"); it != j.end() && !it->is_null()) {
     auto ev = ParseEvidence(*it, "evidence");
     if (!ev.ok()) return ev.error();

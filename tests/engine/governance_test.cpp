@@ -620,6 +620,9 @@ BOOST_AUTO_TEST_CASE(without_telemetry_the_candidate_reproduces_production_and_c
   TempDir d("run-empty");
   std::string reg = MakeRegistry(d);
   std::string store = MakeStore(d, "empty", "");
+  // A killed run left versions/cand1/ unregistered: it must not block the id (issue 18).
+  fs::create_directories(d / "versions/cand1");
+  { std::ofstream(d / "versions/cand1/reranker.json") << "{\"partial\": "; }
   auto r = RunCli("retrain run --quiet --no-held-out --version cand1 --store " + store + " --registry " + reg);
   BOOST_TEST_REQUIRE(r.exit_code == 0, r.out);
   json j = json::parse(r.out);

@@ -4,17 +4,21 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <netinet/in.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #include "telemetry_http.h"
 #include "test_util.h"
@@ -652,6 +656,193 @@ BOOST_AUTO_TEST_CASE(collect_refuses_to_run_without_tokens) {
   r = RunCli("collect --listen nowhere --store " + (dir / "c.db") + " --token-env HOME");
   BOOST_TEST(r.exit_code == 2);
   BOOST_TEST(ParseOut(r)["error"]["field"] == "--listen");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// The collector under abuse (issue 18), over raw loopback sockets: bodies
+// bounded whatever the transfer or content encoding, absurd lengths, half-
+// closed and slow clients. Every loop here is bounded in time.
+namespace {
+
+int RawConnect(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  BOOST_TEST_REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  return fd;
+}
+
+// Sends what the socket takes within 2 s; false when the peer stopped reading
+// or closed.
+bool SendSome(int fd, const std::string& data) {
+  size_t sent = 0;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (sent < data.size() && std::chrono::steady_clock::now() < until) {
+    pollfd p{fd, POLLOUT, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    sent += static_cast<size_t>(n);
+  }
+  return sent == data.size();
+}
+
+// Everything the server sends until it closes or `ms` pass.
+std::string ReadAnswer(int fd, int ms = 3000) {
+  std::string out;
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < until) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 50) <= 0) continue;
+    char buf[4096];
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+int StatusOf(const std::string& answer) {
+  return answer.size() > 12 && answer.compare(0, 5, "HTTP/") == 0 ? std::atoi(answer.c_str() + 9) : 0;
+}
+
+std::string PostHead(const std::string& extra) {
+  return std::string("POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n") +
+         "Authorization: Bearer " + kToken + "\r\n" + extra + "\r\n";
+}
+
+std::string Chunk(const std::string& data) {
+  char size[32];
+  std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+  return size + data + "\r\n";
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(collector_limits)
+
+BOOST_AUTO_TEST_CASE(collector_chunked_body_over_the_limit_gets_413) {
+  TempDir dir;
+  Collector c(dir / "collector.db", {"--max-body-bytes", "4096", "--rate-limit", "0"});
+  // Within the limit, chunked bodies are read and stored.
+  std::string small = Batch({Event("run_start", 1)});
+  int fd = RawConnect(c.port());
+  BOOST_TEST(SendSome(fd, PostHead("Transfer-Encoding: chunked\r\n") + Chunk(small.substr(0, 10)) +
+                              Chunk(small.substr(10)) + "0\r\n\r\n"));
+  std::string answer = ReadAnswer(fd, 2000);
+  ::close(fd);
+  BOOST_TEST(StatusOf(answer) == 200, answer);
+  // 256 KiB in 1 KiB chunks with a limit of 4 KiB: 413 while reading.
+  fd = RawConnect(c.port());
+  std::string flood = PostHead("Transfer-Encoding: chunked\r\n");
+  for (int i = 0; i < 256; ++i) flood += Chunk(std::string(1024, ' '));
+  SendSome(fd, flood);
+  answer = ReadAnswer(fd);
+  ::close(fd);
+  BOOST_TEST(StatusOf(answer) == 413, answer);
+  BOOST_TEST(answer.find("\"too_large\"") != std::string::npos);
+  // Unauthenticated chunked flood: 401 without reading the body.
+  fd = RawConnect(c.port());
+  std::string anon = "POST /v1/events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 64; ++i) anon += Chunk(std::string(1024, ' '));
+  SendSome(fd, anon);
+  answer = ReadAnswer(fd);
+  ::close(fd);
+  BOOST_TEST(StatusOf(answer) == 401, answer);
+  BOOST_TEST(StoredEvents(dir / "collector.db") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(collector_refuses_compressed_bodies) {
+  TempDir dir;
+  Collector c(dir / "collector.db", {"--rate-limit", "0"});
+  for (const char* encoding : {"gzip", "br", "deflate"}) {
+    int fd = RawConnect(c.port());
+    SendSome(fd, PostHead(std::string("Content-Encoding: ") + encoding + "\r\nContent-Length: 4\r\n") + "\x1f\x8b\x08\x00");
+    std::string answer = ReadAnswer(fd);
+    ::close(fd);
+    BOOST_TEST(StatusOf(answer) == 415, answer);
+    BOOST_TEST(answer.find("\"Content-Encoding\"") != std::string::npos, answer);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(collector_answers_absurd_content_length) {
+  TempDir dir;
+  Collector c(dir / "collector.db", {"--max-body-bytes", "65536"});
+  const std::pair<const char*, int> cases[] = {{"99999999999999999999999999", 400}, {"-5", 400}, {"12abc", 400},
+                                               {"1000000000000", 413}, {"70000", 413}};
+  for (const auto& [length, status] : cases) {
+    int fd = RawConnect(c.port());
+    SendSome(fd, PostHead(std::string("Content-Length: ") + length + "\r\n") + "{\"events\": []}");
+    std::string answer = ReadAnswer(fd);
+    ::close(fd);
+    BOOST_TEST(StatusOf(answer) == status, length << ": " << answer);
+  }
+  // Neither a length nor chunked: 411 rather than reading until the client closes.
+  int fd = RawConnect(c.port());
+  SendSome(fd, PostHead("") + "{}");
+  std::string answer = ReadAnswer(fd);
+  ::close(fd);
+  BOOST_TEST(StatusOf(answer) == 411, answer);
+}
+
+BOOST_AUTO_TEST_CASE(collector_answers_half_closed_clients) {
+  TempDir dir;
+  Collector c(dir / "collector.db", {"--request-timeout", "2"});
+  // A body cut short, then the client half-closes: an answer, at once.
+  int fd = RawConnect(c.port());
+  SendSome(fd, PostHead("Content-Length: 100\r\n") + "{\"events\"");
+  ::shutdown(fd, SHUT_WR);
+  auto t0 = std::chrono::steady_clock::now();
+  std::string answer = ReadAnswer(fd, 4000);
+  ::close(fd);
+  BOOST_TEST(StatusOf(answer) == 400, answer);
+  BOOST_TEST((std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(1500)));
+  // Headers cut short by a half-close: the connection is closed, not held.
+  fd = RawConnect(c.port());
+  SendSome(fd, "GET /health HTTP/1.1\r\nHost: x\r\n");
+  ::shutdown(fd, SHUT_WR);
+  t0 = std::chrono::steady_clock::now();
+  ReadAnswer(fd, 4000);
+  ::close(fd);
+  BOOST_TEST((std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(1500)));
+}
+
+BOOST_AUTO_TEST_CASE(collector_slow_clients_do_not_starve_health) {
+  TempDir dir;
+  Collector c(dir / "collector.db", {"--max-connections", "4", "--header-timeout", "1", "--request-timeout", "2"});
+  // A dozen clients trickling a header line every 200 ms for 4 s.
+  std::vector<int> slow;
+  for (int i = 0; i < 12; ++i) {
+    slow.push_back(RawConnect(c.port()));
+    SendSome(slow.back(), "GET /health HTTP/1.1\r\n");
+  }
+  std::atomic<bool> stop{false};
+  std::thread trickle([&] {
+    for (int round = 0; round < 20 && !stop; ++round) {
+      for (int fd : slow) ::send(fd, "X-Slow: 1\r\n", 11, MSG_NOSIGNAL | MSG_DONTWAIT);
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  });
+  ftconfig::telemetry::HttpClient http(c.url(), 2, 2);
+  // At once: a clear 503 (connection cap) or the answer, never a hang.
+  auto r = http.Get("/health");
+  BOOST_TEST((r.status == 503 || r.status == 200), r.status << " " << r.error);
+  if (r.status == 503) BOOST_TEST(json::parse(r.body)["error"]["code"] == "busy");
+  // The header deadline frees the slots although the clients keep sending.
+  int status = 0;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (status != 200 && std::chrono::steady_clock::now() < until) {
+    ftconfig::telemetry::HttpClient fresh(c.url(), 2, 2);
+    status = fresh.Get("/health").status;
+    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  BOOST_TEST(status == 200);
+  stop = true;
+  trickle.join();
+  for (int fd : slow) ::close(fd);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -14,6 +14,10 @@
 
 namespace ftconfig {
 
+// Rows whose batch × accumulation × GPUs exceeds this are rejected
+// ("effective_batch_size_out_of_range"); the product is formed in 64 bits.
+constexpr int kMaxEffectiveBatchSize = 1 << 20;
+
 // One normalized configuration. Optional fields are empty when the source did
 // not say.
 struct ConfigRecord {
@@ -41,7 +45,7 @@ struct ConfigRecord {
   int batch_size_per_device = 0;
   int gradient_accumulation_steps = 1;
   int num_gpus = 1;
-  int effective_batch_size = 0;  // batch × accumulation × GPUs
+  int effective_batch_size = 0;  // batch × accumulation × GPUs, at most kMaxEffectiveBatchSize
 
   std::optional<int> max_seq_length;
   std::optional<double> num_epochs;

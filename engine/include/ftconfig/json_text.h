@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ftconfig/limits.h"
 #include "ftconfig/result.h"
 
 namespace ftconfig {
@@ -20,6 +21,9 @@ nlohmann::json ErrorObject(const Error& error);
  * parses `text` again.
  */
 std::string JsonSyntaxError(std::string_view text);
+
+/** Deepest nesting of arrays and objects in `root` (a scalar: 0), found without recursion. */
+size_t JsonDepth(const nlohmann::json& root);
 
 }  // namespace ftconfig
 

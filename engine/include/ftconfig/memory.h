@@ -160,6 +160,10 @@ ThroughputEstimate EstimateThroughput(const ModelArch& arch, const TrainSetup& s
 // common open models. The result's params_b equals the input.
 ModelArch TypicalArchForParams(double params_b);
 
+// Parameters (billions) counted from the architecture's shape, ignoring
+// arch.params_b (typical shapes where hidden_size or num_layers is missing).
+double ParamsFromShapeB(const ModelArch& arch);
+
 }  // namespace ftconfig
 
 #endif  // FTCONFIG_MEMORY_H_
