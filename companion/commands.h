@@ -55,6 +55,7 @@ void AddTelemetryCommand(CLI::App& app, Context& ctx);  // cmd_telemetry.cpp
 void AddCollectCommand(CLI::App& app, Context& ctx);    // cmd_collect.cpp
 void AddGovernanceCommands(CLI::App& app, Context& ctx);  // cmd_governance.cpp: promote, rollback, status
 void AddRetrainCommand(CLI::App& app, Context& ctx);    // cmd_retrain.cpp
+void AddCanaryCommand(CLI::App& app, Context& ctx);     // cmd_canary.cpp
 
 }  // namespace ftconfig::cli
 
