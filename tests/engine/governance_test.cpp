@@ -21,6 +21,7 @@
 #include "ftconfig/estimate.h"
 #include "model_registry.h"
 #include "retrain.h"
+#include "telemetry_plausibility.h"
 #include "test_util.h"
 #include "train_data.h"
 
@@ -878,6 +879,67 @@ BOOST_AUTO_TEST_CASE(cli_feedback_changes_the_brains_decision) {
   BOOST_TEST(j["strategy_decision"]["applied"] == true, j["strategy_decision"].dump());
   BOOST_TEST(j["strategy_decision"]["chosen"] == "deterministic");
   BOOST_TEST(j["strategy_decision"]["evidence"]["deterministic"]["feedback"] == 6);
+}
+
+// Runs tagged with the version that served them (model_version).
+std::string TaggedRuns(int n, int oom_every, int id_base, const std::string& version) {
+  std::string out, jsonl = SyntheticRuns(n, 1.0, 1.0, oom_every, id_base);
+  for (size_t a = 0, b; (b = jsonl.find('\n', a)) != std::string::npos; a = b + 1) {
+    json e = json::parse(jsonl.substr(a, b - a));
+    e["model_version"] = version;
+    out += e.dump() + "\n";
+  }
+  return out;
+}
+
+BOOST_AUTO_TEST_CASE(canary_report_promotes_rolls_back_or_waits) {
+  TempDir d("canary-report");
+  std::string reg = MakeRegistry(d);
+  BOOST_TEST_REQUIRE(RunCli("promote B --to staging --reason t --registry " + reg).exit_code == 0);
+  BOOST_TEST_REQUIRE(RunCli("promote B --to canary --reason t --registry " + reg).exit_code == 0);
+  // Too few canary runs: wait.
+  std::string store = MakeStore(d, "few", TaggedRuns(30, 0, 40000, "A") + TaggedRuns(5, 0, 41000, "B"));
+  auto r = RunCli("canary report --store " + store + " --registry " + reg);
+  BOOST_TEST(r.exit_code == 10, r.out);
+  BOOST_TEST(json::parse(r.out)["verdict"] == "wait");
+  // The canary as healthy as production: promote.
+  store = MakeStore(d, "same", TaggedRuns(30, 0, 42000, "A") + TaggedRuns(30, 0, 43000, "B"));
+  r = RunCli("canary report --store " + store + " --registry " + reg);
+  BOOST_TEST(r.exit_code == 0, r.out);
+  json j = json::parse(r.out);
+  BOOST_TEST(j["canary"]["runs"] == 30);
+  BOOST_TEST(j["production"]["oom_rate"] == 0.0);
+  // One canary run in three ran out of memory: roll back.
+  store = MakeStore(d, "worse", TaggedRuns(30, 0, 44000, "A") + TaggedRuns(30, 3, 45000, "B"));
+  r = RunCli("canary report --store " + store + " --registry " + reg);
+  BOOST_TEST(r.exit_code == 1, r.out);
+  j = json::parse(r.out);
+  BOOST_TEST(j["verdict"] == "rollback");
+  BOOST_TEST(j["tests"]["oom_rate_higher_p"].get<double>() < 0.05);
+}
+
+// A collector token over its quota: quarantined (the other rules need a store).
+BOOST_AUTO_TEST_CASE(plausibility_quota_per_token) {
+  struct View : ftconfig::telemetry::PlausibilityView {
+    std::int64_t sent = 0;
+    json RunStart(const std::string&) override { return nullptr; }
+    bool HasCompletion(const std::string&) override { return false; }
+    std::int64_t ReceivedFrom(const std::string&, const std::string&) override { return sent; }
+  } view;
+  auto ev = ftconfig::telemetry::ValidateEvent(json::parse(
+      R"({"schema_version":1,"event":"feedback","event_id":"00000000-0000-4000-8000-000000000001",
+          "timestamp":"2026-11-01T00:00:00Z","source":"browser","rating":4,
+          "recommendation_event_id":"00000000-0000-4000-8000-000000000002"})"));
+  BOOST_TEST_REQUIRE(ev.ok());
+  ftconfig::telemetry::PlausibilityRules rules;
+  rules.quota_per_token_per_day = 100;
+  view.sent = 99;
+  BOOST_TEST(ftconfig::telemetry::CheckPlausibility(ev.value(), "collect:alice", rules, view).plausible());
+  view.sent = 100;
+  auto v = ftconfig::telemetry::CheckPlausibility(ev.value(), "collect:alice", rules, view);
+  BOOST_TEST(v.rule == "quota");
+  // Local imports have no quota.
+  BOOST_TEST(ftconfig::telemetry::CheckPlausibility(ev.value(), "import", rules, view).plausible());
 }
 
 BOOST_AUTO_TEST_CASE(serving_a_gate_failed_slot_warns) {
