@@ -105,6 +105,7 @@ void AddCollectCommand(CLI::App& app, Context& ctx) {
       o.limits = a->limits;
       auto store = Store::Open(a->store, "--store");
       if (!store.ok()) return ReportError(store.error());
+      store.value()->SetPlausibilityRules(telemetry::DefaultPlausibilityRules(ctx.data_dir));
       if (auto s = store.value()->SetFullSync(a->sync == "full"); !s.ok()) return ReportError(s.error());
       auto r = RunCollector(o, *store.value(), [&](int port) {
         // The first stdout line says where to send events (useful with PORT 0).

@@ -11,6 +11,8 @@
 #include "ftconfig/json_text.h"
 #include "ftconfig/export.h"
 #include "ftconfig/recommend.h"
+#include "served_calibration.h"
+#include "telemetry_event.h"
 #include "telemetry_store.h"
 
 namespace ftconfig::cli {
@@ -27,7 +29,58 @@ struct RecommendOptions {
   std::string export_format;  // --export: print this export instead of the JSON response
   std::string output_file;    // -o/--output: write what would be printed here, only on success
   std::string feedback_store;  // --feedback-store: evidence for the learning brain from this telemetry store
+  std::string log_to;          // --log-to: record the recommendation event in this telemetry store
 };
+
+// What the site's log keeps of a response (web/telemetry.js responseSummary).
+json ResponseSummary(const json& r) {
+  auto pick = [&](const char* key, std::initializer_list<const char*> keys) {
+    json out = json::object();
+    if (r.contains(key) && r[key].is_object())
+      for (const char* k : keys)
+        if (r[key].contains(k)) out[k] = r[key][k];
+    return out;
+  };
+  json s = {{"engine_version", r.value("engine_version", json(nullptr))},
+            {"fits", r.value("fits", json(nullptr))},
+            {"request", r.value("request", json(nullptr))},
+            {"gpu", pick("gpu", {"id", "name", "count", "usable_gb"})},
+            {"hyperparameters", r.value("hyperparameters", json(nullptr))},
+            {"vram", pick("vram", {"per_gpu_gb", "usable_gb", "eval_peak_gb", "margin_fraction"})},
+            {"time", pick("time", {"hours", "cost_usd"})},
+            {"confidence", pick("confidence", {"score", "level"})},
+            {"strategy", pick("strategy", {"requested", "used"})}};
+  if (r.contains("strategy_decision")) s["strategy_decision"] = pick("strategy_decision", {"applied", "chosen", "plain_auto", "context"});
+  return s;
+}
+
+// --log-to: the recommendation event (as the site logs it, source "cli"), so
+// CLI feedback (`telemetry record feedback --recommendation-event-id ID`)
+// counts for the learning brain. Returns the event id.
+Result<std::string> LogRecommendation(const std::string& store_path, json request, const json& resp,
+                                      const std::string& models_dir) {
+  request.erase("evidence");
+  auto served = ServedModel(models_dir);
+  if (!served.ok()) return served.error();
+  json ev = {{"schema_version", 1},
+             {"event", "recommendation"},
+             {"event_id", telemetry::NewEventId()},
+             {"timestamp", telemetry::NowIso8601()},
+             {"source", "cli"},
+             {"engine_version", resp.value("engine_version", Engine::Version())},
+             {"request", request},
+             {"response", ResponseSummary(resp)},
+             {"strategy", resp.contains("strategy") ? resp["strategy"].value("used", "auto") : "auto"},
+             {"model_slot", served.value().first.empty() ? json(nullptr) : json(served.value().first)},
+             {"model_version", served.value().second.empty() ? json(nullptr) : json(served.value().second)}};
+  auto valid = telemetry::ValidateEvent(ev);
+  if (!valid.ok()) return valid.error();
+  auto store = telemetry::Store::Open(store_path, "--log-to");
+  if (!store.ok()) return store.error();
+  auto st = store.value()->Insert({valid.value()}, "record", /*enqueue=*/true);
+  if (!st.ok()) return st.error();
+  return valid.value().event_id;
+}
 
 std::string Num(const json& v, int prec = 3) {
   if (v.is_number_integer()) return std::to_string(v.get<long long>());
@@ -122,6 +175,9 @@ void AddRecommendCommand(CLI::App& app, Context& ctx) {
   cmd->add_option("--feedback-store", opts->feedback_store,
                   "Telemetry store (SQLite) whose recommendation, feedback and interaction events give strategy "
                   "\"auto\" its evidence (the learning brain; as the site does from its log)");
+  cmd->add_option("--log-to", opts->log_to,
+                  "Record this recommendation as a \"recommendation\" event in this telemetry store (its id is "
+                  "printed as recommendation_event_id; feedback about it then counts for the learning brain)");
   cmd->add_option("--export", opts->export_format,
                   "Print the recommendation as axolotl | llamafactory | trl | script (instead of the JSON response)");
   cmd->add_option("-o,--output", opts->output_file,
@@ -160,6 +216,12 @@ void AddRecommendCommand(CLI::App& app, Context& ctx) {
       if (!parsed.ok()) return ReportError(parsed.error());
       auto data = ReadEngineData(ctx.data_dir, ctx.models_dir);
       if (!data.ok()) return ReportError(data.error());
+      if (auto c = Calibration::Load(data.value().calibration_json); c.ok() && !c.value().contexts.empty()) {
+        auto catalog = LoadCatalog(ctx.data_dir);
+        if (!catalog.ok()) return ReportError(catalog.error());
+        data.value().calibration_json = NarrowCalibration(
+            data.value().calibration_json, RequestCalibrationContext(parsed.value(), catalog.value()));
+      }
       auto engine = Engine::Create(data.value());
       if (!engine.ok()) return ReportError(engine.error());
       auto resp = engine.value()->Recommend(parsed.value());
@@ -181,6 +243,11 @@ void AddRecommendCommand(CLI::App& app, Context& ctx) {
         with.evidence = ev;
         resp = engine.value()->Recommend(with);
         if (!resp.ok()) return ReportError(resp.error());
+      }
+      if (!opts->log_to.empty()) {
+        auto id = LogRecommendation(opts->log_to, parsed.value(), resp.value(), ctx.models_dir);
+        if (!id.ok()) return ReportError(id.error());
+        resp.value()["recommendation_event_id"] = id.value();
       }
       ExportFormat export_format = ExportFormat::kNotebook;
       if (!opts->export_format.empty() && !ParseExportFormat(opts->export_format, &export_format))

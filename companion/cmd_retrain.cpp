@@ -11,8 +11,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "commands.h"
+#include "calibration_fit.h"
 #include "data_files.h"
 #include "eval_harness.h"
 #include "model_registry.h"
@@ -43,39 +45,23 @@ std::string RegistryPath(const RetrainOptions& o, const Context& ctx) {
   return (ctx.models_dir.empty() ? std::string("models") : ctx.models_dir) + "/registry.json";
 }
 
-std::string IsoUtc(double t) {
-  std::time_t s = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-// When the models were last trained: the newest training.trained_at of any
-// version, else the production version's created_at; nullopt when unknown.
+// When the served models were trained: the production version's
+// training.trained_at, else its created_at; nullopt when unknown. Only a
+// promotion moves this clock: a candidate that failed its gates never served,
+// so the runs since production's training are still new.
 std::optional<double> LastTraining(const ModelRegistry& reg) {
-  std::optional<double> best;
-  for (const auto& v : reg.doc()["versions"]) {
-    if (!v.contains("training") || !v["training"].is_object()) continue;
-    const json& t = v["training"];
+  const json* p = reg.Find(reg.Alias("production"));
+  if (!p) return std::nullopt;
+  if (p->contains("training") && (*p)["training"].is_object()) {
+    const json& t = (*p)["training"];
     if (t.contains("trained_at") && t["trained_at"].is_string())
-      if (auto p = ParseUtc(t["trained_at"]); p && (!best || *p > *best)) best = p;
+      if (auto at = ParseUtc(t["trained_at"])) return at;
   }
-  if (best) return best;
-  if (const json* p = reg.Find(reg.Alias("production")))
-    if (p->contains("created_at") && (*p)["created_at"].is_string()) return ParseUtc((*p)["created_at"]);
+  if (p->contains("created_at") && (*p)["created_at"].is_string()) return ParseUtc((*p)["created_at"]);
   return std::nullopt;
 }
 
-Result<Calibration> ProductionCalibration(const ModelRegistry& reg) {
-  FTCONFIG_ASSIGN_OR_RETURN(slot, reg.Resolve("production"));
-  if (slot.calibration_path.empty()) return Calibration{};
-  std::ifstream in(slot.calibration_path, std::ios::binary);
-  if (!in) return Error{ErrorCode::kDataError, slot.calibration_path, "cannot read " + slot.calibration_path};
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return Calibration::Load(text);
-}
+Result<Calibration> ProductionCalibration(const ModelRegistry& reg) { return VersionCalibration(reg, "production"); }
 
 Result<bool> WriteText(const fs::path& p, const std::string& text) {
   std::error_code ec;
@@ -144,6 +130,13 @@ int RunCheck(const RetrainOptions& o, const Context& ctx) {
   return report["trigger"].get<bool>() ? kExitTrigger : 0;
 }
 
+// A version id from the UTC time and a digest: r20260501T120000-abcdef.
+std::string NewVersionId(const std::string& prefix, const std::string& trained_at, const std::string& digest_of) {
+  std::string stamp = trained_at;
+  stamp.erase(std::remove_if(stamp.begin(), stamp.end(), [](char c) { return c == '-' || c == ':'; }), stamp.end());
+  return prefix + stamp.substr(0, 15) + "-" + Sha256Hex(digest_of).substr(0, 6);
+}
+
 json RerankerSummary(const json& metrics) {
   const json& h = metrics["held_out"];
   const std::string sel = metrics.value("selected", "linear");
@@ -201,7 +194,13 @@ int RunRetrain(const RetrainOptions& o, const Context& ctx) {
   if (!telemetry_rows.empty())
     if (auto w = WriteText(scratch / "corpus" / "real_world_zz_telemetry.jsonl", telemetry_rows); !w.ok())
       return ReportError(w.error());
+  // The run outcomes label the reranker's training AND its gates: the
+  // evaluation below rebuilds its groups from the same rows, and must grade
+  // them the same way (cleared only when this function returns).
   SetMeasuredOutcomes(outcomes);
+  struct ClearOutcomes {
+    ~ClearOutcomes() { SetMeasuredOutcomes({}); }
+  } clear_outcomes;
   progress("telemetry: " + std::to_string(l.runs.size()) + " completed runs, " + std::to_string(outcomes.size()) +
            " usable as labelled corpus rows");
 
@@ -222,7 +221,6 @@ int RunRetrain(const RetrainOptions& o, const Context& ctx) {
   ho.folds = o.folds;
   auto predictor = TrainHpPredictor(ts.value(), groups, ho, progress);
   if (!predictor.ok()) return ReportError(predictor.error());
-  SetMeasuredOutcomes({});
 
   // 3. Calibration of the time (and, when telemetry shows a systematic
   // under-estimate, memory) model.
@@ -230,25 +228,18 @@ int RunRetrain(const RetrainOptions& o, const Context& ctx) {
   const std::string hp_text = predictor.value().artifact.dump() + "\n";
   std::string id = o.version;
   const std::string trained_at = UtcNow();
-  if (id.empty()) {
-    std::string stamp = trained_at;
-    stamp.erase(std::remove_if(stamp.begin(), stamp.end(), [](char c) { return c == '-' || c == ':'; }), stamp.end());
-    id = "r" + stamp.substr(0, 15) + "-" + Sha256Hex(rr_text + hp_text).substr(0, 6);  // r20260501T120000-abcdef
-  }
-  json calibration = CalibrationFromRuns(l.runs, o.min_calibration_runs, "calibration-" + id);
-  // Production's memory correction is kept unless enough measured runs
-  // justify a new one (OOM prevention first): a store with fewer runs, or
-  // pruned runs, must not reset it to 1.
-  {
-    auto prod = ProductionCalibration(reg);
-    if (!prod.ok()) return ReportError(prod.error());
-    const Calibration& pc = prod.value();
-    if (pc.loaded() && pc.memory_scale > 1.0 && (calibration.is_null() || !calibration.contains("memory"))) {
-      if (calibration.is_null())
-        calibration = {{"artifact", "ftconfig.calibration"}, {"format_version", 1}, {"version", "calibration-" + id}};
-      calibration["memory"] = {{"scale", pc.memory_scale}, {"carried_from", pc.version}};
-    }
-  }
+  if (id.empty()) id = NewVersionId("r", trained_at, rr_text + hp_text);
+  auto prod_cal = ProductionCalibration(reg);
+  if (!prod_cal.ok()) return ReportError(prod_cal.error());
+  CalibrationFitOptions fo;
+  fo.min_runs = o.min_calibration_runs;
+  fo.version = "calibration-" + id;
+  CalibrationCandidate cal_cand = TrainCalibration(l.runs, prod_cal.value(), fo);
+  json calibration = cal_cand.artifact;
+  // Too few runs for a new calibration: production's is carried unchanged,
+  // so a smaller or pruned store never resets the correction.
+  if (calibration.is_null() && prod_cal.value().loaded())
+    calibration = json::parse(prod_cal.value().ToArtifact());
 
   // 4. Write the version's artifacts (immutable: a fresh folder per version).
   fs::path rel_dir = fs::path("versions") / id;
@@ -306,8 +297,16 @@ int RunRetrain(const RetrainOptions& o, const Context& ctx) {
   EvalReport rep = Evaluate(cand.value(), base ? &*base : nullptr, eo, progress);
   json gates = json::array();
   for (const auto& g : rep.gates) gates.push_back({{"name", g.name}, {"passed", g.passed}, {"detail", g.detail}});
+  // A new calibration has gates of its own (held-out telemetry runs); a
+  // carried one was gated when it was made.
+  bool passed = rep.passed();
+  if (!cal_cand.artifact.is_null())
+    for (const auto& g : cal_cand.gates) {
+      gates.push_back(g);
+      passed = passed && g["passed"].get<bool>();
+    }
   if (auto w = WriteText(dir / "evaluation.md", rep.Markdown()); !w.ok()) return ReportError(w.error());
-  if (auto w = WriteText(dir / "evaluation.json", json{{"passed", rep.passed()}, {"gates", gates}, {"metrics", rep.metrics}}.dump(1) + "\n");
+  if (auto w = WriteText(dir / "evaluation.json", json{{"passed", passed}, {"gates", gates}, {"metrics", rep.metrics}, {"calibration", cal_cand.scores}}.dump(1) + "\n");
       !w.ok())
     return ReportError(w.error());
   if (!o.report.empty())
@@ -326,10 +325,11 @@ int RunRetrain(const RetrainOptions& o, const Context& ctx) {
                   {"calibration", calibration.is_null() ? json(nullptr) : calibration}}},
                 {"gates",
                  {{"evaluated", true},
-                  {"passed", rep.passed()},
+                  {"passed", passed},
                   {"results", gates},
                   {"baseline", production.empty() ? json(nullptr) : json(production)},
                   {"held_out_engine", !o.no_held_out},
+                  {"held_out", !o.no_held_out},
                   {"evaluated_at", UtcNow()},
                   {"report", (rel_dir / "evaluation.md").generic_string()}}},
                 {"training",
@@ -343,12 +343,14 @@ int RunRetrain(const RetrainOptions& o, const Context& ctx) {
   if (auto a = reg.AddVersion(entry, o.reason.empty() ? "ftconfig retrain run" : o.reason); !a.ok())
     return ReportError(a.error());
   if (auto w = reg.Save(); !w.ok()) return ReportError(w.error());
-  progress(std::string("registered ") + id + " as a candidate; gates " + (rep.passed() ? "passed" : "FAILED"));
-  for (const auto& g : rep.gates)
-    if (!g.passed) std::cerr << "ftconfig retrain run: gate failed: " << g.name << ": " << g.detail << std::endl;
+  progress(std::string("registered ") + id + " as a candidate; gates " + (passed ? "passed" : "FAILED"));
+  for (const auto& g : gates)
+    if (!g["passed"].get<bool>())
+      std::cerr << "ftconfig retrain run: gate failed: " << g["name"].get<std::string>() << ": "
+                << g["detail"].get<std::string>() << std::endl;
   std::cout << json{{"version", id},
                     {"stage", "candidate"},
-                    {"gates_passed", rep.passed()},
+                    {"gates_passed", passed},
                     {"gates", gates},
                     {"artifacts", artifacts},
                     {"calibration", calibration},
@@ -356,7 +358,126 @@ int RunRetrain(const RetrainOptions& o, const Context& ctx) {
                     {"registry", reg.path()}}
                    .dump(2)
             << std::endl;
-  return rep.passed() ? 0 : 1;
+  return passed ? 0 : 1;
+}
+
+// ftconfig retrain calibrate: the calibration alone, as a version whose
+// reranker and predictor are production's (docs/retraining.md).
+int RunCalibrate(const RetrainOptions& o, const Context& ctx) {
+  if (o.min_calibration_runs < 1)
+    return ReportError({ErrorCode::kInvalidValue, "--min-calibration-runs", "must be at least 1"});
+  const std::string registry_path = RegistryPath(o, ctx);
+  RegistryLock lock(registry_path);
+  auto loaded = LoadInputs(o, ctx, /*calibrated=*/false);
+  if (!loaded.ok()) return ReportError(loaded.error());
+  ModelRegistry& reg = *loaded.value().registry;
+  const json* prod = reg.Find(reg.Alias("production"));
+  if (!prod) return ReportError({ErrorCode::kInvalidValue, "--registry", "the registry has no production version"});
+  if (!o.version.empty() && (!ValidId(o.version) || reg.Find(o.version)))
+    return ReportError({ErrorCode::kInvalidValue, "--version", "\"" + o.version + "\" is not a new valid version id"});
+  auto prod_cal = ProductionCalibration(reg);
+  if (!prod_cal.ok()) return ReportError(prod_cal.error());
+  const std::string trained_at = UtcNow();
+  CalibrationFitOptions fo;
+  fo.min_runs = o.min_calibration_runs;
+  CalibrationCandidate cand = TrainCalibration(loaded.value().runs, prod_cal.value(), fo);
+  if (cand.artifact.is_null()) {
+    std::cout << json{{"version", nullptr}, {"gates_passed", false}, {"gates", cand.gates}}.dump(2) << std::endl;
+    return 1;
+  }
+  const std::string id = o.version.empty() ? NewVersionId("c", trained_at, cand.artifact.dump()) : o.version;
+  cand.artifact["version"] = "calibration-" + id;
+  const std::string text = cand.artifact.dump(1) + "\n";
+  const fs::path rel = fs::path("versions") / id / "calibration.json";
+  std::error_code ec;
+  if (fs::exists(fs::path(reg.dir()) / rel.parent_path(), ec))
+    return ReportError({ErrorCode::kInvalidValue, "--version", rel.parent_path().string() + " exists: versions are immutable"});
+  if (auto w = WriteText(fs::path(reg.dir()) / rel, text); !w.ok()) return ReportError(w.error());
+  json artifacts = (*prod)["artifacts"];
+  artifacts["calibration"] = {{"path", rel.generic_string()}, {"sha256", Sha256Hex(text)}, {"version", "calibration-" + id}};
+  std::string last_run;
+  for (const auto& r : loaded.value().runs) last_run = r.completed_at_text;
+  json entry = {{"version", id},
+                {"stage", "candidate"},
+                {"created_at", trained_at},
+                {"artifacts", artifacts},
+                {"metrics", {{"calibration", cand.scores}}},
+                {"gates",
+                 {{"evaluated", true},
+                  {"passed", cand.passed},
+                  {"results", cand.gates},
+                  {"baseline", reg.Alias("production")},
+                  {"held_out", true},
+                  {"kind", "calibration"},
+                  {"evaluated_at", UtcNow()}}},
+                {"training",
+                 {{"trained_at", trained_at},
+                  {"kind", "calibration"},
+                  {"models_from", reg.Alias("production")},
+                  {"telemetry_runs", loaded.value().runs.size()},
+                  {"telemetry_until", last_run.empty() ? json(nullptr) : json(last_run)}}}};
+  if (auto a = reg.AddVersion(entry, o.reason.empty() ? "ftconfig retrain calibrate" : o.reason); !a.ok())
+    return ReportError(a.error());
+  if (auto w = reg.Save(); !w.ok()) return ReportError(w.error());
+  for (const auto& g : cand.gates)
+    if (!g["passed"].get<bool>())
+      std::cerr << "ftconfig retrain calibrate: gate failed: " << g["name"].get<std::string>() << ": "
+                << g["detail"].get<std::string>() << std::endl;
+  std::cout << json{{"version", id},     {"stage", "candidate"},   {"gates_passed", cand.passed},
+                    {"gates", cand.gates}, {"scores", cand.scores}, {"registry", reg.path()}}
+                   .dump(2)
+            << std::endl;
+  return cand.passed ? 0 : 1;
+}
+
+json EstimateFigures(const MemoryEstimate& m, const std::optional<ThroughputEstimate>& t) {
+  return {{"peak_gb", Round4(m.peak_gb)},
+          {"reserved_gb", Round4(m.reserved_gb)},
+          {"max_allocated_gb", Round4(m.max_allocated_gb)},
+          {"tokens_per_sec", t ? json(Round4(t->tokens_per_sec)) : json(nullptr)}};
+}
+
+// One answer line: the recommendation of a run_start (or of {"recommendation":
+// ...}) re-estimated without and with the served calibration.
+json ReestimateLine(const json& event, const Catalog& catalog, const Calibration& served) {
+  if (!event.is_object()) return {{"error", "not a JSON object"}};
+  const json rec = event.contains("recommendation") ? event["recommendation"] : json(nullptr);
+  Reestimation r = ReestimateRecommendation(rec, catalog);
+  const Calibration cal = served.ForContext({r.family, r.framework, r.gpu_class});
+  json out = {{"run_id", event.value("run_id", json(nullptr))},
+              {"family", r.family},
+              {"gpu_class", r.gpu_class},
+              {"gpu_usable_gb", r.gpu_usable_gb},
+              {"error", r.error.empty() ? json(nullptr) : json(r.error)}};
+  if (!r.memory) return out;
+  out["uncalibrated"] = EstimateFigures(*r.memory, r.throughput);
+  MemoryEstimate m = *r.memory;
+  cal.ApplyMemory(&m);
+  std::optional<ThroughputEstimate> t = r.throughput;
+  if (t) cal.ApplyThroughput(&*t);
+  out["calibrated"] = EstimateFigures(m, t);
+  out["calibration"] = cal.loaded() ? json(cal.version) : json(nullptr);
+  out["calibration_context"] = cal.context.empty() ? json(nullptr) : json(cal.context);
+  out["guard_gb"] = cal.GuardPeakGb(m) > 0 ? json(Round4(cal.GuardPeakGb(m))) : json(nullptr);
+  return out;
+}
+
+int RunReestimate(const std::string& input, const Context& ctx) {
+  auto text = ReadInput(input, "input");
+  if (!text.ok()) return ReportError(text.error());
+  auto catalog = LoadCatalog(ctx.data_dir);
+  if (!catalog.ok()) return ReportError(catalog.error());
+  auto served = ReadCalibration(ctx.models_dir);
+  if (!served.ok()) return ReportError(served.error());
+  std::istringstream lines(text.value());
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    json event = json::parse(line, nullptr, false);
+    std::cout << ReestimateLine(event, catalog.value(), served.value()).dump() << "\n";
+  }
+  std::cout.flush();
+  return 0;
 }
 
 void AddCommon(CLI::App* cmd, RetrainOptions* o) {
@@ -401,6 +522,23 @@ void AddRetrainCommand(CLI::App& app, Context& ctx) {
     cmd->add_flag("--no-held-out", o->no_held_out, "Skip the held-out engine runs of the evaluation (faster)");
     cmd->add_flag("--quiet", o->quiet, "No progress on stderr");
     cmd->callback([o, &ctx]() { ctx.exit_code = RunGuarded([&] { return RunRetrain(*o, ctx); }); });
+  }
+  {
+    auto o = std::make_shared<RetrainOptions>();
+    auto* cmd = retrain->add_subcommand(
+        "calibrate", "Fit the telemetry calibration alone, gate it on held-out runs, register it as a candidate");
+    AddCommon(cmd, o.get());
+    cmd->add_option("--version", o->version, "Version id (default: c<UTC time>-<digest>)");
+    cmd->add_option("--min-calibration-runs", o->min_calibration_runs, "Measured runs needed to calibrate (default 5)");
+    cmd->add_option("--reason", o->reason, "Recorded in the registry history");
+    cmd->callback([o, &ctx]() { ctx.exit_code = RunGuarded([&] { return RunCalibrate(*o, ctx); }); });
+  }
+  {
+    auto input = std::make_shared<std::string>("-");
+    auto* cmd = retrain->add_subcommand(
+        "reestimate", "Re-estimate run_start recommendations (JSONL) without and with the served calibration");
+    cmd->add_option("input", *input, "JSONL of run_start events (default: stdin)");
+    cmd->callback([input, &ctx]() { ctx.exit_code = RunGuarded([&] { return RunReestimate(*input, ctx); }); });
   }
 }
 

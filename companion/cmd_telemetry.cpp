@@ -2,10 +2,12 @@
 // store (SQLite) and its outbox. See docs/telemetry.md, "Companion".
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include "commands.h"
+#include "data_files.h"
 #include "ftconfig/json_text.h"
 #include "ftconfig/recommend.h"
 #include "telemetry_event.h"
@@ -24,8 +26,10 @@ using telemetry::Store;
 // refused): distinct from 2, which means the command line or input was wrong.
 constexpr int kExitNotDelivered = 1;
 
-Result<std::unique_ptr<Store>> OpenStore(const std::string& path) {
-  return Store::Open(path.empty() ? telemetry::DefaultStorePath() : path, "--store");
+Result<std::unique_ptr<Store>> OpenStore(const std::string& path, const std::string& data_dir = "") {
+  auto store = Store::Open(path.empty() ? telemetry::DefaultStorePath() : path, "--store");
+  if (store.ok()) store.value()->SetPlausibilityRules(telemetry::DefaultPlausibilityRules(data_dir));
+  return store;
 }
 
 // Sets a (possibly dotted) field of `j`.
@@ -110,13 +114,25 @@ void AddRecord(CLI::App& tel, Context& ctx, std::shared_ptr<std::string> store_p
       }
       auto filled = telemetry::FillRecordDefaults(ev, a->type, Engine::Version());
       if (!filled.ok()) return ReportError(filled.error());
+      // The model slot and version this CLI serves, unless the event says (canary health).
+      if (!filled.value().contains("model_version")) {
+        auto served = ServedModel(ctx.models_dir);
+        if (served.ok() && !served.value().second.empty()) {
+          filled.value()["model_slot"] = served.value().first;
+          filled.value()["model_version"] = served.value().second;
+        }
+      }
       auto valid = telemetry::ValidateEvent(filled.value());
       if (!valid.ok()) return ReportError(valid.error());
-      auto store = OpenStore(*store_path);
+      auto store = OpenStore(*store_path, ctx.data_dir);
       if (!store.ok()) return ReportError(store.error());
-      auto st = store.value()->Insert({valid.value()}, "record", !a->no_queue);
+      std::vector<telemetry::Verdict> verdicts;
+      auto st = store.value()->Insert({valid.value()}, "record", !a->no_queue, &verdicts);
       if (!st.ok()) return ReportError(st.error());
       InsertStatus s = st.value()[0];
+      if (s == InsertStatus::kQuarantined)
+        std::cerr << "ftconfig: telemetry record: quarantined (" << verdicts[0].rule << "): " << verdicts[0].reason
+                  << std::endl;
       if (s == InsertStatus::kConflict)
         return ReportError({ErrorCode::kInvalidValue, "event_id",
                             "event " + valid.value().event_id + " is already stored with different content"});
@@ -125,6 +141,10 @@ void AddRecord(CLI::App& tel, Context& ctx, std::shared_ptr<std::string> store_p
                         {"run_id", body.contains("run_id") ? body["run_id"] : json(nullptr)},
                         {"status", telemetry::ToString(s)},
                         {"queued", s == InsertStatus::kStored && !a->no_queue},
+                        {"quarantine", s == InsertStatus::kQuarantined
+                                           ? json{{"rule", verdicts[0].rule}, {"field", verdicts[0].field},
+                                                  {"reason", verdicts[0].reason}}
+                                           : json(nullptr)},
                         {"store", store.value()->path()}}
                        .dump()
                 << std::endl;
@@ -147,24 +167,32 @@ void AddImport(CLI::App& tel, Context& ctx, std::shared_ptr<std::string> store_p
   imp->add_flag("--all-or-nothing", a->all_or_nothing, "Store nothing when any line is rejected");
   imp->callback([&ctx, a, store_path]() {
     ctx.exit_code = RunGuarded([&]() -> int {
-      auto store = OpenStore(*store_path);
+      auto store = OpenStore(*store_path, ctx.data_dir);
       if (!store.ok()) return ReportError(store.error());
       // Chunks commit without waiting for the disk; one sync at the end makes
       // the whole import durable (a killed import keeps the chunks committed).
       if (auto r = store.value()->SetFullSync(false); !r.ok()) return ReportError(r.error());
       json errors = json::array();
-      std::int64_t lines = 0, blank = 0, stored = 0, duplicates = 0;
+      std::int64_t lines = 0, blank = 0, stored = 0, duplicates = 0, quarantined = 0;
+      json quarantine = json::array();  // the first 100, with why
       std::vector<Event> batch;
       std::vector<std::string> batch_at;  // file:line of each batched event
       const std::size_t kChunk = 20000;
       auto flush = [&]() -> Result<bool> {
         if (batch.empty()) return true;
-        auto st = store.value()->Insert(batch, "import", !a->no_queue);
+        std::vector<telemetry::Verdict> verdicts;
+        auto st = store.value()->Insert(batch, "import", !a->no_queue, &verdicts);
         if (!st.ok()) return st.error();
         for (size_t i = 0; i < batch.size(); ++i) {
           switch (st.value()[i]) {
             case InsertStatus::kStored: ++stored; break;
             case InsertStatus::kDuplicate: ++duplicates; break;
+            case InsertStatus::kQuarantined:
+              ++quarantined;
+              if (quarantine.size() < 100)
+                quarantine.push_back({{"at", batch_at[i]}, {"rule", verdicts[i].rule}, {"field", verdicts[i].field},
+                                      {"reason", verdicts[i].reason}});
+              break;
             case InsertStatus::kConflict:
               errors.push_back({{"at", batch_at[i]}, {"code", "conflict"}, {"field", "event_id"},
                                 {"message", "event " + batch[i].event_id +
@@ -225,10 +253,14 @@ void AddImport(CLI::App& tel, Context& ctx, std::shared_ptr<std::string> store_p
       if (auto r = store.value()->Checkpoint(); !r.ok()) return ReportError(r.error());
       json out = {{"store", store.value()->path()}, {"files", a->files}, {"lines", lines}, {"blank", blank},
                   {"stored", refused ? 0 : stored}, {"duplicates", duplicates},
+                  {"quarantined", quarantined}, {"quarantine", quarantine},
                   {"rejected", errors.size()}, {"queued", a->no_queue || refused ? 0 : stored},
                   {"all_or_nothing_refused", refused}, {"errors", errors}};
       std::cout << out.dump(2) << std::endl;
       PrintLineErrors(errors, 20);
+      if (quarantined > 0)
+        std::cerr << "ftconfig: import: " << quarantined << " implausible events quarantined (not trained on; "
+                  << "ftconfig telemetry status lists why)" << std::endl;
       if (!errors.empty()) {
         std::cerr << "ftconfig: import: " << errors.size() << " of " << (lines - blank) << " lines rejected"
                   << (refused ? "; nothing stored (--all-or-nothing)" : "") << std::endl;
@@ -319,14 +351,60 @@ void AddStatus(CLI::App& tel, Context& ctx, std::shared_ptr<std::string> store_p
         for (const auto& [type, n] : v.events_by_type) std::cout << "  " << type << ": " << n << "\n";
         std::cout << "outbox: " << v.outbox_pending << " pending, " << v.outbox_rejected << " rejected; "
                   << v.uploaded << " uploaded\n";
+        std::cout << "quarantined (implausible, never trained on): " << v.quarantined << "\n";
+        for (const auto& [rule, n] : v.quarantined_by_rule) std::cout << "  " << rule << ": " << n << "\n";
       } else {
+        auto recent = store.value()->Quarantined(20);
+        if (!recent.ok()) return ReportError(recent.error());
+        json q = json::array();
+        for (const auto& e : recent.value())
+          q.push_back({{"event_id", e.event_id}, {"event", e.type}, {"source", e.source}, {"received_at", e.received_at},
+                       {"rule", e.rule}, {"field", e.field}, {"reason", e.reason}});
         std::cout << json{{"store", store.value()->path()},    {"store_schema_version", v.store_schema_version},
                           {"events", v.events},                {"events_by_type", v.events_by_type},
                           {"outbox_pending", v.outbox_pending}, {"outbox_rejected", v.outbox_rejected},
-                          {"uploaded", v.uploaded}}
+                          {"uploaded", v.uploaded},            {"quarantined", v.quarantined},
+                          {"quarantined_by_rule", v.quarantined_by_rule}, {"quarantine_recent", q}}
                          .dump(2)
                   << std::endl;
       }
+      return 0;
+    });
+  });
+}
+
+// ftconfig telemetry export --since CURSOR: the stored events after a cursor
+// (the store's sequence number), oldest first, as JSON Lines on stdout; the
+// last line is {"cursor": N, "events": K, "more": bool} to pass as the next
+// --since (quarantined events are never exported).
+void AddExport(CLI::App& tel, Context& ctx, std::shared_ptr<std::string> store_path) {
+  struct Args {
+    std::int64_t since = 0;
+    std::size_t limit = 100000;
+  };
+  auto a = std::make_shared<Args>();
+  auto* cmd = tel.add_subcommand("export", "Print stored events after a cursor as JSON Lines (for CI to pull a store)");
+  cmd->add_option("--since", a->since, "Cursor from the previous export's last line (default 0: everything)")
+      ->check(CLI::Range(static_cast<std::int64_t>(0), static_cast<std::int64_t>(1) << 62));
+  cmd->add_option("--limit", a->limit, "Events at most (default 100000)")->check(CLI::Range(1, 10000000));
+  cmd->add_option("--store", *store_path, "Telemetry store (default: $FTCONFIG_TELEMETRY_STORE or ~/.local/share/ftconfig/telemetry.db)");
+  cmd->callback([&ctx, a, store_path]() {
+    ctx.exit_code = RunGuarded([&]() -> int {
+      const std::string path = store_path->empty() ? telemetry::DefaultStorePath() : *store_path;
+      if (!std::filesystem::exists(path))
+        return ReportError({ErrorCode::kInvalidValue, "--store", "no telemetry store at \"" + path + "\""});
+      auto store = OpenStore(path);
+      if (!store.ok()) return ReportError(store.error());
+      auto rows = store.value()->EventsSince(a->since, a->limit + 1);
+      if (!rows.ok()) return ReportError(rows.error());
+      const bool more = rows.value().size() > a->limit;
+      if (more) rows.value().pop_back();
+      std::int64_t cursor = a->since;
+      for (const auto& [seq, body] : rows.value()) {
+        std::cout << body << "\n";
+        cursor = seq;
+      }
+      std::cout << json{{"cursor", cursor}, {"events", rows.value().size()}, {"more", more}}.dump() << std::endl;
       return 0;
     });
   });
@@ -339,6 +417,7 @@ void AddTelemetryCommand(CLI::App& app, Context& ctx) {
   tel->require_subcommand(1);
   auto store_path = std::make_shared<std::string>();
   AddRecord(*tel, ctx, store_path);
+  AddExport(*tel, ctx, store_path);
   AddImport(*tel, ctx, store_path);
   AddUpload(*tel, ctx, store_path);
   AddStatus(*tel, ctx, store_path);

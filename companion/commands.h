@@ -60,6 +60,7 @@ void AddCollectCommand(CLI::App& app, Context& ctx);    // cmd_collect.cpp
 void AddGovernanceCommands(CLI::App& app, Context& ctx);  // cmd_governance.cpp: promote, rollback, status
 void AddRetrainCommand(CLI::App& app, Context& ctx);    // cmd_retrain.cpp
 void AddRealismCommand(CLI::App& app, Context& ctx);    // cmd_realism.cpp
+void AddCanaryCommand(CLI::App& app, Context& ctx);     // cmd_canary.cpp
 
 }  // namespace ftconfig::cli
 

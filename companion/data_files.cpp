@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -90,9 +91,24 @@ std::string ModelSlot() {
 
 namespace {
 
+// Serving a version whose release gates failed or never ran (e.g.
+// FTCONFIG_MODEL_SLOT naming a rejected candidate) is allowed, for testing,
+// but never silent: one line on stderr.
+void WarnIfUngated(const ModelRegistry& registry, const std::string& version) {
+  // Production got there through the gates (promote checks them; a format 1
+  // registry's production predates them): only another slot can be ungated.
+  if (ModelSlot() == "production") return;
+  const json* v = version.empty() ? nullptr : registry.Find(version);
+  if (!v || !v->contains("gates") || GatesPassed(*v)) return;
+  const bool evaluated = (*v)["gates"].is_object() && (*v)["gates"].value("evaluated", false);
+  std::cerr << "ftconfig: warning: serving model version " << version << " (FTCONFIG_MODEL_SLOT=" << ModelSlot()
+            << "), whose release gates " << (evaluated ? "FAILED" : "were never evaluated")
+            << "; promote only versions that pass" << std::endl;
+}
+
 // The registry slot ModelSlot() names (production when "canary" names none);
 // nothing without a models folder or its registry.json.
-Result<std::optional<SlotArtifacts>> ServedSlot(const std::string& models_dir) {
+Result<std::optional<SlotArtifacts>> ServedSlot(const std::string& models_dir, bool warn = true) {
   if (models_dir.empty()) return std::optional<SlotArtifacts>();
   fs::path registry_path = fs::path(models_dir) / "registry.json";
   std::error_code ec;
@@ -105,6 +121,7 @@ Result<std::optional<SlotArtifacts>> ServedSlot(const std::string& models_dir) {
     FTCONFIG_ASSIGN_OR_RETURN(production, registry.Resolve("production"));
     slot = std::move(production);
   }
+  if (warn) WarnIfUngated(registry, slot.version);
   return std::optional<SlotArtifacts>(std::move(slot));
 }
 
@@ -132,6 +149,19 @@ Result<EngineData> ReadEngineData(const std::string& data_dir, const std::string
     d.calibration_json = std::move(artifact);
   }
   return d;
+}
+
+Result<std::pair<std::string, std::string>> ServedModel(const std::string& models_dir) {
+  FTCONFIG_ASSIGN_OR_RETURN(served, ServedSlot(models_dir, /*warn=*/false));
+  if (!served || served->version.empty()) return std::pair<std::string, std::string>();
+  return std::pair<std::string, std::string>(ModelSlot(), served->version);
+}
+
+Result<Calibration> VersionCalibration(const ModelRegistry& registry, const std::string& slot_or_version) {
+  FTCONFIG_ASSIGN_OR_RETURN(slot, registry.Resolve(slot_or_version));
+  if (slot.calibration_path.empty()) return Calibration{};
+  FTCONFIG_ASSIGN_OR_RETURN(artifact, Slurp(slot.calibration_path));
+  return Calibration::Load(artifact);
 }
 
 Result<Calibration> ReadCalibration(const std::string& models_dir) {

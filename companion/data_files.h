@@ -36,6 +36,13 @@ Result<EngineData> ReadEngineData(const std::string& data_dir, const std::string
 // The telemetry calibration of that same slot, for `ftconfig estimate`: none
 // (scales 1) without a registry or when the slot has none; errors as above.
 Result<Calibration> ReadCalibration(const std::string& models_dir);
+// The slot and version the CLI serves ({"", ""} without a registry), for the
+// model_slot / model_version of the events it records.
+Result<std::pair<std::string, std::string>> ServedModel(const std::string& models_dir);
+// The calibration of one registry version (or the "production" / "canary"
+// slot): none (scales 1) when it has none; errors as above.
+class ModelRegistry;
+Result<Calibration> VersionCalibration(const ModelRegistry& registry, const std::string& slot_or_version);
 
 }  // namespace ftconfig::cli
 

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   AddGovernanceCommands(app, ctx);
   AddRetrainCommand(app, ctx);
   AddRealismCommand(app, ctx);
+  AddCanaryCommand(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

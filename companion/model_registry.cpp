@@ -81,6 +81,13 @@ bool GatesPassed(const json& v) {
   return g.value("evaluated", false) && g.value("passed", false);
 }
 
+bool HeldOutEvaluated(const json& v) {
+  if (!v.is_object() || !v.contains("gates") || !v["gates"].is_object()) return false;
+  const json& g = v["gates"];
+  if (g.contains("held_out") && g["held_out"].is_boolean()) return g["held_out"].get<bool>();
+  return !(g.contains("held_out_engine") && g["held_out_engine"].is_boolean() && !g["held_out_engine"].get<bool>());
+}
+
 namespace {
 
 Error DataError(const std::string& path, const std::string& key, const std::string& what) {
@@ -428,6 +435,10 @@ Result<json> ModelRegistry::Promote(const std::string& version, const std::strin
                   (evaluated ? "release gates failed (" + failed + ")"
                              : std::string("release gates were never evaluated (ftconfig retrain run evaluates them)")));
   }
+  if (to == "production" && !HeldOutEvaluated(*v))
+    return refuse("refusing to promote " + version +
+                  " to production: its gates ran without a held-out evaluation (--no-held-out); run ftconfig "
+                  "retrain run without --no-held-out");
   json t = {{"action", "promote"}, {"version", version}, {"from", from}, {"to", to}, {"reason", reason}};
   if (to == "canary") {
     std::string old = Alias("canary");

@@ -112,6 +112,10 @@ int RemoveLeftoversOfDeadProcesses(const std::string& folder, const std::string&
 // Current UTC time, ISO 8601 with seconds ("2026-05-01T12:00:00Z").
 std::string UtcNow();
 // Whether a version's gates were evaluated and all passed.
+// Whether its gates ran with a held-out evaluation (gates.held_out, else
+// gates.held_out_engine; versions older than both count as evaluated).
+// Production requires it.
+bool HeldOutEvaluated(const json& version);
 bool GatesPassed(const json& version_entry);
 
 }  // namespace ftconfig::cli

@@ -42,6 +42,15 @@ std::optional<double> ParseUtc(const std::string& s) {
   return static_cast<double>(timegm(&tm)) + frac;
 }
 
+std::string IsoUtc(double t) {
+  std::time_t s = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&s, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
 Result<std::vector<MeasuredRun>> ReadMeasuredRuns(const std::string& path) {
   std::error_code ec;
   if (path.empty() || !fs::is_regular_file(path, ec))
@@ -110,8 +119,6 @@ double Median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-double Round4(double v) { return std::round(v * 1e4) / 1e4; }
-
 // A string member, or `fallback` when absent or not a string (`model: 5` used
 // to throw a json type_error out of `retrain check`).
 std::string StringOr(const json& j, const char* key, const std::string& fallback) {
@@ -121,29 +128,30 @@ std::string StringOr(const json& j, const char* key, const std::string& fallback
 
 }  // namespace
 
-void Reestimate(MeasuredRun* run, const Catalog& catalog, const Calibration& calibration) {
-  const json& c = run->complete;
-  if (auto b = Num(c, "peak_memory_reserved_bytes")) run->measured_gb = *b / 1e9;
-  else if (auto b2 = Num(c, "peak_memory_allocated_bytes")) run->measured_gb = *b2 / 1e9;
-  if (auto t = Num(c, "tokens_per_sec"); t && *t > 0) run->measured_tps = *t;
-  if (!run->start.is_object() || !run->start.contains("recommendation") || !run->start["recommendation"].is_object()) {
-    run->reestimate_error = "no run_start with a recommendation";
-    return;
+double Round4(double v) { return std::round(v * 1e4) / 1e4; }
+
+Reestimation ReestimateRecommendation(const json& rec, const Catalog& catalog) {
+  Reestimation out;
+  if (!rec.is_object()) {
+    out.error = "no run_start with a recommendation";
+    return out;
   }
-  const json& rec = run->start["recommendation"];
   const json hp = rec.value("hyperparameters", json::object());
   if (!hp.is_object()) {
-    run->reestimate_error = "recommendation.hyperparameters is not an object";
-    return;
+    out.error = "recommendation.hyperparameters is not an object";
+    return out;
   }
   // Model architecture: the catalog's, else a typical one for the size.
   ModelArch arch;
-  std::string model = StringOr(rec, "model", "");
-  if (const Model* m = model.empty() ? nullptr : catalog.FindModel(model)) arch = m->arch;
-  else if (auto p = Num(rec, "model_params_b"); p && *p > 0) arch = TypicalArchForParams(*p);
-  else {
-    run->reestimate_error = "unknown model and no model_params_b";
-    return;
+  const std::string model = StringOr(rec, "model", "");
+  if (const Model* m = model.empty() ? nullptr : catalog.FindModel(model)) {
+    arch = m->arch;
+    if (!m->family.empty()) out.family = m->family;
+  } else if (auto p = Num(rec, "model_params_b"); p && *p > 0 && *p <= 2000) {
+    arch = TypicalArchForParams(*p);
+  } else {
+    out.error = "unknown model and no model_params_b";
+    return out;
   }
   const json gpu_j = rec.value("gpu", json::object());
   const Gpu* gpu = nullptr;
@@ -155,20 +163,96 @@ void Reestimate(MeasuredRun* run, const Catalog& catalog, const Calibration& cal
     }
   }
   const auto gpu_count = gpu_j.is_object() ? Num(gpu_j, "count") : std::nullopt;
-  const int count = gpu_count && *gpu_count >= 1 && *gpu_count <= 100000 ? static_cast<int>(*gpu_count) : 1;
+  const int count = gpu_count && *gpu_count >= 1 && *gpu_count <= 1024 ? static_cast<int>(*gpu_count) : 1;
+  if (const std::string fw = StringOr(rec, "framework", ""); !fw.empty() && fw.size() <= 64) out.framework = fw;
   TrainSetup s = SetupFromHyperparameters(hp, StringOr(rec, "task_type", ""), count, StringOr(rec, "adapter_type", "lora"));
-  MemoryEstimate m = EstimateMemory(arch, s);
-  calibration.ApplyMemory(&m);
-  const bool reserved = Num(c, "peak_memory_reserved_bytes").has_value();
-  run->estimated_gb = reserved ? m.reserved_gb : m.max_allocated_gb;
+  out.memory = EstimateMemory(arch, s);
   if (gpu) {
+    out.gpu_class = gpu->tier.empty() ? "unknown" : gpu->tier;
+    out.gpu_usable_gb = gpu->usable_vram_gb;
     ThroughputEstimate t = EstimateThroughput(arch, s, *gpu);
-    calibration.ApplyThroughput(&t);
-    if (t.tokens_per_sec > 0) run->estimated_tps = t.tokens_per_sec;
+    if (t.tokens_per_sec > 0) out.throughput = t;
   } else {
-    run->reestimate_error = "unknown GPU: no time estimate";
+    out.error = "unknown GPU: no time estimate";
+  }
+  return out;
+}
+
+void Reestimate(MeasuredRun* run, const Catalog& catalog, const Calibration& calibration) {
+  const json& c = run->complete;
+  if (auto b = Num(c, "peak_memory_reserved_bytes")) run->measured_gb = *b / 1e9;
+  else if (auto b2 = Num(c, "peak_memory_allocated_bytes")) run->measured_gb = *b2 / 1e9;
+  if (auto t = Num(c, "tokens_per_sec"); t && *t > 0) run->measured_tps = *t;
+  if (!run->start.is_object() || !run->start.contains("recommendation") || !run->start["recommendation"].is_object()) {
+    run->reestimate_error = "no run_start with a recommendation";
+    return;
+  }
+  Reestimation r = ReestimateRecommendation(run->start["recommendation"], catalog);
+  run->reestimate_error = r.error;
+  run->context.family = r.family;
+  run->context.framework = r.framework;
+  run->context.gpu_class = r.gpu_class;
+  run->gpu_usable_gb = r.gpu_usable_gb;
+  if (!r.memory) return;
+  const Calibration cal = calibration.ForContext(run->context);
+  MemoryEstimate m = *r.memory;
+  const bool reserved = Num(c, "peak_memory_reserved_bytes").has_value();
+  run->uncalibrated_gb = reserved ? m.reserved_gb : m.max_allocated_gb;
+  cal.ApplyMemory(&m);
+  run->estimated_gb = reserved ? m.reserved_gb : m.max_allocated_gb;
+  if (r.throughput) {
+    ThroughputEstimate t = *r.throughput;
+    if (t.tokens_per_sec > 0) run->uncalibrated_tps = t.tokens_per_sec;
+    cal.ApplyThroughput(&t);
+    if (t.tokens_per_sec > 0) run->estimated_tps = t.tokens_per_sec;
   }
 }
+
+namespace {
+
+// Memory drift and OOM rate of one group of new runs; fires a reason per
+// threshold crossed.
+json GroupCheck(const std::string& name, const std::vector<const MeasuredRun*>& runs, const CheckOptions& opt,
+                json* reasons) {
+  std::vector<double> err;
+  int decided = 0, ooms = 0;
+  for (const MeasuredRun* r : runs) {
+    if (r->outcome == "success" || r->outcome == "oom" || r->outcome == "error") ++decided;
+    if (r->outcome == "oom") ++ooms;
+    if (r->outcome == "success" && r->measured_gb && r->estimated_gb && *r->measured_gb > 0)
+      err.push_back(std::fabs(*r->estimated_gb / *r->measured_gb - 1));
+  }
+  json c = {{"context", name}, {"runs", decided}, {"oom", ooms}};
+  c["median_abs_memory_error"] = static_cast<int>(err.size()) >= opt.min_runs ? json(Round4(Median(err))) : json(nullptr);
+  c["oom_rate"] = decided >= opt.min_runs ? json(Round4(static_cast<double>(ooms) / decided)) : json(nullptr);
+  bool fired = false;
+  if (c["median_abs_memory_error"].is_number() && c["median_abs_memory_error"].get<double>() > opt.max_memory_error) {
+    reasons->push_back("memory_drift[" + name + "]: median |error| " + c["median_abs_memory_error"].dump() + " over " +
+                       std::to_string(err.size()) + " runs (> " + json(opt.max_memory_error).dump() + ")");
+    fired = true;
+  }
+  if (c["oom_rate"].is_number() && c["oom_rate"].get<double>() > opt.max_oom_rate) {
+    reasons->push_back("oom_rate[" + name + "]: " + std::to_string(ooms) + " of " + std::to_string(decided) +
+                       " runs (> " + json(opt.max_oom_rate).dump() + ")");
+    fired = true;
+  }
+  c["triggered"] = fired;
+  return c;
+}
+
+// The same checks per model family and per GPU class.
+json ContextChecks(const std::vector<const MeasuredRun*>& fresh, const CheckOptions& opt, json* reasons) {
+  std::map<std::string, std::vector<const MeasuredRun*>> groups;
+  for (const MeasuredRun* r : fresh) {
+    groups["family=" + r->context.family].push_back(r);
+    groups["gpu_class=" + r->context.gpu_class].push_back(r);
+  }
+  json out = json::array();
+  for (const auto& [name, runs] : groups) out.push_back(GroupCheck(name, runs, opt, reasons));
+  return {{"groups", out}};
+}
+
+}  // namespace
 
 json CheckTriggers(const std::vector<MeasuredRun>& runs, std::optional<double> last_training, const CheckOptions& opt) {
   double now = opt.now ? *opt.now
@@ -177,7 +261,8 @@ json CheckTriggers(const std::vector<MeasuredRun>& runs, std::optional<double> l
                                                  .count());
   std::vector<const MeasuredRun*> fresh;
   for (const auto& r : runs)
-    if (!last_training || r.completed_at > *last_training) fresh.push_back(&r);
+    if ((!last_training || r.completed_at > *last_training) && r.completed_at <= now + opt.clock_skew_s)
+      fresh.push_back(&r);
   json checks = json::object();
   json reasons = json::array();
   auto add = [&](const std::string& name, json c, bool triggered, const std::string& why) {
@@ -226,6 +311,13 @@ json CheckTriggers(const std::vector<MeasuredRun>& runs, std::optional<double> l
   }
   drift("time_drift", time_err, opt.max_time_error, "training time (tokens/s) vs the time model:");
   {
+    json ctx = ContextChecks(fresh, opt, &reasons);
+    bool any = false;
+    for (const auto& g : ctx["groups"]) any = any || g["triggered"].get<bool>();
+    ctx["triggered"] = any;
+    checks["context_drift"] = ctx;
+  }
+  {
     json c = {{"threshold_days", opt.max_age_days}};
     if (last_training) {
       double days = (now - *last_training) / 86400.0;
@@ -268,7 +360,14 @@ std::string CheckMarkdown(const json& r) {
     << " |\n";
   o << "| days since the last training | " << (c["staleness"]["days"].is_null() ? "unknown" : c["staleness"]["days"].dump())
     << " | > " << c["staleness"]["threshold_days"].dump() << " | "
-    << (c["staleness"]["triggered"].get<bool>() ? "yes" : "no") << " |\n\n";
+    << (c["staleness"]["triggered"].get<bool>() ? "yes" : "no") << " |\n";
+  if (c.contains("context_drift"))
+    for (const auto& g : c["context_drift"]["groups"])
+      if (g["triggered"].get<bool>())
+        o << "| " << g["context"].get<std::string>() << ": memory error / OOM rate | "
+          << v(g["median_abs_memory_error"]) << " / " << v(g["oom_rate"]) << " | > " << c["memory_drift"]["threshold"].dump()
+          << " / > " << c["oom_rate"]["threshold"].dump() << " | yes |\n";
+  o << "\n";
   o << "Runs: " << r["runs"]["completed"].dump() << " completed, " << r["runs"]["new"].dump()
     << " since the last training, " << r["runs"]["with_run_start"].dump() << " with their run_start.\n";
   for (const auto& reason : r["reasons"]) o << "- " << reason.get<std::string>() << "\n";
@@ -306,31 +405,6 @@ std::string RunsAsCorpusJsonl(const std::vector<MeasuredRun>& runs, std::vector<
     if (outcomes) outcomes->push_back({"telemetry:" + r.run_id, r.outcome == "success"});
   }
   return out;
-}
-
-json CalibrationFromRuns(const std::vector<MeasuredRun>& runs, int min_runs, const std::string& version) {
-  std::vector<double> mem, tps;
-  for (const auto& r : runs) {
-    if (r.outcome != "success") continue;
-    if (r.measured_gb && r.estimated_gb && *r.estimated_gb > 0) mem.push_back(*r.measured_gb / *r.estimated_gb);
-    if (r.measured_tps && r.estimated_tps && *r.estimated_tps > 0) tps.push_back(*r.measured_tps / *r.estimated_tps);
-  }
-  const bool use_mem = static_cast<int>(mem.size()) >= min_runs;
-  const bool use_tps = static_cast<int>(tps.size()) >= min_runs;
-  if (!use_mem && !use_tps) return nullptr;
-  json j = {{"artifact", "ftconfig.calibration"}, {"format_version", 1}, {"version", version}};
-  if (use_tps) {
-    double m = Median(tps);
-    double s = std::clamp(m, Calibration::kMinThroughputScale, Calibration::kMaxThroughputScale);
-    j["throughput"] = {{"scale", Round4(s)}, {"median_ratio", Round4(m)}, {"runs", tps.size()}};
-  }
-  if (use_mem) {
-    double m = Median(mem);
-    // Only a systematic under-estimate changes the model (OOM prevention first).
-    double s = m > 1.05 ? std::min(m, Calibration::kMaxMemoryScale) : 1.0;
-    j["memory"] = {{"scale", Round4(s)}, {"median_ratio", Round4(m)}, {"runs", mem.size()}};
-  }
-  return j;
 }
 
 }  // namespace ftconfig::cli

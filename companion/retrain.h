@@ -14,6 +14,7 @@
 
 #include "ftconfig/calibration.h"
 #include "ftconfig/catalog.h"
+#include "ftconfig/memory.h"
 #include "ftconfig/result.h"
 
 namespace ftconfig::cli {
@@ -32,6 +33,11 @@ struct MeasuredRun {
   std::optional<double> measured_gb, estimated_gb;  // peak reserved (else allocated) vs the model's
   std::optional<double> measured_tps, estimated_tps;
   std::string reestimate_error;    // why no estimate ("" when there is one)
+  // Also filled by Reestimate(): where the run happened and the estimates
+  // without any calibration (what a calibration is fitted on).
+  CalibrationContext context;
+  double gpu_usable_gb = 0;        // 0: unknown GPU
+  std::optional<double> uncalibrated_gb, uncalibrated_tps;
 };
 
 // Reads every run_complete (joined with its run_start by run_id) from the
@@ -39,11 +45,31 @@ struct MeasuredRun {
 // kInvalidValue naming `--store`.
 Result<std::vector<MeasuredRun>> ReadMeasuredRuns(const std::string& path);
 
+// A recommendation (a run_start's "recommendation": model, task_type,
+// adapter_type, hyperparameters, gpu {id|name, count}) re-estimated with the
+// engine's memory and time models, uncalibrated.
+struct Reestimation {
+  std::optional<MemoryEstimate> memory;
+  std::optional<ThroughputEstimate> throughput;  // needs a catalog GPU
+  std::string family = "unknown", gpu_class = "unknown";
+  std::string framework = "unknown";  // the recommendation's "framework" when it names one
+  double gpu_usable_gb = 0;
+  std::string error;  // why something is missing ("" when complete)
+};
+Reestimation ReestimateRecommendation(const json& recommendation, const Catalog& catalog);
+
 // Re-estimates a run's configuration (its run_start recommendation: model,
 // GPU, hyperparameters) with the engine's memory and time models, with
-// `calibration` applied (the production one: drift is measured against what
-// the site serves), and fills measured_* / estimated_*.
+// `calibration` for the run's context applied (the production one: drift is
+// measured against what the site serves), and fills measured_* / estimated_*,
+// context and uncalibrated_*.
 void Reestimate(MeasuredRun* run, const Catalog& catalog, const Calibration& calibration);
+
+// Seconds since the epoch as ISO 8601 UTC: 2026-05-01T12:00:00Z.
+std::string IsoUtc(double t);
+
+// Rounded to 4 decimals (the figures of the reports).
+double Round4(double v);
 
 // Parses ISO 8601 UTC ("2026-05-01T12:00:00Z", "...+00:00", fractions) to
 // seconds since the epoch; nullopt when it is not one.
@@ -57,10 +83,14 @@ struct CheckOptions {
   double max_age_days = 30;
   int min_runs = 5;                 // drift and OOM rate need at least this many new runs
   std::optional<double> now;        // seconds since the epoch (tests); default: the clock
+  double clock_skew_s = 600;        // runs dated later than now + this are ignored
 };
 
 // The trigger report: {"trigger", "reasons", "checks": {...}, "runs": {...}}.
-// `last_training` is seconds since the epoch (nullopt: never trained).
+// Memory drift and the OOM rate are checked over all new runs and per
+// context (each model family, each GPU class, with at least min_runs runs):
+// one context over its threshold fires. `last_training` is seconds since the
+// epoch (nullopt: never trained).
 json CheckTriggers(const std::vector<MeasuredRun>& runs, std::optional<double> last_training,
                    const CheckOptions& opt);
 // The report as markdown (for $GITHUB_STEP_SUMMARY).
@@ -70,13 +100,6 @@ std::string CheckMarkdown(const json& report);
 // id "telemetry:RUN_ID"), for runs whose run_start names the configuration.
 // Interrupted runs say nothing about the configuration and are left out.
 std::string RunsAsCorpusJsonl(const std::vector<MeasuredRun>& runs, std::vector<std::pair<std::string, bool>>* outcomes);
-
-// The calibration artifact from re-estimated successful runs: throughput
-// scale = median(measured / estimated tok/s) when at least `min_runs` runs
-// measured it; memory scale = median(measured / estimated peak) when that is
-// above 1.05 (a systematic under-estimate; never below 1). Null when neither
-// has enough runs.
-json CalibrationFromRuns(const std::vector<MeasuredRun>& runs, int min_runs, const std::string& version);
 
 }  // namespace ftconfig::cli
 

@@ -548,9 +548,13 @@ Result<bool> RunCollector(const CollectorOptions& options, Store& store,
           reject(i, valid[k].event_id, e, "conflict");
           continue;
         }
-        (s == InsertStatus::kStored ? accepted : duplicates)++;
+        // A quarantined event is accepted (the sender must not retry it) but
+        // kept apart from training (telemetry_plausibility.h).
+        (s == InsertStatus::kDuplicate ? duplicates : accepted)++;
         results[i] = {{"index", i}, {"event_id", valid[k].event_id},
-                      {"status", s == InsertStatus::kStored ? "accepted" : "duplicate"}};
+                      {"status", s == InsertStatus::kStored        ? "accepted"
+                                 : s == InsertStatus::kQuarantined ? "quarantined"
+                                                                   : "duplicate"}};
       }
     }
     metrics.Events(accepted, duplicates, rejected_by_reason);

@@ -44,6 +44,25 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_by_state ON outbox(state, seq);
 )sql"},
+    {2, R"sql(
+CREATE TABLE quarantine (
+  seq                  INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id             TEXT    NOT NULL UNIQUE,
+  type                 TEXT    NOT NULL,
+  occurred_at          TEXT,
+  source               TEXT    NOT NULL,
+  received_at          TEXT    NOT NULL,
+  rule                 TEXT    NOT NULL,
+  field                TEXT,
+  reason               TEXT    NOT NULL,
+  body                 TEXT    NOT NULL
+);
+CREATE INDEX quarantine_by_rule ON quarantine(rule);
+CREATE INDEX events_by_source ON events(source, received_at);
+CREATE INDEX quarantine_by_source ON quarantine(source, received_at);
+CREATE INDEX events_by_run ON events(type, json_extract(body, '$.run_id'));
+CREATE INDEX quarantine_by_run ON quarantine(type, json_extract(body, '$.run_id'));
+)sql"},
 };
 
 // A prepared statement that finalizes itself.
@@ -90,6 +109,7 @@ const char* ToString(InsertStatus s) {
     case InsertStatus::kStored: return "stored";
     case InsertStatus::kDuplicate: return "duplicate";
     case InsertStatus::kConflict: return "conflict";
+    case InsertStatus::kQuarantined: return "quarantined";
   }
   return "unknown";
 }
@@ -171,10 +191,49 @@ Result<bool> Store::Migrate() {
   return true;
 }
 
+namespace {
+// The store as the plausibility checks see it, inside the insert's transaction.
+class StoreView : public PlausibilityView {
+ public:
+  explicit StoreView(sqlite3* db)
+      : start_(db, "SELECT body FROM events WHERE type = 'run_start' AND json_extract(body, '$.run_id') = ?1 LIMIT 1"),
+        done_(db,
+              "SELECT 1 FROM events WHERE type = 'run_complete' AND json_extract(body, '$.run_id') = ?1 UNION ALL "
+              "SELECT 1 FROM quarantine WHERE type = 'run_complete' AND json_extract(body, '$.run_id') = ?1 LIMIT 1"),
+        from_(db,
+              "SELECT (SELECT COUNT(*) FROM events WHERE source = ?1 AND received_at >= ?2) + "
+              "(SELECT COUNT(*) FROM quarantine WHERE source = ?1 AND received_at >= ?2)") {}
+  bool ok() const { return start_.ok() && done_.ok() && from_.ok(); }
+  json RunStart(const std::string& run_id) override {
+    start_.Text(1, run_id);
+    json out = start_.Step() == SQLITE_ROW ? json::parse(start_.ColText(0), nullptr, false) : json(nullptr);
+    start_.Reset();
+    return out.is_discarded() ? json(nullptr) : out;
+  }
+  bool HasCompletion(const std::string& run_id) override {
+    done_.Text(1, run_id);
+    bool found = done_.Step() == SQLITE_ROW;
+    done_.Reset();
+    return found;
+  }
+  std::int64_t ReceivedFrom(const std::string& source, const std::string& since) override {
+    from_.Text(1, source);
+    from_.Text(2, since);
+    std::int64_t n = from_.Step() == SQLITE_ROW ? from_.ColInt(0) : 0;
+    from_.Reset();
+    return n;
+  }
+
+ private:
+  Stmt start_, done_, from_;
+};
+}  // namespace
+
 Result<std::vector<InsertStatus>> Store::Insert(const std::vector<Event>& events, const std::string& source,
-                                                bool enqueue) {
+                                                bool enqueue, std::vector<Verdict>* verdicts) {
   std::vector<InsertStatus> out;
   out.reserve(events.size());
+  if (verdicts) verdicts->assign(events.size(), Verdict{});
   if (auto r = Exec("BEGIN IMMEDIATE"); !r.ok()) return r.error();
   auto rollback = [this](Error e) -> Result<std::vector<InsertStatus>> {
     Exec("ROLLBACK");
@@ -184,11 +243,44 @@ Result<std::vector<InsertStatus>> Store::Insert(const std::vector<Event>& events
            "INSERT INTO events(event_id, type, event_schema_version, occurred_at, fingerprint, source, received_at, "
            "body) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING");
   Stmt get(db_, "SELECT body FROM events WHERE event_id = ?");
+  Stmt held(db_, "SELECT rule, field, reason FROM quarantine WHERE event_id = ?");
+  Stmt hold(db_,
+            "INSERT INTO quarantine(event_id, type, occurred_at, source, received_at, rule, field, reason, body) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING");
   Stmt enq(db_, "INSERT INTO outbox(event_id, enqueued_at) VALUES (?, ?) ON CONFLICT(event_id) DO NOTHING");
-  if (!ins.ok() || !get.ok() || !enq.ok()) return rollback(Fail("cannot prepare insert"));
+  StoreView view(db_);
+  if (!ins.ok() || !get.ok() || !held.ok() || !hold.ok() || !enq.ok() || !view.ok())
+    return rollback(Fail("cannot prepare insert"));
   const std::string now = NowIso8601();
-  for (const auto& e : events) {
+  for (size_t i = 0; i < events.size(); ++i) {
+    const Event& e = events[i];
     const std::string& body = e.compact;
+    get.Text(1, e.event_id);
+    const bool known = get.Step() == SQLITE_ROW;
+    std::string stored = known ? get.ColText(0) : std::string();
+    get.Reset();
+    if (known) {
+      out.push_back(stored == body ? InsertStatus::kDuplicate : InsertStatus::kConflict);
+      continue;
+    }
+    held.Text(1, e.event_id);
+    if (held.Step() == SQLITE_ROW) {
+      if (verdicts) (*verdicts)[i] = {held.ColText(0), held.ColText(1), held.ColText(2)};
+      held.Reset();
+      out.push_back(InsertStatus::kQuarantined);
+      continue;
+    }
+    held.Reset();
+    Verdict v = CheckPlausibility(e, source, rules_, view);
+    if (!v.plausible()) {
+      const std::string fields[] = {e.event_id, e.type, e.timestamp, source, now, v.rule, v.field, v.reason, body};
+      for (int k = 0; k < 9; ++k) hold.TextOrNull(k + 1, fields[k]);
+      if (hold.Step() != SQLITE_DONE) return rollback(Fail("cannot quarantine event " + e.event_id));
+      hold.Reset();
+      if (verdicts) (*verdicts)[i] = v;
+      out.push_back(InsertStatus::kQuarantined);
+      continue;
+    }
     ins.Text(1, e.event_id);
     ins.Text(2, e.type);
     ins.Int(3, e.schema_version);
@@ -199,22 +291,37 @@ Result<std::vector<InsertStatus>> Store::Insert(const std::vector<Event>& events
     ins.Text(8, body);
     if (ins.Step() != SQLITE_DONE) return rollback(Fail("cannot insert event " + e.event_id));
     ins.Reset();
-    if (sqlite3_changes(db_) == 1) {
-      out.push_back(InsertStatus::kStored);
-      if (enqueue) {
-        enq.Text(1, e.event_id);
-        enq.Text(2, now);
-        if (enq.Step() != SQLITE_DONE) return rollback(Fail("cannot queue event " + e.event_id));
-        enq.Reset();
-      }
-      continue;
+    out.push_back(InsertStatus::kStored);
+    if (enqueue) {
+      enq.Text(1, e.event_id);
+      enq.Text(2, now);
+      if (enq.Step() != SQLITE_DONE) return rollback(Fail("cannot queue event " + e.event_id));
+      enq.Reset();
     }
-    get.Text(1, e.event_id);
-    std::string stored = get.Step() == SQLITE_ROW ? get.ColText(0) : std::string();
-    get.Reset();
-    out.push_back(stored == body ? InsertStatus::kDuplicate : InsertStatus::kConflict);
   }
   if (auto r = Exec("COMMIT"); !r.ok()) return rollback(r.error());
+  return out;
+}
+
+Result<std::vector<QuarantinedEvent>> Store::Quarantined(std::size_t limit) {
+  Stmt q(db_,
+         "SELECT event_id, type, source, received_at, rule, COALESCE(field, ''), reason FROM quarantine "
+         "ORDER BY seq DESC LIMIT ?");
+  if (!q.ok()) return Fail("cannot read the quarantine");
+  q.Int(1, static_cast<std::int64_t>(limit));
+  std::vector<QuarantinedEvent> out;
+  while (q.Step() == SQLITE_ROW)
+    out.push_back({q.ColText(0), q.ColText(1), q.ColText(2), q.ColText(3), q.ColText(4), q.ColText(5), q.ColText(6)});
+  return out;
+}
+
+Result<std::vector<std::pair<std::int64_t, std::string>>> Store::EventsSince(std::int64_t cursor, std::size_t limit) {
+  Stmt q(db_, "SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?");
+  if (!q.ok()) return Fail("cannot read events");
+  q.Int(1, cursor);
+  q.Int(2, static_cast<std::int64_t>(limit));
+  std::vector<std::pair<std::int64_t, std::string>> out;
+  while (q.Step() == SQLITE_ROW) out.push_back({q.ColInt(0), q.ColText(1)});
   return out;
 }
 
@@ -368,6 +475,14 @@ Result<StoreStats> Store::Stats() {
     st.outbox_pending = q.ColInt(0);
     st.outbox_rejected = q.ColInt(1);
     st.uploaded = q.ColInt(2);
+  }
+  {
+    Stmt q(db_, "SELECT rule, COUNT(*) FROM quarantine GROUP BY rule ORDER BY rule");
+    if (!q.ok()) return done(Fail("cannot count the quarantine"));
+    while (q.Step() == SQLITE_ROW) {
+      st.quarantined_by_rule[q.ColText(0)] = q.ColInt(1);
+      st.quarantined += q.ColInt(1);
+    }
   }
   return done(st);
 }

@@ -16,13 +16,14 @@
 
 #include "ftconfig/result.h"
 #include "telemetry_event.h"
+#include "telemetry_plausibility.h"
 
 struct sqlite3;
 
 namespace ftconfig::telemetry {
 
 // The store schema version this build writes (not the event schema version).
-constexpr int kStoreSchemaVersion = 1;
+constexpr int kStoreSchemaVersion = 2;
 
 // $FTCONFIG_TELEMETRY_STORE, else $XDG_DATA_HOME/ftconfig/telemetry.db, else
 // ~/.local/share/ftconfig/telemetry.db.
@@ -32,6 +33,7 @@ enum class InsertStatus {
   kStored,     // new event id: stored (and queued for upload when asked)
   kDuplicate,  // the id is already stored with the same content: nothing changed
   kConflict,   // the id is already stored with different content: kept the first
+  kQuarantined,  // implausible (telemetry_plausibility.h): kept apart, never trained on
 };
 const char* ToString(InsertStatus s);
 
@@ -49,6 +51,13 @@ struct StoreStats {
   std::int64_t outbox_pending = 0;
   std::int64_t outbox_rejected = 0;
   std::int64_t uploaded = 0;
+  std::int64_t quarantined = 0;
+  std::map<std::string, std::int64_t> quarantined_by_rule;
+};
+
+// One quarantined event and why.
+struct QuarantinedEvent {
+  std::string event_id, type, source, received_at, rule, field, reason;
 };
 
 class Store {
@@ -61,11 +70,21 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   const std::string& path() const { return path_; }
+  // The plausibility rules Insert() applies (default: PlausibilityRules{}).
+  void SetPlausibilityRules(PlausibilityRules rules) { rules_ = std::move(rules); }
 
   // Inserts `events` in one transaction: all of them or, on a storage error,
   // none. `source` says where they came from ("record", "import:FILE",
   // "collect:TOKEN"). With `enqueue`, newly stored events join the outbox.
-  Result<std::vector<InsertStatus>> Insert(const std::vector<Event>& events, const std::string& source, bool enqueue);
+  // Every new event passes CheckPlausibility() first; one that fails goes to
+  // the quarantine table (kQuarantined, `verdicts` says why when given).
+  Result<std::vector<InsertStatus>> Insert(const std::vector<Event>& events, const std::string& source, bool enqueue,
+                                           std::vector<Verdict>* verdicts = nullptr);
+  // The newest quarantined events (at most `limit`).
+  Result<std::vector<QuarantinedEvent>> Quarantined(std::size_t limit);
+  // Stored events after sequence number `cursor`, oldest first, at most
+  // `limit`: (seq, body). For `telemetry export --since`.
+  Result<std::vector<std::pair<std::int64_t, std::string>>> EventsSince(std::int64_t cursor, std::size_t limit);
 
   // Pending outbox entries, oldest first, at most `limit`.
   Result<std::vector<OutboxItem>> PendingBatch(std::size_t limit);
@@ -100,6 +119,7 @@ class Store {
   std::string path_;
   std::string field_;
   sqlite3* db_ = nullptr;
+  PlausibilityRules rules_;
 };
 
 }  // namespace ftconfig::telemetry

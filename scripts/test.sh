@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite. Expects `scripts/build.sh --wasm` to have run.
-#   1. engine and CLI suites (Boost.Test via CTest)
+#   1. engine and CLI suites (Boost.Test via CTest), then the closed-loop
+#      simulation of the learning loop (scripts/simulate-loop.py, ~1 min)
 #   2. golden parity: native CLI answers, then node:test suites (WASM module
 #      API, parity, URL mapping, npm pack smoke test)
 #   3. TypeScript declarations (tsc --noEmit)
@@ -11,6 +12,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ctest --test-dir build --output-on-failure -j "${JOBS:-$(nproc)}"
+
+# The learning loop through the real CLI (docs/retraining.md, "Simulation"):
+# two rounds of simulated users, then a poisoning round. Asserts that the OOM
+# rate and the memory error fall, that no gate-failed candidate is promoted
+# and that the poisoned round leaves production as it was.
+echo "== closed-loop simulation (2 rounds + poisoning)"
+python3 scripts/simulate-loop.py --rounds 3 --poison-round 3 --users 150 --retrain calibrate --assert
 
 if [[ ! -f build/npm/api.js || ! -f build/site/index.html ]]; then
   echo "test: build/npm or build/site is missing: run scripts/build.sh --wasm" >&2

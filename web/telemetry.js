@@ -79,6 +79,18 @@ export function modelSlotOf(response) {
   return { model_slot: typeof slot === 'string' ? slot : null, model_version: typeof version === 'string' ? version : null };
 }
 
+/**
+ * model_slot and model_version of the models serving this page ({slot, version}
+ * as the worker keeps them), for every event it logs (canary health); {} when unknown.
+ */
+export function servingFields(serving) {
+  if (!serving || (typeof serving.slot !== 'string' && typeof serving.version !== 'string')) return {};
+  return {
+    model_slot: typeof serving.slot === 'string' ? serving.slot : null,
+    model_version: typeof serving.version === 'string' ? serving.version : null,
+  };
+}
+
 /** What the log keeps of a response: enough to count evidence and to read the log, not the whole answer. */
 export function responseSummary(response) {
   const r = response || {};
@@ -128,7 +140,7 @@ export function recommendationEvent(request, response) {
  * A `feedback` event: rating 1-5, outcome success | failed | oom, notes (any
  * subset, at least one). Throws RangeError naming the field on bad input.
  */
-export function feedbackEvent(recommendationEventId, { rating = null, outcome = null, notes = null } = {}) {
+export function feedbackEvent(recommendationEventId, { rating = null, outcome = null, notes = null } = {}, serving = null) {
   if (!recommendationEventId) throw new RangeError('recommendation_event_id: feedback is about a logged recommendation');
   if (rating !== null && (!Number.isInteger(rating) || rating < 1 || rating > 5)) throw new RangeError('rating: an integer from 1 to 5');
   if (outcome !== null && !FEEDBACK_OUTCOMES.includes(outcome)) throw new RangeError(`outcome: one of ${FEEDBACK_OUTCOMES.join(', ')}`);
@@ -137,15 +149,15 @@ export function feedbackEvent(recommendationEventId, { rating = null, outcome = 
   if (text !== null && text.length > MAX_NOTES) throw new RangeError(`notes: at most ${MAX_NOTES} characters`);
   const n = text === '' ? null : text;
   if (rating === null && outcome === null && n === null) throw new RangeError('rating: give a rating, an outcome or a note');
-  return envelope('feedback', { recommendation_event_id: recommendationEventId, rating, outcome, notes: n });
+  return envelope('feedback', { recommendation_event_id: recommendationEventId, rating, outcome, notes: n, ...servingFields(serving) });
 }
 
 /** An `interaction` event: what is used | copied | downloaded | saved | dismissed | rated (with its rating). */
-export function interactionEvent(recommendationEventId, what, { rating, via } = {}) {
+export function interactionEvent(recommendationEventId, what, { rating, via } = {}, serving = null) {
   if (!recommendationEventId) throw new RangeError('recommendation_event_id: an interaction is about a logged recommendation');
   const label = interactionLabel(what, rating);
   const action = what === 'rated' ? 'rated' : INTERACTIONS[what].action;
-  const e = envelope('interaction', { recommendation_event_id: recommendationEventId, action, label });
+  const e = envelope('interaction', { recommendation_event_id: recommendationEventId, action, label, ...servingFields(serving) });
   if (what === 'rated') e.rating = rating;
   if (via) e.via = String(via).slice(0, 64);
   return e;

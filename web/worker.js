@@ -205,8 +205,9 @@ const LOG_METHODS = {
   logFeedback: async (recommendationEventId, feedback) => {
     let events;
     try {
-      events = [feedbackEvent(recommendationEventId, feedback || {})];
-      if (feedback && Number.isInteger(feedback.rating)) events.push(interactionEvent(recommendationEventId, 'rated', { rating: feedback.rating }));
+      events = [feedbackEvent(recommendationEventId, feedback || {}, serving)];
+      if (feedback && Number.isInteger(feedback.rating))
+        events.push(interactionEvent(recommendationEventId, 'rated', { rating: feedback.rating }, serving));
     } catch (err) {
       throw asFieldError(err);
     }
@@ -216,7 +217,7 @@ const LOG_METHODS = {
   logInteraction: async (recommendationEventId, what, via) => {
     let ev;
     try {
-      ev = interactionEvent(recommendationEventId, what, { via });
+      ev = interactionEvent(recommendationEventId, what, { via }, serving);
     } catch (err) {
       throw asFieldError(err);
     }

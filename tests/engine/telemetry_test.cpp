@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "telemetry_http.h"
+#include "telemetry_store.h"
 #include "test_util.h"
 
 using namespace ftconfig;
@@ -197,7 +198,8 @@ BOOST_AUTO_TEST_CASE(record_stores_once_per_event_id) {
   BOOST_TEST(s["outbox_pending"] == 3);
   BOOST_TEST(s["events_by_type"]["feedback"] == 1);
   BOOST_TEST(s["events_by_type"]["run_start"] == 1);
-  BOOST_TEST(s["store_schema_version"] == 1);
+  BOOST_TEST(s["store_schema_version"] == ftconfig::telemetry::kStoreSchemaVersion);
+  BOOST_TEST(s["quarantined"] == 0);
 }
 
 BOOST_AUTO_TEST_CASE(record_rejects_bad_fields_naming_them) {
@@ -364,7 +366,7 @@ BOOST_AUTO_TEST_CASE(store_is_wal_and_versioned) {
     return out;
   };
   BOOST_TEST(scalar("PRAGMA journal_mode") == "wal");
-  BOOST_TEST(scalar("SELECT MAX(version) FROM schema_version") == "1");
+  BOOST_TEST(scalar("SELECT MAX(version) FROM schema_version") == std::to_string(ftconfig::telemetry::kStoreSchemaVersion));
   // A store from a newer ftconfig is refused, not rewritten.
   BOOST_TEST(sqlite3_exec(db, "INSERT INTO schema_version VALUES (99, 'future')", nullptr, nullptr, nullptr) ==
              SQLITE_OK);

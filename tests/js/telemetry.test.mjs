@@ -55,6 +55,18 @@ test('feedback events check their fields and name the bad one', () => {
   assert.throws(() => t.feedbackEvent('', { rating: 3 }), /^RangeError: recommendation_event_id:/);
 });
 
+test('feedback and interactions carry the serving model slot and version (canary health)', () => {
+  const id = '00000000-0000-4000-8000-000000000001';
+  const serving = { slot: 'canary', version: 'r20261205T090000-abc123', reason: 'bucket' };
+  const f = t.feedbackEvent(id, { rating: 4 }, serving);
+  assert.equal(f.model_slot, 'canary');
+  assert.equal(f.model_version, 'r20261205T090000-abc123');
+  const i = t.interactionEvent(id, 'saved', {}, serving);
+  assert.equal(i.model_slot, 'canary');
+  assert.equal(i.model_version, 'r20261205T090000-abc123');
+  assert.equal('model_slot' in t.feedbackEvent(id, { rating: 4 }), false);  // unknown: not claimed
+});
+
 // A response as the engine gives it, trimmed to what the summary reads.
 function response({ used = 'hybrid', params = 8.03, score = 0.8, per = 40, usable = 79.2, decision = true } = {}) {
   const r = {
