@@ -3,6 +3,9 @@
 #include <iostream>
 #include <sstream>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
@@ -46,6 +49,17 @@ Result<std::string> ReadInput(const std::string& path, const std::string& field)
   if (!in) return Error{ErrorCode::kInvalidValue, field, "cannot read file \"" + path + "\""};
   ss << in.rdbuf();
   return ss.str();
+}
+
+std::optional<std::string> PipedStdin() {
+  struct stat st {};
+  if (::isatty(STDIN_FILENO) || ::fstat(STDIN_FILENO, &st) != 0) return std::nullopt;
+  if (!S_ISFIFO(st.st_mode) && !S_ISREG(st.st_mode)) return std::nullopt;
+  std::ostringstream ss;
+  ss << std::cin.rdbuf();
+  std::string text = ss.str();
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return std::nullopt;
+  return text;
 }
 
 }  // namespace ftconfig::cli
