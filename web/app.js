@@ -544,17 +544,45 @@ function patched(request, patch) {
   return out;
 }
 
-/** What would fit, as buttons that make it the request. */
+// Platform ids as people know them ("vastai" -> "Vast.ai").
+const NAMES = { platformName: (id) => (catalog.platforms.find((p) => p.id === id) || { name: id }).name };
+
+/**
+ * What would fit, as buttons that make it the request. Without the engine's
+ * own options, the fallback ones are checked here first (probeOptions): only
+ * those whose answer fits are offered.
+ */
 function fitOptionsBar(c) {
-  const options = fitOptions(c.response);
-  if (!options.length) {
-    return h('p', { class: 'fit-none' }, 'No single GPU in the catalog fits this: try a smaller model, QLoRA or a shorter sequence.');
-  }
-  return h('div', { class: 'fit-plan' }, h('h2', {}, 'What would fit'),
-    h('ul', { class: 'fit-options' }, options.map((o) => h('li', {}, h('button', {
-      type: 'button', class: 'fit-option', 'data-kind': o.kind || '',
-      onclick: () => applyRequest(patched(c.request, o.request_patch)),
-    }, o.label)))));
+  const bar = h('div', { class: 'fit-plan', 'data-probed': 'false' }, h('h2', {}, 'What would fit'),
+    h('p', { class: 'muted fit-status' }, 'Looking for what would fit…'));
+  const show = (options) => {
+    if (current !== c) return;
+    bar.dataset.probed = 'true';
+    bar.replaceChildren(bar.firstElementChild, options.length
+      ? h('ul', { class: 'fit-options' }, options.map((o) => h('li', {}, h('button', {
+        type: 'button', class: 'fit-option', 'data-kind': o.kind || '',
+        onclick: () => applyRequest(patched(c.request, o.request_patch)),
+      }, o.label))))
+      : h('p', { class: 'fit-none' }, 'No single catalog GPU fits this, even with QLoRA: try a smaller model.'));
+  };
+  const given = (c.response.does_not_fit || {}).options;
+  if (Array.isArray(given) && given.length) show(fitOptions(c.response, NAMES));
+  else probeOptions(c).then(show, () => show(fitOptions(c.response, NAMES)));
+  return bar;
+}
+
+// The fallback options, each asked of the engine: the smallest GPU that fits
+// (the engine's own answer), and QLoRA - on this GPU when that fits, else on
+// the smallest GPU that fits it.
+async function probeOptions(c) {
+  const out = fitOptions(c.response, NAMES).filter((o) => o.kind !== 'qlora');
+  const method = (c.response.hyperparameters || {}).adapter_type || c.request.adapter_type;
+  if (method === 'qlora') return out;
+  const q = JSON.parse(await client.call('recommend', patched(c.request, { adapter_type: 'qlora', allow_qlora: null })));
+  if (q.fits) return [{ kind: 'qlora', label: `Use QLoRA (4-bit base) on ${q.gpu.name}`, request_patch: { adapter_type: 'qlora', allow_qlora: null } }, ...out];
+  const gpu = fitOptions(q, NAMES).find((o) => o.kind === 'gpu');
+  if (gpu) out.push({ kind: 'qlora', label: `${gpu.label.replace(/^Use /, 'Use QLoRA on ')}`, request_patch: { ...gpu.request_patch, adapter_type: 'qlora', allow_qlora: null } });
+  return out;
 }
 
 function applyRequest(request) {

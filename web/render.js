@@ -121,9 +121,9 @@ export function vramChart(r, { compact = false } = {}) {
     h('td', { class: 'num' }, fmt.gb(b[c.key] || 0)),
     h('td', { class: 'why' }, c.explain(r.hyperparameters || {}))));
   rows.push(h('tr', { class: 'total' }, h('th', { scope: 'row' }, 'Peak per GPU'), h('td', { class: 'num' }, fmt.gb(total)),
-    h('td', { class: 'why' }, v.limit_gb
-      ? `fits when at most ${fmt.pct(v.fit_fraction)} of the usable ${fmt.gb(usable)} (${fmt.gb(v.limit_gb)}); margin ${fmt.gb(v.margin_gb)}`
-      : '')));
+    h('td', { class: 'why' }, !v.limit_gb ? '' : over || r.fits === false
+      ? `${fmt.gb(total - v.limit_gb)} more than the safe limit (${fmt.pct(v.fit_fraction)} of the usable ${fmt.gb(usable)}: ${fmt.gb(v.limit_gb)})`
+      : `fits when at most ${fmt.pct(v.fit_fraction)} of the usable ${fmt.gb(usable)} (${fmt.gb(v.limit_gb)}); margin ${fmt.gb(v.margin_gb)}`)));
   const later = [];
   if (num(v.eval_peak_gb) !== null && v.eval_peak_gb > 0) later.push(['Evaluation peak', v.eval_peak_gb, 'during evaluation at the recommended eval batch size']);
   if (num(v.merge_peak_gb) !== null && v.merge_peak_gb > 0) later.push(['Merge peak', v.merge_peak_gb, 'when merging the adapter into 16-bit base weights after training (can run on CPU or a larger GPU)']);
@@ -232,7 +232,7 @@ export function verdict(r) {
   return h('div', { class: `verdict ${kind}`, id: 'verdict', tabindex: '-1' },
     h('p', { class: 'headline' }, h('span', { class: `badge ${kind}` }, badge), ' ', verdictSentence(r).replace(/^[^:]*: /, '')),
     kind !== 'bad' && switched(r) ? h('p', { class: 'switched' }, `You asked for ${methodName(req.adapter_type)}; ${methodName(hp.adapter_type)} is what fits.`) : null,
-    kind === 'bad' && (r.does_not_fit || {}).message ? h('p', {}, r.does_not_fit.message) : null);
+    kind === 'bad' && (r.does_not_fit || {}).message ? h('p', {}, String(r.does_not_fit.message).replace(/^does not fit:\s*/i, '')) : null);
 }
 
 const DISTRIBUTION = {
@@ -288,7 +288,7 @@ export function configCard(r, extra = null) {
  * What would fit, as request patches: the planner's does_not_fit.options when
  * the engine gives them, else the smallest fitting GPU and QLoRA.
  */
-export function fitOptions(r) {
+export function fitOptions(r, { platformName = (id) => id } = {}) {
   const nf = r.does_not_fit || {};
   const req = r.request || {};
   if (Array.isArray(nf.options) && nf.options.length) {
@@ -299,7 +299,7 @@ export function fitOptions(r) {
   if (s && (s.gpu || s.platform)) {
     const patch = s.platform && s.plan ? { platform: s.platform, plan: s.plan, gpu_override: null } : { gpu_override: s.gpu, platform: null, plan: null };
     const price = num(s.price_per_gpu_hour_usd) !== null ? `, ${fmt.usd(s.price_per_gpu_hour_usd)}/h` : '';
-    out.push({ kind: 'gpu', label: `Use ${s.name || s.gpu}${s.platform ? ` (${s.platform} ${s.plan}${price})` : ''}`, request_patch: patch });
+    out.push({ kind: 'gpu', label: `Use ${s.name || s.gpu}${s.platform ? ` (${platformName(s.platform)}${price})` : ''}`, request_patch: patch });
   }
   const method = (r.hyperparameters || {}).adapter_type || req.adapter_type;
   if (method !== 'qlora') out.push({ kind: 'qlora', label: 'Use QLoRA (4-bit base)', request_patch: { adapter_type: 'qlora', allow_qlora: null } });
