@@ -14,7 +14,7 @@ namespace ftconfig::cli {
 namespace {
 
 struct EvaluateOptions {
-  std::string candidate, baseline, report, golden, data_dir, runs;
+  std::string candidate, baseline, report, golden, data_dir, runs, realism;
   bool no_held_out = false;
   bool quiet = false;
   int folds = 5;
@@ -34,6 +34,9 @@ void AddEvaluateCommand(CLI::App& app, Context& ctx) {
   cmd->add_option("--data", opts->data_dir, "Data folder with catalog/ and corpus/ (default: --data-dir)");
   cmd->add_option("--folds", opts->folds, "Folds of the held-out engine runs (default 5)");
   cmd->add_option("--runs", opts->runs, "Write one JSON line per held-out engine run here (error analysis)");
+  cmd->add_option("--realism", opts->realism,
+                  "Metrics of `ftconfig realism` (build/realism.json): adds the gate \"served strategy not worse than "
+                  "the best baseline on any headline field\"");
   cmd->add_flag("--no-held-out", opts->no_held_out, "Skip the held-out engine runs (faster)");
   cmd->add_flag("--quiet", opts->quiet, "No progress on stderr");
   cmd->callback([opts, &ctx]() {
@@ -58,6 +61,7 @@ void AddEvaluateCommand(CLI::App& app, Context& ctx) {
       eo.held_out_engine = !opts->no_held_out;
       eo.folds = opts->folds;
       eo.runs_path = opts->runs;
+      eo.realism_path = opts->realism;
       auto progress = [&](const std::string& line) {
         if (!opts->quiet) std::cerr << line << std::endl;
       };

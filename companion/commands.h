@@ -59,6 +59,7 @@ void AddTelemetryCommand(CLI::App& app, Context& ctx);  // cmd_telemetry.cpp
 void AddCollectCommand(CLI::App& app, Context& ctx);    // cmd_collect.cpp
 void AddGovernanceCommands(CLI::App& app, Context& ctx);  // cmd_governance.cpp: promote, rollback, status
 void AddRetrainCommand(CLI::App& app, Context& ctx);    // cmd_retrain.cpp
+void AddRealismCommand(CLI::App& app, Context& ctx);    // cmd_realism.cpp
 
 }  // namespace ftconfig::cli
 

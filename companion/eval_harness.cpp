@@ -11,6 +11,7 @@
 
 #include "data_files.h"
 #include "model_registry.h"
+#include "realism.h"
 #include "ftconfig/memory.h"
 
 namespace fs = std::filesystem;
@@ -49,25 +50,6 @@ Result<std::string> Slurp(const fs::path& p) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-// Corpus sources without the rows of the given source repositories.
-std::vector<CorpusSource> FilterSources(const std::vector<CorpusSource>& sources, const std::set<std::string>& drop) {
-  std::vector<CorpusSource> out;
-  for (const auto& s : sources) {
-    CorpusSource f{s.name, ""};
-    std::istringstream in(s.jsonl);
-    std::string line;
-    while (std::getline(in, line)) {
-      json row = json::parse(line, nullptr, false);
-      if (!row.is_discarded() && row.is_object() && row.contains("source_repo") && row["source_repo"].is_string() &&
-          drop.count(row["source_repo"].get<std::string>()))
-        continue;
-      f.jsonl += line + "\n";
-    }
-    out.push_back(std::move(f));
-  }
-  return out;
 }
 
 // The request a held-out record stands for, on the GPU it is evaluated on.
@@ -256,6 +238,44 @@ std::map<std::string, std::pair<double, double>> IntervalsOf(const HpPredictor& 
 
 }  // namespace
 
+std::vector<CorpusSource> FilterSources(const std::vector<CorpusSource>& sources, const std::set<std::string>& drop) {
+  std::vector<CorpusSource> out;
+  for (const auto& s : sources) {
+    CorpusSource f{s.name, ""};
+    std::istringstream in(s.jsonl);
+    std::string line;
+    while (std::getline(in, line)) {
+      json row = json::parse(line, nullptr, false);
+      if (!row.is_discarded() && row.is_object() && row.contains("source_repo") && row["source_repo"].is_string() &&
+          drop.count(row["source_repo"].get<std::string>()))
+        continue;
+      f.jsonl += line + "\n";
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+bool CanRetrain(const ArtifactSet& set) {
+  return set.reranker && set.hp_predictor && TrainedByUs(set.reranker->training()) &&
+         TrainedByUs(set.hp_predictor->training());
+}
+
+Result<FoldArtifacts> RetrainArtifacts(const TrainingSet& ts, const ArtifactSet& set,
+                                       const std::function<bool(size_t)>& in_train) {
+  if (!CanRetrain(set)) return Error{ErrorCode::kInvalidValue, "candidate", "the artifacts carry no training recipe"};
+  auto groups = BuildRankGroups(ts, 50, nullptr, in_train, in_train);
+  std::vector<const RankGroup*> gptr;
+  for (const auto& g : groups) gptr.push_back(&g);
+  FTCONFIG_ASSIGN_OR_RETURN(reranker, FitReranker(gptr, set.reranker->kind(), RerankerRecipe(*set.reranker), nullptr));
+  std::vector<size_t> train;
+  for (size_t i = 0; i < ts.corpus.records().size(); ++i)
+    if (in_train(i)) train.push_back(i);
+  FTCONFIG_ASSIGN_OR_RETURN(predictor, FitHpPredictor(ts, train, HpRecipe(*set.hp_predictor),
+                                                      IntervalsOf(*set.hp_predictor), nullptr));
+  return FoldArtifacts{std::move(reranker), std::move(predictor)};
+}
+
 const std::vector<std::string>& EvaluatedStrategies() {
   static const std::vector<std::string> s = {"deterministic", "hybrid", "hybrid_ml", "auto"};
   return s;
@@ -307,6 +327,28 @@ Result<ArtifactSet> LoadArtifactSet(const std::string& dir, const std::string& r
        &set.hp_predictor);
   return set;
 }
+
+namespace {
+
+// The realism gate from the metrics file of `ftconfig realism`.
+Gate RealismGateFromFile(const std::string& path, const std::string& corpus_sha256, json* metrics_out) {
+  auto text = Slurp(path);
+  json m = text.ok() ? json::parse(text.value(), nullptr, false) : json();
+  if (!text.ok() || !m.is_object() || !m.contains("results"))
+    return {"realism: served strategy not worse than the best baseline on any headline field",
+            "cannot read realism metrics from \"" + path + "\" (run scripts/realism.sh)", false};
+  Gate g = RealismGate(m);
+  const std::string sha = m.contains("corpus") ? m["corpus"].value("sha256", "") : "";
+  if (sha != corpus_sha256) {
+    g.passed = false;
+    g.detail = "computed on another corpus (sha256 " + sha.substr(0, 12) + ", this one " +
+               corpus_sha256.substr(0, 12) + "): rerun scripts/realism.sh; " + g.detail;
+  }
+  *metrics_out = {{"file", path}, {"served_strategy", m.value("served_strategy", "")}, {"gate", g.detail}};
+  return g;
+}
+
+}  // namespace
 
 bool EvalReport::passed() const {
   return std::all_of(gates.begin(), gates.end(), [](const Gate& g) { return g.passed; });
@@ -510,8 +552,7 @@ EvalReport Evaluate(const ArtifactSet& cand, const ArtifactSet* base, const Eval
   // ---- 4. held-out engine runs: leave source repositories out, per strategy
   if (opt.held_out_engine) {
     std::vector<int> fold = RepoFolds(ts, opt.folds);
-    const bool retrain = cand.reranker && cand.hp_predictor && TrainedByUs(cand.reranker->training()) &&
-                         TrainedByUs(cand.hp_predictor->training());
+    const bool retrain = CanRetrain(cand);
     M["held_out_engine_mode"] = retrain ? "retrained per fold with the candidate's recipe"
                                         : "candidate artifacts as they are (no recipe in the artifacts)";
     std::map<std::string, std::vector<double>> lr_err;
@@ -531,23 +572,15 @@ EvalReport Evaluate(const ArtifactSet& cand, const ArtifactSet* base, const Eval
                std::to_string(drop.size()) + " repositories left out)");
       std::string rr = cand.reranker_json, hp = cand.hp_predictor_json;
       if (retrain) {
-        auto in_train = [&](size_t i) { return fold[i] != f; };
-        auto fold_groups = BuildRankGroups(ts, 50, nullptr, in_train, in_train);
-        std::vector<const RankGroup*> gptr;
-        for (const auto& g : fold_groups) gptr.push_back(&g);
-        auto r = FitReranker(gptr, cand.reranker->kind(), RerankerRecipe(*cand.reranker), nullptr);
-        std::vector<size_t> train;
-        for (size_t i = 0; i < recs.size(); ++i)
-          if (in_train(i)) train.push_back(i);
-        auto p = FitHpPredictor(ts, train, HpRecipe(*cand.hp_predictor), IntervalsOf(*cand.hp_predictor), nullptr);
-        if (!r.ok() || !p.ok()) {
-          gate("held-out retraining", false, !r.ok() ? r.error().message : p.error().message);
+        auto fa = RetrainArtifacts(ts, cand, [&](size_t i) { return fold[i] != f; });
+        if (!fa.ok()) {
+          gate("held-out retraining", false, fa.error().message);
           break;
         }
-        rr = r.value().dump();
-        hp = p.value().dump();
-        Reranker fr = Reranker::Load(r.value()).value();
-        HpPredictor fp = HpPredictor::Load(p.value()).value();
+        rr = fa.value().reranker.dump();
+        hp = fa.value().hp_predictor.dump();
+        Reranker fr = Reranker::Load(fa.value().reranker).value();
+        HpPredictor fp = HpPredictor::Load(fa.value().hp_predictor).value();
         for (const auto& g : groups) {
           if (fold[g.query] != f) continue;
           std::vector<double> s;
@@ -664,6 +697,11 @@ EvalReport Evaluate(const ArtifactSet& cand, const ArtifactSet* base, const Eval
     gate("learning-rate error bound", med <= G.lr_error_bound,
          served + ": median |log10(recommended / practitioner's)| " + F(med) + " (bound " + F(G.lr_error_bound) +
              " = 3x); within 3x: " + F(he[served]["lr_within_3x"]));
+  }
+  if (!opt.realism_path.empty()) {
+    json realism;
+    rep.gates.push_back(RealismGateFromFile(opt.realism_path, ts.corpus_sha256, &realism));
+    M["realism"] = realism;
   }
   M["served_oom"] = {{"runs", served_runs}, {"violations", served_oom}, {"examples", oom_examples}};
   gate("served OOM violations = 0", served_oom == 0,

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,10 @@ namespace ftconfig::cli {
 // extend when the engine gains a strategy.
 const std::vector<std::string>& EvaluatedStrategies();
 
+// Corpus sources without the rows of the given source repositories (the
+// training side of a leave-source-out fold).
+std::vector<CorpusSource> FilterSources(const std::vector<CorpusSource>& sources, const std::set<std::string>& drop);
+
 // Artifacts of one directory: DIR/registry.json (its "production" slot) when
 // present, else DIR/reranker.json and DIR/hp_predictor.json.
 struct ArtifactSet {
@@ -34,6 +39,18 @@ struct ArtifactSet {
 // `registry_file`: read the production version from this registry instead of
 // DIR/registry.json (retrain run's --registry).
 Result<ArtifactSet> LoadArtifactSet(const std::string& dir, const std::string& registry_file = "");
+
+// Whether the artifacts were trained by `ftconfig train` (they carry the
+// recipe RetrainArtifacts repeats).
+bool CanRetrain(const ArtifactSet& set);
+// The reranker and predictor retrained with `set`'s recipe on the records
+// `in_train` selects (the training side of a held-out fold), as JSON
+// artifacts.
+struct FoldArtifacts {
+  json reranker, hp_predictor;
+};
+Result<FoldArtifacts> RetrainArtifacts(const TrainingSet& ts, const ArtifactSet& set,
+                                       const std::function<bool(size_t)>& in_train);
 
 // Gate thresholds (defaults documented in docs/ranking.md).
 struct GateOptions {
@@ -56,6 +73,10 @@ struct EvalOptions {
   // practitioner's and the served learning rate, where it came from) for
   // error analysis.
   std::string runs_path;
+  // When set, the metrics of `ftconfig realism` (build/realism.json): adds the
+  // gate "served strategy not worse than the best baseline on any headline
+  // field" (realism.h), and fails it when they were computed on another corpus.
+  std::string realism_path;
   GateOptions gates;
 };
 

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   AddCollectCommand(app, ctx);
   AddGovernanceCommands(app, ctx);
   AddRetrainCommand(app, ctx);
+  AddRealismCommand(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
