@@ -271,14 +271,16 @@ export function configValues(r) {
   return out;
 }
 
+const configList = (r) => h('dl', { class: 'config-values' }, configValues(r).map((x) =>
+  h('div', { class: 'cfg', 'data-cfg': x.key }, h('dt', {}, x.label), h('dd', {}, x.value))));
+
 /** The configuration card: the values to train with, then `extra` (the downloads). */
 export function configCard(r, extra = null) {
   const c = r.confidence || {};
   const level = String(c.level || 'unknown');
   return h('section', { class: 'config-card', id: 'config', 'aria-labelledby': 'config-h' },
     h('h2', { id: 'config-h' }, 'Train with'),
-    h('dl', { class: 'config-values' }, configValues(r).map((x) =>
-      h('div', { class: 'cfg', 'data-cfg': x.key }, h('dt', {}, x.label), h('dd', {}, x.value)))),
+    configList(r),
     h('p', { class: 'config-confidence' }, h('span', { class: `badge conf-${level}` }, `${level} confidence`),
       c.reasons && c.reasons.length ? ` ${c.reasons[0]}` : ''),
     extra);
@@ -459,15 +461,12 @@ export function candidatesSection(r) {
       })))));
 }
 
-/** The compact one-card summary (widget "compact"). */
+/** The compact one-card summary (widget "compact"): the verdict, the bar and the values to train with. */
 export function compactCard(r) {
-  const hp = r.hyperparameters || {};
-  const pick = ['adapter_type', 'learning_rate', 'batch_size_per_device', 'gradient_accumulation_steps', 'max_seq_length', 'lora_r', 'precision']
-    .filter((k) => hp[k] !== undefined && hp[k] !== null);
   return h('div', { class: 'card compact' },
     verdict(r),
-    r.fits !== false ? vramChart(r, { compact: true }) : null,
-    r.fits !== false ? h('dl', { class: 'hp-compact' }, pick.map((k) => [h('dt', {}, hpLabel(k)), h('dd', {}, fmt.value(hp[k]))])) : null,
+    vramChart(r, { compact: true }),
+    r.fits !== false ? configList(r) : null,
     h('p', { class: 'muted' }, h('span', { class: `badge conf-${(r.confidence || {}).level}` }, `${(r.confidence || {}).level || '?'} confidence`),
       (r.warnings || []).length ? ` · ${r.warnings.length} warning${r.warnings.length > 1 ? 's' : ''}` : ''));
 }
