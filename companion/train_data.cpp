@@ -192,6 +192,12 @@ TrainSetup SetupFromHyperparameters(const json& hp, const std::string& task_type
   }
   s.num_gpus = std::max(1, num_gpus);
   s.sharding = s.num_gpus > 1 ? Sharding::kDdp : Sharding::kNone;
+  // The recommendation's distribution: none | ddp | zero2 | zero3 | zero3_offload.
+  if (std::string d = str("distribution", ""); !d.empty()) {
+    s.cpu_offload = d == "zero3_offload";
+    Sharding sh;
+    if (ParseSharding(s.cpu_offload ? "zero3" : d, &sh)) s.sharding = s.num_gpus > 1 || sh != Sharding::kDdp ? sh : Sharding::kNone;
+  }
   s.eval_batch_size = int_of("per_device_eval_batch_size", s.batch_size_per_device);
   s.nf4_double_quant = flag("bnb_4bit_use_double_quant", false);
   ApplyTaskMemoryTerms(&s, task_type, adapter);

@@ -18,7 +18,7 @@ namespace {
 const char* const kFields[] = {
     "platform", "plan", "gpu_override", "gpu", "num_gpus", "model", "model_params_b", "architecture",
     "model_size_bucket", "task_type", "task", "adapter_type", "adapter", "strategy", "dataset_size",
-    "dataset_name", "max_seq_length", "allow_qlora", "output_dir", "notes", "evidence"};
+    "dataset_name", "max_seq_length", "data_tokens", "allow_qlora", "output_dir", "notes", "evidence"};
 
 const char* const kArchFields[] = {"hidden_size", "intermediate_size", "num_layers", "num_attention_heads",
                                    "num_kv_heads", "head_dim", "vocab_size", "max_position_embeddings",
@@ -61,6 +61,35 @@ std::optional<Error> GetNumber(const json& j, const char* key, std::optional<dou
     return Error{ErrorCode::kInvalidValue, key, buf};
   }
   *out = d;
+  return std::nullopt;
+}
+
+// "data_tokens": {"p50", "p95", "max"}, each optional, ordered.
+std::optional<Error> GetDataTokens(const json& j, std::optional<DataTokens>* out) {
+  auto it = j.find("data_tokens");
+  if (it == j.end() || it->is_null()) return std::nullopt;
+  if (!it->is_object()) return TypeError("data_tokens", "an object with p50, p95 and max", *it);
+  DataTokens t;
+  const std::pair<const char*, std::optional<int>*> fields[] = {{"p50", &t.p50}, {"p95", &t.p95}, {"max", &t.max}};
+  for (const auto& [key, value] : it->items())
+    if (key != "p50" && key != "p95" && key != "max")
+      return Error{ErrorCode::kUnknownField, "data_tokens." + key,
+                   "unknown field \"data_tokens." + key + "\"; accepted: p50, p95, max"};
+  for (const auto& [key, slot] : fields) {
+    std::optional<double> v;
+    std::string name = std::string("data_tokens.") + key;
+    if (auto e = GetNumber(*it, key, &v, 1, 1048576, true, "tokens per example")) {
+      e->field = name;
+      e->message = "\"" + name + "\"" + e->message.substr(e->message.find('"', 1) + 1);
+      return e;
+    }
+    if (v) *slot = static_cast<int>(*v);
+  }
+  if ((t.p50 && t.p95 && *t.p50 > *t.p95) || (t.p95 && t.max && *t.p95 > *t.max) || (t.p50 && t.max && *t.p50 > *t.max))
+    return Error{ErrorCode::kInvalidValue, "data_tokens", "\"data_tokens\" must be ordered: p50 <= p95 <= max"};
+  if (!t.p50 && !t.p95 && !t.max)
+    return Error{ErrorCode::kMissingField, "data_tokens", "\"data_tokens\" needs at least one of p50, p95, max"};
+  *out = t;
   return std::nullopt;
 }
 
@@ -176,6 +205,7 @@ Result<Request> ParseRequest(const json& j) {
   num.reset();  // reused: must not carry num_gpus over
   FT_TRY(GetNumber(j, "max_seq_length", &num, 16, 1048576, true, "tokens"));
   if (num) r.max_seq_length = static_cast<int>(*num);
+  FT_TRY(GetDataTokens(j, &r.data_tokens));
   if (auto it = j.find("allow_qlora"); it != j.end() && !it->is_null()) {
     if (!it->is_boolean()) return TypeError("allow_qlora", "a boolean", *it);
     r.allow_qlora = it->get<bool>();

@@ -21,6 +21,13 @@
 
 namespace ftconfig {
 
+// Token counts of the user's training examples (what the site counts from a
+// dropped sample, or what a person measured): the sequence is set to cover
+// p95. Each in 1..1,048,576 and p50 <= p95 <= max where given.
+struct DataTokens {
+  std::optional<int> p50, p95, max;
+};
+
 // A parsed, validated request. See docs/api.md for the JSON form.
 struct Request {
   std::string platform;  // platform id/alias; may be empty when gpu_override is set
@@ -37,6 +44,7 @@ struct Request {
   std::optional<double> dataset_size;  // training examples
   std::string dataset_name;
   std::optional<int> max_seq_length;
+  std::optional<DataTokens> data_tokens;
   bool allow_qlora = true;
   std::string output_dir;
   std::string notes;  // free text carried into exports

@@ -1,0 +1,252 @@
+// Stage 3 of the recommendation: the values a practitioner would start from,
+// before memory is considered. Each value starts from a rule of practice with
+// a public source (docs/recommendation.md, "Base values") and moves only with
+// evidence: a vote of the corpus's source repositories (one vote each, so no
+// house template dominates) inside the rule's sanity band, or the user's data.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+#include "outline.h"
+#include "recommend_internal.h"
+
+FTCONFIG_OPTIMIZE_FOR_SIZE_BEGIN
+
+namespace ftconfig::internal {
+
+namespace {
+
+// Average tokens per training example when neither the data nor the dataset
+// says: Alpaca-style instruction data averages a few hundred tokens with
+// Llama tokenizers.
+constexpr double kDefaultTokensPerExample = 300;
+constexpr double kDefaultDatasetSize = 10000;
+// The sequence when the data's lengths are unknown: what current trainers
+// default to (Unsloth's guide and notebooks, LLaMA-Factory's cutoff_len 2048).
+constexpr int kDefaultSeq = 2048;
+// The shortest sequence the plan may choose when the data's lengths are unknown.
+constexpr int kUnknownSeqFloor = 1024;
+// A vote needs this many source repositories.
+constexpr int kMinVoters = 3;
+
+std::string Sci(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2g", v);
+  return buf;
+}
+
+struct LrRule {
+  double value, lo, hi;
+  const char* source;
+};
+
+// The learning rate practitioners start from, by task family, adapter and
+// size, with the band a corpus vote may move it in.
+LrRule LearningRateRule(const std::string& family, const std::string& task, bool adapter, double params_b) {
+  (void)params_b;  // size rules (1e-4 above 30B, QLoRA paper) lost to the plain rule held out: docs/realism.md
+  if (task == "preference_orpo")
+    return {8e-6, 2e-6, 3e-5, "ORPO (Hong et al. 2024) and TRL's ORPO examples: 8e-6"};
+  if (family == "preference")
+    return adapter ? LrRule{5e-6, 1e-6, 5e-5, "DPO with adapters: Unsloth's DPO guide, alignment-handbook zephyr-7b-dpo-qlora, LLaMA-Factory DPO examples: 5e-6"}
+                   : LrRule{1e-6, 2e-7, 5e-6, "full-parameter DPO: TRL DPOConfig default 1e-6; alignment-handbook Zephyr recipes 5e-7"};
+  if (family == "reward")
+    return adapter ? LrRule{1e-4, 2e-5, 3e-4, "reward models with adapters: TRL, LLaMA-Factory and ms-swift reward examples: 1e-4"}
+                   : LrRule{1e-5, 3e-6, 3e-5, "full-parameter reward models: OpenRLHF 9e-6, TRL reward examples 1e-5"};
+  if (adapter && family == "pretraining")
+    return {1e-4, 5e-5, 2e-4, "continued pretraining with adapters: LLaMA-Factory 1e-4, Unsloth 5e-5"};
+  if (adapter) return {2e-4, 1e-4, 4e-4, "LoRA/QLoRA: Unsloth's guide and the QLoRA paper (Dettmers et al. 2023): 2e-4"};
+  return {2e-5, 5e-6, 5e-5, "full fine-tuning: Stanford Alpaca, Vicuna and Unsloth's guide: 2e-5"};
+}
+
+// Weighted median of (value, weight) pairs: the first value whose cumulative
+// weight passes half; exactly half: the mean of it and the next.
+double WeightedMedianOf(std::vector<std::pair<double, double>> vw) {
+  std::sort(vw.begin(), vw.end());
+  double total = 0;
+  for (const auto& p : vw) total += p.second;
+  double cum = 0;
+  for (size_t i = 0; i < vw.size(); ++i) {
+    cum += vw[i].second;
+    if (cum > total / 2 + 1e-12 * total) return vw[i].first;
+    if (std::fabs(cum - total / 2) <= 1e-12 * total)
+      return i + 1 < vw.size() ? (vw[i].first + vw[i + 1].first) / 2 : vw[i].first;
+  }
+  return vw.empty() ? 0 : vw.back().first;
+}
+
+// A vote of source repositories: each proposes the weighted median of its own
+// values among the voters of the request's task family and adapter class; the
+// answer is the median of the proposals (none under kMinVoters repositories).
+// `value` reads a record (NaN: it has none).
+struct Vote {
+  std::optional<double> median;
+  std::vector<double> proposals;  // one per repository
+};
+
+template <typename Fn>
+Vote RepoVote(const std::vector<ConfigRecord>& recs, const Pool& pool, const Target& t, Fn value) {
+  const bool adapter = t.adapter != "none";
+  std::map<std::string, std::vector<std::pair<double, double>>> by_repo;
+  for (size_t k = 0; k < pool.voters.size(); ++k) {
+    const ConfigRecord& r = recs[pool.voters[k]];
+    if ((r.adapter_type != "none") != adapter || TaskFamily(r.task_type) != t.task_family) continue;
+    double v = value(r);
+    if (std::isnan(v) || !(pool.voter_weights[k] > 0)) continue;
+    by_repo[r.source_repo].push_back({v, pool.voter_weights[k]});
+  }
+  Vote vote;
+  std::vector<std::pair<double, double>> proposals;
+  for (auto& [repo, vw] : by_repo) {
+    proposals.push_back({WeightedMedianOf(vw), 1.0});
+    vote.proposals.push_back(proposals.back().first);
+  }
+  if (static_cast<int>(proposals.size()) >= kMinVoters) vote.median = WeightedMedianOf(proposals);
+  return vote;
+}
+
+// Share of proposals (log values) within `tolerance` (log) of `x`.
+double Support(const std::vector<double>& proposals, double x, double tolerance) {
+  if (proposals.empty()) return 0;
+  int close = 0;
+  for (double p : proposals) close += std::fabs(p - x) <= tolerance + 1e-9;
+  return static_cast<double>(close) / proposals.size();
+}
+
+double LogLr(const ConfigRecord& r) { return r.learning_rate > 0 ? std::log10(r.learning_rate) : std::nan(""); }
+double LogSeq(const ConfigRecord& r) { return r.max_seq_length ? std::log2(*r.max_seq_length) : std::nan(""); }
+
+// The learning rate is the rule of practice for the context. The corpus's
+// repositories vote too, one vote each; held out by source, the vote agreed
+// with practitioners less often than the rule (docs/realism.md, "Learning
+// rate: rule or vote"), so it informs the confidence and is shown, not served.
+void SetLearningRate(const std::vector<ConfigRecord>& recs, const Pool& pool, const Target& t, Values* v) {
+  LrRule rule = LearningRateRule(t.task_family, t.task, t.adapter != "none", t.arch.params_b);
+  v->learning_rate = {rule.value, "rule", std::string(rule.source)};
+  Vote vote = RepoVote(recs, pool, t, LogLr);
+  v->lr_repos = static_cast<int>(vote.proposals.size());
+  v->lr_support = Support(vote.proposals, std::log10(v->learning_rate.value), std::log10(2.0));
+  if (vote.median)
+    v->learning_rate.why += "; the " + std::to_string(vote.proposals.size()) + " source repositories of the " +
+                            pool.label + " vote " + Sci(std::pow(10.0, *vote.median));
+}
+
+// How many source repositories use a sequence within 2x of the chosen one.
+void SequenceSupport(const std::vector<ConfigRecord>& recs, const Pool& pool, const Target& t, Values* v) {
+  Vote vote = RepoVote(recs, pool, t, LogSeq);
+  v->seq_repos = static_cast<int>(vote.proposals.size());
+  v->seq_support = Support(vote.proposals, std::log2(v->seq.value), 1.0);
+}
+
+// The sequence: as requested, else covering the data's p95, else 2048; never
+// beyond the model's context.
+void SetSequence(const Request& req, const Target& t, Values* v) {
+  const int context = t.arch.max_position_embeddings > 0 ? t.arch.max_position_embeddings : 1048576;
+  const DataTokens* d = req.data_tokens ? &*req.data_tokens : nullptr;
+  const std::optional<int> need = d ? (d->p95 ? d->p95 : d->max ? d->max : d->p50) : std::nullopt;
+  if (req.max_seq_length) {
+    v->seq = {*req.max_seq_length, "request", "as requested"};
+    v->seq_floor = need ? std::min(*need, *req.max_seq_length) : std::min(kUnknownSeqFloor, *req.max_seq_length);
+  } else if (need) {
+    int covered = ((*need + 127) / 128) * 128;  // whole multiples of 128 tokens
+    v->seq = {covered, "data", "covers the data's " + std::string(d->p95 ? "p95" : d->max ? "longest example" : "median") +
+                                   " of " + std::to_string(*need) + " tokens"};
+    v->seq_floor = covered;
+  } else {
+    v->seq = {kDefaultSeq, "rule", "the data's lengths are unknown: 2048 tokens, what current trainers default to "
+                                   "(give data_tokens to size it to your data)"};
+    v->seq_floor = kUnknownSeqFloor;
+  }
+  if (v->seq.value > context) {
+    v->seq = {context, "clamp", "the model's context length (" + std::to_string(context) + " tokens)"};
+  }
+  v->seq_floor = std::min(v->seq_floor, v->seq.value);
+}
+
+// LoRA: all linear layers (what most practitioners use today, and PEFT's
+// default for encoders is query/value); rank from the dataset's size; alpha
+// = r, or 2r for small ranks (alpha 16).
+void SetLora(const Target& t, Values* v) {
+  if (t.arch.architecture == "encoder") {
+    v->lora_target = {"qv", "rule", "query and value projections: PEFT's default for BERT-style encoders"};
+  } else {
+    v->lora_target = {"all_linear", "rule", "all linear layers of the blocks, as most practitioners and the QLoRA paper do"};
+  }
+  if (t.task_family == "pretraining")
+    v->lora_r = {64, "rule", "continued pretraining learns new knowledge: a larger rank (Unsloth's continued pretraining guide)"};
+  else
+    v->lora_r = {16, "rule", "rank 16: Unsloth's guide and the common default of LoRA recipes"};
+  v->lora_dropout = {0.05, "rule", "0.05: the common PEFT/axolotl value"};
+}
+
+void SetAlpha(Values* v) {
+  int r = v->lora_r.value;
+  v->lora_alpha = r < 16 ? Set<int>{2 * r, "rule", "2 x rank for small ranks (alpha 16 at rank 8)"}
+                         : Set<int>{r, "rule", "alpha = rank (scale 1), Unsloth's guide"};
+}
+
+// Epochs by dataset size: large datasets need one pass, small ones overfit
+// past ~3.
+void SetEpochs(const Catalog& catalog, const Profile& pool, Values* v) {
+  double e = pool.epochs_median.value_or(1.0);
+  std::string why = "median of the " + std::string("pool");
+  if (v->dataset_size >= catalog.dataset_medium_max()) e = 1, why = "large dataset: one epoch";
+  else if (v->dataset_size >= catalog.dataset_small_max()) e = std::min(e, 2.0), why = "medium dataset: at most two epochs";
+  else e = std::clamp(e, 1.0, 3.0), why = "small dataset: the pool's epochs, at most three";
+  v->epochs = {std::max(1.0, std::round(e)), "pool", why};
+}
+
+// Batch, schedule, optimizer: the pool's conventions within sane bounds.
+void SetSchedule(const Target& t, const Profile& pool, int num_gpus, Values* v) {
+  const bool adapter = t.adapter != "none";
+  int eff = NearestPow2(pool.effective_batch_median > 0 ? pool.effective_batch_median : (adapter ? 8 : 16), 1, 1024);
+  eff = std::clamp(eff, adapter ? 4 : 8, adapter ? 64 : 256);
+  v->effective_batch = {std::max(eff, num_gpus), "pool", "median effective batch of the pool, rounded to a power of two"};
+  double warmup = std::clamp(pool.warmup_ratio_median.value_or(0.05), 0.0, 0.1);
+  v->warmup_ratio = {warmup, "pool", "median warmup ratio of the pool (at most 0.1)"};
+  v->weight_decay = {pool.weight_decay_median.value_or(0.0), "pool", "median weight decay of the pool"};
+  std::string sched = pool.scheduler_mode;
+  if (sched.empty() || sched == "other" || sched == "step") sched = "cosine";
+  v->scheduler = {sched, "pool", "most common scheduler of the pool"};
+  std::string opt = pool.optimizer_mode;
+  if (opt.empty() || opt == "other") opt = "adamw";
+  // QLoRA pairs 4-bit weights with an 8-bit paged optimizer (Dettmers et al. 2023).
+  if (t.adapter == "qlora" && opt != "adamw_8bit" && opt != "paged_adamw_8bit") opt = "paged_adamw_8bit";
+  if ((opt == "adamw_8bit" || opt.rfind("paged", 0) == 0) && !t.gpu->bnb_4bit) opt = "adamw";
+  v->optimizer = {opt, "pool", "most common optimizer of the pool"};
+  v->grad_ckpt = pool.gradient_checkpointing_mode.value_or(true);
+}
+
+void SetDataset(const Catalog& catalog, const Request& req, Values* v) {
+  const DatasetInfo* d = req.dataset_name.empty() ? nullptr : catalog.FindDataset(req.dataset_name);
+  v->dataset_size = req.dataset_size.value_or(0);
+  if (v->dataset_size <= 0 && d && d->num_examples) v->dataset_size = *d->num_examples;
+  if (v->dataset_size <= 0) {
+    v->dataset_size = kDefaultDatasetSize;
+    v->assumptions.push_back("dataset_size unknown: time and cost assume 10,000 examples");
+  }
+  v->tokens_per_example = kDefaultTokensPerExample;
+  if (req.data_tokens && req.data_tokens->p50) v->tokens_per_example = *req.data_tokens->p50;
+  else if (d && d->avg_tokens) v->tokens_per_example = *d->avg_tokens;
+  else v->assumptions.push_back("examples average ~300 tokens (no dataset statistics)");
+}
+
+}  // namespace
+
+Values BaseValues(const Catalog& catalog, const std::vector<ConfigRecord>& recs, const Request& req, const Target& t,
+                  const Pool& pool) {
+  Values v;
+  SetDataset(catalog, req, &v);
+  SetLearningRate(recs, pool, t, &v);
+  SetSequence(req, t, &v);
+  SequenceSupport(recs, pool, t, &v);
+  SetLora(t, &v);
+  SetAlpha(&v);
+  SetEpochs(catalog, pool.pool, &v);
+  SetSchedule(t, pool.pool, t.num_gpus, &v);
+  return v;
+}
+
+}  // namespace ftconfig::internal
+
+FTCONFIG_OPTIMIZE_FOR_SIZE_END
