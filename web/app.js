@@ -535,9 +535,11 @@ function downloadsBar(c) {
     h('a', { class: 'edit-link', href: '#request-form', onclick: (e) => { e.preventDefault(); form.scrollIntoView(); form.querySelector('select, input').focus({ preventScroll: true }); } }, 'Change the request ↓'));
 }
 
-// A request with `patch` applied: null removes a field.
+// A request with `patch` applied: null removes a field. A patch that names a
+// plan means that plan's GPU: a GPU the request named goes.
 function patched(request, patch) {
   const out = { ...request };
+  if (patch && 'plan' in patch && !('gpu_override' in patch)) delete out.gpu_override;
   for (const [k, v] of Object.entries(patch || {})) {
     if (v === null || v === undefined) delete out[k]; else out[k] = v;
   }

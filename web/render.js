@@ -232,7 +232,8 @@ export function verdict(r) {
   return h('div', { class: `verdict ${kind}`, id: 'verdict', tabindex: '-1' },
     h('p', { class: 'headline' }, h('span', { class: `badge ${kind}` }, badge), ' ', verdictSentence(r).replace(/^[^:]*: /, '')),
     kind !== 'bad' && switched(r) ? h('p', { class: 'switched' }, `You asked for ${methodName(req.adapter_type)}; ${methodName(hp.adapter_type)} is what fits.`) : null,
-    kind === 'bad' && (r.does_not_fit || {}).message ? h('p', {}, String(r.does_not_fit.message).replace(/^does not fit:\s*/i, '')) : null);
+    kind === 'bad' && (r.does_not_fit || {}).message ? h('p', {}, String(r.does_not_fit.message)
+      .replace(/^does not fit:\s*/i, '').replace(/\s*\([a-z]+_[a-z_]+\)/g, '')) : null);
 }
 
 const DISTRIBUTION = {
@@ -286,6 +287,10 @@ export function configCard(r, extra = null) {
     extra);
 }
 
+// An engine label in plain words: "(zero3)" -> "(DeepSpeed ZeRO-3)", "x" -> "×".
+const plainLabel = (label) => label.replace(/\((ddp|zero2|zero3|fsdp|zero3_offload)\)/g, (m, d) => `(${DISTRIBUTION[d].replace(/:.*/, '')})`)
+  .replace(/^(\d+) x /, '$1 × ');
+
 /**
  * What would fit, as request patches: the planner's does_not_fit.options when
  * the engine gives them, else the smallest fitting GPU and QLoRA.
@@ -294,7 +299,8 @@ export function fitOptions(r, { platformName = (id) => id } = {}) {
   const nf = r.does_not_fit || {};
   const req = r.request || {};
   if (Array.isArray(nf.options) && nf.options.length) {
-    return nf.options.filter((o) => o && o.request_patch && typeof o.label === 'string').slice(0, 8);
+    return nf.options.filter((o) => o && o.request_patch && typeof o.label === 'string').slice(0, 8)
+      .map((o) => ({ ...o, label: plainLabel(o.label) }));
   }
   const out = [];
   const s = nf.smallest_fitting;

@@ -56,8 +56,8 @@ test('the configuration values: target modules, target class and distribution wh
 });
 
 test('what would fit: the engine\'s options when given, else the smallest GPU and QLoRA', () => {
-  const planner = { fits: false, does_not_fit: { options: [{ kind: 'more_gpus', label: '2 × T4 with ZeRO-3', request_patch: { num_gpus: 2 } }, { label: 'no patch' }] } };
-  assert.deepEqual(fitOptions(planner), [planner.does_not_fit.options[0]]);
+  const planner = { fits: false, does_not_fit: { options: [{ kind: 'num_gpus', label: '2 x NVIDIA T4 (zero3): 9.1 GB per GPU', request_patch: { num_gpus: 2 } }, { label: 'no patch' }] } };
+  assert.deepEqual(fitOptions(planner), [{ ...planner.does_not_fit.options[0], label: '2 × NVIDIA T4 (DeepSpeed ZeRO-3): 9.1 GB per GPU' }]);
   const old = {
     fits: false, request: { adapter_type: 'lora' }, hyperparameters: { adapter_type: 'lora' },
     does_not_fit: { smallest_fitting: { gpu: 'a100-80gb', name: 'A100 80GB', platform: 'vastai', plan: 'a100-80gb', price_per_gpu_hour_usd: 1.19 } },
