@@ -581,9 +581,9 @@ async function probeOptions(c) {
   const method = (c.response.hyperparameters || {}).adapter_type || c.request.adapter_type;
   if (method === 'qlora') return out;
   const q = JSON.parse(await client.call('recommend', patched(c.request, { adapter_type: 'qlora', allow_qlora: null })));
-  if (q.fits) return [{ kind: 'qlora', label: `Use QLoRA (4-bit base) on ${q.gpu.name}`, request_patch: { adapter_type: 'qlora', allow_qlora: null } }, ...out];
+  if (q.fits) return [{ kind: 'qlora', label: `QLoRA (4-bit base) on ${q.gpu.name}`, request_patch: { adapter_type: 'qlora', allow_qlora: null } }, ...out];
   const gpu = fitOptions(q, NAMES).find((o) => o.kind === 'gpu');
-  if (gpu) out.push({ kind: 'qlora', label: `${gpu.label.replace(/^Use /, 'Use QLoRA on ')}`, request_patch: { ...gpu.request_patch, adapter_type: 'qlora', allow_qlora: null } });
+  if (gpu) out.push({ kind: 'qlora', label: `QLoRA (4-bit base) on ${gpu.label.replace(/^Use /, '')}`, request_patch: { ...gpu.request_patch, adapter_type: 'qlora', allow_qlora: null } });
   return out;
 }
 

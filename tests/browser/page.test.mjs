@@ -248,6 +248,32 @@ test('does not fit: a plan of clickable options, no table that looks runnable, a
   assert.equal(new URL(p.url()).searchParams.get('model'), 'meta-llama/Llama-3.1-70B');
 }));
 
+test('does not fit: the engine\'s options, in plain words, each making the request one that fits', () => withPage(DESKTOP, async (p) => {
+  const query = 'gpu=t4&model=meta-llama%2FLlama-3.1-8B&adapter=lora&allow_qlora=false';
+  await p.goto(`${site.url}?${query}`);
+  const s = { ...(await settled(p)), text: await shownText(p) };
+  assert.equal(s.result.fits, false);
+  const given = s.result.does_not_fit.options || [];
+  assert.ok(given.length >= 1, 'the engine offers options');
+  await p.waitForSelector('.fit-plan[data-probed=true]');
+  const kinds = await p.locator('button.fit-option').evaluateAll((els) => els.map((e) => e.dataset.kind));
+  assert.deepEqual(kinds, given.map((o) => o.kind));
+  for (const label of await p.locator('button.fit-option').allInnerTexts()) assert.ok(!/\(zero|\(ddp|\(fsdp| x /.test(label), label);
+  for (const [i, option] of given.entries()) {
+    if (i > 0) {
+      await p.goto(`${site.url}?${query}`);
+      await settled(p);
+      await p.waitForSelector('.fit-plan[data-probed=true]');
+    }
+    const before = await shownText(p);
+    await p.locator('button.fit-option').nth(i).click();
+    const next = await nextAnswer(p, before);
+    assert.equal(next.result.fits, true, `option ${option.kind} fits`);
+    // A plan replaces the GPU the request named.
+    if (option.request_patch.plan) assert.equal(new URL(p.url()).searchParams.get('gpu'), null);
+  }
+}));
+
 test('errors speak the form\'s language and focus the field', () => withPage(DESKTOP, async (p) => {
   await p.goto(`${site.url}?gpu=t4&model=llama2-7b&num_gpus=0`);
   const s = await settled(p);
