@@ -242,7 +242,7 @@ const DISTRIBUTION = {
 };
 const loraTargets = (hp) => {
   if (Array.isArray(hp.lora_target_modules) && hp.lora_target_modules.length) return hp.lora_target_modules.join(', ');
-  const t = hp.lora_target_class || hp.lora_target;
+  const t = hp.lora_target || hp.lora_target_class; // PEFT's target_modules value first: what a person copies
   return t ? String(t).replace(/,\s*/g, ', ') : null;
 };
 
