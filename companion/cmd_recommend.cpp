@@ -151,12 +151,32 @@ void PrintText(const json& r, std::ostream& out) {
   }
 }
 
+// The request JSON the flags start from: the file named, "-" for stdin, or
+// stdin without "-" when it is piped; an empty object when there is none.
+Result<json> RequestBase(const std::string& request_file) {
+  std::optional<std::string> text;
+  if (!request_file.empty()) {
+    auto read = ReadInput(request_file, "request");
+    if (!read.ok()) return read.error();
+    text = read.value();
+  } else {
+    text = PipedStdin();
+  }
+  if (!text) return json::object();
+  json req = json::parse(*text, nullptr, false);
+  if (req.is_discarded())
+    return Error{ErrorCode::kInvalidJson, "request",
+                 "the request is not valid JSON (expected one JSON object): " + JsonSyntaxError(*text)};
+  if (!req.is_object()) return Error{ErrorCode::kInvalidType, "request", "the request must be a JSON object"};
+  return req;
+}
+
 }  // namespace
 
 void AddRecommendCommand(CLI::App& app, Context& ctx) {
   auto opts = std::make_shared<RecommendOptions>();
   auto* cmd = app.add_subcommand("recommend", "Recommend a safe fine-tuning configuration");
-  cmd->add_option("request", opts->request_file, "Request JSON file, or - for stdin (flags override its fields)");
+  cmd->add_option("request", opts->request_file, "Request JSON file, or - for stdin; piped stdin is read without - (flags override its fields)");
   cmd->add_option("--platform", opts->platform, "Platform id or alias (colab, kaggle, runpod, local, ...)");
   cmd->add_option("--plan", opts->plan, "Plan of the platform (free, t4x2, rtx-4090, ...)");
   cmd->add_option("--gpu", opts->gpu, "GPU (T4, A100 80GB, 4090, ...): overrides the plan's GPU");
@@ -185,16 +205,9 @@ void AddRecommendCommand(CLI::App& app, Context& ctx) {
                   "written when the request or the export is refused");
   cmd->callback([opts, &ctx]() {
     ctx.exit_code = RunGuarded([&]() -> int {
-      json req = json::object();
-      if (!opts->request_file.empty()) {
-        auto text = ReadInput(opts->request_file, "request");
-        if (!text.ok()) return ReportError(text.error());
-        req = json::parse(text.value(), nullptr, false);
-        if (req.is_discarded())
-          return ReportError({ErrorCode::kInvalidJson, "request",
-                              "the request is not valid JSON (expected one JSON object): " + JsonSyntaxError(text.value())});
-        if (!req.is_object()) return ReportError({ErrorCode::kInvalidType, "request", "the request must be a JSON object"});
-      }
+      auto base = RequestBase(opts->request_file);
+      if (!base.ok()) return ReportError(base.error());
+      json req = base.value();
       auto set = [&](const char* k, const std::string& v) { if (!v.empty()) req[k] = v; };
       set("platform", opts->platform);
       set("plan", opts->plan);
@@ -211,7 +224,7 @@ void AddRecommendCommand(CLI::App& app, Context& ctx) {
       if (opts->no_qlora) req["allow_qlora"] = false;
       if (req.empty())
         return ReportError({ErrorCode::kMissingField, "request",
-                            "give a request file (or - for stdin) or flags such as --platform colab --plan free --model llama2-7b"});
+                            "give a request file, pipe one on stdin, or use flags such as --platform colab --plan free --model llama2-7b"});
       auto parsed = ParseRequest(req);
       if (!parsed.ok()) return ReportError(parsed.error());
       auto data = ReadEngineData(ctx.data_dir, ctx.models_dir);

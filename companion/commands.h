@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -36,6 +37,10 @@ Result<std::string> ReadInput(const std::string& path, const std::string& field)
 // renamed over it once written (an existing file stays as it was on a
 // failure). kInvalidValue naming `field` on failure.
 Result<bool> WriteOutputFile(const std::string& path, const std::string& text, const std::string& field);
+
+// Standard input when it is a pipe or a redirected file (`cat r.json | ftconfig recommend`), else nothing: a
+// terminal or /dev/null is not read. Empty or blank input counts as nothing.
+std::optional<std::string> PipedStdin();
 
 // Progress lines on stderr, each with the seconds since construction
 // ("[  12.3s] loading data/"); nothing when `quiet` (train, retrain).

@@ -3,6 +3,9 @@
 #include <iostream>
 #include <sstream>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
@@ -62,6 +65,17 @@ Result<bool> WriteOutputFile(const std::string& path, const std::string& text, c
     return Error{ErrorCode::kInvalidValue, field, "cannot write \"" + path + "\""};
   }
   return true;
+}
+
+std::optional<std::string> PipedStdin() {
+  struct stat st {};
+  if (::isatty(STDIN_FILENO) || ::fstat(STDIN_FILENO, &st) != 0) return std::nullopt;
+  if (!S_ISFIFO(st.st_mode) && !S_ISREG(st.st_mode)) return std::nullopt;
+  std::ostringstream ss;
+  ss << std::cin.rdbuf();
+  std::string text = ss.str();
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return std::nullopt;
+  return text;
 }
 
 }  // namespace ftconfig::cli

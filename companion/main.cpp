@@ -12,6 +12,10 @@ int main(int argc, char** argv) {
   ctx.models_dir = DefaultModelsDir();
   CLI::App app{"ftconfig: safe fine-tuning configurations (native companion)", "ftconfig"};
   app.require_subcommand(1);
+  // Options after positionals and subcommands reach the command that owns them
+  // (`catalog gpus --format text`, `recommend --model x --data-dir d`);
+  // subcommands inherit this when they are added.
+  app.fallthrough();
   app.add_option("--data-dir", ctx.data_dir, "Folder holding catalog/ and corpus/ (default: the bundled data/)");
   app.add_option("--models-dir", ctx.models_dir,
                  "Folder holding registry.json and trained artifacts (default: the bundled models/; empty: none)");

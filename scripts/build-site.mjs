@@ -276,8 +276,8 @@ async function bundleScripts() {
   }
 }
 
-// The service worker precaches every file of the site (offline after the
-// first visit); its version changes with any file's content.
+// The service worker precaches every file of the site and the docs page
+// (offline after the first visit); its version changes with any file's content.
 const swPath = path.join(siteDir, 'sw.js');
 if (fs.existsSync(swPath)) {
   const files = listFiles(siteDir).filter((f) => f !== 'sw.js');
@@ -286,7 +286,8 @@ if (fs.existsSync(swPath)) {
   const version = hash.digest('hex').slice(0, 12);
   const sw = fs.readFileSync(swPath, 'utf8')
     .replace('__FTCONFIG_VERSION__', version)
-    .replace('[/* __FTCONFIG_FILES__ */]', JSON.stringify(['./', ...files.filter((f) => !f.startsWith('examples/') && !f.endsWith('.map'))]));
+    // The examples folder holds test pages, except the docs page users read offline too.
+    .replace('[/* __FTCONFIG_FILES__ */]', JSON.stringify(['./', ...files.filter((f) => (!f.startsWith('examples/') || f === 'examples/docs-page.html') && !f.endsWith('.map'))]));
   fs.writeFileSync(swPath, sw);
 }
 

@@ -629,9 +629,10 @@ def build_platform_list(ref):
                        "itself suggests T4 x2 instead. No bf16, no FlashAttention-2, no Unsloth.",
                  source=SRC_KAGGLE),
             plan("t4x2", "GPU T4 x2", "t4", 2, 12, 0, None, None, "free (weekly quota)", weekly_quota_hours=30,
-                 aliases=["t4 x2", "t4x2", "2xt4", "2x t4", "gpu t4 x2", "gpu t4x2", "t4", "kaggle t4"],
+                 aliases=["t4 x2", "t4x2", "2xt4", "2x t4", "gpu t4 x2", "gpu t4x2", "t4", "kaggle t4", "free"],
                  notes="Two T4s (16 GB each, 15 GiB visible). A single-process run uses one; data/model "
-                       "parallelism is needed to use both.",
+                       "parallelism is needed to use both. Plan \"free\" names this plan: both Kaggle GPUs are free, "
+                       "and the P100 fails on the default image.",
                  source=SRC_KAGGLE),
         ]),
     ]))
@@ -913,7 +914,7 @@ def build_platform_list(ref):
         ("notes", "The user's own hardware: the GPU must be given explicitly."),
         ("plans", [
             plan("any", "Any local GPU", None, 1, None, 0, None, None, "own hardware",
-                 guaranteed=True, aliases=["default"], notes="gpu is null: the user must name the GPU (and count).",
+                 guaranteed=True, aliases=["default", "free"], notes="gpu is null: the user must name the GPU (and count).",
                  source=["ftconfig convention (no external source)"], allow_null_gpu=True),
         ]),
     ]))

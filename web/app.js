@@ -1,7 +1,8 @@
 // The site: a form that builds a request, the URL that carries it, and the
 // rendered answer. The engine runs in a worker (client.js).
 import { engineClient, signalsHint } from './client.js';
-import { h, fmt, sections, verdict } from './render.js';
+import { h, fmt, configCard, fitOptions, internalsSection, sections, verdict, verdictSentence } from './render.js';
+import { LIMITS, parseSample, tokenStats } from './tokens.js';
 import { requestFromQuery, queryFromRequest } from './request.js';
 import { ingestUrl, isAutoStrategy, ratingLabel, uploadBody } from './telemetry.js';
 import { CONFIG } from './config.js';
@@ -49,6 +50,13 @@ const firstAnswer = client.call('recommendLogged', initialRequest);
 for (const p of [firstQuick, firstAnswer]) if (p) p.catch(() => {}); // handled by run(); here only to keep them from being "unhandled"
 const ready = client.call('init');
 let runSerial = 0;
+// Loaded after the first answer: plan prices' dates and sources, models'
+// vocabulary sizes and modalities (worker "catalogFacts").
+let facts = { prices: {}, models: {} };
+// Whether the engine takes `data_tokens` (asked once after the first answer).
+let dataTokensAccepted = false;
+// The dropped data sample: its parsed examples, counted per tokenizer in readForm().
+const sample = { examples: null, format: '', skipped: 0 };
 
 // ---- the form -------------------------------------------------------------------
 function option(value, label, selected) {
@@ -60,7 +68,7 @@ function fillPlans(platformId, planId) {
   const plan = $('#plan');
   plan.replaceChildren(...(p ? p.plans : []).map((pl) => {
     const gpu = catalog.gpus.find((g) => g.id === pl.gpu);
-    const gpuText = gpu ? `${pl.gpu_count > 1 ? `${pl.gpu_count} × ` : ''}${gpu.name} ${fmt.number(gpu.vram_gb)} GB` : 'your own GPU';
+    const gpuText = gpu ? `${pl.gpu_count > 1 ? `${pl.gpu_count} × ` : ''}${gpu.name}` : 'your own GPU';
     const price = pl.price_per_gpu_hour_usd === 0 ? 'free' : pl.price_per_gpu_hour_usd ? `$${pl.price_per_gpu_hour_usd}/GPU-h` : '';
     return option(pl.id, `${pl.name}: ${gpuText}${price ? ` · ${price}` : ''}`, pl.id === planId);
   }));
@@ -83,10 +91,73 @@ function setWhere(where) {
   for (const el of form.querySelectorAll('[data-where]')) el.hidden = el.dataset.where !== where;
 }
 
+// LoRA's switch to QLoRA only matters for LoRA.
+function setAdapterControls() {
+  const adapter = form.querySelector('input[name=adapter]:checked');
+  for (const el of form.querySelectorAll('[data-adapter]')) el.hidden = !adapter || el.dataset.adapter !== adapter.value;
+}
+
 function setCustom(on) {
   $('#custom').checked = on;
   $('#custom-fields').hidden = !on;
   $('#model').placeholder = on ? 'Name or Hub id (optional)' : 'Search: llama 3 8b, qwen2.5, mistral…';
+}
+
+// ---- the data sample (never leaves the browser) -------------------------------
+function vocabFor(request) {
+  if (request.architecture && request.architecture.vocab_size) return request.architecture.vocab_size;
+  const m = facts.models[request.model];
+  return m ? m.vocab_size : null;
+}
+
+function countSample(request) {
+  return sample.examples ? tokenStats(sample.examples, vocabFor(request)) : null;
+}
+
+function describeSample(request) {
+  const st = countSample(request);
+  if (!st) return '';
+  const t = st.tokens;
+  return `${fmt.number(st.examples)} examples (${sample.format}${sample.skipped ? `, ${sample.skipped} unreadable lines skipped` : ''}): ` +
+    `about ${fmt.number(t.p50)} tokens typical, ${fmt.number(t.p95)} at the 95th percentile, ${fmt.number(t.max)} longest ` +
+    `(≈ ${st.ratio.chars_per_token} characters per token, ${st.ratio.label}).`;
+}
+
+async function readSample(file) {
+  const input = $('#sample');
+  input.removeAttribute('aria-invalid');
+  sample.examples = null;
+  if (file) {
+    try {
+      const parsed = parseSample(await readFileText(file));
+      if (!tokenStats(parsed.examples, null)) throw new Error('No text was found in the file: expected JSON Lines, chat JSON or plain text.');
+      Object.assign(sample, parsed);
+    } catch (err) {
+      input.setAttribute('aria-invalid', 'true');
+      $('#sample-summary').textContent = `Not used: ${err.message}`;
+    }
+  }
+  $('#sample-clear').hidden = !sample.examples;
+  if (sample.examples) $('#sample-summary').textContent = describeSample(readForm());
+  else if (!file) $('#sample-summary').textContent = '';
+  onFormChange();
+}
+
+async function readFileText(file) {
+  if (file.size > LIMITS.maxBytes) throw new Error(`the file is ${Math.round(file.size / 1e6)} MB; give a sample under ${Math.round(LIMITS.maxBytes / 1e6)} MB.`);
+  return file.text();
+}
+
+function startSample() {
+  const row = $('#sample-row');
+  row.addEventListener('dragover', (e) => { e.preventDefault(); row.classList.add('drop'); });
+  row.addEventListener('dragleave', () => row.classList.remove('drop'));
+  row.addEventListener('drop', (e) => {
+    e.preventDefault();
+    row.classList.remove('drop');
+    if (e.dataTransfer && e.dataTransfer.files[0]) readSample(e.dataTransfer.files[0]);
+  });
+  $('#sample-clear').addEventListener('click', () => { $('#sample').value = ''; readSample(null); $('#sample').focus(); });
 }
 
 /** The form's request (only what is set). */
@@ -117,7 +188,11 @@ function readForm() {
   if (val('#task')) r.task_type = val('#task');
   const adapter = form.querySelector('input[name=adapter]:checked');
   if (adapter) r.adapter_type = adapter.value;
-  if (!$('#allow_qlora').checked) r.allow_qlora = false;
+  if (adapter && adapter.value === 'lora' && !$('#allow_qlora').checked) r.allow_qlora = false;
+  if (sample.examples && dataTokensAccepted) {
+    const counted = countSample(r);
+    if (counted) r.data_tokens = counted.tokens;
+  }
   if (val('#dataset_size')) r.dataset_size = numOrText(val('#dataset_size'));
   if (val('#max_seq_length')) r.max_seq_length = numOrText(val('#max_seq_length'));
   if (val('#strategy') && val('#strategy') !== 'auto') r.strategy = val('#strategy');
@@ -149,9 +224,11 @@ function fillForm(r) {
   const adapter = String(r.adapter_type || r.adapter || 'lora').toLowerCase();
   for (const a of form.querySelectorAll('input[name=adapter]')) a.checked = a.value === (adapter === 'full' ? 'none' : adapter);
   $('#allow_qlora').checked = r.allow_qlora !== false;
+  setAdapterControls();
   $('#dataset_size').value = r.dataset_size ?? '';
   $('#max_seq_length').value = r.max_seq_length ?? '';
   $('#strategy').value = ['auto', 'deterministic', 'hybrid', 'hybrid_ml'].includes(r.strategy) ? r.strategy : 'auto';
+  if (r.strategy && r.strategy !== 'auto') $('#advanced').open = true;
 }
 
 // ---- model combobox (ARIA 1.2 combobox + listbox) --------------------------------
@@ -222,7 +299,9 @@ function choose(m) {
 }
 
 modelInput.addEventListener('input', () => searchModels());
-modelInput.addEventListener('focus', () => { if (!$('#custom').checked) searchModels(); });
+// The list opens when a person comes to the field, not when an error focuses it.
+let focusingForError = false;
+modelInput.addEventListener('focus', () => { if (!$('#custom').checked && !focusingForError) searchModels(); });
 modelInput.addEventListener('blur', () => {
   closeList();
   // A typed name that was not picked is sent as typed: the engine resolves
@@ -254,19 +333,41 @@ modelInput.addEventListener('keydown', (e) => {
 
 // ---- running and rendering ------------------------------------------------------
 function clearFieldErrors() {
-  for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+  for (const el of form.querySelectorAll('[aria-invalid]')) {
+    el.removeAttribute('aria-invalid');
+    const ids = (el.getAttribute('aria-describedby') || '').split(' ').filter((x) => x && x !== 'field-error');
+    if (ids.length) el.setAttribute('aria-describedby', ids.join(' ')); else el.removeAttribute('aria-describedby');
+  }
+  const old = $('#field-error');
+  if (old) old.remove();
 }
 
 const FIELD_CONTROLS = {
   platform: '#platform', plan: '#plan', gpu_override: '#gpu', gpu: '#gpu', num_gpus: '#num_gpus', model: '#model',
   model_params_b: '#params_b', task_type: '#task', task: '#task', adapter_type: 'input[name=adapter]:checked',
-  dataset_size: '#dataset_size', max_seq_length: '#max_seq_length', strategy: '#strategy',
+  dataset_size: '#dataset_size', max_seq_length: '#max_seq_length', strategy: '#strategy', data_tokens: '#sample',
 };
 
 function controlFor(field) {
   if (!field) return null;
   if (field.startsWith('architecture.')) return document.getElementById(`arch-${field.slice(13)}`);
+  if (field.startsWith('data_tokens')) return $('#sample');
   return FIELD_CONTROLS[field] ? form.querySelector(FIELD_CONTROLS[field]) : null;
+}
+
+const labelOf = (control) => (control && control.labels && control.labels[0] ? control.labels[0].textContent.trim() : '');
+
+// The engine's message in the form's words: request field names become the
+// labels on screen, and advice meant for the command line is left out.
+function plainMessage(err) {
+  let text = String(err.message || '');
+  for (const field of Object.keys(FIELD_CONTROLS)) {
+    const label = labelOf(controlFor(field));
+    // Quoted names always; bare ones only when they are identifiers (num_gpus, not "model").
+    if (label) text = text.replace(new RegExp(field.includes('_') ? `"${field}"|\\b${field}\\b` : `"${field}"`, 'g'), `"${label}"`);
+  }
+  text = text.replace(/"architecture\.(\w+)"|\barchitecture\.(\w+)/g, (m, a, b) => `"${a || b}" (architecture)`);
+  return text.split(/(?<=[.;])\s+/).filter((x) => !/`|\bftconfig \w|--[a-z]/.test(x)).join(' ').replace(/;$/, '.') || text;
 }
 
 function showError(err, request) {
@@ -274,15 +375,27 @@ function showError(err, request) {
   results.dataset.error = err.message;
   results.removeAttribute('data-result');
   results.setAttribute('aria-busy', 'false');
+  stickySummary(null);
   const control = controlFor(err.field);
-  if (control) control.setAttribute('aria-invalid', 'true');
-  const label = control && control.labels && control.labels[0] ? control.labels[0].textContent : err.field;
+  const label = labelOf(control) || err.field;
+  const message = plainMessage(err);
+  if (control) {
+    control.setAttribute('aria-invalid', 'true');
+    const note = h('p', { class: 'field-error', id: 'field-error' }, message);
+    (control.closest('.row') || control.parentElement).append(note);
+    control.setAttribute('aria-describedby', [control.getAttribute('aria-describedby'), 'field-error'].filter(Boolean).join(' '));
+    if (document.activeElement !== control && control.offsetParent !== null) {
+      focusingForError = true;
+      control.focus();
+      focusingForError = false;
+    }
+  }
   results.replaceChildren(h('div', { class: 'error-box', role: 'alert' },
     h('h2', {}, 'This request cannot be answered'),
-    h('p', { class: 'error-message' }, err.message),
-    h('p', { class: 'muted' }, label ? `Field: ${label} · ` : '', `code: ${err.code}`),
+    h('p', { class: 'error-message' }, message),
     control ? h('button', { type: 'button', onclick: () => control.focus() }, `Go to ${label || 'the field'}`) : null,
-    h('details', {}, h('summary', {}, 'Request sent'), h('pre', {}, JSON.stringify(request, null, 2)))));
+    h('details', {}, h('summary', {}, 'Details'), h('p', { class: 'muted' }, `Engine message: ${err.message} (code ${err.code}${err.field ? `, field ${err.field}` : ''})`),
+      h('pre', { tabindex: '0' }, JSON.stringify(request, null, 2)))));
 }
 
 // `pending`: the answer already asked for (the first one, see start()).
@@ -375,35 +488,109 @@ function interaction(what, via) {
   client.call('logInteraction', c.eventId, what, via).then(() => logChanged(), () => {});
 }
 
+// "llama-3.1-8b-qlora-t4": model, method and GPU, for file names.
+function fileStem(r) {
+  const slug = (x) => String(x || '').split('/').pop().toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48);
+  const hp = r.hyperparameters || {};
+  const g = r.gpu || {};
+  const method = { none: 'full', lora: 'lora', qlora: 'qlora' }[hp.adapter_type] || slug(hp.adapter_type);
+  const model = slug((r.request || {}).model) || (r.request && r.request.model_params_b ? `${r.request.model_params_b}b` : 'model');
+  return [model, method, `${g.count > 1 ? `${g.count}x` : ''}${slug(g.id || g.name)}`].filter(Boolean).join('-');
+}
+
+// The engine's file name ("axolotl.yaml", "finetune.ipynb") with the stem in front.
+function downloadName(r, filename) {
+  const ext = /\.[a-z0-9]+$/i.exec(filename || '');
+  const kind = String(filename || '').replace(/\.[a-z0-9]+$/i, '').toLowerCase().replace(/^ftconfig[-_]?/, '').replace(/[^a-z0-9]+/g, '-');
+  return `${fileStem(r)}${kind && !/^(finetune|train|config|notebook)$/.test(kind) ? `-${kind}` : ''}${ext ? ext[0] : ''}`;
+}
+
 async function exportFile(format) {
   if (!current) return;
   try {
     const file = await client.call('exportConfig', current.request, format);
-    download(file.filename, file.text, 'text/plain');
+    const name = downloadName(current.response, file.filename);
+    download(name, file.text, 'text/plain');
     interaction('downloaded', `export:${format}`);
-    toast(`Downloaded ${file.filename}`);
+    toast(`Downloaded ${name}`);
   } catch (err) {
     toast(`Export failed: ${err.message}`);
   }
 }
 
-function actionsBar(c) {
-  const canExport = c.response.fits !== false;
+function downloadsBar(c) {
   return h('div', { class: 'result-actions' },
-    h('a', { class: 'edit-link', href: '#request-form', onclick: (e) => { e.preventDefault(); form.scrollIntoView(); form.querySelector('select, input').focus({ preventScroll: true }); } }, 'Change the request ↓'),
-    h('div', { class: 'group', role: 'group', 'aria-label': 'Response JSON' },
-      h('button', { type: 'button', onclick: () => { copyText(c.text, 'the response JSON'); interaction('copied', 'copy_json'); } }, 'Copy JSON'),
-      h('button', { type: 'button', onclick: () => { download('ftconfig-recommendation.json', JSON.stringify(c.response, null, 2) + '\n', 'application/json'); interaction('downloaded', 'download_json'); } }, 'Download JSON'),
-      h('button', { type: 'button', onclick: () => copyText(location.href, 'the link') }, 'Copy link')),
-    h('div', { class: 'group exports', role: 'group', 'aria-label': 'Notebook and config files' },
+    h('div', { class: 'group exports', role: 'group', 'aria-label': 'Download the configuration' },
       EXPORTS.map((e) => {
-        const enabled = canExport && exportFormats.has(e.format);
+        const enabled = exportFormats.has(e.format);
         return h('button', {
           type: 'button', 'data-export': e.format, disabled: !enabled,
-          title: enabled ? `Download the ${e.label}` : !canExport ? 'Nothing to run: the model does not fit' : 'Coming soon: this build has no exports yet',
+          title: enabled ? `Download the ${e.label}` : 'Loading the exports…',
           onclick: () => exportFile(e.format),
         }, e.label);
-      })));
+      }),
+      h('button', { type: 'button', id: 'download-json', onclick: () => { download(`${fileStem(c.response)}.json`, JSON.stringify(c.response, null, 2) + '\n', 'application/json'); interaction('downloaded', 'download_json'); } }, 'Response JSON')),
+    h('div', { class: 'group', role: 'group', 'aria-label': 'Share' },
+      h('button', { type: 'button', onclick: () => copyText(location.href, 'the link') }, 'Copy link')),
+    h('a', { class: 'edit-link', href: '#request-form', onclick: (e) => { e.preventDefault(); form.scrollIntoView(); form.querySelector('select, input').focus({ preventScroll: true }); } }, 'Change the request ↓'));
+}
+
+// A request with `patch` applied: null removes a field. A patch that names a
+// plan means that plan's GPU: a GPU the request named goes.
+function patched(request, patch) {
+  const out = { ...request };
+  if (patch && 'plan' in patch && !('gpu_override' in patch)) delete out.gpu_override;
+  for (const [k, v] of Object.entries(patch || {})) {
+    if (v === null || v === undefined) delete out[k]; else out[k] = v;
+  }
+  return out;
+}
+
+// Platform ids as people know them ("vastai" -> "Vast.ai").
+const NAMES = { platformName: (id) => (catalog.platforms.find((p) => p.id === id) || { name: id }).name };
+
+/**
+ * What would fit, as buttons that make it the request. Without the engine's
+ * own options, the fallback ones are checked here first (probeOptions): only
+ * those whose answer fits are offered.
+ */
+function fitOptionsBar(c) {
+  const bar = h('div', { class: 'fit-plan', 'data-probed': 'false' }, h('h2', {}, 'What would fit'),
+    h('p', { class: 'muted fit-status' }, 'Looking for what would fit…'));
+  const show = (options) => {
+    if (current !== c) return;
+    bar.dataset.probed = 'true';
+    bar.replaceChildren(bar.firstElementChild, options.length
+      ? h('ul', { class: 'fit-options' }, options.map((o) => h('li', {}, h('button', {
+        type: 'button', class: 'fit-option', 'data-kind': o.kind || '',
+        onclick: () => applyRequest(patched(c.request, o.request_patch)),
+      }, o.label))))
+      : h('p', { class: 'fit-none' }, 'No single catalog GPU fits this, even with QLoRA: try a smaller model.'));
+  };
+  const given = (c.response.does_not_fit || {}).options;
+  if (Array.isArray(given) && given.length) show(fitOptions(c.response, NAMES));
+  else probeOptions(c).then(show, () => show(fitOptions(c.response, NAMES)));
+  return bar;
+}
+
+// The fallback options, each asked of the engine: the smallest GPU that fits
+// (the engine's own answer), and QLoRA - on this GPU when that fits, else on
+// the smallest GPU that fits it.
+async function probeOptions(c) {
+  const out = fitOptions(c.response, NAMES).filter((o) => o.kind !== 'qlora');
+  const method = (c.response.hyperparameters || {}).adapter_type || c.request.adapter_type;
+  if (method === 'qlora') return out;
+  const q = JSON.parse(await client.call('recommend', patched(c.request, { adapter_type: 'qlora', allow_qlora: null })));
+  if (q.fits) return [{ kind: 'qlora', label: `QLoRA (4-bit base) on ${q.gpu.name}`, request_patch: { adapter_type: 'qlora', allow_qlora: null } }, ...out];
+  const gpu = fitOptions(q, NAMES).find((o) => o.kind === 'gpu');
+  if (gpu) out.push({ kind: 'qlora', label: `QLoRA (4-bit base) on ${gpu.label.replace(/^Use /, '')}`, request_patch: { ...gpu.request_patch, adapter_type: 'qlora', allow_qlora: null } });
+  return out;
+}
+
+function applyRequest(request) {
+  fillForm(request);
+  syncUrl(request);
+  run(request).then(() => revealVerdict());
 }
 
 // ---- feedback on the recommendation shown --------------------------------------------
@@ -459,22 +646,63 @@ function feedbackSection(c) {
 
 function render(c) {
   const r = c.response;
-  const parts = sections(r, { onCopy: copyText });
-  parts.push({ id: 'feedback', title: 'Your feedback', body: feedbackSection(c) });
-  const nav = h('nav', { class: 'toc', 'aria-label': 'Sections' },
-    parts.map((s) => h('a', { href: `#sec-${s.id}` }, s.title)));
-  results.replaceChildren(
+  const parts = sections(r, { onCopy: copyText, priceInfo });
+  const fits = r.fits !== false;
+  results.replaceChildren(...[
     verdict(r),
-    actionsBar(c),
-    nav,
+    taskWarning(r),
+    fits ? configCard(r, downloadsBar(c)) : fitOptionsBar(c),
     ...parts.map((s) => h('section', { id: `sec-${s.id}`, class: 'result-section', 'aria-labelledby': `h-${s.id}` },
       h('h2', { id: `h-${s.id}` }, s.title), s.body)),
-    h('details', { class: 'raw' }, h('summary', {}, 'Response JSON'), h('pre', {}, JSON.stringify(r, null, 2))));
+    h('details', { class: 'result-section more', id: 'sec-internals' }, h('summary', {}, 'How this was computed (strategy, learned models)'),
+      internalsSection(r), h('details', { class: 'raw' }, h('summary', {}, 'Response JSON'),
+        h('button', { type: 'button', class: 'small', onclick: () => { copyText(c.text, 'the response JSON'); interaction('copied', 'copy_json'); } }, 'Copy JSON'),
+        h('pre', { tabindex: '0' }, JSON.stringify(r, null, 2)))),
+    h('details', { class: 'result-section more', id: 'sec-feedback' }, h('summary', {}, 'Rate this recommendation'), feedbackSection(c)),
+  ].filter(Boolean));
   results.dataset.result = c.text;
   results.removeAttribute('data-error');
   results.setAttribute('aria-busy', 'false');
   results.dataset.state = 'ready';
+  stickySummary(r);
 }
+
+// ---- keeping the verdict in view ----------------------------------------------
+// On a phone the form sits under the answer: a bar fixed to the bottom of the
+// screen repeats the verdict whenever the verdict itself is out of view, and
+// brings it back on a tap. Enter in the form scrolls to it (revealVerdict).
+const sticky = $('#sticky-summary');
+let verdictVisible = true;
+const verdictObserver = 'IntersectionObserver' in window ? new IntersectionObserver((entries) => {
+  for (const e of entries) verdictVisible = e.isIntersecting;
+  updateSticky();
+}) : null;
+
+function updateSticky() {
+  sticky.hidden = verdictVisible || !sticky.dataset.text;
+}
+
+function stickySummary(r) {
+  if (verdictObserver) verdictObserver.disconnect();
+  sticky.dataset.text = r ? verdictSentence(r) : '';
+  sticky.dataset.kind = !r ? '' : r.fits === false ? 'bad' : 'good';
+  $('#sticky-text').textContent = sticky.dataset.text;
+  const v = results.querySelector('.verdict');
+  if (v && verdictObserver) verdictObserver.observe(v); else verdictVisible = true;
+  updateSticky();
+}
+
+function revealVerdict() {
+  const v = results.querySelector('.verdict') || results;
+  const box = v.getBoundingClientRect();
+  if (box.top < 0 || box.bottom > window.innerHeight) {
+    const smooth = !window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+    v.scrollIntoView({ block: 'start', behavior: smooth ? 'smooth' : 'auto' });
+  }
+  v.focus({ preventScroll: true });
+}
+
+$('#sticky-show').addEventListener('click', revealVerdict);
 
 // ---- my log: list, export, delete, opt-in upload ------------------------------------------
 const LS = { url: 'ftconfig.collector.url', token: 'ftconfig.collector.token', optin: 'ftconfig.upload.optin' };
@@ -690,6 +918,7 @@ function onFormChange() {
   clearTimeout(changeTimer);
   changeTimer = setTimeout(() => {
     const request = readForm();
+    if (sample.examples) $('#sample-summary').textContent = describeSample(request);
     syncUrl(request);
     run(request);
   }, 60);
@@ -701,6 +930,8 @@ form.addEventListener('change', (e) => {
   if (e.target.id === 'custom') setCustom(e.target.checked);
   if (e.target.id === 'platform') fillPlans(e.target.value);
   if (e.target.id === 'plan') updatePlanHint();
+  if (e.target.name === 'adapter') setAdapterControls();
+  if (e.target.id === 'sample') { readSample(e.target.files[0]); return; }
   onFormChange();
 });
 form.addEventListener('submit', (e) => {
@@ -714,7 +945,7 @@ form.addEventListener('submit', (e) => {
   }
   const request = readForm();
   syncUrl(request);
-  run(request).then(() => results.focus({ preventScroll: false }));
+  run(request).then(() => revealVerdict());
 });
 $('#reset').addEventListener('click', () => {
   fillForm(DEFAULT_REQUEST);
@@ -746,7 +977,7 @@ async function start() {
     return;
   }
   $('#platform').replaceChildren(...catalog.platforms.map((p) => option(p.id, p.name)));
-  $('#gpu').replaceChildren(...catalog.gpus.map((g) => option(g.id, `${g.name} · ${fmt.number(g.vram_gb)} GB${g.bf16 ? '' : ' · no bf16'}`)));
+  $('#gpu').replaceChildren(...catalog.gpus.map((g) => option(g.id, `${g.name} · ${fmt.gb(g.usable_vram_gb)} usable${g.bf16 ? '' : ' · no bf16'}`)));
   $('#task').replaceChildren(...catalog.tasks.map((t) => option(t.id, t.label)));
   fillForm(initialRequest);
   if (initialRequest.model) {
@@ -758,18 +989,47 @@ async function start() {
   const t = status.timings || {};
   $('#versions').textContent = `engine ${status.engine_version} · data ${snap.corpus_build_id || snap.id || '?'}${snap.corpus_build_date ? ` (${snap.corpus_build_date})` : ''} · ${status.corpus ? status.corpus.rows_accepted : '?'} configs · started in ${Math.round(t.total_ms || 0)} ms (load ${Math.round(t.load_ms || 0)} ms)`;
   await firstRun;
+  loadFacts();
   // Load the export module after the first answer, off the critical path.
   client.call('exportFormats').then((formats) => {
     exportFormats = new Set(formats.map((f) => f.format));
     for (const b of results.querySelectorAll('button[data-export]')) {
-      const ok = exportFormats.has(b.dataset.export) && current && current.response.fits !== false;
+      const ok = exportFormats.has(b.dataset.export);
       b.disabled = !ok;
       if (ok) b.title = `Download the ${b.textContent}`;
     }
   }, () => {});
 }
 
+// After the first answer: catalog facts (prices' dates and sources, models'
+// vocabularies) and whether this engine takes data_tokens (the sample row
+// appears only then: a control the engine ignores is not shown).
+function loadFacts() {
+  client.call('catalogFacts').then((f) => {
+    facts = f;
+    if (current) render(current);
+  }, () => {});
+  client.call('recommend', { gpu_override: 't4', model: 'llama2-7b', data_tokens: { p50: 100, p95: 200, max: 300 } }).then(() => {
+    dataTokensAccepted = true;
+    $('#sample-row').hidden = false;
+  }, () => {});
+}
+
+function priceInfo(r) {
+  const req = r.request || {};
+  return req.platform && req.plan ? facts.prices[`${req.platform}/${req.plan}`] || null : null;
+}
+
+// A vision-language task on a model that takes no images.
+function taskWarning(r) {
+  const req = r.request || {};
+  const m = facts.models[req.model];
+  if (req.task_type !== 'vision_language' || !m || m.multimodal) return null;
+  return h('p', { class: 'task-warning', role: 'note' }, `${req.model} reads text only: a vision-language task needs a model that takes images (for example google/gemma-3-4b-it). These values are for text-only training.`);
+}
+
 startLogPanel();
+startSample();
 start();
 
 // Offline after the first visit.

@@ -76,6 +76,14 @@ export const COMPONENTS = [
   { key: 'overhead', label: 'Overhead', explain: () => 'CUDA context, kernel workspaces and allocator fragmentation' },
 ];
 
+// A label under the bar at `at` (0..1 of its width) that never leaves the
+// card: it starts at its mark on the left half and ends at it on the right.
+function scaleMark(cls, at, text) {
+  const x = Math.max(0, Math.min(1, at));
+  return h('span', { class: `${cls} ${x < 0.5 ? 'from-left' : 'from-right'}`,
+    style: x < 0.5 ? { left: `${(x * 100).toFixed(2)}%` } : { right: `${((1 - x) * 100).toFixed(2)}%` } }, text);
+}
+
 /** Stacked bar of the per-GPU peak by component against the usable capacity. */
 export function vramChart(r, { compact = false } = {}) {
   const v = r.vram || {};
@@ -96,9 +104,9 @@ export function vramChart(r, { compact = false } = {}) {
     v.limit_gb ? h('span', { class: 'limit', style: { left: pct(v.limit_gb) }, title: `safe limit ${fmt.gb(v.limit_gb)}` }) : null,
   );
   const scaleRow = h('div', { class: 'vram-scale', 'aria-hidden': 'true' },
-    h('span', {}, '0'),
-    v.limit_gb ? h('span', { class: 'mark-limit', style: { left: pct(v.limit_gb) } }, `limit ${fmt.gb(v.limit_gb)}`) : null,
-    h('span', { class: 'mark-capacity', style: { left: pct(usable) } }, `usable ${fmt.gb(usable)}`));
+    v.limit_gb ? scaleMark('mark-limit', v.limit_gb / scale, `limit ${fmt.gb(v.limit_gb)}`) : null,
+    scaleMark('mark-capacity', usable / scale, `usable ${fmt.gb(usable)}`),
+    over ? scaleMark('mark-peak', total / scale, `peak ${fmt.gb(total)}`) : null);
   const fig = h('figure', { class: 'vram' },
     h('figcaption', {}, h('strong', {}, fmt.gb(total)), ' peak per GPU · ', fmt.gb(usable), ' usable',
       r.gpu ? ` on ${r.gpu.count > 1 ? `each of ${r.gpu.count} × ` : ''}${r.gpu.name}` : ''),
@@ -113,9 +121,9 @@ export function vramChart(r, { compact = false } = {}) {
     h('td', { class: 'num' }, fmt.gb(b[c.key] || 0)),
     h('td', { class: 'why' }, c.explain(r.hyperparameters || {}))));
   rows.push(h('tr', { class: 'total' }, h('th', { scope: 'row' }, 'Peak per GPU'), h('td', { class: 'num' }, fmt.gb(total)),
-    h('td', { class: 'why' }, v.limit_gb
-      ? `fits when at most ${fmt.pct(v.fit_fraction)} of the usable ${fmt.gb(usable)} (${fmt.gb(v.limit_gb)}); margin ${fmt.gb(v.margin_gb)}`
-      : '')));
+    h('td', { class: 'why' }, !v.limit_gb ? '' : over || r.fits === false
+      ? `${fmt.gb(total - v.limit_gb)} more than the safe limit (${fmt.pct(v.fit_fraction)} of the usable ${fmt.gb(usable)}: ${fmt.gb(v.limit_gb)})`
+      : `fits when at most ${fmt.pct(v.fit_fraction)} of the usable ${fmt.gb(usable)} (${fmt.gb(v.limit_gb)}); margin ${fmt.gb(v.margin_gb)}`)));
   const later = [];
   if (num(v.eval_peak_gb) !== null && v.eval_peak_gb > 0) later.push(['Evaluation peak', v.eval_peak_gb, 'during evaluation at the recommended eval batch size']);
   if (num(v.merge_peak_gb) !== null && v.merge_peak_gb > 0) later.push(['Merge peak', v.merge_peak_gb, 'when merging the adapter into 16-bit base weights after training (can run on CPU or a larger GPU)']);
@@ -127,6 +135,8 @@ export function vramChart(r, { compact = false } = {}) {
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Component'), h('th', { scope: 'col', class: 'num' }, 'GB'), h('th', { scope: 'col' }, 'What it is'))),
     h('tbody', {}, rows)));
   if (v.notes && v.notes.length) fig.append(h('ul', { class: 'notes' }, v.notes.map((n) => h('li', {}, n))));
+  fig.append(h('p', { class: 'muted unit-note' }, `Memory is in GB of 10⁹ bytes everywhere on this page; "usable" is what one process can allocate. ` +
+    `A GPU's name keeps its marketing size${r.gpu && num(r.gpu.vram_gb) !== null ? ` (${r.gpu.name}: ${fmt.gb(r.gpu.usable_gb ?? usable)} usable)` : ''}.`));
   return fig;
 }
 
@@ -185,39 +195,142 @@ export const methodName = (a) => METHODS[a] || a || '';
 const switched = (r) => r.hyperparameters && r.request && r.hyperparameters.adapter_type && r.request.adapter_type &&
   METHODS[r.hyperparameters.adapter_type] !== METHODS[r.request.adapter_type];
 
-export function verdict(r) {
+// ---- the answer first ----------------------------------------------------------
+const gpuText = (g) => `${g.count > 1 ? `${g.count} × ` : 'one '}${g.name || g.id || 'GPU'}`;
+// "Llama-3.1-8B" for a catalog model; a custom one by its name and size.
+const modelText = (r) => {
+  const req = r.request || {};
+  const name = req.model ? String(req.model).split('/').pop() : '';
+  if (req.model_source === 'catalog' && name) return name;
+  const size = req.model_params_b ? `${fmt.number(req.model_params_b)}B` : '';
+  return name && size ? `${name} (${size})` : name || (size ? `a ${size} model` : 'the model');
+};
+
+/** The verdict and its margin as one sentence, in plain words. */
+export function verdictSentence(r) {
   const v = r.vram || {};
   const g = r.gpu || {};
-  const req = r.request || {};
-  const gpus = `${g.count > 1 ? `${g.count} × ` : ''}${g.name || g.id || 'GPU'}`;
-  const model = `${req.model || 'model'}${req.model_params_b ? ` (${fmt.number(req.model_params_b)}B)` : ''}`;
+  const hp = r.hyperparameters || {};
+  const method = methodName(hp.adapter_type || (r.request || {}).adapter_type);
   if (r.fits === false) {
-    const nf = r.does_not_fit || {};
-    const s = nf.smallest_fitting;
-    return h('div', { class: 'verdict bad' },
-      h('p', { class: 'headline' }, h('span', { class: 'badge bad' }, 'Does not fit'), ` ${model} on ${gpus}`),
-      nf.message ? h('p', {}, nf.message) : null,
-      s ? h('p', { class: 'suggest' }, 'Smallest GPU that fits: ', h('strong', {}, s.name || s.gpu), ` (estimated ${fmt.gb(s.estimated_gb)} of ${fmt.gb(s.usable_gb)} usable)`,
-        s.platform ? `, e.g. ${s.platform} / ${s.plan}${num(s.price_per_gpu_hour_usd) !== null ? ` at ${fmt.usd(s.price_per_gpu_hour_usd)}/h` : ''}` : '') : null);
+    return `Does not fit: ${modelText(r)}${method ? ` with ${method}` : ''} needs ${fmt.gb(v.per_gpu_gb)} per GPU at its ` +
+      `peak, and ${gpuText(g)} has ${fmt.gb(v.usable_gb)} usable.`;
   }
   const tight = num(v.margin_fraction) !== null && v.margin_fraction < 0.1;
-  return h('div', { class: `verdict ${tight ? 'tight' : 'good'}` },
-    h('p', { class: 'headline' }, h('span', { class: `badge ${tight ? 'tight' : 'good'}` }, tight ? 'Fits, tight' : 'Fits'),
-      ` ${model} · ${methodName((r.hyperparameters || {}).adapter_type || req.adapter_type)} on ${gpus}`),
-    switched(r) ? h('p', { class: 'switched' }, `You asked for ${methodName(req.adapter_type)}; ${methodName(r.hyperparameters.adapter_type)} is what fits (see Warnings and diagnostics).`) : null,
-    h('p', {}, `${fmt.gb(v.per_gpu_gb)} of ${fmt.gb(v.usable_gb)} usable per GPU, leaving ${fmt.gb(v.margin_gb)} headroom`,
-      r.time && num(r.time.hours) !== null ? ` · about ${fmt.hours(r.time.hours)}` : '',
-      r.time && num(r.time.cost_usd) !== null ? ` · ${fmt.usd(r.time.cost_usd)}` : ''));
+  const time = r.time && num(r.time.hours) !== null ? ` Training takes about ${fmt.hours(r.time.hours)}` +
+    (num(r.time.cost_usd) !== null ? ` (${r.time.cost_usd === 0 ? 'free' : `about ${fmt.usd(r.time.cost_usd)}`}).` : '.') : '';
+  return `${tight ? 'Fits, with little to spare' : 'Fits'}: ${modelText(r)} with ${method} on ${gpuText(g)} peaks at ` +
+    `${fmt.gb(v.per_gpu_gb)} of ${fmt.gb(v.usable_gb)} usable, ${fmt.gb(v.margin_gb)} to spare.${time}`;
 }
 
-export function timeSection(r) {
+export function verdict(r) {
+  const req = r.request || {};
+  const hp = r.hyperparameters || {};
+  const v = r.vram || {};
+  const kind = r.fits === false ? 'bad' : num(v.margin_fraction) !== null && v.margin_fraction < 0.1 ? 'tight' : 'good';
+  const badge = { bad: 'Does not fit', tight: 'Fits, tight', good: 'Fits' }[kind];
+  return h('div', { class: `verdict ${kind}`, id: 'verdict', tabindex: '-1' },
+    h('p', { class: 'headline' }, h('span', { class: `badge ${kind}` }, badge), ' ', verdictSentence(r).replace(/^[^:]*: /, '')),
+    kind !== 'bad' && switched(r) ? h('p', { class: 'switched' }, `You asked for ${methodName(req.adapter_type)}; ${methodName(hp.adapter_type)} is what fits.`) : null,
+    kind === 'bad' && (r.does_not_fit || {}).message ? h('p', {}, String(r.does_not_fit.message)
+      .replace(/^does not fit:\s*/i, '').replace(/\s*\([a-z]+_[a-z_]+\)/g, '')) : null);
+}
+
+const DISTRIBUTION = {
+  ddp: 'DDP: a full copy per GPU', zero2: 'DeepSpeed ZeRO-2', zero3: 'DeepSpeed ZeRO-3', fsdp: 'FSDP (sharded)',
+  zero3_offload: 'DeepSpeed ZeRO-3, offload to CPU',
+};
+const loraTargets = (hp) => {
+  if (Array.isArray(hp.lora_target_modules) && hp.lora_target_modules.length) return hp.lora_target_modules.join(', ');
+  const t = hp.lora_target || hp.lora_target_class; // PEFT's target_modules value first: what a person copies
+  return t ? String(t).replace(/,\s*/g, ', ') : null;
+};
+
+/** The values a person copies into a trainer: [{key, label, value}], absent ones left out. */
+export function configValues(r) {
+  const hp = r.hyperparameters || {};
+  const g = r.gpu || {};
+  const out = [];
+  const add = (key, label, value) => { if (value !== null && value !== undefined && value !== '') out.push({ key, label, value }); };
+  add('learning_rate', 'Learning rate', hp.learning_rate === undefined ? null : `${fmt.number(hp.learning_rate)}${hp.lr_scheduler ? `, ${hp.lr_scheduler}` : ''}`);
+  if (hp.batch_size_per_device !== undefined) {
+    const ga = hp.gradient_accumulation_steps || 1;
+    add('batch', 'Batch', `${hp.batch_size_per_device} × ${ga} accumulation${g.count > 1 ? ` × ${g.count} GPUs` : ''}` +
+      `${hp.effective_batch_size ? ` = ${hp.effective_batch_size}` : ''}`);
+  }
+  add('max_seq_length', 'Sequence length', hp.max_seq_length === undefined ? null : `${fmt.number(hp.max_seq_length)} tokens`);
+  if (hp.adapter_type && hp.adapter_type !== 'none') {
+    add('lora', 'LoRA', hp.lora_r === undefined ? null : `r ${hp.lora_r}, alpha ${hp.lora_alpha ?? '?'}${hp.lora_dropout ? `, dropout ${fmt.number(hp.lora_dropout)}` : ''}`);
+    add('lora_targets', 'LoRA targets', loraTargets(hp));
+  }
+  add('precision', 'Precision', hp.precision ? `${hp.precision}${hp.load_in_4bit ? ', base in 4-bit' : ''}` : null);
+  add('num_epochs', 'Epochs', hp.num_epochs === undefined ? null : fmt.number(hp.num_epochs));
+  add('optimizer', 'Optimizer', hp.optimizer ? `${hp.optimizer}${hp.gradient_checkpointing ? ', gradient checkpointing' : ''}` : null);
+  if (hp.distribution && hp.distribution !== 'none') add('distribution', 'Across GPUs', DISTRIBUTION[hp.distribution] || hp.distribution);
+  const fw = (r.dependencies || {}).frameworks;
+  if (fw && Object.keys(fw).length) add('framework', 'Framework', Object.keys(fw).slice(0, 2).join(', '));
+  return out;
+}
+
+const configList = (r) => h('dl', { class: 'config-values' }, configValues(r).map((x) =>
+  h('div', { class: 'cfg', 'data-cfg': x.key }, h('dt', {}, x.label), h('dd', {}, x.value))));
+
+/** The configuration card: the values to train with, then `extra` (the downloads). */
+export function configCard(r, extra = null) {
+  const c = r.confidence || {};
+  const level = String(c.level || 'unknown');
+  return h('section', { class: 'config-card', id: 'config', 'aria-labelledby': 'config-h' },
+    h('h2', { id: 'config-h' }, 'Train with'),
+    configList(r),
+    h('p', { class: 'config-confidence' }, h('span', { class: `badge conf-${level}` }, `${level} confidence`),
+      c.reasons && c.reasons.length ? ` ${c.reasons[0]}` : ''),
+    extra);
+}
+
+// An engine label in plain words: "(zero3)" -> "(DeepSpeed ZeRO-3)", "x" -> "×".
+const plainLabel = (label) => label.replace(/\((ddp|zero2|zero3|fsdp|zero3_offload)\)/g, (m, d) => `(${DISTRIBUTION[d].replace(/:.*/, '')})`)
+  .replace(/^(\d+) x /, '$1 × ');
+
+/**
+ * What would fit, as request patches: the planner's does_not_fit.options when
+ * the engine gives them, else the smallest fitting GPU and QLoRA.
+ */
+export function fitOptions(r, { platformName = (id) => id } = {}) {
+  const nf = r.does_not_fit || {};
+  const req = r.request || {};
+  if (Array.isArray(nf.options) && nf.options.length) {
+    return nf.options.filter((o) => o && o.request_patch && typeof o.label === 'string').slice(0, 8)
+      .map((o) => ({ ...o, label: plainLabel(o.label) }));
+  }
+  const out = [];
+  const s = nf.smallest_fitting;
+  if (s && (s.gpu || s.platform)) {
+    const patch = s.platform && s.plan ? { platform: s.platform, plan: s.plan, gpu_override: null } : { gpu_override: s.gpu, platform: null, plan: null };
+    const price = num(s.price_per_gpu_hour_usd) !== null ? `, ${fmt.usd(s.price_per_gpu_hour_usd)}/h` : '';
+    out.push({ kind: 'gpu', label: `Use ${s.name || s.gpu}${s.platform ? ` (${platformName(s.platform)}${price})` : ''}`, request_patch: patch });
+  }
+  const method = (r.hyperparameters || {}).adapter_type || req.adapter_type;
+  if (method !== 'qlora') out.push({ kind: 'qlora', label: 'Use QLoRA (4-bit base)', request_patch: { adapter_type: 'qlora', allow_qlora: null } });
+  return out;
+}
+
+// "as of 2026-05-07, source: ..." for a priced plan (opts.priceInfo(r) gives
+// the catalog's price_date and price_source; absent in the widget).
+function priceNote(r, opts) {
+  const info = opts.priceInfo ? opts.priceInfo(r) : null;
+  if (!info) return '';
+  const date = info.price_date ? `price as of ${info.price_date}` : 'price undated';
+  return ` · ${date}${info.price_source ? `, source: ${info.price_source}` : ''}`;
+}
+
+export function timeSection(r, opts = {}) {
   const t = r.time || {};
   const g = r.gpu || {};
   const rows = [
     ['Training time', fmt.hours(t.hours), `${fmt.number(t.total_tokens)} tokens (${fmt.number(t.dataset_size)} examples × ${fmt.number(t.epochs)} epochs) at ${fmt.number(t.tokens_per_sec)} tokens/s`],
     ['Throughput', `${fmt.number(t.tokens_per_sec)} tokens/s`, num(t.mfu_assumed) !== null ? `assumes ${fmt.pct(t.mfu_assumed)} of the GPU's peak FLOP/s for this GPU class and method` : ''],
     ['Cost', num(t.cost_usd) === null ? 'not priced' : fmt.usd(t.cost_usd),
-      num(t.price_per_gpu_hour_usd) !== null ? `${fmt.usd(t.price_per_gpu_hour_usd)} per GPU-hour × ${g.count || 1} GPU × ${fmt.hours(t.hours)}` : 'choose a platform plan to price it'],
+      num(t.price_per_gpu_hour_usd) !== null ? `${fmt.usd(t.price_per_gpu_hour_usd)} per GPU-hour × ${g.count || 1} GPU × ${fmt.hours(t.hours)}${t.price_per_gpu_hour_usd ? priceNote(r, opts) : ''}` : 'choose a platform plan to price it'],
   ];
   if (num(t.session_limit_hours) !== null) {
     rows.push(['Session limit', `${fmt.number(t.session_limit_hours)} h`, t.fits_session === false
@@ -234,6 +347,17 @@ function githubLink(example) {
   return `https://github.com/${example.source_repo}/blob/${m[2]}/${m[1]}`;
 }
 
+// A predictor's estimate as a value a person would set: powers of two for
+// sizes and ranks (27.2 -> 32, 2040 -> 2048), two significant digits else.
+const POWER_OF_TWO = new Set(['lora_r', 'lora_alpha', 'batch_size_per_device', 'gradient_accumulation_steps',
+  'effective_batch_size', 'max_seq_length', 'per_device_eval_batch_size']);
+export function roundPrediction(key, v) {
+  if (num(v) === null) return '–';
+  if (POWER_OF_TWO.has(key) && v > 0) return `≈ ${fmt.number(2 ** Math.round(Math.log2(v)))}`;
+  if (key === 'num_epochs') return `≈ ${fmt.number(Math.max(1, Math.round(v)))}`;
+  return `≈ ${fmt.number(Number(v.toPrecision(2)))}`;
+}
+
 export function confidenceSection(r) {
   const c = r.confidence || {};
   const s = r.strategy || {};
@@ -242,16 +366,14 @@ export function confidenceSection(r) {
   return h('div', { class: 'confidence' },
     h('p', {}, h('span', { class: `badge conf-${level}` }, `${level} confidence`), num(c.score) !== null ? ` score ${fmt.number(c.score)} of 1` : ''),
     c.reasons && c.reasons.length ? h('ul', {}, c.reasons.map((x) => h('li', {}, x))) : null,
-    h('p', { class: 'muted' }, `Strategy: ${s.used || '–'}${s.requested && s.requested !== s.used ? ` (asked for ${s.requested})` : ''}. ${s.why || ''}`),
-    r.model_slot ? h('p', { class: 'muted', 'data-model-slot': r.model_slot }, `Models: ${r.model_slot} slot, version ${r.model_version || 'unknown'} (web/slots.js).`) : null,
     s.hp_predictions && Object.keys(s.hp_predictions).length ? h('details', {},
-      h('summary', {}, 'What the learned predictor expects (with its interval)'),
+      h('summary', {}, 'What a model trained on published configs expects (with its range)'),
       h('table', { class: 'kv' }, h('tbody', {}, Object.entries(s.hp_predictions).map(([k, p]) =>
-        h('tr', {}, h('th', { scope: 'row' }, hpLabel(k)), h('td', { class: 'val' }, fmt.value(p.value)),
-          h('td', { class: 'why' }, `likely between ${fmt.value(p.lo)} and ${fmt.value(p.hi)}`)))))) : null,
-    p.group ? h('p', { class: 'muted' }, `Learned from ${fmt.number(p.pool_size)} published configs in the group ${p.group}`,
-      p.fallback_level && p.fallback_level !== 'exact' ? ` (fallback: ${p.fallback_level}, asked for ${p.requested_group || '?'})` : '',
-      p.sources ? ` from ${p.sources} repositories` : '', '.') : null,
+        h('tr', {}, h('th', { scope: 'row' }, hpLabel(k)), h('td', { class: 'val' }, roundPrediction(k, p.value)),
+          h('td', { class: 'why' }, `likely between ${roundPrediction(k, p.lo)} and ${roundPrediction(k, p.hi)}`)))))) : null,
+    p.group ? h('p', { class: 'muted' }, `Based on ${fmt.number(p.pool_size)} published configs`,
+      p.sources ? ` from ${p.sources} repositories` : '',
+      p.fallback_level && p.fallback_level !== 'exact' ? ', from a broader group than your exact case (few configs match it)' : '', '.') : null,
     p.examples && p.examples.length ? h('details', {}, h('summary', {}, 'Example configs in this group'),
       h('ul', {}, p.examples.map((e) => {
         const href = githubLink(e);
@@ -289,49 +411,68 @@ export function dependenciesSection(r, { onCopy } = {}) {
   const cmd = pipCommands(dep).join('\n');
   return h('div', { class: 'deps' },
     h('p', {}, h('strong', {}, dep.label || dep.id), dep.python ? ` · Python ${dep.python}` : '', dep.cuda ? ` · CUDA ${dep.cuda}` : ''),
-    cmd ? h('div', { class: 'code-block' }, h('pre', {}, h('code', {}, cmd)),
+    cmd ? h('div', { class: 'code-block' }, h('pre', { tabindex: '0' }, h('code', {}, cmd)),
       onCopy ? h('button', { type: 'button', class: 'small', onclick: () => onCopy(cmd, 'install commands') }, 'Copy') : null) : null,
     dep.frameworks ? h('p', { class: 'muted' }, 'Frameworks: ', Object.entries(dep.frameworks).map(([k, v]) => `${k} ${v}`).join(' · ')) : null,
     dep.notes ? h('p', { class: 'muted' }, dep.notes) : null);
 }
 
-/** Ranked published configs similar to the request (present when the engine ranks candidates). */
+// "meta-llama/Llama-3.1-8B" -> "llama", "Qwen2.5-7B" -> "qwen": a family key
+// for saying whether a published config is for the requested model's family.
+export function familyKey(name) {
+  const base = String(name || '').split('/').pop().toLowerCase().replace(/^meta-/, '');
+  const m = /^[a-z]+/.exec(base);
+  return m ? m[0] : '';
+}
+
+/** Ranked published configs similar to the request: the requested family first, then by score. */
 export function candidatesSection(r) {
   const list = Array.isArray(r.candidates) ? r.candidates : [];
   if (!list.length) return null;
+  const mine = familyKey((r.model && r.model.name) || (r.request || {}).model);
+  const same = (c) => !!mine && familyKey(c.model_name || c.id) === mine;
+  const score = (c) => (num(c.score) === null ? -Infinity : c.score);
+  const sorted = list.map((c) => ({ c, same: same(c) }))
+    .sort((a, b) => (b.same - a.same) || (score(b.c) - score(a.c)));
+  const nSame = sorted.filter((x) => x.same).length;
   const cols = [
     ['learning_rate', 'LR'], ['batch_size_per_device', 'batch'], ['effective_batch_size', 'effective'],
     ['lora_r', 'r'], ['max_seq_length', 'seq'],
   ];
   return h('div', {},
-    h('p', { class: 'muted' }, 'Published configurations closest to this request, best first: the evidence behind the values above. "Fits" says whether the config as written fits this GPU.'),
-    h('div', { class: 'scroll-x' }, h('table', { class: 'candidates' },
-      h('caption', { class: 'sr-only' }, 'Ranked candidate configurations'),
+    h('p', { class: 'muted' }, 'Published configurations closest to this request, your model\'s family first, then by score ',
+      '(higher is closer): the evidence behind the values above. "Fits" says whether the config as written fits this GPU.'),
+    h('p', { class: 'evidence-family', 'data-same-family': String(nSame) }, nSame === sorted.length
+      ? `All ${nSame} are for your model's family.`
+      : nSame === 0 ? 'None is for your model\'s family: the closest published configs are for other models.'
+        : `${nSame} of ${sorted.length} are for your model's family; the others are for other models.`),
+    h('p', { class: 'scroll-cue muted' }, 'More columns: swipe the table sideways →'),
+    h('div', { class: 'scroll-x', tabindex: '0', role: 'region', 'aria-label': 'Published configurations (scrolls sideways)' }, h('table', { class: 'candidates' },
+      h('caption', { class: 'sr-only' }, 'Published configurations, your model\'s family first, then by score'),
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, '#'), h('th', { scope: 'col' }, 'Config'),
+        h('th', { scope: 'col' }, 'Family'),
         cols.map(([, label]) => h('th', { scope: 'col', class: 'num' }, label)),
         h('th', { scope: 'col' }, 'Fits'), h('th', { scope: 'col', class: 'num' }, 'Score'))),
-      h('tbody', {}, list.map((c, i) => {
+      h('tbody', {}, sorted.map(({ c, same: isSame }, i) => {
         const href = githubLink(c);
         const name = c.model_name || c.id || `candidate ${i + 1}`;
-        return h('tr', {},
-          h('td', {}, String(c.rank ?? i + 1)),
+        return h('tr', { 'data-same-family': String(isSame) },
+          h('td', {}, String(i + 1)),
           h('td', { class: 'cand' }, href ? h('a', { href, rel: 'noopener', target: '_blank' }, name) : name,
             c.source_repo ? h('span', { class: 'alias' }, c.source_repo) : null),
+          h('td', {}, isSame ? 'yours' : 'other'),
           cols.map(([k]) => h('td', { class: 'num' }, fmt.value(c[k] ?? (c.hyperparameters || {})[k]))),
           h('td', {}, c.fits_as_written === undefined ? '–' : c.fits_as_written ? 'yes' : 'no'),
-          h('td', { class: 'num' }, fmt.value(c.score)));
+          h('td', { class: 'num' }, num(c.score) === null ? '–' : c.score.toFixed(2)));
       })))));
 }
 
-/** The compact one-card summary (widget "compact"). */
+/** The compact one-card summary (widget "compact"): the verdict, the bar and the values to train with. */
 export function compactCard(r) {
-  const hp = r.hyperparameters || {};
-  const pick = ['adapter_type', 'learning_rate', 'batch_size_per_device', 'gradient_accumulation_steps', 'max_seq_length', 'lora_r', 'precision']
-    .filter((k) => hp[k] !== undefined && hp[k] !== null);
   return h('div', { class: 'card compact' },
     verdict(r),
-    r.fits !== false ? vramChart(r, { compact: true }) : null,
-    r.fits !== false ? h('dl', { class: 'hp-compact' }, pick.map((k) => [h('dt', {}, hpLabel(k)), h('dd', {}, fmt.value(hp[k]))])) : null,
+    vramChart(r, { compact: true }),
+    r.fits !== false ? configList(r) : null,
     h('p', { class: 'muted' }, h('span', { class: `badge conf-${(r.confidence || {}).level}` }, `${(r.confidence || {}).level || '?'} confidence`),
       (r.warnings || []).length ? ` · ${r.warnings.length} warning${r.warnings.length > 1 ? 's' : ''}` : ''));
 }
@@ -365,19 +506,47 @@ export function brainSection(r) {
       h('tbody', {}, rows))) : h('p', { class: 'muted' }, 'No feedback was passed with this request.'));
 }
 
-/** Sections of the full view: [{id, title, body}], in page order. */
+/** How the answer was computed, for those who ask: strategy, learned models, profile group. */
+export function internalsSection(r) {
+  const s = r.strategy || {};
+  const p = r.profile || {};
+  const rows = [
+    ['Strategy', `${s.used || '–'}${s.requested && s.requested !== s.used ? ` (asked for ${s.requested})` : ''}`, s.why || ''],
+    s.reranker ? ['Reranker', s.reranker.status || '–', s.reranker.version || ''] : null,
+    s.hp_predictor ? ['Predictor', s.hp_predictor.status || '–', s.hp_predictor.version || ''] : null,
+    r.model_slot ? ['Model slot', `${r.model_slot} slot, version ${r.model_version || 'unknown'}`, 'web/slots.js'] : null,
+    p.group ? ['Profile group', p.group, p.fallback_level && p.fallback_level !== 'exact' ? `fallback ${p.fallback_level}, asked for ${p.requested_group || '?'}` : 'exact'] : null,
+    ['Engine', r.engine_version || '–', ''],
+  ].filter(Boolean);
+  return h('div', { class: 'internals' },
+    h('table', { class: 'kv' }, h('tbody', {}, rows.map(([k, v, why]) => h('tr', {},
+      h('th', { scope: 'row' }, k), h('td', { class: 'val', 'data-model-slot': k === 'Model slot' ? r.model_slot : undefined }, v),
+      h('td', { class: 'why' }, why))))),
+    r.strategy_decision ? h('div', { id: 'sec-brain' }, h('h3', {}, 'Strategy decision'), brainSection(r)) : null);
+}
+
+/**
+ * Sections of the full view: [{id, title, body}], in page order. A
+ * configuration that does not fit shows its memory and, folded, what was tried.
+ */
 export function sections(r, opts = {}) {
+  if (r.fits === false) {
+    return [
+      { id: 'memory', title: 'Memory per GPU', body: vramChart(r) },
+      { id: 'hyperparameters', title: 'What was tried (it does not fit)', body: h('details', { class: 'tried' },
+        h('summary', {}, 'The smallest configuration the search tried'), hyperparameterTable(r)) },
+      { id: 'warnings', title: 'Warnings and assumptions', body: warningsSection(r) },
+    ];
+  }
   const out = [
     { id: 'memory', title: 'Memory per GPU', body: vramChart(r) },
-    { id: 'hyperparameters', title: 'Hyperparameters', body: hyperparameterTable(r) },
-    { id: 'time', title: 'Time and cost', body: timeSection(r) },
-    { id: 'confidence', title: 'Confidence', body: confidenceSection(r) },
-    { id: 'warnings', title: 'Warnings and diagnostics', body: warningsSection(r) },
-    { id: 'dependencies', title: 'Pinned dependency stack', body: dependenciesSection(r, opts) },
+    { id: 'time', title: 'Time and cost', body: timeSection(r, opts) },
+    { id: 'hyperparameters', title: 'Every setting, and why', body: hyperparameterTable(r) },
+    { id: 'confidence', title: 'How sure this is', body: confidenceSection(r) },
+    { id: 'warnings', title: 'Warnings and assumptions', body: warningsSection(r) },
+    { id: 'dependencies', title: 'Install (pinned versions)', body: dependenciesSection(r, opts) },
   ];
-  const brain = brainSection(r);
-  if (brain) out.splice(out.findIndex((x) => x.id === 'confidence') + 1, 0, { id: 'brain', title: 'Strategy decision', body: brain });
   const cand = candidatesSection(r);
-  if (cand) out.splice(2, 0, { id: 'candidates', title: 'Ranked candidates', body: cand });
+  if (cand) out.splice(out.findIndex((x) => x.id === 'confidence') + 1, 0, { id: 'candidates', title: 'Evidence: published configs', body: cand });
   return out;
 }

@@ -249,7 +249,34 @@ const METHODS = {
   tasks: (e) => e.tasks(),
   models: (e, query, limit) => e.models(query, limit),
   bench: (e, requests, iterations) => bench(e, requests, iterations),
+  catalogFacts: () => catalogFacts(),
 };
+
+// Catalog facts the engine's summaries leave out, from the data snapshot:
+// each plan's price date, source and basis ("platform/plan" -> {...}) for the
+// cost, and each model's vocabulary size and whether it takes images (model id
+// -> {vocab_size, multimodal}) for token counts and the vision-task warning.
+async function catalogFacts() {
+  const data = await early.data;
+  const parse = (name) => {
+    try {
+      return JSON.parse(((data || {}).catalog || {})[name] || '{}');
+    } catch {
+      return {};
+    }
+  };
+  const prices = {};
+  for (const p of parse('platforms').platforms || []) {
+    for (const pl of p.plans || []) {
+      prices[`${p.id}/${pl.id}`] = { price_date: pl.price_date || null, price_source: pl.price_source || null, price_basis: pl.price_basis || null };
+    }
+  }
+  const models = {};
+  for (const m of parse('models').models || []) {
+    models[m.id] = { vocab_size: m.vocab_size || null, multimodal: !!m.multimodal, family: m.family || null };
+  }
+  return { prices, models };
+}
 
 self.onmessage = async (event) => {
   const { id, method, args = [] } = event.data || {};

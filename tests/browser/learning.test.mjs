@@ -120,7 +120,9 @@ describe('the learning loop', { skip: !fs.existsSync(cli) && `no CLI at ${cli}` 
     assert.match(await row.innerText(), /Llama-3\.1-8B/);
     assert.match(await row.locator('td').first().innerText(), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
 
-    // Feedback with the keyboard: arrow keys move within a radio group.
+    // Feedback with the keyboard: arrow keys move within a radio group
+    // (the form is folded under the answer).
+    await p.locator('#sec-feedback > summary').click();
     await p.locator('input[name=fb-rating][value="1"]').focus();
     for (let i = 0; i < 3; i++) await p.keyboard.press('ArrowRight');
     assert.ok(await p.locator('input[name=fb-rating][value="4"]').isChecked());
@@ -132,9 +134,9 @@ describe('the learning loop', { skip: !fs.existsSync(cli) && `no CLI at ${cli}` 
     await p.waitForFunction(() => /Feedback saved/.test(document.querySelector('#fb-status').textContent));
     assert.match(await p.locator('#fb-status').innerText(), /label 0\.775/);
     // Using it (downloading the JSON) is an interaction with label 1.0.
-    await p.getByRole('button', { name: 'Download JSON' }).click();
+    await p.locator('#download-json').click();
     const json = await nthDownload(p, 1);
-    assert.equal(json.name, 'ftconfig-recommendation.json');
+    assert.equal(json.name, 'llama-3.1-8b-qlora-t4.json'); // model, method, GPU
     assert.deepEqual(JSON.parse(json.text).hyperparameters, s.result.hyperparameters);
     await p.locator('#fb-save').click();
     // recommendation + feedback + rated + downloaded + saved
@@ -228,7 +230,8 @@ describe('the learning loop', { skip: !fs.existsSync(cli) && `no CLI at ${cli}` 
     assert.ok(d.evidence.deterministic.feedback >= 5);
     assert.ok(d.evidence[plain].oom >= 5);
     assert.equal(d.min_evidence, 5);
-    // On the page: the decision, its reason and the counts.
+    // On the page (under "How this was computed"): the decision, its reason and the counts.
+    await p.locator('#sec-internals > summary').click();
     const brain = p.locator('#sec-brain .brain');
     assert.equal(await brain.getAttribute('data-applied'), 'true');
     assert.equal(await brain.getAttribute('data-chosen'), 'deterministic');
@@ -244,7 +247,7 @@ test('the first answer is shown before the log opens, and corrected when the log
   await p.goto(site.url);
   await settled(p);
   // A fresh browser: the log reports no feedback, and the hint says so.
-  await p.waitForSelector('input[name=fb-rating]');
+  await p.waitForSelector('input[name=fb-rating]', { state: 'attached' });
   assert.equal(await p.evaluate(() => localStorage.getItem('ftconfig.log.signals')), 'none');
   const plain = JSON.parse(await p.locator('#results').getAttribute('data-result')).strategy_decision.plain_auto;
   await giveFeedbackAgainst(p, plain);
@@ -254,7 +257,7 @@ test('the first answer is shown before the log opens, and corrected when the log
   await p.evaluate(() => localStorage.removeItem('ftconfig.log.signals'));
   await p.goto(`${site.url}?${new URLSearchParams({ platform: 'colab', plan: 'free', model: REQUEST.model, task: 'instruction', adapter: 'qlora' })}`);
   await settled(p);
-  await p.waitForSelector('input[name=fb-rating]');
+  await p.waitForSelector('input[name=fb-rating]', { state: 'attached' });
   const final = JSON.parse(await p.locator('#results').getAttribute('data-result'));
   assert.equal(final.strategy_decision.applied, true, final.strategy_decision.reason);
   assert.equal(final.strategy.used, 'deterministic');
@@ -271,6 +274,7 @@ test('without IndexedDB (private mode) the site works and says logging is off', 
   assert.equal(s.state, 'ready', s.error);
   await p.waitForFunction(() => document.querySelector('#log-status').dataset.logging === 'off');
   assert.match(await p.locator('#log-status').innerText(), /Logging is off/);
+  await p.locator('#sec-feedback > summary').click();
   assert.match(await p.locator('#feedback-off').innerText(), /Logging is off/);
   assert.equal(await p.locator('#log-export').isDisabled(), true);
   // The form still answers.

@@ -222,7 +222,7 @@ for (const base of ['/', '/projects/ftconfig/']) {
         await p.keyboard.press('Tab');
         seen.add(await p.evaluate(() => document.activeElement.id || document.activeElement.name));
       }
-      for (const id of ['where', 'platform', 'plan', 'num_gpus', 'model', 'custom', 'task', 'adapter', 'dataset_size', 'max_seq_length', 'strategy']) {
+      for (const id of ['where', 'platform', 'plan', 'num_gpus', 'model', 'custom', 'task', 'adapter', 'dataset_size', 'max_seq_length', 'advanced-summary']) {
         assert.ok(seen.has(id), `Tab reaches ${id} (reached: ${[...seen].join(', ')})`);
       }
       await p.close();
@@ -253,4 +253,7 @@ test('works offline after the first visit (service worker)', () => withFreshBrow
   const s = await settled(p);
   assert.equal(s.state, 'ready', s.error);
   assert.equal(s.result.gpu.id, 'l4');
+  // The docs page (the widget) was precached too.
+  await p.goto(`${site.url}examples/docs-page.html`);
+  await p.waitForFunction(() => document.querySelector('#free-t4').getAttribute('data-state') === 'ready');
 }));

@@ -80,4 +80,53 @@ BOOST_AUTO_TEST_CASE(catalog_lists) {
   }
 }
 
+// Issue 19, item 7: the CLI conventions people expect.
+BOOST_AUTO_TEST_CASE(recommend_reads_piped_stdin_without_dash) {
+  const std::string req = R"({"gpu_override": "T4", "model": "llama2-7b", "adapter_type": "lora"})";
+  auto r = RunCli("recommend --format text", req);  // stdin redirected from a file
+  BOOST_TEST(r.exit_code == 0);
+  BOOST_TEST(r.out.find("Hyperparameters") != std::string::npos);
+  // A real pipe, and flags still override the piped request's fields.
+  std::string cmd = "printf '%s' '" + req + "' | " + std::string(FTCONFIG_CLI) + " recommend --gpu 4090 2>/dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  BOOST_TEST(WEXITSTATUS(pclose(p)) == 0);
+  json j = json::parse(out, nullptr, false);
+  BOOST_TEST_REQUIRE(!j.is_discarded(), out);
+  BOOST_TEST(j["gpu"]["id"] == "rtx-4090");
+  BOOST_TEST(j["request"]["model"] == "meta-llama/Llama-2-7b-hf");  // from the piped request
+  // Piped garbage names the request; an empty pipe is no request at all.
+  auto bad = RunCli("recommend", "{broken");
+  BOOST_TEST(bad.exit_code == 2);
+  BOOST_TEST(ParseOut(bad)["error"]["code"] == "invalid_json");
+  auto none = RunCli("recommend", "  \n");
+  BOOST_TEST(none.exit_code == 2);
+  BOOST_TEST(ParseOut(none)["error"]["code"] == "missing_field");
+}
+
+BOOST_AUTO_TEST_CASE(options_after_positionals) {
+  auto r = RunCli("catalog gpus --format text");
+  BOOST_TEST(r.exit_code == 0);
+  BOOST_TEST(r.out.find(" GB\n") != std::string::npos);
+  BOOST_TEST(r.out.find('{') == std::string::npos);
+  auto before = RunCli("catalog --format text gpus");
+  BOOST_TEST(before.out == r.out);
+  auto rec = RunCli("recommend --gpu T4 --model llama2-7b --data-dir " + std::string(FTCONFIG_DATA_DIR));
+  BOOST_TEST(rec.exit_code == 0);
+}
+
+BOOST_AUTO_TEST_CASE(free_plans_need_no_plan_name) {
+  auto local = RunCli("recommend --platform local --plan free --gpu 4090 --model llama2-7b --adapter lora");
+  BOOST_TEST(local.exit_code == 0);
+  BOOST_TEST(ParseOut(local)["gpu"]["id"] == "rtx-4090");
+  auto kaggle = RunCli("recommend --platform kaggle --plan free --model llama2-7b --adapter qlora");
+  BOOST_TEST(kaggle.exit_code == 0);
+  json k = ParseOut(kaggle);
+  BOOST_TEST(k["gpu"]["id"] == "t4");
+  BOOST_TEST(k["request"]["plan"] == "t4x2");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
