@@ -258,7 +258,7 @@ void AddRecommendCommand(CLI::App& app, Context& ctx) {
         if (!resp.ok()) return ReportError(resp.error());
       }
       if (!opts->log_to.empty()) {
-        auto id = LogRecommendation(opts->log_to, parsed.value(), resp.value(), ctx.models_dir);
+        auto id = LogRecommendation(opts->log_to, req, resp.value(), ctx.models_dir);
         if (!id.ok()) return ReportError(id.error());
         resp.value()["recommendation_event_id"] = id.value();
       }

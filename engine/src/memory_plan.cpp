@@ -176,6 +176,9 @@ FTCONFIG_NOINLINE FitResult Check(const Candidate& c, const Context& ctx) {
   r.limit_gb = ctx.gpu->usable_vram_gb * Engine::kFitFraction;
   r.peak_gb = std::max(r.estimate.peak_gb, r.estimate.eval_peak_gb);
   r.fits = r.peak_gb <= r.limit_gb;
+  // Seed 004's memory guard: where runs of this context were observed, 1.2 x
+  // their p95 measured/estimated ratio must fit the usable memory too.
+  if (ctx.calibration && ctx.calibration->GuardPeakGb(r.estimate) > ctx.gpu->usable_vram_gb) r.fits = false;
   return r;
 }
 

@@ -158,7 +158,10 @@ Result<json> Engine::Recommend(const Request& req) const {
   using namespace internal;
   FTCONFIG_ASSIGN_OR_RETURN(target, ResolveTarget(catalog_, req));
   Context ctx = MakeContext(*target.gpu, target.num_gpus, target.arch, target.task);
-  ctx.calibration = &calibration_;
+  // The calibration of this context (family x framework x GPU class), with its memory guard.
+  const Calibration calibration =
+      calibration_.ForContext({target.family.empty() ? "unknown" : target.family, "unknown", GpuClass(target.gpu->tier)});
+  ctx.calibration = &calibration;
   PoolInputs pool_in{corpus_, profiles_, reranker_ ? &*reranker_ : nullptr,
                      hp_predictor_ ? &*hp_predictor_ : nullptr, hybrid_weights_, mmr_lambda_};
   Pool pool = BuildPool(pool_in, req, target, ctx);
@@ -166,7 +169,7 @@ Result<json> Engine::Recommend(const Request& req) const {
   Candidate start = StartCandidate(target, pool, values);
   PlanOutcome plan = PlanMemory(start, ctx, req.allow_qlora, values.seq_floor);
   auto agreement = rule_agreement_.find(target.task);
-  ResponseInputs out_in{catalog_, calibration_, pool_in.reranker, pool_in.hp_predictor, corpus_.records(),
+  ResponseInputs out_in{catalog_, calibration, pool_in.reranker, pool_in.hp_predictor, corpus_.records(),
                         agreement == rule_agreement_.end() ? std::pair<double, double>{0, 0} : agreement->second};
   return BuildResponse(out_in, req, target, pool, values, ctx, plan, start);
 }

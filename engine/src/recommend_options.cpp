@@ -117,9 +117,11 @@ json DoesNotFit(const Catalog& catalog, const Request& req, const Target& t, con
   json smallest = SmallestGpu(catalog, req, t, v, ctx, start);
   json options = json::array();
   if (!smallest.is_null()) {
-    json patch = smallest.contains("platform") ? json{{"platform", smallest["platform"]}, {"plan", smallest["plan"]}}
-                                               : json{{"gpu_override", smallest["gpu"]}};
-    if (!smallest.contains("platform")) patch["platform"] = nullptr;
+    // A plan names its GPU: the patch removes the one the request named (and
+    // a bare GPU removes the platform and plan).
+    json patch = smallest.contains("platform")
+                     ? json{{"platform", smallest["platform"]}, {"plan", smallest["plan"]}, {"gpu_override", nullptr}}
+                     : json{{"gpu_override", smallest["gpu"]}, {"platform", nullptr}, {"plan", nullptr}};
     options.push_back(Option("gpu", smallest["name"].get<std::string>() + ": " + Gb(smallest["estimated_gb"]),
                              patch, smallest["estimated_gb"]));
   }
@@ -133,7 +135,7 @@ json DoesNotFit(const Catalog& catalog, const Request& req, const Target& t, con
                     " the estimate is " + Gb(plan.fit.peak_gb) + " against a limit of " + Gb(plan.fit.limit_gb) +
                     " on " + t.gpu->name;
   if (!smallest.is_null()) msg += "; the smallest GPU that fits is " + smallest["name"].get<std::string>();
-  if (t.adapter == "lora" && !req.allow_qlora && t.gpu->bnb_4bit) msg += "; allowing QLoRA (allow_qlora) may fit";
+  if (t.adapter == "lora" && !req.allow_qlora && t.gpu->bnb_4bit) msg += "; allowing QLoRA may fit";
   return {{"message", msg}, {"smallest_fitting", smallest}, {"options", options}};
 }
 
