@@ -116,12 +116,12 @@ class DeadlineStream : public httplib::Stream {
 
 thread_local DeadlineStream* t_stream = nullptr;
 
-// Half-closes, then reads and drops what the client still sends (at most 1 s,
-// 1 MiB) so that closing does not reset the connection before the client
-// read the answer.
-void LingeringClose(socket_t sock) {
+// Half-closes, then reads and drops what the client still sends (at most
+// `linger_ms`, 1 MiB) so that closing does not reset the connection before
+// the client read the answer.
+void LingeringClose(socket_t sock, int linger_ms) {
   ::shutdown(sock, SHUT_WR);
-  auto until = Clock::now() + std::chrono::seconds(1);
+  auto until = Clock::now() + std::chrono::milliseconds(linger_ms);
   char buf[16384];
   for (size_t dropped = 0; dropped < (1u << 20) && PollFor(sock, POLLIN, MillisUntil(until));) {
     ssize_t n = ::recv(sock, buf, sizeof buf, 0);
@@ -152,11 +152,12 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
   if (active_.fetch_add(1) >= limits_.max_connections) {
     active_.fetch_sub(1);
     RefuseBusy(sock);
+    LingeringClose(sock, 200);  // short: the spare threads must stay free for the next refusals
   } else {
     Serve(sock);
     active_.fetch_sub(1);
+    LingeringClose(sock, 1000);
   }
-  LingeringClose(sock);
   return true;
 }
 

@@ -22,7 +22,7 @@ constexpr const char* kIngestPath = "/v1/events";
 // What one client may hold of the collector (docs/telemetry.md, "Limits").
 struct CollectorLimits {
   int max_connections = 64;           // open connections served at once; 503 beyond
-  int spare_workers = 4;              // threads that answer the 503s
+  int spare_workers = 8;              // threads that answer the 503s
   double header_timeout_s = 10;       // request line and headers, from their first byte
   double request_timeout_s = 60;      // the whole request, body included
   double idle_timeout_s = 5;          // keep-alive wait for the next request

@@ -3,7 +3,8 @@
 # scripts/test.sh) over seeds made from the repository (make_seeds.py) and the
 # dictionary json.dict. Usage: tests/fuzz/run.sh BUILD_DIR [SECONDS] [HARNESS...]
 # Crashes, leaks, timeouts (> 1 s per input) and sanitizer reports fail the run;
-# reproducers land in BUILD_DIR/fuzz-artifacts/. Corpora grow in BUILD_DIR/fuzz-corpus/.
+# reproducers land in BUILD_DIR/fuzz-artifacts/, logs in BUILD_DIR/fuzz-HARNESS-SECONDSs.log;
+# corpora grow in BUILD_DIR/fuzz-corpus/.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build="${1:?usage: run.sh BUILD_DIR [SECONDS] [HARNESS...]}"
@@ -26,7 +27,7 @@ for h in "${harnesses[@]}"; do
   bin="$build/bin/fuzz_$h"
   [[ -x "$bin" ]] || { echo "fuzz: $bin is missing (build with -DFTCONFIG_FUZZ=ON)" >&2; exit 2; }
   mkdir -p "$corpus/$h" "$seeds/$h"
-  log="$build/fuzz-$h.log"
+  log="$build/fuzz-$h-${seconds}s.log"
   start=$(date +%s)
   if "$bin" -max_total_time="$seconds" -timeout=1 -rss_limit_mb=2048 -max_len=65536 -dict="$here/json.dict" \
       -artifact_prefix="$artifacts/$h-" -print_final_stats=1 "$corpus/$h" "$seeds/$h" >"$log" 2>&1; then
