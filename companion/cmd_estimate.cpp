@@ -53,6 +53,21 @@ class LazyCatalog {
   Error error_;
 };
 
+// The calibration context of an estimate input: the catalog family of its
+// model_name and the class of its GPU (--gpu, else "gpu"); "unknown" parts
+// when the catalog does not know them.
+CalibrationContext InputContext(const json& in, const std::string& gpu_flag, LazyCatalog& lazy) {
+  CalibrationContext c;
+  auto catalog = lazy();
+  if (!catalog.ok() || !in.is_object()) return c;
+  if (in.contains("model_name") && in["model_name"].is_string())
+    if (const Model* m = catalog.value()->FindModel(in["model_name"]); m && !m->family.empty()) c.family = m->family;
+  const std::string gpu = !gpu_flag.empty() ? gpu_flag : in.contains("gpu") && in["gpu"].is_string() ? in["gpu"].get<std::string>() : "";
+  if (!gpu.empty())
+    if (auto g = catalog.value()->FindGpu(gpu); g.ok()) c.gpu_class = GpuClass(g.value()->tier);
+  return c;
+}
+
 void PrintText(const json& o, std::ostream& os) {
   if (o.contains("error")) {
     os << "error: " << o["error"].value("field", "") << ": " << o["error"].value("message", "") << "\n";
@@ -87,7 +102,12 @@ void AddEstimateCommand(CLI::App& app, Context& ctx) {
       auto calibration = ReadCalibration(ctx.models_dir);
       if (!calibration.ok()) return ReportError(calibration.error());
       CatalogSource catalog = [&lazy]() { return lazy(); };
-      auto estimate = [&](const json& in) { return EstimateFromJson(in, catalog, calibration.value(), opts->gpu); };
+      // A per-context calibration (format_version 2) is narrowed to each
+      // input's model family and GPU class, as recommend does.
+      auto estimate = [&](const json& in) {
+        if (calibration.value().contexts.empty()) return EstimateFromJson(in, catalog, calibration.value(), opts->gpu);
+        return EstimateFromJson(in, catalog, calibration.value().ForContext(InputContext(in, opts->gpu, lazy)), opts->gpu);
+      };
       auto emit = [&](const json& o) {
         if (opts->format == "text") PrintText(o, std::cout);
         else std::cout << o.dump() << "\n";

@@ -855,6 +855,11 @@ BOOST_AUTO_TEST_CASE(retrain_calibrate_ships_a_gated_calibration_alone) {
   auto gemma = RunCli("--models-dir " + d.path.string() + " recommend --gpu T4 --model google/gemma-2-9b --adapter qlora");
   BOOST_TEST_REQUIRE(gemma.exit_code == 0, gemma.out);
   BOOST_TEST(gemma.out.find("(context gemma/") != std::string::npos, gemma.out);
+  // estimate narrows the calibration to its input's context too.
+  auto est = RunCli("--models-dir " + d.path.string() + " estimate -",
+                    R"({"model_name": "google/gemma-2-9b", "method": "qlora", "gpu": "T4", "seq_len": 512})");
+  BOOST_TEST(est.exit_code != 2, est.out);
+  BOOST_TEST(est.out.find("(context gemma/") != std::string::npos, est.out);
   // The runs before this training are no longer new.
   c = RunCli("retrain check --min-new-runs 1 --store " + store + " --registry " + reg);
   BOOST_TEST(json::parse(c.out)["runs"]["new"] == 0, c.out);
