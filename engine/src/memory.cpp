@@ -217,6 +217,16 @@ bool Targeted(unsigned mask, Mod m) { return (mask >> static_cast<unsigned>(m)) 
 
 bool IsAdapter(Method m) { return m == Method::kLora || m == Method::kQlora || m == Method::kDora; }
 
+// Whether the quantized layers are bitsandbytes autograd functions that keep
+// their input (MatMul4Bit / MatMul8bitLt). Not for torchao NF4 (torchtune),
+// not under Unsloth's fused LoRA functions, and not for full fine-tuning
+// (no quantized weights then).
+bool QuantLayersKeepInputs(const TrainSetup& st) {
+  bool full = st.method == Method::kFull || st.method == Method::kFreeze;
+  return st.weight_quant != WeightQuant::kNone && !full && st.quant_backend == QuantBackend::kBitsandbytes &&
+         !st.fused_lora_kernels;
+}
+
 // Bytes saved for backward per token by one decoder layer that is part of the
 // autograd graph. `saved_input[m]` says whether module m keeps its input (its
 // weight is trainable, it carries an adapter without dropout, or it is a
@@ -226,7 +236,7 @@ double LayerActivationBytes(const Shape& s, const TrainSetup& st, const bool sav
   const bool full = st.method == Method::kFull || st.method == Method::kFreeze;
   // Bytes per element of a linear's kept input: one tensor, or
   // kQuantKeptInputs of them for a bitsandbytes 4/8-bit layer.
-  const double ci = (st.weight_quant != WeightQuant::kNone && !full) ? kQuantKeptInputs * c : c;
+  const double ci = QuantLayersKeepInputs(st) ? kQuantKeptInputs * c : c;
   double b = 0;
   // Two norms: fp32 upcast input; with trainable norm weights also the
   // normalised copy that multiplies the weight.
@@ -328,6 +338,9 @@ const char* ToString(Sharding s) {
     case Sharding::kFsdp: return "fsdp";
   }
   return "none";
+}
+const char* ToString(QuantBackend b) {
+  return b == QuantBackend::kTorchao ? "torchao" : "bitsandbytes";
 }
 const char* ToString(CrossEntropy c) {
   switch (c) {
@@ -682,6 +695,16 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
   }
   // Mixed precision keeps fp32 master weights. For full fine-tuning the model
   // itself is the fp32 master (base_bytes = 4), so nothing extra here.
+  // Optimizer step in backward (torchtune optimizer_in_bwd, full fine-tuning
+  // with accumulation 1): a gradient lives only until its parameter is
+  // stepped, so at most the largest matrix's gradient exists, and the step
+  // runs per parameter without a model-wide temporary.
+  const bool step_in_backward = st.optimizer_in_backward && (full || freeze) && st.gradient_accumulation_steps == 1;
+  if (step_in_backward) {
+    grads = std::max(s.largest_linear, s.embed) * grad_bytes;
+    opt_temp = 0;
+    notes.push_back("optimizer step in backward: one parameter's gradient at a time");
+  }
 
   // ---- Multi-GPU sharding.
   double shard_w = 1, shard_g = 1, shard_o = 1;
@@ -753,7 +776,7 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
     // the input it multiplies: the dropout output when lora_dropout > 0 (counted
     // with the adapter extras in LayerActivationBytes), the input itself when 0.
     bool tgt = adapter && Targeted(mask, static_cast<Mod>(m)) && st.lora_dropout <= 0;
-    saved[m] = tr || tgt || quant;  // bitsandbytes MatMul4Bit/8bitLt keep their input
+    saved[m] = tr || tgt || QuantLayersKeepInputs(st);  // bitsandbytes MatMul4Bit/8bitLt keep their input
   }
   const double seq = st.seq_len;
   double layer_tok = LayerActivationBytes(s, st, saved, seq);
