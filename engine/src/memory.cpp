@@ -735,6 +735,22 @@ Activations ActivationTerms(const Shape& s, const TrainSetup& st, double base_by
   return a;
 }
 
+// The backward-pass parts are not all live at once (the logits and the last
+// layer's recomputation do not coexist): trim activations, then logits, so the
+// parts add up to the allocated peak; or give the remainder to activations.
+void FitBackwardBreakdown(double target_gb, MemoryBreakdown* b) {
+  double parts = b->weights_gb + b->adapters_gb + b->gradients_gb + b->optimizer_gb + b->activations_gb + b->logits_gb;
+  if (parts <= target_gb) {
+    b->activations_gb += target_gb - parts;
+    return;
+  }
+  double excess = parts - target_gb;
+  double cut = std::min(excess, b->activations_gb);
+  b->activations_gb -= cut;
+  excess -= cut;
+  b->logits_gb = std::max(0.0, b->logits_gb - excess);
+}
+
 }  // namespace
 
 MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
@@ -949,18 +965,7 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
     b.optimizer_gb = opt / kGB;
     b.activations_gb = (saved_acts + work_acts + cast_copies + quant_transient + ddp_buckets) / kGB;
     b.logits_gb = logits / kGB;
-    // Phases are not simultaneous; keep the total exact.
-    double parts = b.weights_gb + b.adapters_gb + b.gradients_gb + b.optimizer_gb + b.activations_gb + b.logits_gb;
-    double target = allocated / kGB;
-    if (parts > target) {
-      double excess = parts - target;  // logits and the last layer's work do not coexist
-      double cut = std::min(excess, b.activations_gb);
-      b.activations_gb -= cut;
-      excess -= cut;
-      b.logits_gb = std::max(0.0, b.logits_gb - excess);
-    } else {
-      b.activations_gb += target - parts;
-    }
+    FitBackwardBreakdown(allocated / kGB, &b);
   } else {
     b.gradients_gb = (grads + ddp_buckets) / kGB;
     b.optimizer_gb = (opt + opt_temp) / kGB;
