@@ -131,6 +131,50 @@ struct Confidence {
   }
 };
 
+// The resolved setup as the answer shows it.
+json SetupJson(const TrainSetup& st, const FrameworkProfile* framework) {
+  Sharding shown = st.num_gpus > 1 && st.sharding == Sharding::kNone ? Sharding::kDdp : st.sharding;
+  json setup = {{"method", ToString(st.method)},
+                {"precision", ToString(st.precision)},
+                {"weight_quant", ToString(st.weight_quant)},
+                {"optimizer", ToString(st.optimizer)},
+                {"batch_size_per_device", st.batch_size_per_device},
+                {"gradient_accumulation_steps", st.gradient_accumulation_steps},
+                {"seq_len", st.seq_len},
+                {"gradient_checkpointing", st.gradient_checkpointing},
+                {"flash_attention", st.flash_attention},
+                {"num_gpus", st.num_gpus},
+                {"sharding", ToString(shown)},
+                {"cross_entropy", ToString(st.cross_entropy)},
+                {"framework", framework ? json(framework->name) : json(nullptr)}};
+  if (framework) {
+    setup["activation_offload"] = st.activation_offload;
+    setup["quant_backend"] = ToString(st.quant_backend);
+    setup["optimizer_in_backward"] = st.optimizer_in_backward;
+  }
+  if (st.method == Method::kLora || st.method == Method::kQlora || st.method == Method::kDora) {
+    setup["lora_r"] = st.lora_r;
+    setup["lora_target"] = ToString(st.lora_target);
+    setup["lora_dropout"] = st.lora_dropout;
+  }
+  return setup;
+}
+
+// Peak memory, the evaluation and merge peaks and the breakdown.
+void AddMemoryJson(const MemoryEstimate& m, bool adapter, json* out) {
+  (*out)["peak_vram_gb"] = Round2(m.peak_gb);
+  (*out)["max_allocated_gb"] = Round2(m.max_allocated_gb);
+  (*out)["reserved_gb"] = Round2(m.reserved_gb);
+  (*out)["eval_peak_gb"] = Round2(m.eval_peak_gb);
+  (*out)["merge_peak_gb"] = adapter ? json(Round2(m.merge_peak_gb)) : json(nullptr);
+  const MemoryBreakdown& b = m.breakdown;
+  (*out)["breakdown"] = {{"weights_gb", Round2(b.weights_gb)},         {"adapters_gb", Round2(b.adapters_gb)},
+                         {"gradients_gb", Round2(b.gradients_gb)},     {"optimizer_gb", Round2(b.optimizer_gb)},
+                         {"activations_gb", Round2(b.activations_gb)}, {"logits_gb", Round2(b.logits_gb)},
+                         {"overhead_gb", Round2(b.overhead_gb)},       {"cuda_context_gb", Round2(m.cuda_context_gb)},
+                         {"fragmentation_gb", Round2(m.fragmentation_gb)}};
+}
+
 }  // namespace
 
 std::pair<json, int> EstimateFromJson(const json& in, const CatalogSource& catalog_source, const Calibration& calibration,
@@ -477,41 +521,8 @@ std::pair<json, int> EstimateFromJson(const json& in, const CatalogSource& catal
   if (in.contains("id") && !in["id"].is_null()) out["id"] = in["id"];
   model_out["params_b"] = Round3(arch.params_b);
   out["model"] = model_out;
-  Sharding shown = st.num_gpus > 1 && st.sharding == Sharding::kNone ? Sharding::kDdp : st.sharding;
-  out["setup"] = {{"method", ToString(st.method)},
-                  {"precision", ToString(st.precision)},
-                  {"weight_quant", ToString(st.weight_quant)},
-                  {"optimizer", ToString(st.optimizer)},
-                  {"batch_size_per_device", st.batch_size_per_device},
-                  {"gradient_accumulation_steps", st.gradient_accumulation_steps},
-                  {"seq_len", st.seq_len},
-                  {"gradient_checkpointing", st.gradient_checkpointing},
-                  {"flash_attention", st.flash_attention},
-                  {"num_gpus", st.num_gpus},
-                  {"sharding", ToString(shown)},
-                  {"cross_entropy", ToString(st.cross_entropy)},
-                  {"framework", framework ? json(framework->name) : json(nullptr)}};
-  if (framework) {
-    out["setup"]["activation_offload"] = st.activation_offload;
-    out["setup"]["quant_backend"] = ToString(st.quant_backend);
-    out["setup"]["optimizer_in_backward"] = st.optimizer_in_backward;
-  }
-  if (adapter) {
-    out["setup"]["lora_r"] = st.lora_r;
-    out["setup"]["lora_target"] = ToString(st.lora_target);
-    out["setup"]["lora_dropout"] = st.lora_dropout;
-  }
-  out["peak_vram_gb"] = Round2(m.peak_gb);
-  out["max_allocated_gb"] = Round2(m.max_allocated_gb);
-  out["reserved_gb"] = Round2(m.reserved_gb);
-  out["eval_peak_gb"] = Round2(m.eval_peak_gb);
-  out["merge_peak_gb"] = adapter ? json(Round2(m.merge_peak_gb)) : json(nullptr);
-  const MemoryBreakdown& b = m.breakdown;
-  out["breakdown"] = {{"weights_gb", Round2(b.weights_gb)},         {"adapters_gb", Round2(b.adapters_gb)},
-                      {"gradients_gb", Round2(b.gradients_gb)},     {"optimizer_gb", Round2(b.optimizer_gb)},
-                      {"activations_gb", Round2(b.activations_gb)}, {"logits_gb", Round2(b.logits_gb)},
-                      {"overhead_gb", Round2(b.overhead_gb)},       {"cuda_context_gb", Round2(m.cuda_context_gb)},
-                      {"fragmentation_gb", Round2(m.fragmentation_gb)}};
+  out["setup"] = SetupJson(st, framework);
+  AddMemoryJson(m, adapter, &out);
   out["peak_phase"] = m.peak_phase;
   out["trainable_params_b"] = Round3(m.trainable_params_b);
 
