@@ -328,6 +328,8 @@ export interface EstimateInput {
   eval_seq_len?: number;
   eval_max_new_tokens?: number;
   cross_entropy?: 'fp32' | 'native' | 'chunked' | string;
+  /** The trainer whose defaults fill what is not given (docs/memory-model.md, "Frameworks"). */
+  framework?: 'hf-trainer' | 'unsloth' | 'axolotl' | 'llama-factory' | 'torchtune' | 'litgpt' | 'pytorch' | 'other' | string;
   /** Mean tokens per sequence for the time model (default: seq_len). */
   avg_seq_len?: number;
   double_quant?: boolean;

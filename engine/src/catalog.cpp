@@ -5,6 +5,8 @@
 #include <cctype>
 #include <limits>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "json_util.h"
 #include "ftconfig/json_text.h"
@@ -343,20 +345,133 @@ const Gpu* Catalog::GpuById(const std::string& id) const {
   return nullptr;
 }
 
-Result<const Gpu*> Catalog::FindGpu(const std::string& name, const std::string& field) const {
-  std::string key = NormalizeKey(name);
-  // Vendor and product-line words people add or leave out.
-  for (int pass = 0; pass < 2 && !key.empty(); ++pass) {
-    auto it = gpu_index_.find(key);
-    if (it != gpu_index_.end()) return &gpus_[it->second];
+namespace {
+
+// A memory size for a sentence: "80", "141".
+std::string Fmt0(double gb) { return std::to_string(static_cast<long long>(gb + 0.5)); }
+
+// Vendor and product-line words people add or leave out.
+std::string StripGpuVendor(std::string key) {
+  for (int pass = 0; pass < 2; ++pass)
     for (const char* prefix : {"nvidia", "tesla", "geforce", "quadro"}) {
       std::string p(prefix);
       if (key.rfind(p, 0) == 0) key = key.substr(p.size());
     }
+  return key;
+}
+
+// "NVIDIA A10G 24GB (g5.2xlarge)" -> "NVIDIA A10G 24GB ": remarks in
+// parentheses (instance names, "memory size not stated") dropped.
+std::string DropParentheses(const std::string& s) {
+  std::string out;
+  int depth = 0;
+  for (char ch : s) {
+    if (ch == '(') ++depth;
+    else if (ch == ')') depth = std::max(0, depth - 1);
+    else if (depth == 0) out.push_back(ch);
   }
-  auto close = ClosestGpuNames(name);
+  return out;
+}
+
+// Words of a GPU name, lower case, split at anything not a letter or digit.
+std::vector<std::string> GpuWords(const std::string& s) {
+  std::vector<std::string> words(1);
+  for (unsigned char c : s) {
+    if (std::isalnum(c)) words.back().push_back(static_cast<char>(std::tolower(c)));
+    else if (!words.back().empty()) words.emplace_back();
+  }
+  if (words.back().empty()) words.pop_back();
+  return words;
+}
+
+// A memory size word ("80gb", "24g") or a number followed by "gb"; returns
+// the GB (0 when `words[i]` is not one) and how many words it spans.
+double MemoryWord(const std::vector<std::string>& words, size_t i, size_t* span) {
+  const std::string& w = words[i];
+  size_t digits = 0;
+  while (digits < w.size() && std::isdigit(static_cast<unsigned char>(w[digits]))) ++digits;
+  if (digits == 0 || digits > 4) return 0;
+  std::string rest = w.substr(digits);
+  *span = 1;
+  if (rest.empty() && i + 1 < words.size() && words[i + 1] == "gb") *span = 2;
+  else if (rest != "gb" && rest != "g") return 0;
+  return std::stod(w.substr(0, digits));
+}
+
+// The name without its memory size, as a lookup key ("A100 80GB" -> "a100"),
+// and the size it stated (0 when none).
+std::string SizelessGpuKey(const std::string& name, double* stated_gb) {
+  std::vector<std::string> words = GpuWords(DropParentheses(name));
+  std::string key;
+  *stated_gb = 0;
+  for (size_t i = 0; i < words.size(); ++i) {
+    size_t span = 0;
+    double gb = MemoryWord(words, i, &span);
+    if (gb > 0) {
+      *stated_gb = gb;
+      i += span - 1;
+      continue;
+    }
+    // Memory technology says nothing the catalog keys on ("HBM2e", "GDDR6X").
+    if (words[i].rfind("hbm", 0) == 0 || words[i].rfind("gddr", 0) == 0) continue;
+    key += words[i];
+  }
+  return StripGpuVendor(key);
+}
+
+}  // namespace
+
+const Gpu* Catalog::LookupGpuKey(const std::string& raw_key) const {
+  if (raw_key.empty()) return nullptr;
+  auto it = gpu_index_.find(raw_key);
+  if (it == gpu_index_.end()) it = gpu_index_.find(StripGpuVendor(raw_key));
+  return it == gpu_index_.end() ? nullptr : &gpus_[it->second];
+}
+
+// The card with more memory sold under the same name as `g`, if any.
+const Gpu* Catalog::LargerGpuOfSameName(const Gpu& g, const std::string& sizeless_key) const {
+  for (const auto& other : gpus_) {
+    if (&other == &g || other.vram_gb <= g.vram_gb) continue;
+    for (const auto& alias : other.aliases) {
+      double gb = 0;
+      if (SizelessGpuKey(alias, &gb) == sizeless_key && gb > 0) return &other;
+    }
+  }
+  return nullptr;
+}
+
+Result<const Gpu*> Catalog::FindGpu(const std::string& name, const std::string& field, std::string* note) const {
+  if (note) note->clear();
+  constexpr size_t kMaxGpuName = 200;
+  const std::string shown = name.substr(0, kMaxGpuName);
+  const Gpu* g = nullptr;
+  double stated = 0;
+  std::string sizeless;
+  if (name.size() <= kMaxGpuName) {
+    g = LookupGpuKey(NormalizeKey(name));
+    if (!g) g = LookupGpuKey(NormalizeKey(DropParentheses(name)));
+    sizeless = SizelessGpuKey(name, &stated);
+    if (!g && stated > 0) {
+      // A size the catalog has no card for ("H100 96GB"): the catalog's card of
+      // that name, when it has no more memory than stated (the safe side).
+      const Gpu* base = LookupGpuKey(sizeless);
+      if (base && base->vram_gb <= stated) {
+        g = base;
+        if (note)
+          *note = "GPU \"" + shown + "\": no " + Fmt0(stated) + " GB card in the catalog; " + base->name + " (" +
+                  Fmt0(base->vram_gb) + " GB) used";
+      }
+    }
+  }
+  if (g && stated == 0 && note) {
+    if (const Gpu* larger = LargerGpuOfSameName(*g, sizeless))
+      *note = "GPU \"" + shown + "\" does not say its memory: the " + Fmt0(g->vram_gb) + " GB card assumed (" +
+              larger->name + " has " + Fmt0(larger->vram_gb) + " GB)";
+  }
+  if (g) return g;
+  auto close = ClosestGpuNames(shown);
   return Error{ErrorCode::kUnknownGpu, field,
-               "unknown GPU \"" + name + "\"; closest known: " + JoinQuoted(close) +
+               "unknown GPU \"" + shown + "\"; closest known: " + JoinQuoted(close) +
                    " (ftconfig catalog gpus lists all)"};
 }
 

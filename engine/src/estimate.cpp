@@ -7,6 +7,7 @@
 #include <sstream>
 #include <vector>
 
+#include "ftconfig/frameworks.h"
 #include "ftconfig/json_text.h"
 #include "ftconfig/limits.h"
 #include "ftconfig/memory.h"
@@ -122,6 +123,19 @@ std::optional<int> ArchInt(Fields& f, const char* key, const char* range_of) {
   return f.Int(key, static_cast<int>(r->min), static_cast<int>(r->max));
 }
 
+// "other" / "unknown": the person knows the value is none of the listed ones.
+// The estimate goes on with a named assumption instead of refusing.
+bool IsOtherValue(const std::string& s) {
+  std::string k;
+  for (char ch : s) k.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+  return k == "other" || k == "unknown" || k == "custom";
+}
+
+bool FieldIsOther(Fields& f, const char* key) {
+  const json* v = f.Get(key);
+  return v && v->is_string() && IsOtherValue(v->get<std::string>());
+}
+
 struct Confidence {
   double score = 0.9;
   std::vector<std::string> reasons;
@@ -130,6 +144,50 @@ struct Confidence {
     reasons.push_back(why);
   }
 };
+
+// The resolved setup as the answer shows it.
+json SetupJson(const TrainSetup& st, const FrameworkProfile* framework) {
+  Sharding shown = st.num_gpus > 1 && st.sharding == Sharding::kNone ? Sharding::kDdp : st.sharding;
+  json setup = {{"method", ToString(st.method)},
+                {"precision", ToString(st.precision)},
+                {"weight_quant", ToString(st.weight_quant)},
+                {"optimizer", ToString(st.optimizer)},
+                {"batch_size_per_device", st.batch_size_per_device},
+                {"gradient_accumulation_steps", st.gradient_accumulation_steps},
+                {"seq_len", st.seq_len},
+                {"gradient_checkpointing", st.gradient_checkpointing},
+                {"flash_attention", st.flash_attention},
+                {"num_gpus", st.num_gpus},
+                {"sharding", ToString(shown)},
+                {"cross_entropy", ToString(st.cross_entropy)},
+                {"framework", framework ? json(framework->name) : json(nullptr)}};
+  if (framework) {
+    setup["activation_offload"] = st.activation_offload;
+    setup["quant_backend"] = ToString(st.quant_backend);
+    setup["optimizer_in_backward"] = st.optimizer_in_backward;
+  }
+  if (st.method == Method::kLora || st.method == Method::kQlora || st.method == Method::kDora) {
+    setup["lora_r"] = st.lora_r;
+    setup["lora_target"] = ToString(st.lora_target);
+    setup["lora_dropout"] = st.lora_dropout;
+  }
+  return setup;
+}
+
+// Peak memory, the evaluation and merge peaks and the breakdown.
+void AddMemoryJson(const MemoryEstimate& m, bool adapter, json* out) {
+  (*out)["peak_vram_gb"] = Round2(m.peak_gb);
+  (*out)["max_allocated_gb"] = Round2(m.max_allocated_gb);
+  (*out)["reserved_gb"] = Round2(m.reserved_gb);
+  (*out)["eval_peak_gb"] = Round2(m.eval_peak_gb);
+  (*out)["merge_peak_gb"] = adapter ? json(Round2(m.merge_peak_gb)) : json(nullptr);
+  const MemoryBreakdown& b = m.breakdown;
+  (*out)["breakdown"] = {{"weights_gb", Round2(b.weights_gb)},         {"adapters_gb", Round2(b.adapters_gb)},
+                         {"gradients_gb", Round2(b.gradients_gb)},     {"optimizer_gb", Round2(b.optimizer_gb)},
+                         {"activations_gb", Round2(b.activations_gb)}, {"logits_gb", Round2(b.logits_gb)},
+                         {"overhead_gb", Round2(b.overhead_gb)},       {"cuda_context_gb", Round2(m.cuda_context_gb)},
+                         {"fragmentation_gb", Round2(m.fragmentation_gb)}};
+}
 
 }  // namespace
 
@@ -153,16 +211,35 @@ std::pair<json, int> EstimateFromJson(const json& in, const CatalogSource& catal
 
   // ---- training setup
   auto method = f.Enum<Method>("method", ParseMethod, "full, lora, qlora, dora, freeze");
-  auto weight_quant =
-      f.Enum<WeightQuant>("weight_quant", ParseWeightQuant, "none, nf4 (also 4bit, gptq, awq), int8");
+  const bool quant_other = FieldIsOther(f, "weight_quant");
+  const bool optimizer_other = FieldIsOther(f, "optimizer");
+  std::optional<WeightQuant> weight_quant;
+  if (quant_other) weight_quant = WeightQuant::kNf4;
+  else weight_quant = f.Enum<WeightQuant>("weight_quant", ParseWeightQuant, "none, nf4 (also 4bit, gptq, awq), int8, other");
   auto precision = f.Enum<Precision>(
       "precision", ParsePrecision,
       "bf16, fp16 (pure 16-bit weights), mixed-bf16, mixed-fp16 (fp32 weights + autocast), fp32", true);
   std::string optimizer_name;
-  auto optimizer = f.Enum<Optimizer>(
-      "optimizer", ParseOptimizer,
-      "adamw (adamw_torch, adamw_torch_fused), adamw_8bit, paged_adamw_8bit, paged_adamw_32bit, adafactor, sgd", true,
-      &optimizer_name);
+  std::optional<Optimizer> optimizer;
+  if (optimizer_other) {
+    optimizer = Optimizer::kAdamW;
+  } else {
+    optimizer = f.Enum<Optimizer>(
+        "optimizer", ParseOptimizer,
+        "adamw (adamw_torch, adamw_torch_fused), adamw_8bit, paged_adamw_8bit, paged_adamw_32bit, adafactor, sgd, other",
+        true, &optimizer_name);
+  }
+  const FrameworkProfile* framework = nullptr;
+  bool framework_other = false;
+  if (auto name = f.Str("framework")) {
+    framework_other = IsOtherValue(*name);
+    if (!framework_other && !name->empty()) {
+      framework = name->size() <= 64 ? FindFramework(*name) : nullptr;
+      if (!framework)
+        f.Fail(ErrorCode::kInvalidValue, "framework",
+               "unknown framework \"" + name->substr(0, 64) + "\"; accepted: " + FrameworkNames() + ", other");
+    }
+  }
   auto batch = f.Int("batch_size_per_device", 1, 1 << 20);
   auto accumulation = f.Int("gradient_accumulation_steps", 1, 1 << 20);
   auto seq_len = f.Int("seq_len", 1, 1 << 24);
@@ -317,9 +394,19 @@ std::pair<json, int> EstimateFromJson(const json& in, const CatalogSource& catal
   if (gpu_name) {
     auto catalog = catalog_source();
     if (!catalog.ok()) return fail(catalog.error());
-    auto found = catalog.value()->FindGpu(*gpu_name, "gpu");
-    if (!found.ok()) return fail(found.error());
-    gpu = found.value();
+    std::string gpu_note;
+    auto found = catalog.value()->FindGpu(*gpu_name, "gpu", &gpu_note);
+    if (found.ok()) {
+      gpu = found.value();
+      if (!gpu_note.empty()) {
+        assumptions.push_back(gpu_note);
+        conf.Lower(0.05, "GPU memory size assumed");
+      }
+    } else {
+      // A peak estimate needs no GPU: answer it without a fit verdict.
+      assumptions.push_back(found.error().message + "; peak memory estimated without a fit verdict or throughput");
+      conf.Lower(0.1, "GPU not recognised: no fit verdict");
+    }
   }
 
   // ---- defaults for what was not given
@@ -345,11 +432,6 @@ std::pair<json, int> EstimateFromJson(const json& in, const CatalogSource& catal
   // measurement-table meaning).
   st.fp32_base_weights =
       precision && (st.precision == Precision::kBf16Mixed || st.precision == Precision::kFp16Mixed);
-  st.optimizer = optimizer.value_or(Optimizer::kAdamW);
-  if (!optimizer) assumptions.push_back("optimizer not given: adamw (torch, foreach)");
-  std::string optimizer_key = optimizer_name;
-  for (auto& ch : optimizer_key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  st.fused_optimizer = fused.value_or(optimizer_key.find("fused") != std::string::npos);
   st.batch_size_per_device = batch.value_or(1);
   if (!batch) {
     assumptions.push_back("batch_size_per_device not given: 1");
@@ -361,30 +443,75 @@ std::pair<json, int> EstimateFromJson(const json& in, const CatalogSource& catal
     assumptions.push_back("seq_len not given: 1024 (TRL SFT default max_length)");
     conf.Lower(0.1, "sequence length not given");
   }
-  st.gradient_checkpointing = checkpointing.value_or(false);
-  if (!checkpointing) assumptions.push_back("gradient_checkpointing not given: false (transformers default)");
-  st.flash_attention = flash.value_or(true);
-  if (!flash)
-    assumptions.push_back("flash_attention not given: true (PyTorch SDPA, the transformers default attention)");
-  st.packing = packing.value_or(false);
+  // Trainer defaults: the framework's profile, else the transformers ones.
+  st.gradient_checkpointing = false;
+  st.flash_attention = true;
+  st.lora_dropout = 0.05;
+  st.cross_entropy = CrossEntropy::kFp32Upcast;
+  st.nf4_double_quant = false;
+  st.activation_offload = false;
+  st.optimizer = Optimizer::kAdamW;
+  if (framework) {
+    const Precision before = st.precision;
+    const bool fp32_base = st.fp32_base_weights;
+    ApplyFramework(*framework, &st);
+    if (precision) {
+      st.precision = *precision;
+      st.fp32_base_weights = fp32_base;
+    }
+    else if (st.precision != before)
+      assumptions.push_back(std::string("precision: ") + ToString(st.precision) + " (" + framework->name +
+                            " keeps full fine-tuning in 16 bit)");
+    assumptions.push_back(std::string("framework ") + framework->name + ": its defaults for what was not given " +
+                          "(docs/memory-model.md, \"Frameworks\")");
+  } else {
+    if (framework_other) conf.Lower(0.1, "framework \"other\": transformers Trainer defaults assumed");
+    st.framework = Framework::kUnspecified;
+  }
+  const std::string by = framework ? std::string(" (") + framework->name + " default)" : "";
+  if (quant_other) {
+    assumptions.push_back("weight_quant \"other\": sized as bitsandbytes NF4 (0.56 bytes per weight)");
+    conf.Lower(0.15, "quantization \"other\": NF4 assumed");
+  }
+  if (optimizer_other) {
+    assumptions.push_back("optimizer \"other\": sized as AdamW (two states per trainable parameter, the largest common)");
+    conf.Lower(0.15, "optimizer \"other\": AdamW assumed");
+  }
+  if (!optimizer)
+    assumptions.push_back(std::string("optimizer not given: ") +
+                          (framework ? ToString(st.optimizer) + by : "adamw (torch, foreach)"));
+  if (checkpointing) st.gradient_checkpointing = *checkpointing;
+  else assumptions.push_back(std::string("gradient_checkpointing not given: ") + (st.gradient_checkpointing ? "true" : "false") +
+                             (framework ? by : " (transformers default)"));
+  if (flash) st.flash_attention = *flash;
+  else if (framework) assumptions.push_back(std::string("flash_attention not given: ") + (st.flash_attention ? "true" : "false") + by);
+  else assumptions.push_back("flash_attention not given: true (PyTorch SDPA, the transformers default attention)");
+  if (packing) st.packing = *packing;
   st.lora_r = lora_r.value_or(8);
   bool adapter = st.method == Method::kLora || st.method == Method::kQlora || st.method == Method::kDora;
   if (adapter && !lora_r) assumptions.push_back("lora_r not given: 8 (PEFT default)");
   st.lora_target = lora_target.value_or(LoraTarget::kAllLinear);
   st.lora_module_mask = module_mask;
   if (adapter && !lora_target) assumptions.push_back("lora_target not given: all-linear");
-  st.lora_dropout = lora_dropout.value_or(0.05);
+  if (lora_dropout) st.lora_dropout = *lora_dropout;
   st.num_gpus = num_gpus.value_or(1);
   st.sharding = sharding.value_or(Sharding::kNone);
   st.cpu_offload = cpu_offload.value_or(false);
-  st.activation_offload = activation_offload.value_or(false);
+  if (activation_offload) st.activation_offload = *activation_offload;
+  if (optimizer) {
+    std::string optimizer_key = optimizer_name;
+    for (auto& ch : optimizer_key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    st.optimizer = *optimizer;
+    st.fused_optimizer = optimizer_key.find("fused") != std::string::npos;
+  }
+  if (fused) st.fused_optimizer = *fused;
   st.eval_batch_size = eval_batch.value_or(0);
   st.eval_seq_len = eval_seq.value_or(0);
   st.eval_max_new_tokens = eval_new_tokens.value_or(0);
-  st.cross_entropy = cross_entropy.value_or(CrossEntropy::kFp32Upcast);
-  st.nf4_double_quant = double_quant.value_or(false);
+  if (cross_entropy) st.cross_entropy = *cross_entropy;
+  if (double_quant) st.nf4_double_quant = *double_quant;
   st.avg_seq_len = avg_seq_len.value_or(0);
-  st.quantize_lm_head = quantize_lm_head.value_or(false);
+  if (quantize_lm_head) st.quantize_lm_head = *quantize_lm_head;
   if (tie_override && !has_arch && arch.tie_word_embeddings != *tie_override) {
     // A separate output head holds its own vocab x hidden copy (and vice versa).
     double head_b = static_cast<double>(arch.vocab_size) * arch.hidden_size / 1e9;
@@ -420,35 +547,8 @@ std::pair<json, int> EstimateFromJson(const json& in, const CatalogSource& catal
   const double scale = p > 0 && p < 0.1 ? std::pow(10.0, 2 - std::floor(std::log10(p))) : 1000.0;
   model_out["params_b"] = std::round(p * scale) / scale;
   out["model"] = model_out;
-  Sharding shown = st.num_gpus > 1 && st.sharding == Sharding::kNone ? Sharding::kDdp : st.sharding;
-  out["setup"] = {{"method", ToString(st.method)},
-                  {"precision", ToString(st.precision)},
-                  {"weight_quant", ToString(st.weight_quant)},
-                  {"optimizer", ToString(st.optimizer)},
-                  {"batch_size_per_device", st.batch_size_per_device},
-                  {"gradient_accumulation_steps", st.gradient_accumulation_steps},
-                  {"seq_len", st.seq_len},
-                  {"gradient_checkpointing", st.gradient_checkpointing},
-                  {"flash_attention", st.flash_attention},
-                  {"num_gpus", st.num_gpus},
-                  {"sharding", ToString(shown)},
-                  {"cross_entropy", ToString(st.cross_entropy)}};
-  if (adapter) {
-    out["setup"]["lora_r"] = st.lora_r;
-    out["setup"]["lora_target"] = ToString(st.lora_target);
-    out["setup"]["lora_dropout"] = st.lora_dropout;
-  }
-  out["peak_vram_gb"] = Round2(m.peak_gb);
-  out["max_allocated_gb"] = Round2(m.max_allocated_gb);
-  out["reserved_gb"] = Round2(m.reserved_gb);
-  out["eval_peak_gb"] = Round2(m.eval_peak_gb);
-  out["merge_peak_gb"] = adapter ? json(Round2(m.merge_peak_gb)) : json(nullptr);
-  const MemoryBreakdown& b = m.breakdown;
-  out["breakdown"] = {{"weights_gb", Round2(b.weights_gb)},         {"adapters_gb", Round2(b.adapters_gb)},
-                      {"gradients_gb", Round2(b.gradients_gb)},     {"optimizer_gb", Round2(b.optimizer_gb)},
-                      {"activations_gb", Round2(b.activations_gb)}, {"logits_gb", Round2(b.logits_gb)},
-                      {"overhead_gb", Round2(b.overhead_gb)},       {"cuda_context_gb", Round2(m.cuda_context_gb)},
-                      {"fragmentation_gb", Round2(m.fragmentation_gb)}};
+  out["setup"] = SetupJson(st, framework);
+  AddMemoryJson(m, adapter, &out);
   out["peak_phase"] = m.peak_phase;
   out["trainable_params_b"] = Round3(m.trainable_params_b);
 

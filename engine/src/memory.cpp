@@ -217,6 +217,16 @@ bool Targeted(unsigned mask, Mod m) { return (mask >> static_cast<unsigned>(m)) 
 
 bool IsAdapter(Method m) { return m == Method::kLora || m == Method::kQlora || m == Method::kDora; }
 
+// Whether the quantized layers are bitsandbytes autograd functions that keep
+// their input (MatMul4Bit / MatMul8bitLt). Not for torchao NF4 (torchtune),
+// not under Unsloth's fused LoRA functions, and not for full fine-tuning
+// (no quantized weights then).
+bool QuantLayersKeepInputs(const TrainSetup& st) {
+  bool full = st.method == Method::kFull || st.method == Method::kFreeze;
+  return st.weight_quant != WeightQuant::kNone && !full && st.quant_backend == QuantBackend::kBitsandbytes &&
+         !st.fused_lora_kernels;
+}
+
 // Bytes saved for backward per token by one decoder layer that is part of the
 // autograd graph. `saved_input[m]` says whether module m keeps its input (its
 // weight is trainable, it carries an adapter without dropout, or it is a
@@ -226,7 +236,7 @@ double LayerActivationBytes(const Shape& s, const TrainSetup& st, const bool sav
   const bool full = st.method == Method::kFull || st.method == Method::kFreeze;
   // Bytes per element of a linear's kept input: one tensor, or
   // kQuantKeptInputs of them for a bitsandbytes 4/8-bit layer.
-  const double ci = (st.weight_quant != WeightQuant::kNone && !full) ? kQuantKeptInputs * c : c;
+  const double ci = QuantLayersKeepInputs(st) ? kQuantKeptInputs * c : c;
   double b = 0;
   // Two norms: fp32 upcast input; with trainable norm weights also the
   // normalised copy that multiplies the weight.
@@ -328,6 +338,9 @@ const char* ToString(Sharding s) {
     case Sharding::kFsdp: return "fsdp";
   }
   return "none";
+}
+const char* ToString(QuantBackend b) {
+  return b == QuantBackend::kTorchao ? "torchao" : "bitsandbytes";
 }
 const char* ToString(CrossEntropy c) {
   switch (c) {
@@ -549,9 +562,50 @@ ModelArch TypicalArchForParams(double params_b) {
 // Memory
 // ---------------------------------------------------------------------------
 
-MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
-  MemoryEstimate est;
-  auto& notes = est.notes;
+namespace {
+
+// Bytes per logit the loss holds at the start of backward ("Logits and loss").
+double LossBytesPerLogit(CrossEntropy ce, double c) {
+  switch (ce) {
+    case CrossEntropy::kFp32Upcast: return std::max(kLossFp32UpcastBytes, 3 * c);
+    case CrossEntropy::kNative: return kLossNativeTensors * c;
+    case CrossEntropy::kChunked: return kLossChunkedTensors * c;
+  }
+  return kLossFp32UpcastBytes;
+}
+
+// Evaluation peak: a forward pass at the eval batch (or generation with a KV
+// cache) while the weights and optimizer states stay resident.
+double EvalPeakGb(const Shape& s, const TrainSetup& st, double persistent) {
+  const double c = ComputeBytes(st.precision);
+  double eb = st.eval_batch_size > 0 ? st.eval_batch_size : st.batch_size_per_device;
+  double es = st.eval_seq_len > 0 ? st.eval_seq_len : st.seq_len;
+  double etok = eb * es;
+  double transient = etok * c * (2 * s.h + (s.gated ? 3 : 2) * s.inter * s.active_experts + 2 * s.q);
+  if (!st.flash_attention) transient += etok * c * s.heads * es;
+  double eval_alloc = persistent + transient;
+  if (st.eval_max_new_tokens > 0) {
+    double ctx_len = es + st.eval_max_new_tokens;
+    double kv_cache = 2.0 * s.layers * s.kv * c * eb * ctx_len;
+    eval_alloc += kv_cache + eb * s.vocab * 4.0 * 2;  // last-token logits in fp32
+  } else {
+    eval_alloc += etok * s.vocab * kEvalLossBytes;
+  }
+  return (eval_alloc + kAllocatorFragmentation * (eval_alloc - persistent)) / kGB + kCudaContextGB;
+}
+
+// Notes about the setup that hold whatever the numbers.
+void AddSetupNotes(const Shape& s, const TrainSetup& st, std::vector<std::string>* notes) {
+  if (!st.flash_attention) notes->push_back("eager attention: scores grow with seq_len^2 (set flash_attention for SDPA/FA2)");
+  if (st.optimizer == Optimizer::kPagedAdamW8bit || st.optimizer == Optimizer::kPagedAdamW32bit)
+    notes->push_back("paged optimizer: states counted on the GPU; under pressure they page to CPU");
+  if (s.moe) notes->push_back("MoE: all experts resident; activations for the routed experts only");
+  if (st.method == Method::kFreeze) notes->push_back("freeze tuning: last 2 layers trainable (LLaMA-Factory default)");
+}
+
+// The setup with its counts clamped to at least 1, QLoRA's 4-bit weights
+// implied, and preference pairs folded into the batch.
+TrainSetup NormalizedSetup(const TrainSetup& in, std::vector<std::string>* notes) {
   TrainSetup st = in;
   if (st.method == Method::kQlora && st.weight_quant == WeightQuant::kNone) st.weight_quant = WeightQuant::kNf4;
   st.batch_size_per_device = std::max(1, st.batch_size_per_device);
@@ -562,13 +616,154 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
     if (st.eval_batch_size <= 0) st.eval_batch_size = st.batch_size_per_device;
     st.batch_size_per_device *= st.sequences_per_example;
     st.eval_batch_size *= st.sequences_per_example;
-    notes.push_back("preference pairs: " + std::to_string(st.sequences_per_example) +
+    notes->push_back("preference pairs: " + std::to_string(st.sequences_per_example) +
                     " sequences per example in each batch");
   }
   st.gradient_accumulation_steps = std::max(1, st.gradient_accumulation_steps);
   st.seq_len = std::max(1, st.seq_len);
   st.lora_r = std::max(1, st.lora_r);
   st.num_gpus = std::max(1, st.num_gpus);
+  return st;
+}
+
+// Bytes per stored weight: 16-bit, or fp32 when the model itself is the fp32
+// master (mixed precision full fine-tuning, fp32 training, litgpt-style bf16-mixed).
+double StorageBytes(const TrainSetup& st) {
+  const bool full_or_freeze = st.method == Method::kFull || st.method == Method::kFreeze;
+  if (st.precision == Precision::kFp32) return 4;
+  if (IsMixed(st.precision) && (full_or_freeze || st.fp32_base_weights)) return 4;
+  return ComputeBytes(st.precision);
+}
+
+// The base model's weights. Quantized: the linears at the 4/8-bit rate, and
+// the embeddings, norms and (unless quantize_lm_head) the output head in 16
+// bit (transformers keeps lm_head out of bitsandbytes via
+// get_keys_to_not_convert). `quantized_head` receives the head's parameters
+// when it is quantized.
+double BaseWeightBytes(const Shape& s, const TrainSetup& st, double* quantized_head, std::vector<std::string>* notes) {
+  const bool quant = st.weight_quant != WeightQuant::kNone;
+  const bool full = st.method == Method::kFull;
+  const double c = ComputeBytes(st.precision);
+  double unquantized = s.embed + s.head + s.norms;
+  *quantized_head = 0;
+  if (quant && !full && st.quantize_lm_head && s.head > 0) {
+    *quantized_head = s.head;
+    unquantized -= s.head;
+  }
+  if (!quant || full) {
+    if (quant) notes->push_back("full fine-tuning of quantized weights is not possible: weight_quant ignored");
+    return s.total_params * StorageBytes(st);
+  }
+  double qb = st.weight_quant == WeightQuant::kInt8 ? kInt8BytesPerParam
+              : st.nf4_double_quant                  ? kNf4DqBytesPerParam
+                                                     : kNf4BytesPerParam;
+  double ub = (IsMixed(st.precision) && st.fp32_base_weights) ? 4.0 : c;
+  return (s.linear + *quantized_head) * qb + unquantized * ub;
+}
+
+// Optimizer state bytes per trainable parameter of `dtype_bytes`. torch AdamW
+// keeps exp_avg and exp_avg_sq in the parameter's dtype (zeros_like(p)).
+double StateBytesPerParam(Optimizer o, double dtype_bytes) {
+  switch (o) {
+    case Optimizer::kAdamW: return 2 * dtype_bytes;
+    case Optimizer::kAdamW8bit:
+    case Optimizer::kPagedAdamW8bit: return kAdam8bitBytesPerParam;
+    case Optimizer::kPagedAdamW32bit: return 8.0;
+    case Optimizer::kAdafactor: return 0.0;  // factored: AdafactorFactorElems
+    case Optimizer::kSgd: return 0.0;        // no momentum (torch.optim.SGD default)
+  }
+  return 2 * dtype_bytes;
+}
+
+// Adafactor's row + column second-moment factors, in elements, over every
+// trainable matrix (each LoRA pair for adapters).
+double AdafactorFactorElems(const Shape& s, const TrainSetup& st) {
+  const bool full = st.method == Method::kFull, freeze = st.method == Method::kFreeze;
+  const double L = s.layers;
+  double factors = 0;
+  if (full || freeze) {
+    double layers = freeze ? std::min<double>(kFreezeTrainableLayers, L) : L;
+    for (const auto& m : s.mods) factors += (m.in + m.out) * m.copies * layers;
+    if (full) factors += (s.vocab + s.h) * (s.tied ? 1 : 2);
+  } else {
+    const unsigned mask = ModuleMask(st);
+    for (const auto& m : s.mods)
+      if (Targeted(mask, m.mod)) factors += (m.in + 2.0 * st.lora_r + m.out) * m.copies * L;
+  }
+  return factors;
+}
+
+// Activation memory of one step: what stays saved through the whole
+// backward pass, the one layer being recomputed under checkpointing, and the
+// 16-bit weight copies mixed precision saves for the input gradient.
+struct Activations {
+  double saved = 0, work = 0, cast_copies = 0;
+};
+
+// Which projections of a layer keep their input for backward.
+void SavedInputs(const TrainSetup& st, bool saved[kNumMods]) {
+  const bool trainable = st.method == Method::kFull || st.method == Method::kFreeze;
+  const unsigned mask = ModuleMask(st);
+  for (int m = 0; m < kNumMods; ++m) {
+    // An adapted module's frozen base linear does not keep its input (autograd
+    // saves mm's input only when the weight needs a gradient). lora_A keeps
+    // the input it multiplies: the dropout output when lora_dropout > 0 (counted
+    // with the adapter extras in LayerActivationBytes), the input itself when 0.
+    bool tgt = IsAdapter(st.method) && Targeted(mask, static_cast<Mod>(m)) && st.lora_dropout <= 0;
+    saved[m] = trainable || tgt || QuantLayersKeepInputs(st);  // bitsandbytes MatMul4Bit/8bitLt keep their input
+  }
+}
+
+Activations ActivationTerms(const Shape& s, const TrainSetup& st, double base_bytes, std::vector<std::string>* notes) {
+  const double c = ComputeBytes(st.precision);
+  const double tokens = static_cast<double>(st.batch_size_per_device) * st.seq_len;
+  bool saved[kNumMods];
+  SavedInputs(st, saved);
+  double layer_tok = LayerActivationBytes(s, st, saved, st.seq_len);
+  double graph_layers = st.method == Method::kFreeze ? std::min<double>(kFreezeTrainableLayers, s.layers) : s.layers;
+  // Under mixed precision with fp32 stored weights, each linear casts its
+  // weight to 16-bit and the cast copy is saved for the input gradient.
+  double cast_copies_layer = (base_bytes == 4 && c == 2) ? s.per_layer_linear * c : 0;
+  double residual_bytes = (base_bytes == 4 || st.precision == Precision::kFp32) ? 4.0 : c;
+  double final_tok = kNormSavedBytes * s.h + c * s.h;  // final norm + lm_head input
+  Activations a;
+  if (st.gradient_checkpointing) {
+    // One checkpoint (the layer input) per layer; one layer recomputed at a time.
+    double ckpt = st.activation_offload ? 0 : residual_bytes * s.h * graph_layers * tokens;
+    a.saved = ckpt + final_tok * tokens;
+    a.work = layer_tok * tokens;
+    a.cast_copies = cast_copies_layer;
+    if (st.activation_offload) notes->push_back("checkpointed activations offloaded to CPU RAM");
+  } else {
+    a.saved = (layer_tok * graph_layers + final_tok) * tokens;
+    a.cast_copies = cast_copies_layer * graph_layers;
+  }
+  if (a.cast_copies > 0 && (s.head > 0 || s.tied)) a.cast_copies += s.vocab * s.h * c;
+  return a;
+}
+
+// The backward-pass parts are not all live at once (the logits and the last
+// layer's recomputation do not coexist): trim activations, then logits, so the
+// parts add up to the allocated peak; or give the remainder to activations.
+void FitBackwardBreakdown(double target_gb, MemoryBreakdown* b) {
+  double parts = b->weights_gb + b->adapters_gb + b->gradients_gb + b->optimizer_gb + b->activations_gb + b->logits_gb;
+  if (parts <= target_gb) {
+    b->activations_gb += target_gb - parts;
+    return;
+  }
+  double excess = parts - target_gb;
+  double cut = std::min(excess, b->activations_gb);
+  b->activations_gb -= cut;
+  excess -= cut;
+  b->logits_gb = std::max(0.0, b->logits_gb - excess);
+}
+
+}  // namespace
+
+MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
+  MemoryEstimate est;
+  auto& notes = est.notes;
+  const TrainSetup st = NormalizedSetup(in, &notes);
   Sharding shard = st.sharding;
   if (shard == Sharding::kNone && st.num_gpus > 1) shard = Sharding::kDdp;
   const double N = st.num_gpus;
@@ -585,30 +780,9 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
   const unsigned mask = ModuleMask(st);
 
   // ---- Weights of the base model.
-  // Storage dtype: 16-bit, or fp32 when the model itself is the fp32 master
-  // (mixed precision full fine-tuning, fp32 training, litgpt-style bf16-mixed).
-  double base_bytes = c;
-  if (st.precision == Precision::kFp32) base_bytes = 4;
-  else if (mixed && (full || freeze || st.fp32_base_weights)) base_bytes = 4;
-  double unquantized = s.embed + s.head + s.norms;
+  const double base_bytes = StorageBytes(st);
   double quantized_head = 0;
-  if (quant && !full && st.quantize_lm_head && s.head > 0) {
-    quantized_head = s.head;
-    unquantized -= s.head;
-  }
-  double weights = 0;
-  if (quant && !full) {
-    double qb = st.weight_quant == WeightQuant::kInt8 ? kInt8BytesPerParam
-                : st.nf4_double_quant                  ? kNf4DqBytesPerParam
-                                                       : kNf4BytesPerParam;
-    // Embeddings, the output head and norms stay unquantized (transformers
-    // keeps lm_head out of bitsandbytes via get_keys_to_not_convert).
-    double ub = (mixed && st.fp32_base_weights) ? 4.0 : c;
-    weights = (s.linear + quantized_head) * qb + unquantized * ub;
-  } else {
-    if (quant && full) notes.push_back("full fine-tuning of quantized weights is not possible: weight_quant ignored");
-    weights = s.total_params * base_bytes;
-  }
+  double weights = BaseWeightBytes(s, st, &quantized_head, &notes);
 
   // ---- Trainable parameters.
   double lora_params = 0, lora_in_max = 0;
@@ -650,34 +824,14 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
   // Optimizer states. torch AdamW keeps exp_avg and exp_avg_sq in the dtype of
   // the parameter (torch.optim.AdamW: zeros_like(p)).
   double opt = 0, opt_temp = 0, opt_factors = 0;
-  auto state_bytes_for = [&](double dtype_bytes) -> double {
-    switch (st.optimizer) {
-      case Optimizer::kAdamW: return 2 * dtype_bytes;
-      case Optimizer::kAdamW8bit:
-      case Optimizer::kPagedAdamW8bit: return kAdam8bitBytesPerParam;
-      case Optimizer::kPagedAdamW32bit: return 8.0;
-      case Optimizer::kAdafactor: return 0.0;  // factored, added below
-      case Optimizer::kSgd: return 0.0;        // no momentum (torch.optim.SGD default)
-    }
-    return 2 * dtype_bytes;
-  };
+  auto state_bytes_for = [&](double dtype_bytes) { return StateBytesPerParam(st.optimizer, dtype_bytes); };
   if (full || freeze) {
     opt = trainable * state_bytes_for(state_dtype);
   } else {
     opt = lora_params * state_bytes_for(adapter_bytes) + modules_to_save * state_bytes_for(mts_bytes);
   }
   if (st.optimizer == Optimizer::kAdafactor) {
-    // Row + column factors per matrix, fp32.
-    double factors = 0;
-    if (full || freeze) {
-      double layers = freeze ? std::min<double>(kFreezeTrainableLayers, L) : L;
-      for (const auto& m : s.mods) factors += (m.in + m.out) * m.copies * layers;
-      if (full) factors += (s.vocab + s.h) * (s.tied ? 1 : 2);
-    } else {
-      for (const auto& m : s.mods)
-        if (Targeted(mask, m.mod)) factors += (m.in + 2.0 * st.lora_r + m.out) * m.copies * L;
-    }
-    opt_factors = 4.0 * factors;
+    opt_factors = 4.0 * AdafactorFactorElems(s, st);  // fp32
     opt += opt_factors;
     double largest = full ? std::max(s.largest_linear, s.embed) : (freeze ? s.largest_linear : lora_in_max * st.lora_r);
     opt_temp = kAdafactorTempBytes * largest;
@@ -689,6 +843,16 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
   }
   // Mixed precision keeps fp32 master weights. For full fine-tuning the model
   // itself is the fp32 master (base_bytes = 4), so nothing extra here.
+  // Optimizer step in backward (torchtune optimizer_in_bwd, full fine-tuning
+  // with accumulation 1): a gradient lives only until its parameter is
+  // stepped, so at most the largest matrix's gradient exists, and the step
+  // runs per parameter without a model-wide temporary.
+  const bool step_in_backward = st.optimizer_in_backward && (full || freeze) && st.gradient_accumulation_steps == 1;
+  if (step_in_backward) {
+    grads = std::max(s.largest_linear, s.embed) * grad_bytes;
+    opt_temp = 0;
+    notes.push_back("optimizer step in backward: one parameter's gradient at a time");
+  }
 
   // ---- Multi-GPU sharding.
   double shard_w = 1, shard_g = 1, shard_o = 1;
@@ -752,47 +916,12 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
   }
 
   // ---- Activations.
-  bool saved[kNumMods];
-  for (int m = 0; m < kNumMods; ++m) {
-    bool tr = full || freeze;
-    // An adapted module's frozen base linear does not keep its input (autograd
-    // saves mm's input only when the weight needs a gradient). lora_A keeps
-    // the input it multiplies: the dropout output when lora_dropout > 0 (counted
-    // with the adapter extras in LayerActivationBytes), the input itself when 0.
-    bool tgt = adapter && Targeted(mask, static_cast<Mod>(m)) && st.lora_dropout <= 0;
-    saved[m] = tr || tgt || quant;  // bitsandbytes MatMul4Bit/8bitLt keep their input
-  }
-  const double seq = st.seq_len;
-  double layer_tok = LayerActivationBytes(s, st, saved, seq);
-  double graph_layers = freeze ? std::min<double>(kFreezeTrainableLayers, L) : L;
-  // Under mixed precision with fp32 stored weights, each linear casts its
-  // weight to 16-bit and the cast copy is saved for the input gradient.
-  double cast_copies_layer = (base_bytes == 4 && c == 2) ? s.per_layer_linear * c : 0;
-  double residual_bytes = (base_bytes == 4 || st.precision == Precision::kFp32) ? 4.0 : c;
-  double final_tok = kNormSavedBytes * s.h + c * s.h;  // final norm + lm_head input
-  double saved_acts, work_acts, cast_copies;
-  if (st.gradient_checkpointing) {
-    // One checkpoint (the layer input) per layer; one layer recomputed at a time.
-    double ckpt = st.activation_offload ? 0 : residual_bytes * s.h * graph_layers * tokens;
-    saved_acts = ckpt + final_tok * tokens;
-    work_acts = layer_tok * tokens;
-    cast_copies = cast_copies_layer;
-    if (st.activation_offload) notes.push_back("checkpointed activations offloaded to CPU RAM");
-  } else {
-    saved_acts = (layer_tok * graph_layers + final_tok) * tokens;
-    work_acts = 0;
-    cast_copies = cast_copies_layer * graph_layers;
-  }
-  if (cast_copies > 0 && (s.head > 0 || s.tied)) cast_copies += s.vocab * s.h * c;
+  const Activations act = ActivationTerms(s, st, base_bytes, &notes);
+  const double saved_acts = act.saved, work_acts = act.work, cast_copies = act.cast_copies;
   est.activations_per_token_mb = (saved_acts + work_acts) / tokens / 1e6;
 
   // ---- Logits and loss.
-  double loss_per_logit = 0;
-  switch (st.cross_entropy) {
-    case CrossEntropy::kFp32Upcast: loss_per_logit = std::max(kLossFp32UpcastBytes, 3 * c); break;
-    case CrossEntropy::kNative: loss_per_logit = kLossNativeTensors * c; break;
-    case CrossEntropy::kChunked: loss_per_logit = kLossChunkedTensors * c; break;
-  }
+  const double loss_per_logit = LossBytesPerLogit(st.cross_entropy, c);
   double logits = tokens * s.vocab * loss_per_logit;
   // Transient during the step: one dequantized weight (bitsandbytes dequantizes
   // a layer's weight to the compute dtype in forward and again in backward).
@@ -843,18 +972,7 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
     b.optimizer_gb = opt / kGB;
     b.activations_gb = (saved_acts + work_acts + cast_copies + quant_transient + ddp_buckets) / kGB;
     b.logits_gb = logits / kGB;
-    // Phases are not simultaneous; keep the total exact.
-    double parts = b.weights_gb + b.adapters_gb + b.gradients_gb + b.optimizer_gb + b.activations_gb + b.logits_gb;
-    double target = allocated / kGB;
-    if (parts > target) {
-      double excess = parts - target;  // logits and the last layer's work do not coexist
-      double cut = std::min(excess, b.activations_gb);
-      b.activations_gb -= cut;
-      excess -= cut;
-      b.logits_gb = std::max(0.0, b.logits_gb - excess);
-    } else {
-      b.activations_gb += target - parts;
-    }
+    FitBackwardBreakdown(allocated / kGB, &b);
   } else {
     b.gradients_gb = (grads + ddp_buckets) / kGB;
     b.optimizer_gb = (opt + opt_temp) / kGB;
@@ -863,39 +981,15 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
   }
   b.overhead_gb = (frag / kGB) + kCudaContextGB;
 
-  // ---- Evaluation peak: forward only at eval batch; optimizer states stay resident.
-  {
-    double eb = st.eval_batch_size > 0 ? st.eval_batch_size : st.batch_size_per_device;
-    double es = st.eval_seq_len > 0 ? st.eval_seq_len : st.seq_len;
-    double etok = eb * es;
-    double transient = etok * c * (2 * s.h + (s.gated ? 3 : 2) * s.inter * s.active_experts + 2 * s.q);
-    if (!st.flash_attention) transient += etok * c * s.heads * es;
-    double eval_alloc = persistent + transient;
-    if (st.eval_max_new_tokens > 0) {
-      double ctx_len = es + st.eval_max_new_tokens;
-      double kv_cache = 2.0 * L * s.kv * c * eb * ctx_len;
-      eval_alloc += kv_cache + eb * s.vocab * 4.0 * 2;  // last-token logits in fp32
-    } else {
-      eval_alloc += etok * s.vocab * kEvalLossBytes;
-    }
-    est.eval_peak_gb = (eval_alloc + kAllocatorFragmentation * (eval_alloc - persistent)) / kGB + kCudaContextGB;
-  }
+  est.eval_peak_gb = EvalPeakGb(s, st, persistent);
 
   // ---- Merge peak: base weights in 16-bit (a quantized base is reloaded in
   // 16-bit to merge) + adapters + one dense delta (B @ A) in fp32.
-  if (adapter) {
-    double merge = s.total_params * 2.0 + lora_params * adapter_bytes + s.largest_linear * 4.0;
-    est.merge_peak_gb = merge / kGB + kCudaContextGB;
-  } else {
-    est.merge_peak_gb = 0;
-  }
+  est.merge_peak_gb = adapter ? (s.total_params * 2.0 + lora_params * adapter_bytes + s.largest_linear * 4.0) / kGB +
+                                    kCudaContextGB
+                              : 0;
 
-  // ---- Notes.
-  if (!st.flash_attention) notes.push_back("eager attention: scores grow with seq_len^2 (set flash_attention for SDPA/FA2)");
-  if (st.optimizer == Optimizer::kPagedAdamW8bit || st.optimizer == Optimizer::kPagedAdamW32bit)
-    notes.push_back("paged optimizer: states counted on the GPU; under pressure they page to CPU");
-  if (s.moe) notes.push_back("MoE: all experts resident; activations for the routed experts only");
-  if (freeze) notes.push_back("freeze tuning: last 2 layers trainable (LLaMA-Factory default)");
+  AddSetupNotes(s, st, &notes);
   return est;
 }
 

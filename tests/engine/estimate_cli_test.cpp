@@ -2,6 +2,7 @@
 // --jsonl ordering with a bad line answered in place.
 #include <boost/test/unit_test.hpp>
 
+#include <cstdio>
 #include <sstream>
 
 #include "test_util.h"
@@ -99,7 +100,7 @@ BOOST_AUTO_TEST_CASE(bad_input_exits_2_naming_the_field) {
       {R"({"params_b": 7, "seq_len": 0})", "invalid_value", "seq_len"},
       {R"({"params_b": 7, "method": "galore"})", "invalid_value", "method"},
       {R"({"params_b": 7, "optimizer": "lion"})", "invalid_value", "optimizer"},
-      {R"({"params_b": 7, "gpu": "Voodoo 5"})", "unknown_gpu", "gpu"},
+      {R"({"params_b": 7, "framework": "megatron"})", "invalid_value", "framework"},
       {R"({"params_b": 7, "gradient_checkpointing": "yes"})", "invalid_type", "gradient_checkpointing"},
   };
   for (const auto& c : cases) {
@@ -170,3 +171,80 @@ BOOST_AUTO_TEST_CASE(measurement_table_vocabulary) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// Issue 16: values people know to be "something else", GPU names as people
+// write them, and the trainer as an input.
+BOOST_AUTO_TEST_CASE(unknown_gpu_still_gets_a_peak_estimate) {
+  auto r = RunCli(Estimate("-"), R"({"params_b": 7, "method": "lora", "gpu": "Voodoo 5"})");
+  BOOST_TEST(r.exit_code == 0);
+  json j = ParseOut(r);
+  BOOST_TEST(j["peak_vram_gb"].get<double>() > 0);
+  BOOST_TEST(j["fits"].is_null());
+  BOOST_TEST(j["confidence"]["score"].get<double>() < 0.9);
+  bool named = false;
+  for (const auto& a : j["assumptions"]) named |= a.get<std::string>().find("unknown GPU \"Voodoo 5\"") != std::string::npos;
+  BOOST_TEST(named);
+}
+
+BOOST_AUTO_TEST_CASE(other_quantization_and_optimizer_estimate_with_assumption) {
+  auto known = ParseOut(RunCli(Estimate("-"), R"({"params_b": 7, "method": "qlora", "weight_quant": "nf4",
+    "optimizer": "adamw", "seq_len": 512, "batch_size_per_device": 1})"));
+  auto r = RunCli(Estimate("-"), R"({"params_b": 7, "method": "qlora", "weight_quant": "other",
+    "optimizer": "other", "seq_len": 512, "batch_size_per_device": 1})");
+  BOOST_TEST(r.exit_code == 0);
+  json j = ParseOut(r);
+  BOOST_TEST(j["peak_vram_gb"] == known["peak_vram_gb"]);
+  BOOST_TEST(j["confidence"]["score"].get<double>() < known["confidence"]["score"].get<double>() - 0.2);
+  int named = 0;
+  for (const auto& a : j["assumptions"]) {
+    const std::string s = a.get<std::string>();
+    named += s.find("weight_quant \"other\"") != std::string::npos;
+    named += s.find("optimizer \"other\"") != std::string::npos;
+  }
+  BOOST_TEST(named == 2);
+}
+
+BOOST_AUTO_TEST_CASE(gpu_strings_as_people_write_them) {
+  struct Case { const char* gpu; const char* id; bool assumed; };
+  const Case cases[] = {
+      {"NVIDIA A100 80GB PCIe", "a100-80gb-pcie", false},
+      {"NVIDIA A10G 24GB (g5.2xlarge)", "a10g", false},
+      {"NVIDIA A100 (memory size not stated)", "a100-40gb", true},
+      {"Tesla T4 16GB (Colab)", "t4", false},
+      {"NVIDIA H100 96GB HBM2e (Grand Teton, 500W)", "h100-80gb", true},
+  };
+  for (const auto& c : cases) {
+    json in = {{"params_b", 1}, {"method", "qlora"}, {"gpu", c.gpu}};
+    auto r = RunCli(Estimate("-"), in.dump());
+    json j = ParseOut(r);
+    BOOST_TEST(j["gpu"]["id"] == c.id, c.gpu);
+    bool noted = false;
+    for (const auto& a : j["assumptions"]) {
+      const std::string s = a.get<std::string>();
+      noted |= s.find("GPU \"") == 0 && s.find(c.gpu) != std::string::npos;
+    }
+    BOOST_TEST(noted == c.assumed, c.gpu);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(framework_defaults_and_explicit_fields_win) {
+  const char* base = R"({"model_name": "llama-3.1-8b", "method": "qlora", "batch_size_per_device": 2,
+    "seq_len": 2048, "lora_r": 16, "gpu": "T4", "framework": "%s"})";
+  auto run = [&](const char* fw) {
+    char buf[512];
+    std::snprintf(buf, sizeof buf, base, fw);
+    return ParseOut(RunCli(Estimate("-"), buf));
+  };
+  json hf = run("hf-trainer"), unsloth = run("unsloth"), tt = run("torchtune");
+  BOOST_TEST(hf["setup"]["framework"] == "hf-trainer");
+  BOOST_TEST(unsloth["setup"]["gradient_checkpointing"] == true);
+  BOOST_TEST(unsloth["setup"]["activation_offload"] == true);
+  BOOST_TEST(unsloth["setup"]["cross_entropy"] == "chunked");
+  BOOST_TEST(tt["setup"]["quant_backend"] == "torchao");
+  BOOST_TEST(unsloth["peak_vram_gb"].get<double>() < hf["peak_vram_gb"].get<double>());
+  // An explicit field beats the profile.
+  auto r = ParseOut(RunCli(Estimate("-"), R"({"params_b": 8, "method": "qlora", "framework": "Unsloth",
+    "gradient_checkpointing": false})"));
+  BOOST_TEST(r["setup"]["gradient_checkpointing"] == false);
+  BOOST_TEST(r["setup"]["framework"] == "unsloth");
+}

@@ -223,8 +223,14 @@ describe('estimate', () => {
   test('errors name the field', () => {
     throwsFtconfig(() => engine.estimate({ model_name: 'llama2-7b', method: 'magic' }), 'invalid_value', 'method');
     throwsFtconfig(() => engine.estimate({ model_name: 'nobody/nothing' }), 'unknown_model', 'model_name');
-    throwsFtconfig(() => engine.estimate({ model_name: 'llama2-7b', gpu: 'TPU' }), 'unknown_gpu', 'gpu');
     throwsFtconfig(() => engine.estimate('{'), 'invalid_json', 'input');
+  });
+
+  test('an unknown GPU still gets a peak estimate, without a fit verdict (issue 16)', () => {
+    const r = engine.estimate({ model_name: 'llama2-7b', gpu: 'TPU' });
+    assert.equal(r.fits, null);
+    assert.ok(r.peak_vram_gb > 0);
+    assert.ok(r.assumptions.some((a) => a.includes('unknown GPU')));
   });
 });
 

@@ -127,8 +127,15 @@ class Catalog {
   const std::vector<TaskType>& tasks() const { return tasks_; }
 
   // Lenient lookup: "T4", "Tesla T4", "nvidia-t4", "A100 80GB", "4090" all
-  // resolve. kUnknownGpu lists the closest names.
-  Result<const Gpu*> FindGpu(const std::string& name, const std::string& field = "gpu") const;
+  // resolve, and so do names as people write them: vendor prefixes ("NVIDIA
+  // A100 80GB PCIe"), instance or remarks in parentheses ("NVIDIA A10G 24GB
+  // (g5.2xlarge)"), a memory size the catalog has no card for ("H100 96GB":
+  // the catalog's smaller card of that name). A name without its memory size
+  // ("A100") resolves to the smaller card; `note`, when given, then receives
+  // the assumption in one sentence (else it is cleared). kUnknownGpu lists
+  // the closest names.
+  Result<const Gpu*> FindGpu(const std::string& name, const std::string& field = "gpu",
+                             std::string* note = nullptr) const;
   const Gpu* GpuById(const std::string& id) const;
   Result<const Platform*> FindPlatform(const std::string& name) const;
   Result<const Plan*> FindPlan(const Platform& platform, const std::string& name) const;
@@ -150,6 +157,8 @@ class Catalog {
   std::vector<std::string> ClosestModelNames(const std::string& query, size_t n = 3) const;
 
  private:
+  const Gpu* LookupGpuKey(const std::string& raw_key) const;
+  const Gpu* LargerGpuOfSameName(const Gpu& g, const std::string& sizeless_key) const;
   std::vector<Gpu> gpus_;
   std::vector<Platform> platforms_;
   std::vector<Model> models_;

@@ -34,6 +34,14 @@ enum class Sharding { kNone, kDdp, kZero1, kZero2, kZero3, kFsdp };
 // transformers, custom loops), kChunked = chunked / fused cross-entropy (litgpt
 // lm_head chunks, Liger, Unsloth): the full fp32 logits never exist.
 enum class CrossEntropy { kFp32Upcast, kNative, kChunked };
+// The trainer that runs the step. Each has a profile of defaults and memory
+// techniques (ftconfig/frameworks.h, docs/memory-model.md "Frameworks");
+// kUnspecified keeps the estimator's own defaults.
+enum class Framework { kUnspecified, kHfTrainer, kUnsloth, kAxolotl, kLlamaFactory, kTorchtune, kLitgpt, kPytorch };
+// Who runs the 4-bit / 8-bit layers. bitsandbytes' MatMul4Bit keeps its input
+// for backward (the fitted "two kept inputs" term); torchao's NF4 linear
+// (torchtune) keeps only the quantized weight, so a frozen layer saves no input.
+enum class QuantBackend { kBitsandbytes, kTorchao };
 
 const char* ToString(Method m);
 const char* ToString(Precision p);
@@ -42,6 +50,7 @@ const char* ToString(Optimizer o);
 const char* ToString(LoraTarget t);
 const char* ToString(Sharding s);
 const char* ToString(CrossEntropy c);
+const char* ToString(QuantBackend b);
 // Lenient parsers for the names used in corpora and measurement tables
 // ("adamw_bnb_8bit", "paged_adamw_8bit", "mixed-bf16", "bf16", "all-linear",
 // "q,v", "nf4", ...). Return false when the name is not recognized.
@@ -96,6 +105,16 @@ struct TrainSetup {
   // sequences of each example through the model together (TRL concatenates
   // them): 2 sequences per example multiply activations and logits.
   int sequences_per_example = 1;
+  // --- Trainer techniques (set from a framework profile by ApplyFramework).
+  Framework framework = Framework::kUnspecified;  // informational: which profile set the fields below
+  QuantBackend quant_backend = QuantBackend::kBitsandbytes;
+  // Unsloth's fused LoRA autograd functions (LoRA_QKV, LoRA_MLP, LoRA_W) keep
+  // one input per block and do their own dequantization: no bitsandbytes
+  // kept inputs, and a frozen layer keeps nothing of its own.
+  bool fused_lora_kernels = false;
+  // Optimizer step inside backward (torchtune optimizer_in_bwd): each
+  // parameter is updated and its gradient freed as soon as it is produced.
+  bool optimizer_in_backward = false;
   // DPO with full fine-tuning keeps a frozen reference copy of the model in
   // the compute dtype (with adapters, the reference is the base with the
   // adapter disabled: no copy).
