@@ -21,7 +21,7 @@ namespace {
 
 struct RecommendOptions {
   std::string request_file;
-  std::string platform, plan, gpu, model, task, adapter, strategy, dataset_name, format = "json";
+  std::string platform, plan, gpu, model, task, adapter, strategy, dataset_name, framework, format = "json";
   std::optional<double> params_b, dataset_size;
   std::optional<int> num_gpus, max_seq_length;
   bool no_qlora = false;
@@ -188,6 +188,8 @@ void AddRecommendCommand(CLI::App& app, Context& ctx) {
   cmd->add_option("--strategy", opts->strategy, "auto | deterministic | hybrid | hybrid_ml");
   cmd->add_option("--dataset-size", opts->dataset_size, "Training examples");
   cmd->add_option("--dataset-name", opts->dataset_name, "Dataset id (Hub id or path)");
+  cmd->add_option("--framework", opts->framework,
+                  "Trainer the memory figures are for: hf-trainer, unsloth, axolotl, llama-factory, torchtune, litgpt, pytorch");
   cmd->add_option("--max-seq-length", opts->max_seq_length, "Longest sequence you need, tokens");
   cmd->add_flag("--no-qlora", opts->no_qlora, "Never switch LoRA to QLoRA to make it fit");
   cmd->add_option("--format", opts->format, "json | text")->check(CLI::IsMember({"json", "text"}));
@@ -217,6 +219,7 @@ void AddRecommendCommand(CLI::App& app, Context& ctx) {
       set("adapter_type", opts->adapter);
       set("strategy", opts->strategy);
       set("dataset_name", opts->dataset_name);
+      set("framework", opts->framework);
       if (opts->params_b) req["model_params_b"] = *opts->params_b;
       if (opts->dataset_size) req["dataset_size"] = *opts->dataset_size;
       if (opts->num_gpus) req["num_gpus"] = *opts->num_gpus;

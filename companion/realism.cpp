@@ -99,6 +99,12 @@ std::optional<json> UserRequest(const ConfigRecord& r, const Catalog& catalog, c
     return std::nullopt;
   }
   if (r.dataset_size && *r.dataset_size >= 1) req["dataset_size"] = static_cast<long long>(std::llround(*r.dataset_size));
+  // The trainer a practitioner knows they run: the source's own, where the source is a trainer.
+  static const std::pair<const char*, const char*> kTrainers[] = {
+      {"unslothai/", "unsloth"}, {"axolotl-ai-cloud/axolotl", "axolotl"}, {"hiyouga/LLaMA-Factory", "llama-factory"},
+      {"pytorch/torchtune", "torchtune"}, {"Lightning-AI/litgpt", "litgpt"}};
+  for (const auto& [prefix, framework] : kTrainers)
+    if (r.source_repo.rfind(prefix, 0) == 0) req["framework"] = framework;
   return req;
 }
 

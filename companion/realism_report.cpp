@@ -21,7 +21,9 @@ const char* kMethod = R"(## Method
   held-out rows).
 - **The request a new user would make**: the model (catalog id when the catalog knows it, else `model_params_b`),
   `task_type`, `adapter_type` as the corpus normalises it (DoRA is `lora`, freeze is `none`, 4-bit quantization is
-  `qlora`), the GPU (`gpu_override`), `num_gpus` and `dataset_size` when the source gives them. Never the
+  `qlora`), the GPU (`gpu_override`), `num_gpus` and `dataset_size` when the source gives them, and the trainer
+  (`framework`) where the source is one (Unsloth's notebooks `unsloth`, axolotl, LLaMA-Factory, torchtune, litgpt;
+  other sources give none, the Hugging Face Trainer default). Never the
   practitioner's sequence length, learning rate or rank. The GPU is the one the source names when the catalog knows it
   (or a catalog GPU of the size it states); otherwise the smallest of T4, A10G, L40S, A100 80GB and H200 on which the
   practitioner's own configuration fits by the engine's estimate (`ConfigHeadroom` ≥ 0; it ran, so it fitted

@@ -132,6 +132,8 @@ export interface Request {
   /** Token counts of the training examples (at least one; ordered p50 <= p95 <= max). */
   data_tokens?: DataTokens;
   allow_qlora?: boolean;
+  /** The trainer the memory figures are for (hf-trainer, unsloth, axolotl, llama-factory, torchtune, litgpt, pytorch). */
+  framework?: string;
   output_dir?: string;
   notes?: string;
   /** Feedback for strategy "auto" to learn from (the site passes its IndexedDB log's). */

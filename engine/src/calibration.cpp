@@ -75,7 +75,9 @@ Result<Calibration> Calibration::Load(const std::string& text) {
     return Bad("artifact", "must be \"ftconfig.calibration\"");
   int format = 1;
   if (j.contains("format_version")) {
-    if (!j["format_version"].is_number_integer() || j["format_version"].get<int>() < 1 || j["format_version"].get<int>() > 2)
+    // Compared before narrowing: 4294967297 must not read as 1.
+    if (!j["format_version"].is_number_integer() || j["format_version"].get<double>() < 1 ||
+        j["format_version"].get<double>() > 2)
       return Bad("format_version", "must be 1 or 2");
     format = j["format_version"].get<int>();
   }

@@ -148,11 +148,15 @@ TrainSetup ToSetup(const Candidate& c, const Context& ctx) {
   s.precision = c.fp32 ? Precision::kFp32
                 : c.pure_bf16 ? Precision::kBf16Pure
                 : c.bf16 ? Precision::kBf16Mixed : Precision::kFp16Mixed;
+  // The trainer's techniques (loss, checkpointing flavour, 4-bit backend, ...);
+  // the candidate's own choices below override its defaults.
+  if (ctx.framework) ApplyFramework(*ctx.framework, &s);
   s.optimizer = ModelOptimizer(c.optimizer);
   s.batch_size_per_device = c.batch;
   s.gradient_accumulation_steps = c.accum;
   s.seq_len = c.seq;
   s.gradient_checkpointing = c.grad_ckpt;
+  s.activation_offload = s.activation_offload && c.grad_ckpt;
   // PyTorch SDPA picks a memory-efficient kernel on every CUDA GPU the stacks
   // support; FlashAttention 2 where the card has it. Both keep attention
   // memory linear in the sequence.
@@ -164,6 +168,7 @@ TrainSetup ToSetup(const Candidate& c, const Context& ctx) {
   s.cpu_offload = c.distribution == "zero3_offload";
   s.eval_batch_size = c.batch;
   s.nf4_double_quant = c.adapter == "qlora";  // the response sets bnb_4bit_use_double_quant
+  s.fused_optimizer = s.fused_optimizer && s.optimizer == Optimizer::kAdamW;
   s.sequences_per_example = ctx.sequences_per_example;
   s.reference_model = ctx.dpo && c.adapter == "none";
   return s;

@@ -162,6 +162,9 @@ Result<json> Engine::Recommend(const Request& req) const {
   const Calibration calibration =
       calibration_.ForContext({target.family.empty() ? "unknown" : target.family, "unknown", GpuClass(target.gpu->tier)});
   ctx.calibration = &calibration;
+  // Without a framework the memory model's own defaults (those of the
+  // Hugging Face Trainer with PEFT and bitsandbytes) apply.
+  if (!req.framework.empty()) ctx.framework = target.framework;
   PoolInputs pool_in{corpus_, profiles_, reranker_ ? &*reranker_ : nullptr,
                      hp_predictor_ ? &*hp_predictor_ : nullptr, hybrid_weights_, mmr_lambda_};
   Pool pool = BuildPool(pool_in, req, target, ctx);

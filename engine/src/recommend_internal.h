@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "ftconfig/frameworks.h"
 #include "ftconfig/recommend.h"
 
 namespace ftconfig::internal {
@@ -36,6 +37,7 @@ struct Target {
   std::string task_family;  // sft | preference | reward | classification | pretraining
   const TaskType* task_info = nullptr;
   std::string adapter;  // none | lora | qlora, after the GPU's 4-bit support
+  const FrameworkProfile* framework = nullptr;  // the trainer the memory figures are for
   std::vector<std::string> warnings;
   std::vector<std::pair<double, std::string>> penalties;  // confidence deductions with reasons
 };
@@ -145,6 +147,7 @@ struct Context {
   int sequences_per_example = 1;  // 2 for preference tasks (chosen + rejected)
   bool dpo = false;               // DPO: full fine-tuning keeps a reference model
   const Calibration* calibration = nullptr;
+  const FrameworkProfile* framework = nullptr;  // its memory techniques and defaults
 };
 
 struct FitResult {

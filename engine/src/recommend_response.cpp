@@ -196,7 +196,11 @@ json BuildResponse(const ResponseInputs& in, const Request& req, const Target& t
   resp["request"] = {{"platform", t.platform ? t.platform->id : ""}, {"plan", t.plan ? t.plan->id : ""},
                      {"model", t.model_id}, {"model_params_b", Round3(t.arch.params_b)},
                      {"model_source", t.model_source}, {"task_type", t.task}, {"adapter_type", req.adapter_type},
-                     {"strategy", req.strategy}};
+                     {"strategy", req.strategy}, {"framework", t.framework->name}};
+  resp["framework"] = {{"id", t.framework->name}, {"label", t.framework->label},
+                       {"why", req.framework.empty() ? "not given: the memory figures are for the Hugging Face Trainer "
+                                                       "with TRL, PEFT and bitsandbytes (give framework for another)"
+                                                     : "as requested: the memory figures use its techniques and defaults"}};
   json why = json::object(), provenance = json::object();
   Explain(v, plan, start, &why, &provenance);
   resp["hyperparameters"] = Hyperparameters(t, v, best);

@@ -146,6 +146,11 @@ std::optional<Error> ResolveTask(const Catalog& catalog, const Request& req, Tar
   t->task_family = TaskFamily(t->task);
   if (t->task_family == "classification" && t->arch.architecture == "encoder-decoder")
     t->warnings.push_back("classification with an encoder-decoder model: the exports train it as text-to-text");
+  const std::string framework = req.framework.empty() ? "hf-trainer" : req.framework;
+  t->framework = FindFramework(framework);
+  if (!t->framework)
+    return Error{ErrorCode::kInvalidValue, "framework",
+                 "unknown framework \"" + req.framework + "\"; expected one of " + FrameworkNames()};
   t->adapter = req.adapter_type;
   if (t->adapter == "qlora" && !t->gpu->bnb_4bit) {
     t->warnings.push_back(t->gpu->name + " has no bitsandbytes 4-bit support: QLoRA replaced by LoRA");

@@ -19,7 +19,7 @@ namespace {
 const char* const kFields[] = {
     "platform", "plan", "gpu_override", "gpu", "num_gpus", "model", "model_params_b", "architecture",
     "model_size_bucket", "task_type", "task", "adapter_type", "adapter", "strategy", "dataset_size",
-    "dataset_name", "max_seq_length", "data_tokens", "allow_qlora", "output_dir", "notes", "evidence"};
+    "dataset_name", "max_seq_length", "data_tokens", "allow_qlora", "output_dir", "notes", "evidence", "framework"};
 
 const char* const kArchFields[] = {"hidden_size", "intermediate_size", "num_layers", "num_attention_heads",
                                    "num_kv_heads", "head_dim", "vocab_size", "max_position_embeddings",
@@ -223,6 +223,7 @@ Result<Request> ParseRequest(const json& j) {
   }
   FT_TRY(GetString(j, "output_dir", &r.output_dir, kMaxPathLength));
   FT_TRY(GetString(j, "notes", &r.notes, kMaxNotesLength));
+  FT_TRY(GetString(j, "framework", &r.framework));
   if (auto it = j.find("evidence"); it != j.end() && !it->is_null()) {
     auto ev = ParseEvidence(*it, "evidence");
     if (!ev.ok()) return ev.error();

@@ -324,6 +324,9 @@ BOOST_AUTO_TEST_CASE(lora_targets_use_the_models_own_module_names) {
   for (const auto& [model, qv] : cases) {
     json request = {{"gpu_override", "A100 80GB"}, {"model", model}, {"adapter_type", "lora"}};
     json resp = Recommend(request);
+    // A response without the class and module list (as before the engine gave them).
+    resp["hyperparameters"].erase("lora_target_class");
+    resp["hyperparameters"].erase("lora_target_modules");
     resp["hyperparameters"]["lora_target"] = "q_proj,v_proj";
     Request req = ParseRequest(request).value();
     json trl = json::parse(MustExport(req, resp, ExportFormat::kTrl));

@@ -159,6 +159,27 @@ BOOST_AUTO_TEST_CASE(memory_plan_exhausts_techniques_before_the_sequence) {
   BOOST_TEST(OwnEstimate(e, r) <= r["vram"]["limit_gb"].get<double>() + 1e-6);
 }
 
+BOOST_AUTO_TEST_CASE(the_framework_changes_the_memory_plan) {
+  // Colab free T4 + Llama-3.1-8B QLoRA: Unsloth's offloaded checkpointing and
+  // fused loss fit a larger micro-batch in less memory than the Hugging Face
+  // Trainer; an unknown framework is an error naming the field.
+  const Engine& e = test::BundledEngine();
+  json base = {{"platform", "colab"}, {"plan", "free"}, {"model", "meta-llama/Llama-3.1-8B"}, {"adapter_type", "qlora"}};
+  json hf = base, un = base;
+  hf["framework"] = "hf-trainer";
+  un["framework"] = "unsloth";
+  json a = Recommend(e, hf), b = Recommend(e, un);
+  BOOST_TEST(a["fits"].get<bool>());
+  BOOST_TEST(b["fits"].get<bool>());
+  BOOST_TEST(b["framework"]["id"] == "unsloth");
+  BOOST_TEST(b["vram"]["per_gpu_gb"].get<double>() < a["vram"]["per_gpu_gb"].get<double>());
+  BOOST_TEST(b["hyperparameters"]["batch_size_per_device"].get<int>() >= a["hyperparameters"]["batch_size_per_device"].get<int>());
+  json bad = base;
+  bad["framework"] = "magic";
+  Error err = RecommendError(e, bad.dump());
+  BOOST_TEST(err.field == "framework");
+}
+
 BOOST_AUTO_TEST_CASE(the_sequence_never_goes_below_the_data_p95) {
   // 70B on a T4: nothing fits at the 1,500 tokens the data needs; the answer
   // says so at that length and offers what would fit, each option a patch.

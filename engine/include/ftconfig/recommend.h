@@ -49,6 +49,7 @@ struct Request {
   bool allow_qlora = true;
   std::string output_dir;
   std::string notes;  // free text carried into exports
+  std::string framework;  // the trainer the memory figures are for (ftconfig/frameworks.h); "" = hf-trainer
   // Feedback aggregated by the caller for this request's context; consulted
   // only by strategy "auto" (the learning brain, brain.h).
   std::optional<BrainEvidence> evidence;

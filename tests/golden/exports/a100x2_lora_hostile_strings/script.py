@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-# ftconfig 0.1.0: training script for recommendation 4b821044de1440fb
+# ftconfig 0.1.0: training script for recommendation b5132dd3afcd80d8
 # Model: acme/"""; import os; os.system('x') # - &anchor !!python/object {{mustache}} <b>caf\xe9</b> \U0001f600 \
 # Method: LoRA on 2 x NVIDIA A100 80GB SXM4
-# Estimated peak VRAM per GPU: 20.26 GB of 84.1 GB usable; about 0.22 h
+# Estimated peak VRAM per GPU: 37.31 GB of 84.1 GB usable; about 0.2 h
 #
 # Install the pinned stack first:
 #   pip install torch==2.7.1 --index-url https://download.pytorch.org/whl/cu126
@@ -14,14 +14,14 @@
 
 
 # Configuration: the only cell you normally edit. Everything below the
-# placeholders is the recommendation (ftconfig 0.1.0, fingerprint 4b821044de1440fb).
+# placeholders is the recommendation (ftconfig 0.1.0, fingerprint b5132dd3afcd80d8).
 MODEL_ID = "acme/\"\"\"; import os; os.system('x') #\n- &anchor !!python/object {{mustache}} <b>caf\xe9</b> \U0001f600 \\"
 DATASET_ID = "data: \"\"\"; import os; os.system('x') #\n- &anchor !!python/object {{mustache}} <b>caf\xe9</b> \U0001f600 \\"
 OUTPUT_DIR = "out/\"\"\"; import os; os.system('x') #\n- &anchor !!python/object {{mustache}} <b>caf\xe9</b> \U0001f600 \\"
 NOTES = "notes \"\"\"; import os; os.system('x') #\n- &anchor !!python/object {{mustache}} <b>caf\xe9</b> \U0001f600 \\"
 TASK_TYPE = "instruction_following"
 NUM_GPUS = 2
-MAX_SEQ_LENGTH = 512
+MAX_SEQ_LENGTH = 2048
 EVAL_FRACTION = 0.05
 SEED = 42
 PLACEHOLDER_MODEL = "REPLACE_ME/your-model"
@@ -30,7 +30,7 @@ PLACEHOLDER_DATASET = "REPLACE_ME/your-dataset"
 # What was recommended, carried into the telemetry events.
 FTCONFIG = {
     "engine_version": "0.1.0",
-    "fingerprint": "4b821044de1440fb",
+    "fingerprint": "b5132dd3afcd80d8",
     "recommendation": {
         "model": "acme/\"\"\"; import os; os.system('x') #\n- &anchor !!python/object {{mustache}} <b>caf\xe9</b> \U0001f600 \\",
         "model_params_b": 7.0,
@@ -51,16 +51,19 @@ FTCONFIG = {
             "adapter_type": "lora",
             "attn_implementation": "flash_attention_2",
             "batch_size_per_device": 4,
+            "distribution": "ddp",
             "effective_batch_size": 8,
             "gradient_accumulation_steps": 1,
             "gradient_checkpointing": True,
             "learning_rate": 0.0002,
             "lora_alpha": 16,
             "lora_dropout": 0.05,
-            "lora_r": 32,
-            "lora_target": "q_proj,v_proj",
+            "lora_r": 16,
+            "lora_target": "all-linear",
+            "lora_target_class": "all_linear",
+            "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
             "lr_scheduler": "constant",
-            "max_seq_length": 512,
+            "max_seq_length": 2048,
             "num_epochs": 2.0,
             "optimizer": "adamw_torch",
             "per_device_eval_batch_size": 4,
@@ -70,12 +73,12 @@ FTCONFIG = {
             "weight_decay": 0.0,
         },
         "predicted": {
-            "per_gpu_gb": 20.26,
-            "eval_peak_gb": 18.39,
-            "merge_peak_gb": 14.78,
+            "per_gpu_gb": 37.31,
+            "eval_peak_gb": 29.94,
+            "merge_peak_gb": 14.87,
             "usable_gb": 84.1,
-            "tokens_per_sec": 7672.72,
-            "hours": 0.22,
+            "tokens_per_sec": 8342.88,
+            "hours": 0.2,
         },
     },
 }
@@ -297,12 +300,12 @@ def prepare_datasets(tokenizer):
     return train, held_out, None
 
 
-# LoRA: rank 32, alpha 16, dropout 0.05, targets q_proj,v_proj.
+# LoRA: rank 16, alpha 16, dropout 0.05, targets all-linear.
 LORA_ARGS = {
-    "r": 32,
+    "r": 16,
     "lora_alpha": 16,
     "lora_dropout": 0.05,
-    "target_modules": ["q_proj", "v_proj"],
+    "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
     "bias": "none",
     "task_type": "CAUSAL_LM",
 }
@@ -351,7 +354,7 @@ TRAINING_ARGS = {
     "gradient_checkpointing_kwargs": {
         "use_reentrant": False,
     },
-    "max_length": 512,
+    "max_length": 2048,
     "packing": False,
     "eval_strategy": "epoch",
     "save_strategy": "epoch",
@@ -623,9 +626,9 @@ def run_training():
 import gc
 
 # Optional: merge the adapter into a full 16-bit copy of the base model.
-# Estimated peak for merging: 14.78 GB; usable on this GPU: 84.1 GB.
+# Estimated peak for merging: 14.87 GB; usable on this GPU: 84.1 GB.
 RUN_MERGE = False  # set True to write OUTPUT_DIR/merged
-MERGE_PEAK_GB = 14.78
+MERGE_PEAK_GB = 14.87
 GPU_USABLE_GB = 84.1
 MERGE_DTYPE = "bfloat16"
 MERGED_DIR = os.path.join(OUTPUT_DIR, "merged")

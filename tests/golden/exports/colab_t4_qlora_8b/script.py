@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-# ftconfig 0.1.0: training script for recommendation ff5b0d4a6fdc123d
+# ftconfig 0.1.0: training script for recommendation be7abc380d30379b
 # Model: meta-llama/Llama-3.1-8B
 # Method: QLoRA (4-bit NF4 base + LoRA) on 1 x NVIDIA T4
-# Estimated peak VRAM per GPU: 11.55 GB of 15.3 GB usable; about 13.29 h
+# Estimated peak VRAM per GPU: 11.77 GB of 15.3 GB usable; about 13.68 h
 #
 # Install the pinned stack first:
 #   pip install torch==2.7.1 --index-url https://download.pytorch.org/whl/cu126
@@ -13,14 +13,14 @@
 
 
 # Configuration: the only cell you normally edit. Everything below the
-# placeholders is the recommendation (ftconfig 0.1.0, fingerprint ff5b0d4a6fdc123d).
+# placeholders is the recommendation (ftconfig 0.1.0, fingerprint be7abc380d30379b).
 MODEL_ID = "meta-llama/Llama-3.1-8B"
 DATASET_ID = "yahma/alpaca-cleaned"
 OUTPUT_DIR = "outputs/ftconfig-run"
 NOTES = ""
 TASK_TYPE = "instruction_following"
 NUM_GPUS = 1
-MAX_SEQ_LENGTH = 512
+MAX_SEQ_LENGTH = 2048
 EVAL_FRACTION = 0.05
 SEED = 42
 PLACEHOLDER_MODEL = "REPLACE_ME/your-model"
@@ -29,7 +29,7 @@ PLACEHOLDER_DATASET = "REPLACE_ME/your-dataset"
 # What was recommended, carried into the telemetry events.
 FTCONFIG = {
     "engine_version": "0.1.0",
-    "fingerprint": "ff5b0d4a6fdc123d",
+    "fingerprint": "be7abc380d30379b",
     "recommendation": {
         "model": "meta-llama/Llama-3.1-8B",
         "model_params_b": 8.03,
@@ -49,36 +49,39 @@ FTCONFIG = {
         "hyperparameters": {
             "adapter_type": "qlora",
             "attn_implementation": "sdpa",
-            "batch_size_per_device": 4,
+            "batch_size_per_device": 1,
             "bnb_4bit_compute_dtype": "float16",
             "bnb_4bit_quant_type": "nf4",
             "bnb_4bit_use_double_quant": True,
+            "distribution": "none",
             "effective_batch_size": 8,
-            "gradient_accumulation_steps": 2,
+            "gradient_accumulation_steps": 8,
             "gradient_checkpointing": True,
             "learning_rate": 0.0002,
             "load_in_4bit": True,
             "lora_alpha": 16,
             "lora_dropout": 0.05,
-            "lora_r": 32,
-            "lora_target": "q_proj,v_proj",
+            "lora_r": 16,
+            "lora_target": "all-linear",
+            "lora_target_class": "all_linear",
+            "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
             "lr_scheduler": "cosine",
-            "max_seq_length": 512,
+            "max_seq_length": 2048,
             "num_epochs": 2.0,
-            "optimizer": "adamw_torch",
-            "per_device_eval_batch_size": 4,
+            "optimizer": "paged_adamw_8bit",
+            "per_device_eval_batch_size": 1,
             "precision": "fp16",
             "pure_bf16": False,
-            "warmup_ratio": 0.03,
+            "warmup_ratio": 0.05,
             "weight_decay": 0.0,
         },
         "predicted": {
-            "per_gpu_gb": 11.55,
-            "eval_peak_gb": 9.58,
-            "merge_peak_gb": 16.85,
+            "per_gpu_gb": 11.77,
+            "eval_peak_gb": 9.67,
+            "merge_peak_gb": 16.96,
             "usable_gb": 15.3,
-            "tokens_per_sec": 649.14,
-            "hours": 13.29,
+            "tokens_per_sec": 630.7,
+            "hours": 13.68,
         },
     },
 }
@@ -306,12 +309,12 @@ def prepare_datasets(tokenizer):
     return train, held_out, None
 
 
-# LoRA: rank 32, alpha 16, dropout 0.05, targets q_proj,v_proj.
+# LoRA: rank 16, alpha 16, dropout 0.05, targets all-linear.
 LORA_ARGS = {
-    "r": 32,
+    "r": 16,
     "lora_alpha": 16,
     "lora_dropout": 0.05,
-    "target_modules": ["q_proj", "v_proj"],
+    "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
     "bias": "none",
     "task_type": "CAUSAL_LM",
 }
@@ -346,21 +349,21 @@ def apply_lora(model):
 TRAINING_ARGS = {
     "output_dir": "outputs/ftconfig-run",
     "num_train_epochs": 2.0,
-    "per_device_train_batch_size": 4,
-    "per_device_eval_batch_size": 4,
-    "gradient_accumulation_steps": 2,
+    "per_device_train_batch_size": 1,
+    "per_device_eval_batch_size": 1,
+    "gradient_accumulation_steps": 8,
     "learning_rate": 0.0002,
     "lr_scheduler_type": "cosine",
-    "warmup_ratio": 0.03,
+    "warmup_ratio": 0.05,
     "weight_decay": 0.0,
-    "optim": "adamw_torch",
+    "optim": "paged_adamw_8bit",
     "bf16": False,
     "fp16": True,
     "gradient_checkpointing": True,
     "gradient_checkpointing_kwargs": {
         "use_reentrant": False,
     },
-    "max_length": 512,
+    "max_length": 2048,
     "packing": False,
     "eval_strategy": "epoch",
     "save_strategy": "epoch",
@@ -631,9 +634,9 @@ def run_training():
 import gc
 
 # Optional: merge the adapter into a full 16-bit copy of the base model.
-# Estimated peak for merging: 16.85 GB; usable on this GPU: 15.3 GB.
+# Estimated peak for merging: 16.96 GB; usable on this GPU: 15.3 GB.
 RUN_MERGE = False  # set True to write OUTPUT_DIR/merged
-MERGE_PEAK_GB = 16.85
+MERGE_PEAK_GB = 16.96
 GPU_USABLE_GB = 15.3
 MERGE_DTYPE = "float16"
 MERGED_DIR = os.path.join(OUTPUT_DIR, "merged")

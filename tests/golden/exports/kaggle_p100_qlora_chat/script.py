@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# ftconfig 0.1.0: training script for recommendation fe9a4a6cbf47ddfa
+# ftconfig 0.1.0: training script for recommendation a4a89cffada309e8
 # Model: mistralai/Mistral-7B-v0.1
 # Method: QLoRA (4-bit NF4 base + LoRA) on 1 x NVIDIA Tesla P100 PCIe 16GB
 # Estimated peak VRAM per GPU: 12.15 GB of 16.4 GB usable; about 7.32 h
@@ -13,7 +13,7 @@
 
 
 # Configuration: the only cell you normally edit. Everything below the
-# placeholders is the recommendation (ftconfig 0.1.0, fingerprint fe9a4a6cbf47ddfa).
+# placeholders is the recommendation (ftconfig 0.1.0, fingerprint a4a89cffada309e8).
 MODEL_ID = "mistralai/Mistral-7B-v0.1"
 DATASET_ID = "REPLACE_ME/your-dataset"  # >>> REPLACE: placeholder dataset id (Hub id or local path) <<<
 OUTPUT_DIR = "/kaggle/working/mistral-chat"
@@ -29,7 +29,7 @@ PLACEHOLDER_DATASET = "REPLACE_ME/your-dataset"
 # What was recommended, carried into the telemetry events.
 FTCONFIG = {
     "engine_version": "0.1.0",
-    "fingerprint": "fe9a4a6cbf47ddfa",
+    "fingerprint": "a4a89cffada309e8",
     "recommendation": {
         "model": "mistralai/Mistral-7B-v0.1",
         "model_params_b": 7.242,
@@ -53,15 +53,18 @@ FTCONFIG = {
             "bnb_4bit_compute_dtype": "float16",
             "bnb_4bit_quant_type": "nf4",
             "bnb_4bit_use_double_quant": True,
+            "distribution": "none",
             "effective_batch_size": 4,
             "gradient_accumulation_steps": 1,
             "gradient_checkpointing": True,
             "learning_rate": 0.0002,
             "load_in_4bit": True,
             "lora_alpha": 16,
-            "lora_dropout": 0.0,
+            "lora_dropout": 0.05,
             "lora_r": 16,
             "lora_target": "all-linear",
+            "lora_target_class": "all_linear",
+            "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
             "lr_scheduler": "linear",
             "max_seq_length": 2048,
             "num_epochs": 2.0,
@@ -308,11 +311,11 @@ def prepare_datasets(tokenizer):
     return train, held_out, None
 
 
-# LoRA: rank 16, alpha 16, dropout 0, targets all-linear.
+# LoRA: rank 16, alpha 16, dropout 0.05, targets all-linear.
 LORA_ARGS = {
     "r": 16,
     "lora_alpha": 16,
-    "lora_dropout": 0.0,
+    "lora_dropout": 0.05,
     "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
     "bias": "none",
     "task_type": "CAUSAL_LM",

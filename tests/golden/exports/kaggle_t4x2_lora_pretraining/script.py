@@ -1,27 +1,27 @@
 #!/usr/bin/env python3
-# ftconfig 0.1.0: training script for recommendation 4ca6b3cc030d8202
+# ftconfig 0.1.0: training script for recommendation f5b2805432021f88
 # Model: Qwen/Qwen2.5-3B
 # Method: LoRA on 2 x NVIDIA T4
-# Estimated peak VRAM per GPU: 12.17 GB of 15.3 GB usable; about 2.41 h
+# Estimated peak VRAM per GPU: 10.21 GB of 15.3 GB usable; about 2.52 h
 #
 # Install the pinned stack first:
 #   pip install torch==2.7.1 --index-url https://download.pytorch.org/whl/cu126
 #   pip install accelerate==1.10.0 bitsandbytes==0.47.0 datasets==4.0.0 peft==0.17.0 transformers==4.55.2 trl==0.21.0
 # Run:
 #   accelerate launch --num_processes 2 ftconfig-train.py
-#   (DDP: configured in TRAINING_ARGS; telemetry and the merge run on rank 0 only)
+#   (DeepSpeed ZeRO-3: configured in TRAINING_ARGS; telemetry and the merge run on rank 0 only)
 # The values marked REPLACE are placeholders; everything else is the recommendation.
 
 
 # Configuration: the only cell you normally edit. Everything below the
-# placeholders is the recommendation (ftconfig 0.1.0, fingerprint 4ca6b3cc030d8202).
+# placeholders is the recommendation (ftconfig 0.1.0, fingerprint f5b2805432021f88).
 MODEL_ID = "Qwen/Qwen2.5-3B"
 DATASET_ID = "REPLACE_ME/your-dataset"  # >>> REPLACE: placeholder dataset id (Hub id or local path) <<<
 OUTPUT_DIR = "outputs/ftconfig-run"
 NOTES = ""
 TASK_TYPE = "continued_pretraining"
 NUM_GPUS = 2
-MAX_SEQ_LENGTH = 512
+MAX_SEQ_LENGTH = 2048
 EVAL_FRACTION = 0.05
 SEED = 42
 PLACEHOLDER_MODEL = "REPLACE_ME/your-model"
@@ -30,7 +30,7 @@ PLACEHOLDER_DATASET = "REPLACE_ME/your-dataset"
 # What was recommended, carried into the telemetry events.
 FTCONFIG = {
     "engine_version": "0.1.0",
-    "fingerprint": "4ca6b3cc030d8202",
+    "fingerprint": "f5b2805432021f88",
     "recommendation": {
         "model": "Qwen/Qwen2.5-3B",
         "model_params_b": 3.086,
@@ -50,32 +50,35 @@ FTCONFIG = {
         "hyperparameters": {
             "adapter_type": "lora",
             "attn_implementation": "sdpa",
-            "batch_size_per_device": 4,
+            "batch_size_per_device": 1,
+            "distribution": "zero3",
             "effective_batch_size": 8,
-            "gradient_accumulation_steps": 1,
+            "gradient_accumulation_steps": 4,
             "gradient_checkpointing": True,
-            "learning_rate": 0.0002,
-            "lora_alpha": 16,
+            "learning_rate": 0.0001,
+            "lora_alpha": 64,
             "lora_dropout": 0.05,
-            "lora_r": 32,
-            "lora_target": "q_proj,v_proj",
+            "lora_r": 64,
+            "lora_target": "all-linear",
+            "lora_target_class": "all_linear",
+            "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
             "lr_scheduler": "cosine",
-            "max_seq_length": 512,
+            "max_seq_length": 2048,
             "num_epochs": 2.0,
             "optimizer": "adamw_torch",
-            "per_device_eval_batch_size": 4,
+            "per_device_eval_batch_size": 1,
             "precision": "fp16",
             "pure_bf16": False,
             "warmup_ratio": 0.1,
             "weight_decay": 0.0,
         },
         "predicted": {
-            "per_gpu_gb": 12.17,
-            "eval_peak_gb": 10.43,
-            "merge_peak_gb": 6.79,
+            "per_gpu_gb": 10.21,
+            "eval_peak_gb": 8.41,
+            "merge_peak_gb": 7.24,
             "usable_gb": 15.3,
-            "tokens_per_sec": 3453.87,
-            "hours": 2.41,
+            "tokens_per_sec": 3309.05,
+            "hours": 2.52,
         },
     },
 }
@@ -292,12 +295,12 @@ def prepare_datasets(tokenizer):
     return train, held_out, None
 
 
-# LoRA: rank 32, alpha 16, dropout 0.05, targets q_proj,v_proj.
+# LoRA: rank 64, alpha 64, dropout 0.05, targets all-linear.
 LORA_ARGS = {
-    "r": 32,
-    "lora_alpha": 16,
+    "r": 64,
+    "lora_alpha": 64,
     "lora_dropout": 0.05,
-    "target_modules": ["q_proj", "v_proj"],
+    "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
     "bias": "none",
     "task_type": "CAUSAL_LM",
 }
@@ -330,10 +333,10 @@ def apply_lora(model):
 TRAINING_ARGS = {
     "output_dir": "outputs/ftconfig-run",
     "num_train_epochs": 2.0,
-    "per_device_train_batch_size": 4,
-    "per_device_eval_batch_size": 4,
-    "gradient_accumulation_steps": 1,
-    "learning_rate": 0.0002,
+    "per_device_train_batch_size": 1,
+    "per_device_eval_batch_size": 1,
+    "gradient_accumulation_steps": 4,
+    "learning_rate": 0.0001,
     "lr_scheduler_type": "cosine",
     "warmup_ratio": 0.1,
     "weight_decay": 0.0,
@@ -351,7 +354,27 @@ TRAINING_ARGS = {
     "report_to": "none",
     "seed": 42,
     "include_num_input_tokens_seen": True,
-    "ddp_find_unused_parameters": False,
+    "deepspeed": {
+        "zero_optimization": {
+            "stage": 3,
+            "overlap_comm": True,
+            "contiguous_gradients": True,
+            "reduce_bucket_size": "auto",
+            "stage3_prefetch_bucket_size": "auto",
+            "stage3_param_persistence_threshold": "auto",
+            "stage3_gather_16bit_weights_on_model_save": True,
+        },
+        "bf16": {
+            "enabled": "auto",
+        },
+        "fp16": {
+            "enabled": "auto",
+        },
+        "train_micro_batch_size_per_gpu": "auto",
+        "gradient_accumulation_steps": "auto",
+        "train_batch_size": "auto",
+        "gradient_clipping": "auto",
+    },
 }
 
 
@@ -616,9 +639,9 @@ def run_training():
 import gc
 
 # Optional: merge the adapter into a full 16-bit copy of the base model.
-# Estimated peak for merging: 6.79 GB; usable on this GPU: 15.3 GB.
+# Estimated peak for merging: 7.24 GB; usable on this GPU: 15.3 GB.
 RUN_MERGE = False  # set True to write OUTPUT_DIR/merged
-MERGE_PEAK_GB = 6.79
+MERGE_PEAK_GB = 7.24
 GPU_USABLE_GB = 15.3
 MERGE_DTYPE = "float16"
 MERGED_DIR = os.path.join(OUTPUT_DIR, "merged")

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-# ftconfig 0.1.0: training script for recommendation fb48356f21e6108c
+# ftconfig 0.1.0: training script for recommendation 9a360456b3f16d4b
 # Model: meta-llama/Llama-3.1-8B
 # Method: LoRA on 1 x NVIDIA GeForce RTX 4090
-# Estimated peak VRAM per GPU: 19.22 GB of 24.4 GB usable; about 14.04 h
+# Estimated peak VRAM per GPU: 20.9 GB of 24.4 GB usable; about 17.1 h
 #
 # Install the pinned stack first:
 #   pip install torch==2.7.1 --index-url https://download.pytorch.org/whl/cu126
@@ -13,14 +13,14 @@
 
 
 # Configuration: the only cell you normally edit. Everything below the
-# placeholders is the recommendation (ftconfig 0.1.0, fingerprint fb48356f21e6108c).
+# placeholders is the recommendation (ftconfig 0.1.0, fingerprint 9a360456b3f16d4b).
 MODEL_ID = "meta-llama/Llama-3.1-8B"
 DATASET_ID = "trl-lib/ultrafeedback_binarized"
 OUTPUT_DIR = "outputs/ftconfig-run"
 NOTES = ""
 TASK_TYPE = "preference_dpo"
 NUM_GPUS = 1
-MAX_SEQ_LENGTH = 512
+MAX_SEQ_LENGTH = 768
 EVAL_FRACTION = 0.05
 SEED = 42
 PLACEHOLDER_MODEL = "REPLACE_ME/your-model"
@@ -29,7 +29,7 @@ PLACEHOLDER_DATASET = "REPLACE_ME/your-dataset"
 # What was recommended, carried into the telemetry events.
 FTCONFIG = {
     "engine_version": "0.1.0",
-    "fingerprint": "fb48356f21e6108c",
+    "fingerprint": "9a360456b3f16d4b",
     "recommendation": {
         "model": "meta-llama/Llama-3.1-8B",
         "model_params_b": 8.03,
@@ -50,31 +50,34 @@ FTCONFIG = {
             "adapter_type": "lora",
             "attn_implementation": "flash_attention_2",
             "batch_size_per_device": 1,
+            "distribution": "none",
             "effective_batch_size": 8,
             "gradient_accumulation_steps": 8,
             "gradient_checkpointing": True,
-            "learning_rate": 0.0002,
+            "learning_rate": 5.0e-06,
             "lora_alpha": 16,
             "lora_dropout": 0.05,
-            "lora_r": 32,
-            "lora_target": "q_proj,v_proj",
+            "lora_r": 16,
+            "lora_target": "all-linear",
+            "lora_target_class": "all_linear",
+            "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
             "lr_scheduler": "cosine",
-            "max_seq_length": 512,
+            "max_seq_length": 768,
             "num_epochs": 2.0,
             "optimizer": "adamw_torch",
             "per_device_eval_batch_size": 1,
             "precision": "bf16",
             "pure_bf16": False,
-            "warmup_ratio": 0.03,
+            "warmup_ratio": 0.05,
             "weight_decay": 0.0,
         },
         "predicted": {
-            "per_gpu_gb": 19.22,
-            "eval_peak_gb": 18.33,
-            "merge_peak_gb": 16.85,
+            "per_gpu_gb": 20.9,
+            "eval_peak_gb": 19.47,
+            "merge_peak_gb": 16.96,
             "usable_gb": 24.4,
-            "tokens_per_sec": 1451.41,
-            "hours": 14.04,
+            "tokens_per_sec": 1588.72,
+            "hours": 17.1,
         },
     },
 }
@@ -288,12 +291,12 @@ def prepare_datasets(tokenizer):
     return train, held_out, None
 
 
-# LoRA: rank 32, alpha 16, dropout 0.05, targets q_proj,v_proj.
+# LoRA: rank 16, alpha 16, dropout 0.05, targets all-linear.
 LORA_ARGS = {
-    "r": 32,
+    "r": 16,
     "lora_alpha": 16,
     "lora_dropout": 0.05,
-    "target_modules": ["q_proj", "v_proj"],
+    "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
     "bias": "none",
     "task_type": "CAUSAL_LM",
 }
@@ -331,9 +334,9 @@ TRAINING_ARGS = {
     "per_device_train_batch_size": 1,
     "per_device_eval_batch_size": 1,
     "gradient_accumulation_steps": 8,
-    "learning_rate": 0.0002,
+    "learning_rate": 5.0e-06,
     "lr_scheduler_type": "cosine",
-    "warmup_ratio": 0.03,
+    "warmup_ratio": 0.05,
     "weight_decay": 0.0,
     "optim": "adamw_torch",
     "bf16": True,
@@ -342,8 +345,8 @@ TRAINING_ARGS = {
     "gradient_checkpointing_kwargs": {
         "use_reentrant": False,
     },
-    "max_length": 512,
-    "max_prompt_length": 256,
+    "max_length": 768,
+    "max_prompt_length": 384,
     "beta": 0.1,
     "eval_strategy": "epoch",
     "save_strategy": "epoch",
@@ -615,9 +618,9 @@ def run_training():
 import gc
 
 # Optional: merge the adapter into a full 16-bit copy of the base model.
-# Estimated peak for merging: 16.85 GB; usable on this GPU: 24.4 GB.
+# Estimated peak for merging: 16.96 GB; usable on this GPU: 24.4 GB.
 RUN_MERGE = False  # set True to write OUTPUT_DIR/merged
-MERGE_PEAK_GB = 16.85
+MERGE_PEAK_GB = 16.96
 GPU_USABLE_GB = 24.4
 MERGE_DTYPE = "bfloat16"
 MERGED_DIR = os.path.join(OUTPUT_DIR, "merged")
