@@ -184,6 +184,19 @@ def targets(hp):
     return all_linear, ([] if all_linear else mods), save
 
 
+def check_distribution(name, hp, ds):
+    """The DeepSpeed configuration an export carries matches the recommendation's distribution."""
+    dist = hp.get("distribution", "none")
+    if dist.startswith("zero"):
+        zero = ds.get("zero_optimization", {}) if isinstance(ds, dict) else {}
+        ok = zero.get("stage") == (2 if dist == "zero2" else 3)
+        if dist == "zero3_offload":
+            ok = ok and "offload_optimizer" in zero
+        check(ok, f"{name}: DeepSpeed configuration for {dist}")
+    else:
+        check(not ds, f"{name}: a DeepSpeed configuration although the distribution is {dist}")
+
+
 def approx(a, b):
     return a == b or (isinstance(a, (int, float)) and isinstance(b, (int, float)) and abs(a - b) < 1e-12)
 
@@ -227,6 +240,8 @@ def check_python_dicts(name, hp, gpu_count, d):
     else:
         check(d.get("MAX_SEQ_LENGTH", hp["max_seq_length"]) == hp["max_seq_length"], f"{name}: MAX_SEQ_LENGTH")
     covered.add("adapter_type")
+    covered.add("distribution")
+    check_distribution(name, hp, ta.get("deepspeed"))
     if hp["adapter_type"] == "none":
         check(lora is None and bnb is None, f"{name}: full fine-tuning with an adapter/quantization")
     else:
@@ -234,7 +249,7 @@ def check_python_dicts(name, hp, gpu_count, d):
             eq("lora_r", lora.get("r"), "LoraConfig.r")
             eq("lora_alpha", lora.get("lora_alpha"), "LoraConfig.lora_alpha")
             eq("lora_dropout", lora.get("lora_dropout"), "LoraConfig.lora_dropout")
-            covered.add("lora_target")
+            covered.update({"lora_target", "lora_target_class", "lora_target_modules"})
             all_linear, mods, save = targets(hp)
             check(lora.get("target_modules") == ("all-linear" if all_linear else mods), f"{name}: target_modules")
             check(lora.get("modules_to_save", []) == save, f"{name}: modules_to_save")
@@ -266,7 +281,9 @@ def check_axolotl(name, hp, gpu_count, y):
     eq("warmup_ratio", y.get("warmup_ratio"), "warmup_ratio")
     eq("weight_decay", y.get("weight_decay"), "weight_decay")
     eq("gradient_checkpointing", y.get("gradient_checkpointing"), "gradient_checkpointing")
-    covered.update({"precision", "pure_bf16", "effective_batch_size", "attn_implementation", "adapter_type"})
+    covered.update({"precision", "pure_bf16", "effective_batch_size", "attn_implementation", "adapter_type",
+                    "distribution"})
+    check_distribution(name, hp, y.get("deepspeed"))
     check(y.get("bf16") == (hp["precision"] == "bf16") and y.get("fp16") == (hp["precision"] == "fp16"),
           f"{name}: axolotl bf16/fp16")
     check(bool(y.get("bfloat16")) == bool(hp.get("pure_bf16")), f"{name}: axolotl bfloat16 (pure bf16)")
@@ -279,7 +296,7 @@ def check_axolotl(name, hp, gpu_count, y):
         eq("lora_r", y.get("lora_r"), "lora_r")
         eq("lora_alpha", y.get("lora_alpha"), "lora_alpha")
         eq("lora_dropout", y.get("lora_dropout"), "lora_dropout")
-        covered.add("lora_target")
+        covered.update({"lora_target", "lora_target_class", "lora_target_modules"})
         all_linear, mods, save = targets(hp)
         check(bool(y.get("lora_target_linear")) == all_linear, f"{name}: lora_target_linear")
         check((y.get("lora_target_modules") or []) == mods, f"{name}: lora_target_modules")
@@ -312,6 +329,8 @@ def check_llamafactory(name, hp, gpu_count, y):
     eq("lr_scheduler", y.get("lr_scheduler_type"), "lr_scheduler_type")
     eq("warmup_ratio", y.get("warmup_ratio"), "warmup_ratio")
     eq("weight_decay", y.get("weight_decay"), "weight_decay")
+    covered.add("distribution")
+    check_distribution(name, hp, y.get("deepspeed"))
     covered.update({"gradient_checkpointing", "precision", "pure_bf16", "effective_batch_size",
                     "attn_implementation", "adapter_type"})
     check(y.get("disable_gradient_checkpointing") == (not hp["gradient_checkpointing"]), f"{name}: LF checkpointing")
@@ -329,7 +348,7 @@ def check_llamafactory(name, hp, gpu_count, y):
         eq("lora_r", y.get("lora_rank"), "lora_rank")
         eq("lora_alpha", y.get("lora_alpha"), "lora_alpha")
         eq("lora_dropout", y.get("lora_dropout"), "lora_dropout")
-        covered.add("lora_target")
+        covered.update({"lora_target", "lora_target_class", "lora_target_modules"})
         all_linear, mods, save = targets(hp)
         check(y.get("lora_target") == ("all" if all_linear else ",".join(mods)), f"{name}: lora_target")
         check((y.get("additional_target") or "") == ",".join(save), f"{name}: additional_target")
