@@ -68,7 +68,13 @@ export async function openPage(context) {
     if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`console.${msg.type()}: ${msg.text()}`);
   });
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  page.on('requestfailed', (req) => problems.push(`requestfailed: ${req.url()} ${req.failure() && req.failure().errorText}`));
+  // A request the page itself cancelled (net::ERR_ABORTED: a navigation or a
+  // worker replaced while the lazily loaded export module was in flight) is
+  // not a failure; anything else that fails to load is.
+  page.on('requestfailed', (req) => {
+    const error = req.failure() && req.failure().errorText;
+    if (error !== 'net::ERR_ABORTED') problems.push(`requestfailed: ${req.url()} ${error}`);
+  });
   page.on('response', (res) => {
     if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
   });
