@@ -267,8 +267,10 @@ export function configValues(r) {
   add('num_epochs', 'Epochs', hp.num_epochs === undefined ? null : fmt.number(hp.num_epochs));
   add('optimizer', 'Optimizer', hp.optimizer ? `${hp.optimizer}${hp.gradient_checkpointing ? ', gradient checkpointing' : ''}` : null);
   if (hp.distribution && hp.distribution !== 'none') add('distribution', 'Across GPUs', DISTRIBUTION[hp.distribution] || hp.distribution);
+  // The trainer the memory figures are for (the response's framework), else the stack's frameworks.
   const fw = (r.dependencies || {}).frameworks;
-  if (fw && Object.keys(fw).length) add('framework', 'Framework', Object.keys(fw).slice(0, 2).join(', '));
+  if (r.framework && r.framework.label) add('framework', 'Memory figures for', r.framework.label);
+  else if (fw && Object.keys(fw).length) add('framework', 'Framework', Object.keys(fw).slice(0, 2).join(', '));
   return out;
 }
 
