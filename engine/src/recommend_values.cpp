@@ -1,8 +1,8 @@
 // Stage 3 of the recommendation: the values a practitioner would start from,
 // before memory is considered. Each value starts from a rule of practice with
-// a public source (docs/recommendation.md, "Base values") and moves only with
-// evidence: a vote of the corpus's source repositories (one vote each, so no
-// house template dominates) inside the rule's sanity band, or the user's data.
+// a public source (docs/recommendation.md, "Base values"); the user's data
+// sets the sequence. The corpus's source repositories vote (one vote each, so
+// no house template dominates); the vote is shown and feeds the confidence.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -37,26 +37,26 @@ std::string Sci(double v) {
 }
 
 struct LrRule {
-  double value, lo, hi;
+  double value;
   const char* source;
 };
 
-// The learning rate practitioners start from, by task family, adapter and
-// size, with the band a corpus vote may move it in.
-LrRule LearningRateRule(const std::string& family, const std::string& task, bool adapter, double params_b) {
-  (void)params_b;  // size rules (1e-4 above 30B, QLoRA paper) lost to the plain rule held out: docs/realism.md
+// The learning rate practitioners start from, by task family and adapter.
+// Size rules (1e-4 above 30B, the QLoRA paper) lost to the plain rule held
+// out (docs/realism.md), so the model's size does not enter.
+LrRule LearningRateRule(const std::string& family, const std::string& task, bool adapter) {
   if (task == "preference_orpo")
-    return {8e-6, 2e-6, 3e-5, "ORPO (Hong et al. 2024) and TRL's ORPO examples: 8e-6"};
+    return {8e-6, "ORPO (Hong et al. 2024) and TRL's ORPO examples: 8e-6"};
   if (family == "preference")
-    return adapter ? LrRule{5e-6, 1e-6, 5e-5, "DPO with adapters: Unsloth's DPO guide, alignment-handbook zephyr-7b-dpo-qlora, LLaMA-Factory DPO examples: 5e-6"}
-                   : LrRule{1e-6, 2e-7, 5e-6, "full-parameter DPO: TRL DPOConfig default 1e-6; alignment-handbook Zephyr recipes 5e-7"};
+    return adapter ? LrRule{5e-6, "DPO with adapters: Unsloth's DPO guide, alignment-handbook zephyr-7b-dpo-qlora, LLaMA-Factory DPO examples: 5e-6"}
+                   : LrRule{1e-6, "full-parameter DPO: TRL DPOConfig default 1e-6; alignment-handbook Zephyr recipes 5e-7"};
   if (family == "reward")
-    return adapter ? LrRule{1e-4, 2e-5, 3e-4, "reward models with adapters: TRL, LLaMA-Factory and ms-swift reward examples: 1e-4"}
-                   : LrRule{1e-5, 3e-6, 3e-5, "full-parameter reward models: OpenRLHF 9e-6, TRL reward examples 1e-5"};
+    return adapter ? LrRule{1e-4, "reward models with adapters: TRL, LLaMA-Factory and ms-swift reward examples: 1e-4"}
+                   : LrRule{1e-5, "full-parameter reward models: OpenRLHF 9e-6, TRL reward examples 1e-5"};
   if (adapter && family == "pretraining")
-    return {1e-4, 5e-5, 2e-4, "continued pretraining with adapters: LLaMA-Factory 1e-4, Unsloth 5e-5"};
-  if (adapter) return {2e-4, 1e-4, 4e-4, "LoRA/QLoRA: Unsloth's guide and the QLoRA paper (Dettmers et al. 2023): 2e-4"};
-  return {2e-5, 5e-6, 5e-5, "full fine-tuning: Stanford Alpaca, Vicuna and Unsloth's guide: 2e-5"};
+    return {1e-4, "continued pretraining with adapters: LLaMA-Factory 1e-4, Unsloth 5e-5"};
+  if (adapter) return {2e-4, "LoRA/QLoRA: Unsloth's guide and the QLoRA paper (Dettmers et al. 2023): 2e-4"};
+  return {2e-5, "full fine-tuning: Stanford Alpaca, Vicuna and Unsloth's guide: 2e-5"};
 }
 
 // Weighted median of (value, weight) pairs: the first value whose cumulative
@@ -121,7 +121,7 @@ double LogSeq(const ConfigRecord& r) { return r.max_seq_length ? std::log2(*r.ma
 // with practitioners less often than the rule (docs/realism.md, "Learning
 // rate: rule or vote"), so it informs the confidence and is shown, not served.
 void SetLearningRate(const std::vector<ConfigRecord>& recs, const Pool& pool, const Target& t, Values* v) {
-  LrRule rule = LearningRateRule(t.task_family, t.task, t.adapter != "none", t.arch.params_b);
+  LrRule rule = LearningRateRule(t.task_family, t.task, t.adapter != "none");
   v->learning_rate = {rule.value, "rule", std::string(rule.source)};
   Vote vote = RepoVote(recs, pool, t, LogLr);
   v->lr_repos = static_cast<int>(vote.proposals.size());
@@ -189,7 +189,7 @@ void SetAlpha(Values* v) {
 // past ~3.
 void SetEpochs(const Catalog& catalog, const Profile& pool, Values* v) {
   double e = pool.epochs_median.value_or(1.0);
-  std::string why = "median of the " + std::string("pool");
+  std::string why = "median of the pool";
   if (v->dataset_size >= catalog.dataset_medium_max()) e = 1, why = "large dataset: one epoch";
   else if (v->dataset_size >= catalog.dataset_small_max()) e = std::min(e, 2.0), why = "medium dataset: at most two epochs";
   else e = std::clamp(e, 1.0, 3.0), why = "small dataset: the pool's epochs, at most three";
@@ -241,7 +241,7 @@ std::map<std::string, std::pair<double, double>> RuleAgreement(const std::vector
     if (!(r.learning_rate > 0)) continue;
     const bool adapter = r.adapter_type != "none";
     const std::string family = TaskFamily(r.task_type);
-    LrRule rule = LearningRateRule(family, r.task_type, adapter, r.model_params_b.value_or(7));
+    LrRule rule = LearningRateRule(family, r.task_type, adapter);
     bool agree = Within(rule.value, r.learning_rate, 2);
     if (r.max_seq_length) agree = agree && Within(kDefaultSeq, *r.max_seq_length, 2);
     if (adapter && r.lora_r) agree = agree && Within(family == "pretraining" ? 64 : 16, *r.lora_r, 2);
