@@ -274,8 +274,11 @@ export function configValues(r) {
   return out;
 }
 
+// Prose values (the trainer's name) span the card and read as text, not code: on a phone a
+// monospace column of four lines pushed the downloads below the first screen.
+const PROSE_VALUES = new Set(['framework']);
 const configList = (r) => h('dl', { class: 'config-values' }, configValues(r).map((x) =>
-  h('div', { class: 'cfg', 'data-cfg': x.key }, h('dt', {}, x.label), h('dd', {}, x.value))));
+  h('div', { class: PROSE_VALUES.has(x.key) ? 'cfg prose' : 'cfg', 'data-cfg': x.key }, h('dt', {}, x.label), h('dd', {}, x.value))));
 
 /** The configuration card: the values to train with, then `extra` (the downloads). */
 export function configCard(r, extra = null) {
