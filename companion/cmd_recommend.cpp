@@ -82,6 +82,18 @@ Result<std::string> LogRecommendation(const std::string& store_path, json reques
   return valid.value().event_id;
 }
 
+// The response the exports render: with the model slot and version this CLI
+// serves, so the notebook's telemetry names them (canary health).
+json ResponseForExport(const json& resp, const std::string& models_dir) {
+  json out = resp;
+  auto served = ServedModel(models_dir);
+  if (served.ok() && !served.value().second.empty()) {
+    out["model_slot"] = served.value().first.empty() ? json(nullptr) : json(served.value().first);
+    out["model_version"] = served.value().second;
+  }
+  return out;
+}
+
 std::string Num(const json& v, int prec = 3) {
   if (v.is_number_integer()) return std::to_string(v.get<long long>());
   if (v.is_number()) {
@@ -250,7 +262,7 @@ void AddRecommendCommand(CLI::App& app, Context& ctx) {
                               "no telemetry store at \"" + opts->feedback_store + "\""});
         auto store = telemetry::Store::Open(opts->feedback_store, "--feedback-store");
         if (!store.ok()) return ReportError(store.error());
-        auto events = store.value()->EventsOfTypes({"recommendation", "feedback", "interaction"});
+        auto events = store.value()->EventsOfTypes({"recommendation", "feedback", "interaction", "run_complete"});
         if (!events.ok()) return ReportError(events.error());
         const json& c = resp.value()["strategy_decision"]["context"];
         BrainEvidence ev = EvidenceFromEvents(events.value(), c.value("task_type", ""), c.value("adapter_type", ""),
@@ -273,13 +285,14 @@ void AddRecommendCommand(CLI::App& app, Context& ctx) {
       // Everything is rendered before anything is written: a refused export
       // leaves no file behind (and an existing one as it was).
       std::string notebook, text;
+      const json tagged = ResponseForExport(resp.value(), ctx.models_dir);
       if (!opts->notebook_file.empty()) {
-        auto nb = Export(parsed.value(), resp.value(), ExportFormat::kNotebook);
+        auto nb = Export(parsed.value(), tagged, ExportFormat::kNotebook);
         if (!nb.ok()) return ReportError(nb.error());
         notebook = std::move(nb.value());
       }
       if (!opts->export_format.empty()) {
-        auto exported = Export(parsed.value(), resp.value(), export_format);
+        auto exported = Export(parsed.value(), tagged, export_format);
         if (!exported.ok()) return ReportError(exported.error());
         text = std::move(exported.value());
       } else if (opts->format == "text") {

@@ -54,6 +54,11 @@ const std::vector<FieldSpec>& EnvelopeFields() {
       {"run_id", FieldSpec::kString, false, false, 0, kBig, {}, 36},
       {"engine_version", FieldSpec::kString, false, false, 0, kBig, {}, 64},
       {"fingerprint", FieldSpec::kString, false, false, 0, kBig, {}, 16},
+      // What a run or a rating refers to (the learning brain joins on it) and
+      // the model slot and version that served it (canary health).
+      {"recommendation_event_id", FieldSpec::kString, false, false, 0, kBig, {}, 36},
+      {"model_slot", FieldSpec::kString, false, true, 0, kBig, {}, 64},
+      {"model_version", FieldSpec::kString, false, true, 0, kBig, {}, 128},
   };
   return f;
 }
@@ -101,22 +106,18 @@ const std::map<std::string, std::vector<FieldSpec>>& EventFields() {
            {"rating", FieldSpec::kInteger, false, true, 1, 5},
            {"outcome", FieldSpec::kString, false, true, 0, kBig, kFeedbackOutcomes},
            {"notes", FieldSpec::kString, false, true, 0, kBig, {}, 2000},
-           {"recommendation_event_id", FieldSpec::kString, false, false, 0, kBig, {}, 36},
        }},
       {"recommendation",
        {
            {"request", FieldSpec::kObject, true, false},
            {"response", FieldSpec::kObject, false, false},
            {"strategy", FieldSpec::kString, false, false, 0, kBig, {}, 64},
-           {"model_slot", FieldSpec::kString, false, true, 0, kBig, {}, 64},
-           {"model_version", FieldSpec::kString, false, true, 0, kBig, {}, 128},
        }},
       {"interaction",
        {
            {"action", FieldSpec::kString, true, false, 0, kBig, {"used", "saved", "rated", "dismissed"}},
            {"rating", FieldSpec::kInteger, false, false, 1, 5},
            {"label", FieldSpec::kNumber, false, false, 0, 1},
-           {"recommendation_event_id", FieldSpec::kString, false, false, 0, kBig, {}, 36},
        }},
   };
   return t;

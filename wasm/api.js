@@ -189,12 +189,14 @@ export class Engine {
 
   /**
    * The recommendation for `request` rendered as a file: {format, filename, text}.
-   * Asynchronous: the first call loads the export module.
+   * Asynchronous: the first call loads the export module. `tags` (optional):
+   * {recommendation_event_id, model_slot, model_version} for the notebook's
+   * telemetry (its run outcome then counts for the learning brain; canary health).
    */
-  async exportConfig(request, format) {
+  async exportConfig(request, format, tags = undefined) {
     const requestText = toText(request, 'request');
     const formatText = toStr(format, 'format');
-    const responseText = this.recommendJson(requestText);
+    const responseText = withTags(this.recommendJson(requestText), tags);
     const exporter = await this.#exportModule();
     let text;
     try {
@@ -253,6 +255,23 @@ function toStr(value, field) {
   } catch (e) {
     throw new FtconfigError('invalid_type', field, `${field} must be a string`);
   }
+}
+
+const TAG_KEYS = ['recommendation_event_id', 'model_slot', 'model_version'];
+
+/** The response JSON text with exportConfig's tags (null/undefined ones left out) as its first keys. */
+function withTags(responseText, tags) {
+  if (tags === undefined || tags === null) return responseText;
+  if (typeof tags !== 'object' || Array.isArray(tags)) throw new FtconfigError('invalid_type', 'tags', 'tags must be an object');
+  const head = [];
+  for (const [key, value] of Object.entries(tags)) {
+    if (!TAG_KEYS.includes(key)) throw new FtconfigError('unknown_field', `tags.${key}`, `unknown tag; expected ${TAG_KEYS.join(', ')}`);
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'string' || value.length > 128) throw new FtconfigError('invalid_type', `tags.${key}`, 'expected a string of at most 128 characters or null');
+    head.push(`${JSON.stringify(key)}:${JSON.stringify(value)}`);
+  }
+  if (!head.length || !responseText.startsWith('{')) return responseText;
+  return responseText === '{}' ? `{${head.join(',')}}` : `{${head.join(',')},${responseText.slice(1)}`;
 }
 
 function toText(value, field) {

@@ -505,6 +505,16 @@ export interface CreateEngineOptions {
   exportWasmBinary?: Uint8Array | ArrayBuffer;
 }
 
+/** exportConfig's optional tags (each a string, or null to leave it out). */
+export interface ExportTags {
+  /** UUID of the logged recommendation event (8-4-4-4-12 hex digits). */
+  recommendation_event_id?: string | null;
+  /** "production" or "canary" (letters, digits, . _ : + -; at most 64). */
+  model_slot?: string | null;
+  /** The served model version (at most 128 characters). */
+  model_version?: string | null;
+}
+
 export class Engine {
   private constructor();
   /** Engine version, e.g. "0.1.0". */
@@ -514,7 +524,11 @@ export class Engine {
   recommendJson(request: Request | string): string;
   estimate(input: EstimateInput | string): EstimateResult;
   /** The recommendation rendered as a notebook or config file; the first call loads the export module. */
-  exportConfig(request: Request | string, format: ExportFormat | string): Promise<ExportedFile>;
+  /**
+   * `tags` go into the notebook's and script's telemetry: the recommendation event the run follows (its outcome then
+   * counts for the learning brain) and the model slot and version that served it (canary health).
+   */
+  exportConfig(request: Request | string, format: ExportFormat | string, tags?: ExportTags): Promise<ExportedFile>;
   /** Formats the export module offers ([] when this build has none). */
   exportFormats(): Promise<{ format: string; filename: string }[]>;
   gpus(): CatalogGpu[];

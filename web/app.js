@@ -508,7 +508,7 @@ function downloadName(r, filename) {
 async function exportFile(format) {
   if (!current) return;
   try {
-    const file = await client.call('exportConfig', current.request, format);
+    const file = await client.call('exportConfig', current.request, format, current.eventId);
     const name = downloadName(current.response, file.filename);
     download(name, file.text, 'text/plain');
     interaction('downloaded', `export:${format}`);

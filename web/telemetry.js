@@ -233,8 +233,9 @@ export function evidenceFromEvents(events, context) {
     if (per !== null && usable !== null && usable > 0) { z.util += Math.min(2, per / usable); z.utilN++; }
   }
   const seen = new Set();
+  const runs = new Set();
   for (const e of events) {
-    if (!e || (e.event !== 'feedback' && e.event !== 'interaction')) continue;
+    if (!e || (e.event !== 'feedback' && e.event !== 'interaction' && e.event !== 'run_complete')) continue;
     if (e.event_id) {
       if (seen.has(e.event_id)) continue;
       seen.add(e.event_id);
@@ -243,7 +244,18 @@ export function evidenceFromEvents(events, context) {
     if (!strategy) continue;
     const s = get(strategy);
     const z = sums[strategy];
-    if (e.event === 'feedback') {
+    if (e.event === 'run_complete') {
+      // The notebook's own report of a run (engine/src/brain.cpp does the same).
+      if (e.run_id) {
+        if (runs.has(e.run_id)) continue;
+        runs.add(e.run_id);
+      }
+      if (e.outcome === 'interrupted') continue;
+      s.feedback++;
+      if (e.outcome === 'success') s.success++;
+      if (e.outcome === 'error') s.failed++;
+      if (e.outcome === 'oom') s.oom++;
+    } else if (e.event === 'feedback') {
       s.feedback++;
       const r = num(e.rating);
       if (r !== null && r >= 1 && r <= 5) { s.ratings++; z.rating += r; }

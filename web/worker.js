@@ -242,7 +242,12 @@ const METHODS = {
   },
   recommendLogged: (e, request) => recommendLogged(e, request),
   estimate: (e, input) => e.estimate(input),
-  exportConfig: (e, request, format) => e.exportConfig(request, format),
+  // The notebook's telemetry names the logged recommendation and the served model version.
+  exportConfig: (e, request, format, eventId) => e.exportConfig(request, format, {
+    recommendation_event_id: eventId || null,
+    model_slot: serving ? serving.slot : null,
+    model_version: serving ? serving.version ?? null : null,
+  }),
   exportFormats: (e) => e.exportFormats(),
   gpus: (e) => e.gpus(),
   platforms: (e) => e.platforms(),

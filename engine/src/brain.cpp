@@ -399,18 +399,29 @@ BrainEvidence EvidenceFromEvents(const std::vector<json>& events, const std::str
       if (gb(per) && gb(usable)) z.util += std::min(2.0, *per / *usable), z.util_n++;
     }
   }
-  std::set<std::string> seen;
+  std::set<std::string> seen, runs;
   for (const json& e : events) {
     if (!e.is_object()) continue;
     const std::string type = Str(e, "event");
-    if (type != "feedback" && type != "interaction") continue;
+    if (type != "feedback" && type != "interaction" && type != "run_complete") continue;
     const std::string id = Str(e, "event_id");
     if (!id.empty() && !seen.insert(id).second) continue;
     auto rec = strategy_of.find(Str(e, "recommendation_event_id"));
     if (rec == strategy_of.end()) continue;
     StrategyEvidence& s = ev.strategies[rec->second];
     Sums& z = sums[rec->second];
-    if (type == "feedback") {
+    if (type == "run_complete") {
+      // The notebook's (or script's) own report of the run: its outcome is
+      // feedback nobody had to type. One completion per run counts.
+      const std::string run = Str(e, "run_id");
+      if (!run.empty() && !runs.insert(run).second) continue;
+      const std::string outcome = Str(e, "outcome");
+      if (outcome == "interrupted") continue;
+      s.feedback++;
+      if (outcome == "success") s.success++;
+      if (outcome == "error") s.failed++;
+      if (outcome == "oom") s.oom++;
+    } else if (type == "feedback") {
       s.feedback++;
       if (auto r = Num(e, "rating"); r && *r >= 1 && *r <= 5) s.ratings++, z.rating += *r;
       const std::string outcome = Str(e, "outcome");

@@ -247,6 +247,7 @@ ojson PythonCodeData(const ExportPlan& plan, const json& r, bool notebook) {
   ojson ft = ojson::object();
   ft["engine_version"] = p["engine_version"];
   ft["fingerprint"] = p["fingerprint"];
+  for (const auto& [key, value] : p["serving"].items()) ft[key] = value;  // event id, model slot and version
   ft["recommendation"] = rec;
   d["ftconfig"] = PyValue(ft);
   d["expected_gpu"] = PyValue(gpu_info);

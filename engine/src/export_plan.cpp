@@ -1,6 +1,8 @@
 // The export plan: one place that turns a recommendation into the keyword
 // arguments every format carries (docs/exports.md has the key mapping).
+#include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <cstdint>
 #include <cstdlib>
 #include <cstdio>
@@ -156,6 +158,48 @@ LoraTargets ResolveLoraTargets(const json& hp, const std::string& family, const 
   return t;
 }
 
+// The serving tags a response may carry (the site and `recommend --log-to`
+// add them): the recommendation event the run's telemetry refers to, so the
+// notebook's outcome counts for the learning brain, and the model slot and
+// version that served it (canary health). Null when absent.
+bool IsUuidText(const std::string& s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  return true;
+}
+
+bool IsTagText(const std::string& s, size_t max_len) {
+  return !s.empty() && s.size() <= max_len && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || (c != 0 && std::strchr("._:+-", c));
+  });
+}
+
+Result<ojson> ServingTags(const json& response) {
+  ojson tags = ojson::object();
+  struct Tag { const char* key; size_t max_len; bool uuid; };
+  for (const Tag& t : {Tag{"recommendation_event_id", 36, true}, Tag{"model_slot", 64, false},
+                       Tag{"model_version", 128, false}}) {
+    const char* key = t.key;
+    const size_t max_len = t.max_len;
+    const bool uuid = t.uuid;
+    tags[key] = nullptr;
+    const json* v = Find(response, key);
+    if (!v || v->is_null()) continue;
+    const std::string field = std::string("response.") + key;
+    if (!v->is_string()) return Error{ErrorCode::kInvalidType, field, "expected a string or null"};
+    const std::string s = v->get<std::string>();
+    if (uuid ? !IsUuidText(s) : !IsTagText(s, max_len))
+      return Error{ErrorCode::kInvalidValue, field,
+                   uuid ? "expected a UUID (8-4-4-4-12 hex digits)"
+                        : "expected 1-" + std::to_string(max_len) + " letters, digits or . _ : + -"};
+    tags[key] = s;
+  }
+  return tags;
+}
+
 }  // namespace
 
 std::string Fingerprint(const json& response) {
@@ -195,6 +239,8 @@ Result<ExportPlan> BuildPlan(const Request& request, const json& response) {
   ojson& v = plan.v;
   v["engine_version"] = Str(response, "engine_version");
   v["fingerprint"] = Fingerprint(response);
+  FTCONFIG_ASSIGN_OR_RETURN(serving, ServingTags(response));
+  v["serving"] = serving;
 
   // ---- identities (user strings, raw; every renderer escapes them)
   std::string model = SanitizeUtf8(Str(rq, "model"));

@@ -889,6 +889,70 @@ BOOST_AUTO_TEST_CASE(cli_feedback_changes_the_brains_decision) {
   BOOST_TEST(j["strategy_decision"]["evidence"]["deterministic"]["feedback"] == 6);
 }
 
+// The top-level string values of the notebook's FTCONFIG dict (one key per line).
+json NotebookFtconfig(const std::string& path) {
+  json nb = json::parse(ftconfig::test::ReadFile(path));
+  for (const auto& cell : nb["cells"]) {
+    std::string src;
+    for (const auto& line : cell["source"]) src += line.get<std::string>();
+    const size_t at = src.find("\nFTCONFIG = {\n");
+    if (at == std::string::npos) continue;
+    json out = json::object();
+    for (size_t i = at + 14; i < src.size() && src.compare(i, 5, "    \"") == 0;) {
+      const size_t end = src.find('\n', i);
+      const std::string line = src.substr(i + 4, end - i - 4);  // "key": "value",
+      const size_t colon = line.find("\": ");
+      if (colon != std::string::npos && line.size() > colon + 4 && line[colon + 3] == '"')
+        out[line.substr(1, colon - 1)] = line.substr(colon + 4, line.rfind('"') - colon - 4);
+      i = end + 1;
+    }
+    return out;
+  }
+  return nullptr;
+}
+
+// Feedback from the notebook counts for the learning brain: the notebook of a
+// logged recommendation names it (and the served model version) in its
+// telemetry, and run_complete outcomes count as feedback.
+BOOST_AUTO_TEST_CASE(notebook_run_outcomes_change_the_brains_decision) {
+  TempDir d("nb-feedback");
+  const std::string store = d / "t.db";
+  const std::string flags = " --gpu \"A100 80GB\" --model meta-llama/Llama-3.1-8B --adapter lora";
+  json plain = json::parse(RunCli("recommend" + flags).out);
+  const std::string plain_used = plain["strategy"]["used"].get<std::string>();
+  std::ofstream runs(d / "runs.jsonl");
+  for (int i = 0; i < 11; ++i) {
+    const bool good = i < 6;
+    const std::string nb = d / ("nb" + std::to_string(i) + ".ipynb");
+    auto rec = RunCli("recommend" + flags + " --strategy " + (good ? "deterministic" : plain_used) + " --log-to " +
+                      store + " --notebook " + nb);
+    BOOST_TEST_REQUIRE(rec.exit_code == 0, rec.out);
+    const std::string id = json::parse(rec.out)["recommendation_event_id"].get<std::string>();
+    json ft = NotebookFtconfig(nb);
+    BOOST_TEST_REQUIRE(ft.is_object());
+    BOOST_TEST(ft["recommendation_event_id"] == id);
+    BOOST_TEST(ft["model_version"].is_string());
+    json done = {{"schema_version", 1}, {"event", "run_complete"}, {"event_id", Uuid(700000 + i)},
+                 {"run_id", Uuid(710000 + i)}, {"timestamp", "2026-05-01T10:00:00.000Z"}, {"source", "notebook"},
+                 {"engine_version", ft["engine_version"]}, {"fingerprint", ft["fingerprint"]},
+                 {"recommendation_event_id", id}, {"model_slot", ft["model_slot"]}, {"model_version", ft["model_version"]},
+                 {"outcome", good || i % 2 ? "success" : "oom"}};
+    runs << done.dump() << "\n";
+    if (i == 0) {  // a second completion of the same run counts once
+      done["event_id"] = Uuid(720000);
+      runs << done.dump() << "\n";
+    }
+  }
+  runs.close();
+  auto imp = RunCli("telemetry import " + (d / "runs.jsonl") + " --store " + store);
+  BOOST_TEST_REQUIRE(imp.exit_code == 0, imp.out);
+  json j = json::parse(RunCli("recommend" + flags + " --feedback-store " + store).out);
+  BOOST_TEST(j["strategy_decision"]["applied"] == true, j["strategy_decision"].dump());
+  BOOST_TEST(j["strategy_decision"]["chosen"] == "deterministic");
+  BOOST_TEST(j["strategy_decision"]["evidence"]["deterministic"]["feedback"] == 6);
+  BOOST_TEST(j["strategy_decision"]["evidence"]["deterministic"]["success"] == 6);
+}
+
 // Runs tagged with the version that served them (model_version).
 std::string TaggedRuns(int n, int oom_every, int id_base, const std::string& version) {
   std::string out, jsonl = SyntheticRuns(n, 1.0, 1.0, oom_every, id_base);

@@ -284,6 +284,24 @@ describe('exportConfig (the export module, loaded on first use)', () => {
     await rejectsFtconfig(engine.exportConfig({ platform: 'colab', plan: 'free', model: 'meta-llama/Llama-2-70b-hf' }, 'axolotl'), 'invalid_value');
     assert.ok((await engine.exportConfig(FREE_T4, 'trl')).text.length > 0, 'still works');
   });
+
+  test('tags: the notebook\'s telemetry names the logged recommendation and the served model version', async (t) => {
+    if (!formats.length) return t.skip('this build has no export module');
+    const id = '0b7e3f4c-1d2a-4c5b-8e9f-123456789abc';
+    const nb = await engine.exportConfig(FREE_T4, 'notebook', { recommendation_event_id: id, model_slot: 'canary', model_version: 'v3-x' });
+    const code = JSON.parse(nb.text).cells.map((c) => [].concat(c.source).join('')).join('\n');
+    assert.match(code, new RegExp(`"recommendation_event_id": "${id}"`));
+    assert.match(code, /"model_slot": "canary"/);
+    assert.match(code, /"model_version": "v3-x"/);
+    const untagged = await engine.exportConfig(FREE_T4, 'script');
+    assert.match(untagged.text, /"recommendation_event_id": None/);
+    await rejectsFtconfig(engine.exportConfig(FREE_T4, 'script', { slot: 'x' }), 'unknown_field', 'tags.slot');
+    await rejectsFtconfig(engine.exportConfig(FREE_T4, 'script', { model_slot: 7 }), 'invalid_type', 'tags.model_slot');
+    await rejectsFtconfig(engine.exportConfig(FREE_T4, 'script', { recommendation_event_id: 'not-a-uuid' }), 'invalid_value',
+      'response.recommendation_event_id');
+    await rejectsFtconfig(engine.exportConfig(FREE_T4, 'script', { model_version: 'v1"; import os' }), 'invalid_value',
+      'response.model_version');
+  });
 });
 
 test('evidence: the learning brain decides in WASM; bad evidence names its field', () => {

@@ -565,14 +565,17 @@ def check_telemetry_token():
     saved = {k: os.environ.get(k) for k in ("FTCONFIG_TELEMETRY_URL", "FTCONFIG_TELEMETRY_TOKEN", "RANK")}
     try:
         with tempfile.TemporaryDirectory() as out:
-            for token in ("s3cret-token-123", None):
+            tagged = {"recommendation_event_id": "0b7e3f4c-1d2a-4c5b-8e9f-123456789abc", "model_slot": "canary",
+                      "model_version": "v3-test"}
+            for token, tags in (("s3cret-token-123", {}), (None, tagged)):
                 os.environ["FTCONFIG_TELEMETRY_URL"] = url
                 os.environ.pop("RANK", None)
                 if token:
                     os.environ["FTCONFIG_TELEMETRY_TOKEN"] = token
                 else:
                     os.environ.pop("FTCONFIG_TELEMETRY_TOKEN", None)
-                ns = {"OUTPUT_DIR": out, "FTCONFIG": {"engine_version": "0.1.0", "fingerprint": "1baf7fcff69ec0d4"}}
+                ns = {"OUTPUT_DIR": out, "FTCONFIG": {"engine_version": "0.1.0", "fingerprint": "1baf7fcff69ec0d4",
+                                                      "recommendation_event_id": None, **tags}}
                 exec("import datetime, importlib.metadata, json, os, platform, time, urllib.request, uuid\n" + chunk, ns)
                 ns["Telemetry"]("script").emit("run_complete", {"outcome": "success"})
                 check(len(seen) == 1, f"telemetry: expected one POST, got {len(seen)}")
@@ -580,6 +583,8 @@ def check_telemetry_token():
                     auth, event = seen.pop()
                     check(auth == (f"Bearer {token}" if token else None), f"telemetry: Authorization header {auth!r}")
                     check(event.get("event") == "run_complete", "telemetry: the POST body is the event")
+                    for key in tagged:  # the serving tags travel when the export has them, else stay out
+                        check(event.get(key) == tags.get(key), f"telemetry: {key} {event.get(key)!r}, expected {tags.get(key)!r}")
     finally:
         server.shutdown()
         for k, v in saved.items():

@@ -382,9 +382,11 @@ def run_notebook(cli, case, request, work, plan):
     import nbformat
     from nbclient import NotebookClient
     path = os.path.join(work["dir"], "nb.ipynb")
-    rc, _, err = run_cli(cli, request, "--notebook", path)
+    store = os.path.join(work["dir"], "telemetry.db")
+    rc, out, err = run_cli(cli, request, "--notebook", path, "--log-to", store)
     if not check(rc == 0, f"{case}: notebook export failed: {err.strip()}"):
         return None
+    logged = json.loads(out)
     nb = nbformat.read(path, as_version=4)
     out_dir = os.path.join(work["dir"], "out-notebook")
     cells = []
@@ -417,7 +419,37 @@ def run_notebook(cli, case, request, work, plan):
         return {"error": "the report cell printed nothing", "stage": "notebook"}
     result = json.loads(line[len("RESULT "):])
     result["seconds"] = round(time.time() - started, 1)
+    check_notebook_feedback(cli, case, request, logged, os.path.join(out_dir, "ftconfig-telemetry.jsonl"), store)
     return result
+
+
+def check_notebook_feedback(cli, case, request, logged, events_file, store):
+    """The notebook's own telemetry names the logged recommendation and the served model version, the CLI's schema
+    accepts it, and its run outcome counts for the learning brain (`recommend --feedback-store`)."""
+    label = f"{case} notebook telemetry"
+    if not check(os.path.exists(events_file), f"{label}: {events_file} was not written"):
+        return
+    with open(events_file, encoding="utf-8") as f:
+        events = [json.loads(line) for line in f if line.strip()]
+    done = [e for e in events if e.get("event") == "run_complete"]
+    if not check(len(done) == 1 and done[0].get("outcome") == "success", f"{label}: run_complete events {done}"):
+        return
+    event_id = logged.get("recommendation_event_id")
+    for e in events:
+        check(e.get("recommendation_event_id") == event_id, f"{label}: {e['event']} names {e.get('recommendation_event_id')}, "
+                                                           f"not the logged recommendation {event_id}")
+        check(bool(e.get("model_version")), f"{label}: {e['event']} carries no model_version")
+    p = subprocess.run([cli, "telemetry", "import", events_file, "--store", store], capture_output=True, text=True)
+    if not check(p.returncode == 0, f"{label}: telemetry import refused the notebook's events: {p.stdout} {p.stderr}"):
+        return
+    rc, out, err = run_cli(cli, {**request, "strategy": "auto"}, "--feedback-store", store)
+    if not check(rc == 0, f"{label}: recommend --feedback-store failed: {err.strip()}"):
+        return
+    evidence = json.loads(out).get("strategy_decision", {}).get("evidence", {})
+    used = logged["strategy"]["used"]
+    counted = evidence.get(used, {})
+    check(counted.get("feedback") == 1 and counted.get("success") == 1,
+          f"{label}: the run's outcome did not reach the brain's evidence for {used}: {evidence}")
 
 
 def prepare_work(case, plan, root):

@@ -135,7 +135,10 @@ std::optional<double> LabelForInteraction(const std::string& action, int rating 
 // task_type, adapter_type, model_size_bucket) matches; feedback and
 // interactions count for the strategy of the recommendation they name
 // (recommendation_event_id); "rated" interactions are skipped (the rating
-// counts through its feedback event). Events that do not parse are skipped.
+// counts through its feedback event). A run_complete that names its
+// recommendation (the notebook's and the script's telemetry) counts as
+// feedback with its outcome (error as failed; interrupted runs and a second
+// completion of the same run_id not at all). Events that do not parse are skipped.
 BrainEvidence EvidenceFromEvents(const std::vector<json>& events, const std::string& task_type,
                                  const std::string& adapter_type, const std::string& model_size_bucket);
 

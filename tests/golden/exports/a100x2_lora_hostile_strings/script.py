@@ -31,6 +31,9 @@ PLACEHOLDER_DATASET = "REPLACE_ME/your-dataset"
 FTCONFIG = {
     "engine_version": "0.1.0",
     "fingerprint": "b5132dd3afcd80d8",
+    "recommendation_event_id": None,
+    "model_slot": None,
+    "model_version": None,
     "recommendation": {
         "model": "acme/\"\"\"; import os; os.system('x') #\n- &anchor !!python/object {{mustache}} <b>caf\xe9</b> \U0001f600 \\",
         "model_params_b": 7.0,
@@ -453,6 +456,11 @@ class Telemetry:
             "fingerprint": FTCONFIG["fingerprint"],
             "source": self.source,
         }
+        # The recommendation this run follows (its outcome then counts for the
+        # learning brain) and the model version that served it (canary health).
+        for key in ("recommendation_event_id", "model_slot", "model_version"):
+            if FTCONFIG.get(key):
+                record[key] = FTCONFIG[key]
         record.update(fields)
         line = json.dumps(record, sort_keys=True)
         try:

@@ -30,6 +30,9 @@ PLACEHOLDER_DATASET = "REPLACE_ME/your-dataset"
 FTCONFIG = {
     "engine_version": "0.1.0",
     "fingerprint": "be7abc380d30379b",
+    "recommendation_event_id": None,
+    "model_slot": None,
+    "model_version": None,
     "recommendation": {
         "model": "meta-llama/Llama-3.1-8B",
         "model_params_b": 8.03,
@@ -461,6 +464,11 @@ class Telemetry:
             "fingerprint": FTCONFIG["fingerprint"],
             "source": self.source,
         }
+        # The recommendation this run follows (its outcome then counts for the
+        # learning brain) and the model version that served it (canary health).
+        for key in ("recommendation_event_id", "model_slot", "model_version"):
+            if FTCONFIG.get(key):
+                record[key] = FTCONFIG[key]
         record.update(fields)
         line = json.dumps(record, sort_keys=True)
         try:

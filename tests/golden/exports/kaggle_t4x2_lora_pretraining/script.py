@@ -31,6 +31,9 @@ PLACEHOLDER_DATASET = "REPLACE_ME/your-dataset"
 FTCONFIG = {
     "engine_version": "0.1.0",
     "fingerprint": "f5b2805432021f88",
+    "recommendation_event_id": None,
+    "model_slot": None,
+    "model_version": None,
     "recommendation": {
         "model": "Qwen/Qwen2.5-3B",
         "model_params_b": 3.086,
@@ -465,6 +468,11 @@ class Telemetry:
             "fingerprint": FTCONFIG["fingerprint"],
             "source": self.source,
         }
+        # The recommendation this run follows (its outcome then counts for the
+        # learning brain) and the model version that served it (canary health).
+        for key in ("recommendation_event_id", "model_slot", "model_version"):
+            if FTCONFIG.get(key):
+                record[key] = FTCONFIG[key]
         record.update(fields)
         line = json.dumps(record, sort_keys=True)
         try:
