@@ -24,6 +24,7 @@ struct RecommendOptions {
   std::string platform, plan, gpu, model, task, adapter, strategy, dataset_name, framework, format = "json";
   std::optional<double> params_b, dataset_size;
   std::optional<int> num_gpus, max_seq_length;
+  std::optional<long long> exploration_seed;  // range checked by the engine (0-4294967295)
   bool no_qlora = false;
   std::string notebook_file;  // --notebook: write the .ipynb here
   std::string export_format;  // --export: print this export instead of the JSON response
@@ -204,6 +205,9 @@ void AddRecommendCommand(CLI::App& app, Context& ctx) {
                   "Trainer the memory figures are for: hf-trainer, unsloth, axolotl, llama-factory, torchtune, litgpt, pytorch");
   cmd->add_option("--max-seq-length", opts->max_seq_length, "Longest sequence you need, tokens");
   cmd->add_flag("--no-qlora", opts->no_qlora, "Never switch LoRA to QLoRA to make it fit");
+  cmd->add_option("--exploration-seed", opts->exploration_seed,
+                  "Seed (0-4294967295) of the exploring alternative: with probability 0.1 the response's "
+                  "\"exploration\" offers an untried learning rate, marked as such (docs/recommendation.md)");
   cmd->add_option("--format", opts->format, "json | text")->check(CLI::IsMember({"json", "text"}));
   cmd->add_option("--notebook", opts->notebook_file, "Also write the recommendation as a runnable Jupyter notebook (.ipynb) to FILE");
   cmd->add_option("--feedback-store", opts->feedback_store,
@@ -236,6 +240,7 @@ void AddRecommendCommand(CLI::App& app, Context& ctx) {
       if (opts->dataset_size) req["dataset_size"] = *opts->dataset_size;
       if (opts->num_gpus) req["num_gpus"] = *opts->num_gpus;
       if (opts->max_seq_length) req["max_seq_length"] = *opts->max_seq_length;
+      if (opts->exploration_seed) req["exploration_seed"] = *opts->exploration_seed;
       if (opts->no_qlora) req["allow_qlora"] = false;
       if (req.empty())
         return ReportError({ErrorCode::kMissingField, "request",

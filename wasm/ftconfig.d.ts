@@ -136,6 +136,8 @@ export interface Request {
   framework?: string;
   output_dir?: string;
   notes?: string;
+  /** Integer 0..4294967295: asks for `exploration` (an alternative learning rate with probability 0.1). */
+  exploration_seed?: number;
   /** Feedback for strategy "auto" to learn from (the site passes its IndexedDB log's). */
   evidence?: Evidence | null;
 }
@@ -294,6 +296,19 @@ export interface Response {
     options: FitOption[];
   };
   candidates?: Candidate[];
+  /** Only with exploration_seed: the exploring alternative, when drawn (never the answer, never its memory). */
+  exploration?: {
+    probability: number;
+    drawn: boolean;
+    alternative: {
+      marked: 'exploration';
+      learning_rate: number;
+      changes: { learning_rate: { from: number; to: number } };
+      tried_nearby: number;
+      memory: string;
+      why: string;
+    } | null;
+  };
   /** strategy "auto": the learning brain's decision and the evidence behind it. */
   strategy_decision?: StrategyDecision;
   [key: string]: unknown;

@@ -7,6 +7,7 @@
 //   memory plan          memory_plan.cpp           techniques in order of cost, then the sequence
 //   confidence           recommend_confidence.cpp  calibrated score and its reasons
 //   response             recommend_response.cpp    the JSON of docs/api.md
+//   exploration          recommend_explore.cpp     an alternative marked "exploration" (seeded, p = 0.1)
 //
 // Internal: nothing here is part of the public API.
 #ifndef FTCONFIG_RECOMMEND_INTERNAL_H_
@@ -211,6 +212,18 @@ json BuildResponse(const ResponseInputs& in, const Request& req, const Target& t
 // "does_not_fit": the message, the smallest fitting GPU and the options that fit.
 json DoesNotFit(const Catalog& catalog, const Request& req, const Target& t, const Values& v, const Context& ctx,
                 const Candidate& start, const PlanOutcome& plan);
+
+// ---- exploration (recommend_explore.cpp) ---------------------------------------------
+
+// The documented probability that a request with an exploration_seed gets an
+// exploring alternative (docs/recommendation.md, "Exploration").
+constexpr double kExplorationProbability = 0.1;
+
+// null without req.exploration_seed; else {probability, drawn, alternative}:
+// the alternative (when drawn) changes only the learning rate, to the region
+// around the main one the pool's configurations tried least.
+json Exploration(const Request& req, const Target& t, const Pool& pool, const Values& v,
+                 const std::vector<ConfigRecord>& recs);
 
 // ---- helpers shared by the stages ----------------------------------------------------
 

@@ -223,6 +223,7 @@ json BuildResponse(const ResponseInputs& in, const Request& req, const Target& t
   resp["strategy"] = StrategyJson(in, req, pool);
   if (!pool.strategy_decision.is_null()) resp["strategy_decision"] = pool.strategy_decision;
   resp["candidates"] = pool.candidates;
+  if (req.exploration_seed) resp["exploration"] = Exploration(req, t, pool, v, in.records);
   resp["provenance"] = provenance;
   resp["profile"] = ProfileJson(in, pool);
   json clamps = json::array();

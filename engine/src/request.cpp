@@ -19,7 +19,8 @@ namespace {
 const char* const kFields[] = {
     "platform", "plan", "gpu_override", "gpu", "num_gpus", "model", "model_params_b", "architecture",
     "model_size_bucket", "task_type", "task", "adapter_type", "adapter", "strategy", "dataset_size",
-    "dataset_name", "max_seq_length", "data_tokens", "allow_qlora", "output_dir", "notes", "evidence", "framework"};
+    "dataset_name", "max_seq_length", "data_tokens", "allow_qlora", "output_dir", "notes", "evidence", "framework",
+    "exploration_seed"};
 
 const char* const kArchFields[] = {"hidden_size", "intermediate_size", "num_layers", "num_attention_heads",
                                    "num_kv_heads", "head_dim", "vocab_size", "max_position_embeddings",
@@ -68,6 +69,19 @@ std::optional<Error> GetNumber(const json& j, const char* key, std::optional<dou
     return Error{ErrorCode::kInvalidValue, key, buf};
   }
   *out = d;
+  return std::nullopt;
+}
+
+// "exploration_seed": an integer 0..4294967295 (GetNumber's %g would print the bound as 4.29497e+09).
+std::optional<Error> GetSeed(const json& j, std::optional<uint32_t>* out) {
+  auto it = j.find("exploration_seed");
+  if (it == j.end() || it->is_null()) return std::nullopt;
+  if (!it->is_number()) return TypeError("exploration_seed", "an integer", *it);
+  const double d = it->get<double>();
+  if (!(d >= 0 && d <= 4294967295.0) || std::floor(d) != d)
+    return Error{ErrorCode::kInvalidValue, "exploration_seed",
+                 "\"exploration_seed\" must be an integer between 0 and 4294967295, got " + it->dump()};
+  *out = static_cast<uint32_t>(d);
   return std::nullopt;
 }
 
@@ -224,6 +238,7 @@ Result<Request> ParseRequest(const json& j) {
   FT_TRY(GetString(j, "output_dir", &r.output_dir, kMaxPathLength));
   FT_TRY(GetString(j, "notes", &r.notes, kMaxNotesLength));
   FT_TRY(GetString(j, "framework", &r.framework));
+  FT_TRY(GetSeed(j, &r.exploration_seed));
   if (auto it = j.find("evidence"); it != j.end() && !it->is_null()) {
     auto ev = ParseEvidence(*it, "evidence");
     if (!ev.ok()) return ev.error();

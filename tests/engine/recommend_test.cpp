@@ -95,6 +95,45 @@ BOOST_AUTO_TEST_CASE(colab_free_qlora_llama31_8b) {
   BOOST_TEST(r["time"]["hours"].get<double>() > 0);
 }
 
+// Exploration (seed 004): with a seed, about one request in ten gets an
+// alternative learning rate marked as exploration; the main answer and its
+// memory never change; without a seed there is no "exploration" at all.
+BOOST_AUTO_TEST_CASE(exploration_is_rare_marked_and_never_the_answer) {
+  const Engine& e = test::BundledEngine();
+  const json base = {{"gpu_override", "RTX 4090"}, {"model", "meta-llama/Llama-3.1-8B"}, {"adapter_type", "lora"}};
+  const json plain = Recommend(e, base);
+  BOOST_TEST(!plain.contains("exploration"));
+  int drawn = 0;
+  const int n = 400;
+  for (int seed = 0; seed < n; ++seed) {
+    json req = base;
+    req["exploration_seed"] = seed;
+    const json r = Recommend(e, req);
+    BOOST_TEST_REQUIRE(r["exploration"].is_object());
+    BOOST_TEST(r["exploration"]["probability"] == 0.1);
+    BOOST_TEST(r["hyperparameters"] == plain["hyperparameters"]);
+    BOOST_TEST(r["vram"] == plain["vram"]);
+    if (!r["exploration"]["drawn"].get<bool>()) {
+      BOOST_TEST(r["exploration"]["alternative"].is_null());
+      continue;
+    }
+    drawn++;
+    const json& alt = r["exploration"]["alternative"];
+    BOOST_TEST(alt["marked"] == "exploration");
+    const double ratio = alt["learning_rate"].get<double>() / plain["hyperparameters"]["learning_rate"].get<double>();
+    BOOST_TEST((std::abs(ratio - 0.5) < 0.05 || std::abs(ratio - 2) < 0.2 || std::abs(ratio - 0.25) < 0.03 ||
+                std::abs(ratio - 4) < 0.4), "ratio " << ratio);
+    BOOST_TEST(Recommend(e, req) == r);  // the same seed draws the same
+  }
+  BOOST_TEST(drawn >= n * 0.06);
+  BOOST_TEST(drawn <= n * 0.14);
+  for (const json& bad : {json(-1), json(1.5), json(4294967296.0), json("7")}) {
+    json req = base;
+    req["exploration_seed"] = bad;
+    BOOST_TEST(RecommendError(e, req.dump()).field == "exploration_seed");
+  }
+}
+
 BOOST_AUTO_TEST_CASE(response_has_every_documented_section) {
   json r = Recommend(test::BundledEngine(), {{"gpu_override", "RTX 4090"}, {"model", "llama2-7b"},
                                               {"adapter_type", "lora"}, {"dataset_size", 5000}});

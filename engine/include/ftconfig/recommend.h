@@ -6,6 +6,7 @@
 #ifndef FTCONFIG_RECOMMEND_H_
 #define FTCONFIG_RECOMMEND_H_
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -50,6 +51,10 @@ struct Request {
   std::string output_dir;
   std::string notes;  // free text carried into exports
   std::string framework;  // the trainer the memory figures are for (ftconfig/frameworks.h); "" = hf-trainer
+  // When set, the response carries "exploration": with probability 0.1 (the
+  // same for the same seed and context) an alternative learning rate marked
+  // as exploration; the main answer is unchanged.
+  std::optional<uint32_t> exploration_seed;
   // Feedback aggregated by the caller for this request's context; consulted
   // only by strategy "auto" (the learning brain, brain.h).
   std::optional<BrainEvidence> evidence;
