@@ -26,7 +26,7 @@ void AddCollectCommand(CLI::App& app, Context& ctx) {
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("collect", "Receive telemetry uploads over HTTP into a store (self-hosted collector)");
   cmd->add_option("--listen", a->listen, "HOST:PORT to listen on (PORT 0: any free port)")->capture_default_str();
-  cmd->add_option("--store", a->store, "SQLite store the collector writes")->required();
+  cmd->add_option("--store", a->store, "Store the collector writes: an SQLite file, or a postgresql:// URL (a team's database)")->required();
   auto* tf = cmd->add_option("--tokens-file", a->tokens_file, "File of accepted bearer tokens: \"TOKEN\" or \"NAME TOKEN\" per line");
   auto* te = cmd->add_option("--token-env", a->token_env, "Environment variable holding the one accepted bearer token");
   tf->excludes(te);
@@ -109,7 +109,7 @@ void AddCollectCommand(CLI::App& app, Context& ctx) {
       if (auto s = store.value()->SetFullSync(a->sync == "full"); !s.ok()) return ReportError(s.error());
       auto r = RunCollector(o, *store.value(), [&](int port) {
         // The first stdout line says where to send events (useful with PORT 0).
-        std::cout << json{{"listening", o.host + ":" + std::to_string(port)}, {"store", a->store},
+        std::cout << json{{"listening", o.host + ":" + std::to_string(port)}, {"store", store.value()->path()},
                           {"tokens", o.tokens.size()}, {"allow_origins", o.allow_origins}}
                          .dump()
                   << std::endl;

@@ -14,6 +14,7 @@
 #include "served_calibration.h"
 #include "telemetry_event.h"
 #include "telemetry_store.h"
+#include "telemetry_store_pg.h"
 
 namespace ftconfig::cli {
 
@@ -262,7 +263,7 @@ void AddRecommendCommand(CLI::App& app, Context& ctx) {
       if (!opts->feedback_store.empty() && parsed.value().strategy == "auto" && !parsed.value().evidence) {
         // The context (canonical task, adapter, size bucket) is the engine's
         // to resolve: the first answer names it, the second has the evidence.
-        if (!std::filesystem::exists(opts->feedback_store))
+        if (!telemetry::IsPostgresUrl(opts->feedback_store) && !std::filesystem::exists(opts->feedback_store))
           return ReportError({ErrorCode::kInvalidValue, "--feedback-store",
                               "no telemetry store at \"" + opts->feedback_store + "\""});
         auto store = telemetry::Store::Open(opts->feedback_store, "--feedback-store");

@@ -12,6 +12,7 @@
 #include "ftconfig/recommend.h"
 #include "telemetry_event.h"
 #include "telemetry_store.h"
+#include "telemetry_store_pg.h"
 #include "telemetry_upload.h"
 
 namespace ftconfig::cli {
@@ -86,7 +87,7 @@ void AddRecord(CLI::App& tel, Context& ctx, std::shared_ptr<std::string> store_p
   }
   rec->add_option("--set", a->sets, "FIELD=VALUE for any other field (VALUE as JSON when it parses, else text; "
                                     "dotted FIELD for nested objects)");
-  rec->add_option("--store", *store_path, "Telemetry store (default: $FTCONFIG_TELEMETRY_STORE or ~/.local/share/ftconfig/telemetry.db)");
+  rec->add_option("--store", *store_path, "Telemetry store (a file, or a postgresql:// URL; default: $FTCONFIG_TELEMETRY_STORE, a postgres $DATABASE_URL, or ~/.local/share/ftconfig/telemetry.db)");
   rec->add_flag("--no-queue", a->no_queue, "Store only; do not queue the event for upload");
   rec->callback([&ctx, a, store_path, rec]() {
     ctx.exit_code = RunGuarded([&]() -> int {
@@ -162,7 +163,7 @@ void AddImport(CLI::App& tel, Context& ctx, std::shared_ptr<std::string> store_p
   auto a = std::make_shared<Args>();
   auto* imp = tel.add_subcommand("import", "Import JSONL events (notebook telemetry file, browser export) into the store");
   imp->add_option("files", a->files, "JSONL files (- for stdin)")->required();
-  imp->add_option("--store", *store_path, "Telemetry store (default: $FTCONFIG_TELEMETRY_STORE or ~/.local/share/ftconfig/telemetry.db)");
+  imp->add_option("--store", *store_path, "Telemetry store (a file, or a postgresql:// URL; default: $FTCONFIG_TELEMETRY_STORE, a postgres $DATABASE_URL, or ~/.local/share/ftconfig/telemetry.db)");
   imp->add_flag("--no-queue", a->no_queue, "Store only; do not queue the events for upload");
   imp->add_flag("--all-or-nothing", a->all_or_nothing, "Store nothing when any line is rejected");
   imp->callback([&ctx, a, store_path]() {
@@ -282,7 +283,7 @@ void AddUpload(CLI::App& tel, Context& ctx, std::shared_ptr<std::string> store_p
   auto* up = tel.add_subcommand("upload", "Send the outbox to a collector (batched, retried, idempotent by event id)");
   up->add_option("--to", a->o.url, "Collector URL, e.g. http://127.0.0.1:8787 (POSTs to /v1/events)")->required();
   up->add_option("--token-env", a->token_env, "Environment variable holding the bearer token")->required();
-  up->add_option("--store", *store_path, "Telemetry store (default: $FTCONFIG_TELEMETRY_STORE or ~/.local/share/ftconfig/telemetry.db)");
+  up->add_option("--store", *store_path, "Telemetry store (a file, or a postgresql:// URL; default: $FTCONFIG_TELEMETRY_STORE, a postgres $DATABASE_URL, or ~/.local/share/ftconfig/telemetry.db)");
   up->add_option("--batch", a->o.batch, "Events per request")->capture_default_str()->check(CLI::Range(1, 100000));
   up->add_option("--max-retries", a->o.max_retries, "Consecutive failed attempts before giving up")
       ->capture_default_str()
@@ -336,7 +337,7 @@ void AddUpload(CLI::App& tel, Context& ctx, std::shared_ptr<std::string> store_p
 void AddStatus(CLI::App& tel, Context& ctx, std::shared_ptr<std::string> store_path) {
   auto format = std::make_shared<std::string>("json");
   auto* st = tel.add_subcommand("status", "Events in the store by type, and the outbox");
-  st->add_option("--store", *store_path, "Telemetry store (default: $FTCONFIG_TELEMETRY_STORE or ~/.local/share/ftconfig/telemetry.db)");
+  st->add_option("--store", *store_path, "Telemetry store (a file, or a postgresql:// URL; default: $FTCONFIG_TELEMETRY_STORE, a postgres $DATABASE_URL, or ~/.local/share/ftconfig/telemetry.db)");
   st->add_option("--format", *format, "json | text")->check(CLI::IsMember({"json", "text"}));
   st->callback([&ctx, store_path, format]() {
     ctx.exit_code = RunGuarded([&]() -> int {
@@ -387,11 +388,11 @@ void AddExport(CLI::App& tel, Context& ctx, std::shared_ptr<std::string> store_p
   cmd->add_option("--since", a->since, "Cursor from the previous export's last line (default 0: everything)")
       ->check(CLI::Range(static_cast<std::int64_t>(0), static_cast<std::int64_t>(1) << 62));
   cmd->add_option("--limit", a->limit, "Events at most (default 100000)")->check(CLI::Range(1, 10000000));
-  cmd->add_option("--store", *store_path, "Telemetry store (default: $FTCONFIG_TELEMETRY_STORE or ~/.local/share/ftconfig/telemetry.db)");
+  cmd->add_option("--store", *store_path, "Telemetry store (a file, or a postgresql:// URL; default: $FTCONFIG_TELEMETRY_STORE, a postgres $DATABASE_URL, or ~/.local/share/ftconfig/telemetry.db)");
   cmd->callback([&ctx, a, store_path]() {
     ctx.exit_code = RunGuarded([&]() -> int {
       const std::string path = store_path->empty() ? telemetry::DefaultStorePath() : *store_path;
-      if (!std::filesystem::exists(path))
+      if (!telemetry::IsPostgresUrl(path) && !std::filesystem::exists(path))
         return ReportError({ErrorCode::kInvalidValue, "--store", "no telemetry store at \"" + path + "\""});
       auto store = OpenStore(path);
       if (!store.ok()) return ReportError(store.error());

@@ -1,5 +1,7 @@
 #include "telemetry_store.h"
 
+#include "telemetry_store_pg.h"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -99,6 +101,7 @@ class Stmt {
 
 std::string DefaultStorePath() {
   if (const char* p = std::getenv("FTCONFIG_TELEMETRY_STORE"); p && *p) return p;
+  if (const char* u = std::getenv("DATABASE_URL"); u && IsPostgresUrl(u)) return u;
   if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return std::string(x) + "/ftconfig/telemetry.db";
   if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.local/share/ftconfig/telemetry.db";
   return "ftconfig-telemetry.db";
@@ -134,6 +137,13 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const std::s
   s->path_ = path;
   s->field_ = field;
   if (path.empty()) return Error{ErrorCode::kInvalidValue, field, "the telemetry store path is empty"};
+  if (IsPostgresUrl(path)) {
+    s->path_ = RedactUrl(path);
+    auto pg = PgStore::Open(path, field);
+    if (!pg.ok()) return pg.error();
+    s->pg_ = std::move(pg.value());
+    return s;
+  }
   std::error_code ec;
   auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
@@ -231,6 +241,7 @@ class StoreView : public PlausibilityView {
 
 Result<std::vector<InsertStatus>> Store::Insert(const std::vector<Event>& events, const std::string& source,
                                                 bool enqueue, std::vector<Verdict>* verdicts) {
+  if (pg_) return pg_->Insert(events, source, enqueue, rules_, verdicts);
   std::vector<InsertStatus> out;
   out.reserve(events.size());
   if (verdicts) verdicts->assign(events.size(), Verdict{});
@@ -304,6 +315,7 @@ Result<std::vector<InsertStatus>> Store::Insert(const std::vector<Event>& events
 }
 
 Result<std::vector<QuarantinedEvent>> Store::Quarantined(std::size_t limit) {
+  if (pg_) return pg_->Quarantined(limit);
   Stmt q(db_,
          "SELECT event_id, type, source, received_at, rule, COALESCE(field, ''), reason FROM quarantine "
          "ORDER BY seq DESC LIMIT ?");
@@ -316,6 +328,7 @@ Result<std::vector<QuarantinedEvent>> Store::Quarantined(std::size_t limit) {
 }
 
 Result<std::vector<std::pair<std::int64_t, std::string>>> Store::EventsSince(std::int64_t cursor, std::size_t limit) {
+  if (pg_) return pg_->EventsSince(cursor, limit);
   Stmt q(db_, "SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?");
   if (!q.ok()) return Fail("cannot read events");
   q.Int(1, cursor);
@@ -326,6 +339,7 @@ Result<std::vector<std::pair<std::int64_t, std::string>>> Store::EventsSince(std
 }
 
 Result<std::vector<OutboxItem>> Store::PendingBatch(std::size_t limit) {
+  if (pg_) return pg_->PendingBatch(limit);
   Stmt q(db_,
          "SELECT o.seq, o.event_id, e.body, o.attempts FROM outbox o JOIN events e ON e.event_id = o.event_id "
          "WHERE o.state = 'pending' ORDER BY o.seq LIMIT ?");
@@ -360,6 +374,7 @@ Result<bool> InTransaction(sqlite3* db, const std::vector<T>& items, const char*
 }  // namespace
 
 Result<bool> Store::Acknowledge(const std::vector<std::string>& event_ids) {
+  if (pg_) return pg_->Acknowledge(event_ids);
   if (event_ids.empty()) return true;
   const std::string now = NowIso8601();
   // One statement pair per id: mark uploaded, then leave the outbox.
@@ -384,6 +399,7 @@ Result<bool> Store::Acknowledge(const std::vector<std::string>& event_ids) {
 }
 
 Result<bool> Store::MarkRejected(const std::vector<std::pair<std::string, std::string>>& id_and_reason) {
+  if (pg_) return pg_->MarkRejected(id_and_reason);
   if (id_and_reason.empty()) return true;
   using Item = std::pair<std::string, std::string>;
   return InTransaction<Item>(
@@ -397,6 +413,7 @@ Result<bool> Store::MarkRejected(const std::vector<std::pair<std::string, std::s
 }
 
 Result<bool> Store::CountAttempt(const std::vector<std::string>& event_ids, const std::string& error) {
+  if (pg_) return pg_->CountAttempt(event_ids, error);
   if (event_ids.empty()) return true;
   return InTransaction<std::string>(
       db_, event_ids, "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE event_id = ?",
@@ -408,26 +425,31 @@ Result<bool> Store::CountAttempt(const std::vector<std::string>& event_ids, cons
 }
 
 Result<std::int64_t> Store::RequeueRejected() {
+  if (pg_) return pg_->RequeueRejected();
   if (auto r = Exec("UPDATE outbox SET state = 'pending' WHERE state = 'rejected'"); !r.ok()) return r.error();
   return static_cast<std::int64_t>(sqlite3_changes(db_));
 }
 
 Result<bool> Store::SetFullSync(bool full) {
+  if (pg_) return true;  // PostgreSQL: every commit stays durable (synchronous_commit as the server sets it)
   return Exec(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
 }
 
 Result<bool> Store::Checkpoint() {
+  if (pg_) return true;  // a PostgreSQL commit is durable when it returns
   // In WAL mode the log is synced before any checkpoint, complete or not.
   return Exec("PRAGMA wal_checkpoint(PASSIVE)");
 }
 
 Result<std::int64_t> Store::PendingCount() {
+  if (pg_) return pg_->PendingCount();
   Stmt q(db_, "SELECT COUNT(*) FROM outbox WHERE state = 'pending'");
   if (!q.ok() || q.Step() != SQLITE_ROW) return Fail("cannot read the outbox");
   return q.ColInt(0);
 }
 
 Result<std::vector<json>> Store::EventsOfTypes(const std::vector<std::string>& types) {
+  if (pg_) return pg_->EventsOfTypes(types);
   std::vector<json> out;
   for (const auto& type : types) {  // few types; the (type, occurred_at) index serves each
     Stmt q(db_, "SELECT seq, body FROM events WHERE type = ?1");
@@ -446,6 +468,7 @@ Result<std::vector<json>> Store::EventsOfTypes(const std::vector<std::string>& t
 }
 
 Result<StoreStats> Store::Stats() {
+  if (pg_) return pg_->Stats();
   StoreStats st;
   // One read transaction: the counts agree with each other.
   if (auto r = Exec("BEGIN"); !r.ok()) return r.error();

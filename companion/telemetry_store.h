@@ -21,12 +21,17 @@
 struct sqlite3;
 
 namespace ftconfig::telemetry {
+class PgStore;
+}
+
+namespace ftconfig::telemetry {
 
 // The store schema version this build writes (not the event schema version).
 constexpr int kStoreSchemaVersion = 2;
 
-// $FTCONFIG_TELEMETRY_STORE, else $XDG_DATA_HOME/ftconfig/telemetry.db, else
-// ~/.local/share/ftconfig/telemetry.db.
+// $FTCONFIG_TELEMETRY_STORE, else $DATABASE_URL when it is a postgres:// or
+// postgresql:// URL (a team's PostgreSQL, telemetry_store_pg.h), else
+// $XDG_DATA_HOME/ftconfig/telemetry.db, else ~/.local/share/ftconfig/telemetry.db.
 std::string DefaultStorePath();
 
 enum class InsertStatus {
@@ -63,7 +68,8 @@ struct QuarantinedEvent {
 class Store {
  public:
   // Opens (creating it and its folder when missing) and migrates the store.
-  // Errors name `field` (the flag that gave the path).
+  // A postgres:// or postgresql:// URL opens that PostgreSQL database instead
+  // (same tables and semantics). Errors name `field` (the flag that gave the path).
   static Result<std::unique_ptr<Store>> Open(const std::string& path, const std::string& field = "--store");
   ~Store();
   Store(const Store&) = delete;
@@ -120,6 +126,7 @@ class Store {
   std::string field_;
   sqlite3* db_ = nullptr;
   PlausibilityRules rules_;
+  std::unique_ptr<PgStore> pg_;  // set when opened on a PostgreSQL URL: every call goes there
 };
 
 }  // namespace ftconfig::telemetry

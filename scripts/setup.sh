@@ -9,7 +9,7 @@ APT_PACKAGES=(
   libboost-test-dev nlohmann-json3-dev libcli11-dev libkainjow-mustache-dev python3-nbformat python3-yaml python3-venv
   emscripten chromium
   libeigen3-dev libxgboost-dev
-  libsqlite3-dev libcpp-httplib-dev
+  libsqlite3-dev libcpp-httplib-dev libpq-dev postgresql
   clang-14 libclang-rt-14-dev
 )
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite. Expects `scripts/build.sh --wasm` to have run.
-#   1. engine and CLI suites (Boost.Test via CTest), then the closed-loop
+#   1. engine and CLI suites (Boost.Test via CTest; the PostgreSQL store's
+#      against this machine's server, scripts/start-postgres.sh), then the closed-loop
 #      simulation of the learning loop (scripts/simulate-loop.py, ~1 min)
 #   2. golden parity: native CLI answers, then node:test suites (WASM module
 #      API, parity, URL mapping, npm pack smoke test)
@@ -11,6 +12,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The PostgreSQL telemetry store is tested against a real server: this
+# machine's cluster (scripts/start-postgres.sh), unless one is named already.
+if [[ -z "${FTCONFIG_TEST_DATABASE_URL:-}" ]]; then
+  if url=$(bash scripts/start-postgres.sh); then
+    export FTCONFIG_TEST_DATABASE_URL="$url"
+  else
+    echo "test: no PostgreSQL server: the telemetry_pg suite is skipped" >&2
+  fi
+fi
 ctest --test-dir build --output-on-failure -j "${JOBS:-$(nproc)}"
 
 # The learning loop through the real CLI (docs/retraining.md, "Simulation"):
