@@ -137,6 +137,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const std::s
   s->path_ = path;
   s->field_ = field;
   if (path.empty()) return Error{ErrorCode::kInvalidValue, field, "the telemetry store path is empty"};
+  if (path.size() > 4096 || path.find('\0') != std::string::npos)
+    return Error{ErrorCode::kInvalidValue, field, "the telemetry store path or URL must be at most 4096 characters"};
   if (IsPostgresUrl(path)) {
     s->path_ = RedactUrl(path);
     auto pg = PgStore::Open(path, field);

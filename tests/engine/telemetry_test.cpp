@@ -646,6 +646,17 @@ BOOST_AUTO_TEST_CASE(recommend_learns_from_a_feedback_store) {
   BOOST_TEST(ParseOut(missing)["error"]["field"] == "--feedback-store");
 }
 
+BOOST_AUTO_TEST_CASE(store_paths_and_urls_are_bounded) {
+  auto r = RunCli("telemetry status --store " + std::string(5000, 'a'));
+  BOOST_TEST(r.exit_code == 2);
+  BOOST_TEST(ParseOut(r)["error"]["field"] == "--store");
+  // An unreachable PostgreSQL server is an error naming the flag, without the password.
+  r = RunCli("telemetry status --store 'postgresql://u:s3cret@127.0.0.1:1/none?connect_timeout=2'");
+  BOOST_TEST(r.exit_code == 2);
+  BOOST_TEST(ParseOut(r)["error"]["field"] == "--store");
+  BOOST_TEST(r.out.find("s3cret") == std::string::npos, r.out);
+}
+
 BOOST_AUTO_TEST_CASE(collect_refuses_to_run_without_tokens) {
   TempDir dir;
   auto r = RunCli("collect --listen 127.0.0.1:0 --store " + (dir / "c.db"));
