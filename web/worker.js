@@ -241,6 +241,7 @@ const METHODS = {
     return tagResponse(text, serving);
   },
   recommendLogged: (e, request) => recommendLogged(e, request),
+  plan: (e, request) => e.plan(request),
   estimate: (e, input) => e.estimate(input),
   exportConfig: (e, request, format) => e.exportConfig(request, format),
   exportFormats: (e) => e.exportFormats(),
