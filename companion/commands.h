@@ -73,6 +73,7 @@ void AddRetrainCommand(CLI::App& app, Context& ctx);    // cmd_retrain.cpp
 void AddRealismCommand(CLI::App& app, Context& ctx);    // cmd_realism.cpp
 void AddCanaryCommand(CLI::App& app, Context& ctx);     // cmd_canary.cpp
 void AddPlanCommand(CLI::App& app, Context& ctx);       // cmd_plan.cpp
+void AddSuggestCommand(CLI::App& app, Context& ctx);    // cmd_suggest.cpp
 
 }  // namespace ftconfig::cli
 

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   AddRealismCommand(app, ctx);
   AddCanaryCommand(app, ctx);
   AddPlanCommand(app, ctx);
+  AddSuggestCommand(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
