@@ -56,7 +56,7 @@ function logTicks(lo, hi) {
   const out = [];
   for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++)
     for (const m of [1, 3]) {
-      const v = m * 10 ** e;
+      const v = Number((m * 10 ** e).toPrecision(3));
       if (v >= lo && v <= hi) out.push(v);
     }
   return out;

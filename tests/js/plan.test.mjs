@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 
+import { planRequest } from '../../web/plan.js';
 import { loadApi, loadEngine } from './helpers.mjs';
 
 const LLAMA_QLORA_20 = { model: 'meta-llama/Llama-3.1-8B', adapter_type: 'qlora', dataset_size: 50000, constraints: { budget_usd: 20 } };
@@ -51,5 +52,14 @@ describe('plan', () => {
     for (const [request, code, field] of cases) {
       assert.throws(() => engine.plan(request), (e) => e instanceof api.FtconfigError && e.code === code && e.field === field);
     }
+  });
+});
+
+describe('the site\'s plan request (web/plan.js)', () => {
+  test('leaves out what the plan chooses and the empty constraints, and the engine takes it', () => {
+    const form = { platform: 'colab', plan: 'free', gpu_override: 't4', num_gpus: 2, model: 'meta-llama/Llama-3.1-8B', adapter_type: 'qlora', dataset_size: 50000 };
+    const r = planRequest(form, { budget: '20', deadline: '', objective: 'cost' });
+    assert.deepEqual(r, { model: 'meta-llama/Llama-3.1-8B', adapter_type: 'qlora', dataset_size: 50000, constraints: { budget_usd: 20, objective: 'cost' } });
+    assert.equal(engine.plan(r).constraints.objective, 'cost');
   });
 });
