@@ -22,7 +22,7 @@ Sessions CountSessions(double train_hours, std::optional<double> session_limit, 
   if (session_limit && *session_limit > 0 && first > *session_limit) {
     // The first session runs for the whole limit; every later one loses kResumeHours to the restart.
     double later = std::max(*session_limit - kResumeHours, *session_limit / 2);
-    s.sessions = 1 + static_cast<int>(std::ceil((first - *session_limit) / later));
+    s.sessions = 1 + static_cast<int>(std::min(1e9, std::ceil((first - *session_limit) / later)));
   }
   s.total_hours = first + (s.sessions - 1) * kResumeHours;
   s.calendar_hours = s.total_hours;

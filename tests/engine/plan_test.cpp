@@ -2,6 +2,7 @@
 // sessions and calendar time, and every bad field named.
 #include <algorithm>
 #include <random>
+#include <cmath>
 #include <set>
 
 #include <boost/test/data/monomorphic.hpp>
@@ -122,6 +123,35 @@ BOOST_AUTO_TEST_CASE(a_model_too_large_for_a_gpu_is_listed_as_not_fitting) {
       BOOST_CHECK(!o["on_front"].get<bool>());
     }
   BOOST_CHECK(refused);
+}
+
+BOOST_AUTO_TEST_CASE(lora_on_a_t4_gives_up_lora_for_qlora_and_frameworks_are_compared) {
+  json plan = PlanOf({{"model", "meta-llama/Llama-3.1-8B"}, {"adapter_type", "lora"}, {"dataset_size", 2000},
+                      {"constraints", {{"platforms", {"colab"}}, {"frameworks", {"hf-trainer", "unsloth"}}, {"max_gpus", 1}}}});
+  bool switched = false, unsloth = false;
+  for (const json& o : plan["options"]) {
+    unsloth = unsloth || o["id"].get<std::string>().find("/unsloth") != std::string::npos;
+    if (o["id"] == "colab/free/1x/lora/hf-trainer") {
+      BOOST_REQUIRE(o["fits"].get<bool>());
+      BOOST_CHECK_EQUAL(o["configuration"]["adapter_type"].get<std::string>(), "qlora");
+      for (const json& g : o["gives_up"]) switched = switched || g.get<std::string>().rfind("QLoRA instead of LoRA", 0) == 0;
+      BOOST_CHECK_EQUAL(o["request_patch"]["framework"].get<std::string>(), "hf-trainer");
+    }
+  }
+  BOOST_CHECK(switched);
+  BOOST_CHECK(unsloth);
+  CheckFront(plan);
+}
+
+BOOST_AUTO_TEST_CASE(a_huge_dataset_is_counted_not_overflowed) {
+  json plan = PlanOf({{"model", "Qwen/Qwen2.5-0.5B"}, {"dataset_size", 10000000000.0},
+                      {"constraints", {{"platforms", {"kaggle", "colab"}}}}});
+  for (const json& o : plan["options"])
+    if (o["fits"].get<bool>()) {
+      BOOST_CHECK_GE(o["sessions"].get<long long>(), 1);
+      BOOST_CHECK(std::isfinite(o["calendar_hours"].get<double>()));
+    }
+  CheckFront(plan);
 }
 
 BOOST_AUTO_TEST_CASE(sessions_count_restarts_and_the_weekly_quota_spreads_over_weeks) {
