@@ -165,8 +165,8 @@ void PrintText(const json& r, std::ostream& out) {
   }
 }
 
-// The request JSON the flags start from: the file named, "-" for stdin, or
-// stdin without "-" when it is piped; an empty object when there is none.
+}  // namespace
+
 Result<json> RequestBase(const std::string& request_file) {
   std::optional<std::string> text;
   if (!request_file.empty()) {
@@ -184,8 +184,6 @@ Result<json> RequestBase(const std::string& request_file) {
   if (!req.is_object()) return Error{ErrorCode::kInvalidType, "request", "the request must be a JSON object"};
   return req;
 }
-
-}  // namespace
 
 void AddRecommendCommand(CLI::App& app, Context& ctx) {
   auto opts = std::make_shared<RecommendOptions>();

@@ -15,6 +15,7 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "ftconfig/result.h"
 
@@ -54,6 +55,11 @@ class ProgressLog {
   std::chrono::steady_clock::time_point start_;
 };
 
+// The request JSON a command's flags start from: the file named, "-" for
+// stdin, or stdin without "-" when it is piped; an empty object when there
+// is none (cmd_recommend.cpp; recommend and plan).
+Result<nlohmann::json> RequestBase(const std::string& request_file);
+
 void AddRecommendCommand(CLI::App& app, Context& ctx);
 void AddCorpusCommand(CLI::App& app, Context& ctx);
 void AddCatalogCommand(CLI::App& app, Context& ctx);
@@ -66,6 +72,8 @@ void AddGovernanceCommands(CLI::App& app, Context& ctx);  // cmd_governance.cpp:
 void AddRetrainCommand(CLI::App& app, Context& ctx);    // cmd_retrain.cpp
 void AddRealismCommand(CLI::App& app, Context& ctx);    // cmd_realism.cpp
 void AddCanaryCommand(CLI::App& app, Context& ctx);     // cmd_canary.cpp
+void AddPlanCommand(CLI::App& app, Context& ctx);       // cmd_plan.cpp
+void AddSuggestCommand(CLI::App& app, Context& ctx);    // cmd_suggest.cpp
 
 }  // namespace ftconfig::cli
 

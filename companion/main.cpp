@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
   AddRetrainCommand(app, ctx);
   AddRealismCommand(app, ctx);
   AddCanaryCommand(app, ctx);
+  AddPlanCommand(app, ctx);
+  AddSuggestCommand(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

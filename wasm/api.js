@@ -182,6 +182,14 @@ export class Engine {
     return this.#callText('recommend', toText(request, 'request'));
   }
 
+  /**
+   * Every platform / plan / GPU count / adapter option under `request.constraints`, the Pareto front over cost,
+   * calendar hours and risk, and the best option (docs/planning.md). `request`: an object or its JSON text.
+   */
+  plan(request) {
+    return this.#call('plan', toText(request, 'request'));
+  }
+
   /** Peak VRAM, breakdown, throughput and fit for one training setup (the keys of `ftconfig estimate`). */
   estimate(input) {
     return this.#call('estimate', toText(input, 'input'));

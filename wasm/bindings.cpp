@@ -17,6 +17,7 @@
 #include "envelope.h"
 #include "ftconfig/estimate.h"
 #include "ftconfig/json_text.h"
+#include "ftconfig/plan.h"
 #include "ftconfig/recommend.h"
 
 // Runs once per engine or once per call: optimized for size, like the engine's
@@ -140,6 +141,16 @@ class WasmEngine {
     });
   }
 
+  // Every option under the request's constraints, the Pareto front and the best option (ftconfig/plan.h).
+  std::string Plan(const std::string& request) const {
+    return Guard("plan", [&] {
+      if (!engine_) return NotLoaded();
+      auto plan = PlanTraining(*engine_, request);
+      if (!plan.ok()) return Fail(plan.error());
+      return Ok(plan.value());
+    });
+  }
+
   std::string Estimate(const std::string& input) const {
     return Guard("estimate", [&] {
       if (!engine_) return NotLoaded();
@@ -211,6 +222,7 @@ EMSCRIPTEN_BINDINGS(ftconfig) {
       .constructor<>()
       .function("load", &WasmEngine::Load)
       .function("recommend", &WasmEngine::Recommend)
+      .function("plan", &WasmEngine::Plan)
       .function("estimate", &WasmEngine::Estimate)
       .function("catalog", &WasmEngine::Catalog)
       .function("status", &WasmEngine::StatusJson);

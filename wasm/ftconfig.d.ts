@@ -314,6 +314,77 @@ export interface Response {
   [key: string]: unknown;
 }
 
+/** Constraints of plan() (docs/planning.md). Lists hold platform ids or aliases, at most 64 entries. */
+export interface PlanConstraints {
+  /** US dollars, 0–1e7. */
+  budget_usd?: number | null;
+  /** Calendar hours, 0.01–1e5. */
+  deadline_hours?: number | null;
+  platforms?: string[];
+  exclude_platforms?: string[];
+  /** 1–1024, default 1 / 8. */
+  min_gpus?: number;
+  max_gpus?: number;
+  /** Default: the request's adapter. */
+  adapters?: Array<'none' | 'lora' | 'qlora'>;
+  /** Default: the request's framework. */
+  frameworks?: string[];
+  objective?: 'balanced' | 'cost' | 'time' | 'risk';
+}
+
+/** A plan request: a recommendation request without platform, plan, gpu or num_gpus, plus constraints. */
+export type PlanRequest = Omit<Request, 'platform' | 'plan' | 'gpu' | 'gpu_override' | 'num_gpus'> & {
+  constraints?: PlanConstraints;
+};
+
+export interface PlanTrap {
+  id: 'hosted_notebook' | 'sessions' | 'weekly_quota' | 'old_gpu' | 'fp16' | 'cpu_offload' | 'multi_gpu';
+  text: string;
+}
+
+export interface PlanOption {
+  /** platform/plan/<count>x/adapter[/framework] */
+  id: string;
+  platform: { id: string; name: string; kind: 'notebook' | 'cloud' | 'local' };
+  plan: { id: string; name: string };
+  gpu: { id: string; name: string; count: number };
+  adapter_requested: 'none' | 'lora' | 'qlora';
+  framework: string | null;
+  price: { per_gpu_hour_usd: number; date: string | null; source: string | null } | null;
+  /** Merge into the plan's request (without constraints) to get this option's full recommendation. */
+  request_patch: Partial<Request>;
+  fits: boolean;
+  /** Empty when the option meets every constraint. */
+  excluded_because: Array<{ code: 'does_not_fit' | 'price_unknown' | 'over_budget' | 'past_deadline' | 'error'; message: string }>;
+  on_front: boolean;
+  /** The rest only when fits. */
+  configuration?: Record<string, number | string | boolean>;
+  memory?: { per_gpu_gb: number; usable_gb: number; margin_fraction: number };
+  confidence?: number;
+  hours?: number;
+  sessions?: number;
+  session_limit_hours?: number | null;
+  weekly_quota_hours?: number | null;
+  total_hours?: number;
+  calendar_hours?: number;
+  cost_usd?: number | null;
+  risk?: { score: number; level: 'low' | 'medium' | 'high'; memory: number; confidence: number; platform: number; traps: PlanTrap[] };
+  gives_up?: string[];
+}
+
+export interface PlanResponse {
+  engine_version: string;
+  request: Record<string, unknown>;
+  constraints: Required<PlanConstraints>;
+  summary: { options: number; fit: number; qualify: number; on_front: number };
+  /** id null when nothing qualifies; the reason says why. */
+  best: { id: string | null; objective: string; reason: string; cheapest_fastest_safest?: [string, string, string] };
+  /** The front first (cheapest first), then the other qualifying options, then the rest. */
+  options: PlanOption[];
+  not_considered: Array<{ platform: string; plan: string; why: string }>;
+  managed_apis: { included: boolean; why: string };
+}
+
 /** Input of estimate(): the keys of `ftconfig estimate` (docs/memory-model.md). */
 export interface EstimateInput {
   id?: unknown;
@@ -537,6 +608,8 @@ export class Engine {
   recommend(request: Request | string): Response;
   /** The response as the engine's JSON text (canonical key order), e.g. for byte-exact comparisons. */
   recommendJson(request: Request | string): string;
+  /** Every option under the constraints, the Pareto front and the best option (docs/planning.md). */
+  plan(request: PlanRequest | string): PlanResponse;
   estimate(input: EstimateInput | string): EstimateResult;
   /** The recommendation rendered as a notebook or config file; the first call loads the export module. */
   /**

@@ -6,6 +6,7 @@ import { LIMITS, parseSample, tokenStats } from './tokens.js';
 import { requestFromQuery, queryFromRequest } from './request.js';
 import { ingestUrl, isAutoStrategy, ratingLabel, uploadBody } from './telemetry.js';
 import { CONFIG } from './config.js';
+import { mountPlanPanel } from './plan.js';
 
 const DEFAULT_REQUEST = { platform: 'colab', plan: 'free', model: 'meta-llama/Llama-3.1-8B', task_type: 'instruction_following', adapter_type: 'qlora' };
 const EXPORTS = [
@@ -1031,6 +1032,15 @@ function taskWarning(r) {
 startLogPanel();
 startSample();
 start();
+// The plan view: the form's request under a budget; an option opens its recommendation above.
+mountPlanPanel($('#plan-panel'), {
+  plan: (request) => client.call('plan', request),
+  currentRequest: readForm,
+  open: (option, planned) => {
+    const { constraints, ...request } = planned;
+    applyRequest(patched(request, option.request_patch));
+  },
+});
 
 // Offline after the first visit.
 if ('serviceWorker' in navigator && location.protocol !== 'file:') {

@@ -241,6 +241,7 @@ const METHODS = {
     return tagResponse(text, serving);
   },
   recommendLogged: (e, request) => recommendLogged(e, request),
+  plan: (e, request) => e.plan(request),
   estimate: (e, input) => e.estimate(input),
   // The notebook's telemetry names the logged recommendation and the served model version.
   exportConfig: (e, request, format, eventId) => e.exportConfig(request, format, {

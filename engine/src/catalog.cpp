@@ -219,6 +219,8 @@ Result<Catalog> Catalog::Load(const CatalogFiles& files) {
         plan.session_limit_hours = Num(pe, "session_limit_hours");
         plan.price_per_gpu_hour_usd = Num(pe, "price_per_gpu_hour_usd");
         plan.price_date = Str(pe, "price_date");
+        plan.price_source = Str(pe, "price_source");
+        plan.weekly_quota_hours = Num(pe, "weekly_quota_hours");
         plan.notes = Str(pe, "notes");
         if (plan.id.empty()) return EntryError(file, i, "a plan of \"" + p.id + "\" has no \"id\"");
         if (!plan.gpu.empty() && !c.GpuById(plan.gpu))

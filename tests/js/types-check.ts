@@ -7,6 +7,7 @@ import createEngineDefault, {
   type CatalogModel,
   type EstimateResult,
   type ExportedFile,
+  type PlanResponse,
   type Request,
   type Response,
   type Status,
@@ -33,6 +34,12 @@ async function main(): Promise<void> {
   const signals: number | undefined = decision?.evidence?.hybrid.signals;
   // @ts-expect-error: only the three strategies carry evidence
   const badEvidence: Request = { evidence: { strategies: { magic: {} } } };
+  const planned: PlanResponse = engine.plan({ model: 'meta-llama/Llama-3.1-8B', adapter_type: 'qlora', dataset_size: 50000, constraints: { budget_usd: 20, objective: 'cost' } });
+  const frontIds: string[] = planned.options.filter((o) => o.on_front).map((o) => o.id);
+  const bestId: string | null = planned.best.id;
+  // @ts-expect-error: a plan chooses the platform itself
+  engine.plan({ model: 'llama2-7b', platform: 'colab' });
+  console.log(frontIds, bestId);
   const e: EstimateResult = engine.estimate({ model_name: 'llama2-7b', gpu: 'T4', zero_stage: 2, lora_target: ['q_proj', 'v_proj'] });
   const peak: number = e.peak_vram_gb;
   const models: CatalogModel[] = engine.models('qwen', 5);

@@ -48,6 +48,8 @@ struct Plan {
   std::optional<double> session_limit_hours;
   std::optional<double> price_per_gpu_hour_usd;
   std::string price_date;
+  std::string price_source;                    // where the price comes from (planning cites it)
+  std::optional<double> weekly_quota_hours;    // free GPU hours per week (Kaggle: 30)
   std::string notes;
 };
 
