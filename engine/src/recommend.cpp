@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "corpus_index.h"
 #include "ftconfig/json_text.h"
 #include "json_fast.h"
 #include "json_util.h"
@@ -122,6 +123,7 @@ Result<std::shared_ptr<const Engine>> Engine::Create(const EngineData& data) {
     e->corpus_ = std::move(corpus);
   }
   e->profiles_ = ProfileTable::Build(e->corpus_);
+  e->index_ = std::make_shared<const internal::CorpusIndex>(internal::CorpusIndex::Build(e->corpus_.records()));
   e->rule_agreement_ = internal::RuleAgreement(e->corpus_.records());
   auto load_artifact = [](const std::string& text, const char* what) -> Result<json> {
     json j = internal::ParseJson(text);
@@ -165,10 +167,10 @@ Result<json> Engine::Recommend(const Request& req) const {
   // Without a framework the memory model's own defaults (those of the
   // Hugging Face Trainer with PEFT and bitsandbytes) apply.
   if (!req.framework.empty()) ctx.framework = target.framework;
-  PoolInputs pool_in{corpus_, profiles_, reranker_ ? &*reranker_ : nullptr,
+  PoolInputs pool_in{corpus_, *index_, profiles_, reranker_ ? &*reranker_ : nullptr,
                      hp_predictor_ ? &*hp_predictor_ : nullptr, hybrid_weights_, mmr_lambda_};
   Pool pool = BuildPool(pool_in, req, target, ctx);
-  Values values = BaseValues(catalog_, corpus_.records(), req, target, pool);
+  Values values = BaseValues(catalog_, corpus_.records(), *index_, req, target, pool);
   Candidate start = StartCandidate(target, pool, values);
   PlanOutcome plan = PlanMemory(start, ctx, req.allow_qlora, values.seq_floor);
   auto agreement = rule_agreement_.find(target.task);

@@ -21,6 +21,7 @@
 
 namespace ftconfig::internal {
 
+class CorpusIndex;  // corpus_index.h
 struct Context;  // stage 4: the GPU and model a candidate is checked against
 
 // ---- stage 1: the target -------------------------------------------------------
@@ -73,6 +74,7 @@ struct Pool {
 
 struct PoolInputs {
   const Corpus& corpus;
+  const CorpusIndex& index;
   const ProfileTable& profiles;
   const Reranker* reranker;
   const HpPredictor* hp_predictor;
@@ -120,8 +122,8 @@ struct Values {
 // all within 2x of what the rules give their context).
 std::map<std::string, std::pair<double, double>> RuleAgreement(const std::vector<ConfigRecord>& recs);
 
-Values BaseValues(const Catalog& catalog, const std::vector<ConfigRecord>& recs, const Request& req, const Target& t,
-                  const Pool& pool);
+Values BaseValues(const Catalog& catalog, const std::vector<ConfigRecord>& recs, const CorpusIndex& index,
+                  const Request& req, const Target& t, const Pool& pool);
 
 // ---- stage 4: the memory plan ------------------------------------------------------
 

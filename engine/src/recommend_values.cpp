@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <map>
 
+#include "corpus_index.h"
 #include "outline.h"
 #include "recommend_internal.h"
 
@@ -84,21 +85,41 @@ struct Vote {
   std::vector<double> proposals;  // one per repository
 };
 
+// The voters' (value, weight) pairs grouped by repository id: a counting
+// sort, `start[r]` to `start[r + 1]` for repository r.
 template <typename Fn>
-Vote RepoVote(const std::vector<ConfigRecord>& recs, const Pool& pool, const Target& t, Fn value) {
+void ByRepository(const std::vector<ConfigRecord>& recs, const CorpusIndex& index, const Pool& pool, const Target& t,
+                  Fn value, std::vector<std::pair<double, double>>* pairs, std::vector<uint32_t>* start) {
   const bool adapter = t.adapter != "none";
-  std::map<std::string, std::vector<std::pair<double, double>>> by_repo;
+  const int family = index.FamilyId(t.task_family);
+  std::vector<uint32_t> repo_of;  // per pair
   for (size_t k = 0; k < pool.voters.size(); ++k) {
-    const ConfigRecord& r = recs[pool.voters[k]];
-    if ((r.adapter_type != "none") != adapter || TaskFamily(r.task_type) != t.task_family) continue;
-    double v = value(r);
+    const size_t i = pool.voters[k];
+    if (index.adapter(i) != adapter || index.task_family(i) != family) continue;
+    double v = value(recs[i]);
     if (std::isnan(v) || !(pool.voter_weights[k] > 0)) continue;
-    by_repo[r.source_repo].push_back({v, pool.voter_weights[k]});
+    pairs->push_back({v, pool.voter_weights[k]});
+    repo_of.push_back(index.repo(i));
   }
+  start->assign(index.repo_count() + 1, 0);
+  for (uint32_t r : repo_of) ++(*start)[r + 1];
+  for (size_t r = 0; r < index.repo_count(); ++r) (*start)[r + 1] += (*start)[r];
+  std::vector<uint32_t> next(start->begin(), start->end() - 1);
+  std::vector<std::pair<double, double>> sorted(pairs->size());
+  for (size_t k = 0; k < pairs->size(); ++k) sorted[next[repo_of[k]]++] = (*pairs)[k];
+  pairs->swap(sorted);
+}
+
+template <typename Fn>
+Vote RepoVote(const std::vector<ConfigRecord>& recs, const CorpusIndex& index, const Pool& pool, const Target& t,
+              Fn value) {
+  std::vector<std::pair<double, double>> pairs, proposals;
+  std::vector<uint32_t> start;
+  ByRepository(recs, index, pool, t, value, &pairs, &start);
   Vote vote;
-  std::vector<std::pair<double, double>> proposals;
-  for (auto& [repo, vw] : by_repo) {
-    proposals.push_back({WeightedMedianOf(vw), 1.0});
+  for (size_t r = 0; r + 1 < start.size(); ++r) {
+    if (start[r] == start[r + 1]) continue;
+    proposals.push_back({WeightedMedianOf({pairs.begin() + start[r], pairs.begin() + start[r + 1]}), 1.0});
     vote.proposals.push_back(proposals.back().first);
   }
   if (static_cast<int>(proposals.size()) >= kMinVoters) vote.median = WeightedMedianOf(proposals);
@@ -120,10 +141,10 @@ double LogSeq(const ConfigRecord& r) { return r.max_seq_length ? std::log2(*r.ma
 // repositories vote too, one vote each; held out by source, the vote agreed
 // with practitioners less often than the rule (docs/realism.md, "Learning
 // rate: rule or vote"), so it informs the confidence and is shown, not served.
-void SetLearningRate(const std::vector<ConfigRecord>& recs, const Pool& pool, const Target& t, Values* v) {
+void SetLearningRate(const std::vector<ConfigRecord>& recs, const CorpusIndex& index, const Pool& pool, const Target& t, Values* v) {
   LrRule rule = LearningRateRule(t.task_family, t.task, t.adapter != "none");
   v->learning_rate = {rule.value, "rule", std::string(rule.source)};
-  Vote vote = RepoVote(recs, pool, t, LogLr);
+  Vote vote = RepoVote(recs, index, pool, t, LogLr);
   v->lr_repos = static_cast<int>(vote.proposals.size());
   v->lr_support = Support(vote.proposals, std::log10(v->learning_rate.value), std::log10(2.0));
   if (vote.median)
@@ -132,8 +153,8 @@ void SetLearningRate(const std::vector<ConfigRecord>& recs, const Pool& pool, co
 }
 
 // How many source repositories use a sequence within 2x of the chosen one.
-void SequenceSupport(const std::vector<ConfigRecord>& recs, const Pool& pool, const Target& t, Values* v) {
-  Vote vote = RepoVote(recs, pool, t, LogSeq);
+void SequenceSupport(const std::vector<ConfigRecord>& recs, const CorpusIndex& index, const Pool& pool, const Target& t, Values* v) {
+  Vote vote = RepoVote(recs, index, pool, t, LogSeq);
   v->seq_repos = static_cast<int>(vote.proposals.size());
   v->seq_support = Support(vote.proposals, std::log2(v->seq.value), 1.0);
 }
@@ -252,13 +273,13 @@ std::map<std::string, std::pair<double, double>> RuleAgreement(const std::vector
   return out;
 }
 
-Values BaseValues(const Catalog& catalog, const std::vector<ConfigRecord>& recs, const Request& req, const Target& t,
-                  const Pool& pool) {
+Values BaseValues(const Catalog& catalog, const std::vector<ConfigRecord>& recs, const CorpusIndex& index,
+                  const Request& req, const Target& t, const Pool& pool) {
   Values v;
   SetDataset(catalog, req, &v);
-  SetLearningRate(recs, pool, t, &v);
+  SetLearningRate(recs, index, pool, t, &v);
   SetSequence(req, t, &v);
-  SequenceSupport(recs, pool, t, &v);
+  SequenceSupport(recs, index, pool, t, &v);
   SetLora(t, &v);
   SetAlpha(&v);
   SetEpochs(catalog, pool.pool, &v);

@@ -90,6 +90,10 @@ struct EngineData {
 double ConfigHeadroom(const ConfigRecord& config, const ModelArch& arch, const Gpu& gpu, int num_gpus,
                       const std::string& task_type, const std::string& adapter_type);
 
+namespace internal {
+class CorpusIndex;
+}
+
 class Engine {
  public:
   static Result<std::shared_ptr<const Engine>> Create(const EngineData& data);
@@ -124,6 +128,7 @@ class Engine {
   Catalog catalog_;
   Corpus corpus_;
   ProfileTable profiles_;
+  std::shared_ptr<const internal::CorpusIndex> index_;  // engine/src/corpus_index.h
   std::optional<Reranker> reranker_;
   std::optional<HpPredictor> hp_predictor_;
   Calibration calibration_;

@@ -1,0 +1,104 @@
+#include "corpus_index.h"
+
+#include <array>
+#include <cstring>
+#include <map>
+#include <unordered_map>
+
+#include "recommend_internal.h"
+
+namespace ftconfig::internal {
+
+namespace {
+
+// Strings to dense ids, in order of first appearance.
+class Interner {
+ public:
+  uint32_t Id(const std::string& s) {
+    auto [it, added] = ids_.try_emplace(s, static_cast<uint32_t>(ids_.size()));
+    return it->second;
+  }
+  size_t size() const { return ids_.size(); }
+
+ private:
+  std::unordered_map<std::string, uint32_t> ids_;
+};
+
+uint64_t Bits(double v) {
+  uint64_t b;
+  std::memcpy(&b, &v, sizeof b);
+  return b;
+}
+
+template <typename T>
+uint64_t Opt(const std::optional<T>& v) {
+  return v ? Bits(static_cast<double>(*v)) : ~uint64_t{0};  // no double has all bits set but a NaN
+}
+
+// Dense ids for equal keys, in order of first appearance.
+template <size_t N>
+class KeyIds {
+ public:
+  uint32_t Id(const std::array<uint64_t, N>& key) {
+    auto [it, added] = ids_.try_emplace(key, static_cast<uint32_t>(ids_.size()));
+    return it->second;
+  }
+  size_t size() const { return ids_.size(); }
+
+ private:
+  std::map<std::array<uint64_t, N>, uint32_t> ids_;
+};
+
+// What HeuristicScore reads of a record (ranking_features.cpp).
+std::array<uint64_t, 9> ScoreKey(const ConfigRecord& r, Interner& strings) {
+  return {strings.Id(r.task_type),        strings.Id(r.adapter_type), strings.Id(r.model_family),
+          Opt(r.model_params_b),          Opt(r.max_seq_length),      strings.Id(r.gpu_type),
+          Opt(r.dataset_size),            r.eval_metric_value ? 1u : 0u, r.peak_vram_gb ? 1u : 0u};
+}
+
+// What FromRecord reads of a record (memory_plan.cpp).
+std::array<uint64_t, 7> ShapeKey(const ConfigRecord& r, Interner& strings) {
+  return {static_cast<uint64_t>(r.batch_size_per_device),
+          static_cast<uint64_t>(r.gradient_accumulation_steps),
+          static_cast<uint64_t>(r.max_seq_length.value_or(1024)),
+          r.gradient_checkpointing.value_or(true) ? 1u : 0u,
+          static_cast<uint64_t>(r.lora_r.value_or(16)),
+          strings.Id(r.lora_target.empty() ? "all_linear" : r.lora_target),
+          strings.Id(r.optimizer.empty() ? "adamw" : r.optimizer)};
+}
+
+}  // namespace
+
+int CorpusIndex::FamilyId(const std::string& task_family) const {
+  for (size_t k = 0; k < families_.size(); ++k)
+    if (families_[k] == task_family) return static_cast<int>(k);
+  return -1;
+}
+
+CorpusIndex CorpusIndex::Build(const std::vector<ConfigRecord>& recs) {
+  CorpusIndex x;
+  Interner strings, repos, families;
+  KeyIds<9> score_keys;
+  KeyIds<7> shape_keys;
+  const size_t n = recs.size();
+  x.class_of_.resize(n), x.shape_of_.resize(n), x.repo_of_.resize(n), x.family_of_.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const ConfigRecord& r = recs[i];
+    const uint32_t c = score_keys.Id(ScoreKey(r, strings));
+    if (c == x.classes_.size()) x.classes_.push_back({static_cast<uint32_t>(i), r.adapter_type != "none", {}});
+    x.classes_[c].rows.push_back(static_cast<uint32_t>(i));
+    x.class_of_[i] = c;
+    x.shape_of_[i] = shape_keys.Id(ShapeKey(r, strings));
+    x.repo_of_[i] = repos.Id(r.source_repo);
+    const std::string family = TaskFamily(r.task_type);
+    const uint32_t f = families.Id(family);
+    if (f == x.families_.size()) x.families_.push_back(family);
+    x.family_of_[i] = static_cast<int8_t>(f);
+    x.tasks_.insert(r.task_type);
+  }
+  x.shape_count_ = shape_keys.size();
+  x.repo_count_ = repos.size();
+  return x;
+}
+
+}  // namespace ftconfig::internal

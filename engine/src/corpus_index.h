@@ -1,0 +1,60 @@
+// The corpus index the engine builds once (issue #21): what the recommender's
+// stages would otherwise recompute from strings on every request.
+//
+//   score classes   rows whose similarity score is the same for every query
+//                   (same task, adapter, model family, size, sequence, GPU,
+//                   dataset size and evidence), scored once per request
+//   shapes          rows that are the same candidate when applied as written
+//                   (batch, accumulation, sequence, checkpointing, rank,
+//                   targets, optimizer), checked against the GPU once
+//   repositories    interned to ids, for the repository votes
+//   task families   interned to ids, per row
+//
+// Internal: nothing here is part of the public API.
+#ifndef FTCONFIG_CORPUS_INDEX_H_
+#define FTCONFIG_CORPUS_INDEX_H_
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "ftconfig/corpus.h"
+
+namespace ftconfig::internal {
+
+class CorpusIndex {
+ public:
+  struct ScoreClass {
+    uint32_t rep = 0;             // a row of the class: its score is every member's
+    bool adapter = false;         // adapter_type != "none"
+    std::vector<uint32_t> rows;   // ascending
+  };
+
+  static CorpusIndex Build(const std::vector<ConfigRecord>& recs);
+
+  const std::vector<ScoreClass>& classes() const { return classes_; }
+  uint32_t score_class(size_t row) const { return class_of_[row]; }
+  uint32_t shape(size_t row) const { return shape_of_[row]; }
+  size_t shape_count() const { return shape_count_; }
+  bool adapter(size_t row) const { return classes_[class_of_[row]].adapter; }  // adapter_type != "none"
+  uint32_t repo(size_t row) const { return repo_of_[row]; }
+  size_t repo_count() const { return repo_count_; }
+  // The row's task family id (TaskFamily of its task); FamilyId of a family
+  // the corpus lacks is -1.
+  int task_family(size_t row) const { return family_of_[row]; }
+  int FamilyId(const std::string& task_family) const;
+  bool HasTask(const std::string& task) const { return tasks_.count(task) > 0; }
+
+ private:
+  std::vector<ScoreClass> classes_;
+  std::vector<uint32_t> class_of_, shape_of_, repo_of_;
+  std::vector<int8_t> family_of_;
+  std::vector<std::string> families_;
+  std::set<std::string> tasks_;
+  size_t shape_count_ = 0, repo_count_ = 0;
+};
+
+}  // namespace ftconfig::internal
+
+#endif  // FTCONFIG_CORPUS_INDEX_H_
