@@ -1,8 +1,10 @@
 #include "corpus_index.h"
 
 #include <array>
+#include <cmath>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <unordered_map>
 
 #include "recommend_internal.h"
@@ -69,6 +71,23 @@ std::array<uint64_t, 7> ShapeKey(const ConfigRecord& r, Interner& strings) {
 
 }  // namespace
 
+struct CorpusIndex::Cache {
+  std::mutex mutex;
+  std::map<std::string, Profile> done;
+};
+
+Profile CorpusIndex::Cached(const std::string& key, const std::function<Profile()>& make) const {
+  {
+    std::lock_guard<std::mutex> lock(cache_->mutex);
+    auto it = cache_->done.find(key);
+    if (it != cache_->done.end()) return it->second;
+  }
+  Profile p = make();
+  std::lock_guard<std::mutex> lock(cache_->mutex);
+  if (cache_->done.size() < kMaxCached) cache_->done.emplace(key, p);
+  return p;
+}
+
 int CorpusIndex::FamilyId(const std::string& task_family) const {
   for (size_t k = 0; k < families_.size(); ++k)
     if (families_[k] == task_family) return static_cast<int>(k);
@@ -81,7 +100,9 @@ CorpusIndex CorpusIndex::Build(const std::vector<ConfigRecord>& recs) {
   KeyIds<9> score_keys;
   KeyIds<7> shape_keys;
   const size_t n = recs.size();
+  x.cache_ = std::make_shared<Cache>();
   x.class_of_.resize(n), x.shape_of_.resize(n), x.repo_of_.resize(n), x.family_of_.resize(n);
+  x.log_lr_.resize(n), x.log_seq_.resize(n);
   for (size_t i = 0; i < n; ++i) {
     const ConfigRecord& r = recs[i];
     const uint32_t c = score_keys.Id(ScoreKey(r, strings));
@@ -95,6 +116,8 @@ CorpusIndex CorpusIndex::Build(const std::vector<ConfigRecord>& recs) {
     if (f == x.families_.size()) x.families_.push_back(family);
     x.family_of_[i] = static_cast<int8_t>(f);
     x.tasks_.insert(r.task_type);
+    x.log_lr_[i] = r.learning_rate > 0 ? std::log10(r.learning_rate) : std::nan("");
+    x.log_seq_[i] = r.max_seq_length ? std::log2(*r.max_seq_length) : std::nan("");
   }
   x.shape_count_ = shape_keys.size();
   x.repo_count_ = repos.size();

@@ -15,11 +15,14 @@
 #define FTCONFIG_CORPUS_INDEX_H_
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "ftconfig/corpus.h"
+#include "ftconfig/profiles.h"
 
 namespace ftconfig::internal {
 
@@ -45,6 +48,14 @@ class CorpusIndex {
   int task_family(size_t row) const { return family_of_[row]; }
   int FamilyId(const std::string& task_family) const;
   bool HasTask(const std::string& task) const { return tasks_.count(task) > 0; }
+  // log10 of the learning rate and log2 of the sequence (NaN: none), as the votes read them.
+  double log_lr(size_t row) const { return log_lr_[row]; }
+  double log_seq(size_t row) const { return log_seq_[row]; }
+
+  // A summary computed once per key and kept (at most kMaxCached keys; past
+  // that `make` runs every time). Safe from several threads.
+  static constexpr size_t kMaxCached = 4096;
+  Profile Cached(const std::string& key, const std::function<Profile()>& make) const;
 
  private:
   std::vector<ScoreClass> classes_;
@@ -52,6 +63,9 @@ class CorpusIndex {
   std::vector<int8_t> family_of_;
   std::vector<std::string> families_;
   std::set<std::string> tasks_;
+  std::vector<double> log_lr_, log_seq_;
+  struct Cache;
+  std::shared_ptr<Cache> cache_;
   size_t shape_count_ = 0, repo_count_ = 0;
 };
 

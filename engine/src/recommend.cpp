@@ -170,7 +170,7 @@ Result<json> Engine::Recommend(const Request& req) const {
   PoolInputs pool_in{corpus_, *index_, profiles_, reranker_ ? &*reranker_ : nullptr,
                      hp_predictor_ ? &*hp_predictor_ : nullptr, hybrid_weights_, mmr_lambda_};
   Pool pool = BuildPool(pool_in, req, target, ctx);
-  Values values = BaseValues(catalog_, corpus_.records(), *index_, req, target, pool);
+  Values values = BaseValues(catalog_, *index_, req, target, pool);
   Candidate start = StartCandidate(target, pool, values);
   PlanOutcome plan = PlanMemory(start, ctx, req.allow_qlora, values.seq_floor);
   auto agreement = rule_agreement_.find(target.task);

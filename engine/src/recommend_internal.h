@@ -122,8 +122,8 @@ struct Values {
 // all within 2x of what the rules give their context).
 std::map<std::string, std::pair<double, double>> RuleAgreement(const std::vector<ConfigRecord>& recs);
 
-Values BaseValues(const Catalog& catalog, const std::vector<ConfigRecord>& recs, const CorpusIndex& index,
-                  const Request& req, const Target& t, const Pool& pool);
+Values BaseValues(const Catalog& catalog, const CorpusIndex& index, const Request& req, const Target& t,
+                  const Pool& pool);
 
 // ---- stage 4: the memory plan ------------------------------------------------------
 

@@ -38,14 +38,19 @@ double ConfigDistance(const ConfigRecord& a, const ConfigRecord& b) {
 }
 
 // The members whose config, as written, fits the request's model and GPU;
-// each shape (corpus_index.h) is checked once.
+// each shape (corpus_index.h) is checked once. `misfits`: the shapes that do
+// not fit, in order of first appearance (with the group, they name the safe set).
 FTCONFIG_NOINLINE std::vector<size_t> FitsAsWritten(const PoolInputs& in, const std::vector<size_t>& members,
-                                                    const std::string& adapter, const Context& ctx) {
+                                                    const std::string& adapter, const Context& ctx,
+                                                    std::string* misfits) {
   std::vector<int8_t> fits(in.index.shape_count(), -1);  // -1: not checked yet
   std::vector<size_t> out;
   for (size_t i : members) {
     int8_t& f = fits[in.index.shape(i)];
-    if (f < 0) f = Check(FromRecord(in.corpus.records()[i], adapter, *ctx.gpu, ctx.num_gpus), ctx).fits;
+    if (f < 0) {
+      f = Check(FromRecord(in.corpus.records()[i], adapter, *ctx.gpu, ctx.num_gpus), ctx).fits;
+      if (!f) *misfits += std::to_string(in.index.shape(i)) + ",";
+    }
     if (f) out.push_back(i);
   }
   return out;
@@ -95,12 +100,15 @@ void ProfilePool(const PoolInputs& in, const Target& t, const Context& ctx, Pool
   if (p->match.profile.weight_sum < 8)
     p->penalties.push_back({0.1, "thin profile: " + std::to_string(p->match.profile.count) + " configs from " +
                                      std::to_string(p->match.profile.sources) + " source(s)"});
-  p->safe = FitsAsWritten(in, p->match.profile.members, t.adapter, ctx);
+  std::string misfits;
+  p->safe = FitsAsWritten(in, p->match.profile.members, t.adapter, ctx, &misfits);
   p->pool = p->match.profile;
   p->label = "profile " + group;
   if (!p->safe.empty()) {
-    // Every member fits: the safe pool is the profile, already summarized.
-    if (p->safe.size() != p->match.profile.members.size()) p->pool = Summarize(in.corpus.records(), p->safe);
+    // Every member fits: the safe pool is the profile, already summarized;
+    // else the summary of this group without these shapes, once.
+    if (!misfits.empty())
+      p->pool = in.index.Cached(group + "|" + misfits, [&] { return Summarize(in.corpus.records(), p->safe); });
     p->label = "safe pool of the profile " + group;
   }
   p->voters = p->match.profile.members;

@@ -88,7 +88,7 @@ struct Vote {
 // The voters' (value, weight) pairs grouped by repository id: a counting
 // sort, `start[r]` to `start[r + 1]` for repository r.
 template <typename Fn>
-void ByRepository(const std::vector<ConfigRecord>& recs, const CorpusIndex& index, const Pool& pool, const Target& t,
+void ByRepository(const CorpusIndex& index, const Pool& pool, const Target& t,
                   Fn value, std::vector<std::pair<double, double>>* pairs, std::vector<uint32_t>* start) {
   const bool adapter = t.adapter != "none";
   const int family = index.FamilyId(t.task_family);
@@ -96,7 +96,7 @@ void ByRepository(const std::vector<ConfigRecord>& recs, const CorpusIndex& inde
   for (size_t k = 0; k < pool.voters.size(); ++k) {
     const size_t i = pool.voters[k];
     if (index.adapter(i) != adapter || index.task_family(i) != family) continue;
-    double v = value(recs[i]);
+    double v = value(index, i);
     if (std::isnan(v) || !(pool.voter_weights[k] > 0)) continue;
     pairs->push_back({v, pool.voter_weights[k]});
     repo_of.push_back(index.repo(i));
@@ -111,11 +111,11 @@ void ByRepository(const std::vector<ConfigRecord>& recs, const CorpusIndex& inde
 }
 
 template <typename Fn>
-Vote RepoVote(const std::vector<ConfigRecord>& recs, const CorpusIndex& index, const Pool& pool, const Target& t,
+Vote RepoVote(const CorpusIndex& index, const Pool& pool, const Target& t,
               Fn value) {
   std::vector<std::pair<double, double>> pairs, proposals;
   std::vector<uint32_t> start;
-  ByRepository(recs, index, pool, t, value, &pairs, &start);
+  ByRepository(index, pool, t, value, &pairs, &start);
   Vote vote;
   for (size_t r = 0; r + 1 < start.size(); ++r) {
     if (start[r] == start[r + 1]) continue;
@@ -134,17 +134,17 @@ double Support(const std::vector<double>& proposals, double x, double tolerance)
   return static_cast<double>(close) / proposals.size();
 }
 
-double LogLr(const ConfigRecord& r) { return r.learning_rate > 0 ? std::log10(r.learning_rate) : std::nan(""); }
-double LogSeq(const ConfigRecord& r) { return r.max_seq_length ? std::log2(*r.max_seq_length) : std::nan(""); }
+double LogLr(const CorpusIndex& index, size_t row) { return index.log_lr(row); }
+double LogSeq(const CorpusIndex& index, size_t row) { return index.log_seq(row); }
 
 // The learning rate is the rule of practice for the context. The corpus's
 // repositories vote too, one vote each; held out by source, the vote agreed
 // with practitioners less often than the rule (docs/realism.md, "Learning
 // rate: rule or vote"), so it informs the confidence and is shown, not served.
-void SetLearningRate(const std::vector<ConfigRecord>& recs, const CorpusIndex& index, const Pool& pool, const Target& t, Values* v) {
+void SetLearningRate(const CorpusIndex& index, const Pool& pool, const Target& t, Values* v) {
   LrRule rule = LearningRateRule(t.task_family, t.task, t.adapter != "none");
   v->learning_rate = {rule.value, "rule", std::string(rule.source)};
-  Vote vote = RepoVote(recs, index, pool, t, LogLr);
+  Vote vote = RepoVote(index, pool, t, LogLr);
   v->lr_repos = static_cast<int>(vote.proposals.size());
   v->lr_support = Support(vote.proposals, std::log10(v->learning_rate.value), std::log10(2.0));
   if (vote.median)
@@ -153,8 +153,8 @@ void SetLearningRate(const std::vector<ConfigRecord>& recs, const CorpusIndex& i
 }
 
 // How many source repositories use a sequence within 2x of the chosen one.
-void SequenceSupport(const std::vector<ConfigRecord>& recs, const CorpusIndex& index, const Pool& pool, const Target& t, Values* v) {
-  Vote vote = RepoVote(recs, index, pool, t, LogSeq);
+void SequenceSupport(const CorpusIndex& index, const Pool& pool, const Target& t, Values* v) {
+  Vote vote = RepoVote(index, pool, t, LogSeq);
   v->seq_repos = static_cast<int>(vote.proposals.size());
   v->seq_support = Support(vote.proposals, std::log2(v->seq.value), 1.0);
 }
@@ -273,13 +273,12 @@ std::map<std::string, std::pair<double, double>> RuleAgreement(const std::vector
   return out;
 }
 
-Values BaseValues(const Catalog& catalog, const std::vector<ConfigRecord>& recs, const CorpusIndex& index,
-                  const Request& req, const Target& t, const Pool& pool) {
+Values BaseValues(const Catalog& catalog, const CorpusIndex& index, const Request& req, const Target& t, const Pool& pool) {
   Values v;
   SetDataset(catalog, req, &v);
-  SetLearningRate(recs, index, pool, t, &v);
+  SetLearningRate(index, pool, t, &v);
   SetSequence(req, t, &v);
-  SequenceSupport(recs, index, pool, t, &v);
+  SequenceSupport(index, pool, t, &v);
   SetLora(t, &v);
   SetAlpha(&v);
   SetEpochs(catalog, pool.pool, &v);
