@@ -24,9 +24,14 @@ Result<std::string> Slurp(const fs::path& p, bool optional = false) {
     return Error{ErrorCode::kDataError, p.string(), "cannot read " + p.string() +
                                                         " (set --data-dir or FTCONFIG_DATA_DIR to the data/ folder)"};
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  // Read once into a string of the file's size (a string stream would hold it twice).
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  std::string text(size > 0 ? static_cast<size_t>(size) : 0, '\0');
+  if (size > 0 && !in.read(text.data(), size))
+    return Error{ErrorCode::kDataError, p.string(), "cannot read " + p.string()};
+  return text;
 }
 }  // namespace
 
