@@ -105,23 +105,29 @@ Candidate StartCandidate(const Target& t, const Pool& pool, const Values& v) {
 }  // namespace
 }  // namespace internal
 
+namespace {
+
+// The binary snapshot, else the JSON snapshot, else the JSONL files.
+Result<Corpus> LoadCorpus(const EngineData& data, const Catalog& catalog) {
+  if (!data.corpus_snapshot_binary.empty()) return Corpus::FromBinarySnapshot(data.corpus_snapshot_binary);
+  if (data.corpus_snapshot_json.empty()) return Corpus::Build(data.corpus, catalog);
+  json snap = internal::ParseJson(data.corpus_snapshot_json);
+  if (snap.is_discarded())
+    return Error{ErrorCode::kDataError, "corpus_snapshot",
+                 "the corpus snapshot is not valid JSON: " + JsonSyntaxError(data.corpus_snapshot_json)};
+  return Corpus::FromSnapshot(snap);
+}
+
+}  // namespace
+
 const char* Engine::Version() { return FTCONFIG_VERSION; }
 
 Result<std::shared_ptr<const Engine>> Engine::Create(const EngineData& data) {
   std::shared_ptr<Engine> e(new Engine());
   FTCONFIG_ASSIGN_OR_RETURN(catalog, Catalog::Load(data.catalog));
   e->catalog_ = std::move(catalog);
-  if (!data.corpus_snapshot_json.empty()) {
-    json snap = internal::ParseJson(data.corpus_snapshot_json);
-    if (snap.is_discarded())
-      return Error{ErrorCode::kDataError, "corpus_snapshot",
-                   "the corpus snapshot is not valid JSON: " + JsonSyntaxError(data.corpus_snapshot_json)};
-    FTCONFIG_ASSIGN_OR_RETURN(corpus, Corpus::FromSnapshot(snap));
-    e->corpus_ = std::move(corpus);
-  } else {
-    FTCONFIG_ASSIGN_OR_RETURN(corpus, Corpus::Build(data.corpus, e->catalog_));
-    e->corpus_ = std::move(corpus);
-  }
+  FTCONFIG_ASSIGN_OR_RETURN(corpus, LoadCorpus(data, e->catalog_));
+  e->corpus_ = std::move(corpus);
   e->profiles_ = ProfileTable::Build(e->corpus_);
   e->index_ = std::make_shared<const internal::CorpusIndex>(internal::CorpusIndex::Build(e->corpus_.records()));
   e->rule_agreement_ = internal::RuleAgreement(e->corpus_.records());

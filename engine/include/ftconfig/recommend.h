@@ -67,6 +67,10 @@ struct EngineData {
   // text). When set, `corpus` is ignored; the browser bundle uses it because
   // it loads several times faster than raw JSONL.
   std::string corpus_snapshot_json;
+  // Alternative to both: a binary snapshot (Corpus::ToBinarySnapshot), what
+  // the native CLI loads when data/corpus/corpus.snapshot matches the corpus
+  // files. When set, `corpus` and `corpus_snapshot_json` are ignored.
+  std::string corpus_snapshot_binary;
   // Optional trained artifacts (JSON text; empty = not loaded). A malformed
   // artifact is an error of Create (kDataError naming it), never silently
   // ignored.
