@@ -73,19 +73,18 @@ std::array<uint64_t, 7> ShapeKey(const ConfigRecord& r, Interner& strings) {
 
 struct CorpusIndex::Cache {
   std::mutex mutex;
-  std::map<std::string, Profile> done;
+  std::map<std::string, std::any> done;  // nodes stay put and are never changed
 };
 
-Profile CorpusIndex::Cached(const std::string& key, const std::function<Profile()>& make) const {
-  {
-    std::lock_guard<std::mutex> lock(cache_->mutex);
-    auto it = cache_->done.find(key);
-    if (it != cache_->done.end()) return it->second;
-  }
-  Profile p = make();
+const std::any* CorpusIndex::Find(const std::string& key) const {
   std::lock_guard<std::mutex> lock(cache_->mutex);
-  if (cache_->done.size() < kMaxCached) cache_->done.emplace(key, p);
-  return p;
+  auto it = cache_->done.find(key);
+  return it == cache_->done.end() ? nullptr : &it->second;
+}
+
+void CorpusIndex::Keep(const std::string& key, std::any value) const {
+  std::lock_guard<std::mutex> lock(cache_->mutex);
+  if (cache_->done.size() < kMaxCached) cache_->done.emplace(key, std::move(value));
 }
 
 int CorpusIndex::FamilyId(const std::string& task_family) const {

@@ -14,8 +14,8 @@
 #ifndef FTCONFIG_CORPUS_INDEX_H_
 #define FTCONFIG_CORPUS_INDEX_H_
 
+#include <any>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -52,10 +52,17 @@ class CorpusIndex {
   double log_lr(size_t row) const { return log_lr_[row]; }
   double log_seq(size_t row) const { return log_seq_[row]; }
 
-  // A summary computed once per key and kept (at most kMaxCached keys; past
-  // that `make` runs every time). Safe from several threads.
+  // A value computed once per key and kept (at most kMaxCached keys; past
+  // that `make` runs every time): summaries of safe pools, profile votes.
+  // Safe from several threads; kept values never change.
   static constexpr size_t kMaxCached = 4096;
-  Profile Cached(const std::string& key, const std::function<Profile()>& make) const;
+  template <typename T, typename Make>
+  T Cached(const std::string& key, Make make) const {
+    if (const std::any* hit = Find(key)) return std::any_cast<const T&>(*hit);
+    T v = make();
+    Keep(key, v);
+    return v;
+  }
 
  private:
   std::vector<ScoreClass> classes_;
@@ -64,6 +71,8 @@ class CorpusIndex {
   std::vector<std::string> families_;
   std::set<std::string> tasks_;
   std::vector<double> log_lr_, log_seq_;
+  const std::any* Find(const std::string& key) const;
+  void Keep(const std::string& key, std::any value) const;
   struct Cache;
   std::shared_ptr<Cache> cache_;
   size_t shape_count_ = 0, repo_count_ = 0;

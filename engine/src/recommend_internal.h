@@ -69,6 +69,10 @@ struct Pool {
   // fit as written vote too: a convention does not change memory.
   std::vector<size_t> voters;
   std::vector<double> voter_weights;
+  // Set when the voters are a profile's members with their own weights (the
+  // profile's group name): the vote is then the same for every request of a
+  // task family and adapter class, and kept (recommend_values.cpp).
+  std::string voters_key;
   std::vector<std::pair<double, std::string>> penalties;
 };
 

@@ -108,10 +108,12 @@ void ProfilePool(const PoolInputs& in, const Target& t, const Context& ctx, Pool
     // Every member fits: the safe pool is the profile, already summarized;
     // else the summary of this group without these shapes, once.
     if (!misfits.empty())
-      p->pool = in.index.Cached(group + "|" + misfits, [&] { return Summarize(in.corpus.records(), p->safe); });
+      p->pool = in.index.Cached<Profile>("safe|" + group + "|" + misfits,
+                                         [&] { return Summarize(in.corpus.records(), p->safe); });
     p->label = "safe pool of the profile " + group;
   }
   p->voters = p->match.profile.members;
+  p->voters_key = group;
   for (size_t i : p->voters) p->voter_weights.push_back(in.corpus.records()[i].weight);
 }
 
@@ -234,6 +236,7 @@ void RankedPool(const PoolInputs& in, const Request& req, const Target& t, const
   const auto& recs = in.corpus.records();
   p->voters.clear();
   p->voter_weights.clear();
+  p->voters_key.clear();
   for (const auto* part : {&ranked, &beyond})
     for (const auto& sc : *part) p->voters.push_back(sc.idx), p->voter_weights.push_back(std::max(sc.score, 1e-3));
   std::vector<size_t> top;

@@ -79,24 +79,25 @@ double WeightedMedianOf(std::vector<std::pair<double, double>> vw) {
 // A vote of source repositories: each proposes the weighted median of its own
 // values among the voters of the request's task family and adapter class; the
 // answer is the median of the proposals (none under kMinVoters repositories).
-// `value` reads a record (NaN: it has none).
+// `value` reads a row (NaN: it has none).
 struct Vote {
   std::optional<double> median;
   std::vector<double> proposals;  // one per repository
 };
 
+using RowValue = double (CorpusIndex::*)(size_t) const;
+
 // The voters' (value, weight) pairs grouped by repository id: a counting
 // sort, `start[r]` to `start[r + 1]` for repository r.
-template <typename Fn>
-void ByRepository(const CorpusIndex& index, const Pool& pool, const Target& t,
-                  Fn value, std::vector<std::pair<double, double>>* pairs, std::vector<uint32_t>* start) {
+void ByRepository(const CorpusIndex& index, const Pool& pool, const Target& t, RowValue value,
+                  std::vector<std::pair<double, double>>* pairs, std::vector<uint32_t>* start) {
   const bool adapter = t.adapter != "none";
   const int family = index.FamilyId(t.task_family);
   std::vector<uint32_t> repo_of;  // per pair
   for (size_t k = 0; k < pool.voters.size(); ++k) {
     const size_t i = pool.voters[k];
     if (index.adapter(i) != adapter || index.task_family(i) != family) continue;
-    double v = value(index, i);
+    double v = (index.*value)(i);
     if (std::isnan(v) || !(pool.voter_weights[k] > 0)) continue;
     pairs->push_back({v, pool.voter_weights[k]});
     repo_of.push_back(index.repo(i));
@@ -110,9 +111,7 @@ void ByRepository(const CorpusIndex& index, const Pool& pool, const Target& t,
   pairs->swap(sorted);
 }
 
-template <typename Fn>
-Vote RepoVote(const CorpusIndex& index, const Pool& pool, const Target& t,
-              Fn value) {
+Vote CountVote(const CorpusIndex& index, const Pool& pool, const Target& t, RowValue value) {
   std::vector<std::pair<double, double>> pairs, proposals;
   std::vector<uint32_t> start;
   ByRepository(index, pool, t, value, &pairs, &start);
@@ -126,6 +125,15 @@ Vote RepoVote(const CorpusIndex& index, const Pool& pool, const Target& t,
   return vote;
 }
 
+// A profile's vote (its members with their own weights) is the same for
+// every request of the same task family and adapter class: counted once.
+Vote RepoVote(const CorpusIndex& index, const Pool& pool, const Target& t, RowValue value, const char* name) {
+  if (pool.voters_key.empty()) return CountVote(index, pool, t, value);
+  const std::string key = std::string("vote|") + name + "|" + pool.voters_key + "|" + t.task_family + "|" +
+                          (t.adapter != "none" ? "adapter" : "full");
+  return index.Cached<Vote>(key, [&] { return CountVote(index, pool, t, value); });
+}
+
 // Share of proposals (log values) within `tolerance` (log) of `x`.
 double Support(const std::vector<double>& proposals, double x, double tolerance) {
   if (proposals.empty()) return 0;
@@ -134,8 +142,6 @@ double Support(const std::vector<double>& proposals, double x, double tolerance)
   return static_cast<double>(close) / proposals.size();
 }
 
-double LogLr(const CorpusIndex& index, size_t row) { return index.log_lr(row); }
-double LogSeq(const CorpusIndex& index, size_t row) { return index.log_seq(row); }
 
 // The learning rate is the rule of practice for the context. The corpus's
 // repositories vote too, one vote each; held out by source, the vote agreed
@@ -144,7 +150,7 @@ double LogSeq(const CorpusIndex& index, size_t row) { return index.log_seq(row);
 void SetLearningRate(const CorpusIndex& index, const Pool& pool, const Target& t, Values* v) {
   LrRule rule = LearningRateRule(t.task_family, t.task, t.adapter != "none");
   v->learning_rate = {rule.value, "rule", std::string(rule.source)};
-  Vote vote = RepoVote(index, pool, t, LogLr);
+  Vote vote = RepoVote(index, pool, t, &CorpusIndex::log_lr, "lr");
   v->lr_repos = static_cast<int>(vote.proposals.size());
   v->lr_support = Support(vote.proposals, std::log10(v->learning_rate.value), std::log10(2.0));
   if (vote.median)
@@ -154,7 +160,7 @@ void SetLearningRate(const CorpusIndex& index, const Pool& pool, const Target& t
 
 // How many source repositories use a sequence within 2x of the chosen one.
 void SequenceSupport(const CorpusIndex& index, const Pool& pool, const Target& t, Values* v) {
-  Vote vote = RepoVote(index, pool, t, LogSeq);
+  Vote vote = RepoVote(index, pool, t, &CorpusIndex::log_seq, "seq");
   v->seq_repos = static_cast<int>(vote.proposals.size());
   v->seq_support = Support(vote.proposals, std::log2(v->seq.value), 1.0);
 }
