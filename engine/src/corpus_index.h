@@ -48,9 +48,9 @@ class CorpusIndex {
   int task_family(size_t row) const { return family_of_[row]; }
   int FamilyId(const std::string& task_family) const;
   bool HasTask(const std::string& task) const { return tasks_.count(task) > 0; }
-  // log10 of the learning rate and log2 of the sequence (NaN: none), as the votes read them.
-  double log_lr(size_t row) const { return log_lr_[row]; }
-  double log_seq(size_t row) const { return log_seq_[row]; }
+  // Per row: log10 of the learning rate and log2 of the sequence (NaN: none), as the votes read them.
+  const std::vector<double>& log_lrs() const { return log_lr_; }
+  const std::vector<double>& log_seqs() const { return log_seq_; }
 
   // A value computed once per key and kept (at most kMaxCached keys; past
   // that `make` runs every time): summaries of safe pools, profile votes.

@@ -145,10 +145,9 @@ std::vector<std::pair<double, uint32_t>> ClassScores(const PoolInputs& in, const
 }
 
 // The best `n` compatible configs by similarity (ties by row), as a full sort
-// of every row would give them: whole classes down to the n-th row's score;
-// the other compatible rows go to `beyond`.
-std::vector<Scored> Shortlist(const PoolInputs& in, const QueryContext& q, const Target& t, size_t n,
-                              std::vector<Scored>* beyond) {
+// of every row would give them: whole classes down to the n-th row's score.
+// Every other compatible row votes with its score (at least 1e-3).
+std::vector<Scored> Shortlist(const PoolInputs& in, const QueryContext& q, const Target& t, size_t n, Pool* p) {
   const auto& classes = in.index.classes();
   const auto scores = ClassScores(in, q, t);
   std::vector<Scored> top;
@@ -156,20 +155,25 @@ std::vector<Scored> Shortlist(const PoolInputs& in, const QueryContext& q, const
   for (; k < scores.size() && (top.size() < n || scores[k].first == scores[k - 1].first); ++k)
     for (uint32_t i : classes[scores[k].second].rows) top.push_back({i, scores[k].first, 0.0});
   std::sort(top.begin(), top.end(), ByScore);
-  if (top.size() > n) beyond->assign(top.begin() + n, top.end()), top.resize(n);
-  for (; k < scores.size(); ++k)
-    for (uint32_t i : classes[scores[k].second].rows) beyond->push_back({i, scores[k].first, 0.0});
+  for (size_t j = n; j < top.size(); ++j)
+    p->voters.push_back(top[j].idx), p->voter_weights.push_back(std::max(top[j].score, 1e-3));
+  if (top.size() > n) top.resize(n);
+  for (; k < scores.size(); ++k) {
+    const double w = std::max(scores[k].first, 1e-3);
+    for (uint32_t i : classes[scores[k].second].rows) p->voters.push_back(i);
+    p->voter_weights.resize(p->voters.size(), w);
+  }
   return top;
 }
 
 // Every compatible config by similarity; the best kShortlist re-scored with
 // their memory headroom, and for hybrid_ml the best kRerankDepth by the
-// reranker.
+// reranker (the others vote: Shortlist).
 FTCONFIG_NOINLINE std::vector<Scored> Rank(const PoolInputs& in, const QueryContext& q, const Target& t,
-                                           const Context& ctx, bool ml, std::vector<Scored>* beyond) {
+                                           const Context& ctx, bool ml, Pool* p) {
   constexpr size_t kShortlist = 60, kRerankDepth = 50;
   const auto& recs = in.corpus.records();
-  std::vector<Scored> ranked = Shortlist(in, q, t, kShortlist, beyond);
+  std::vector<Scored> ranked = Shortlist(in, q, t, kShortlist, p);
   for (auto& sc : ranked) {
     sc.headroom = Headroom(FromRecord(recs[sc.idx], t.adapter, *t.gpu, t.num_gpus), ctx);
     sc.score = HeuristicScore(q, recs[sc.idx], sc.headroom, in.hybrid_weights);
@@ -231,14 +235,12 @@ void RankedPool(const PoolInputs& in, const Request& req, const Target& t, const
   constexpr size_t kTopK = 10;
   const bool ml = p->strategy_used == "hybrid_ml";
   QueryContext q = MakeQuery(req, t, p->key.size_bucket);
-  std::vector<Scored> beyond;
-  std::vector<Scored> ranked = Rank(in, q, t, ctx, ml, &beyond);
   const auto& recs = in.corpus.records();
   p->voters.clear();
   p->voter_weights.clear();
   p->voters_key.clear();
-  for (const auto* part : {&ranked, &beyond})
-    for (const auto& sc : *part) p->voters.push_back(sc.idx), p->voter_weights.push_back(std::max(sc.score, 1e-3));
+  std::vector<Scored> ranked = Rank(in, q, t, ctx, ml, p);
+  for (const auto& sc : ranked) p->voters.push_back(sc.idx), p->voter_weights.push_back(std::max(sc.score, 1e-3));
   std::vector<size_t> top;
   std::vector<double> top_w;
   for (const auto& sc : ranked)

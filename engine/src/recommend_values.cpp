@@ -62,18 +62,23 @@ LrRule LearningRateRule(const std::string& family, const std::string& task, bool
 
 // Weighted median of (value, weight) pairs: the first value whose cumulative
 // weight passes half; exactly half: the mean of it and the next.
-double WeightedMedianOf(std::vector<std::pair<double, double>> vw) {
-  std::sort(vw.begin(), vw.end());
+// Sorts [b, e) in place.
+double WeightedMedianIn(std::pair<double, double>* b, std::pair<double, double>* e) {
+  std::sort(b, e);
+  const size_t n = e - b;
   double total = 0;
-  for (const auto& p : vw) total += p.second;
+  for (size_t i = 0; i < n; ++i) total += b[i].second;
   double cum = 0;
-  for (size_t i = 0; i < vw.size(); ++i) {
-    cum += vw[i].second;
-    if (cum > total / 2 + 1e-12 * total) return vw[i].first;
-    if (std::fabs(cum - total / 2) <= 1e-12 * total)
-      return i + 1 < vw.size() ? (vw[i].first + vw[i + 1].first) / 2 : vw[i].first;
+  for (size_t i = 0; i < n; ++i) {
+    cum += b[i].second;
+    if (cum > total / 2 + 1e-12 * total) return b[i].first;
+    if (std::fabs(cum - total / 2) <= 1e-12 * total) return i + 1 < n ? (b[i].first + b[i + 1].first) / 2 : b[i].first;
   }
-  return vw.empty() ? 0 : vw.back().first;
+  return n == 0 ? 0 : b[n - 1].first;
+}
+
+double WeightedMedianOf(std::vector<std::pair<double, double>> vw) {
+  return WeightedMedianIn(vw.data(), vw.data() + vw.size());
 }
 
 // A vote of source repositories: each proposes the weighted median of its own
@@ -85,7 +90,8 @@ struct Vote {
   std::vector<double> proposals;  // one per repository
 };
 
-using RowValue = double (CorpusIndex::*)(size_t) const;
+// Per row: the value (NaN: none).
+using RowValue = const std::vector<double>&;
 
 // The voters' (value, weight) pairs grouped by repository id: a counting
 // sort, `start[r]` to `start[r + 1]` for repository r.
@@ -94,10 +100,12 @@ void ByRepository(const CorpusIndex& index, const Pool& pool, const Target& t, R
   const bool adapter = t.adapter != "none";
   const int family = index.FamilyId(t.task_family);
   std::vector<uint32_t> repo_of;  // per pair
+  repo_of.reserve(pool.voters.size());
+  pairs->reserve(pool.voters.size());
   for (size_t k = 0; k < pool.voters.size(); ++k) {
     const size_t i = pool.voters[k];
     if (index.adapter(i) != adapter || index.task_family(i) != family) continue;
-    double v = (index.*value)(i);
+    double v = value[i];
     if (std::isnan(v) || !(pool.voter_weights[k] > 0)) continue;
     pairs->push_back({v, pool.voter_weights[k]});
     repo_of.push_back(index.repo(i));
@@ -118,7 +126,7 @@ Vote CountVote(const CorpusIndex& index, const Pool& pool, const Target& t, RowV
   Vote vote;
   for (size_t r = 0; r + 1 < start.size(); ++r) {
     if (start[r] == start[r + 1]) continue;
-    proposals.push_back({WeightedMedianOf({pairs.begin() + start[r], pairs.begin() + start[r + 1]}), 1.0});
+    proposals.push_back({WeightedMedianIn(pairs.data() + start[r], pairs.data() + start[r + 1]), 1.0});
     vote.proposals.push_back(proposals.back().first);
   }
   if (static_cast<int>(proposals.size()) >= kMinVoters) vote.median = WeightedMedianOf(proposals);
@@ -150,7 +158,7 @@ double Support(const std::vector<double>& proposals, double x, double tolerance)
 void SetLearningRate(const CorpusIndex& index, const Pool& pool, const Target& t, Values* v) {
   LrRule rule = LearningRateRule(t.task_family, t.task, t.adapter != "none");
   v->learning_rate = {rule.value, "rule", std::string(rule.source)};
-  Vote vote = RepoVote(index, pool, t, &CorpusIndex::log_lr, "lr");
+  Vote vote = RepoVote(index, pool, t, index.log_lrs(), "lr");
   v->lr_repos = static_cast<int>(vote.proposals.size());
   v->lr_support = Support(vote.proposals, std::log10(v->learning_rate.value), std::log10(2.0));
   if (vote.median)
@@ -160,7 +168,7 @@ void SetLearningRate(const CorpusIndex& index, const Pool& pool, const Target& t
 
 // How many source repositories use a sequence within 2x of the chosen one.
 void SequenceSupport(const CorpusIndex& index, const Pool& pool, const Target& t, Values* v) {
-  Vote vote = RepoVote(index, pool, t, &CorpusIndex::log_seq, "seq");
+  Vote vote = RepoVote(index, pool, t, index.log_seqs(), "seq");
   v->seq_repos = static_cast<int>(vote.proposals.size());
   v->seq_support = Support(vote.proposals, std::log2(v->seq.value), 1.0);
 }
