@@ -11,8 +11,6 @@
 
 namespace ftconfig::internal {
 
-namespace {
-
 // Strings to dense ids, in order of first appearance.
 class Interner {
  public:
@@ -25,6 +23,9 @@ class Interner {
  private:
   std::unordered_map<std::string, uint32_t> ids_;
 };
+
+namespace {
+
 
 uint64_t Bits(double v) {
   uint64_t b;
@@ -87,6 +88,15 @@ void CorpusIndex::Keep(const std::string& key, std::any value) const {
   if (cache_->done.size() < kMaxCached) cache_->done.emplace(key, std::move(value));
 }
 
+// The task's family id, the task and (when new) its family noted.
+int CorpusIndex::AddTask(const std::string& task, Interner& families) {
+  tasks_.insert(task);
+  const std::string family = TaskFamily(task);
+  const uint32_t f = families.Id(family);
+  if (f == families_.size()) families_.push_back(family);
+  return static_cast<int>(f);
+}
+
 int CorpusIndex::FamilyId(const std::string& task_family) const {
   for (size_t k = 0; k < families_.size(); ++k)
     if (families_[k] == task_family) return static_cast<int>(k);
@@ -102,6 +112,7 @@ CorpusIndex CorpusIndex::Build(const std::vector<ConfigRecord>& recs) {
   x.cache_ = std::make_shared<Cache>();
   x.class_of_.resize(n), x.shape_of_.resize(n), x.repo_of_.resize(n), x.family_of_.resize(n);
   x.log_lr_.resize(n), x.log_seq_.resize(n);
+  std::vector<int8_t> family_of_task;  // by task id: -1 until its first row
   for (size_t i = 0; i < n; ++i) {
     const ConfigRecord& r = recs[i];
     const uint32_t c = score_keys.Id(ScoreKey(r, strings));
@@ -110,11 +121,10 @@ CorpusIndex CorpusIndex::Build(const std::vector<ConfigRecord>& recs) {
     x.class_of_[i] = c;
     x.shape_of_[i] = shape_keys.Id(ShapeKey(r, strings));
     x.repo_of_[i] = repos.Id(r.source_repo);
-    const std::string family = TaskFamily(r.task_type);
-    const uint32_t f = families.Id(family);
-    if (f == x.families_.size()) x.families_.push_back(family);
-    x.family_of_[i] = static_cast<int8_t>(f);
-    x.tasks_.insert(r.task_type);
+    const uint32_t task = strings.Id(r.task_type);
+    if (task >= family_of_task.size()) family_of_task.resize(task + 1, -1);
+    if (family_of_task[task] < 0) family_of_task[task] = static_cast<int8_t>(x.AddTask(r.task_type, families));
+    x.family_of_[i] = family_of_task[task];
     x.log_lr_[i] = r.learning_rate > 0 ? std::log10(r.learning_rate) : std::nan("");
     x.log_seq_[i] = r.max_seq_length ? std::log2(*r.max_seq_length) : std::nan("");
   }

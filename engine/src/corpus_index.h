@@ -26,6 +26,8 @@
 
 namespace ftconfig::internal {
 
+class Interner;  // corpus_index.cpp
+
 class CorpusIndex {
  public:
   struct ScoreClass {
@@ -65,6 +67,7 @@ class CorpusIndex {
   }
 
  private:
+  int AddTask(const std::string& task, Interner& families);
   std::vector<ScoreClass> classes_;
   std::vector<uint32_t> class_of_, shape_of_, repo_of_;
   std::vector<int8_t> family_of_;
