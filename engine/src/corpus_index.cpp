@@ -1,5 +1,6 @@
 #include "corpus_index.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstring>
@@ -97,6 +98,23 @@ int CorpusIndex::AddTask(const std::string& task, Interner& families) {
   return static_cast<int>(f);
 }
 
+const CorpusIndex::Domain* CorpusIndex::domain(bool adapter, int family) const {
+  const size_t k = 2 * static_cast<size_t>(family) + (adapter ? 1 : 0);
+  return family < 0 || k >= domains_.size() || domains_[k].rows.empty() ? nullptr : &domains_[k];
+}
+
+void CorpusIndex::BuildDomains() {
+  domains_.resize(2 * families_.size());
+  for (uint32_t i = 0; i < class_of_.size(); ++i)
+    domains_[2 * static_cast<size_t>(family_of_[i]) + (adapter(i) ? 1 : 0)].rows.push_back(i);
+  for (Domain& d : domains_) {
+    std::stable_sort(d.rows.begin(), d.rows.end(), [&](uint32_t a, uint32_t b) { return repo_of_[a] < repo_of_[b]; });
+    for (size_t j = 0; j < d.rows.size(); ++j)
+      if (j == 0 || repo_of_[d.rows[j]] != repo_of_[d.rows[j - 1]]) d.starts.push_back(static_cast<uint32_t>(j));
+    d.starts.push_back(static_cast<uint32_t>(d.rows.size()));
+  }
+}
+
 int CorpusIndex::FamilyId(const std::string& task_family) const {
   for (size_t k = 0; k < families_.size(); ++k)
     if (families_[k] == task_family) return static_cast<int>(k);
@@ -128,6 +146,7 @@ CorpusIndex CorpusIndex::Build(const std::vector<ConfigRecord>& recs) {
     x.log_lr_[i] = r.learning_rate > 0 ? std::log10(r.learning_rate) : std::nan("");
     x.log_seq_[i] = r.max_seq_length ? std::log2(*r.max_seq_length) : std::nan("");
   }
+  x.BuildDomains();
   x.shape_count_ = shape_keys.size();
   x.repo_count_ = repos.size();
   return x;

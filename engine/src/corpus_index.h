@@ -49,6 +49,14 @@ class CorpusIndex {
   // the corpus lacks is -1.
   int task_family(size_t row) const { return family_of_[row]; }
   int FamilyId(const std::string& task_family) const;
+
+  // The rows of one adapter class and task family, ordered by repository (then
+  // row): what a ranked request's vote walks. `starts` bounds each
+  // repository's run (runs + 1 entries). Null when the corpus has none.
+  struct Domain {
+    std::vector<uint32_t> rows, starts;
+  };
+  const Domain* domain(bool adapter, int family) const;
   bool HasTask(const std::string& task) const { return tasks_.count(task) > 0; }
   // Per row: log10 of the learning rate and log2 of the sequence (NaN: none), as the votes read them.
   const std::vector<double>& log_lrs() const { return log_lr_; }
@@ -67,11 +75,13 @@ class CorpusIndex {
   }
 
  private:
+  void BuildDomains();
   int AddTask(const std::string& task, Interner& families);
   std::vector<ScoreClass> classes_;
   std::vector<uint32_t> class_of_, shape_of_, repo_of_;
   std::vector<int8_t> family_of_;
   std::vector<std::string> families_;
+  std::vector<Domain> domains_;  // [2 * family + adapter]
   std::set<std::string> tasks_;
   std::vector<double> log_lr_, log_seq_;
   const std::any* Find(const std::string& key) const;

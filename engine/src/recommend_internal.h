@@ -73,6 +73,11 @@ struct Pool {
   // profile's group name): the vote is then the same for every request of a
   // task family and adapter class, and kept (recommend_values.cpp).
   std::string voters_key;
+  // The ranked strategies instead: every compatible config votes, with its
+  // score class's weight (per class, NaN: not compatible) or, for the
+  // shortlist, its own (row, weight).
+  std::vector<double> class_weights;
+  std::vector<std::pair<size_t, double>> own_weights;
   std::vector<std::pair<double, std::string>> penalties;
 };
 

@@ -146,29 +146,23 @@ std::vector<std::pair<double, uint32_t>> ClassScores(const PoolInputs& in, const
 
 // The best `n` compatible configs by similarity (ties by row), as a full sort
 // of every row would give them: whole classes down to the n-th row's score.
-// Every other compatible row votes with its score (at least 1e-3).
+// Every compatible row votes with its class's score (at least 1e-3).
 std::vector<Scored> Shortlist(const PoolInputs& in, const QueryContext& q, const Target& t, size_t n, Pool* p) {
   const auto& classes = in.index.classes();
   const auto scores = ClassScores(in, q, t);
+  p->class_weights.assign(classes.size(), std::nan(""));
+  for (const auto& [score, k] : scores) p->class_weights[k] = std::max(score, 1e-3);
   std::vector<Scored> top;
-  size_t k = 0;
-  for (; k < scores.size() && (top.size() < n || scores[k].first == scores[k - 1].first); ++k)
+  for (size_t k = 0; k < scores.size() && (top.size() < n || scores[k].first == scores[k - 1].first); ++k)
     for (uint32_t i : classes[scores[k].second].rows) top.push_back({i, scores[k].first, 0.0});
   std::sort(top.begin(), top.end(), ByScore);
-  for (size_t j = n; j < top.size(); ++j)
-    p->voters.push_back(top[j].idx), p->voter_weights.push_back(std::max(top[j].score, 1e-3));
   if (top.size() > n) top.resize(n);
-  for (; k < scores.size(); ++k) {
-    const double w = std::max(scores[k].first, 1e-3);
-    for (uint32_t i : classes[scores[k].second].rows) p->voters.push_back(i);
-    p->voter_weights.resize(p->voters.size(), w);
-  }
   return top;
 }
 
 // Every compatible config by similarity; the best kShortlist re-scored with
 // their memory headroom, and for hybrid_ml the best kRerankDepth by the
-// reranker (the others vote: Shortlist).
+// reranker (every compatible config votes: Shortlist).
 FTCONFIG_NOINLINE std::vector<Scored> Rank(const PoolInputs& in, const QueryContext& q, const Target& t,
                                            const Context& ctx, bool ml, Pool* p) {
   constexpr size_t kShortlist = 60, kRerankDepth = 50;
@@ -240,7 +234,7 @@ void RankedPool(const PoolInputs& in, const Request& req, const Target& t, const
   p->voter_weights.clear();
   p->voters_key.clear();
   std::vector<Scored> ranked = Rank(in, q, t, ctx, ml, p);
-  for (const auto& sc : ranked) p->voters.push_back(sc.idx), p->voter_weights.push_back(std::max(sc.score, 1e-3));
+  for (const auto& sc : ranked) p->own_weights.push_back({sc.idx, std::max(sc.score, 1e-3)});
   std::vector<size_t> top;
   std::vector<double> top_w;
   for (const auto& sc : ranked)

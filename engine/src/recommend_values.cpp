@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <unordered_map>
 
 #include "corpus_index.h"
 #include "outline.h"
@@ -119,23 +120,56 @@ void ByRepository(const CorpusIndex& index, const Pool& pool, const Target& t, R
   pairs->swap(sorted);
 }
 
-Vote CountVote(const CorpusIndex& index, const Pool& pool, const Target& t, RowValue value) {
-  std::vector<std::pair<double, double>> pairs, proposals;
-  std::vector<uint32_t> start;
-  ByRepository(index, pool, t, value, &pairs, &start);
+// The answer from one proposal per repository.
+Vote FromProposals(std::vector<double> proposals) {
   Vote vote;
-  for (size_t r = 0; r + 1 < start.size(); ++r) {
-    if (start[r] == start[r + 1]) continue;
-    proposals.push_back({WeightedMedianIn(pairs.data() + start[r], pairs.data() + start[r + 1]), 1.0});
-    vote.proposals.push_back(proposals.back().first);
-  }
-  if (static_cast<int>(proposals.size()) >= kMinVoters) vote.median = WeightedMedianOf(proposals);
+  vote.proposals = std::move(proposals);
+  std::vector<std::pair<double, double>> equal;
+  for (double p : vote.proposals) equal.push_back({p, 1.0});
+  if (static_cast<int>(equal.size()) >= kMinVoters) vote.median = WeightedMedianOf(equal);
   return vote;
+}
+
+Vote CountVote(const CorpusIndex& index, const Pool& pool, const Target& t, RowValue value) {
+  std::vector<std::pair<double, double>> pairs;
+  std::vector<uint32_t> start;
+  std::vector<double> proposals;
+  ByRepository(index, pool, t, value, &pairs, &start);
+  for (size_t r = 0; r + 1 < start.size(); ++r)
+    if (start[r] != start[r + 1])
+      proposals.push_back(WeightedMedianIn(pairs.data() + start[r], pairs.data() + start[r + 1]));
+  return FromProposals(std::move(proposals));
+}
+
+// The ranked strategies' vote: every compatible row of the task family, walked
+// repository by repository in the index's order, weighted by its score class
+// (the shortlist by its own score).
+Vote DomainVote(const CorpusIndex& index, const Pool& pool, const Target& t, RowValue value) {
+  std::vector<double> proposals;
+  const CorpusIndex::Domain* d = index.domain(t.adapter != "none", index.FamilyId(t.task_family));
+  if (!d) return FromProposals({});
+  std::unordered_map<size_t, double> own(pool.own_weights.begin(), pool.own_weights.end());
+  std::vector<char> has_own(index.repo_count(), 0);
+  for (const auto& [row, w] : pool.own_weights) has_own[index.repo(row)] = 1;
+  std::vector<std::pair<double, double>> vw;
+  for (size_t r = 0; r + 1 < d->starts.size(); ++r) {
+    vw.clear();
+    const bool check = has_own[index.repo(d->rows[d->starts[r]])];
+    for (size_t j = d->starts[r]; j < d->starts[r + 1]; ++j) {
+      const uint32_t i = d->rows[j];
+      if (std::isnan(value[i])) continue;
+      auto it = check ? own.find(i) : own.end();
+      vw.push_back({value[i], it != own.end() ? it->second : pool.class_weights[index.score_class(i)]});
+    }
+    if (!vw.empty()) proposals.push_back(WeightedMedianIn(vw.data(), vw.data() + vw.size()));
+  }
+  return FromProposals(std::move(proposals));
 }
 
 // A profile's vote (its members with their own weights) is the same for
 // every request of the same task family and adapter class: counted once.
 Vote RepoVote(const CorpusIndex& index, const Pool& pool, const Target& t, RowValue value, const char* name) {
+  if (!pool.class_weights.empty()) return DomainVote(index, pool, t, value);
   if (pool.voters_key.empty()) return CountVote(index, pool, t, value);
   const std::string key = std::string("vote|") + name + "|" + pool.voters_key + "|" + t.task_family + "|" +
                           (t.adapter != "none" ? "adapter" : "full");
