@@ -78,9 +78,6 @@ double WeightedMedianIn(std::pair<double, double>* b, std::pair<double, double>*
   return n == 0 ? 0 : b[n - 1].first;
 }
 
-double WeightedMedianOf(std::vector<std::pair<double, double>> vw) {
-  return WeightedMedianIn(vw.data(), vw.data() + vw.size());
-}
 
 // A vote of source repositories: each proposes the weighted median of its own
 // values among the voters of the request's task family and adapter class; the
@@ -120,13 +117,22 @@ void ByRepository(const CorpusIndex& index, const Pool& pool, const Target& t, R
   pairs->swap(sorted);
 }
 
+// WeightedMedianIn with every weight 1, without sorting: the cumulative
+// weights are then the exact counts, so it is the middle value (odd n) or the
+// mean of the two middle values (even n), taken by selection.
+double EqualWeightMedian(std::vector<double> v) {
+  const size_t n = v.size(), mid = n / 2;
+  std::nth_element(v.begin(), v.begin() + mid, v.end());
+  if (n % 2 == 1) return v[mid];
+  const double lower = *std::max_element(v.begin(), v.begin() + mid);
+  return (lower + v[mid]) / 2;
+}
+
 // The answer from one proposal per repository.
 Vote FromProposals(std::vector<double> proposals) {
   Vote vote;
   vote.proposals = std::move(proposals);
-  std::vector<std::pair<double, double>> equal;
-  for (double p : vote.proposals) equal.push_back({p, 1.0});
-  if (static_cast<int>(equal.size()) >= kMinVoters) vote.median = WeightedMedianOf(equal);
+  if (static_cast<int>(vote.proposals.size()) >= kMinVoters) vote.median = EqualWeightMedian(vote.proposals);
   return vote;
 }
 
