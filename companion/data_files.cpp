@@ -24,9 +24,14 @@ Result<std::string> Slurp(const fs::path& p, bool optional = false) {
     return Error{ErrorCode::kDataError, p.string(), "cannot read " + p.string() +
                                                         " (set --data-dir or FTCONFIG_DATA_DIR to the data/ folder)"};
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  // Read once into a string of the file's size (a string stream would hold it twice).
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  std::string text(size > 0 ? static_cast<size_t>(size) : 0, '\0');
+  if (size > 0 && !in.read(text.data(), size))
+    return Error{ErrorCode::kDataError, p.string(), "cannot read " + p.string()};
+  return text;
 }
 }  // namespace
 
@@ -53,11 +58,11 @@ Result<CatalogFiles> ReadCatalogFiles(const std::string& data_dir) {
   return f;
 }
 
-Result<std::vector<CorpusSource>> ReadCorpusFiles(const std::string& data_dir) {
+namespace {
+
+// corpus/configs.jsonl, then corpus/real_world*.jsonl and corpus/fixed*.jsonl in name order.
+std::vector<fs::path> CorpusFilePaths(const std::string& data_dir) {
   fs::path dir = fs::path(data_dir) / "corpus";
-  std::vector<CorpusSource> out;
-  FTCONFIG_ASSIGN_OR_RETURN(primary, Slurp(dir / "configs.jsonl"));
-  out.push_back({"configs.jsonl", std::move(primary)});
   std::vector<fs::path> extra;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
@@ -67,12 +72,51 @@ Result<std::vector<CorpusSource>> ReadCorpusFiles(const std::string& data_dir) {
     if (match) extra.push_back(e.path());
   }
   std::sort(extra.begin(), extra.end());
-  for (const auto& p : extra) {
+  extra.insert(extra.begin(), dir / "configs.jsonl");
+  return extra;
+}
+
+}  // namespace
+
+Result<std::vector<CorpusSource>> ReadCorpusFiles(const std::string& data_dir) {
+  std::vector<CorpusSource> out;
+  for (const auto& p : CorpusFilePaths(data_dir)) {
     FTCONFIG_ASSIGN_OR_RETURN(text, Slurp(p));
     out.push_back({p.filename().string(), std::move(text)});
   }
   return out;
 }
+
+std::string CorpusSnapshotPath(const std::string& data_dir) {
+  return (fs::path(data_dir) / "corpus" / "corpus.snapshot").string();
+}
+
+std::string CorpusStamp(const std::string& data_dir) {
+  std::string stamp;
+  for (const auto& p : CorpusFilePaths(data_dir)) {
+    std::error_code ec;
+    auto size = fs::file_size(p, ec);
+    auto time = fs::last_write_time(p, ec).time_since_epoch().count();
+    stamp += p.filename().string() + " " + std::to_string(size) + " " + std::to_string(time) + "\n";
+  }
+  return stamp;
+}
+
+namespace {
+
+// The binary snapshot when there is one made from the corpus files as they
+// are now; a stale one is ignored with a warning.
+Result<std::string> ReadCorpusSnapshot(const std::string& data_dir) {
+  const std::string path = CorpusSnapshotPath(data_dir);
+  if (!fs::exists(path)) return std::string();
+  FTCONFIG_ASSIGN_OR_RETURN(bytes, Slurp(path));
+  if (Corpus::BinarySnapshotStamp(bytes) == CorpusStamp(data_dir)) return bytes;
+  std::cerr << "ftconfig: warning: " << path << " was not made from the corpus files as they are now: reading "
+            << "the JSONL (rebuild it: ftconfig corpus snapshot --format binary --out " << path << ")\n";
+  return std::string();
+}
+
+}  // namespace
 
 Result<Catalog> LoadCatalog(const std::string& data_dir) {
   FTCONFIG_ASSIGN_OR_RETURN(files, ReadCatalogFiles(data_dir));
@@ -130,9 +174,13 @@ Result<std::optional<SlotArtifacts>> ServedSlot(const std::string& models_dir, b
 Result<EngineData> ReadEngineData(const std::string& data_dir, const std::string& models_dir) {
   EngineData d;
   FTCONFIG_ASSIGN_OR_RETURN(catalog, ReadCatalogFiles(data_dir));
-  FTCONFIG_ASSIGN_OR_RETURN(corpus, ReadCorpusFiles(data_dir));
   d.catalog = std::move(catalog);
-  d.corpus = std::move(corpus);
+  FTCONFIG_ASSIGN_OR_RETURN(snapshot, ReadCorpusSnapshot(data_dir));
+  d.corpus_snapshot_binary = std::move(snapshot);
+  if (d.corpus_snapshot_binary.empty()) {
+    FTCONFIG_ASSIGN_OR_RETURN(corpus, ReadCorpusFiles(data_dir));
+    d.corpus = std::move(corpus);
+  }
   FTCONFIG_ASSIGN_OR_RETURN(served, ServedSlot(models_dir));
   if (!served) return d;
   const SlotArtifacts& slot = *served;

@@ -21,6 +21,11 @@ Result<CatalogFiles> ReadCatalogFiles(const std::string& data_dir);
 // The primary corpus (corpus/configs.jsonl) plus, when present, extra files
 // matching corpus/real_world*.jsonl and corpus/fixed*.jsonl, in name order.
 Result<std::vector<CorpusSource>> ReadCorpusFiles(const std::string& data_dir);
+// The binary corpus snapshot ReadEngineData loads instead of the corpus files
+// (corpus/corpus.snapshot) when its stamp is CorpusStamp(data_dir): the
+// corpus files' names, sizes and modification times.
+std::string CorpusSnapshotPath(const std::string& data_dir);
+std::string CorpusStamp(const std::string& data_dir);
 Result<Catalog> LoadCatalog(const std::string& data_dir);
 
 // $FTCONFIG_MODELS_DIR, else the models/ folder of the source tree.
@@ -28,7 +33,8 @@ std::string DefaultModelsDir();
 // The registry slot the CLI serves: $FTCONFIG_MODEL_SLOT ("production",
 // "canary" or a version id), default "production".
 std::string ModelSlot();
-// Catalog, corpus and — when `models_dir` holds a registry.json (format 1 or
+// Catalog, corpus (the binary snapshot when it is current, else the files)
+// and — when `models_dir` holds a registry.json (format 1 or
 // 2, model_registry.h) — the artifacts of the slot ModelSlot() names
 // (reranker, hp predictor, calibration). A registry that names a missing or
 // corrupt file is an error, never silently skipped.

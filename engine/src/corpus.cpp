@@ -6,7 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <set>
-#include <sstream>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "json_util.h"
 #include "json_fast.h"
@@ -408,6 +409,13 @@ Result<ConfigRecord> NormalizeRow(const json& row, const Catalog& catalog) {
 }
 
 namespace {
+// Lines in the sources' text (the most rows they can give).
+size_t LineCount(const std::vector<CorpusSource>& sources) {
+  size_t n = 0;
+  for (const auto& src : sources) n += std::count(src.jsonl.begin(), src.jsonl.end(), '\n') + 1;
+  return n;
+}
+
 // One row that trips an unexpected error is rejected and counted
 // ("unreadable_row"), never the end of the load.
 Result<ConfigRecord> NormalizeRowGuarded(const json& row, const Catalog& catalog) {
@@ -417,68 +425,83 @@ Result<ConfigRecord> NormalizeRowGuarded(const json& row, const Catalog& catalog
     return Reject("unreadable_row");
   }
 }
+
+// Rows that say the same thing: model, dataset, task, adapter, learning rate
+// and effective batch.
+std::string DuplicateKey(const ConfigRecord& r) {
+  char lr[32];
+  std::snprintf(lr, sizeof lr, "%.6g", r.learning_rate);
+  return Lower(r.model_name) + "|" + Lower(r.dataset_name) + "|" + r.task_type + "|" + r.adapter_type + "|" + lr +
+         "|" + std::to_string(r.effective_batch_size);
+}
+
+// What one source gave.
+struct FileLoad {
+  int rows = 0, non_empty_rows = 0, parse_errors = 0, duplicates = 0;
+  std::map<std::string, int> rejects;
+};
+
+// Reads one source's rows, in place (its text is not copied), into
+// `records`, leaving out the duplicates of rows `seen` before.
+FileLoad LoadSource(const CorpusSource& src, const Catalog& catalog, std::unordered_set<std::string>* seen,
+                    std::vector<ConfigRecord>* records, std::vector<std::string>* warnings) {
+  FileLoad f;
+  int line_no = 0;
+  for (size_t pos = 0, end; pos < src.jsonl.size(); pos = end + 1) {
+    end = std::min(src.jsonl.find('\n', pos), src.jsonl.size());
+    ++line_no;
+    std::string t = Trim(src.jsonl.substr(pos, end - pos));
+    if (t.empty()) continue;
+    ++f.rows;
+    json row = internal::ParseJson(t);
+    if (row.is_discarded()) {
+      ++f.rejects["invalid_json"];
+      if (++f.parse_errors <= 5) warnings->push_back(src.name + ":" + std::to_string(line_no) + ": not valid JSON");
+      continue;
+    }
+    if (AllNull(row)) {
+      ++f.rejects["empty_row"];
+      continue;
+    }
+    ++f.non_empty_rows;
+    auto rec = NormalizeRowGuarded(row, catalog);
+    if (!rec.ok()) {
+      ++f.rejects[rec.error().message];
+      continue;
+    }
+    ConfigRecord r = std::move(rec).value();
+    r.source_file = src.name;
+    r.source_line = line_no;
+    if (r.id.empty()) r.id = src.name + ":" + std::to_string(line_no);
+    if (!seen->insert(DuplicateKey(r)).second) {
+      ++f.duplicates;
+      continue;
+    }
+    records->push_back(std::move(r));
+  }
+  return f;
+}
+
 }  // namespace
 
 Result<Corpus> Corpus::Build(const std::vector<CorpusSource>& sources, const Catalog& catalog) {
   Corpus c;
-  std::set<std::string> seen;
+  std::unordered_set<std::string> seen;
+  c.records_.reserve(LineCount(sources));
   for (const auto& src : sources) {
-    std::istringstream in(src.jsonl);
-    std::string line;
-    int line_no = 0, non_empty_rows = 0, parse_errors = 0;
-    std::vector<ConfigRecord> file_records;
-    std::map<std::string, int> file_rejects;
-    int file_rows = 0;
-    while (std::getline(in, line)) {
-      ++line_no;
-      std::string t = Trim(line);
-      if (t.empty()) continue;
-      ++file_rows;
-      json row = internal::ParseJson(t);
-      if (row.is_discarded()) {
-        ++parse_errors;
-        ++file_rejects["invalid_json"];
-        if (parse_errors <= 5) c.stats_.warnings.push_back(src.name + ":" + std::to_string(line_no) + ": not valid JSON");
-        continue;
-      }
-      if (AllNull(row)) {
-        ++file_rejects["empty_row"];
-        continue;
-      }
-      ++non_empty_rows;
-      auto rec = NormalizeRowGuarded(row, catalog);
-      if (!rec.ok()) {
-        ++file_rejects[rec.error().message];
-        continue;
-      }
-      ConfigRecord r = std::move(rec).value();
-      r.source_file = src.name;
-      r.source_line = line_no;
-      if (r.id.empty()) r.id = src.name + ":" + std::to_string(line_no);
-      file_records.push_back(std::move(r));
-    }
-    if (non_empty_rows == 0) {
+    FileLoad f = LoadSource(src, catalog, &seen, &c.records_, &c.stats_.warnings);
+    if (f.non_empty_rows == 0) {
       ++c.stats_.files_skipped;
       c.stats_.warnings.push_back(src.name + ": skipped: " +
-                                  (file_rows == 0 ? std::string("no rows") : "every row is null or empty"));
+                                  (f.rows == 0 ? std::string("no rows") : "every row is null or empty"));
       continue;
     }
     ++c.stats_.files_loaded;
-    c.stats_.rows_read += file_rows;
-    for (const auto& [reason, n] : file_rejects) {
+    c.stats_.rows_read += f.rows;
+    c.stats_.rows_duplicate += f.duplicates;
+    for (const auto& [reason, n] : f.rejects) {
       c.stats_.rejected_by_reason[reason] += n;
       c.stats_.rows_rejected += n;
-    }
-    for (auto& r : file_records) {
-      char lr[32];
-      std::snprintf(lr, sizeof lr, "%.6g", r.learning_rate);
-      std::string key = Lower(r.model_name) + "|" + Lower(r.dataset_name) + "|" + r.task_type + "|" +
-                        r.adapter_type + "|" + lr + "|" + std::to_string(r.effective_batch_size);
-      if (!seen.insert(key).second) {
-        ++c.stats_.rows_duplicate;
-        continue;
-      }
-      c.records_.push_back(std::move(r));
     }
   }
   if (c.records_.empty())
@@ -488,7 +511,7 @@ Result<Corpus> Corpus::Build(const std::vector<CorpusSource>& sources, const Cat
   // Template down-weighting: rows of one repository sharing the same
   // hyperparameter template count together as (about) one row per group of
   // the profile they fall in.
-  std::map<std::string, int> template_count;
+  std::unordered_map<std::string, int> template_count;
   auto template_key = [](const ConfigRecord& r) {
     char buf[160];
     std::snprintf(buf, sizeof buf, "%s|%s|%s|%s|%.6g|%d|%d|%s", r.source_repo.c_str(), r.task_type.c_str(),

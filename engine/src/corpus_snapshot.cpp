@@ -8,6 +8,7 @@
 #include <limits>
 #include <utility>
 
+#include "corpus_snapshot_internal.h"
 #include "ftconfig/corpus.h"
 #include "outline.h"
 
@@ -16,22 +17,44 @@ FTCONFIG_OPTIMIZE_FOR_SIZE_BEGIN
 
 namespace ftconfig {
 
+namespace internal {
+
+const char* RecordOutOfRange(const ConfigRecord& r, const char** expected) {
+  auto out = [&](const char* field, const char* range) {
+    *expected = range;
+    return field;
+  };
+  if (!(r.learning_rate >= 1e-8 && r.learning_rate <= 0.01)) return out("learning_rate", "between 1e-8 and 0.01");
+  if (r.batch_size_per_device < 1 || r.batch_size_per_device > 4096)
+    return out("batch_size_per_device", "between 1 and 4096");
+  if (r.gradient_accumulation_steps < 1 || r.gradient_accumulation_steps > 4096)
+    return out("gradient_accumulation_steps", "between 1 and 4096");
+  if (r.num_gpus < 1 || r.num_gpus > 100000) return out("num_gpus", "between 1 and 100000");
+  if (r.effective_batch_size < 1 || r.effective_batch_size > kMaxEffectiveBatchSize ||
+      static_cast<long long>(r.effective_batch_size) !=
+          static_cast<long long>(r.batch_size_per_device) * r.gradient_accumulation_steps * r.num_gpus)
+    return out("effective_batch_size",
+               "batch_size_per_device x gradient_accumulation_steps x num_gpus, at most 1048576");
+  if (r.model_params_b && !(*r.model_params_b > 0 && *r.model_params_b <= 2000))
+    return out("model_params_b", "in (0, 2000] or null");
+  if (r.lora_r && (*r.lora_r < 0 || *r.lora_r > 4096)) return out("lora_r", "between 0 and 4096 or null");
+  if (r.lora_alpha && *r.lora_alpha < 0) return out("lora_alpha", "non-negative or null");
+  if (r.lora_dropout && !(*r.lora_dropout >= 0 && *r.lora_dropout < 1)) return out("lora_dropout", "in [0, 1) or null");
+  if (r.max_seq_length && (*r.max_seq_length < 16 || *r.max_seq_length > 2000000))
+    return out("max_seq_length", "between 16 and 2000000 or null");
+  if (r.num_epochs && !(*r.num_epochs > 0 && *r.num_epochs <= 1000)) return out("num_epochs", "in (0, 1000] or null");
+  if (r.max_steps && *r.max_steps < 0) return out("max_steps", "non-negative or null");
+  if (r.dataset_size && !(*r.dataset_size > 0)) return out("dataset_size", "positive or null");
+  if (!(r.weight > 0 && r.weight <= 1)) return out("weight", "in (0, 1]");
+  return nullptr;
+}
+
+}  // namespace internal
+
 namespace {
 
 constexpr const char* kFormat = "ftconfig-corpus-snapshot";
 constexpr int kFormatVersion = 1;
-
-// One list of every ConfigRecord field, used for both directions so they
-// cannot drift apart. Adding a field to ConfigRecord means adding it here and
-// bumping kFormatVersion.
-#define FTCONFIG_RECORD_FIELDS(X)                                                                          \
-  X(id) X(source_repo) X(source_path) X(source_file) X(source_line) X(model_name) X(model_family)          \
-  X(model_params_b) X(size_bucket) X(task_type) X(adapter_type) X(adapter_original) X(quantization)        \
-  X(lora_r) X(lora_alpha) X(lora_dropout) X(lora_target) X(learning_rate) X(batch_size_per_device)         \
-  X(gradient_accumulation_steps) X(num_gpus) X(effective_batch_size) X(max_seq_length) X(num_epochs)       \
-  X(max_steps) X(optimizer) X(lr_scheduler) X(precision) X(warmup_ratio) X(weight_decay)                   \
-  X(gradient_checkpointing) X(flash_attention) X(packing) X(dataset_name) X(dataset_size)                  \
-  X(dataset_size_bucket) X(gpu_type) X(peak_vram_gb) X(eval_metric_value) X(eval_metric_name) X(weight)
 
 json Put(const std::string& v) { return v; }
 json Put(int v) { return v; }
@@ -95,39 +118,6 @@ FTCONFIG_COLD Error RowError(size_t i, const char* field, const std::string& exp
   return SnapshotError(where, expected);
 }
 
-// The first field outside the ranges Corpus::Build accepts (NormalizeRow), so
-// a hand-made snapshot cannot feed the engine values the JSONL path would
-// reject; nullptr when every field is in range.
-const char* OutOfRange(const ConfigRecord& r, const char** expected) {
-  auto out = [&](const char* field, const char* range) {
-    *expected = range;
-    return field;
-  };
-  if (!(r.learning_rate >= 1e-8 && r.learning_rate <= 0.01)) return out("learning_rate", "between 1e-8 and 0.01");
-  if (r.batch_size_per_device < 1 || r.batch_size_per_device > 4096)
-    return out("batch_size_per_device", "between 1 and 4096");
-  if (r.gradient_accumulation_steps < 1 || r.gradient_accumulation_steps > 4096)
-    return out("gradient_accumulation_steps", "between 1 and 4096");
-  if (r.num_gpus < 1 || r.num_gpus > 100000) return out("num_gpus", "between 1 and 100000");
-  if (r.effective_batch_size < 1 || r.effective_batch_size > kMaxEffectiveBatchSize ||
-      static_cast<long long>(r.effective_batch_size) !=
-          static_cast<long long>(r.batch_size_per_device) * r.gradient_accumulation_steps * r.num_gpus)
-    return out("effective_batch_size",
-               "batch_size_per_device x gradient_accumulation_steps x num_gpus, at most 1048576");
-  if (r.model_params_b && !(*r.model_params_b > 0 && *r.model_params_b <= 2000))
-    return out("model_params_b", "in (0, 2000] or null");
-  if (r.lora_r && (*r.lora_r < 0 || *r.lora_r > 4096)) return out("lora_r", "between 0 and 4096 or null");
-  if (r.lora_alpha && *r.lora_alpha < 0) return out("lora_alpha", "non-negative or null");
-  if (r.lora_dropout && !(*r.lora_dropout >= 0 && *r.lora_dropout < 1)) return out("lora_dropout", "in [0, 1) or null");
-  if (r.max_seq_length && (*r.max_seq_length < 16 || *r.max_seq_length > 2000000))
-    return out("max_seq_length", "between 16 and 2000000 or null");
-  if (r.num_epochs && !(*r.num_epochs > 0 && *r.num_epochs <= 1000)) return out("num_epochs", "in (0, 1000] or null");
-  if (r.max_steps && *r.max_steps < 0) return out("max_steps", "non-negative or null");
-  if (r.dataset_size && !(*r.dataset_size > 0)) return out("dataset_size", "positive or null");
-  if (!(r.weight > 0 && r.weight <= 1)) return out("weight", "in (0, 1]");
-  return nullptr;
-}
-
 // Appends row i to *records; false with *error set when a value is missing,
 // of the wrong type or out of range.
 FTCONFIG_NOINLINE bool ReadRow(const json& row, size_t i, size_t width, std::vector<ConfigRecord>* records,
@@ -146,7 +136,7 @@ FTCONFIG_NOINLINE bool ReadRow(const json& row, size_t i, size_t width, std::vec
   ++k;
   FTCONFIG_RECORD_FIELDS(FTCONFIG_GET)
 #undef FTCONFIG_GET
-  if (!bad) bad = OutOfRange(r, &expected);
+  if (!bad) bad = internal::RecordOutOfRange(r, &expected);
   if (!bad) return true;
   records->pop_back();
   *error = RowError(i, bad, expected);
@@ -241,8 +231,6 @@ Result<Corpus> Corpus::FromSnapshot(const json& snap) {
     return SnapshotError("stats.rows_accepted", "the number of rows (" + std::to_string(c.records_.size()) + ")");
   return c;
 }
-
-#undef FTCONFIG_RECORD_FIELDS
 
 }  // namespace ftconfig
 

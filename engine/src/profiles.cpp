@@ -1,10 +1,12 @@
 #include "ftconfig/profiles.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <mutex>
 #include <set>
+#include <unordered_map>
 
 #include "outline.h"
 
@@ -128,24 +130,30 @@ ProfileTable ProfileTable::Build(const Corpus& corpus, double min_weight) {
   t.summaries_ = std::make_shared<Summaries>();
   const auto& recs = corpus.records();
   std::map<std::string, std::pair<GroupKey, Group>> exact;
-  auto add = [&](Group& g, const std::string& name, size_t i) {
-    if (g.members.empty()) g.name = name;
-    g.members.push_back(i);
-    g.weight_sum += recs[i].weight;  // in member order, as Summarize adds them
+  // The five groups of a (task, size, adapter) key, found once per key
+  // (map nodes stay put).
+  std::unordered_map<std::string, std::array<Group*, 5>> groups_of;
+  auto group = [](std::map<std::string, Group>& level, const std::string& name) {
+    Group& g = level[name];
+    g.name = name;
+    return &g;
   };
   for (size_t i = 0; i < recs.size(); ++i) {
     const auto& r = recs[i];
-    GroupKey k{r.task_type, r.size_bucket, r.adapter_type};
-    const std::string name = k.ToString();
-    auto& e = exact[name];
-    e.first = k;
-    add(e.second, name, i);
-    const std::string ta = r.task_type + "/*/" + r.adapter_type, as = "*/" + r.size_bucket + "/" + r.adapter_type,
-                      a = "*/*/" + r.adapter_type;
-    add(t.task_adapter_[ta], ta, i);
-    add(t.adapter_size_[as], as, i);
-    add(t.adapter_[a], a, i);
-    add(t.global_["*/*/*"], "*/*/*", i);
+    const std::string name = r.task_type + "/" + r.size_bucket + "/" + r.adapter_type;
+    auto [it, added] = groups_of.try_emplace(name);
+    if (added) {
+      auto& e = exact[name];
+      e.first = GroupKey{r.task_type, r.size_bucket, r.adapter_type};
+      e.second.name = name;
+      it->second = {&e.second, group(t.task_adapter_, r.task_type + "/*/" + r.adapter_type),
+                    group(t.adapter_size_, "*/" + r.size_bucket + "/" + r.adapter_type),
+                    group(t.adapter_, "*/*/" + r.adapter_type), group(t.global_, "*/*/*")};
+    }
+    for (Group* g : it->second) {
+      g->members.push_back(i);
+      g->weight_sum += r.weight;  // in member order, as Summarize adds them
+    }
   }
   for (auto& [name, e] : exact) t.exact_.emplace_back(std::move(e));
   return t;

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "corpus_index.h"
 #include "ftconfig/json_text.h"
 #include "json_fast.h"
 #include "json_util.h"
@@ -104,24 +105,31 @@ Candidate StartCandidate(const Target& t, const Pool& pool, const Values& v) {
 }  // namespace
 }  // namespace internal
 
+namespace {
+
+// The binary snapshot, else the JSON snapshot, else the JSONL files.
+Result<Corpus> LoadCorpus(const EngineData& data, const Catalog& catalog) {
+  if (!data.corpus_snapshot_binary.empty()) return Corpus::FromBinarySnapshot(data.corpus_snapshot_binary);
+  if (data.corpus_snapshot_json.empty()) return Corpus::Build(data.corpus, catalog);
+  json snap = internal::ParseJson(data.corpus_snapshot_json);
+  if (snap.is_discarded())
+    return Error{ErrorCode::kDataError, "corpus_snapshot",
+                 "the corpus snapshot is not valid JSON: " + JsonSyntaxError(data.corpus_snapshot_json)};
+  return Corpus::FromSnapshot(snap);
+}
+
+}  // namespace
+
 const char* Engine::Version() { return FTCONFIG_VERSION; }
 
 Result<std::shared_ptr<const Engine>> Engine::Create(const EngineData& data) {
   std::shared_ptr<Engine> e(new Engine());
   FTCONFIG_ASSIGN_OR_RETURN(catalog, Catalog::Load(data.catalog));
   e->catalog_ = std::move(catalog);
-  if (!data.corpus_snapshot_json.empty()) {
-    json snap = internal::ParseJson(data.corpus_snapshot_json);
-    if (snap.is_discarded())
-      return Error{ErrorCode::kDataError, "corpus_snapshot",
-                   "the corpus snapshot is not valid JSON: " + JsonSyntaxError(data.corpus_snapshot_json)};
-    FTCONFIG_ASSIGN_OR_RETURN(corpus, Corpus::FromSnapshot(snap));
-    e->corpus_ = std::move(corpus);
-  } else {
-    FTCONFIG_ASSIGN_OR_RETURN(corpus, Corpus::Build(data.corpus, e->catalog_));
-    e->corpus_ = std::move(corpus);
-  }
+  FTCONFIG_ASSIGN_OR_RETURN(corpus, LoadCorpus(data, e->catalog_));
+  e->corpus_ = std::move(corpus);
   e->profiles_ = ProfileTable::Build(e->corpus_);
+  e->index_ = std::make_shared<const internal::CorpusIndex>(internal::CorpusIndex::Build(e->corpus_.records()));
   e->rule_agreement_ = internal::RuleAgreement(e->corpus_.records());
   auto load_artifact = [](const std::string& text, const char* what) -> Result<json> {
     json j = internal::ParseJson(text);
@@ -165,10 +173,10 @@ Result<json> Engine::Recommend(const Request& req) const {
   // Without a framework the memory model's own defaults (those of the
   // Hugging Face Trainer with PEFT and bitsandbytes) apply.
   if (!req.framework.empty()) ctx.framework = target.framework;
-  PoolInputs pool_in{corpus_, profiles_, reranker_ ? &*reranker_ : nullptr,
+  PoolInputs pool_in{corpus_, *index_, profiles_, reranker_ ? &*reranker_ : nullptr,
                      hp_predictor_ ? &*hp_predictor_ : nullptr, hybrid_weights_, mmr_lambda_};
   Pool pool = BuildPool(pool_in, req, target, ctx);
-  Values values = BaseValues(catalog_, corpus_.records(), req, target, pool);
+  Values values = BaseValues(catalog_, *index_, req, target, pool);
   Candidate start = StartCandidate(target, pool, values);
   PlanOutcome plan = PlanMemory(start, ctx, req.allow_qlora, values.seq_floor);
   auto agreement = rule_agreement_.find(target.task);

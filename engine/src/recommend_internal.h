@@ -22,6 +22,7 @@
 
 namespace ftconfig::internal {
 
+class CorpusIndex;  // corpus_index.h
 struct Context;  // stage 4: the GPU and model a candidate is checked against
 
 // ---- stage 1: the target -------------------------------------------------------
@@ -69,11 +70,21 @@ struct Pool {
   // fit as written vote too: a convention does not change memory.
   std::vector<size_t> voters;
   std::vector<double> voter_weights;
+  // Set when the voters are a profile's members with their own weights (the
+  // profile's group name): the vote is then the same for every request of a
+  // task family and adapter class, and kept (recommend_values.cpp).
+  std::string voters_key;
+  // The ranked strategies instead: every compatible config votes, with its
+  // score class's weight (per class, NaN: not compatible) or, for the
+  // shortlist, its own (row, weight).
+  std::vector<double> class_weights;
+  std::vector<std::pair<size_t, double>> own_weights;
   std::vector<std::pair<double, std::string>> penalties;
 };
 
 struct PoolInputs {
   const Corpus& corpus;
+  const CorpusIndex& index;
   const ProfileTable& profiles;
   const Reranker* reranker;
   const HpPredictor* hp_predictor;
@@ -121,7 +132,7 @@ struct Values {
 // all within 2x of what the rules give their context).
 std::map<std::string, std::pair<double, double>> RuleAgreement(const std::vector<ConfigRecord>& recs);
 
-Values BaseValues(const Catalog& catalog, const std::vector<ConfigRecord>& recs, const Request& req, const Target& t,
+Values BaseValues(const Catalog& catalog, const CorpusIndex& index, const Request& req, const Target& t,
                   const Pool& pool);
 
 // ---- stage 4: the memory plan ------------------------------------------------------

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "corpus_index.h"
 #include "json_util.h"
 #include "outline.h"
 #include "recommend_internal.h"
@@ -36,13 +37,22 @@ double ConfigDistance(const ConfigRecord& a, const ConfigRecord& b) {
   return d;
 }
 
-// The members whose config, as written, fits the request's model and GPU.
-FTCONFIG_NOINLINE std::vector<size_t> FitsAsWritten(const std::vector<ConfigRecord>& recs,
-                                                    const std::vector<size_t>& members, const std::string& adapter,
-                                                    const Context& ctx) {
+// The members whose config, as written, fits the request's model and GPU;
+// each shape (corpus_index.h) is checked once. `misfits`: the shapes that do
+// not fit, in order of first appearance (with the group, they name the safe set).
+FTCONFIG_NOINLINE std::vector<size_t> FitsAsWritten(const PoolInputs& in, const std::vector<size_t>& members,
+                                                    const std::string& adapter, const Context& ctx,
+                                                    std::string* misfits) {
+  std::vector<int8_t> fits(in.index.shape_count(), -1);  // -1: not checked yet
   std::vector<size_t> out;
-  for (size_t i : members)
-    if (Check(FromRecord(recs[i], adapter, *ctx.gpu, ctx.num_gpus), ctx).fits) out.push_back(i);
+  for (size_t i : members) {
+    int8_t& f = fits[in.index.shape(i)];
+    if (f < 0) {
+      f = Check(FromRecord(in.corpus.records()[i], adapter, *ctx.gpu, ctx.num_gpus), ctx).fits;
+      if (!f) *misfits += std::to_string(in.index.shape(i)) + ",";
+    }
+    if (f) out.push_back(i);
+  }
   return out;
 }
 
@@ -69,8 +79,7 @@ void ChooseStrategy(const PoolInputs& in, const Request& req, const Target& t, P
 void ProfilePool(const PoolInputs& in, const Target& t, const Context& ctx, Pool* p) {
   p->key = GroupKey{t.task, SizeBucket(t.arch.params_b), t.adapter};
   p->match = in.profiles.Lookup(p->key);
-  for (const auto& r : in.corpus.records())
-    if (r.task_type == t.task) { p->task_in_corpus = true; break; }
+  p->task_in_corpus = in.index.HasTask(t.task);
   p->ood_task = !p->task_in_corpus || (t.task_info && !t.task_info->corpus_supported);
   const std::string& group = p->match.group;
   switch (p->match.level) {
@@ -91,14 +100,20 @@ void ProfilePool(const PoolInputs& in, const Target& t, const Context& ctx, Pool
   if (p->match.profile.weight_sum < 8)
     p->penalties.push_back({0.1, "thin profile: " + std::to_string(p->match.profile.count) + " configs from " +
                                      std::to_string(p->match.profile.sources) + " source(s)"});
-  p->safe = FitsAsWritten(in.corpus.records(), p->match.profile.members, t.adapter, ctx);
+  std::string misfits;
+  p->safe = FitsAsWritten(in, p->match.profile.members, t.adapter, ctx, &misfits);
   p->pool = p->match.profile;
   p->label = "profile " + group;
   if (!p->safe.empty()) {
-    p->pool = Summarize(in.corpus.records(), p->safe);
+    // Every member fits: the safe pool is the profile, already summarized;
+    // else the summary of this group without these shapes, once.
+    if (!misfits.empty())
+      p->pool = in.index.Cached<Profile>("safe|" + group + "|" + misfits,
+                                         [&] { return Summarize(in.corpus.records(), p->safe); });
     p->label = "safe pool of the profile " + group;
   }
   p->voters = p->match.profile.members;
+  p->voters_key = group;
   for (size_t i : p->voters) p->voter_weights.push_back(in.corpus.records()[i].weight);
 }
 
@@ -116,23 +131,43 @@ QueryContext MakeQuery(const Request& req, const Target& t, const std::string& b
   return q;
 }
 
-// Every compatible config (LoRA and QLoRA rank together; full fine-tuning
-// alone) by similarity; the best kShortlist re-scored with their memory
-// headroom, and for hybrid_ml the best kRerankDepth by the reranker.
+// The compatible score classes (LoRA and QLoRA rank together; full
+// fine-tuning alone) with their similarity score, best first.
+std::vector<std::pair<double, uint32_t>> ClassScores(const PoolInputs& in, const QueryContext& q, const Target& t) {
+  const auto& classes = in.index.classes();
+  const bool adapter = t.adapter != "none";
+  std::vector<std::pair<double, uint32_t>> out;
+  for (uint32_t k = 0; k < classes.size(); ++k)
+    if (classes[k].adapter == adapter)
+      out.push_back({HeuristicScore(q, in.corpus.records()[classes[k].rep], 0.0, in.hybrid_weights), k});
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  return out;
+}
+
+// The best `n` compatible configs by similarity (ties by row), as a full sort
+// of every row would give them: whole classes down to the n-th row's score.
+// Every compatible row votes with its class's score (at least 1e-3).
+std::vector<Scored> Shortlist(const PoolInputs& in, const QueryContext& q, const Target& t, size_t n, Pool* p) {
+  const auto& classes = in.index.classes();
+  const auto scores = ClassScores(in, q, t);
+  p->class_weights.assign(classes.size(), std::nan(""));
+  for (const auto& [score, k] : scores) p->class_weights[k] = std::max(score, 1e-3);
+  std::vector<Scored> top;
+  for (size_t k = 0; k < scores.size() && (top.size() < n || scores[k].first == scores[k - 1].first); ++k)
+    for (uint32_t i : classes[scores[k].second].rows) top.push_back({i, scores[k].first, 0.0});
+  std::sort(top.begin(), top.end(), ByScore);
+  if (top.size() > n) top.resize(n);
+  return top;
+}
+
+// Every compatible config by similarity; the best kShortlist re-scored with
+// their memory headroom, and for hybrid_ml the best kRerankDepth by the
+// reranker (every compatible config votes: Shortlist).
 FTCONFIG_NOINLINE std::vector<Scored> Rank(const PoolInputs& in, const QueryContext& q, const Target& t,
-                                           const Context& ctx, bool ml, std::vector<Scored>* beyond) {
+                                           const Context& ctx, bool ml, Pool* p) {
   constexpr size_t kShortlist = 60, kRerankDepth = 50;
   const auto& recs = in.corpus.records();
-  std::vector<Scored> ranked;
-  for (size_t i = 0; i < recs.size(); ++i) {
-    bool compatible = t.adapter == "none" ? recs[i].adapter_type == "none" : recs[i].adapter_type != "none";
-    if (compatible) ranked.push_back({i, HeuristicScore(q, recs[i], 0.0, in.hybrid_weights), 0.0});
-  }
-  std::sort(ranked.begin(), ranked.end(), ByScore);
-  if (ranked.size() > kShortlist) {
-    beyond->assign(ranked.begin() + kShortlist, ranked.end());
-    ranked.resize(kShortlist);
-  }
+  std::vector<Scored> ranked = Shortlist(in, q, t, kShortlist, p);
   for (auto& sc : ranked) {
     sc.headroom = Headroom(FromRecord(recs[sc.idx], t.adapter, *t.gpu, t.num_gpus), ctx);
     sc.score = HeuristicScore(q, recs[sc.idx], sc.headroom, in.hybrid_weights);
@@ -194,13 +229,12 @@ void RankedPool(const PoolInputs& in, const Request& req, const Target& t, const
   constexpr size_t kTopK = 10;
   const bool ml = p->strategy_used == "hybrid_ml";
   QueryContext q = MakeQuery(req, t, p->key.size_bucket);
-  std::vector<Scored> beyond;
-  std::vector<Scored> ranked = Rank(in, q, t, ctx, ml, &beyond);
   const auto& recs = in.corpus.records();
   p->voters.clear();
   p->voter_weights.clear();
-  for (const auto* part : {&ranked, &beyond})
-    for (const auto& sc : *part) p->voters.push_back(sc.idx), p->voter_weights.push_back(std::max(sc.score, 1e-3));
+  p->voters_key.clear();
+  std::vector<Scored> ranked = Rank(in, q, t, ctx, ml, p);
+  for (const auto& sc : ranked) p->own_weights.push_back({sc.idx, std::max(sc.score, 1e-3)});
   std::vector<size_t> top;
   std::vector<double> top_w;
   for (const auto& sc : ranked)

@@ -1,5 +1,8 @@
 #include <boost/test/unit_test.hpp>
 
+#include <filesystem>
+#include <fstream>
+
 #include "test_util.h"
 
 using namespace ftconfig;
@@ -11,9 +14,52 @@ json ParseOut(const test::CliResult& r) {
   BOOST_TEST_REQUIRE(!j.is_discarded(), "stdout is not JSON: " + r.out);
   return j;
 }
+
+// A data folder of its own: the bundled catalog and the first `rows` lines of the bundled corpus.
+std::string DataDirWithCorpus(const std::string& name, size_t rows) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / (name + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "corpus");
+  fs::create_directory_symlink(fs::path(FTCONFIG_DATA_DIR) / "catalog", dir / "catalog");
+  std::ifstream in(std::string(FTCONFIG_DATA_DIR) + "/corpus/configs.jsonl");
+  std::ofstream out(dir / "corpus" / "configs.jsonl");
+  std::string line;
+  for (size_t k = 0; k < rows && std::getline(in, line); ++k) out << line << "\n";
+  return dir.string();
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(cli)
+
+BOOST_AUTO_TEST_CASE(binary_snapshot_is_loaded_and_answers_like_the_jsonl) {
+  const std::string dir = DataDirWithCorpus("ftconfig_snapshot_", 100000);
+  const std::string req = "recommend --gpu T4 --model llama2-7b --adapter lora --strategy hybrid";
+  auto from_jsonl = RunCli(req + " --data-dir " + dir);
+  auto made = RunCli("--data-dir " + dir + " corpus snapshot --format binary --out " + dir + "/corpus/corpus.snapshot");
+  BOOST_TEST_REQUIRE(made.exit_code == 0);
+  auto from_snapshot = RunCli(req + " --data-dir " + dir);
+  BOOST_TEST(from_jsonl.exit_code == 0);
+  BOOST_TEST(from_snapshot.out == from_jsonl.out);
+  BOOST_TEST(RunCli("corpus snapshot --format binary").exit_code == 2);  // binary needs --out
+  std::filesystem::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(stale_binary_snapshot_is_ignored) {
+  // A snapshot of 100 rows, then the corpus file gets every row: the answer is the full corpus's.
+  const std::string dir = DataDirWithCorpus("ftconfig_stale_snapshot_", 100);
+  BOOST_TEST_REQUIRE(
+      RunCli("--data-dir " + dir + " corpus snapshot --format binary --out " + dir + "/corpus/corpus.snapshot").exit_code == 0);
+  std::filesystem::copy_file(std::string(FTCONFIG_DATA_DIR) + "/corpus/configs.jsonl", dir + "/corpus/configs.jsonl",
+                             std::filesystem::copy_options::overwrite_existing);
+  const std::string req = "recommend --gpu T4 --model llama2-7b --adapter lora --strategy hybrid";
+  auto stale = RunCli(req + " --data-dir " + dir);
+  auto bundled = RunCli(req);
+  BOOST_TEST(stale.exit_code == 0);
+  BOOST_TEST(stale.out == bundled.out);
+  std::filesystem::remove_all(dir);
+}
 
 BOOST_AUTO_TEST_CASE(recommend_from_flags) {
   auto r = RunCli("recommend --platform colab --plan free --model meta-llama/Llama-3.1-8B --adapter qlora");

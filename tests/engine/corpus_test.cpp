@@ -18,6 +18,21 @@ const ConfigRecord* ById(const Corpus& c, const std::string& id) {
     if (r.id == id) return &r;
   return nullptr;
 }
+
+// An engine made from `d` answers like the bundled engine (made from the JSONL).
+void ExpectAnswersLikeBundled(const EngineData& d) {
+  auto e = Engine::Create(d);
+  BOOST_TEST_REQUIRE(e.ok());
+  for (const char* req : {R"({"platform":"colab","plan":"free","model":"llama-3.1-8b","adapter":"qlora","task":"sft"})",
+                          R"({"gpu":"A100 80GB","model":"qwen2.5-7b","adapter":"none","task":"preference_dpo","strategy":"hybrid"})",
+                          R"({"gpu":"4090","model_params_b":1.5,"adapter":"lora","task":"classification","strategy":"deterministic"})"}) {
+    auto a = test::BundledEngine().Recommend(std::string(req));
+    auto b = e.value()->Recommend(std::string(req));
+    BOOST_TEST_REQUIRE(a.ok());
+    BOOST_TEST_REQUIRE(b.ok());
+    BOOST_TEST(a.value().dump() == b.value().dump(), req);
+  }
+}
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(corpus)
@@ -177,17 +192,7 @@ BOOST_AUTO_TEST_CASE(engine_from_snapshot_answers_like_engine_from_jsonl) {
   EngineData d;
   d.catalog = test::CatalogFilesIn(FTCONFIG_DATA_DIR);
   d.corpus_snapshot_json = test::BundledEngine().corpus().ToSnapshot().dump();
-  auto e = Engine::Create(d);
-  BOOST_TEST_REQUIRE(e.ok());
-  for (const char* req : {R"({"platform":"colab","plan":"free","model":"llama-3.1-8b","adapter":"qlora","task":"sft"})",
-                          R"({"gpu":"A100 80GB","model":"qwen2.5-7b","adapter":"none","task":"preference_dpo","strategy":"hybrid"})",
-                          R"({"gpu":"4090","model_params_b":1.5,"adapter":"lora","task":"classification","strategy":"deterministic"})"}) {
-    auto a = test::BundledEngine().Recommend(std::string(req));
-    auto b = e.value()->Recommend(std::string(req));
-    BOOST_TEST_REQUIRE(a.ok());
-    BOOST_TEST_REQUIRE(b.ok());
-    BOOST_TEST(a.value().dump() == b.value().dump(), req);
-  }
+  ExpectAnswersLikeBundled(d);
 }
 
 BOOST_AUTO_TEST_CASE(bad_snapshots_are_data_errors_naming_the_field) {
@@ -231,6 +236,53 @@ BOOST_AUTO_TEST_CASE(bad_snapshots_are_data_errors_naming_the_field) {
   auto e = Engine::Create(d);
   BOOST_TEST_REQUIRE(!e.ok());
   BOOST_TEST(e.error().field == "corpus_snapshot");
+}
+
+BOOST_AUTO_TEST_CASE(binary_snapshot_round_trips_records_statistics_and_stamp) {
+  const Corpus& c = test::BundledEngine().corpus();
+  const std::string bytes = c.ToBinarySnapshot("configs.jsonl 123 456\n");
+  BOOST_TEST(Corpus::BinarySnapshotStamp(bytes) == "configs.jsonl 123 456\n");
+  std::string stamp;
+  auto back = Corpus::FromBinarySnapshot(bytes, &stamp);
+  BOOST_TEST_REQUIRE(back.ok());
+  BOOST_TEST(stamp == "configs.jsonl 123 456\n");
+  BOOST_TEST(back.value().ToSnapshot() == c.ToSnapshot());  // every field of every record and the statistics
+}
+
+BOOST_AUTO_TEST_CASE(engine_from_binary_snapshot_answers_like_engine_from_jsonl) {
+  EngineData d;
+  d.catalog = test::CatalogFilesIn(FTCONFIG_DATA_DIR);
+  d.corpus_snapshot_binary = test::BundledEngine().corpus().ToBinarySnapshot("");
+  ExpectAnswersLikeBundled(d);
+}
+
+BOOST_AUTO_TEST_CASE(bad_binary_snapshots_are_data_errors_naming_the_field) {
+  const std::string good = test::BundledEngine().corpus().ToBinarySnapshot("stamp");
+  auto expect = [](const std::string& bytes, const std::string& field) {
+    auto r = Corpus::FromBinarySnapshot(bytes);
+    BOOST_TEST_REQUIRE(!r.ok(), field);
+    BOOST_TEST(r.error().code == ErrorCode::kDataError);
+    BOOST_TEST(r.error().field.rfind(field, 0) == 0, r.error().field << " vs " << field);
+  };
+  expect("", "corpus_snapshot.format");
+  expect("{\"format\":\"ftconfig-corpus-snapshot\"}", "corpus_snapshot.format");
+  std::string s = good;
+  s[8] = 99;  // the version
+  expect(s, "corpus_snapshot.format_version");
+  BOOST_TEST(Corpus::BinarySnapshotStamp(s).empty());
+  // Truncated anywhere: an error naming where, never a crash.
+  for (size_t cut : {size_t{20}, size_t{200}, good.size() / 2, good.size() - 1})
+    expect(good.substr(0, cut), "corpus_snapshot.");
+  // A record out of range: the learning rate is the 18th field; find it by
+  // changing the last record's bytes until a range check names it.
+  std::string bad = good;
+  const double lr = test::BundledEngine().corpus().records().back().learning_rate;
+  const size_t at = bad.rfind(std::string(reinterpret_cast<const char*>(&lr), sizeof lr));
+  BOOST_TEST_REQUIRE(at != std::string::npos);
+  const double zero = 0;
+  bad.replace(at, sizeof zero, reinterpret_cast<const char*>(&zero), sizeof zero);
+  expect(bad, "corpus_snapshot.rows[" + std::to_string(test::BundledEngine().corpus().records().size() - 1) +
+                  "].learning_rate");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ftconfig/catalog.h"
@@ -105,6 +106,20 @@ class Corpus {
   // naming "corpus_snapshot.<field>").
   json ToSnapshot() const;
   static Result<Corpus> FromSnapshot(const json& snapshot);
+
+  // The same records and statistics in a binary form for the native engine
+  // (corpus_snapshot_binary.cpp; docs/performance.md, "Corpus snapshot"):
+  // every string once in a table, numbers in this machine's byte order, no
+  // JSON to parse. `stamp` is kept as given (the CLI records the files it was
+  // made from) and handed back in *stamp. FromBinarySnapshot gives records
+  // equal to the original and refuses another format version, byte order or
+  // field list, truncated data and out-of-range values (kDataError naming
+  // "corpus_snapshot.<field>").
+  std::string ToBinarySnapshot(const std::string& stamp) const;
+  static Result<Corpus> FromBinarySnapshot(std::string_view bytes, std::string* stamp = nullptr);
+  // The stamp of a binary snapshot of this version, read from its header
+  // alone; "" when `bytes` is not one.
+  static std::string BinarySnapshotStamp(std::string_view bytes);
 
   const std::vector<ConfigRecord>& records() const { return records_; }
   const CorpusStats& stats() const { return stats_; }

@@ -72,6 +72,10 @@ struct EngineData {
   // text). When set, `corpus` is ignored; the browser bundle uses it because
   // it loads several times faster than raw JSONL.
   std::string corpus_snapshot_json;
+  // Alternative to both: a binary snapshot (Corpus::ToBinarySnapshot), what
+  // the native CLI loads when data/corpus/corpus.snapshot matches the corpus
+  // files. When set, `corpus` and `corpus_snapshot_json` are ignored.
+  std::string corpus_snapshot_binary;
   // Optional trained artifacts (JSON text; empty = not loaded). A malformed
   // artifact is an error of Create (kDataError naming it), never silently
   // ignored.
@@ -94,6 +98,10 @@ struct EngineData {
 // labels and reranker features use.
 double ConfigHeadroom(const ConfigRecord& config, const ModelArch& arch, const Gpu& gpu, int num_gpus,
                       const std::string& task_type, const std::string& adapter_type);
+
+namespace internal {
+class CorpusIndex;
+}
 
 class Engine {
  public:
@@ -129,6 +137,7 @@ class Engine {
   Catalog catalog_;
   Corpus corpus_;
   ProfileTable profiles_;
+  std::shared_ptr<const internal::CorpusIndex> index_;  // engine/src/corpus_index.h
   std::optional<Reranker> reranker_;
   std::optional<HpPredictor> hp_predictor_;
   Calibration calibration_;
