@@ -758,237 +758,282 @@ void FitBackwardBreakdown(double target_gb, MemoryBreakdown* b) {
   b->logits_gb = std::max(0.0, b->logits_gb - excess);
 }
 
+// The step's tensors on one GPU, term by term, in bytes (parameter counts in
+// elements). Each stage below fills in its own terms, in this order.
+struct StepTerms {
+  // Trainable parameters and the bytes each kind is kept in.
+  double lora_params = 0, lora_in_max = 0, modules_to_save = 0, trainable = 0;
+  double grad_bytes = 0, state_dtype = 0, adapter_bytes = 0, mts_bytes = 0;
+  // Resident through the step.
+  double weights = 0, quantized_head = 0, adapters = 0, grads = 0;
+  double opt = 0, opt_temp = 0, opt_factors = 0;
+  // Multi-GPU: what each GPU holds of a sharded tensor, and gradient buckets.
+  double shard_w = 1, shard_g = 1, shard_o = 1, ddp_buckets = 0;
+  // Backward pass.
+  Activations act;
+  double logits = 0, quant_transient = 0, head_grad = 0;
+};
+
+bool FullOrFreeze(const TrainSetup& st) { return st.method == Method::kFull || st.method == Method::kFreeze; }
+
+// Trainable parameters and their bytes: the adapters (LoRA A and B, DoRA's
+// magnitude vector, modules_to_save for "+embed"), or the whole model, or the
+// last layers under freeze tuning; their gradients in their own dtype.
+void TrainableTerms(const Shape& s, const TrainSetup& st, double base_bytes, StepTerms* t) {
+  const double c = ComputeBytes(st.precision);
+  const bool mixed = IsMixed(st.precision);
+  const double L = s.layers;
+  if (IsAdapter(st.method)) {
+    const unsigned mask = ModuleMask(st);
+    for (const auto& m : s.mods) {
+      if (!Targeted(mask, m.mod)) continue;
+      double p = st.lora_r * (m.in + m.out) * m.copies;
+      if (st.method == Method::kDora) p += m.out * m.copies;  // magnitude vector
+      t->lora_params += p * L;
+      t->lora_in_max = std::max(t->lora_in_max, m.in);
+    }
+    if (st.lora_target == LoraTarget::kAllLinearPlusEmbed) t->modules_to_save = s.embed + (s.tied ? 0 : s.head);
+  }
+  if (st.method == Method::kFull) {
+    t->trainable = s.total_params;
+  } else if (st.method == Method::kFreeze) {
+    t->trainable = std::min<double>(kFreezeTrainableLayers, L) * (s.per_layer_linear + 2 * s.h);
+  } else {
+    t->trainable = t->lora_params + t->modules_to_save;
+  }
+  if (FullOrFreeze(st)) t->grad_bytes = t->state_dtype = base_bytes;
+  // Adapter weights: fp32 under PEFT's autocast_adapter_dtype, else the compute dtype.
+  t->adapter_bytes = (st.adapter_fp32 || mixed || st.precision == Precision::kFp32) ? 4.0 : c;
+  t->mts_bytes = (mixed && st.fp32_base_weights) ? 4.0 : c;  // modules_to_save keep the base dtype
+  t->adapters = t->lora_params * t->adapter_bytes + t->modules_to_save * t->mts_bytes;
+  if (FullOrFreeze(st)) t->grads = t->trainable * t->grad_bytes;
+  else t->grads = t->lora_params * t->adapter_bytes + t->modules_to_save * t->mts_bytes;
+}
+
+// Optimizer states (torch AdamW keeps exp_avg and exp_avg_sq in the dtype of
+// the parameter: zeros_like(p)) and the step's temporary. Mixed precision's
+// fp32 master weights need nothing here: for full fine-tuning the model itself
+// is the fp32 master (base_bytes = 4).
+void OptimizerTerms(const Shape& s, const TrainSetup& st, StepTerms* t, std::vector<std::string>* notes) {
+  const bool full = st.method == Method::kFull, freeze = st.method == Method::kFreeze;
+  auto state_bytes_for = [&](double dtype_bytes) { return StateBytesPerParam(st.optimizer, dtype_bytes); };
+  if (full || freeze) t->opt = t->trainable * state_bytes_for(t->state_dtype);
+  else t->opt = t->lora_params * state_bytes_for(t->adapter_bytes) + t->modules_to_save * state_bytes_for(t->mts_bytes);
+  if (st.optimizer == Optimizer::kAdafactor) {
+    t->opt_factors = 4.0 * AdafactorFactorElems(s, st);  // fp32
+    t->opt += t->opt_factors;
+    double largest =
+        full ? std::max(s.largest_linear, s.embed) : (freeze ? s.largest_linear : t->lora_in_max * st.lora_r);
+    t->opt_temp = kAdafactorTempBytes * largest;
+  } else if (st.optimizer == Optimizer::kAdamW && !st.fused_optimizer) {
+    // Multi-tensor (foreach) AdamW materialises sqrt(exp_avg_sq) for every
+    // parameter at once (torch/optim/adamw.py _multi_tensor_adamw).
+    double per = (full || freeze) ? t->state_dtype : t->adapter_bytes;
+    t->opt_temp = (full || freeze) ? t->trainable * per : t->lora_params * per + t->modules_to_save * t->mts_bytes;
+  }
+  // Optimizer step in backward (torchtune optimizer_in_bwd, full fine-tuning
+  // with accumulation 1): a gradient lives only until its parameter is
+  // stepped, so at most the largest matrix's gradient exists, and the step
+  // runs per parameter without a model-wide temporary.
+  if (st.optimizer_in_backward && (full || freeze) && st.gradient_accumulation_steps == 1) {
+    t->grads = std::max(s.largest_linear, s.embed) * t->grad_bytes;
+    t->opt_temp = 0;
+    notes->push_back("optimizer step in backward: one parameter's gradient at a time");
+  }
+}
+
+Sharding EffectiveSharding(const TrainSetup& st) {
+  return st.sharding == Sharding::kNone && st.num_gpus > 1 ? Sharding::kDdp : st.sharding;
+}
+
+// DeepSpeed ZeRO keeps the module in 16-bit and an fp32 master partition of
+// every trainable parameter, with fp32 optimizer states, inside the optimizer
+// (ZeRO paper §3: 2 + 2 + 12 bytes per parameter; stage_1_and_2.py
+// single_partition_of_fp32_groups). Any 16-bit DeepSpeed run casts the module,
+// adapters included, to 16 bit.
+void DeepSpeedMasterTerms(const Shape& s, const TrainSetup& st, StepTerms* t) {
+  const double c = ComputeBytes(st.precision);
+  const bool full_or_freeze = FullOrFreeze(st);
+  if (IsMixed(st.precision) && full_or_freeze) {
+    t->weights = s.total_params * c;
+    t->grads = t->trainable * c;
+    t->opt += t->trainable * 4.0;       // fp32 master partition
+    t->opt_temp = t->trainable * 4.0;   // fp32 gradient partition built at the step
+  } else if (c == 2 && t->trainable > 0) {
+    if (full_or_freeze) {
+      t->weights = s.total_params * c;
+    } else {
+      t->adapters = t->trainable * c;
+    }
+    t->grads = t->trainable * c;
+    t->opt = t->opt_factors + t->trainable * (StateBytesPerParam(st.optimizer, 4.0) + 4.0);
+    t->opt_temp = t->trainable * 4.0;
+  }
+}
+
+// Multi-GPU: what each GPU keeps of the sharded tensors (ZeRO-1 the optimizer,
+// ZeRO-2 also the gradients, ZeRO-3 / FSDP also the weights, with the gathered
+// layers), CPU offload, gradient buckets, and a frozen reference model.
+void ShardingTerms(const Shape& s, const TrainSetup& st, StepTerms* t, std::vector<std::string>* notes) {
+  const double c = ComputeBytes(st.precision);
+  const double N = st.num_gpus;
+  const Sharding shard = EffectiveSharding(st);
+  switch (shard) {
+    case Sharding::kZero1: t->shard_o = N; break;
+    case Sharding::kZero2: t->shard_o = t->shard_g = N; break;
+    case Sharding::kZero3:
+    case Sharding::kFsdp: t->shard_o = t->shard_g = t->shard_w = N; break;
+    default: break;
+  }
+  const bool zero12 = shard == Sharding::kZero1 || shard == Sharding::kZero2;
+  if (zero12 || shard == Sharding::kZero3) DeepSpeedMasterTerms(s, st, t);
+  double gathered = 0;
+  if (t->shard_w > 1) {
+    gathered = kShardedGatheredLayers * s.per_layer_linear * c;
+    t->weights /= t->shard_w;
+    t->adapters /= t->shard_w;
+  }
+  t->grads /= t->shard_g;
+  t->opt /= t->shard_o;
+  t->opt_temp /= t->shard_o;
+  if (st.cpu_offload) {
+    t->opt = 0;
+    t->opt_temp = 0;
+    if (t->shard_w > 1) t->weights = 0;  // ZeRO-3 offload_param: only gathered layers on the GPU
+    notes->push_back("optimizer states offloaded to CPU RAM");
+  }
+  t->ddp_buckets = shard == Sharding::kDdp ? t->grads : 0;  // DDP reducer buckets copy the gradients
+  if (zero12) {
+    t->ddp_buckets = kZeroReduceBuckets * kZeroReduceBucketElems * c;
+    notes->push_back("DeepSpeed ZeRO-1/2 gradient buckets: 2 x reduce_bucket_size 5e8 (lower it to save memory)");
+  }
+  t->weights += gathered;
+  if (st.reference_model) {
+    // Frozen reference model in the compute dtype, sharded like the weights.
+    t->weights += s.total_params * c / t->shard_w;
+    notes->push_back("frozen reference model copy in 16-bit (DPO-style training)");
+  }
+}
+
+// Logits and loss at the start of backward; one dequantized weight in flight
+// (bitsandbytes dequantizes a layer's weight to the compute dtype in forward
+// and again in backward); the output head's gradient when full fine-tuning
+// frees gradients at the step (accumulation 1).
+void LossTerms(const Shape& s, const TrainSetup& st, StepTerms* t) {
+  const double c = ComputeBytes(st.precision);
+  const double tokens = static_cast<double>(st.batch_size_per_device) * st.seq_len;
+  t->logits = tokens * s.vocab * LossBytesPerLogit(st.cross_entropy, c);
+  const bool quant = st.weight_quant != WeightQuant::kNone;
+  t->quant_transient = quant ? 2 * std::max(s.largest_linear, t->quantized_head) * c : 0;
+  if ((st.method == Method::kFull && st.gradient_accumulation_steps == 1) && !s.tied)
+    t->head_grad = s.vocab * s.h * t->grad_bytes / t->shard_g;
+}
+
+// The allocated peak: the larger of the backward pass (at the loss, at the
+// layer being recomputed, or at its end with every gradient) and the step.
+struct Peak {
+  double persistent = 0, phase_loss = 0, phase_layer = 0, phase_end = 0, g_live = 0;
+  double allocated = 0;
+  bool backward = true;
+  bool loss_at_peak() const { return backward && phase_loss >= std::max(phase_layer, phase_end); }
+};
+
+Peak PeakOfStep(const TrainSetup& st, const StepTerms& t) {
+  Peak p;
+  p.persistent = t.weights + t.adapters + t.opt;
+  bool grads_persist = st.gradient_accumulation_steps > 1 || !FullOrFreeze(st);
+  p.g_live = grads_persist ? t.grads : 0;
+  const Activations& a = t.act;
+  p.phase_loss = a.saved + t.logits + p.g_live + t.head_grad;
+  p.phase_layer = a.saved + a.work + p.g_live;
+  p.phase_end = t.grads + (st.gradient_checkpointing ? a.work : 0);
+  double fwd_bwd = p.persistent + a.cast_copies + std::max({p.phase_loss, p.phase_layer, p.phase_end}) +
+                   t.quant_transient + t.ddp_buckets;
+  double step = p.persistent + t.grads + t.opt_temp + t.ddp_buckets;
+  p.allocated = std::max(fwd_bwd, step);
+  p.backward = fwd_bwd >= step;
+  return p;
+}
+
+// Reserved memory (docs, "Allocator and CUDA context"): the 12% rule on the
+// memory churned within the step, except the loss tensors, a few large blocks
+// whose reuse can be followed exactly. With the fp32 upcast the backward pass
+// asks for fp32 blocks (4 B per logit) while the only blocks freed by then are
+// the 16-bit logits and their shifted copy (c each); blocks over 1 MB are
+// carved from their own cudaMalloc segments and never merged, so those 2c per
+// logit stay reserved beside the 12 B the loss holds. Returns reserved - allocated.
+double FragmentationBytes(const Shape& s, const TrainSetup& st, const StepTerms& t, const Peak& p) {
+  const double c = ComputeBytes(st.precision);
+  const double tokens = static_cast<double>(st.batch_size_per_device) * st.seq_len;
+  double loss_slack = (st.cross_entropy == CrossEntropy::kFp32Upcast && c == 2)
+                          ? kLossUnreusableTensors * c * tokens * s.vocab
+                          : 0;
+  double loss_alloc = p.persistent + t.act.cast_copies + p.phase_loss + t.quant_transient + t.ddp_buckets;
+  double reserved_loss = loss_alloc + kAllocatorFragmentation * (loss_alloc - p.persistent - t.logits) + loss_slack;
+  double dynamic = p.allocated - p.persistent - (p.loss_at_peak() ? t.logits : 0);
+  double reserved = std::max(p.allocated + kAllocatorFragmentation * dynamic, reserved_loss);
+  return reserved - p.allocated;
+}
+
+// The breakdown at the peak moment, adding up to the allocated peak.
+void FillBreakdown(const StepTerms& t, const Peak& p, double frag, MemoryBreakdown* b) {
+  b->weights_gb = t.weights / kGB;
+  b->adapters_gb = t.adapters / kGB;
+  if (p.backward) {
+    bool at_end = std::max({p.phase_loss, p.phase_layer, p.phase_end}) == p.phase_end;
+    b->gradients_gb = (at_end ? t.grads : p.g_live + t.head_grad) / kGB;
+    b->optimizer_gb = t.opt / kGB;
+    b->activations_gb =
+        (t.act.saved + t.act.work + t.act.cast_copies + t.quant_transient + t.ddp_buckets) / kGB;
+    b->logits_gb = t.logits / kGB;
+    FitBackwardBreakdown(p.allocated / kGB, b);
+  } else {
+    b->gradients_gb = (t.grads + t.ddp_buckets) / kGB;
+    b->optimizer_gb = (t.opt + t.opt_temp) / kGB;
+    b->activations_gb = 0;
+    b->logits_gb = 0;
+  }
+  b->overhead_gb = (frag / kGB) + kCudaContextGB;
+}
+
+// Merge peak: base weights in 16-bit (a quantized base is reloaded in 16-bit
+// to merge) + adapters + one dense delta (B @ A) in fp32.
+double MergePeakGb(const Shape& s, const TrainSetup& st, const StepTerms& t) {
+  if (!IsAdapter(st.method)) return 0;
+  return (s.total_params * 2.0 + t.lora_params * t.adapter_bytes + s.largest_linear * 4.0) / kGB + kCudaContextGB;
+}
+
 }  // namespace
 
 MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
   MemoryEstimate est;
   auto& notes = est.notes;
   const TrainSetup st = NormalizedSetup(in, &notes);
-  Sharding shard = st.sharding;
-  if (shard == Sharding::kNone && st.num_gpus > 1) shard = Sharding::kDdp;
-  const double N = st.num_gpus;
-
   const Shape s = ResolveShape(arch, &notes);
-  const double c = ComputeBytes(st.precision);
-  const bool mixed = IsMixed(st.precision);
-  const bool full = st.method == Method::kFull;
-  const bool freeze = st.method == Method::kFreeze;
-  const bool adapter = IsAdapter(st.method);
-  const bool quant = st.weight_quant != WeightQuant::kNone;
-  const double tokens = static_cast<double>(st.batch_size_per_device) * st.seq_len;
-  const double L = s.layers;
-  const unsigned mask = ModuleMask(st);
-
-  // ---- Weights of the base model.
   const double base_bytes = StorageBytes(st);
-  double quantized_head = 0;
-  double weights = BaseWeightBytes(s, st, &quantized_head, &notes);
 
-  // ---- Trainable parameters.
-  double lora_params = 0, lora_in_max = 0;
-  double modules_to_save = 0;  // full trainable copies (embed + head) for LoRA "+embed"
-  if (adapter) {
-    for (const auto& m : s.mods) {
-      if (!Targeted(mask, m.mod)) continue;
-      double p = st.lora_r * (m.in + m.out) * m.copies;
-      if (st.method == Method::kDora) p += m.out * m.copies;  // magnitude vector
-      lora_params += p * L;
-      lora_in_max = std::max(lora_in_max, m.in);
-    }
-    if (st.lora_target == LoraTarget::kAllLinearPlusEmbed) modules_to_save = s.embed + (s.tied ? 0 : s.head);
-  }
-  double trainable = 0;
-  double grad_bytes = 0, state_dtype = 0;  // per trainable parameter
-  if (full) {
-    trainable = s.total_params;
-    grad_bytes = base_bytes;
-    state_dtype = base_bytes;
-  } else if (freeze) {
-    trainable = std::min<double>(kFreezeTrainableLayers, L) * (s.per_layer_linear + 2 * s.h);
-    grad_bytes = base_bytes;
-    state_dtype = base_bytes;
-  } else {
-    trainable = lora_params + modules_to_save;
-  }
-  est.trainable_params_b = trainable / 1e9;
-  // Adapter weights: fp32 under PEFT's autocast_adapter_dtype, else the compute dtype.
-  double adapter_bytes = (st.adapter_fp32 || mixed || st.precision == Precision::kFp32) ? 4.0 : c;
-  double mts_bytes = (mixed && st.fp32_base_weights) ? 4.0 : c;  // modules_to_save keep the base dtype
-  double adapters = lora_params * adapter_bytes + modules_to_save * mts_bytes;
+  StepTerms t;
+  t.weights = BaseWeightBytes(s, st, &t.quantized_head, &notes);
+  TrainableTerms(s, st, base_bytes, &t);
+  est.trainable_params_b = t.trainable / 1e9;
+  OptimizerTerms(s, st, &t, &notes);
+  ShardingTerms(s, st, &t, &notes);
+  t.act = ActivationTerms(s, st, base_bytes, &notes);
+  const double tokens = static_cast<double>(st.batch_size_per_device) * st.seq_len;
+  est.activations_per_token_mb = (t.act.saved + t.act.work) / tokens / 1e6;
+  LossTerms(s, st, &t);
 
-  // Gradients (all trainable parameters, in their own dtype).
-  double grads = 0;
-  if (full || freeze) grads = trainable * grad_bytes;
-  else grads = lora_params * adapter_bytes + modules_to_save * mts_bytes;
-
-  // Optimizer states. torch AdamW keeps exp_avg and exp_avg_sq in the dtype of
-  // the parameter (torch.optim.AdamW: zeros_like(p)).
-  double opt = 0, opt_temp = 0, opt_factors = 0;
-  auto state_bytes_for = [&](double dtype_bytes) { return StateBytesPerParam(st.optimizer, dtype_bytes); };
-  if (full || freeze) {
-    opt = trainable * state_bytes_for(state_dtype);
-  } else {
-    opt = lora_params * state_bytes_for(adapter_bytes) + modules_to_save * state_bytes_for(mts_bytes);
-  }
-  if (st.optimizer == Optimizer::kAdafactor) {
-    opt_factors = 4.0 * AdafactorFactorElems(s, st);  // fp32
-    opt += opt_factors;
-    double largest = full ? std::max(s.largest_linear, s.embed) : (freeze ? s.largest_linear : lora_in_max * st.lora_r);
-    opt_temp = kAdafactorTempBytes * largest;
-  } else if (st.optimizer == Optimizer::kAdamW && !st.fused_optimizer) {
-    // Multi-tensor (foreach) AdamW materialises sqrt(exp_avg_sq) for every
-    // parameter at once (torch/optim/adamw.py _multi_tensor_adamw).
-    double per = (full || freeze) ? state_dtype : adapter_bytes;
-    opt_temp = (full || freeze) ? trainable * per : lora_params * per + modules_to_save * mts_bytes;
-  }
-  // Mixed precision keeps fp32 master weights. For full fine-tuning the model
-  // itself is the fp32 master (base_bytes = 4), so nothing extra here.
-  // Optimizer step in backward (torchtune optimizer_in_bwd, full fine-tuning
-  // with accumulation 1): a gradient lives only until its parameter is
-  // stepped, so at most the largest matrix's gradient exists, and the step
-  // runs per parameter without a model-wide temporary.
-  const bool step_in_backward = st.optimizer_in_backward && (full || freeze) && st.gradient_accumulation_steps == 1;
-  if (step_in_backward) {
-    grads = std::max(s.largest_linear, s.embed) * grad_bytes;
-    opt_temp = 0;
-    notes.push_back("optimizer step in backward: one parameter's gradient at a time");
-  }
-
-  // ---- Multi-GPU sharding.
-  double shard_w = 1, shard_g = 1, shard_o = 1;
-  switch (shard) {
-    case Sharding::kZero1: shard_o = N; break;
-    case Sharding::kZero2: shard_o = shard_g = N; break;
-    case Sharding::kZero3:
-    case Sharding::kFsdp: shard_o = shard_g = shard_w = N; break;
-    default: break;
-  }
-  if (shard == Sharding::kZero1 || shard == Sharding::kZero2 || shard == Sharding::kZero3) {
-    // DeepSpeed keeps the module in 16-bit and an fp32 master copy of the
-    // trainable partition inside the optimizer (ZeRO paper §3: 2+2+12 bytes).
-    if (mixed && (full || freeze)) {
-      weights = s.total_params * c;
-      grads = trainable * c;
-      opt += trainable * 4.0;       // fp32 master partition
-      opt_temp = trainable * 4.0;   // fp32 gradient partition built at the step
-    } else if (c == 2 && trainable > 0) {
-      // Any 16-bit DeepSpeed run (fp16/bf16 enabled): the engine casts the
-      // module, adapters included, to 16 bit, and the ZeRO optimizer keeps an
-      // fp32 master partition of every trainable parameter with fp32 optimizer
-      // states (stage_1_and_2.py single_partition_of_fp32_groups; ZeRO paper
-      // §3: 2 + 2 + 12 bytes per parameter).
-      if (full || freeze) {
-        weights = s.total_params * c;
-      } else {
-        adapters = trainable * c;
-      }
-      grads = trainable * c;
-      opt = opt_factors + trainable * (state_bytes_for(4.0) + 4.0);
-      opt_temp = trainable * 4.0;
-    }
-  }
-  double gathered = 0;
-  if (shard_w > 1) {
-    gathered = kShardedGatheredLayers * s.per_layer_linear * c;
-    weights /= shard_w;
-    adapters /= shard_w;
-  }
-  grads /= shard_g;
-  opt /= shard_o;
-  opt_temp /= shard_o;
-  if (st.cpu_offload) {
-    opt = 0;
-    opt_temp = 0;
-    if (shard_w > 1) weights = 0;  // ZeRO-3 offload_param: only gathered layers on the GPU
-    notes.push_back("optimizer states offloaded to CPU RAM");
-  }
-  double ddp_buckets = shard == Sharding::kDdp ? grads : 0;  // DDP reducer buckets copy the gradients
-  if (shard == Sharding::kZero1 || shard == Sharding::kZero2) {
-    ddp_buckets = kZeroReduceBuckets * kZeroReduceBucketElems * c;
-    notes.push_back("DeepSpeed ZeRO-1/2 gradient buckets: 2 x reduce_bucket_size 5e8 (lower it to save memory)");
-  }
-  weights += gathered;
-  if (st.reference_model) {
-    // Frozen reference model in the compute dtype, sharded like the weights
-    // under ZeRO-3/FSDP.
-    weights += s.total_params * c / shard_w;
-    notes.push_back("frozen reference model copy in 16-bit (DPO-style training)");
-  }
-
-  // ---- Activations.
-  const Activations act = ActivationTerms(s, st, base_bytes, &notes);
-  const double saved_acts = act.saved, work_acts = act.work, cast_copies = act.cast_copies;
-  est.activations_per_token_mb = (saved_acts + work_acts) / tokens / 1e6;
-
-  // ---- Logits and loss.
-  const double loss_per_logit = LossBytesPerLogit(st.cross_entropy, c);
-  double logits = tokens * s.vocab * loss_per_logit;
-  // Transient during the step: one dequantized weight (bitsandbytes dequantizes
-  // a layer's weight to the compute dtype in forward and again in backward).
-  double quant_transient = quant ? 2 * std::max(s.largest_linear, quantized_head) * c : 0;
-  double head_grad = 0;
-  if ((full && st.gradient_accumulation_steps == 1) && !s.tied) head_grad = s.vocab * s.h * grad_bytes / shard_g;
-
-  // ---- Peak: the larger of the backward pass and the optimizer step.
-  double persistent = weights + adapters + opt;
-  bool grads_persist = st.gradient_accumulation_steps > 1 || !(full || freeze);
-  double g_live = grads_persist ? grads : 0;
-  double phase_loss = saved_acts + logits + g_live + head_grad;
-  double phase_layer = saved_acts + work_acts + g_live;
-  double phase_end = grads + (st.gradient_checkpointing ? work_acts : 0);
-  double fwd_bwd = persistent + cast_copies + std::max({phase_loss, phase_layer, phase_end}) + quant_transient + ddp_buckets;
-  double step = persistent + grads + opt_temp + ddp_buckets;
-  double allocated = std::max(fwd_bwd, step);
-  est.peak_phase = fwd_bwd >= step ? "backward" : "optimizer_step";
-
-  // Reserved memory. The loss tensors are a few large blocks whose reuse can
-  // be followed exactly, so they are taken out of the 12% rule (docs,
-  // "Allocator and CUDA context"): with the fp32 upcast, the backward pass asks
-  // for fp32 blocks (4 B per logit) while the only blocks freed by then are the
-  // 16-bit logits and their shifted copy (c each). Blocks over 1 MB are carved
-  // from their own cudaMalloc segments and never merged, so those 2c per logit
-  // stay reserved beside the 12 B the loss holds.
-  double loss_slack = (st.cross_entropy == CrossEntropy::kFp32Upcast && c == 2)
-                          ? kLossUnreusableTensors * c * tokens * s.vocab
-                          : 0;
-  double loss_alloc = persistent + cast_copies + phase_loss + quant_transient + ddp_buckets;
-  double reserved_loss = loss_alloc + kAllocatorFragmentation * (loss_alloc - persistent - logits) + loss_slack;
-  bool loss_at_peak = est.peak_phase == "backward" && phase_loss >= std::max(phase_layer, phase_end);
-  double dynamic = allocated - persistent - (loss_at_peak ? logits : 0);
-  double reserved = std::max(allocated + kAllocatorFragmentation * dynamic, reserved_loss);
-  double frag = reserved - allocated;
-  est.max_allocated_gb = allocated / kGB;
-  est.reserved_gb = (allocated + frag) / kGB;
+  const Peak peak = PeakOfStep(st, t);
+  est.peak_phase = peak.backward ? "backward" : "optimizer_step";
+  const double frag = FragmentationBytes(s, st, t, peak);
+  est.max_allocated_gb = peak.allocated / kGB;
+  est.reserved_gb = (peak.allocated + frag) / kGB;
   est.fragmentation_gb = frag / kGB;
   est.cuda_context_gb = kCudaContextGB;
   est.peak_gb = est.reserved_gb + kCudaContextGB;
-
-  // Breakdown at the peak moment.
-  MemoryBreakdown& b = est.breakdown;
-  b.weights_gb = weights / kGB;
-  b.adapters_gb = adapters / kGB;
-  if (est.peak_phase == "backward") {
-    b.gradients_gb = (std::max({phase_loss, phase_layer, phase_end}) == phase_end ? grads : g_live + head_grad) / kGB;
-    b.optimizer_gb = opt / kGB;
-    b.activations_gb = (saved_acts + work_acts + cast_copies + quant_transient + ddp_buckets) / kGB;
-    b.logits_gb = logits / kGB;
-    FitBackwardBreakdown(allocated / kGB, &b);
-  } else {
-    b.gradients_gb = (grads + ddp_buckets) / kGB;
-    b.optimizer_gb = (opt + opt_temp) / kGB;
-    b.activations_gb = 0;
-    b.logits_gb = 0;
-  }
-  b.overhead_gb = (frag / kGB) + kCudaContextGB;
-
-  est.eval_peak_gb = EvalPeakGb(s, st, persistent);
-
-  // ---- Merge peak: base weights in 16-bit (a quantized base is reloaded in
-  // 16-bit to merge) + adapters + one dense delta (B @ A) in fp32.
-  est.merge_peak_gb = adapter ? (s.total_params * 2.0 + lora_params * adapter_bytes + s.largest_linear * 4.0) / kGB +
-                                    kCudaContextGB
-                              : 0;
-
+  FillBreakdown(t, peak, frag, &est.breakdown);
+  est.eval_peak_gb = EvalPeakGb(s, st, peak.persistent);
+  est.merge_peak_gb = MergePeakGb(s, st, t);
   AddSetupNotes(s, st, &notes);
   return est;
 }
