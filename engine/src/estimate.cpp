@@ -187,6 +187,9 @@ void AddMemoryJson(const MemoryEstimate& m, bool adapter, json* out) {
                          {"activations_gb", Round2(b.activations_gb)}, {"logits_gb", Round2(b.logits_gb)},
                          {"overhead_gb", Round2(b.overhead_gb)},       {"cuda_context_gb", Round2(m.cuda_context_gb)},
                          {"fragmentation_gb", Round2(m.fragmentation_gb)}};
+  (*out)["activation_bytes_per_token"] = {
+      {"layer", std::round(m.layer_activation_bytes_per_token * 10) / 10},
+      {"checkpoint_per_layer", std::round(m.checkpoint_bytes_per_token * 10) / 10}};
 }
 
 // The input's fields as given (absent: nullopt). Read in a fixed order, so

@@ -70,10 +70,14 @@ constexpr double kEvalLossBytes = 10.0;
 // RMSNorm / LayerNorm in transformers and litgpt upcast their input to fp32 and
 // the upcast copy is what autograd saves (LlamaRMSNorm.forward).
 constexpr double kNormSavedBytes = 4.0;
+// ... and the per-token fp32 statistic (RMSNorm's rsqrt of the mean square;
+// measured by tests/py/check_activations.py).
+constexpr double kNormStatBytes = 4.0;
 // FlashAttention / SDPA keep only Q, K, V, the output and a per-head fp32
 // logsumexp (Dao et al. 2022, §3.1); transformers' SDPA path expands K and V to
 // all query heads (repeat_kv) before the call, so K and V count at full width.
 constexpr double kFlashSavedTensors = 4.0;
+constexpr double kFlashLseBytes = 4.0;  // fp32 logsumexp per head per token
 // Eager attention (transformers eager_attention_forward): softmax in fp32 and
 // its compute-dtype copy are saved: (4 + c) bytes per score, nh x S scores per token.
 constexpr double kEagerSoftmaxBytes = 4.0;
@@ -227,51 +231,82 @@ bool QuantLayersKeepInputs(const TrainSetup& st) {
          !st.fused_lora_kernels;
 }
 
+// How the linears of a layer keep their inputs for backward (SavedInputs).
+struct KeptInputs {
+  bool saved[kNumMods] = {};  // the linear's own op keeps its input (trainable weight, bitsandbytes layer)
+  // Autocast over fp32 weights casts each linear's input on its own, so every
+  // trainable linear keeps a private 16-bit copy; otherwise the linears
+  // reading one tensor share it (q/k/v, gate/up).
+  bool private_copies = false;
+  // PEFT casts a LoRA module's input to the adapter dtype (lora/layer.py
+  // _cast_input_dtype) before lora_A: with fp32 adapters under 16-bit compute
+  // each adapted module keeps its own copy even without dropout.
+  bool adapter_cast = false;
+  double residual_bytes = 2;  // the residual stream's dtype (fp32 when the weights are)
+};
+
+// LoRA extras per token: each adapted module's dropout copy and mask (or its
+// cast copy without dropout), lora_A's output that lora_B keeps, and DoRA's
+// kept tensors.
+double AdapterActivationBytes(const Shape& s, const TrainSetup& st, const KeptInputs& k) {
+  if (!IsAdapter(st.method)) return 0;
+  const double c = ComputeBytes(st.precision);
+  const unsigned mask = ModuleMask(st);
+  double b = 0;
+  for (const auto& m : s.mods) {
+    if (!Targeted(mask, m.mod)) continue;
+    double per = m.mod >= kGate ? s.active_experts : 1.0;
+    if (st.lora_dropout > 0) b += (c + kDropoutMaskBytes) * m.in * per;
+    else if (k.adapter_cast) b += c * m.in * per;
+    b += c * st.lora_r * per;  // lora_A output saved by lora_B
+    if (st.method == Method::kDora) b += kDoraSavedTensors * c * m.out * per;
+  }
+  return b;
+}
+
 // Bytes saved for backward per token by one decoder layer that is part of the
-// autograd graph. `saved_input[m]` says whether module m keeps its input (its
-// weight is trainable, it carries an adapter without dropout, or it is a
-// bitsandbytes layer whose autograd function keeps the input).
-double LayerActivationBytes(const Shape& s, const TrainSetup& st, const bool saved_input[kNumMods], double seq) {
+// autograd graph. Each term was checked tensor by tensor with
+// saved_tensors_hooks (tests/py/check_activations.py, docs/memory-validation.md).
+double LayerActivationBytes(const Shape& s, const TrainSetup& st, const KeptInputs& k, double seq) {
   const double c = ComputeBytes(st.precision);
   const bool full = st.method == Method::kFull || st.method == Method::kFreeze;
   // Bytes per element of a linear's kept input: one tensor, or
   // kQuantKeptInputs of them for a bitsandbytes 4/8-bit layer.
   const double ci = QuantLayersKeepInputs(st) ? kQuantKeptInputs * c : c;
-  double b = 0;
-  // Two norms: fp32 upcast input; with trainable norm weights also the
-  // normalised copy that multiplies the weight.
-  b += 2 * kNormSavedBytes * s.h;
-  if (full) b += 2 * c * s.h;
-  // Attention block.
-  if (saved_input[kQ] || saved_input[kK] || saved_input[kV]) b += ci * s.h;
+  // Kept inputs of linears reading the same tensor: one shared, or one each.
+  auto group = [&](std::initializer_list<Mod> mods) {
+    double n = 0;
+    for (Mod m : mods) n += k.saved[m] ? 1 : 0;
+    return k.private_copies ? n : std::min(n, 1.0);
+  };
+  // Two norms: fp32 upcast input and the per-token statistic; with trainable
+  // norm weights also the normalised copy (residual dtype) that multiplies the weight.
+  double b = 2 * (kNormSavedBytes * s.h + kNormStatBytes);
+  if (full) b += 2 * k.residual_bytes * s.h;
+  // Attention block: Q, K and V (K and V expanded to every query head) kept
+  // by either kernel. Flash / SDPA also keep the output, in the layout
+  // o_proj reads, so a trainable o_proj keeps nothing more; eager keeps the
+  // scores, and o_proj's input is a copy of its own. A bitsandbytes layer's
+  // kept inputs (fitted on totals) come on top of either.
+  b += ci * s.h * group({kQ, kK, kV});
+  b += (kFlashSavedTensors - 1) * c * s.q;
   if (st.flash_attention) {
-    b += kFlashSavedTensors * c * s.q;
+    b += c * s.q + kFlashLseBytes * s.heads;
+    if (k.saved[kO] && QuantLayersKeepInputs(st)) b += ci * s.q;
   } else {
-    b += kFlashSavedTensors * c * s.q + (kEagerSoftmaxBytes + c) * s.heads * seq;
+    b += (kEagerSoftmaxBytes + c) * s.heads * seq;
+    if (k.saved[kO]) b += ci * s.q;
   }
-  if (saved_input[kO]) b += ci * s.q;
   // MLP block (per routed expert for MoE).
-  double mlp = 0;
-  if (saved_input[kGate] || saved_input[kUp]) mlp += ci * s.h;
+  double mlp = ci * s.h * (s.gated ? group({kGate, kUp}) : group({kUp}));
   if (s.gated) {
     mlp += 3 * c * s.inter;  // act(gate) input, up output, act output
   } else {
     mlp += c * s.inter;      // activation input
   }
-  if (saved_input[kDown]) mlp += ci * s.inter;
+  if (k.saved[kDown]) mlp += ci * s.inter;
   b += mlp * s.active_experts;
-  // Adapter extras.
-  const unsigned mask = ModuleMask(st);
-  if (IsAdapter(st.method)) {
-    for (const auto& m : s.mods) {
-      if (!Targeted(mask, m.mod)) continue;
-      double per = m.mod >= kGate ? s.active_experts : 1.0;
-      if (st.lora_dropout > 0) b += (c + kDropoutMaskBytes) * m.in * per;
-      b += c * st.lora_r * per;  // lora_A output saved by lora_B
-      if (st.method == Method::kDora) b += kDoraSavedTensors * c * m.out * per;
-    }
-  }
-  return b;
+  return b + AdapterActivationBytes(s, st, k);
 }
 
 }  // namespace
@@ -698,36 +733,45 @@ double AdafactorFactorElems(const Shape& s, const TrainSetup& st) {
 // 16-bit weight copies mixed precision saves for the input gradient.
 struct Activations {
   double saved = 0, work = 0, cast_copies = 0;
+  double layer_per_token = 0, checkpoint_per_token = 0;  // one layer's terms, bytes per token
 };
 
-// Which projections of a layer keep their input for backward.
-void SavedInputs(const TrainSetup& st, bool saved[kNumMods]) {
+// Which projections of a layer keep their input for backward, and how.
+KeptInputs SavedInputs(const TrainSetup& st, double base_bytes) {
   const bool trainable = st.method == Method::kFull || st.method == Method::kFreeze;
+  const double c = ComputeBytes(st.precision);
+  const double adapter_bytes = (st.adapter_fp32 || IsMixed(st.precision) || st.precision == Precision::kFp32) ? 4 : c;
+  KeptInputs k;
+  k.residual_bytes = (base_bytes == 4 || st.precision == Precision::kFp32) ? 4.0 : c;
+  k.private_copies = trainable && base_bytes == 4 && c == 2;
+  k.adapter_cast = IsAdapter(st.method) && adapter_bytes != c;
   const unsigned mask = ModuleMask(st);
   for (int m = 0; m < kNumMods; ++m) {
     // An adapted module's frozen base linear does not keep its input (autograd
     // saves mm's input only when the weight needs a gradient). lora_A keeps
-    // the input it multiplies: the dropout output when lora_dropout > 0 (counted
-    // with the adapter extras in LayerActivationBytes), the input itself when 0.
-    bool tgt = IsAdapter(st.method) && Targeted(mask, static_cast<Mod>(m)) && st.lora_dropout <= 0;
-    saved[m] = trainable || tgt || QuantLayersKeepInputs(st);  // bitsandbytes MatMul4Bit/8bitLt keep their input
+    // the input it multiplies: a dropout or cast copy of its own (counted in
+    // AdapterActivationBytes), or the shared input itself.
+    bool tgt = IsAdapter(st.method) && Targeted(mask, static_cast<Mod>(m)) && st.lora_dropout <= 0 && !k.adapter_cast;
+    k.saved[m] = trainable || tgt || QuantLayersKeepInputs(st);  // bitsandbytes MatMul4Bit/8bitLt keep their input
   }
+  return k;
 }
 
 Activations ActivationTerms(const Shape& s, const TrainSetup& st, double base_bytes, std::vector<std::string>* notes) {
   const double c = ComputeBytes(st.precision);
   const double tokens = static_cast<double>(st.batch_size_per_device) * st.seq_len;
-  bool saved[kNumMods];
-  SavedInputs(st, saved);
-  double layer_tok = LayerActivationBytes(s, st, saved, st.seq_len);
+  const KeptInputs kept = SavedInputs(st, base_bytes);
+  double layer_tok = LayerActivationBytes(s, st, kept, st.seq_len);
   double graph_layers = st.method == Method::kFreeze ? std::min<double>(kFreezeTrainableLayers, s.layers) : s.layers;
   // Under mixed precision with fp32 stored weights, each linear casts its
   // weight to 16-bit and the cast copy is saved for the input gradient.
   double cast_copies_layer = (base_bytes == 4 && c == 2) ? s.per_layer_linear * c : 0;
-  double residual_bytes = (base_bytes == 4 || st.precision == Precision::kFp32) ? 4.0 : c;
+  const double residual_bytes = kept.residual_bytes;
   double final_tok = kNormSavedBytes * s.h + c * s.h;  // final norm + lm_head input
   Activations a;
+  a.layer_per_token = layer_tok;
   if (st.gradient_checkpointing) {
+    a.checkpoint_per_token = st.activation_offload ? 0 : residual_bytes * s.h;
     // One checkpoint (the layer input) per layer; one layer recomputed at a time.
     double ckpt = st.activation_offload ? 0 : residual_bytes * s.h * graph_layers * tokens;
     a.saved = ckpt + final_tok * tokens;
@@ -1021,6 +1065,8 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
   t.act = ActivationTerms(s, st, base_bytes, &notes);
   const double tokens = static_cast<double>(st.batch_size_per_device) * st.seq_len;
   est.activations_per_token_mb = (t.act.saved + t.act.work) / tokens / 1e6;
+  est.layer_activation_bytes_per_token = t.act.layer_per_token;
+  est.checkpoint_bytes_per_token = t.act.checkpoint_per_token;
   LossTerms(s, st, &t);
 
   const Peak peak = PeakOfStep(st, t);

@@ -152,6 +152,11 @@ struct MemoryEstimate {
   double cuda_context_gb = 0;      // part of overhead_gb: CUDA context (NVML sees it, torch does not)
   double fragmentation_gb = 0;     // part of overhead_gb: reserved - allocated
   double activations_per_token_mb = 0;  // saved activations per token (all layers), MB
+  // Per token, for one decoder layer in the autograd graph (what it saves for
+  // backward) and, under checkpointing, the checkpoint it keeps: the terms the
+  // CPU harness tests/py/check_activations.py compares with autograd.
+  double layer_activation_bytes_per_token = 0;
+  double checkpoint_bytes_per_token = 0;
 };
 
 // Peak memory per GPU for one training step. Never fails: unknown pieces fall
