@@ -351,6 +351,10 @@ void ReadArchFields(Fields& f, EstimateInput* in) {
   auto experts = ArchInt(f, "num_experts", "num_experts");
   auto experts_per_token = ArchInt(f, "experts_per_token", "experts_per_token");
   auto gated = f.Bool("gated_mlp");
+  auto layer_type = f.Str("layer_type");
+  if (layer_type && !IsLayerType(*layer_type))
+    f.Fail(ErrorCode::kInvalidValue, "layer_type",
+           "unknown layer_type \"" + *layer_type + "\"; accepted: qwen3, gemma2, gemma3, olmo, or \"\" (Llama shape)");
   if (!hidden || !layers) {
     if (hidden || layers)
       f.Fail(ErrorCode::kMissingField, hidden ? "num_layers" : "hidden_size",
@@ -371,6 +375,7 @@ void ReadArchFields(Fields& f, EstimateInput* in) {
   g.num_experts = experts.value_or(0);
   g.experts_per_token = experts_per_token.value_or(0);
   g.gated_mlp = gated.value_or(true);
+  g.layer_type = layer_type.value_or("");
   g.params_b = in->params_b.value_or(0);
 }
 

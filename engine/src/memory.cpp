@@ -126,8 +126,36 @@ struct Linear {
   double copies = 1;  // experts for MoE MLP modules
 };
 
+// What a decoder layer holds beyond the Llama shape (LayerTypeOf), each
+// measured by tests/py/check_activations.py.
+struct LayerTraits {
+  double norms = 2;               // Gemma 2/3: pre- and post-norms around attention and MLP
+  bool norm_weight = true;        // OLMo: LayerNorm without weights keeps no normalised copy
+  double norm_stat_bytes = kNormStatBytes;  // LayerNorm: mean and rstd
+  bool norm_fp32_copy = false;    // Gemma RMSNorm computes (1 + w) * x in fp32
+  bool qk_norm = false;           // Qwen3, Gemma 3: RMSNorm on each head of q and k
+  bool softcap = false;           // Gemma 2: tanh(scores / cap) keeps its output (eager)
+};
+
+LayerTraits TraitsOf(const std::string& layer_type) {
+  LayerTraits t;
+  if (layer_type == "gemma2" || layer_type == "gemma3") {
+    t.norms = 4;
+    t.norm_fp32_copy = true;
+    t.softcap = layer_type == "gemma2";
+    t.qk_norm = layer_type == "gemma3";
+  } else if (layer_type == "qwen3") {
+    t.qk_norm = true;
+  } else if (layer_type == "olmo") {
+    t.norm_weight = false;
+    t.norm_stat_bytes = 2 * kNormStatBytes;
+  }
+  return t;
+}
+
 struct Shape {
-  double h = 0, q = 0, kv = 0, inter = 0, vocab = 0, heads = 0;
+  double h = 0, q = 0, kv = 0, inter = 0, vocab = 0, heads = 0, kv_heads = 0;
+  LayerTraits traits;
   int layers = 0;
   bool gated = true, tied = false, moe = false;
   double experts = 1, active_experts = 1;
@@ -168,6 +196,8 @@ Shape ResolveShape(const ModelArch& in, std::vector<std::string>* notes) {
   double kvh = a.num_kv_heads > 0 ? a.num_kv_heads : s.heads;
   s.q = s.heads * hd;
   s.kv = kvh * hd;
+  s.kv_heads = kvh;
+  s.traits = TraitsOf(a.layer_type);
   s.gated = a.gated_mlp;
   s.inter = a.intermediate_size > 0 ? a.intermediate_size : (s.gated ? std::round(s.h * 8.0 / 3.0) : 4.0 * s.h);
   if (a.vocab_size > 0) {
@@ -279,10 +309,16 @@ double LayerActivationBytes(const Shape& s, const TrainSetup& st, const KeptInpu
     for (Mod m : mods) n += k.saved[m] ? 1 : 0;
     return k.private_copies ? n : std::min(n, 1.0);
   };
-  // Two norms: fp32 upcast input and the per-token statistic; with trainable
-  // norm weights also the normalised copy (residual dtype) that multiplies the weight.
-  double b = 2 * (kNormSavedBytes * s.h + kNormStatBytes);
-  if (full) b += 2 * k.residual_bytes * s.h;
+  // Norms: fp32 upcast input and the per-token statistic; with trainable
+  // norm weights also the normalised copy (residual dtype) that multiplies
+  // the weight. q/k norms the same per head, the copy in the projection's dtype.
+  const LayerTraits& t = s.traits;
+  double b = t.norms * (kNormSavedBytes * s.h + t.norm_stat_bytes);
+  if (full && t.norm_weight) b += t.norms * (t.norm_fp32_copy ? 4.0 : k.residual_bytes) * s.h;
+  if (t.qk_norm) {
+    b += kNormSavedBytes * (s.q + s.kv) + kNormStatBytes * (s.heads + s.kv_heads);
+    if (full) b += (t.norm_fp32_copy ? 4.0 : c) * (s.q + s.kv);
+  }
   // Attention block: Q, K and V (K and V expanded to every query head) kept
   // by either kernel. Flash / SDPA also keep the output, in the layout
   // o_proj reads, so a trainable o_proj keeps nothing more; eager keeps the
@@ -295,6 +331,7 @@ double LayerActivationBytes(const Shape& s, const TrainSetup& st, const KeptInpu
     if (k.saved[kO] && QuantLayersKeepInputs(st)) b += ci * s.q;
   } else {
     b += (kEagerSoftmaxBytes + c) * s.heads * seq;
+    if (t.softcap) b += c * s.heads * seq;
     if (k.saved[kO]) b += ci * s.q;
   }
   // MLP block (per routed expert for MoE).
@@ -548,6 +585,21 @@ bool ParseSharding(const std::string& s, Sharding* out) {
 // ---------------------------------------------------------------------------
 // Typical architecture
 // ---------------------------------------------------------------------------
+
+std::string LayerTypeOf(const std::string& model_id) {
+  // The id names the generation; the catalog's family ("qwen", "gemma") does not.
+  std::string id;
+  for (char ch : model_id) id.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+  if (Has(id, "qwen3")) return "qwen3";
+  if (Has(id, "gemma-2-") || Has(id, "gemma2")) return "gemma2";  // not gemma-2b, a Gemma 1 model
+  if (Has(id, "gemma-3-") || Has(id, "gemma3")) return "gemma3";
+  if (Has(id, "olmo-") && !Has(id, "olmo-2")) return "olmo";
+  return "";
+}
+
+bool IsLayerType(const std::string& t) {
+  return t.empty() || t == "qwen3" || t == "gemma2" || t == "gemma3" || t == "olmo";
+}
 
 double ParamsFromShapeB(const ModelArch& arch) {
   std::vector<std::string> notes;

@@ -224,6 +224,46 @@ BOOST_AUTO_TEST_CASE(autocast_full_finetuning_keeps_a_copy_per_linear) {
   BOOST_TEST(Close(EstimateMemory(Toy(), s).layer_activation_bytes_per_token, 3224 - 2 * 2 * 64 - 2 * 2 * 64 - 2 * 64));
 }
 
+BOOST_AUTO_TEST_CASE(layer_types_add_what_their_layers_keep) {
+  // The Toy layer keeps 2088 bytes per token (activations_per_layer_by_hand);
+  // tests/py/check_activations.py measures each addition in transformers.
+  TrainSetup s = ToySetup();
+  auto layer = [&](const char* type) {
+    ModelArch a = Toy();
+    a.layer_type = type;
+    return EstimateMemory(a, s).layer_activation_bytes_per_token;
+  };
+  BOOST_TEST(Close(layer(""), 2088));
+  // Qwen3: RMSNorm on each head of q and k: fp32 inputs 4*(64+64) + 4-byte
+  // statistics per head 4*(4+4).
+  BOOST_TEST(Close(layer("qwen3"), 2088 + 512 + 32));
+  // Gemma 2: two more norms (post-attention, post-MLP), 2*(4*64 + 4).
+  BOOST_TEST(Close(layer("gemma2"), 2088 + 520));
+  // Gemma 3: the two norms and the q/k norms.
+  BOOST_TEST(Close(layer("gemma3"), 2088 + 520 + 544));
+  // OLMo's LayerNorm keeps mean and rstd (8 bytes, not 4) and no weight copy.
+  BOOST_TEST(Close(layer("olmo"), 2088 + 2 * 4));
+  // Gemma 2's soft-capped eager scores keep tanh's output: c * heads * S more.
+  s.flash_attention = false;
+  BOOST_TEST(Close(layer("gemma2") - layer(""), 520 + 2 * 4 * 8));
+}
+
+BOOST_AUTO_TEST_CASE(gemma_2b_is_not_a_gemma_2_layer) {
+  // google/gemma-2b is Gemma 1 (two norms): matching "gemma-2" took it for
+  // Gemma 2 and moved litgpt's gemma-2b rows by 2.5 points.
+  BOOST_TEST(LayerTypeOf("google/gemma-2b") == "");
+  BOOST_TEST(LayerTypeOf("google/gemma-7b") == "");
+  BOOST_TEST(LayerTypeOf("google/gemma-2-2b") == "gemma2");
+  BOOST_TEST(LayerTypeOf("google/gemma-3-4b-it") == "gemma3");
+  BOOST_TEST(LayerTypeOf("Qwen/Qwen3-8B") == "qwen3");
+  BOOST_TEST(LayerTypeOf("Qwen/Qwen2.5-7B") == "");
+  BOOST_TEST(LayerTypeOf("deepseek-ai/DeepSeek-R1-Distill-Qwen-7B") == "");
+  BOOST_TEST(LayerTypeOf("allenai/OLMo-7B-hf") == "olmo");
+  BOOST_TEST(IsLayerType(""));
+  BOOST_TEST(IsLayerType("qwen3"));
+  BOOST_TEST(!IsLayerType("llama2"));
+}
+
 BOOST_AUTO_TEST_CASE(logits_and_loss) {
   TrainSetup s = ToySetup();  // 2 x 8 tokens x 100 logits
   s.cross_entropy = CrossEntropy::kFp32Upcast;

@@ -53,8 +53,9 @@ BATCH, SEQ = 2, 61
 PAD = 7  # padding tokens at the end of the second sequence
 LORA_R = 8
 # Families whose rows must agree within the tolerance (the exit status); the others are reported.
-# The Llama-shaped families (pre-norm RMSNorm, separate q/k/v, gated MLP): the estimator's model of a layer.
-GATED = ("llama", "mistral", "qwen2", "gemma")
+# The families whose layer the estimator models: Llama-shaped (pre-norm RMSNorm, separate q/k/v, gated MLP) and
+# the layer_type variants of it.
+GATED = ("llama", "mistral", "qwen2", "gemma", "qwen3", "gemma2", "gemma3_text", "olmo")
 DOC = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "docs",
                    "memory-validation.md")
 BEGIN = "<!-- BEGIN GENERATED: tests/py/check_activations.py --write-doc -->"
@@ -86,6 +87,10 @@ def build(model_type, extra, attn):
     return config, transformers.AutoModelForCausalLM.from_config(config)
 
 
+# transformers model_type -> the estimator's layer_type (ftconfig/memory.h LayerTypeOf).
+LAYER_TYPES = {"qwen3": "qwen3", "gemma2": "gemma2", "gemma3_text": "gemma3", "olmo": "olmo"}
+
+
 def arch_fields(config, model_type):
     """The architecture as the estimator's hand-given fields."""
     g = lambda *names, default=None: next((getattr(config, n) for n in names if getattr(config, n, None)), default)
@@ -99,7 +104,8 @@ def arch_fields(config, model_type):
     return {"hidden_size": h, "num_layers": g("num_hidden_layers"), "intermediate_size": inter,
             "num_attention_heads": heads, "num_kv_heads": kv, "head_dim": g("head_dim", default=h // heads),
             "vocab_size": config.vocab_size, "gated_mlp": gated,
-            "tie_word_embeddings": bool(getattr(config, "tie_word_embeddings", False))}
+            "tie_word_embeddings": bool(getattr(config, "tie_word_embeddings", False)),
+            "layer_type": LAYER_TYPES.get(model_type, "")}
 
 
 def decoder_layers(model):

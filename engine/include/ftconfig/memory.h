@@ -179,6 +179,15 @@ struct ThroughputEstimate {
 ThroughputEstimate EstimateThroughput(const ModelArch& arch, const TrainSetup& setup,
                                       const Gpu& gpu);
 
+// The decoder layer's shape beyond Llama's (two RMSNorms, separate q/k/v,
+// gated MLP), for the activation terms: "qwen3" (RMSNorm on each head of q
+// and k), "gemma2" (four norms, tanh soft-capped eager scores), "gemma3" (four
+// norms and q/k norms), "olmo" (LayerNorm without weights); "" otherwise.
+// From a catalog model's id (docs/memory-model.md, "Activations").
+std::string LayerTypeOf(const std::string& model_id);
+// The accepted ModelArch::layer_type values, "" included.
+bool IsLayerType(const std::string& layer_type);
+
 // A typical decoder architecture for a parameter count (used when only
 // `params_b` is known): layer count, hidden and vocabulary from the scaling of
 // common open models. The result's params_b equals the input.
