@@ -354,7 +354,7 @@ export interface EstimateInput {
   experts_per_token?: number;
   gated_mlp?: boolean;
   /** The decoder layer's shape beyond Llama's (catalog models get it from their id). */
-  layer_type?: '' | 'qwen3' | 'gemma2' | 'gemma3' | 'olmo';
+  layer_type?: '' | 'qwen3' | 'gemma2' | 'gemma3' | 'olmo' | 'phi3';
 }
 
 export interface EstimateResult {

@@ -354,7 +354,7 @@ void ReadArchFields(Fields& f, EstimateInput* in) {
   auto layer_type = f.Str("layer_type");
   if (layer_type && !IsLayerType(*layer_type))
     f.Fail(ErrorCode::kInvalidValue, "layer_type",
-           "unknown layer_type \"" + *layer_type + "\"; accepted: qwen3, gemma2, gemma3, olmo, or \"\" (Llama shape)");
+           "unknown layer_type \"" + *layer_type + "\"; accepted: qwen3, gemma2, gemma3, olmo, phi3, or \"\" (Llama shape)");
   if (!hidden || !layers) {
     if (hidden || layers)
       f.Fail(ErrorCode::kMissingField, hidden ? "num_layers" : "hidden_size",

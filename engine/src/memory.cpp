@@ -135,6 +135,9 @@ struct LayerTraits {
   bool norm_fp32_copy = false;    // Gemma RMSNorm computes (1 + w) * x in fp32
   bool qk_norm = false;           // Qwen3, Gemma 3: RMSNorm on each head of q and k
   bool softcap = false;           // Gemma 2: tanh(scores / cap) keeps its output (eager)
+  // Phi-3 / Phi-4: one qkv_proj and one gate_up_proj linear: one kept input
+  // (or one LoRA dropout / cast copy) where separate projections keep one each.
+  bool fused_projections = false;
 };
 
 LayerTraits TraitsOf(const std::string& layer_type) {
@@ -146,6 +149,8 @@ LayerTraits TraitsOf(const std::string& layer_type) {
     t.qk_norm = layer_type == "gemma3";
   } else if (layer_type == "qwen3") {
     t.qk_norm = true;
+  } else if (layer_type == "phi3") {
+    t.fused_projections = true;
   } else if (layer_type == "olmo") {
     t.norm_weight = false;
     t.norm_stat_bytes = 2 * kNormStatBytes;
@@ -275,6 +280,12 @@ struct KeptInputs {
   double residual_bytes = 2;  // the residual stream's dtype (fp32 when the weights are)
 };
 
+// Whether q/k/v and gate/up are one linear each (the transformers Phi-3
+// layer; litgpt converts the checkpoint into its own layer, so not there).
+bool Fused(const Shape& s, const TrainSetup& st) {
+  return s.traits.fused_projections && st.framework != Framework::kLitgpt;
+}
+
 // LoRA extras per token: each adapted module's dropout copy and mask (or its
 // cast copy without dropout), lora_A's output that lora_B keeps, and DoRA's
 // kept tensors.
@@ -283,8 +294,17 @@ double AdapterActivationBytes(const Shape& s, const TrainSetup& st, const KeptIn
   const double c = ComputeBytes(st.precision);
   const unsigned mask = ModuleMask(st);
   double b = 0;
+  bool qkv_seen = false, gate_up_seen = false;  // a fused linear is one adapted module
   for (const auto& m : s.mods) {
     if (!Targeted(mask, m.mod)) continue;
+    if (Fused(s, st) && m.mod <= kV) {
+      if (qkv_seen) continue;
+      qkv_seen = true;
+    }
+    if (Fused(s, st) && (m.mod == kGate || m.mod == kUp)) {
+      if (gate_up_seen) continue;
+      gate_up_seen = true;
+    }
     double per = m.mod >= kGate ? s.active_experts : 1.0;
     if (st.lora_dropout > 0) b += (c + kDropoutMaskBytes) * m.in * per;
     else if (k.adapter_cast) b += c * m.in * per;
@@ -307,7 +327,7 @@ double LayerActivationBytes(const Shape& s, const TrainSetup& st, const KeptInpu
   auto group = [&](std::initializer_list<Mod> mods) {
     double n = 0;
     for (Mod m : mods) n += k.saved[m] ? 1 : 0;
-    return k.private_copies ? n : std::min(n, 1.0);
+    return k.private_copies && !Fused(s, st) ? n : std::min(n, 1.0);
   };
   // Norms: fp32 upcast input and the per-token statistic; with trainable
   // norm weights also the normalised copy (residual dtype) that multiplies
@@ -591,6 +611,7 @@ std::string LayerTypeOf(const std::string& model_id) {
   std::string id;
   for (char ch : model_id) id.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
   if (Has(id, "qwen3")) return "qwen3";
+  if (Has(id, "phi-3") || Has(id, "phi3") || Has(id, "phi-4") || Has(id, "phi4")) return "phi3";
   if (Has(id, "gemma-2-") || Has(id, "gemma2")) return "gemma2";  // not gemma-2b, a Gemma 1 model
   if (Has(id, "gemma-3-") || Has(id, "gemma3")) return "gemma3";
   if (Has(id, "olmo-") && !Has(id, "olmo-2")) return "olmo";
@@ -598,7 +619,7 @@ std::string LayerTypeOf(const std::string& model_id) {
 }
 
 bool IsLayerType(const std::string& t) {
-  return t.empty() || t == "qwen3" || t == "gemma2" || t == "gemma3" || t == "olmo";
+  return t.empty() || t == "qwen3" || t == "gemma2" || t == "gemma3" || t == "olmo" || t == "phi3";
 }
 
 double ParamsFromShapeB(const ModelArch& arch) {

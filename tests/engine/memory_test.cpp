@@ -243,6 +243,9 @@ BOOST_AUTO_TEST_CASE(layer_types_add_what_their_layers_keep) {
   BOOST_TEST(Close(layer("gemma3"), 2088 + 520 + 544));
   // OLMo's LayerNorm keeps mean and rstd (8 bytes, not 4) and no weight copy.
   BOOST_TEST(Close(layer("olmo"), 2088 + 2 * 4));
+  // Phi-3's fused qkv_proj is one LoRA module: one cast copy of the input
+  // (2*64) and one lora_A output (2*4) where q and v keep one each.
+  BOOST_TEST(Close(layer("phi3"), 2088 - 128 - 8));
   // Gemma 2's soft-capped eager scores keep tanh's output: c * heads * S more.
   s.flash_attention = false;
   BOOST_TEST(Close(layer("gemma2") - layer(""), 520 + 2 * 4 * 8));
@@ -259,6 +262,8 @@ BOOST_AUTO_TEST_CASE(gemma_2b_is_not_a_gemma_2_layer) {
   BOOST_TEST(LayerTypeOf("Qwen/Qwen2.5-7B") == "");
   BOOST_TEST(LayerTypeOf("deepseek-ai/DeepSeek-R1-Distill-Qwen-7B") == "");
   BOOST_TEST(LayerTypeOf("allenai/OLMo-7B-hf") == "olmo");
+  BOOST_TEST(LayerTypeOf("microsoft/phi-4") == "phi3");
+  BOOST_TEST(LayerTypeOf("microsoft/phi-2") == "");
   BOOST_TEST(IsLayerType(""));
   BOOST_TEST(IsLayerType("qwen3"));
   BOOST_TEST(!IsLayerType("llama2"));

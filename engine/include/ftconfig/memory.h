@@ -182,7 +182,8 @@ ThroughputEstimate EstimateThroughput(const ModelArch& arch, const TrainSetup& s
 // The decoder layer's shape beyond Llama's (two RMSNorms, separate q/k/v,
 // gated MLP), for the activation terms: "qwen3" (RMSNorm on each head of q
 // and k), "gemma2" (four norms, tanh soft-capped eager scores), "gemma3" (four
-// norms and q/k norms), "olmo" (LayerNorm without weights); "" otherwise.
+// norms and q/k norms), "olmo" (LayerNorm without weights), "phi3" (fused
+// qkv_proj and gate_up_proj); "" otherwise.
 // From a catalog model's id (docs/memory-model.md, "Activations").
 std::string LayerTypeOf(const std::string& model_id);
 // The accepted ModelArch::layer_type values, "" included.
