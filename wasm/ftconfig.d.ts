@@ -439,6 +439,8 @@ export interface EstimateInput {
   num_experts?: number;
   experts_per_token?: number;
   gated_mlp?: boolean;
+  /** The decoder layer's shape beyond Llama's (catalog models get it from their id). */
+  layer_type?: '' | 'qwen3' | 'gemma2' | 'gemma3' | 'olmo' | 'phi3';
 }
 
 export interface EstimateResult {
@@ -453,6 +455,8 @@ export interface EstimateResult {
   breakdown: Record<string, number>;
   peak_phase: string;
   trainable_params_b: number;
+  /** Bytes per token one decoder layer keeps for backward, and each layer's checkpoint (0 without checkpointing). */
+  activation_bytes_per_token: { layer: number; checkpoint_per_layer: number };
   tokens_per_sec: number | null;
   flops_per_token?: number;
   mfu_assumed?: number;

@@ -10,6 +10,7 @@
 
 #include "json_util.h"
 #include "ftconfig/json_text.h"
+#include "ftconfig/memory.h"
 #include "json_fast.h"
 #include "outline.h"
 
@@ -264,6 +265,7 @@ Result<Catalog> Catalog::Load(const CatalogFiles& files) {
       a.experts_per_token = static_cast<int>(NumOr(e, "experts_per_token", 0));
       a.gated_mlp = Bool(e, "gated_mlp").value_or(true);
       a.architecture = Str(e, "architecture", "decoder");
+      a.layer_type = LayerTypeOf(m.id);
       if (a.hidden_size <= 0 || a.num_layers <= 0)
         return EntryError(file, i, "model \"" + m.id + "\" needs hidden_size and num_layers");
       std::vector<std::string> keys = m.aliases;

@@ -187,6 +187,481 @@ void AddMemoryJson(const MemoryEstimate& m, bool adapter, json* out) {
                          {"activations_gb", Round2(b.activations_gb)}, {"logits_gb", Round2(b.logits_gb)},
                          {"overhead_gb", Round2(b.overhead_gb)},       {"cuda_context_gb", Round2(m.cuda_context_gb)},
                          {"fragmentation_gb", Round2(m.fragmentation_gb)}};
+  (*out)["activation_bytes_per_token"] = {
+      {"layer", std::round(m.layer_activation_bytes_per_token * 10) / 10},
+      {"checkpoint_per_layer", std::round(m.checkpoint_bytes_per_token * 10) / 10}};
+}
+
+// The input's fields as given (absent: nullopt). Read in a fixed order, so
+// the first wrong field is the one reported.
+struct EstimateInput {
+  // Method, weights and optimizer; the trainer.
+  std::optional<Method> method;
+  std::optional<WeightQuant> weight_quant;
+  std::optional<Precision> precision;
+  std::optional<Optimizer> optimizer;
+  std::string optimizer_name;
+  bool quant_other = false, optimizer_other = false, framework_other = false;
+  const FrameworkProfile* framework = nullptr;
+  // The step.
+  std::optional<int> batch, accumulation, seq_len;
+  std::optional<bool> checkpointing, flash, packing;
+  // Adapter.
+  std::optional<int> lora_r;
+  std::optional<LoraTarget> lora_target;
+  unsigned module_mask = 0;  // named modules (q_proj, ...), 0 when only a set name was given
+  std::optional<double> lora_dropout;
+  // GPUs.
+  std::optional<int> num_gpus;
+  std::optional<Sharding> sharding;
+  std::optional<bool> cpu_offload, activation_offload;
+  // Evaluation and finer details.
+  std::optional<int> eval_batch, eval_seq, eval_new_tokens, avg_seq_len;
+  std::optional<CrossEntropy> cross_entropy;
+  std::optional<bool> double_quant, quantize_lm_head, tie_override, fused;
+  std::optional<std::string> adapter_dtype;
+  // Model and GPU.
+  std::optional<std::string> model_name, gpu_name;
+  std::optional<double> params_b;
+  ModelArch given;
+  bool has_arch = false;
+};
+
+// method, weight_quant, precision, optimizer ("other" allowed for the
+// quantization and the optimizer) and framework.
+void ReadMethodFields(Fields& f, EstimateInput* in) {
+  in->method = f.Enum<Method>("method", ParseMethod, "full, lora, qlora, dora, freeze");
+  in->quant_other = FieldIsOther(f, "weight_quant");
+  in->optimizer_other = FieldIsOther(f, "optimizer");
+  if (in->quant_other) in->weight_quant = WeightQuant::kNf4;
+  else
+    in->weight_quant =
+        f.Enum<WeightQuant>("weight_quant", ParseWeightQuant, "none, nf4 (also 4bit, gptq, awq), int8, other");
+  in->precision = f.Enum<Precision>(
+      "precision", ParsePrecision,
+      "bf16, fp16 (pure 16-bit weights), mixed-bf16, mixed-fp16 (fp32 weights + autocast), fp32", true);
+  if (in->optimizer_other) {
+    in->optimizer = Optimizer::kAdamW;
+  } else {
+    in->optimizer = f.Enum<Optimizer>(
+        "optimizer", ParseOptimizer,
+        "adamw (adamw_torch, adamw_torch_fused), adamw_8bit, paged_adamw_8bit, paged_adamw_32bit, adafactor, sgd, other",
+        true, &in->optimizer_name);
+  }
+  if (auto name = f.Str("framework")) {
+    in->framework_other = IsOtherValue(*name);
+    if (!in->framework_other && !name->empty()) {
+      in->framework = name->size() <= 64 ? FindFramework(*name) : nullptr;
+      if (!in->framework)
+        f.Fail(ErrorCode::kInvalidValue, "framework",
+               "unknown framework \"" + name->substr(0, 64) + "\"; accepted: " + FrameworkNames() + ", other");
+    }
+  }
+}
+
+// lora_target: a set name ("all-linear", "q,v") or module names, as a string
+// or a list; named modules also give the exact module mask.
+void ReadLoraTarget(Fields& f, EstimateInput* in) {
+  const json* t = f.Get("lora_target");
+  if (!t) return;
+  std::string names;
+  if (t->is_string()) {
+    names = t->get<std::string>();
+  } else if (t->is_array()) {
+    for (const auto& e : *t)
+      if (e.is_string()) names += e.get<std::string>() + ",";
+  } else {
+    f.Fail(ErrorCode::kInvalidType, "lora_target", "\"lora_target\" must be a string or a list of module names");
+  }
+  if (names.empty()) return;
+  in->module_mask = ParseLoraModules(names);
+  LoraTarget parsed;
+  bool named = ParseLoraTarget(names, &parsed);
+  if (named) in->lora_target = parsed;
+  if (!named && in->module_mask == 0) {
+    f.Fail(ErrorCode::kInvalidValue, "lora_target",
+           "unknown lora_target \"" + names +
+               "\"; accepted: q,v / q,k,v,o / all-linear / all-linear+embed (or module names)");
+  } else if (in->module_mask != 0 && !(named && parsed == LoraTarget::kAllLinearPlusEmbed)) {
+    in->lora_target = in->module_mask == kLoraAllLinear ? LoraTarget::kAllLinear
+                                                        : in->lora_target.value_or(LoraTarget::kAllLinear);
+  }
+}
+
+// The step (batch, accumulation, sequence, checkpointing, attention, packing)
+// and the adapter (rank, targets, dropout).
+void ReadStepFields(Fields& f, EstimateInput* in) {
+  in->batch = f.Int("batch_size_per_device", 1, 1 << 20);
+  in->accumulation = f.Int("gradient_accumulation_steps", 1, 1 << 20);
+  in->seq_len = f.Int("seq_len", 1, 1 << 24);
+  if (!in->seq_len) in->seq_len = f.Int("max_seq_length", 1, 1 << 24);
+  in->checkpointing = f.Bool("gradient_checkpointing");
+  in->flash = f.Bool("flash_attention");
+  in->packing = f.Bool("packing");
+  in->lora_r = f.Int("lora_r", 1, 1 << 16);
+  ReadLoraTarget(f, in);
+  in->lora_dropout = f.Num("lora_dropout", 0, 1);
+}
+
+// num_gpus, zero_stage (0-3 or a name) / sharding, and the offloads.
+void ReadParallelFields(Fields& f, EstimateInput* in) {
+  in->num_gpus = f.Int("num_gpus", 1, 1 << 16);
+  if (const json* z = f.Get("zero_stage")) {
+    static const Sharding kByStage[] = {Sharding::kNone, Sharding::kZero1, Sharding::kZero2, Sharding::kZero3};
+    Sharding parsed;
+    if (z->is_number_integer() && z->get<long long>() >= 0 && z->get<long long>() <= 3)
+      in->sharding = kByStage[z->get<long long>()];
+    else if (z->is_string() && ParseSharding(z->get<std::string>(), &parsed))
+      in->sharding = parsed;
+    else
+      f.Fail(ErrorCode::kInvalidValue, "zero_stage", "\"zero_stage\" must be 0, 1, 2 or 3");
+  }
+  if (auto s = f.Enum<Sharding>("sharding", ParseSharding, "none, ddp, zero1, zero2, zero3, fsdp")) in->sharding = s;
+  in->cpu_offload = f.Bool("cpu_offload");
+  in->activation_offload = f.Bool("activation_offload");
+}
+
+// Evaluation, loss, time and weight-format details.
+void ReadDetailFields(Fields& f, EstimateInput* in) {
+  in->eval_batch = f.Int("eval_batch_size", 1, 1 << 20);
+  in->eval_seq = f.Int("eval_seq_len", 1, 1 << 24);
+  in->eval_new_tokens = f.Int("eval_max_new_tokens", 0, 1 << 20);
+  in->cross_entropy = f.Enum<CrossEntropy>("cross_entropy", ParseCrossEntropy, "fp32, native, chunked");
+  in->avg_seq_len = f.Int("avg_seq_len", 1, 1 << 24);
+  in->double_quant = f.Bool("double_quant");
+  in->quantize_lm_head = f.Bool("quantize_lm_head");
+  in->tie_override = f.Bool("tie_word_embeddings");
+  in->fused = f.Bool("fused_optimizer");
+  in->adapter_dtype = f.Str("adapter_dtype");
+}
+
+// The architecture given by hand: hidden_size and num_layers at least.
+void ReadArchFields(Fields& f, EstimateInput* in) {
+  auto hidden = ArchInt(f, "hidden_size", "hidden_size");
+  auto layers = ArchInt(f, "num_layers", "num_layers");
+  if (!layers) layers = ArchInt(f, "num_hidden_layers", "num_layers");
+  auto intermediate = ArchInt(f, "intermediate_size", "intermediate_size");
+  auto heads = ArchInt(f, "num_attention_heads", "num_attention_heads");
+  auto kv_heads = ArchInt(f, "num_kv_heads", "num_kv_heads");
+  if (!kv_heads) kv_heads = ArchInt(f, "num_key_value_heads", "num_kv_heads");
+  auto head_dim = ArchInt(f, "head_dim", "head_dim");
+  auto vocab = ArchInt(f, "vocab_size", "vocab_size");
+  auto tie = f.Bool("tie_word_embeddings");
+  auto moe = f.Bool("is_moe");
+  auto experts = ArchInt(f, "num_experts", "num_experts");
+  auto experts_per_token = ArchInt(f, "experts_per_token", "experts_per_token");
+  auto gated = f.Bool("gated_mlp");
+  auto layer_type = f.Str("layer_type");
+  if (layer_type && !IsLayerType(*layer_type))
+    f.Fail(ErrorCode::kInvalidValue, "layer_type",
+           "unknown layer_type \"" + *layer_type + "\"; accepted: qwen3, gemma2, gemma3, olmo, phi3, or \"\" (Llama shape)");
+  if (!hidden || !layers) {
+    if (hidden || layers)
+      f.Fail(ErrorCode::kMissingField, hidden ? "num_layers" : "hidden_size",
+             "architecture fields need at least hidden_size and num_layers");
+    return;
+  }
+  in->has_arch = true;
+  ModelArch& g = in->given;
+  g.hidden_size = *hidden;
+  g.num_layers = *layers;
+  g.intermediate_size = intermediate.value_or(0);
+  g.num_attention_heads = heads.value_or(0);
+  g.num_kv_heads = kv_heads.value_or(0);
+  g.head_dim = head_dim.value_or(0);
+  g.vocab_size = vocab.value_or(0);
+  g.tie_word_embeddings = tie.value_or(false);
+  g.is_moe = moe.value_or(experts.value_or(0) > 1);
+  g.num_experts = experts.value_or(0);
+  g.experts_per_token = experts_per_token.value_or(0);
+  g.gated_mlp = gated.value_or(true);
+  g.layer_type = layer_type.value_or("");
+  g.params_b = in->params_b.value_or(0);
+}
+
+// The model (a catalog name, params_b, or the architecture) and the GPU.
+void ReadModelFields(Fields& f, const std::string& gpu_override, EstimateInput* in) {
+  in->model_name = f.Str("model_name");
+  if (!in->model_name) in->model_name = f.Str("model");
+  in->params_b = f.Num("params_b", 1e-4, 1e5);
+  if (!in->params_b) in->params_b = f.Num("model_params_b", 1e-4, 1e5);
+  ReadArchFields(f, in);
+  if (!gpu_override.empty()) in->gpu_name = gpu_override;
+  else in->gpu_name = f.Str("gpu");
+}
+
+// What the estimate knows besides the setup: its notes and its confidence.
+struct Answer {
+  std::vector<std::string> assumptions;
+  Confidence conf;
+};
+
+// The model's architecture: given by hand, from the catalog, or typical for
+// params_b. Fails for a name the catalog lacks without params_b.
+std::optional<Error> ResolveModel(const EstimateInput& in, const CatalogSource& catalog_source, ModelArch* arch,
+                                  json* model_out, Answer* a) {
+  if (in.has_arch) {
+    *arch = in.given;
+    // No params_b with the architecture: counted from the shape (was reported as 0).
+    if (arch->params_b <= 0) arch->params_b = ParamsFromShapeB(*arch);
+    *model_out = {{"source", "architecture"}};
+    a->conf.Lower(0.05, "architecture given by hand, not from the catalog");
+    return std::nullopt;
+  }
+  if (!in.model_name && in.params_b) {
+    *arch = TypicalArchForParams(*in.params_b);
+    *model_out = {{"source", "params_b"}};
+    a->conf.Lower(0.2, "only params_b given: typical architecture assumed");
+    return std::nullopt;
+  }
+  if (!in.model_name)
+    return Error{ErrorCode::kMissingField, "model_name",
+                 "give model_name (catalog id or alias), params_b, or architecture fields (hidden_size, num_layers, ...)"};
+  auto catalog = catalog_source();
+  if (!catalog.ok()) return catalog.error();
+  if (const Model* m = catalog.value()->FindModel(*in.model_name)) {
+    *arch = m->arch;
+    *model_out = {{"source", "catalog"}, {"id", m->id}};
+    if (in.params_b && arch->params_b > 0 && std::fabs(*in.params_b - arch->params_b) > 0.1 * arch->params_b)
+      a->assumptions.push_back("params_b " + std::to_string(*in.params_b).substr(0, 6) + " differs from the catalog's " +
+                               std::to_string(arch->params_b).substr(0, 6) + "; the catalog architecture is used");
+    return std::nullopt;
+  }
+  if (in.params_b) {
+    *arch = TypicalArchForParams(*in.params_b);
+    *model_out = {{"source", "params_b"}};
+    a->conf.Lower(0.2, "model \"" + *in.model_name + "\" not in the catalog: typical architecture for its params_b");
+    return std::nullopt;
+  }
+  std::string message =
+      "model \"" + *in.model_name + "\" is not in the catalog; give params_b (billions) or the architecture";
+  auto closest = catalog.value()->ClosestModelNames(*in.model_name);
+  if (!closest.empty()) {
+    message += " (closest:";
+    for (size_t i = 0; i < closest.size(); ++i) message += (i ? ", " : " ") + closest[i];
+    message += ")";
+  }
+  return Error{ErrorCode::kUnknownModel, "model_name", message};
+}
+
+// The GPU as people write it; one the catalog does not know still gets a
+// peak estimate, without a fit verdict.
+std::optional<Error> ResolveGpu(const EstimateInput& in, const CatalogSource& catalog_source, const Gpu** gpu,
+                                Answer* a) {
+  *gpu = nullptr;
+  if (!in.gpu_name) return std::nullopt;
+  auto catalog = catalog_source();
+  if (!catalog.ok()) return catalog.error();
+  std::string gpu_note;
+  auto found = catalog.value()->FindGpu(*in.gpu_name, "gpu", &gpu_note);
+  if (found.ok()) {
+    *gpu = found.value();
+    if (!gpu_note.empty()) {
+      a->assumptions.push_back(gpu_note);
+      a->conf.Lower(0.05, "GPU memory size assumed");
+    }
+  } else {
+    a->assumptions.push_back(found.error().message + "; peak memory estimated without a fit verdict or throughput");
+    a->conf.Lower(0.1, "GPU not recognised: no fit verdict");
+  }
+  return std::nullopt;
+}
+
+// Method, weights, precision, batch and sequence, with the defaults for what
+// was not given.
+void SetupShape(const EstimateInput& in, const Gpu* gpu, TrainSetup* st, Answer* a) {
+  st->method = in.method ? *in.method
+                         : (in.weight_quant && *in.weight_quant != WeightQuant::kNone ? Method::kQlora : Method::kLora);
+  if (!in.method) a->assumptions.push_back(std::string("method not given: ") + ToString(st->method));
+  st->weight_quant = in.weight_quant ? *in.weight_quant
+                                     : (st->method == Method::kQlora ? WeightQuant::kNf4 : WeightQuant::kNone);
+  if (st->method == Method::kQlora && st->weight_quant == WeightQuant::kNone) st->weight_quant = WeightQuant::kNf4;
+  bool bf16_ok = !gpu || gpu->bf16;
+  if (in.precision) {
+    st->precision = *in.precision;
+  } else {
+    bool full = st->method == Method::kFull || st->method == Method::kFreeze;
+    st->precision = full ? (bf16_ok ? Precision::kBf16Mixed : Precision::kFp16Mixed)
+                         : (bf16_ok ? Precision::kBf16Pure : Precision::kFp16Pure);
+    a->assumptions.push_back(std::string("precision not given: ") + ToString(st->precision) +
+                             (full ? " (fp32 master weights, 16-bit autocast)" : " (16-bit base weights, fp32 adapters)"));
+    a->conf.Lower(0.05, "precision not given");
+  }
+  // "mixed-*" given explicitly means the model itself is fp32 (the
+  // measurement-table meaning).
+  st->fp32_base_weights =
+      in.precision && (st->precision == Precision::kBf16Mixed || st->precision == Precision::kFp16Mixed);
+  st->batch_size_per_device = in.batch.value_or(1);
+  if (!in.batch) {
+    a->assumptions.push_back("batch_size_per_device not given: 1");
+    a->conf.Lower(0.1, "batch size not given");
+  }
+  st->gradient_accumulation_steps = in.accumulation.value_or(1);
+  st->seq_len = in.seq_len.value_or(1024);
+  if (!in.seq_len) {
+    a->assumptions.push_back("seq_len not given: 1024 (TRL SFT default max_length)");
+    a->conf.Lower(0.1, "sequence length not given");
+  }
+}
+
+// The trainer's defaults: the framework's profile, else the transformers
+// ones; a precision given explicitly stays.
+void FrameworkDefaults(const EstimateInput& in, TrainSetup* st, Answer* a) {
+  st->gradient_checkpointing = false;
+  st->flash_attention = true;
+  st->lora_dropout = 0.05;
+  st->cross_entropy = CrossEntropy::kFp32Upcast;
+  st->nf4_double_quant = false;
+  st->activation_offload = false;
+  st->optimizer = Optimizer::kAdamW;
+  if (!in.framework) {
+    if (in.framework_other) a->conf.Lower(0.1, "framework \"other\": transformers Trainer defaults assumed");
+    st->framework = Framework::kUnspecified;
+    return;
+  }
+  const FrameworkProfile& fw = *in.framework;
+  const Precision before = st->precision;
+  const bool fp32_base = st->fp32_base_weights;
+  ApplyFramework(fw, st);
+  if (in.precision) {
+    st->precision = *in.precision;
+    st->fp32_base_weights = fp32_base;
+  } else if (st->precision != before) {
+    a->assumptions.push_back(std::string("precision: ") + ToString(st->precision) + " (" + fw.name +
+                             " keeps full fine-tuning in 16 bit)");
+  }
+  a->assumptions.push_back(std::string("framework ") + fw.name + ": its defaults for what was not given " +
+                           "(docs/memory-model.md, \"Frameworks\")");
+}
+
+// "other" values and the defaults the trainer supplied, named.
+void NoteDefaults(const EstimateInput& in, const TrainSetup& st, Answer* a) {
+  const std::string by = in.framework ? std::string(" (") + in.framework->name + " default)" : "";
+  if (in.quant_other) {
+    a->assumptions.push_back("weight_quant \"other\": sized as bitsandbytes NF4 (0.56 bytes per weight)");
+    a->conf.Lower(0.15, "quantization \"other\": NF4 assumed");
+  }
+  if (in.optimizer_other) {
+    a->assumptions.push_back(
+        "optimizer \"other\": sized as AdamW (two states per trainable parameter, the largest common)");
+    a->conf.Lower(0.15, "optimizer \"other\": AdamW assumed");
+  }
+  if (!in.optimizer)
+    a->assumptions.push_back(std::string("optimizer not given: ") +
+                             (in.framework ? ToString(st.optimizer) + by : "adamw (torch, foreach)"));
+  if (!in.checkpointing)
+    a->assumptions.push_back(std::string("gradient_checkpointing not given: ") +
+                             (st.gradient_checkpointing ? "true" : "false") +
+                             (in.framework ? by : " (transformers default)"));
+  if (in.flash) return;
+  if (in.framework)
+    a->assumptions.push_back(std::string("flash_attention not given: ") + (st.flash_attention ? "true" : "false") + by);
+  else
+    a->assumptions.push_back("flash_attention not given: true (PyTorch SDPA, the transformers default attention)");
+}
+
+bool IsAdapterMethod(Method m) { return m == Method::kLora || m == Method::kQlora || m == Method::kDora; }
+
+// The given fields over the defaults: checkpointing, attention, adapter, GPUs,
+// optimizer, evaluation and details.
+void ApplyGivenFields(const EstimateInput& in, TrainSetup* st, Answer* a) {
+  if (in.checkpointing) st->gradient_checkpointing = *in.checkpointing;
+  if (in.flash) st->flash_attention = *in.flash;
+  if (in.packing) st->packing = *in.packing;
+  const bool adapter = IsAdapterMethod(st->method);
+  st->lora_r = in.lora_r.value_or(8);
+  if (adapter && !in.lora_r) a->assumptions.push_back("lora_r not given: 8 (PEFT default)");
+  st->lora_target = in.lora_target.value_or(LoraTarget::kAllLinear);
+  st->lora_module_mask = in.module_mask;
+  if (adapter && !in.lora_target) a->assumptions.push_back("lora_target not given: all-linear");
+  if (in.lora_dropout) st->lora_dropout = *in.lora_dropout;
+  st->num_gpus = in.num_gpus.value_or(1);
+  st->sharding = in.sharding.value_or(Sharding::kNone);
+  st->cpu_offload = in.cpu_offload.value_or(false);
+  if (in.activation_offload) st->activation_offload = *in.activation_offload;
+  if (in.optimizer) {
+    std::string optimizer_key = in.optimizer_name;
+    for (auto& ch : optimizer_key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    st->optimizer = *in.optimizer;
+    st->fused_optimizer = optimizer_key.find("fused") != std::string::npos;
+  }
+  if (in.fused) st->fused_optimizer = *in.fused;
+  st->eval_batch_size = in.eval_batch.value_or(0);
+  st->eval_seq_len = in.eval_seq.value_or(0);
+  st->eval_max_new_tokens = in.eval_new_tokens.value_or(0);
+  if (in.cross_entropy) st->cross_entropy = *in.cross_entropy;
+  if (in.double_quant) st->nf4_double_quant = *in.double_quant;
+  st->avg_seq_len = in.avg_seq_len.value_or(0);
+  if (in.quantize_lm_head) st->quantize_lm_head = *in.quantize_lm_head;
+}
+
+// tie_word_embeddings over a catalog or typical architecture: a separate
+// output head holds its own vocab x hidden copy (and vice versa).
+void ApplyTieOverride(const EstimateInput& in, ModelArch* arch, Answer* a) {
+  if (!in.tie_override || in.has_arch || arch->tie_word_embeddings == *in.tie_override) return;
+  double head_b = static_cast<double>(arch->vocab_size) * arch->hidden_size / 1e9;
+  arch->params_b += *in.tie_override ? -head_b : head_b;
+  // Tiny tied models: the catalog's count minus a head can reach zero or less.
+  if (arch->params_b <= 0) arch->params_b = ParamsFromShapeB(*arch);
+  arch->tie_word_embeddings = *in.tie_override;
+  a->assumptions.push_back(std::string("tie_word_embeddings overridden: ") +
+                           (*in.tie_override ? "tied" : "separate output head"));
+}
+
+// adapter_dtype: fp32 (PEFT's autocast_adapter_dtype) or the 16-bit dtype.
+std::optional<Error> ApplyAdapterDtype(const EstimateInput& in, TrainSetup* st) {
+  if (!in.adapter_dtype) return std::nullopt;
+  const std::string& d = *in.adapter_dtype;
+  if (d == "fp32" || d == "float32") st->adapter_fp32 = true;
+  else if (d == "bf16" || d == "fp16" || d == "bfloat16" || d == "float16") st->adapter_fp32 = false;
+  else return Error{ErrorCode::kInvalidValue, "adapter_dtype", "\"adapter_dtype\" must be fp32 or bf16"};
+  return std::nullopt;
+}
+
+// Confidence lowered for what the estimate is less validated on.
+void LowerForSetup(const TrainSetup& st, Confidence* conf) {
+  if (st.method == Method::kFreeze || st.method == Method::kDora)
+    conf->Lower(0.05, std::string(ToString(st.method)) + " is less validated than full/lora/qlora");
+  if (st.num_gpus > 1) conf->Lower(0.15, "multi-GPU sharding is modelled but not validated against per-GPU measurements");
+  if (!st.flash_attention && st.seq_len > 4096) conf->Lower(0.05, "eager attention at long sequence");
+}
+
+// Throughput and the fit verdict on the GPU. Returns the exit code: 0 fits, 1 not.
+int AddGpuJson(const ModelArch& arch, const TrainSetup& st, const Gpu& gpu, const MemoryEstimate& m,
+               const Calibration& calibration, json* out, Answer* a) {
+  ThroughputEstimate t = EstimateThroughput(arch, st, gpu);
+  calibration.ApplyThroughput(&t);
+  for (const auto& note : t.notes) a->assumptions.push_back(note);
+  (*out)["tokens_per_sec"] = std::round(t.tokens_per_sec);
+  (*out)["flops_per_token"] = t.flops_per_token;
+  (*out)["mfu_assumed"] = Round3(t.efficiency);
+  // usable_vram_gb is what one process can allocate (the catalog already
+  // subtracts the CUDA context), so the allocator's reserved peak must fit:
+  // training or evaluation, whichever is larger.
+  double need = std::max(m.reserved_gb, m.eval_peak_gb - m.cuda_context_gb);
+  bool fits = need <= gpu.usable_vram_gb;
+  (*out)["gpu"] = {{"id", gpu.id}, {"name", gpu.name}, {"usable_vram_gb", gpu.usable_vram_gb}};
+  (*out)["usable_vram_gb"] = gpu.usable_vram_gb;
+  (*out)["required_gb"] = Round2(need);
+  (*out)["fits"] = fits;
+  (*out)["margin_gb"] = Round2(gpu.usable_vram_gb - need);
+  if (fits && gpu.usable_vram_gb - need < 0.1 * gpu.usable_vram_gb)
+    a->conf.Lower(0.1, "thin margin: within 10% of the usable memory");
+  return fits ? 0 : 1;
+}
+
+// Parameters in billions as shown: three significant digits below 0.1 B (a
+// tiny model's count rounded to 0.000 read as "no parameters").
+double ShownParamsB(double p) {
+  const double scale = p > 0 && p < 0.1 ? std::pow(10.0, 2 - std::floor(std::log10(p))) : 1000.0;
+  return std::round(p * scale) / scale;
+}
+
+json ConfidenceJson(const Confidence& conf) {
+  double score = std::max(0.05, std::min(1.0, conf.score));
+  return {{"level", score >= 0.8 ? "high" : score >= 0.6 ? "medium" : "low"},
+          {"score", Round2(score)},
+          {"reasons", conf.reasons}};
 }
 
 }  // namespace
@@ -200,388 +675,60 @@ std::pair<json, int> EstimateFromJson(const json& in, const CatalogSource& catal
     return {ErrorJson(Error{ErrorCode::kInvalidValue, "input",
                             "input is nested more than " + std::to_string(kMaxInputDepth) + " levels deep"}),
             2};
+  const bool has_id = in.contains("id") && !in["id"].is_null();
   auto fail = [&](const Error& e) {
     json out = ErrorJson(e);
-    if (in.contains("id") && !in["id"].is_null()) out["id"] = in["id"];
+    if (has_id) out["id"] = in["id"];
     return std::make_pair(out, 2);
   };
   Fields f(in);
-  std::vector<std::string> assumptions;
-  Confidence conf;
-
-  // ---- training setup
-  auto method = f.Enum<Method>("method", ParseMethod, "full, lora, qlora, dora, freeze");
-  const bool quant_other = FieldIsOther(f, "weight_quant");
-  const bool optimizer_other = FieldIsOther(f, "optimizer");
-  std::optional<WeightQuant> weight_quant;
-  if (quant_other) weight_quant = WeightQuant::kNf4;
-  else weight_quant = f.Enum<WeightQuant>("weight_quant", ParseWeightQuant, "none, nf4 (also 4bit, gptq, awq), int8, other");
-  auto precision = f.Enum<Precision>(
-      "precision", ParsePrecision,
-      "bf16, fp16 (pure 16-bit weights), mixed-bf16, mixed-fp16 (fp32 weights + autocast), fp32", true);
-  std::string optimizer_name;
-  std::optional<Optimizer> optimizer;
-  if (optimizer_other) {
-    optimizer = Optimizer::kAdamW;
-  } else {
-    optimizer = f.Enum<Optimizer>(
-        "optimizer", ParseOptimizer,
-        "adamw (adamw_torch, adamw_torch_fused), adamw_8bit, paged_adamw_8bit, paged_adamw_32bit, adafactor, sgd, other",
-        true, &optimizer_name);
-  }
-  const FrameworkProfile* framework = nullptr;
-  bool framework_other = false;
-  if (auto name = f.Str("framework")) {
-    framework_other = IsOtherValue(*name);
-    if (!framework_other && !name->empty()) {
-      framework = name->size() <= 64 ? FindFramework(*name) : nullptr;
-      if (!framework)
-        f.Fail(ErrorCode::kInvalidValue, "framework",
-               "unknown framework \"" + name->substr(0, 64) + "\"; accepted: " + FrameworkNames() + ", other");
-    }
-  }
-  auto batch = f.Int("batch_size_per_device", 1, 1 << 20);
-  auto accumulation = f.Int("gradient_accumulation_steps", 1, 1 << 20);
-  auto seq_len = f.Int("seq_len", 1, 1 << 24);
-  if (!seq_len) seq_len = f.Int("max_seq_length", 1, 1 << 24);
-  auto checkpointing = f.Bool("gradient_checkpointing");
-  auto flash = f.Bool("flash_attention");
-  auto packing = f.Bool("packing");
-  auto lora_r = f.Int("lora_r", 1, 1 << 16);
-  std::optional<LoraTarget> lora_target;
-  unsigned module_mask = 0;  // named modules (q_proj, ...), 0 when only a set name was given
-  if (const json* t = f.Get("lora_target")) {
-    std::string names;
-    if (t->is_string()) {
-      names = t->get<std::string>();
-    } else if (t->is_array()) {
-      for (const auto& e : *t)
-        if (e.is_string()) names += e.get<std::string>() + ",";
-    } else {
-      f.Fail(ErrorCode::kInvalidType, "lora_target", "\"lora_target\" must be a string or a list of module names");
-    }
-    if (!names.empty()) {
-      module_mask = ParseLoraModules(names);
-      LoraTarget parsed;
-      bool named = ParseLoraTarget(names, &parsed);
-      if (named) lora_target = parsed;
-      if (!named && module_mask == 0) {
-        f.Fail(ErrorCode::kInvalidValue, "lora_target",
-               "unknown lora_target \"" + names +
-                   "\"; accepted: q,v / q,k,v,o / all-linear / all-linear+embed (or module names)");
-      } else if (module_mask != 0 && !(named && parsed == LoraTarget::kAllLinearPlusEmbed)) {
-        lora_target = module_mask == kLoraAllLinear ? LoraTarget::kAllLinear
-                                                    : lora_target.value_or(LoraTarget::kAllLinear);
-      }
-    }
-  }
-  auto lora_dropout = f.Num("lora_dropout", 0, 1);
-  auto num_gpus = f.Int("num_gpus", 1, 1 << 16);
-  std::optional<Sharding> sharding;
-  if (const json* z = f.Get("zero_stage")) {
-    static const Sharding kByStage[] = {Sharding::kNone, Sharding::kZero1, Sharding::kZero2, Sharding::kZero3};
-    Sharding parsed;
-    if (z->is_number_integer() && z->get<long long>() >= 0 && z->get<long long>() <= 3)
-      sharding = kByStage[z->get<long long>()];
-    else if (z->is_string() && ParseSharding(z->get<std::string>(), &parsed))
-      sharding = parsed;
-    else
-      f.Fail(ErrorCode::kInvalidValue, "zero_stage", "\"zero_stage\" must be 0, 1, 2 or 3");
-  }
-  if (auto s = f.Enum<Sharding>("sharding", ParseSharding, "none, ddp, zero1, zero2, zero3, fsdp")) sharding = s;
-  auto cpu_offload = f.Bool("cpu_offload");
-  auto activation_offload = f.Bool("activation_offload");
-  auto eval_batch = f.Int("eval_batch_size", 1, 1 << 20);
-  auto eval_seq = f.Int("eval_seq_len", 1, 1 << 24);
-  auto eval_new_tokens = f.Int("eval_max_new_tokens", 0, 1 << 20);
-  auto cross_entropy = f.Enum<CrossEntropy>("cross_entropy", ParseCrossEntropy, "fp32, native, chunked");
-  auto avg_seq_len = f.Int("avg_seq_len", 1, 1 << 24);
-  auto double_quant = f.Bool("double_quant");
-  auto quantize_lm_head = f.Bool("quantize_lm_head");
-  auto tie_override = f.Bool("tie_word_embeddings");
-  auto fused = f.Bool("fused_optimizer");
-  auto adapter_dtype = f.Str("adapter_dtype");
-
-  // ---- model
-  auto model_name = f.Str("model_name");
-  if (!model_name) model_name = f.Str("model");
-  auto params_b = f.Num("params_b", 1e-4, 1e5);
-  if (!params_b) params_b = f.Num("model_params_b", 1e-4, 1e5);
-  ModelArch given;
-  bool has_arch = false;
-  {
-    auto hidden = ArchInt(f, "hidden_size", "hidden_size");
-    auto layers = ArchInt(f, "num_layers", "num_layers");
-    if (!layers) layers = ArchInt(f, "num_hidden_layers", "num_layers");
-    auto intermediate = ArchInt(f, "intermediate_size", "intermediate_size");
-    auto heads = ArchInt(f, "num_attention_heads", "num_attention_heads");
-    auto kv_heads = ArchInt(f, "num_kv_heads", "num_kv_heads");
-    if (!kv_heads) kv_heads = ArchInt(f, "num_key_value_heads", "num_kv_heads");
-    auto head_dim = ArchInt(f, "head_dim", "head_dim");
-    auto vocab = ArchInt(f, "vocab_size", "vocab_size");
-    auto tie = f.Bool("tie_word_embeddings");
-    auto moe = f.Bool("is_moe");
-    auto experts = ArchInt(f, "num_experts", "num_experts");
-    auto experts_per_token = ArchInt(f, "experts_per_token", "experts_per_token");
-    auto gated = f.Bool("gated_mlp");
-    if (hidden && layers) {
-      has_arch = true;
-      given.hidden_size = *hidden;
-      given.num_layers = *layers;
-      given.intermediate_size = intermediate.value_or(0);
-      given.num_attention_heads = heads.value_or(0);
-      given.num_kv_heads = kv_heads.value_or(0);
-      given.head_dim = head_dim.value_or(0);
-      given.vocab_size = vocab.value_or(0);
-      given.tie_word_embeddings = tie.value_or(false);
-      given.is_moe = moe.value_or(experts.value_or(0) > 1);
-      given.num_experts = experts.value_or(0);
-      given.experts_per_token = experts_per_token.value_or(0);
-      given.gated_mlp = gated.value_or(true);
-      given.params_b = params_b.value_or(0);
-    } else if (hidden || layers) {
-      f.Fail(ErrorCode::kMissingField, hidden ? "num_layers" : "hidden_size",
-             "architecture fields need at least hidden_size and num_layers");
-    }
-  }
-  std::optional<std::string> gpu_name;
-  if (!gpu_override.empty()) gpu_name = gpu_override;
-  else gpu_name = f.Str("gpu");
+  EstimateInput given;
+  ReadMethodFields(f, &given);
+  ReadStepFields(f, &given);
+  ReadParallelFields(f, &given);
+  ReadDetailFields(f, &given);
+  ReadModelFields(f, gpu_override, &given);
   if (f.error()) return fail(*f.error());
 
+  Answer a;
   ModelArch arch;
   json model_out;
-  if (has_arch) {
-    arch = given;
-    // No params_b with the architecture: counted from the shape (was reported as 0).
-    if (arch.params_b <= 0) arch.params_b = ParamsFromShapeB(arch);
-    model_out = {{"source", "architecture"}};
-    conf.Lower(0.05, "architecture given by hand, not from the catalog");
-  } else if (model_name) {
-    auto catalog = catalog_source();
-    if (!catalog.ok()) return fail(catalog.error());
-    if (const Model* m = catalog.value()->FindModel(*model_name)) {
-      arch = m->arch;
-      model_out = {{"source", "catalog"}, {"id", m->id}};
-      if (params_b && arch.params_b > 0 && std::fabs(*params_b - arch.params_b) > 0.1 * arch.params_b)
-        assumptions.push_back("params_b " + std::to_string(*params_b).substr(0, 6) + " differs from the catalog's " +
-                              std::to_string(arch.params_b).substr(0, 6) + "; the catalog architecture is used");
-    } else if (params_b) {
-      arch = TypicalArchForParams(*params_b);
-      model_out = {{"source", "params_b"}};
-      conf.Lower(0.2, "model \"" + *model_name + "\" not in the catalog: typical architecture for its params_b");
-    } else {
-      std::string message =
-          "model \"" + *model_name + "\" is not in the catalog; give params_b (billions) or the architecture";
-      auto closest = catalog.value()->ClosestModelNames(*model_name);
-      if (!closest.empty()) {
-        message += " (closest:";
-        for (size_t i = 0; i < closest.size(); ++i) message += (i ? ", " : " ") + closest[i];
-        message += ")";
-      }
-      return fail(Error{ErrorCode::kUnknownModel, "model_name", message});
-    }
-  } else if (params_b) {
-    arch = TypicalArchForParams(*params_b);
-    model_out = {{"source", "params_b"}};
-    conf.Lower(0.2, "only params_b given: typical architecture assumed");
-  } else {
-    return fail(Error{ErrorCode::kMissingField, "model_name",
-                      "give model_name (catalog id or alias), params_b, or architecture fields (hidden_size, num_layers, ...)"});
-  }
-
+  if (auto e = ResolveModel(given, catalog_source, &arch, &model_out, &a)) return fail(*e);
   const Gpu* gpu = nullptr;
-  if (gpu_name) {
-    auto catalog = catalog_source();
-    if (!catalog.ok()) return fail(catalog.error());
-    std::string gpu_note;
-    auto found = catalog.value()->FindGpu(*gpu_name, "gpu", &gpu_note);
-    if (found.ok()) {
-      gpu = found.value();
-      if (!gpu_note.empty()) {
-        assumptions.push_back(gpu_note);
-        conf.Lower(0.05, "GPU memory size assumed");
-      }
-    } else {
-      // A peak estimate needs no GPU: answer it without a fit verdict.
-      assumptions.push_back(found.error().message + "; peak memory estimated without a fit verdict or throughput");
-      conf.Lower(0.1, "GPU not recognised: no fit verdict");
-    }
-  }
+  if (auto e = ResolveGpu(given, catalog_source, &gpu, &a)) return fail(*e);
 
-  // ---- defaults for what was not given
   TrainSetup st;
-  st.method = method ? *method
-                     : (weight_quant && *weight_quant != WeightQuant::kNone ? Method::kQlora : Method::kLora);
-  if (!method) assumptions.push_back(std::string("method not given: ") + ToString(st.method));
-  st.weight_quant = weight_quant ? *weight_quant
-                                 : (st.method == Method::kQlora ? WeightQuant::kNf4 : WeightQuant::kNone);
-  if (st.method == Method::kQlora && st.weight_quant == WeightQuant::kNone) st.weight_quant = WeightQuant::kNf4;
-  bool bf16_ok = !gpu || gpu->bf16;
-  if (precision) {
-    st.precision = *precision;
-  } else {
-    bool full = st.method == Method::kFull || st.method == Method::kFreeze;
-    st.precision = full ? (bf16_ok ? Precision::kBf16Mixed : Precision::kFp16Mixed)
-                        : (bf16_ok ? Precision::kBf16Pure : Precision::kFp16Pure);
-    assumptions.push_back(std::string("precision not given: ") + ToString(st.precision) +
-                          (full ? " (fp32 master weights, 16-bit autocast)" : " (16-bit base weights, fp32 adapters)"));
-    conf.Lower(0.05, "precision not given");
-  }
-  // "mixed-*" given explicitly means the model itself is fp32 (the
-  // measurement-table meaning).
-  st.fp32_base_weights =
-      precision && (st.precision == Precision::kBf16Mixed || st.precision == Precision::kFp16Mixed);
-  st.batch_size_per_device = batch.value_or(1);
-  if (!batch) {
-    assumptions.push_back("batch_size_per_device not given: 1");
-    conf.Lower(0.1, "batch size not given");
-  }
-  st.gradient_accumulation_steps = accumulation.value_or(1);
-  st.seq_len = seq_len.value_or(1024);
-  if (!seq_len) {
-    assumptions.push_back("seq_len not given: 1024 (TRL SFT default max_length)");
-    conf.Lower(0.1, "sequence length not given");
-  }
-  // Trainer defaults: the framework's profile, else the transformers ones.
-  st.gradient_checkpointing = false;
-  st.flash_attention = true;
-  st.lora_dropout = 0.05;
-  st.cross_entropy = CrossEntropy::kFp32Upcast;
-  st.nf4_double_quant = false;
-  st.activation_offload = false;
-  st.optimizer = Optimizer::kAdamW;
-  if (framework) {
-    const Precision before = st.precision;
-    const bool fp32_base = st.fp32_base_weights;
-    ApplyFramework(*framework, &st);
-    if (precision) {
-      st.precision = *precision;
-      st.fp32_base_weights = fp32_base;
-    }
-    else if (st.precision != before)
-      assumptions.push_back(std::string("precision: ") + ToString(st.precision) + " (" + framework->name +
-                            " keeps full fine-tuning in 16 bit)");
-    assumptions.push_back(std::string("framework ") + framework->name + ": its defaults for what was not given " +
-                          "(docs/memory-model.md, \"Frameworks\")");
-  } else {
-    if (framework_other) conf.Lower(0.1, "framework \"other\": transformers Trainer defaults assumed");
-    st.framework = Framework::kUnspecified;
-  }
-  const std::string by = framework ? std::string(" (") + framework->name + " default)" : "";
-  if (quant_other) {
-    assumptions.push_back("weight_quant \"other\": sized as bitsandbytes NF4 (0.56 bytes per weight)");
-    conf.Lower(0.15, "quantization \"other\": NF4 assumed");
-  }
-  if (optimizer_other) {
-    assumptions.push_back("optimizer \"other\": sized as AdamW (two states per trainable parameter, the largest common)");
-    conf.Lower(0.15, "optimizer \"other\": AdamW assumed");
-  }
-  if (!optimizer)
-    assumptions.push_back(std::string("optimizer not given: ") +
-                          (framework ? ToString(st.optimizer) + by : "adamw (torch, foreach)"));
-  if (checkpointing) st.gradient_checkpointing = *checkpointing;
-  else assumptions.push_back(std::string("gradient_checkpointing not given: ") + (st.gradient_checkpointing ? "true" : "false") +
-                             (framework ? by : " (transformers default)"));
-  if (flash) st.flash_attention = *flash;
-  else if (framework) assumptions.push_back(std::string("flash_attention not given: ") + (st.flash_attention ? "true" : "false") + by);
-  else assumptions.push_back("flash_attention not given: true (PyTorch SDPA, the transformers default attention)");
-  if (packing) st.packing = *packing;
-  st.lora_r = lora_r.value_or(8);
-  bool adapter = st.method == Method::kLora || st.method == Method::kQlora || st.method == Method::kDora;
-  if (adapter && !lora_r) assumptions.push_back("lora_r not given: 8 (PEFT default)");
-  st.lora_target = lora_target.value_or(LoraTarget::kAllLinear);
-  st.lora_module_mask = module_mask;
-  if (adapter && !lora_target) assumptions.push_back("lora_target not given: all-linear");
-  if (lora_dropout) st.lora_dropout = *lora_dropout;
-  st.num_gpus = num_gpus.value_or(1);
-  st.sharding = sharding.value_or(Sharding::kNone);
-  st.cpu_offload = cpu_offload.value_or(false);
-  if (activation_offload) st.activation_offload = *activation_offload;
-  if (optimizer) {
-    std::string optimizer_key = optimizer_name;
-    for (auto& ch : optimizer_key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    st.optimizer = *optimizer;
-    st.fused_optimizer = optimizer_key.find("fused") != std::string::npos;
-  }
-  if (fused) st.fused_optimizer = *fused;
-  st.eval_batch_size = eval_batch.value_or(0);
-  st.eval_seq_len = eval_seq.value_or(0);
-  st.eval_max_new_tokens = eval_new_tokens.value_or(0);
-  if (cross_entropy) st.cross_entropy = *cross_entropy;
-  if (double_quant) st.nf4_double_quant = *double_quant;
-  st.avg_seq_len = avg_seq_len.value_or(0);
-  if (quantize_lm_head) st.quantize_lm_head = *quantize_lm_head;
-  if (tie_override && !has_arch && arch.tie_word_embeddings != *tie_override) {
-    // A separate output head holds its own vocab x hidden copy (and vice versa).
-    double head_b = static_cast<double>(arch.vocab_size) * arch.hidden_size / 1e9;
-    arch.params_b += *tie_override ? -head_b : head_b;
-    // Tiny tied models: the catalog's count minus a head can reach zero or less.
-    if (arch.params_b <= 0) arch.params_b = ParamsFromShapeB(arch);
-    arch.tie_word_embeddings = *tie_override;
-    assumptions.push_back(std::string("tie_word_embeddings overridden: ") +
-                          (*tie_override ? "tied" : "separate output head"));
-  }
-  if (adapter_dtype) {
-    const std::string& a = *adapter_dtype;
-    if (a == "fp32" || a == "float32") st.adapter_fp32 = true;
-    else if (a == "bf16" || a == "fp16" || a == "bfloat16" || a == "float16") st.adapter_fp32 = false;
-    else return fail(Error{ErrorCode::kInvalidValue, "adapter_dtype", "\"adapter_dtype\" must be fp32 or bf16"});
-  }
+  SetupShape(given, gpu, &st, &a);
+  FrameworkDefaults(given, &st, &a);
+  NoteDefaults(given, st, &a);
+  ApplyGivenFields(given, &st, &a);
+  ApplyTieOverride(given, &arch, &a);
+  if (auto e = ApplyAdapterDtype(given, &st)) return fail(*e);
   if (gpu && !gpu->bf16 && (st.precision == Precision::kBf16Mixed || st.precision == Precision::kBf16Pure))
-    assumptions.push_back(gpu->name + " has no bf16: the run would fall back to fp16 or fail (memory is the same)");
+    a.assumptions.push_back(gpu->name + " has no bf16: the run would fall back to fp16 or fail (memory is the same)");
 
-  // ---- estimate
   MemoryEstimate m = EstimateMemory(arch, st);
   calibration.ApplyMemory(&m);
-  for (const auto& note : m.notes) assumptions.push_back(note);
-  if (st.method == Method::kFreeze || st.method == Method::kDora)
-    conf.Lower(0.05, std::string(ToString(st.method)) + " is less validated than full/lora/qlora");
-  if (st.num_gpus > 1) conf.Lower(0.15, "multi-GPU sharding is modelled but not validated against per-GPU measurements");
-  if (!st.flash_attention && st.seq_len > 4096) conf.Lower(0.05, "eager attention at long sequence");
+  for (const auto& note : m.notes) a.assumptions.push_back(note);
+  LowerForSetup(st, &a.conf);
 
   json out;
-  if (in.contains("id") && !in["id"].is_null()) out["id"] = in["id"];
-  // Three significant digits below 0.1 B: a tiny model's count rounded to 0.000 read as "no parameters".
-  const double p = arch.params_b;
-  const double scale = p > 0 && p < 0.1 ? std::pow(10.0, 2 - std::floor(std::log10(p))) : 1000.0;
-  model_out["params_b"] = std::round(p * scale) / scale;
+  if (has_id) out["id"] = in["id"];
+  model_out["params_b"] = ShownParamsB(arch.params_b);
   out["model"] = model_out;
-  out["setup"] = SetupJson(st, framework);
-  AddMemoryJson(m, adapter, &out);
+  out["setup"] = SetupJson(st, given.framework);
+  AddMemoryJson(m, IsAdapterMethod(st.method), &out);
   out["peak_phase"] = m.peak_phase;
   out["trainable_params_b"] = Round3(m.trainable_params_b);
-
   int code = 0;
   if (gpu) {
-    ThroughputEstimate t = EstimateThroughput(arch, st, *gpu);
-    calibration.ApplyThroughput(&t);
-    for (const auto& note : t.notes) assumptions.push_back(note);
-    out["tokens_per_sec"] = std::round(t.tokens_per_sec);
-    out["flops_per_token"] = t.flops_per_token;
-    out["mfu_assumed"] = Round3(t.efficiency);
-    // usable_vram_gb is what one process can allocate (the catalog already
-    // subtracts the CUDA context), so the allocator's reserved peak must fit:
-    // training or evaluation, whichever is larger.
-    double need = std::max(m.reserved_gb, m.eval_peak_gb - m.cuda_context_gb);
-    bool fits = need <= gpu->usable_vram_gb;
-    out["gpu"] = {{"id", gpu->id}, {"name", gpu->name}, {"usable_vram_gb", gpu->usable_vram_gb}};
-    out["usable_vram_gb"] = gpu->usable_vram_gb;
-    out["required_gb"] = Round2(need);
-    out["fits"] = fits;
-    out["margin_gb"] = Round2(gpu->usable_vram_gb - need);
-    if (fits && gpu->usable_vram_gb - need < 0.1 * gpu->usable_vram_gb)
-      conf.Lower(0.1, "thin margin: within 10% of the usable memory");
-    code = fits ? 0 : 1;
+    code = AddGpuJson(arch, st, *gpu, m, calibration, &out, &a);
   } else {
     out["tokens_per_sec"] = nullptr;
     out["fits"] = nullptr;
   }
-  double score = std::max(0.05, std::min(1.0, conf.score));
-  out["confidence"] = {{"level", score >= 0.8 ? "high" : score >= 0.6 ? "medium" : "low"},
-                       {"score", Round2(score)},
-                       {"reasons", conf.reasons}};
-  out["assumptions"] = assumptions;
+  out["confidence"] = ConfidenceJson(a.conf);
+  out["assumptions"] = a.assumptions;
   if (calibration.loaded()) out["calibration"] = calibration.version;
   return {out, code};
 }

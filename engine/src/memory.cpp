@@ -70,10 +70,14 @@ constexpr double kEvalLossBytes = 10.0;
 // RMSNorm / LayerNorm in transformers and litgpt upcast their input to fp32 and
 // the upcast copy is what autograd saves (LlamaRMSNorm.forward).
 constexpr double kNormSavedBytes = 4.0;
+// ... and the per-token fp32 statistic (RMSNorm's rsqrt of the mean square;
+// measured by tests/py/check_activations.py).
+constexpr double kNormStatBytes = 4.0;
 // FlashAttention / SDPA keep only Q, K, V, the output and a per-head fp32
 // logsumexp (Dao et al. 2022, §3.1); transformers' SDPA path expands K and V to
 // all query heads (repeat_kv) before the call, so K and V count at full width.
 constexpr double kFlashSavedTensors = 4.0;
+constexpr double kFlashLseBytes = 4.0;  // fp32 logsumexp per head per token
 // Eager attention (transformers eager_attention_forward): softmax in fp32 and
 // its compute-dtype copy are saved: (4 + c) bytes per score, nh x S scores per token.
 constexpr double kEagerSoftmaxBytes = 4.0;
@@ -122,8 +126,41 @@ struct Linear {
   double copies = 1;  // experts for MoE MLP modules
 };
 
+// What a decoder layer holds beyond the Llama shape (LayerTypeOf), each
+// measured by tests/py/check_activations.py.
+struct LayerTraits {
+  double norms = 2;               // Gemma 2/3: pre- and post-norms around attention and MLP
+  bool norm_weight = true;        // OLMo: LayerNorm without weights keeps no normalised copy
+  double norm_stat_bytes = kNormStatBytes;  // LayerNorm: mean and rstd
+  bool norm_fp32_copy = false;    // Gemma RMSNorm computes (1 + w) * x in fp32
+  bool qk_norm = false;           // Qwen3, Gemma 3: RMSNorm on each head of q and k
+  bool softcap = false;           // Gemma 2: tanh(scores / cap) keeps its output (eager)
+  // Phi-3 / Phi-4: one qkv_proj and one gate_up_proj linear: one kept input
+  // (or one LoRA dropout / cast copy) where separate projections keep one each.
+  bool fused_projections = false;
+};
+
+LayerTraits TraitsOf(const std::string& layer_type) {
+  LayerTraits t;
+  if (layer_type == "gemma2" || layer_type == "gemma3") {
+    t.norms = 4;
+    t.norm_fp32_copy = true;
+    t.softcap = layer_type == "gemma2";
+    t.qk_norm = layer_type == "gemma3";
+  } else if (layer_type == "qwen3") {
+    t.qk_norm = true;
+  } else if (layer_type == "phi3") {
+    t.fused_projections = true;
+  } else if (layer_type == "olmo") {
+    t.norm_weight = false;
+    t.norm_stat_bytes = 2 * kNormStatBytes;
+  }
+  return t;
+}
+
 struct Shape {
-  double h = 0, q = 0, kv = 0, inter = 0, vocab = 0, heads = 0;
+  double h = 0, q = 0, kv = 0, inter = 0, vocab = 0, heads = 0, kv_heads = 0;
+  LayerTraits traits;
   int layers = 0;
   bool gated = true, tied = false, moe = false;
   double experts = 1, active_experts = 1;
@@ -164,6 +201,8 @@ Shape ResolveShape(const ModelArch& in, std::vector<std::string>* notes) {
   double kvh = a.num_kv_heads > 0 ? a.num_kv_heads : s.heads;
   s.q = s.heads * hd;
   s.kv = kvh * hd;
+  s.kv_heads = kvh;
+  s.traits = TraitsOf(a.layer_type);
   s.gated = a.gated_mlp;
   s.inter = a.intermediate_size > 0 ? a.intermediate_size : (s.gated ? std::round(s.h * 8.0 / 3.0) : 4.0 * s.h);
   if (a.vocab_size > 0) {
@@ -227,51 +266,104 @@ bool QuantLayersKeepInputs(const TrainSetup& st) {
          !st.fused_lora_kernels;
 }
 
+// How the linears of a layer keep their inputs for backward (SavedInputs).
+struct KeptInputs {
+  bool saved[kNumMods] = {};  // the linear's own op keeps its input (trainable weight, bitsandbytes layer)
+  // Autocast over fp32 weights casts each linear's input on its own, so every
+  // trainable linear keeps a private 16-bit copy; otherwise the linears
+  // reading one tensor share it (q/k/v, gate/up).
+  bool private_copies = false;
+  // PEFT casts a LoRA module's input to the adapter dtype (lora/layer.py
+  // _cast_input_dtype) before lora_A: with fp32 adapters under 16-bit compute
+  // each adapted module keeps its own copy even without dropout.
+  bool adapter_cast = false;
+  double residual_bytes = 2;  // the residual stream's dtype (fp32 when the weights are)
+};
+
+// Whether q/k/v and gate/up are one linear each (the transformers Phi-3
+// layer; litgpt converts the checkpoint into its own layer, so not there).
+bool Fused(const Shape& s, const TrainSetup& st) {
+  return s.traits.fused_projections && st.framework != Framework::kLitgpt;
+}
+
+// LoRA extras per token: each adapted module's dropout copy and mask (or its
+// cast copy without dropout), lora_A's output that lora_B keeps, and DoRA's
+// kept tensors.
+double AdapterActivationBytes(const Shape& s, const TrainSetup& st, const KeptInputs& k) {
+  if (!IsAdapter(st.method)) return 0;
+  const double c = ComputeBytes(st.precision);
+  const unsigned mask = ModuleMask(st);
+  double b = 0;
+  bool qkv_seen = false, gate_up_seen = false;  // a fused linear is one adapted module
+  for (const auto& m : s.mods) {
+    if (!Targeted(mask, m.mod)) continue;
+    if (Fused(s, st) && m.mod <= kV) {
+      if (qkv_seen) continue;
+      qkv_seen = true;
+    }
+    if (Fused(s, st) && (m.mod == kGate || m.mod == kUp)) {
+      if (gate_up_seen) continue;
+      gate_up_seen = true;
+    }
+    double per = m.mod >= kGate ? s.active_experts : 1.0;
+    if (st.lora_dropout > 0) b += (c + kDropoutMaskBytes) * m.in * per;
+    else if (k.adapter_cast) b += c * m.in * per;
+    b += c * st.lora_r * per;  // lora_A output saved by lora_B
+    if (st.method == Method::kDora) b += kDoraSavedTensors * c * m.out * per;
+  }
+  return b;
+}
+
 // Bytes saved for backward per token by one decoder layer that is part of the
-// autograd graph. `saved_input[m]` says whether module m keeps its input (its
-// weight is trainable, it carries an adapter without dropout, or it is a
-// bitsandbytes layer whose autograd function keeps the input).
-double LayerActivationBytes(const Shape& s, const TrainSetup& st, const bool saved_input[kNumMods], double seq) {
+// autograd graph. Each term was checked tensor by tensor with
+// saved_tensors_hooks (tests/py/check_activations.py, docs/memory-validation.md).
+double LayerActivationBytes(const Shape& s, const TrainSetup& st, const KeptInputs& k, double seq) {
   const double c = ComputeBytes(st.precision);
   const bool full = st.method == Method::kFull || st.method == Method::kFreeze;
   // Bytes per element of a linear's kept input: one tensor, or
   // kQuantKeptInputs of them for a bitsandbytes 4/8-bit layer.
   const double ci = QuantLayersKeepInputs(st) ? kQuantKeptInputs * c : c;
-  double b = 0;
-  // Two norms: fp32 upcast input; with trainable norm weights also the
-  // normalised copy that multiplies the weight.
-  b += 2 * kNormSavedBytes * s.h;
-  if (full) b += 2 * c * s.h;
-  // Attention block.
-  if (saved_input[kQ] || saved_input[kK] || saved_input[kV]) b += ci * s.h;
-  if (st.flash_attention) {
-    b += kFlashSavedTensors * c * s.q;
-  } else {
-    b += kFlashSavedTensors * c * s.q + (kEagerSoftmaxBytes + c) * s.heads * seq;
+  // Kept inputs of linears reading the same tensor: one shared, or one each.
+  auto group = [&](std::initializer_list<Mod> mods) {
+    double n = 0;
+    for (Mod m : mods) n += k.saved[m] ? 1 : 0;
+    return k.private_copies && !Fused(s, st) ? n : std::min(n, 1.0);
+  };
+  // Norms: fp32 upcast input and the per-token statistic; with trainable
+  // norm weights also the normalised copy (residual dtype) that multiplies
+  // the weight. q/k norms the same per head, the copy in the projection's dtype.
+  const LayerTraits& t = s.traits;
+  double b = t.norms * (kNormSavedBytes * s.h + t.norm_stat_bytes);
+  if (full && t.norm_weight) b += t.norms * (t.norm_fp32_copy ? 4.0 : k.residual_bytes) * s.h;
+  if (t.qk_norm) {
+    b += kNormSavedBytes * (s.q + s.kv) + kNormStatBytes * (s.heads + s.kv_heads);
+    if (full) b += (t.norm_fp32_copy ? 4.0 : c) * (s.q + s.kv);
   }
-  if (saved_input[kO]) b += ci * s.q;
+  // Attention block: Q, K and V (K and V expanded to every query head) kept
+  // by either kernel. Flash / SDPA also keep the output, in the layout
+  // o_proj reads, so a trainable o_proj keeps nothing more; eager keeps the
+  // scores, and o_proj's input is a copy of its own. A bitsandbytes layer's
+  // kept inputs (fitted on totals) come on top of either.
+  b += ci * s.h * group({kQ, kK, kV});
+  b += (kFlashSavedTensors - 1) * c * s.q;
+  if (st.flash_attention) {
+    b += c * s.q + kFlashLseBytes * s.heads;
+    if (k.saved[kO] && QuantLayersKeepInputs(st)) b += ci * s.q;
+  } else {
+    b += (kEagerSoftmaxBytes + c) * s.heads * seq;
+    if (t.softcap) b += c * s.heads * seq;
+    if (k.saved[kO]) b += ci * s.q;
+  }
   // MLP block (per routed expert for MoE).
-  double mlp = 0;
-  if (saved_input[kGate] || saved_input[kUp]) mlp += ci * s.h;
+  double mlp = ci * s.h * (s.gated ? group({kGate, kUp}) : group({kUp}));
   if (s.gated) {
     mlp += 3 * c * s.inter;  // act(gate) input, up output, act output
   } else {
     mlp += c * s.inter;      // activation input
   }
-  if (saved_input[kDown]) mlp += ci * s.inter;
+  if (k.saved[kDown]) mlp += ci * s.inter;
   b += mlp * s.active_experts;
-  // Adapter extras.
-  const unsigned mask = ModuleMask(st);
-  if (IsAdapter(st.method)) {
-    for (const auto& m : s.mods) {
-      if (!Targeted(mask, m.mod)) continue;
-      double per = m.mod >= kGate ? s.active_experts : 1.0;
-      if (st.lora_dropout > 0) b += (c + kDropoutMaskBytes) * m.in * per;
-      b += c * st.lora_r * per;  // lora_A output saved by lora_B
-      if (st.method == Method::kDora) b += kDoraSavedTensors * c * m.out * per;
-    }
-  }
-  return b;
+  return b + AdapterActivationBytes(s, st, k);
 }
 
 }  // namespace
@@ -514,6 +606,22 @@ bool ParseSharding(const std::string& s, Sharding* out) {
 // Typical architecture
 // ---------------------------------------------------------------------------
 
+std::string LayerTypeOf(const std::string& model_id) {
+  // The id names the generation; the catalog's family ("qwen", "gemma") does not.
+  std::string id;
+  for (char ch : model_id) id.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+  if (Has(id, "qwen3")) return "qwen3";
+  if (Has(id, "phi-3") || Has(id, "phi3") || Has(id, "phi-4") || Has(id, "phi4")) return "phi3";
+  if (Has(id, "gemma-2-") || Has(id, "gemma2")) return "gemma2";  // not gemma-2b, a Gemma 1 model
+  if (Has(id, "gemma-3-") || Has(id, "gemma3")) return "gemma3";
+  if (Has(id, "olmo-") && !Has(id, "olmo-2")) return "olmo";
+  return "";
+}
+
+bool IsLayerType(const std::string& t) {
+  return t.empty() || t == "qwen3" || t == "gemma2" || t == "gemma3" || t == "olmo" || t == "phi3";
+}
+
 double ParamsFromShapeB(const ModelArch& arch) {
   std::vector<std::string> notes;
   ModelArch a = arch;
@@ -698,36 +806,45 @@ double AdafactorFactorElems(const Shape& s, const TrainSetup& st) {
 // 16-bit weight copies mixed precision saves for the input gradient.
 struct Activations {
   double saved = 0, work = 0, cast_copies = 0;
+  double layer_per_token = 0, checkpoint_per_token = 0;  // one layer's terms, bytes per token
 };
 
-// Which projections of a layer keep their input for backward.
-void SavedInputs(const TrainSetup& st, bool saved[kNumMods]) {
+// Which projections of a layer keep their input for backward, and how.
+KeptInputs SavedInputs(const TrainSetup& st, double base_bytes) {
   const bool trainable = st.method == Method::kFull || st.method == Method::kFreeze;
+  const double c = ComputeBytes(st.precision);
+  const double adapter_bytes = (st.adapter_fp32 || IsMixed(st.precision) || st.precision == Precision::kFp32) ? 4 : c;
+  KeptInputs k;
+  k.residual_bytes = (base_bytes == 4 || st.precision == Precision::kFp32) ? 4.0 : c;
+  k.private_copies = trainable && base_bytes == 4 && c == 2;
+  k.adapter_cast = IsAdapter(st.method) && adapter_bytes != c;
   const unsigned mask = ModuleMask(st);
   for (int m = 0; m < kNumMods; ++m) {
     // An adapted module's frozen base linear does not keep its input (autograd
     // saves mm's input only when the weight needs a gradient). lora_A keeps
-    // the input it multiplies: the dropout output when lora_dropout > 0 (counted
-    // with the adapter extras in LayerActivationBytes), the input itself when 0.
-    bool tgt = IsAdapter(st.method) && Targeted(mask, static_cast<Mod>(m)) && st.lora_dropout <= 0;
-    saved[m] = trainable || tgt || QuantLayersKeepInputs(st);  // bitsandbytes MatMul4Bit/8bitLt keep their input
+    // the input it multiplies: a dropout or cast copy of its own (counted in
+    // AdapterActivationBytes), or the shared input itself.
+    bool tgt = IsAdapter(st.method) && Targeted(mask, static_cast<Mod>(m)) && st.lora_dropout <= 0 && !k.adapter_cast;
+    k.saved[m] = trainable || tgt || QuantLayersKeepInputs(st);  // bitsandbytes MatMul4Bit/8bitLt keep their input
   }
+  return k;
 }
 
 Activations ActivationTerms(const Shape& s, const TrainSetup& st, double base_bytes, std::vector<std::string>* notes) {
   const double c = ComputeBytes(st.precision);
   const double tokens = static_cast<double>(st.batch_size_per_device) * st.seq_len;
-  bool saved[kNumMods];
-  SavedInputs(st, saved);
-  double layer_tok = LayerActivationBytes(s, st, saved, st.seq_len);
+  const KeptInputs kept = SavedInputs(st, base_bytes);
+  double layer_tok = LayerActivationBytes(s, st, kept, st.seq_len);
   double graph_layers = st.method == Method::kFreeze ? std::min<double>(kFreezeTrainableLayers, s.layers) : s.layers;
   // Under mixed precision with fp32 stored weights, each linear casts its
   // weight to 16-bit and the cast copy is saved for the input gradient.
   double cast_copies_layer = (base_bytes == 4 && c == 2) ? s.per_layer_linear * c : 0;
-  double residual_bytes = (base_bytes == 4 || st.precision == Precision::kFp32) ? 4.0 : c;
+  const double residual_bytes = kept.residual_bytes;
   double final_tok = kNormSavedBytes * s.h + c * s.h;  // final norm + lm_head input
   Activations a;
+  a.layer_per_token = layer_tok;
   if (st.gradient_checkpointing) {
+    a.checkpoint_per_token = st.activation_offload ? 0 : residual_bytes * s.h;
     // One checkpoint (the layer input) per layer; one layer recomputed at a time.
     double ckpt = st.activation_offload ? 0 : residual_bytes * s.h * graph_layers * tokens;
     a.saved = ckpt + final_tok * tokens;
@@ -758,237 +875,284 @@ void FitBackwardBreakdown(double target_gb, MemoryBreakdown* b) {
   b->logits_gb = std::max(0.0, b->logits_gb - excess);
 }
 
+// The step's tensors on one GPU, term by term, in bytes (parameter counts in
+// elements). Each stage below fills in its own terms, in this order.
+struct StepTerms {
+  // Trainable parameters and the bytes each kind is kept in.
+  double lora_params = 0, lora_in_max = 0, modules_to_save = 0, trainable = 0;
+  double grad_bytes = 0, state_dtype = 0, adapter_bytes = 0, mts_bytes = 0;
+  // Resident through the step.
+  double weights = 0, quantized_head = 0, adapters = 0, grads = 0;
+  double opt = 0, opt_temp = 0, opt_factors = 0;
+  // Multi-GPU: what each GPU holds of a sharded tensor, and gradient buckets.
+  double shard_w = 1, shard_g = 1, shard_o = 1, ddp_buckets = 0;
+  // Backward pass.
+  Activations act;
+  double logits = 0, quant_transient = 0, head_grad = 0;
+};
+
+bool FullOrFreeze(const TrainSetup& st) { return st.method == Method::kFull || st.method == Method::kFreeze; }
+
+// Trainable parameters and their bytes: the adapters (LoRA A and B, DoRA's
+// magnitude vector, modules_to_save for "+embed"), or the whole model, or the
+// last layers under freeze tuning; their gradients in their own dtype.
+void TrainableTerms(const Shape& s, const TrainSetup& st, double base_bytes, StepTerms* t) {
+  const double c = ComputeBytes(st.precision);
+  const bool mixed = IsMixed(st.precision);
+  const double L = s.layers;
+  if (IsAdapter(st.method)) {
+    const unsigned mask = ModuleMask(st);
+    for (const auto& m : s.mods) {
+      if (!Targeted(mask, m.mod)) continue;
+      double p = st.lora_r * (m.in + m.out) * m.copies;
+      if (st.method == Method::kDora) p += m.out * m.copies;  // magnitude vector
+      t->lora_params += p * L;
+      t->lora_in_max = std::max(t->lora_in_max, m.in);
+    }
+    if (st.lora_target == LoraTarget::kAllLinearPlusEmbed) t->modules_to_save = s.embed + (s.tied ? 0 : s.head);
+  }
+  if (st.method == Method::kFull) {
+    t->trainable = s.total_params;
+  } else if (st.method == Method::kFreeze) {
+    t->trainable = std::min<double>(kFreezeTrainableLayers, L) * (s.per_layer_linear + 2 * s.h);
+  } else {
+    t->trainable = t->lora_params + t->modules_to_save;
+  }
+  if (FullOrFreeze(st)) t->grad_bytes = t->state_dtype = base_bytes;
+  // Adapter weights: fp32 under PEFT's autocast_adapter_dtype, else the compute dtype.
+  t->adapter_bytes = (st.adapter_fp32 || mixed || st.precision == Precision::kFp32) ? 4.0 : c;
+  t->mts_bytes = (mixed && st.fp32_base_weights) ? 4.0 : c;  // modules_to_save keep the base dtype
+  t->adapters = t->lora_params * t->adapter_bytes + t->modules_to_save * t->mts_bytes;
+  if (FullOrFreeze(st)) t->grads = t->trainable * t->grad_bytes;
+  else t->grads = t->lora_params * t->adapter_bytes + t->modules_to_save * t->mts_bytes;
+}
+
+// Optimizer states (torch AdamW keeps exp_avg and exp_avg_sq in the dtype of
+// the parameter: zeros_like(p)) and the step's temporary. Mixed precision's
+// fp32 master weights need nothing here: for full fine-tuning the model itself
+// is the fp32 master (base_bytes = 4).
+void OptimizerTerms(const Shape& s, const TrainSetup& st, StepTerms* t, std::vector<std::string>* notes) {
+  const bool full = st.method == Method::kFull, freeze = st.method == Method::kFreeze;
+  auto state_bytes_for = [&](double dtype_bytes) { return StateBytesPerParam(st.optimizer, dtype_bytes); };
+  if (full || freeze) t->opt = t->trainable * state_bytes_for(t->state_dtype);
+  else t->opt = t->lora_params * state_bytes_for(t->adapter_bytes) + t->modules_to_save * state_bytes_for(t->mts_bytes);
+  if (st.optimizer == Optimizer::kAdafactor) {
+    t->opt_factors = 4.0 * AdafactorFactorElems(s, st);  // fp32
+    t->opt += t->opt_factors;
+    double largest =
+        full ? std::max(s.largest_linear, s.embed) : (freeze ? s.largest_linear : t->lora_in_max * st.lora_r);
+    t->opt_temp = kAdafactorTempBytes * largest;
+  } else if (st.optimizer == Optimizer::kAdamW && !st.fused_optimizer) {
+    // Multi-tensor (foreach) AdamW materialises sqrt(exp_avg_sq) for every
+    // parameter at once (torch/optim/adamw.py _multi_tensor_adamw).
+    double per = (full || freeze) ? t->state_dtype : t->adapter_bytes;
+    t->opt_temp = (full || freeze) ? t->trainable * per : t->lora_params * per + t->modules_to_save * t->mts_bytes;
+  }
+  // Optimizer step in backward (torchtune optimizer_in_bwd, full fine-tuning
+  // with accumulation 1): a gradient lives only until its parameter is
+  // stepped, so at most the largest matrix's gradient exists, and the step
+  // runs per parameter without a model-wide temporary.
+  if (st.optimizer_in_backward && (full || freeze) && st.gradient_accumulation_steps == 1) {
+    t->grads = std::max(s.largest_linear, s.embed) * t->grad_bytes;
+    t->opt_temp = 0;
+    notes->push_back("optimizer step in backward: one parameter's gradient at a time");
+  }
+}
+
+Sharding EffectiveSharding(const TrainSetup& st) {
+  return st.sharding == Sharding::kNone && st.num_gpus > 1 ? Sharding::kDdp : st.sharding;
+}
+
+// DeepSpeed ZeRO keeps the module in 16-bit and an fp32 master partition of
+// every trainable parameter, with fp32 optimizer states, inside the optimizer
+// (ZeRO paper §3: 2 + 2 + 12 bytes per parameter; stage_1_and_2.py
+// single_partition_of_fp32_groups). Any 16-bit DeepSpeed run casts the module,
+// adapters included, to 16 bit.
+void DeepSpeedMasterTerms(const Shape& s, const TrainSetup& st, StepTerms* t) {
+  const double c = ComputeBytes(st.precision);
+  const bool full_or_freeze = FullOrFreeze(st);
+  if (IsMixed(st.precision) && full_or_freeze) {
+    t->weights = s.total_params * c;
+    t->grads = t->trainable * c;
+    t->opt += t->trainable * 4.0;       // fp32 master partition
+    t->opt_temp = t->trainable * 4.0;   // fp32 gradient partition built at the step
+  } else if (c == 2 && t->trainable > 0) {
+    if (full_or_freeze) {
+      t->weights = s.total_params * c;
+    } else {
+      t->adapters = t->trainable * c;
+    }
+    t->grads = t->trainable * c;
+    t->opt = t->opt_factors + t->trainable * (StateBytesPerParam(st.optimizer, 4.0) + 4.0);
+    t->opt_temp = t->trainable * 4.0;
+  }
+}
+
+// Multi-GPU: what each GPU keeps of the sharded tensors (ZeRO-1 the optimizer,
+// ZeRO-2 also the gradients, ZeRO-3 / FSDP also the weights, with the gathered
+// layers), CPU offload, gradient buckets, and a frozen reference model.
+void ShardingTerms(const Shape& s, const TrainSetup& st, StepTerms* t, std::vector<std::string>* notes) {
+  const double c = ComputeBytes(st.precision);
+  const double N = st.num_gpus;
+  const Sharding shard = EffectiveSharding(st);
+  switch (shard) {
+    case Sharding::kZero1: t->shard_o = N; break;
+    case Sharding::kZero2: t->shard_o = t->shard_g = N; break;
+    case Sharding::kZero3:
+    case Sharding::kFsdp: t->shard_o = t->shard_g = t->shard_w = N; break;
+    default: break;
+  }
+  const bool zero12 = shard == Sharding::kZero1 || shard == Sharding::kZero2;
+  if (zero12 || shard == Sharding::kZero3) DeepSpeedMasterTerms(s, st, t);
+  double gathered = 0;
+  if (t->shard_w > 1) {
+    gathered = kShardedGatheredLayers * s.per_layer_linear * c;
+    t->weights /= t->shard_w;
+    t->adapters /= t->shard_w;
+  }
+  t->grads /= t->shard_g;
+  t->opt /= t->shard_o;
+  t->opt_temp /= t->shard_o;
+  if (st.cpu_offload) {
+    t->opt = 0;
+    t->opt_temp = 0;
+    if (t->shard_w > 1) t->weights = 0;  // ZeRO-3 offload_param: only gathered layers on the GPU
+    notes->push_back("optimizer states offloaded to CPU RAM");
+  }
+  t->ddp_buckets = shard == Sharding::kDdp ? t->grads : 0;  // DDP reducer buckets copy the gradients
+  if (zero12) {
+    t->ddp_buckets = kZeroReduceBuckets * kZeroReduceBucketElems * c;
+    notes->push_back("DeepSpeed ZeRO-1/2 gradient buckets: 2 x reduce_bucket_size 5e8 (lower it to save memory)");
+  }
+  t->weights += gathered;
+  if (st.reference_model) {
+    // Frozen reference model in the compute dtype, sharded like the weights.
+    t->weights += s.total_params * c / t->shard_w;
+    notes->push_back("frozen reference model copy in 16-bit (DPO-style training)");
+  }
+}
+
+// Logits and loss at the start of backward; one dequantized weight in flight
+// (bitsandbytes dequantizes a layer's weight to the compute dtype in forward
+// and again in backward); the output head's gradient when full fine-tuning
+// frees gradients at the step (accumulation 1).
+void LossTerms(const Shape& s, const TrainSetup& st, StepTerms* t) {
+  const double c = ComputeBytes(st.precision);
+  const double tokens = static_cast<double>(st.batch_size_per_device) * st.seq_len;
+  t->logits = tokens * s.vocab * LossBytesPerLogit(st.cross_entropy, c);
+  const bool quant = st.weight_quant != WeightQuant::kNone;
+  t->quant_transient = quant ? 2 * std::max(s.largest_linear, t->quantized_head) * c : 0;
+  if ((st.method == Method::kFull && st.gradient_accumulation_steps == 1) && !s.tied)
+    t->head_grad = s.vocab * s.h * t->grad_bytes / t->shard_g;
+}
+
+// The allocated peak: the larger of the backward pass (at the loss, at the
+// layer being recomputed, or at its end with every gradient) and the step.
+struct Peak {
+  double persistent = 0, phase_loss = 0, phase_layer = 0, phase_end = 0, g_live = 0;
+  double allocated = 0;
+  bool backward = true;
+  bool loss_at_peak() const { return backward && phase_loss >= std::max(phase_layer, phase_end); }
+};
+
+Peak PeakOfStep(const TrainSetup& st, const StepTerms& t) {
+  Peak p;
+  p.persistent = t.weights + t.adapters + t.opt;
+  bool grads_persist = st.gradient_accumulation_steps > 1 || !FullOrFreeze(st);
+  p.g_live = grads_persist ? t.grads : 0;
+  const Activations& a = t.act;
+  p.phase_loss = a.saved + t.logits + p.g_live + t.head_grad;
+  p.phase_layer = a.saved + a.work + p.g_live;
+  p.phase_end = t.grads + (st.gradient_checkpointing ? a.work : 0);
+  double fwd_bwd = p.persistent + a.cast_copies + std::max({p.phase_loss, p.phase_layer, p.phase_end}) +
+                   t.quant_transient + t.ddp_buckets;
+  double step = p.persistent + t.grads + t.opt_temp + t.ddp_buckets;
+  p.allocated = std::max(fwd_bwd, step);
+  p.backward = fwd_bwd >= step;
+  return p;
+}
+
+// Reserved memory (docs, "Allocator and CUDA context"): the 12% rule on the
+// memory churned within the step, except the loss tensors, a few large blocks
+// whose reuse can be followed exactly. With the fp32 upcast the backward pass
+// asks for fp32 blocks (4 B per logit) while the only blocks freed by then are
+// the 16-bit logits and their shifted copy (c each); blocks over 1 MB are
+// carved from their own cudaMalloc segments and never merged, so those 2c per
+// logit stay reserved beside the 12 B the loss holds. Returns reserved - allocated.
+double FragmentationBytes(const Shape& s, const TrainSetup& st, const StepTerms& t, const Peak& p) {
+  const double c = ComputeBytes(st.precision);
+  const double tokens = static_cast<double>(st.batch_size_per_device) * st.seq_len;
+  double loss_slack = (st.cross_entropy == CrossEntropy::kFp32Upcast && c == 2)
+                          ? kLossUnreusableTensors * c * tokens * s.vocab
+                          : 0;
+  double loss_alloc = p.persistent + t.act.cast_copies + p.phase_loss + t.quant_transient + t.ddp_buckets;
+  double reserved_loss = loss_alloc + kAllocatorFragmentation * (loss_alloc - p.persistent - t.logits) + loss_slack;
+  double dynamic = p.allocated - p.persistent - (p.loss_at_peak() ? t.logits : 0);
+  double reserved = std::max(p.allocated + kAllocatorFragmentation * dynamic, reserved_loss);
+  return reserved - p.allocated;
+}
+
+// The breakdown at the peak moment, adding up to the allocated peak.
+void FillBreakdown(const StepTerms& t, const Peak& p, double frag, MemoryBreakdown* b) {
+  b->weights_gb = t.weights / kGB;
+  b->adapters_gb = t.adapters / kGB;
+  if (p.backward) {
+    bool at_end = std::max({p.phase_loss, p.phase_layer, p.phase_end}) == p.phase_end;
+    b->gradients_gb = (at_end ? t.grads : p.g_live + t.head_grad) / kGB;
+    b->optimizer_gb = t.opt / kGB;
+    b->activations_gb =
+        (t.act.saved + t.act.work + t.act.cast_copies + t.quant_transient + t.ddp_buckets) / kGB;
+    b->logits_gb = t.logits / kGB;
+    FitBackwardBreakdown(p.allocated / kGB, b);
+  } else {
+    b->gradients_gb = (t.grads + t.ddp_buckets) / kGB;
+    b->optimizer_gb = (t.opt + t.opt_temp) / kGB;
+    b->activations_gb = 0;
+    b->logits_gb = 0;
+  }
+  b->overhead_gb = (frag / kGB) + kCudaContextGB;
+}
+
+// Merge peak: base weights in 16-bit (a quantized base is reloaded in 16-bit
+// to merge) + adapters + one dense delta (B @ A) in fp32.
+double MergePeakGb(const Shape& s, const TrainSetup& st, const StepTerms& t) {
+  if (!IsAdapter(st.method)) return 0;
+  return (s.total_params * 2.0 + t.lora_params * t.adapter_bytes + s.largest_linear * 4.0) / kGB + kCudaContextGB;
+}
+
 }  // namespace
 
 MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
   MemoryEstimate est;
   auto& notes = est.notes;
   const TrainSetup st = NormalizedSetup(in, &notes);
-  Sharding shard = st.sharding;
-  if (shard == Sharding::kNone && st.num_gpus > 1) shard = Sharding::kDdp;
-  const double N = st.num_gpus;
-
   const Shape s = ResolveShape(arch, &notes);
-  const double c = ComputeBytes(st.precision);
-  const bool mixed = IsMixed(st.precision);
-  const bool full = st.method == Method::kFull;
-  const bool freeze = st.method == Method::kFreeze;
-  const bool adapter = IsAdapter(st.method);
-  const bool quant = st.weight_quant != WeightQuant::kNone;
-  const double tokens = static_cast<double>(st.batch_size_per_device) * st.seq_len;
-  const double L = s.layers;
-  const unsigned mask = ModuleMask(st);
-
-  // ---- Weights of the base model.
   const double base_bytes = StorageBytes(st);
-  double quantized_head = 0;
-  double weights = BaseWeightBytes(s, st, &quantized_head, &notes);
 
-  // ---- Trainable parameters.
-  double lora_params = 0, lora_in_max = 0;
-  double modules_to_save = 0;  // full trainable copies (embed + head) for LoRA "+embed"
-  if (adapter) {
-    for (const auto& m : s.mods) {
-      if (!Targeted(mask, m.mod)) continue;
-      double p = st.lora_r * (m.in + m.out) * m.copies;
-      if (st.method == Method::kDora) p += m.out * m.copies;  // magnitude vector
-      lora_params += p * L;
-      lora_in_max = std::max(lora_in_max, m.in);
-    }
-    if (st.lora_target == LoraTarget::kAllLinearPlusEmbed) modules_to_save = s.embed + (s.tied ? 0 : s.head);
-  }
-  double trainable = 0;
-  double grad_bytes = 0, state_dtype = 0;  // per trainable parameter
-  if (full) {
-    trainable = s.total_params;
-    grad_bytes = base_bytes;
-    state_dtype = base_bytes;
-  } else if (freeze) {
-    trainable = std::min<double>(kFreezeTrainableLayers, L) * (s.per_layer_linear + 2 * s.h);
-    grad_bytes = base_bytes;
-    state_dtype = base_bytes;
-  } else {
-    trainable = lora_params + modules_to_save;
-  }
-  est.trainable_params_b = trainable / 1e9;
-  // Adapter weights: fp32 under PEFT's autocast_adapter_dtype, else the compute dtype.
-  double adapter_bytes = (st.adapter_fp32 || mixed || st.precision == Precision::kFp32) ? 4.0 : c;
-  double mts_bytes = (mixed && st.fp32_base_weights) ? 4.0 : c;  // modules_to_save keep the base dtype
-  double adapters = lora_params * adapter_bytes + modules_to_save * mts_bytes;
+  StepTerms t;
+  t.weights = BaseWeightBytes(s, st, &t.quantized_head, &notes);
+  TrainableTerms(s, st, base_bytes, &t);
+  est.trainable_params_b = t.trainable / 1e9;
+  OptimizerTerms(s, st, &t, &notes);
+  ShardingTerms(s, st, &t, &notes);
+  t.act = ActivationTerms(s, st, base_bytes, &notes);
+  const double tokens = static_cast<double>(st.batch_size_per_device) * st.seq_len;
+  est.activations_per_token_mb = (t.act.saved + t.act.work) / tokens / 1e6;
+  est.layer_activation_bytes_per_token = t.act.layer_per_token;
+  est.checkpoint_bytes_per_token = t.act.checkpoint_per_token;
+  LossTerms(s, st, &t);
 
-  // Gradients (all trainable parameters, in their own dtype).
-  double grads = 0;
-  if (full || freeze) grads = trainable * grad_bytes;
-  else grads = lora_params * adapter_bytes + modules_to_save * mts_bytes;
-
-  // Optimizer states. torch AdamW keeps exp_avg and exp_avg_sq in the dtype of
-  // the parameter (torch.optim.AdamW: zeros_like(p)).
-  double opt = 0, opt_temp = 0, opt_factors = 0;
-  auto state_bytes_for = [&](double dtype_bytes) { return StateBytesPerParam(st.optimizer, dtype_bytes); };
-  if (full || freeze) {
-    opt = trainable * state_bytes_for(state_dtype);
-  } else {
-    opt = lora_params * state_bytes_for(adapter_bytes) + modules_to_save * state_bytes_for(mts_bytes);
-  }
-  if (st.optimizer == Optimizer::kAdafactor) {
-    opt_factors = 4.0 * AdafactorFactorElems(s, st);  // fp32
-    opt += opt_factors;
-    double largest = full ? std::max(s.largest_linear, s.embed) : (freeze ? s.largest_linear : lora_in_max * st.lora_r);
-    opt_temp = kAdafactorTempBytes * largest;
-  } else if (st.optimizer == Optimizer::kAdamW && !st.fused_optimizer) {
-    // Multi-tensor (foreach) AdamW materialises sqrt(exp_avg_sq) for every
-    // parameter at once (torch/optim/adamw.py _multi_tensor_adamw).
-    double per = (full || freeze) ? state_dtype : adapter_bytes;
-    opt_temp = (full || freeze) ? trainable * per : lora_params * per + modules_to_save * mts_bytes;
-  }
-  // Mixed precision keeps fp32 master weights. For full fine-tuning the model
-  // itself is the fp32 master (base_bytes = 4), so nothing extra here.
-  // Optimizer step in backward (torchtune optimizer_in_bwd, full fine-tuning
-  // with accumulation 1): a gradient lives only until its parameter is
-  // stepped, so at most the largest matrix's gradient exists, and the step
-  // runs per parameter without a model-wide temporary.
-  const bool step_in_backward = st.optimizer_in_backward && (full || freeze) && st.gradient_accumulation_steps == 1;
-  if (step_in_backward) {
-    grads = std::max(s.largest_linear, s.embed) * grad_bytes;
-    opt_temp = 0;
-    notes.push_back("optimizer step in backward: one parameter's gradient at a time");
-  }
-
-  // ---- Multi-GPU sharding.
-  double shard_w = 1, shard_g = 1, shard_o = 1;
-  switch (shard) {
-    case Sharding::kZero1: shard_o = N; break;
-    case Sharding::kZero2: shard_o = shard_g = N; break;
-    case Sharding::kZero3:
-    case Sharding::kFsdp: shard_o = shard_g = shard_w = N; break;
-    default: break;
-  }
-  if (shard == Sharding::kZero1 || shard == Sharding::kZero2 || shard == Sharding::kZero3) {
-    // DeepSpeed keeps the module in 16-bit and an fp32 master copy of the
-    // trainable partition inside the optimizer (ZeRO paper §3: 2+2+12 bytes).
-    if (mixed && (full || freeze)) {
-      weights = s.total_params * c;
-      grads = trainable * c;
-      opt += trainable * 4.0;       // fp32 master partition
-      opt_temp = trainable * 4.0;   // fp32 gradient partition built at the step
-    } else if (c == 2 && trainable > 0) {
-      // Any 16-bit DeepSpeed run (fp16/bf16 enabled): the engine casts the
-      // module, adapters included, to 16 bit, and the ZeRO optimizer keeps an
-      // fp32 master partition of every trainable parameter with fp32 optimizer
-      // states (stage_1_and_2.py single_partition_of_fp32_groups; ZeRO paper
-      // §3: 2 + 2 + 12 bytes per parameter).
-      if (full || freeze) {
-        weights = s.total_params * c;
-      } else {
-        adapters = trainable * c;
-      }
-      grads = trainable * c;
-      opt = opt_factors + trainable * (state_bytes_for(4.0) + 4.0);
-      opt_temp = trainable * 4.0;
-    }
-  }
-  double gathered = 0;
-  if (shard_w > 1) {
-    gathered = kShardedGatheredLayers * s.per_layer_linear * c;
-    weights /= shard_w;
-    adapters /= shard_w;
-  }
-  grads /= shard_g;
-  opt /= shard_o;
-  opt_temp /= shard_o;
-  if (st.cpu_offload) {
-    opt = 0;
-    opt_temp = 0;
-    if (shard_w > 1) weights = 0;  // ZeRO-3 offload_param: only gathered layers on the GPU
-    notes.push_back("optimizer states offloaded to CPU RAM");
-  }
-  double ddp_buckets = shard == Sharding::kDdp ? grads : 0;  // DDP reducer buckets copy the gradients
-  if (shard == Sharding::kZero1 || shard == Sharding::kZero2) {
-    ddp_buckets = kZeroReduceBuckets * kZeroReduceBucketElems * c;
-    notes.push_back("DeepSpeed ZeRO-1/2 gradient buckets: 2 x reduce_bucket_size 5e8 (lower it to save memory)");
-  }
-  weights += gathered;
-  if (st.reference_model) {
-    // Frozen reference model in the compute dtype, sharded like the weights
-    // under ZeRO-3/FSDP.
-    weights += s.total_params * c / shard_w;
-    notes.push_back("frozen reference model copy in 16-bit (DPO-style training)");
-  }
-
-  // ---- Activations.
-  const Activations act = ActivationTerms(s, st, base_bytes, &notes);
-  const double saved_acts = act.saved, work_acts = act.work, cast_copies = act.cast_copies;
-  est.activations_per_token_mb = (saved_acts + work_acts) / tokens / 1e6;
-
-  // ---- Logits and loss.
-  const double loss_per_logit = LossBytesPerLogit(st.cross_entropy, c);
-  double logits = tokens * s.vocab * loss_per_logit;
-  // Transient during the step: one dequantized weight (bitsandbytes dequantizes
-  // a layer's weight to the compute dtype in forward and again in backward).
-  double quant_transient = quant ? 2 * std::max(s.largest_linear, quantized_head) * c : 0;
-  double head_grad = 0;
-  if ((full && st.gradient_accumulation_steps == 1) && !s.tied) head_grad = s.vocab * s.h * grad_bytes / shard_g;
-
-  // ---- Peak: the larger of the backward pass and the optimizer step.
-  double persistent = weights + adapters + opt;
-  bool grads_persist = st.gradient_accumulation_steps > 1 || !(full || freeze);
-  double g_live = grads_persist ? grads : 0;
-  double phase_loss = saved_acts + logits + g_live + head_grad;
-  double phase_layer = saved_acts + work_acts + g_live;
-  double phase_end = grads + (st.gradient_checkpointing ? work_acts : 0);
-  double fwd_bwd = persistent + cast_copies + std::max({phase_loss, phase_layer, phase_end}) + quant_transient + ddp_buckets;
-  double step = persistent + grads + opt_temp + ddp_buckets;
-  double allocated = std::max(fwd_bwd, step);
-  est.peak_phase = fwd_bwd >= step ? "backward" : "optimizer_step";
-
-  // Reserved memory. The loss tensors are a few large blocks whose reuse can
-  // be followed exactly, so they are taken out of the 12% rule (docs,
-  // "Allocator and CUDA context"): with the fp32 upcast, the backward pass asks
-  // for fp32 blocks (4 B per logit) while the only blocks freed by then are the
-  // 16-bit logits and their shifted copy (c each). Blocks over 1 MB are carved
-  // from their own cudaMalloc segments and never merged, so those 2c per logit
-  // stay reserved beside the 12 B the loss holds.
-  double loss_slack = (st.cross_entropy == CrossEntropy::kFp32Upcast && c == 2)
-                          ? kLossUnreusableTensors * c * tokens * s.vocab
-                          : 0;
-  double loss_alloc = persistent + cast_copies + phase_loss + quant_transient + ddp_buckets;
-  double reserved_loss = loss_alloc + kAllocatorFragmentation * (loss_alloc - persistent - logits) + loss_slack;
-  bool loss_at_peak = est.peak_phase == "backward" && phase_loss >= std::max(phase_layer, phase_end);
-  double dynamic = allocated - persistent - (loss_at_peak ? logits : 0);
-  double reserved = std::max(allocated + kAllocatorFragmentation * dynamic, reserved_loss);
-  double frag = reserved - allocated;
-  est.max_allocated_gb = allocated / kGB;
-  est.reserved_gb = (allocated + frag) / kGB;
+  const Peak peak = PeakOfStep(st, t);
+  est.peak_phase = peak.backward ? "backward" : "optimizer_step";
+  const double frag = FragmentationBytes(s, st, t, peak);
+  est.max_allocated_gb = peak.allocated / kGB;
+  est.reserved_gb = (peak.allocated + frag) / kGB;
   est.fragmentation_gb = frag / kGB;
   est.cuda_context_gb = kCudaContextGB;
   est.peak_gb = est.reserved_gb + kCudaContextGB;
-
-  // Breakdown at the peak moment.
-  MemoryBreakdown& b = est.breakdown;
-  b.weights_gb = weights / kGB;
-  b.adapters_gb = adapters / kGB;
-  if (est.peak_phase == "backward") {
-    b.gradients_gb = (std::max({phase_loss, phase_layer, phase_end}) == phase_end ? grads : g_live + head_grad) / kGB;
-    b.optimizer_gb = opt / kGB;
-    b.activations_gb = (saved_acts + work_acts + cast_copies + quant_transient + ddp_buckets) / kGB;
-    b.logits_gb = logits / kGB;
-    FitBackwardBreakdown(allocated / kGB, &b);
-  } else {
-    b.gradients_gb = (grads + ddp_buckets) / kGB;
-    b.optimizer_gb = (opt + opt_temp) / kGB;
-    b.activations_gb = 0;
-    b.logits_gb = 0;
-  }
-  b.overhead_gb = (frag / kGB) + kCudaContextGB;
-
-  est.eval_peak_gb = EvalPeakGb(s, st, persistent);
-
-  // ---- Merge peak: base weights in 16-bit (a quantized base is reloaded in
-  // 16-bit to merge) + adapters + one dense delta (B @ A) in fp32.
-  est.merge_peak_gb = adapter ? (s.total_params * 2.0 + lora_params * adapter_bytes + s.largest_linear * 4.0) / kGB +
-                                    kCudaContextGB
-                              : 0;
-
+  FillBreakdown(t, peak, frag, &est.breakdown);
+  est.eval_peak_gb = EvalPeakGb(s, st, peak.persistent);
+  est.merge_peak_gb = MergePeakGb(s, st, t);
   AddSetupNotes(s, st, &notes);
   return est;
 }

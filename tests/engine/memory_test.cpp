@@ -163,34 +163,110 @@ BOOST_AUTO_TEST_CASE(optimizer_variants) {
 }
 
 BOOST_AUTO_TEST_CASE(activations_per_layer_by_hand) {
-  // LoRA q,v, no dropout, FlashAttention, bf16, no checkpointing. Per layer
-  // per token (bytes): two fp32 norm inputs 2*4*64 = 512; q/v input 2*64 =
-  // 128; attention Q,K,V,O 4*2*64 = 512; gated MLP act input, up, act output
-  // 3*2*128 = 768; lora_A outputs 2 modules * 2 * 4 = 16 -> 1936. Two layers
-  // + final norm (4*64) + head input (2*64) = 3872 + 384 = 4256.
+  // LoRA q,v with fp32 adapters, no dropout, FlashAttention, bf16, no
+  // checkpointing. Per layer per token (bytes), each term as
+  // tests/py/check_activations.py measures it with saved_tensors_hooks:
+  // two norms, fp32 input + fp32 statistic, 2*(4*64 + 4) = 520; attention
+  // Q, K, V, output 4*2*64 = 512 + fp32 logsumexp 4*4 = 16; gated MLP act
+  // input, up, act output 3*2*128 = 768; PEFT casts each adapted module's
+  // input to the adapter dtype, so q and v each keep a copy (2*64 each = 256)
+  // and the shared input is kept by nothing; lora_A outputs 2 * 2*4 = 16
+  // -> 2088. Two layers + final norm (4*64) + head input (2*64) = 4176 + 384.
   TrainSetup s = ToySetup();
   MemoryEstimate e = EstimateMemory(Toy(), s);
-  BOOST_TEST(Close(e.activations_per_token_mb, 4256 / 1e6));
+  BOOST_TEST(Close(e.activations_per_token_mb, 4560 / 1e6));
+  BOOST_TEST(Close(e.layer_activation_bytes_per_token, 2088));
   // Checkpointing: one bf16 layer input per layer (2*2*64 = 256) + final
-  // (384) saved, one layer (1936) recomputed at a time.
+  // (384) saved, one layer (2088) recomputed at a time.
   s.gradient_checkpointing = true;
-  BOOST_TEST(Close(EstimateMemory(Toy(), s).activations_per_token_mb, (256 + 384 + 1936) / 1e6));
-  // Eager attention adds the fp32 softmax and its bf16 copy: (4+2) * heads * S.
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).activations_per_token_mb, (256 + 384 + 2088) / 1e6));
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).checkpoint_bytes_per_token, 128));
+  // Eager attention keeps the fp32 softmax and its bf16 copy, (4+2) * heads * S
+  // = 192, instead of the output and logsumexp (144); o_proj's input copy is
+  // kept only by a trainable o_proj.
   s.gradient_checkpointing = false;
   s.flash_attention = false;
-  BOOST_TEST(Close(EstimateMemory(Toy(), s).activations_per_token_mb, (4256 + 2 * 6 * 4 * 8) / 1e6));
-  // LoRA dropout keeps a bf16 copy + a bool mask of each adapted input; the
-  // input itself is then kept by nothing (the frozen base does not save it,
-  // lora_A saves the dropped copy): -2*64 per layer, +2 modules * 3 * 64.
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).activations_per_token_mb, (4560 + 2 * (192 - 144)) / 1e6));
+  // LoRA dropout keeps a bf16 copy + a bool mask of each adapted input
+  // instead of the cast copy: +2 modules * 64 per layer.
   s.flash_attention = true;
   s.lora_dropout = 0.05;
-  BOOST_TEST(Close(EstimateMemory(Toy(), s).activations_per_token_mb, (4256 - 2 * 2 * 64 + 2 * 2 * 3 * 64) / 1e6));
-  // QLoRA: every 4-bit linear keeps its input twice (kQuantKeptInputs = 2):
-  // q/k/v input 2*2*64 = 256 (was 128), o input 256, gate/up input 256, down
-  // input 2*2*128 = 512 -> 1936 - 128 + 1280 = 3088 per layer; 2 layers + 384.
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).activations_per_token_mb, (4560 + 2 * 2 * 64) / 1e6));
+  // 16-bit adapters without dropout: lora_A reads the shared input itself
+  // (one 2*64 copy for q and v together instead of two).
   s.lora_dropout = 0;
+  s.adapter_fp32 = false;
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).activations_per_token_mb, (4560 - 2 * 2 * 64) / 1e6));
+  // QLoRA: every 4-bit linear keeps its input twice (kQuantKeptInputs = 2,
+  // fitted): q/k/v input 2*2*64 = 256, o input 256 (on top of the kept
+  // attention output), gate/up input 256, down input 2*2*128 = 512; the
+  // adapters' fp32 cast copies stay -> 2088 + 1280 = 3368 per layer.
+  s.adapter_fp32 = true;
   s.method = Method::kQlora;
-  BOOST_TEST(Close(EstimateMemory(Toy(), s).activations_per_token_mb, (2 * 3088 + 384) / 1e6));
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).activations_per_token_mb, (2 * 3368 + 384) / 1e6));
+}
+
+BOOST_AUTO_TEST_CASE(autocast_full_finetuning_keeps_a_copy_per_linear) {
+  // Full fine-tuning under autocast with fp32 weights (mixed-bf16): each
+  // linear casts the fp32 norm output on its own (q, k, v: three bf16
+  // copies; gate, up: two), and the trainable norm weights multiply an fp32
+  // normalised copy. Per layer: norms 2*(4*64 + 4 + 4*64) = 1032; q/k/v
+  // inputs 3*2*64 = 384; attention 512 + 16; gate/up inputs 2*2*64 = 256;
+  // MLP 768; down input 2*128 = 256 -> 3224 (check_activations.py: within
+  // 5% of autograd's saved bytes for the Llama family).
+  TrainSetup s = ToySetup();
+  s.method = Method::kFull;
+  s.precision = Precision::kBf16Mixed;
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).layer_activation_bytes_per_token, 3224));
+  // Pure bf16 weights: the normalised copies in bf16 (-2*2*64), one shared
+  // input for q/k/v (-2*2*64) and for gate/up (-2*64).
+  s.precision = Precision::kBf16Pure;
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).layer_activation_bytes_per_token, 3224 - 2 * 2 * 64 - 2 * 2 * 64 - 2 * 64));
+}
+
+BOOST_AUTO_TEST_CASE(layer_types_add_what_their_layers_keep) {
+  // The Toy layer keeps 2088 bytes per token (activations_per_layer_by_hand);
+  // tests/py/check_activations.py measures each addition in transformers.
+  TrainSetup s = ToySetup();
+  auto layer = [&](const char* type) {
+    ModelArch a = Toy();
+    a.layer_type = type;
+    return EstimateMemory(a, s).layer_activation_bytes_per_token;
+  };
+  BOOST_TEST(Close(layer(""), 2088));
+  // Qwen3: RMSNorm on each head of q and k: fp32 inputs 4*(64+64) + 4-byte
+  // statistics per head 4*(4+4).
+  BOOST_TEST(Close(layer("qwen3"), 2088 + 512 + 32));
+  // Gemma 2: two more norms (post-attention, post-MLP), 2*(4*64 + 4).
+  BOOST_TEST(Close(layer("gemma2"), 2088 + 520));
+  // Gemma 3: the two norms and the q/k norms.
+  BOOST_TEST(Close(layer("gemma3"), 2088 + 520 + 544));
+  // OLMo's LayerNorm keeps mean and rstd (8 bytes, not 4) and no weight copy.
+  BOOST_TEST(Close(layer("olmo"), 2088 + 2 * 4));
+  // Phi-3's fused qkv_proj is one LoRA module: one cast copy of the input
+  // (2*64) and one lora_A output (2*4) where q and v keep one each.
+  BOOST_TEST(Close(layer("phi3"), 2088 - 128 - 8));
+  // Gemma 2's soft-capped eager scores keep tanh's output: c * heads * S more.
+  s.flash_attention = false;
+  BOOST_TEST(Close(layer("gemma2") - layer(""), 520 + 2 * 4 * 8));
+}
+
+BOOST_AUTO_TEST_CASE(gemma_2b_is_not_a_gemma_2_layer) {
+  // google/gemma-2b is Gemma 1 (two norms): matching "gemma-2" took it for
+  // Gemma 2 and moved litgpt's gemma-2b rows by 2.5 points.
+  BOOST_TEST(LayerTypeOf("google/gemma-2b") == "");
+  BOOST_TEST(LayerTypeOf("google/gemma-7b") == "");
+  BOOST_TEST(LayerTypeOf("google/gemma-2-2b") == "gemma2");
+  BOOST_TEST(LayerTypeOf("google/gemma-3-4b-it") == "gemma3");
+  BOOST_TEST(LayerTypeOf("Qwen/Qwen3-8B") == "qwen3");
+  BOOST_TEST(LayerTypeOf("Qwen/Qwen2.5-7B") == "");
+  BOOST_TEST(LayerTypeOf("deepseek-ai/DeepSeek-R1-Distill-Qwen-7B") == "");
+  BOOST_TEST(LayerTypeOf("allenai/OLMo-7B-hf") == "olmo");
+  BOOST_TEST(LayerTypeOf("microsoft/phi-4") == "phi3");
+  BOOST_TEST(LayerTypeOf("microsoft/phi-2") == "");
+  BOOST_TEST(IsLayerType(""));
+  BOOST_TEST(IsLayerType("qwen3"));
+  BOOST_TEST(!IsLayerType("llama2"));
 }
 
 BOOST_AUTO_TEST_CASE(logits_and_loss) {

@@ -320,4 +320,13 @@ BOOST_AUTO_TEST_CASE(telemetry_import_reports_an_invalid_utf8_line_next_to_the_s
   std::filesystem::remove_all(dir);
 }
 
+BOOST_AUTO_TEST_CASE(estimate_refuses_an_unknown_layer_type_naming_the_field) {
+  auto [out, code] = Estimate(json{{"hidden_size", 64}, {"num_layers", 2}, {"layer_type", "llama9"}});
+  BOOST_TEST(code == 2);
+  BOOST_TEST(out["error"]["field"] == "layer_type");
+  auto [ok, ok_code] = Estimate(json{{"hidden_size", 64}, {"num_layers", 2}, {"layer_type", "gemma2"}});
+  BOOST_TEST(ok_code == 0);
+  BOOST_TEST(ok["activation_bytes_per_token"]["layer"].get<double>() > 0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -212,6 +212,7 @@ describe('estimate', () => {
     assert.equal(typeof r.fits, 'boolean');
     assert.ok(r.tokens_per_sec > 0);
     assert.ok(Array.isArray(r.assumptions));
+    assert.ok(r.activation_bytes_per_token.layer > 0 && r.activation_bytes_per_token.checkpoint_per_layer > 0);
   });
 
   test('without a GPU there is no fit verdict', () => {

@@ -78,6 +78,10 @@ struct ModelArch {
   int experts_per_token = 0;
   bool gated_mlp = true;
   std::string architecture = "decoder";  // decoder | encoder | encoder-decoder
+  // The decoder layer's shape where it differs from Llama's, for the
+  // activation terms (ftconfig/memory.h LayerTypeOf): "" or "qwen3", "gemma2",
+  // "gemma3", "olmo", "phi3". Set from the id when the catalog loads.
+  std::string layer_type;
 };
 
 struct Model {

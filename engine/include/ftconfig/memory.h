@@ -152,6 +152,11 @@ struct MemoryEstimate {
   double cuda_context_gb = 0;      // part of overhead_gb: CUDA context (NVML sees it, torch does not)
   double fragmentation_gb = 0;     // part of overhead_gb: reserved - allocated
   double activations_per_token_mb = 0;  // saved activations per token (all layers), MB
+  // Per token, for one decoder layer in the autograd graph (what it saves for
+  // backward) and, under checkpointing, the checkpoint it keeps: the terms the
+  // CPU harness tests/py/check_activations.py compares with autograd.
+  double layer_activation_bytes_per_token = 0;
+  double checkpoint_bytes_per_token = 0;
 };
 
 // Peak memory per GPU for one training step. Never fails: unknown pieces fall
@@ -173,6 +178,16 @@ struct ThroughputEstimate {
 
 ThroughputEstimate EstimateThroughput(const ModelArch& arch, const TrainSetup& setup,
                                       const Gpu& gpu);
+
+// The decoder layer's shape beyond Llama's (two RMSNorms, separate q/k/v,
+// gated MLP), for the activation terms: "qwen3" (RMSNorm on each head of q
+// and k), "gemma2" (four norms, tanh soft-capped eager scores), "gemma3" (four
+// norms and q/k norms), "olmo" (LayerNorm without weights), "phi3" (fused
+// qkv_proj and gate_up_proj); "" otherwise.
+// From a catalog model's id (docs/memory-model.md, "Activations").
+std::string LayerTypeOf(const std::string& model_id);
+// The accepted ModelArch::layer_type values, "" included.
+bool IsLayerType(const std::string& layer_type);
 
 // A typical decoder architecture for a parameter count (used when only
 // `params_b` is known): layer count, hidden and vocabulary from the scaling of
