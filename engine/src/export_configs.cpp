@@ -117,6 +117,10 @@ ojson CommonYaml(const ExportPlan& plan, const json& r) {
     return b;
   };
   d["deepspeed"] = p["deepspeed"].is_object() ? ojson(block(p["deepspeed"])) : ojson(false);
+  // axolotl 0.12.2 reads `deepspeed` as a file path (prepare_optim_env calls
+  // os.path.isfile on it: an inline dict stops `axolotl train`), so its YAML
+  // carries the JSON as one comment line to save beside it.
+  d["deepspeed_json"] = p["deepspeed"].is_object() ? ojson(CommentText(p["deepspeed"].dump())) : ojson(false);
   d["fsdp"] = distribution == "fsdp";
   if (ta.contains("fsdp_config")) d["fsdp_config"] = block(ta["fsdp_config"]);
   return d;

@@ -350,8 +350,16 @@ BOOST_AUTO_TEST_CASE(reward_head_and_distribution) {
   resp["hyperparameters"]["distribution"] = "zero3";
   trl = json::parse(MustExport(req, resp, ExportFormat::kTrl));
   BOOST_TEST(trl["training_args"]["deepspeed"]["zero_optimization"]["stage"] == 3);
+  // Regression (axolotl 0.12.2's load_cfg raised "TypeError: stat: path should be string" on an inline
+  // deepspeed dict, tests/py/check_tool_configs.py): the YAML names a file and carries its JSON as a comment.
   std::string axolotl = MustExport(req, resp, ExportFormat::kAxolotl);
-  BOOST_TEST(axolotl.find("deepspeed:\n  zero_optimization:\n    stage: 3") != std::string::npos);
+  BOOST_TEST(axolotl.find("\ndeepspeed: \"ftconfig-deepspeed.json\"\n") != std::string::npos);
+  BOOST_TEST(axolotl.find("deepspeed:\n") == std::string::npos);  // no inline config
+  const std::string marker = "beside this file.";
+  const size_t json_line = axolotl.find("\n# {", axolotl.find(marker));
+  BOOST_REQUIRE(json_line != std::string::npos);
+  json ds = json::parse(axolotl.substr(json_line + 3, axolotl.find('\n', json_line + 1) - json_line - 3));
+  BOOST_TEST(ds == trl["training_args"]["deepspeed"]);
   resp["hyperparameters"]["distribution"] = "fsdp";
   trl = json::parse(MustExport(req, resp, ExportFormat::kTrl));
   BOOST_TEST(trl["training_args"]["fsdp"] == "full_shard auto_wrap");

@@ -30,6 +30,7 @@ import ast
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -263,6 +264,24 @@ def check_python_dicts(name, hp, gpu_count, d):
     check(not missing, f"{name}: hyperparameters not checked: {sorted(missing)}")
 
 
+AXOLOTL_DEEPSPEED_FILE = "ftconfig-deepspeed.json"
+
+
+def axolotl_deepspeed_json(text):
+    """The DeepSpeed JSON an axolotl export carries as the comment line after "beside this file." (None without)."""
+    m = re.search(r"beside this file\..*?\n# (\{.*\})\n", text, re.S)
+    return json.loads(m.group(1)) if m else None
+
+
+def load_export(fmt, text):
+    """The YAML as the tool reads it; axolotl's deepspeed file name replaced by the JSON the user saves there."""
+    y = yaml.safe_load(text)
+    if fmt == "axolotl" and y.get("deepspeed") is not None:
+        check(y["deepspeed"] == AXOLOTL_DEEPSPEED_FILE, f"axolotl deepspeed is {y['deepspeed']!r}, not the file")
+        y["deepspeed"] = axolotl_deepspeed_json(text)
+    return y
+
+
 def check_axolotl(name, hp, gpu_count, y):
     covered = set()
 
@@ -449,7 +468,7 @@ def check_case(cli, name, request):
                   f"{name}: {fmt} should refuse {task if task == 'classification' else 'mixed-precision full fine-tuning'}")
             continue
         if check(ex[fmt] is not None, f"{name}: {fmt} export failed: {ex[fmt + '_rc']}"):
-            checker(name + " " + fmt, hp, gpus, yaml.safe_load(ex[fmt]))
+            checker(name + " " + fmt, hp, gpus, load_export(fmt, ex[fmt]))
     return ex
 
 
@@ -529,7 +548,8 @@ def check_golden():
             p = os.path.join(d, fmt + ".yaml")
             if os.path.exists(p):
                 with open(p, encoding="utf-8") as f:
-                    checker(f"golden {case} {fmt}", r["hyperparameters"], r["gpu"]["count"], yaml.safe_load(f))
+                    checker(f"golden {case} {fmt}", r["hyperparameters"], r["gpu"]["count"],
+                            load_export(fmt, f.read()))
         with open(os.path.join(d, "trl.json"), encoding="utf-8") as f:
             json.load(f)
 

@@ -42,6 +42,7 @@ except ImportError as exc:
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+from check_exports import AXOLOTL_DEEPSPEED_FILE, axolotl_deepspeed_json  # noqa: E402
 from run_exports import VALIDATE, run_cli  # noqa: E402
 from tiny_models import architecture_of, tiny_config  # noqa: E402
 
@@ -54,15 +55,7 @@ EXTRA = {
 }
 # Known findings (docs/exports.md), each required to fail exactly so: a case that starts passing, or fails
 # otherwise, fails the check, so the list stays true. (tool, case): what the tool's error says.
-KNOWN = {
-    # axolotl 0.12.2's prepare_optim_env calls os.path.isfile(cfg.deepspeed), so an inline DeepSpeed dict (which
-    # its schema accepts) crashes `axolotl train`; it needs a JSON file path.
-    ("axolotl", "llama70b_lora_zero3_8gpu"): "TypeError: stat: path should be string",
-    # LLaMA-Factory requires deepspeed (>=0.10.0,<=0.16.9) for a deepspeed config; the catalog's stacks do not list
-    # it and the check venv does not hold it (a source build against torch).
-    ("llamafactory", "llama70b_lora_zero3_8gpu"): "DeepSpeed is not available",
-    ("llamafactory", "llama_full_zero3_4gpu"): "DeepSpeed is not available",
-}
+KNOWN = {}
 # A broken config each validator must reject (proves a validation error fails the check): (case, key, value).
 # LLaMA-Factory's parser does not type-check a float given as text (HfArgumentParser.parse_dict), so its canary
 # is an optimizer name that transformers does not know.
@@ -73,8 +66,10 @@ TOOL_CHANGES = {
     "gpu": "bf16 support and compute capability of the recommended GPU, WORLD_SIZE = its GPU count "
            "(the tools read them from CUDA, which this machine lacks)",
     "llamafactory dataset": "dataset_dir: a folder with the dataset_info.json entry the YAML's comment describes",
+    "axolotl deepspeed": "the JSON of the YAML's DeepSpeed comment saved as the file `deepspeed` names",
 }
 failures = []
+ROOT = None  # the work folder
 
 
 def check(cond, msg):
@@ -84,14 +79,23 @@ def check(cond, msg):
 
 
 def export(cli, case, request, fmt):
-    """(rc, parsed YAML or the error, response JSON); a request's "_override" (the canary) is set in the YAML."""
+    """(rc, parsed YAML or the error, response JSON); a request's "_override" (the canary) is set in the YAML.
+    axolotl's DeepSpeed JSON (a comment line) is saved as the file it names, as its comment asks."""
     request = dict(request)
     override = request.pop("_override", {})
     rc, out, err = run_cli(cli, request, "--export", fmt)
     if rc != 0:
         return rc, err.strip(), None
     rc2, resp, _ = run_cli(cli, request)
-    return rc, {**yaml.safe_load(out), **override}, json.loads(resp) if rc2 == 0 else None
+    y = {**yaml.safe_load(out), **override}
+    if fmt == "axolotl" and y.get("deepspeed") is not None:
+        check(y["deepspeed"] == AXOLOTL_DEEPSPEED_FILE, f"{case}: axolotl deepspeed is {y['deepspeed']!r}")
+        ds = axolotl_deepspeed_json(out)
+        if check(ds is not None, f"{case}: axolotl names a DeepSpeed file but carries no JSON for it"):
+            y["deepspeed"] = os.path.join(ROOT, case + "-" + AXOLOTL_DEEPSPEED_FILE)
+            with open(y["deepspeed"], "w") as f:
+                json.dump(ds, f)
+    return rc, y, json.loads(resp) if rc2 == 0 else None
 
 
 def model_dir(root, model_id):
@@ -298,7 +302,8 @@ def main():
     versions = {m: md.version(m) for m in (args.tool, "transformers", "peft", "trl", "accelerate", "datasets",
                                            "pydantic", "torch")}
     print("versions:", json.dumps(versions))
-    root = tempfile.mkdtemp(prefix=f"ftconfig-{args.tool}-")
+    global ROOT
+    root = ROOT = tempfile.mkdtemp(prefix=f"ftconfig-{args.tool}-")
     matrix = {**VALIDATE, **EXTRA}
     cases = [c for c in matrix if not only or c in only]
     run = check_axolotl if args.tool == "axolotl" else check_llamafactory
