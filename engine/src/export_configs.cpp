@@ -148,6 +148,25 @@ std::string LlamaFactoryTemplate(const std::string& model_id) {
   return "default";
 }
 
+// The data/dataset_info.json that registers the dataset for LLaMA-Factory,
+// as one comment line of ASCII JSON (the columns the notebook's formats use).
+std::string DatasetInfoEntry(const ojson& p, const std::string& kind) {
+  ojson entry = {{"hf_hub_url", p["dataset_id"]}};
+  if (kind == "chat") {
+    entry["formatting"] = "sharegpt";
+    entry["columns"] = {{"messages", "messages"}};
+    entry["tags"] = {{"role_tag", "role"}, {"content_tag", "content"}, {"user_tag", "user"},
+                     {"assistant_tag", "assistant"}, {"system_tag", "system"}};
+  } else if (kind == "pretraining") {
+    entry["columns"] = {{"prompt", "text"}};
+  } else {  // dpo, orpo, reward
+    entry["ranking"] = true;
+    entry["columns"] = {{"prompt", "prompt"}, {"chosen", "chosen"}, {"rejected", "rejected"}};
+  }
+  ojson info = {{p["dataset_id"].get<std::string>(), entry}};
+  return CommentText(info.dump(-1, ' ', true));
+}
+
 Error Unsupported(const std::string& tool, const std::string& task) {
   return Error{ErrorCode::kUnsupported, "format",
                tool + " has no training stage for task \"" + task +
@@ -207,6 +226,7 @@ Result<std::string> RenderLlamaFactory(const ExportPlan& plan, const json& respo
     stage = "pt";
     hint = "register it in data/dataset_info.json with columns: {prompt: text}";
   }
+  d["dataset_info"] = dataset_dir == "ONLINE" ? ojson(false) : ojson(DatasetInfoEntry(p, kind));
   d["stage"] = YamlString(stage);
   d["finetuning_type"] = YamlString(p["peft"].get<bool>() ? "lora" : "full");
   d["dataset_dir"] = YamlString(dataset_dir);

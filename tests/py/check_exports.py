@@ -269,7 +269,14 @@ AXOLOTL_DEEPSPEED_FILE = "ftconfig-deepspeed.json"
 
 def axolotl_deepspeed_json(text):
     """The DeepSpeed JSON an axolotl export carries as the comment line after "beside this file." (None without)."""
-    m = re.search(r"beside this file\..*?\n# (\{.*\})\n", text, re.S)
+    m = re.search(r"beside this file\..*?\n# (\{[^\n]*\})\n", text, re.S)
+    return json.loads(m.group(1)) if m else None
+
+
+def llamafactory_dataset_info(text):
+    """The dataset_info.json an LLaMA-Factory export carries as the comment line after "Save as
+    data/dataset_info.json" (None without: dataset_dir ONLINE)."""
+    m = re.search(r"# Save as data/dataset_info\.json.*?\n# (\{[^\n]*\})\n", text, re.S)
     return json.loads(m.group(1)) if m else None
 
 
@@ -519,6 +526,12 @@ def check_hostile(cli):
         check(sorted(lf) == ref_keys["llamafactory"], f"{name}: llamafactory keys changed: {sorted(lf)}")
         check(lf.get("model_name_or_path") == expected and lf.get("dataset") == expected
               and lf.get("output_dir") == expected, f"{name}: llamafactory strings")
+        # The chat export registers the dataset in a JSON comment line: it parses back to the name.
+        rc, chat, _ = run_cli(cli, dict(request(s), task_type="chat"), "--export", "llamafactory")
+        info = llamafactory_dataset_info(chat) if rc == 0 else None
+        check(yaml.safe_load(chat).get("dataset") == expected and info is not None
+              and list(info) == [expected] and info[expected]["hf_hub_url"] == expected,
+              f"{name}: llamafactory dataset_info.json line")
         trl = json.loads(ex["trl"])
         check(trl["model_name_or_path"] == expected and trl["dataset"]["name_or_path"] == expected
               and trl["training_args"]["output_dir"] == expected and trl["notes"] == expected, f"{name}: TRL strings")

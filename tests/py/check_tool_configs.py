@@ -12,7 +12,7 @@ adapters x tasks x GPU counts) the CLI exports the tool's YAML, then:
   the model's config) and normalize_cfg_datasets.
 --tool llamafactory: llamafactory.hparams.get_train_args(yaml), what
   `llamafactory-cli train` runs first; the dataset registry the YAML's comment
-  asks the user to write (data/dataset_info.json) read by LLaMA-Factory's own
+  carries for data/dataset_info.json (a comment line) read by LLaMA-Factory's own
   get_dataset_list; the template name looked up in its TEMPLATES.
 
 What the check changes (TOOL_CHANGES, nothing else): the model id points at a
@@ -42,7 +42,7 @@ except ImportError as exc:
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from check_exports import AXOLOTL_DEEPSPEED_FILE, axolotl_deepspeed_json  # noqa: E402
+from check_exports import AXOLOTL_DEEPSPEED_FILE, axolotl_deepspeed_json, llamafactory_dataset_info  # noqa: E402
 from run_exports import VALIDATE, run_cli  # noqa: E402
 from tiny_models import architecture_of, tiny_config  # noqa: E402
 
@@ -65,7 +65,7 @@ TOOL_CHANGES = {
     "model": "base_model / model_name_or_path: a folder holding a tiny config.json of the case's architecture",
     "gpu": "bf16 support and compute capability of the recommended GPU, WORLD_SIZE = its GPU count "
            "(the tools read them from CUDA, which this machine lacks)",
-    "llamafactory dataset": "dataset_dir: a folder with the dataset_info.json entry the YAML's comment describes",
+    "llamafactory dataset": "dataset_dir: a folder holding the dataset_info.json the YAML carries as a comment",
     "axolotl deepspeed": "the JSON of the YAML's DeepSpeed comment saved as the file `deepspeed` names",
 }
 failures = []
@@ -95,6 +95,8 @@ def export(cli, case, request, fmt):
             y["deepspeed"] = os.path.join(ROOT, case + "-" + AXOLOTL_DEEPSPEED_FILE)
             with open(y["deepspeed"], "w") as f:
                 json.dump(ds, f)
+    if fmt == "llamafactory":
+        y["_dataset_info"] = llamafactory_dataset_info(out)
     return rc, y, json.loads(resp) if rc2 == 0 else None
 
 
@@ -180,34 +182,18 @@ def check_axolotl(cli, case, request, root):
 # ---- LLaMA-Factory ----------------------------------------------------------------
 
 
-def dataset_info_entry(y):
-    """The data/dataset_info.json entry a user writes from the YAML's "Dataset:" comment (the hub id as
-    hf_hub_url; column names as the notebook's formats), or None when the YAML reads the Hub directly (ONLINE)."""
-    if y["dataset_dir"] == "ONLINE":
-        return None
-    entry = {"hf_hub_url": y["dataset"]}
-    if y["stage"] in ("dpo", "rm"):
-        entry.update(ranking=True, columns={"prompt": "prompt", "chosen": "chosen", "rejected": "rejected"})
-    elif y["stage"] == "pt":
-        entry["columns"] = {"prompt": "text"}
-    else:  # chat
-        entry.update(formatting="sharegpt", columns={"messages": "messages"},
-                     tags={"role_tag": "role", "content_tag": "content", "user_tag": "user",
-                           "assistant_tag": "assistant", "system_tag": "system"})
-    return entry
-
-
 def llamafactory_dataset(case, y, root):
     """LLaMA-Factory's own registry reader on what the YAML asks for; returns the dataset_dir to parse with."""
     from llamafactory.data.parser import get_dataset_list
-    entry = dataset_info_entry(y)
+    info = y.pop("_dataset_info")
     check(y["dataset_dir"] in ("ONLINE", "data"), f"{case}: dataset_dir {y['dataset_dir']!r} is neither ONLINE nor data")
+    check((info is None) == (y["dataset_dir"] == "ONLINE"), f"{case}: dataset_dir data without a dataset_info.json")
     dataset_dir = y["dataset_dir"]
-    if entry is not None:
+    if info is not None:
         dataset_dir = os.path.join(root, case + "-data")
         os.makedirs(dataset_dir, exist_ok=True)
         with open(os.path.join(dataset_dir, "dataset_info.json"), "w") as f:
-            json.dump({y["dataset"]: entry}, f)
+            json.dump(info, f)
     attrs = get_dataset_list([y["dataset"]], dataset_dir)
     # LLaMA-Factory's loader (data/loader.py) refuses a dataset whose ranking does not match the stage; DPO
     # loads with stage "rm".
