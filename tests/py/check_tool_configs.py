@@ -202,12 +202,19 @@ def llamafactory_dataset(case, y, root):
     return dataset_dir, attrs[0]
 
 
+def free_port():
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def llamafactory_parse(args, bf16, count):
     """LLaMA-Factory's own get_train_args, seeing the recommended GPU; several GPUs as one torchrun rank."""
     import llamafactory.hparams.parser as lp
     import transformers.training_args as ta
     env = {"RANK": "0", "LOCAL_RANK": "0", "WORLD_SIZE": "1", "LOCAL_WORLD_SIZE": "1",
-           "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29571"} if count > 1 else {}
+           "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(free_port())} if count > 1 else {}
     saved = (lp.is_torch_bf16_gpu_available, ta.is_torch_bf16_gpu_available)
     lp.is_torch_bf16_gpu_available = ta.is_torch_bf16_gpu_available = lambda *a, **k: bf16
     os.environ.update(env)
