@@ -42,7 +42,8 @@ if [[ -f package-lock.json ]] && [[ ! -d node_modules || package-lock.json -nt n
   touch node_modules
 fi
 
-# The Python check environments of the exports (build/pyenv, build/pyenv-stack):
+# The Python check environments of the exports (build/pyenv, build/pyenv-stack,
+# build/pyenv-axolotl, build/pyenv-llamafactory):
 # the first run downloads about 3.5 GB of wheels into ~/.cache/ftconfig, later
 # runs with the same pins link the cached venvs in a second.
 bash scripts/setup-python.sh

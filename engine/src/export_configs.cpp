@@ -117,6 +117,10 @@ ojson CommonYaml(const ExportPlan& plan, const json& r) {
     return b;
   };
   d["deepspeed"] = p["deepspeed"].is_object() ? ojson(block(p["deepspeed"])) : ojson(false);
+  // axolotl 0.12.2 reads `deepspeed` as a file path (prepare_optim_env calls
+  // os.path.isfile on it: an inline dict stops `axolotl train`), so its YAML
+  // carries the JSON as one comment line to save beside it.
+  d["deepspeed_json"] = p["deepspeed"].is_object() ? ojson(CommentText(p["deepspeed"].dump())) : ojson(false);
   d["fsdp"] = distribution == "fsdp";
   if (ta.contains("fsdp_config")) d["fsdp_config"] = block(ta["fsdp_config"]);
   return d;
@@ -142,6 +146,25 @@ std::string LlamaFactoryTemplate(const std::string& model_id) {
   if (has("phi-3") || has("phi3")) return "phi";
   if (has("smollm")) return "chatml";
   return "default";
+}
+
+// The data/dataset_info.json that registers the dataset for LLaMA-Factory,
+// as one comment line of ASCII JSON (the columns the notebook's formats use).
+std::string DatasetInfoEntry(const ojson& p, const std::string& kind) {
+  ojson entry = {{"hf_hub_url", p["dataset_id"]}};
+  if (kind == "chat") {
+    entry["formatting"] = "sharegpt";
+    entry["columns"] = {{"messages", "messages"}};
+    entry["tags"] = {{"role_tag", "role"}, {"content_tag", "content"}, {"user_tag", "user"},
+                     {"assistant_tag", "assistant"}, {"system_tag", "system"}};
+  } else if (kind == "pretraining") {
+    entry["columns"] = {{"prompt", "text"}};
+  } else {  // dpo, orpo, reward
+    entry["ranking"] = true;
+    entry["columns"] = {{"prompt", "prompt"}, {"chosen", "chosen"}, {"rejected", "rejected"}};
+  }
+  ojson info = {{p["dataset_id"].get<std::string>(), entry}};
+  return CommentText(info.dump(-1, ' ', true));
 }
 
 Error Unsupported(const std::string& tool, const std::string& task) {
@@ -203,6 +226,7 @@ Result<std::string> RenderLlamaFactory(const ExportPlan& plan, const json& respo
     stage = "pt";
     hint = "register it in data/dataset_info.json with columns: {prompt: text}";
   }
+  d["dataset_info"] = dataset_dir == "ONLINE" ? ojson(false) : ojson(DatasetInfoEntry(p, kind));
   d["stage"] = YamlString(stage);
   d["finetuning_type"] = YamlString(p["peft"].get<bool>() ? "lora" : "full");
   d["dataset_dir"] = YamlString(dataset_dir);

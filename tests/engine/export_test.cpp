@@ -339,6 +339,27 @@ BOOST_AUTO_TEST_CASE(lora_targets_use_the_models_own_module_names) {
   }
 }
 
+// Regression (issue 15: the LLaMA-Factory export pointed at data/dataset_info.json, which nothing wrote): the
+// YAML carries the file as one ASCII JSON comment line, the dataset's name (any string) as its key.
+BOOST_AUTO_TEST_CASE(llamafactory_carries_dataset_info) {
+  const std::string name = "me/chat \"set\"\n\xC3\xA9";
+  json request = {{"gpu_override", "A100 80GB"}, {"model", "Qwen/Qwen2.5-1.5B"}, {"adapter_type", "lora"},
+                  {"task_type", "chat"}, {"dataset_name", name}};
+  json resp = Recommend(request);
+  Request req = ParseRequest(request).value();
+  std::string lf = MustExport(req, resp, ExportFormat::kLlamaFactory);
+  const size_t at = lf.find("\n# {", lf.find("# Save as data/dataset_info.json"));
+  BOOST_REQUIRE(at != std::string::npos);
+  json info = json::parse(lf.substr(at + 3, lf.find('\n', at + 1) - at - 3));
+  BOOST_TEST(info[name]["hf_hub_url"] == name);
+  BOOST_TEST(info[name]["formatting"] == "sharegpt");
+  BOOST_TEST(lf.find("dataset_dir: \"data\"") != std::string::npos);
+  request["task_type"] = "instruction_following";  // read from the Hub: nothing to register
+  lf = MustExport(ParseRequest(request).value(), Recommend(request), ExportFormat::kLlamaFactory);
+  BOOST_TEST(lf.find("dataset_info.json (") == std::string::npos);
+  BOOST_TEST(lf.find("# Save as data/dataset_info.json") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(reward_head_and_distribution) {
   json request = {{"gpu_override", "A10G"}, {"model", "Qwen/Qwen2.5-1.5B"}, {"adapter_type", "lora"},
                   {"task_type", "reward_modeling"}};
@@ -350,8 +371,16 @@ BOOST_AUTO_TEST_CASE(reward_head_and_distribution) {
   resp["hyperparameters"]["distribution"] = "zero3";
   trl = json::parse(MustExport(req, resp, ExportFormat::kTrl));
   BOOST_TEST(trl["training_args"]["deepspeed"]["zero_optimization"]["stage"] == 3);
+  // Regression (axolotl 0.12.2's load_cfg raised "TypeError: stat: path should be string" on an inline
+  // deepspeed dict, tests/py/check_tool_configs.py): the YAML names a file and carries its JSON as a comment.
   std::string axolotl = MustExport(req, resp, ExportFormat::kAxolotl);
-  BOOST_TEST(axolotl.find("deepspeed:\n  zero_optimization:\n    stage: 3") != std::string::npos);
+  BOOST_TEST(axolotl.find("\ndeepspeed: \"ftconfig-deepspeed.json\"\n") != std::string::npos);
+  BOOST_TEST(axolotl.find("deepspeed:\n") == std::string::npos);  // no inline config
+  const std::string marker = "beside this file.";
+  const size_t json_line = axolotl.find("\n# {", axolotl.find(marker));
+  BOOST_REQUIRE(json_line != std::string::npos);
+  json ds = json::parse(axolotl.substr(json_line + 3, axolotl.find('\n', json_line + 1) - json_line - 3));
+  BOOST_TEST(ds == trl["training_args"]["deepspeed"]);
   resp["hyperparameters"]["distribution"] = "fsdp";
   trl = json::parse(MustExport(req, resp, ExportFormat::kTrl));
   BOOST_TEST(trl["training_args"]["fsdp"] == "full_shard auto_wrap");

@@ -30,6 +30,7 @@ import ast
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -263,6 +264,31 @@ def check_python_dicts(name, hp, gpu_count, d):
     check(not missing, f"{name}: hyperparameters not checked: {sorted(missing)}")
 
 
+AXOLOTL_DEEPSPEED_FILE = "ftconfig-deepspeed.json"
+
+
+def axolotl_deepspeed_json(text):
+    """The DeepSpeed JSON an axolotl export carries as the comment line after "beside this file." (None without)."""
+    m = re.search(r"beside this file\..*?\n# (\{[^\n]*\})\n", text, re.S)
+    return json.loads(m.group(1)) if m else None
+
+
+def llamafactory_dataset_info(text):
+    """The dataset_info.json an LLaMA-Factory export carries as the comment line after "Save as
+    data/dataset_info.json" (None without: dataset_dir ONLINE)."""
+    m = re.search(r"# Save as data/dataset_info\.json.*?\n# (\{[^\n]*\})\n", text, re.S)
+    return json.loads(m.group(1)) if m else None
+
+
+def load_export(fmt, text):
+    """The YAML as the tool reads it; axolotl's deepspeed file name replaced by the JSON the user saves there."""
+    y = yaml.safe_load(text)
+    if fmt == "axolotl" and y.get("deepspeed") is not None:
+        check(y["deepspeed"] == AXOLOTL_DEEPSPEED_FILE, f"axolotl deepspeed is {y['deepspeed']!r}, not the file")
+        y["deepspeed"] = axolotl_deepspeed_json(text)
+    return y
+
+
 def check_axolotl(name, hp, gpu_count, y):
     covered = set()
 
@@ -449,7 +475,7 @@ def check_case(cli, name, request):
                   f"{name}: {fmt} should refuse {task if task == 'classification' else 'mixed-precision full fine-tuning'}")
             continue
         if check(ex[fmt] is not None, f"{name}: {fmt} export failed: {ex[fmt + '_rc']}"):
-            checker(name + " " + fmt, hp, gpus, yaml.safe_load(ex[fmt]))
+            checker(name + " " + fmt, hp, gpus, load_export(fmt, ex[fmt]))
     return ex
 
 
@@ -500,6 +526,12 @@ def check_hostile(cli):
         check(sorted(lf) == ref_keys["llamafactory"], f"{name}: llamafactory keys changed: {sorted(lf)}")
         check(lf.get("model_name_or_path") == expected and lf.get("dataset") == expected
               and lf.get("output_dir") == expected, f"{name}: llamafactory strings")
+        # The chat export registers the dataset in a JSON comment line: it parses back to the name.
+        rc, chat, _ = run_cli(cli, dict(request(s), task_type="chat"), "--export", "llamafactory")
+        info = llamafactory_dataset_info(chat) if rc == 0 else None
+        check(yaml.safe_load(chat).get("dataset") == expected and info is not None
+              and list(info) == [expected] and info[expected]["hf_hub_url"] == expected,
+              f"{name}: llamafactory dataset_info.json line")
         trl = json.loads(ex["trl"])
         check(trl["model_name_or_path"] == expected and trl["dataset"]["name_or_path"] == expected
               and trl["training_args"]["output_dir"] == expected and trl["notes"] == expected, f"{name}: TRL strings")
@@ -529,7 +561,8 @@ def check_golden():
             p = os.path.join(d, fmt + ".yaml")
             if os.path.exists(p):
                 with open(p, encoding="utf-8") as f:
-                    checker(f"golden {case} {fmt}", r["hyperparameters"], r["gpu"]["count"], yaml.safe_load(f))
+                    checker(f"golden {case} {fmt}", r["hyperparameters"], r["gpu"]["count"],
+                            load_export(fmt, f.read()))
         with open(os.path.join(d, "trl.json"), encoding="utf-8") as f:
             json.load(f)
 
