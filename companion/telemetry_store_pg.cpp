@@ -329,30 +329,25 @@ Result<bool> PgStore::Acknowledge(const std::vector<std::string>& event_ids) {
   });
 }
 
-Result<bool> PgStore::MarkRejected(const std::vector<std::pair<std::string, std::string>>& id_and_reason) {
-  if (id_and_reason.empty()) return true;
+Result<bool> PgStore::UpdateOutbox(const char* sql, const std::vector<std::pair<std::string, std::string>>& id_and_error) {
+  if (id_and_error.empty()) return true;
   std::lock_guard<std::mutex> lock(mu_);
   return InTransaction<bool>([&]() -> Result<bool> {
-    for (const auto& [id, reason] : id_and_reason)
-      if (auto r = Exec("UPDATE outbox SET state = 'rejected', attempts = attempts + 1, last_error = $1 "
-                        "WHERE event_id = $2",
-                        {reason, id});
-          !r.ok())
-        return r;
+    for (const auto& [id, error] : id_and_error)
+      if (auto r = Exec(sql, {error, id}); !r.ok()) return r;
     return true;
   });
 }
 
+Result<bool> PgStore::MarkRejected(const std::vector<std::pair<std::string, std::string>>& id_and_reason) {
+  return UpdateOutbox("UPDATE outbox SET state = 'rejected', attempts = attempts + 1, last_error = $1 WHERE event_id = $2",
+                      id_and_reason);
+}
+
 Result<bool> PgStore::CountAttempt(const std::vector<std::string>& event_ids, const std::string& error) {
-  if (event_ids.empty()) return true;
-  std::lock_guard<std::mutex> lock(mu_);
-  return InTransaction<bool>([&]() -> Result<bool> {
-    for (const auto& id : event_ids)
-      if (auto r = Exec("UPDATE outbox SET attempts = attempts + 1, last_error = $1 WHERE event_id = $2", {error, id});
-          !r.ok())
-        return r;
-    return true;
-  });
+  std::vector<std::pair<std::string, std::string>> items;
+  for (const auto& id : event_ids) items.push_back({id, error});
+  return UpdateOutbox("UPDATE outbox SET attempts = attempts + 1, last_error = $1 WHERE event_id = $2", items);
 }
 
 Result<std::int64_t> PgStore::RequeueRejected() {

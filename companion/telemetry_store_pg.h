@@ -51,6 +51,8 @@ class PgStore {
   Result<Rows> Query(const std::string& sql, const std::vector<std::string>& params = {});
   Result<bool> Exec(const std::string& sql, const std::vector<std::string>& params = {});
   Result<bool> Migrate();
+  // Runs `sql` ($1 = the second, $2 = the first of each pair) for every pair, in one transaction.
+  Result<bool> UpdateOutbox(const char* sql, const std::vector<std::pair<std::string, std::string>>& id_and_error);
   // Runs `body` inside BEGIN ... COMMIT, rolling back on error.
   template <typename T, typename Fn>
   Result<T> InTransaction(Fn body);

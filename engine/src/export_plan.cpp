@@ -209,13 +209,8 @@ std::string Fingerprint(const json& response) {
                       {"count", response.contains("gpu") ? response["gpu"].value("count", 1) : 1}}},
              {"hyperparameters", response.contains("hyperparameters") ? response["hyperparameters"] : json()}};
   const std::string text = id.dump(-1, ' ', false, json::error_handler_t::replace);
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
   char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(Fnv1a64(text)));
   return buf;
 }
 

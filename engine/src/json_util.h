@@ -4,6 +4,7 @@
 #define FTCONFIG_SRC_JSON_UTIL_H_
 
 #include <cmath>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -12,6 +13,14 @@
 namespace ftconfig::internal {
 
 using json = nlohmann::json;
+
+// The 64-bit FNV-1a-style hash of export fingerprints (docs/exports.md). Its
+// offset basis is the project's own (fingerprints already issued depend on it).
+inline uint64_t Fnv1a64(const std::string& text) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : text) h = (h ^ c) * 1099511628211ULL;
+  return h;
+}
 
 // Numbers as the answers report them: 2 or 3 decimals.
 inline double Round2(double v) { return std::round(v * 100.0) / 100.0; }

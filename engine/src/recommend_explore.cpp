@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "json_util.h"
 #include "recommend_internal.h"
 
 namespace ftconfig::internal {
@@ -22,18 +23,12 @@ uint64_t Mix(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-uint64_t Fnv1a(const std::string& s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
-  return h;
-}
-
 // A uniform draw in [0, 1), the same for the same seed and context: a client
 // that keeps its seed sees the same answer on every visit.
 double Draw(uint64_t seed, const Target& t) {
   const std::string context = t.model_id + "|" + t.task + "|" + t.adapter + "|" + t.gpu->id + "|" +
                               std::to_string(t.num_gpus);
-  return static_cast<double>(Mix(seed ^ Fnv1a(context)) >> 11) / 9007199254740992.0;  // 2^53
+  return static_cast<double>(Mix(seed ^ Fnv1a64(context)) >> 11) / 9007199254740992.0;  // 2^53
 }
 
 // How many of the pool's voters (of the request's adapter class and task
