@@ -76,6 +76,13 @@ ojson DeepSpeedConfig(const std::string& distribution) {
   }
   ojson ds = ojson::object();
   ds["zero_optimization"] = zero;
+  if (distribution == "zero3_offload") {
+    // The offloaded step runs in DeepSpeed's CPU Adam, which DeepSpeed builds
+    // from this block ("auto": the Trainer's values); a Trainer-made GPU
+    // optimizer is refused under offload by DeepSpeed's zero_force_ds_cpu_optimizer.
+    ds["optimizer"] = {{"type", "AdamW"},
+                       {"params", {{"lr", "auto"}, {"betas", "auto"}, {"eps", "auto"}, {"weight_decay", "auto"}}}};
+  }
   ds["bf16"] = {{"enabled", "auto"}};
   ds["fp16"] = {{"enabled", "auto"}};
   ds["train_micro_batch_size_per_gpu"] = "auto";

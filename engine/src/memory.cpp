@@ -1013,14 +1013,18 @@ void ShardingTerms(const Shape& s, const TrainSetup& st, StepTerms* t, std::vect
   t->grads /= t->shard_g;
   t->opt /= t->shard_o;
   t->opt_temp /= t->shard_o;
+  t->ddp_buckets = shard == Sharding::kDdp ? t->grads : 0;  // DDP reducer buckets copy the gradients
   if (st.cpu_offload) {
+    // ZeRO-Offload (Ren et al. 2021) and FSDP's CPUOffload move the gradient
+    // partitions to CPU memory for the optimizer step there: the GPU keeps the
+    // reduce buckets they pass through.
     t->opt = 0;
     t->opt_temp = 0;
+    t->ddp_buckets = std::min(t->grads, kZeroReduceBuckets * kZeroReduceBucketElems * c);
+    t->grads = 0;
     if (t->shard_w > 1) t->weights = 0;  // ZeRO-3 offload_param: only gathered layers on the GPU
-    notes->push_back("optimizer states offloaded to CPU RAM");
-  }
-  t->ddp_buckets = shard == Sharding::kDdp ? t->grads : 0;  // DDP reducer buckets copy the gradients
-  if (zero12) {
+    notes->push_back("gradients and optimizer states offloaded to CPU RAM; the GPU keeps 2 reduce buckets of 5e8");
+  } else if (zero12) {
     t->ddp_buckets = kZeroReduceBuckets * kZeroReduceBucketElems * c;
     notes->push_back("DeepSpeed ZeRO-1/2 gradient buckets: 2 x reduce_bucket_size 5e8 (lower it to save memory)");
   }

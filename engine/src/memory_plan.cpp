@@ -42,6 +42,16 @@ struct Technique {
   std::function<std::string(const Candidate&)> describe;
 };
 
+// ZeRO-Offload keeps fp32 master weights, gradients and Adam's two states in
+// CPU memory: 16 bytes per trainable parameter across the node.
+std::string OffloadStep(const Candidate& c, const Context& ctx) {
+  std::string text = "ZeRO-3 with gradients and optimizer states offloaded to CPU memory (much slower)";
+  if (c.adapter != "none") return text;
+  char ram[96];
+  std::snprintf(ram, sizeof ram, "; needs about %.0f GB of CPU RAM", ctx.arch.params_b * 16);
+  return text + ram;
+}
+
 // In order of cost (docs/recommendation.md, "Memory plan"): gradient
 // checkpointing costs ~30% speed and nothing in quality; on several GPUs,
 // sharding weights, gradients and optimizer states (ZeRO-3 / FSDP full
@@ -70,8 +80,13 @@ std::vector<Technique> Techniques(const Context& ctx, bool allow_qlora) {
                },
                [](const Candidate&) { return std::string("QLoRA: base weights in 4-bit NF4"); }});
   t.push_back({"distribution", [multi](const Candidate& c) { return multi && c.distribution == "zero3"; },
-               [](Candidate* c) { c->distribution = "zero3_offload"; },
-               [](const Candidate&) { return std::string("ZeRO-3 with the optimizer offloaded to CPU memory (much slower)"); }});
+               [](Candidate* c) {
+                 c->distribution = "zero3_offload";
+                 // The step runs on the CPU (DeepSpeed's CPU Adam): an 8-bit GPU
+                 // optimizer chosen earlier in the plan no longer saves GPU memory.
+                 if (c->adapter == "none" && Is8bit(c->optimizer)) c->optimizer = "adamw";
+               },
+               [&ctx](const Candidate& c) { return OffloadStep(c, ctx); }});
   t.push_back({"precision", [&gpu](const Candidate& c) { return c.adapter == "none" && gpu.bf16 && !c.pure_bf16 && !c.fp32; },
                [](Candidate* c) { c->pure_bf16 = true; },
                [](const Candidate&) { return std::string("pure bf16: weights and optimizer math in bf16, no fp32 master copy"); }});

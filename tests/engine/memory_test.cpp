@@ -417,6 +417,27 @@ BOOST_AUTO_TEST_CASE(zero3_and_fsdp_divide_model_states) {
   BOOST_TEST(EstimateMemory(Llama8B(), s).breakdown.optimizer_gb == 0.0);
 }
 
+// ZeRO-Offload and FSDP's CPUOffload step on the CPU: the gradient partitions
+// go there too, and the GPU keeps only the reduce buckets (regression: the
+// whole gradient shard was counted, and 2 x 24 GB refused gpt-oss-20b full
+// fine-tuning that axolotl's FSDP2 offload example runs at 21 GB per GPU).
+BOOST_AUTO_TEST_CASE(cpu_offload_keeps_only_gradient_buckets_on_the_gpu) {
+  TrainSetup s;
+  s.method = Method::kFull;
+  s.num_gpus = 2;
+  s.sharding = Sharding::kZero3;
+  s.gradient_checkpointing = true;
+  s.batch_size_per_device = 1;
+  MemoryEstimate sharded = EstimateMemory(Llama8B(), s);
+  s.cpu_offload = true;
+  MemoryEstimate offloaded = EstimateMemory(Llama8B(), s);
+  BOOST_TEST(offloaded.breakdown.gradients_gb <= 2.1);  // the buckets, where the breakdown shows them
+  BOOST_TEST(offloaded.breakdown.gradients_gb < sharded.breakdown.gradients_gb / 3);
+  BOOST_TEST(offloaded.breakdown.optimizer_gb == 0.0);
+  // What leaves the GPU is at least the half gradient shard, less 2 x 5e8 bf16 buckets.
+  BOOST_TEST(offloaded.peak_gb < sharded.peak_gb - sharded.breakdown.gradients_gb + 2.1);
+}
+
 BOOST_AUTO_TEST_CASE(moe_counts_all_experts) {
   ModelArch moe = Llama8B();
   moe.is_moe = true;

@@ -75,6 +75,8 @@ CASES = {
     "kaggle_t4x2_pretraining": {"platform": "kaggle", "plan": "t4x2", "model": "Qwen/Qwen2.5-3B",
                                 "adapter_type": "lora", "task_type": "continued_pretraining"},
     "a100x2_lora": {"gpu_override": "A100 80GB", "num_gpus": 2, "model": "Qwen/Qwen2.5-7B", "adapter_type": "lora"},
+    "a100x2_full_offload": {"gpu_override": "A100 80GB", "num_gpus": 2, "model": "Qwen/Qwen3-14B",
+                            "adapter_type": "none"},
     "orpo": {"gpu_override": "L4", "model": "Qwen/Qwen2.5-1.5B", "adapter_type": "lora",
              "task_type": "preference_orpo"},
     "reward": {"gpu_override": "A10G", "model": "Qwen/Qwen2.5-1.5B", "adapter_type": "lora",
@@ -192,7 +194,8 @@ def check_distribution(name, hp, ds):
         zero = ds.get("zero_optimization", {}) if isinstance(ds, dict) else {}
         ok = zero.get("stage") == (2 if dist == "zero2" else 3)
         if dist == "zero3_offload":
-            ok = ok and "offload_optimizer" in zero
+            # DeepSpeed refuses a Trainer-made optimizer under offload: the config names its CPU Adam.
+            ok = ok and "offload_optimizer" in zero and ds.get("optimizer", {}).get("type") == "AdamW"
         check(ok, f"{name}: DeepSpeed configuration for {dist}")
     else:
         check(not ds, f"{name}: a DeepSpeed configuration although the distribution is {dist}")
