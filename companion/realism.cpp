@@ -83,13 +83,20 @@ RealismAnswer AnswerFromResponse(const json& resp) {
   return a;
 }
 
-std::optional<json> UserRequest(const ConfigRecord& r, const Catalog& catalog, const Gpu& gpu,
+int RequestGpuCount(const ConfigRecord& r, const ModelArch& arch, const Gpu& gpu, const std::string& gpu_source) {
+  constexpr int kNode = 8;
+  if (r.num_gpus > 1) return r.num_gpus;
+  if (gpu_source != "smallest_fitting") return 1;
+  return ConfigHeadroom(r, arch, gpu, 1, r.task_type, r.adapter_type) >= 0 ? 1 : kNode;
+}
+
+std::optional<json> UserRequest(const ConfigRecord& r, const Catalog& catalog, const Gpu& gpu, int num_gpus,
                                 const std::string& strategy) {
   json req = {{"gpu_override", gpu.id},
               {"task_type", r.task_type},
               {"adapter_type", r.adapter_type},
               {"strategy", strategy}};
-  if (r.num_gpus > 1) req["num_gpus"] = r.num_gpus;
+  if (num_gpus > 1) req["num_gpus"] = num_gpus;
   if (const Model* m = catalog.FindModel(r.model_name)) {
     req["model"] = m->id;
   } else if (r.model_params_b) {

@@ -58,10 +58,18 @@ RealismAnswer AnswerFromResponse(const json& response);
 // The request a new user would make for the practitioner's configuration `r`
 // on `gpu`: model (catalog id, else model_params_b), task, adapter (dora is
 // lora, freeze is none, 4-bit is qlora: the corpus's adapter_type), GPU,
-// GPU count, dataset size — never its sequence length, learning rate or rank.
-// Empty when the model is neither in the catalog nor has a size.
-std::optional<json> UserRequest(const ConfigRecord& r, const Catalog& catalog, const Gpu& gpu,
+// GPU count (`num_gpus`, RequestGpuCount), dataset size — never its sequence
+// length, learning rate or rank. Empty when the model is neither in the
+// catalog nor has a size.
+std::optional<json> UserRequest(const ConfigRecord& r, const Catalog& catalog, const Gpu& gpu, int num_gpus,
                                 const std::string& strategy);
+
+// The GPU count a practitioner asks with: the source's; where it states none
+// and its configuration fits no single GPU of the ladder (`gpu_source`
+// "smallest_fitting" and no headroom on `gpu`, the largest), one node of 8:
+// such a configuration ran sharded (ZeRO-3 / FSDP), and its author knows
+// their node.
+int RequestGpuCount(const ConfigRecord& r, const ModelArch& arch, const Gpu& gpu, const std::string& gpu_source);
 
 // Baselines (docs/realism.md, "Baselines", with their sources).
 RealismAnswer UnslothAnswer(const ConfigRecord& r);

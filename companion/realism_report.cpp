@@ -27,9 +27,15 @@ const char* kMethod = R"(## Method
   practitioner's sequence length, learning rate or rank. The GPU is the one the source names when the catalog knows it
   (or a catalog GPU of the size it states); otherwise the smallest of T4, A10G, L40S, A100 80GB and H200 on which the
   practitioner's own configuration fits by the engine's estimate (`ConfigHeadroom` ≥ 0; it ran, so it fitted
-  somewhere), H200 when none does (`AssignGpu`, shared with `ftconfig train`).
+  somewhere), H200 when none does (`AssignGpu`, shared with `ftconfig train`). A configuration that fits no single
+  GPU of that ladder, from a source that states no GPU count, is asked on one node of 8 H200 (`RequestGpuCount`): it
+  ran sharded (its DeepSpeed or FSDP settings say so), and its author knows their node.
 - **Fields.** Each field is counted only where the practitioner's configuration gives it (`n` in every cell). An
-  answer that does not give the field — a "does not fit" answer gives none — counts as a disagreement. Within 2x:
+  answer that does not give the field counts as a disagreement. A "does not fit" answer is scored as a user follows
+  it: the engine is asked again with its first option's `request_patch` (the smallest GPU that fits: the page's
+  first button), and that answer's values count; where it has no option, or the option does not fit either, it
+  scores nothing. The table "Strict" below scores every "does not fit" as a disagreement on every field, and the
+  over-conservatism table counts the refusals themselves. Within 2x:
   max(answer/practitioner, practitioner/answer) ≤ 2. Target class: all linear layers (with or without embeddings) vs
   attention-only (q,v or all attention projections); the response's `hyperparameters.lora_target_class` when present,
   else the class of `lora_target`. Warmup: the ratio within 2x, or both zero; a source that gives only warmup steps is
@@ -116,6 +122,30 @@ void FieldTable(std::ostream& o, const json& M) {
   }
 }
 
+// The engine's answers with "does not fit" scoring nothing (the headline table
+// scores it as followed): the headline fields only.
+void StrictTable(std::ostream& o, const json& M) {
+  if (!M.contains("results_strict") || M["results_strict"].empty()) return;
+  o << "\n### Strict: a \"does not fit\" answer scores no field\n\nThe same engine answers with every \"does not fit\" "
+       "counted as a disagreement on every field (the baselines never refuse: their shares are those above).\n\n"
+    << "| field | ";
+  std::vector<std::string> who;
+  for (const auto& [s, _] : M["results_strict"].items()) who.push_back(s);
+  for (const auto& s : who) o << s << " | ";
+  o << "\n|---|";
+  for (size_t i = 0; i < who.size(); ++i) o << "---|";
+  o << "\n";
+  for (const auto& f : RealismFields()) {
+    if (!f.headline) continue;
+    o << "| " << f.label << " |";
+    for (const auto& s : who) {
+      const json& c = M["results_strict"][s].value(f.name, json{{"n", 0}});
+      o << " " << Pct(c) << " n " << c.value("n", 0) << " |";
+    }
+    o << "\n";
+  }
+}
+
 void OverConservatism(std::ostream& o, const json& M) {
   o << "\n## Over-conservatism\n\nAmong held-out configurations whose own configuration fits the requested GPU by the "
        "engine's estimate ("
@@ -192,9 +222,11 @@ std::string RealismMarkdown(const json& M) {
     << ". The GPU of the request: named by the source " << C["gpu_source"].value("record", 0)
     << ", of the size the source states " << C["gpu_source"].value("stated_size", 0)
     << ", the smallest on which the practitioner's configuration fits " << C["gpu_source"].value("smallest_fitting", 0)
-    << ".\n\n## Release gate\n\n**" << (M["gate"].value("passed", false) ? "PASS" : "FAIL") << "** — "
+    << " (of which asked on a node of 8 because it fits no single GPU: " << C.value("node_requests", 0)
+    << ").\n\n## Release gate\n\n**" << (M["gate"].value("passed", false) ? "PASS" : "FAIL") << "** — "
     << M["gate"].value("detail", "") << "\n\n";
   FieldTable(o, M);
+  StrictTable(o, M);
   OverConservatism(o, M);
   Calibration(o, M);
   Breakdowns(o, M);

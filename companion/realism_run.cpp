@@ -43,6 +43,9 @@ struct Run {
   int fold;
   std::string answerer;
   RealismAnswer answer;
+  // A "does not fit" answer as a user follows it: the engine asked again
+  // with its first option's request_patch (FollowFirstOption).
+  std::optional<RealismAnswer> followed = std::nullopt;
   bool errored = false;
   json detail = json();  // engine answers: what set the values (for the runs file)
 };
@@ -67,6 +70,7 @@ struct FoldContext {
   std::vector<Run>* runs;
   int* skipped;
   std::vector<std::string>* errors;
+  std::vector<int> gpu_counts;  // RequestGpuCount per record
 };
 
 // Refuses an engine that holds a row of the repository it is asked about.
@@ -76,10 +80,27 @@ std::optional<std::string> LeakCheck(const Engine& engine, const std::string& he
   return std::nullopt;
 }
 
+// The engine's answer once its first "does not fit" option is taken (the
+// smallest GPU that fits, as the page's first button offers); empty when it
+// gives none or that does not fit either.
+std::optional<RealismAnswer> FollowFirstOption(const Engine& engine, json req, const json& resp) {
+  const json& options = resp.value("does_not_fit", json::object()).value("options", json::array());
+  if (!options.is_array() || options.empty() || !options[0].contains("request_patch")) return std::nullopt;
+  for (const auto& [k, v] : options[0]["request_patch"].items()) {
+    if (v.is_null()) req.erase(k);
+    else req[k] = v;
+  }
+  auto again = engine.Recommend(req.dump());
+  if (!again.ok()) return std::nullopt;
+  RealismAnswer a = AnswerFromResponse(again.value());
+  if (!a.fits) return std::nullopt;
+  return a;
+}
+
 void AnswerRecord(const FoldContext& c, const Engine& engine, const AdapterConstants& constants, size_t i, int fold) {
   const ConfigRecord& r = c.ts.corpus.records()[i];
   for (const auto& s : c.opt.strategies) {
-    auto req = UserRequest(r, c.ts.catalog, *c.ts.query_gpu[i], s);
+    auto req = UserRequest(r, c.ts.catalog, *c.ts.query_gpu[i], c.gpu_counts[i], s);
     if (!req) {
       ++*c.skipped;
       return;
@@ -89,6 +110,7 @@ void AnswerRecord(const FoldContext& c, const Engine& engine, const AdapterConst
     if (resp.ok()) {
       run.answer = AnswerFromResponse(resp.value());
       run.detail = DetailOf(resp.value());
+      if (!run.answer.fits) run.followed = FollowFirstOption(engine, *req, resp.value());
     } else {
       run.errored = true;
       if (c.errors->size() < 20) c.errors->push_back(r.id + " / " + s + ": " + resp.error().message);
@@ -109,11 +131,12 @@ void WriteRun(std::ostream& out, const TrainingSet& ts, const Run& run) {
   for (const auto& f : RealismFields())
     if (auto ok = FieldAgrees(f.name, r, a)) fields[f.name] = *ok;
   json row = {{"id", r.id}, {"repo", r.source_repo}, {"fold", run.fold}, {"answerer", run.answerer},
-              {"gpu", ts.query_gpu[run.record]->id}, {"fits", a.fits}, {"error", run.errored},
+              {"gpu", ts.query_gpu[run.record]->id}, {"fits", a.fits}, {"followed", run.followed.has_value()}, {"error", run.errored},
               {"lr", OptNum(a.learning_rate)}, {"lr_true", r.learning_rate},
               {"seq", OptNum(a.max_seq_length)},
               {"seq_true", r.max_seq_length ? json(*r.max_seq_length) : json()},
               {"lora_r", OptNum(a.lora_r)}, {"lora_r_true", r.lora_r ? json(*r.lora_r) : json()},
+              {"lora_alpha", OptNum(a.lora_alpha)}, {"lora_alpha_true", r.lora_alpha ? json(*r.lora_alpha) : json()},
               {"target_class", a.target_class}, {"target_class_true", TargetClass(r.lora_target)},
               {"confidence", OptNum(a.confidence_score)}, {"level", a.confidence_level}, {"agrees", fields}};
   if (!run.detail.is_null()) row["engine"] = run.detail;
@@ -123,7 +146,8 @@ void WriteRun(std::ostream& out, const TrainingSet& ts, const Run& run) {
 // ---- aggregation ---------------------------------------------------------
 
 struct Aggregates {
-  std::map<std::string, std::map<std::string, Tally>> fields;  // answerer -> field
+  std::map<std::string, std::map<std::string, Tally>> fields;  // answerer -> field, "does not fit" followed
+  std::map<std::string, std::map<std::string, Tally>> strict;  // answerer -> field, "does not fit" scores nothing
   // dimension -> value -> answerer -> headline field
   std::map<std::string, std::map<std::string, std::map<std::string, std::map<std::string, Tally>>>> breakdown;
   std::map<std::string, Tally> shorter, refused;                  // over-conservatism, per answerer
@@ -138,9 +162,11 @@ void AddRun(const TrainingSet& ts, const Run& run, const std::vector<bool>& own_
   const std::map<std::string, std::string> dims = {
       {"task_family", TaskFamily(r.task_type)}, {"adapter", r.adapter_type}, {"size", r.size_bucket}};
   for (const auto& f : RealismFields()) {
-    auto ok = FieldAgrees(f.name, r, a);
-    if (!ok) continue;
-    g->fields[run.answerer][f.name].Add(*ok, r.source_repo);
+    auto strict = FieldAgrees(f.name, r, a);
+    if (!strict) continue;
+    g->strict[run.answerer][f.name].Add(*strict, r.source_repo);
+    auto ok = run.followed ? FieldAgrees(f.name, r, *run.followed) : strict;
+    g->fields[run.answerer][f.name].Add(ok.value_or(false), r.source_repo);
     if (f.headline)
       for (const auto& [dim, value] : dims) g->breakdown[dim][value][run.answerer][f.name].Add(*ok, r.source_repo);
   }
@@ -190,6 +216,12 @@ json MetricsJson(const Aggregates& g, const std::vector<std::string>& answerers)
     results[who] = per;
   }
   M["results"] = results;
+  json strict = json::object();
+  for (const auto& [who, per] : g.strict) {
+    if (!g.fields.count(who)) continue;
+    for (const auto& [field, t] : per) strict[who][field] = t.ToJson();
+  }
+  M["results_strict"] = strict;
   json bd = json::object();
   for (const auto& [dim, values] : g.breakdown)
     for (const auto& [value, whos] : values)
@@ -208,6 +240,12 @@ json MetricsJson(const Aggregates& g, const std::vector<std::string>& answerers)
   return M;
 }
 
+int NodeRequests(const std::vector<ConfigRecord>& recs, const std::vector<int>& counts) {
+  int n = 0;
+  for (size_t i = 0; i < recs.size(); ++i) n += recs[i].num_gpus <= 1 && counts[i] > 1;
+  return n;
+}
+
 }  // namespace
 
 json RunRealism(const TrainingSet& ts, const EngineFactory& make_engine, const RealismOptions& opt,
@@ -216,7 +254,9 @@ json RunRealism(const TrainingSet& ts, const EngineFactory& make_engine, const R
   std::vector<Run> runs;
   int skipped = 0;
   std::vector<std::string> errors, fold_errors;
-  FoldContext ctx{ts, opt, &runs, &skipped, &errors};
+  FoldContext ctx{ts, opt, &runs, &skipped, &errors, {}};
+  for (size_t i = 0; i < recs.size(); ++i)
+    ctx.gpu_counts.push_back(RequestGpuCount(recs[i], ts.query_arch[i], *ts.query_gpu[i], ts.gpu_source[i]));
   for (size_t k = 0; k < ts.repos.size(); ++k) {
     const std::string& held_out = ts.repos[k];
     progress("realism: fold " + std::to_string(k + 1) + "/" + std::to_string(ts.repos.size()) + ": " + held_out +
@@ -248,13 +288,15 @@ json RunRealism(const TrainingSet& ts, const EngineFactory& make_engine, const R
   std::vector<std::string> answerers = opt.strategies;
   answerers.insert(answerers.end(), Baselines().begin(), Baselines().end());
   json M = MetricsJson(agg, answerers);
+  for (const auto& b : Baselines()) M["results_strict"].erase(b);  // they never refuse
   std::map<std::string, int> gpu_source;
   for (const auto& s : ts.gpu_source) ++gpu_source[s];
   int fits = static_cast<int>(std::count(own_fits.begin(), own_fits.end(), true));
   json fields = json::object();
   for (const auto& f : RealismFields()) fields[f.name] = {{"label", f.label}, {"headline", f.headline}};
   M["corpus"] = {{"records", recs.size()}, {"repositories", ts.repos.size()}, {"sha256", ts.corpus_sha256},
-                 {"gpu_source", gpu_source}, {"own_config_fits", fits}};
+                 {"gpu_source", gpu_source}, {"own_config_fits", fits},
+                 {"node_requests", NodeRequests(recs, ctx.gpu_counts)}};
   M["served_strategy"] = opt.strategies.empty() ? "" : opt.strategies.front();
   M["strategies"] = opt.strategies;
   M["baselines"] = Baselines();

@@ -131,6 +131,9 @@ Result<std::shared_ptr<const Engine>> Engine::Create(const EngineData& data) {
   e->profiles_ = ProfileTable::Build(e->corpus_);
   e->index_ = std::make_shared<const internal::CorpusIndex>(internal::CorpusIndex::Build(e->corpus_.records()));
   e->rule_agreement_ = internal::RuleAgreement(e->corpus_.records());
+  const internal::AlphaRatios alpha = internal::LoraAlphaRatios(e->corpus_.records());
+  e->lora_alpha_ratio_ = alpha.lora;
+  e->qlora_alpha_ratio_ = alpha.qlora;
   auto load_artifact = [](const std::string& text, const char* what) -> Result<json> {
     json j = internal::ParseJson(text);
     if (j.is_discarded())
@@ -176,7 +179,7 @@ Result<json> Engine::Recommend(const Request& req) const {
   PoolInputs pool_in{corpus_, *index_, profiles_, reranker_ ? &*reranker_ : nullptr,
                      hp_predictor_ ? &*hp_predictor_ : nullptr, hybrid_weights_, mmr_lambda_};
   Pool pool = BuildPool(pool_in, req, target, ctx);
-  Values values = BaseValues(catalog_, *index_, req, target, pool);
+  Values values = BaseValues(catalog_, *index_, req, target, pool, {lora_alpha_ratio_, qlora_alpha_ratio_});
   Candidate start = StartCandidate(target, pool, values);
   PlanOutcome plan = PlanMemory(start, ctx, req.allow_qlora, values.seq_floor);
   auto agreement = rule_agreement_.find(target.task);

@@ -132,8 +132,17 @@ struct Values {
 // all within 2x of what the rules give their context).
 std::map<std::string, std::pair<double, double>> RuleAgreement(const std::vector<ConfigRecord>& recs);
 
+// LoRA alpha / rank per adapter (QLoRA recipes keep alpha low at high rank;
+// LoRA recipes mostly use 2r): the corpus's weighted median alpha/r of that
+// adapter's configurations (ConfigRecord::weight, so a repository's repeated
+// template counts about once), snapped to 1 (Unsloth's guide) or 2.
+struct AlphaRatios {
+  int lora = 1, qlora = 1;
+};
+AlphaRatios LoraAlphaRatios(const std::vector<ConfigRecord>& recs);
+
 Values BaseValues(const Catalog& catalog, const CorpusIndex& index, const Request& req, const Target& t,
-                  const Pool& pool);
+                  const Pool& pool, const AlphaRatios& alpha_ratios);
 
 // ---- stage 4: the memory plan ------------------------------------------------------
 

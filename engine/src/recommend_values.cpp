@@ -4,8 +4,10 @@
 // sets the sequence. The corpus's source repositories vote (one vote each, so
 // no house template dominates); the vote is shown and feeds the confidence.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <unordered_map>
 
@@ -254,10 +256,14 @@ void SetLora(const Target& t, Values* v) {
   v->lora_dropout = {0.05, "rule", "0.05: the common PEFT/axolotl value"};
 }
 
-void SetAlpha(Values* v) {
+void SetAlpha(int ratio, Values* v) {
   int r = v->lora_r.value;
-  v->lora_alpha = r < 16 ? Set<int>{2 * r, "rule", "2 x rank for small ranks (alpha 16 at rank 8)"}
-                         : Set<int>{r, "rule", "alpha = rank (scale 1), Unsloth's guide"};
+  if (ratio == 2)
+    v->lora_alpha = {2 * r, "corpus", "alpha = 2 x rank: the median alpha/r of the corpus's configurations of this "
+                                      "adapter (each repository's template counted about once), of alpha = r and 2r"};
+  else
+    v->lora_alpha = r < 16 ? Set<int>{2 * r, "rule", "2 x rank for small ranks (alpha 16 at rank 8)"}
+                           : Set<int>{r, "rule", "alpha = rank (scale 1), Unsloth's guide"};
 }
 
 // Epochs by dataset size: large datasets need one pass, small ones overfit
@@ -327,14 +333,44 @@ std::map<std::string, std::pair<double, double>> RuleAgreement(const std::vector
   return out;
 }
 
-Values BaseValues(const Catalog& catalog, const CorpusIndex& index, const Request& req, const Target& t, const Pool& pool) {
+namespace {
+
+// The weighted median alpha/r of the rows `keep` accepts, snapped to 1 or 2.
+int MedianAlphaRatio(const std::vector<ConfigRecord>& recs, const std::function<bool(const ConfigRecord&)>& keep) {
+  std::vector<std::pair<double, double>> ratios;
+  double total = 0;
+  for (const ConfigRecord& r : recs) {
+    if (!keep(r) || !r.lora_r || !r.lora_alpha || *r.lora_r <= 0 || *r.lora_alpha <= 0) continue;
+    ratios.push_back({double(*r.lora_alpha) / *r.lora_r, r.weight});
+    total += r.weight;
+  }
+  std::sort(ratios.begin(), ratios.end());
+  double seen = 0;
+  for (const auto& [ratio, w] : ratios) {
+    seen += w;
+    if (seen >= total / 2) return ratio >= std::sqrt(2.0) ? 2 : 1;
+  }
+  return 1;
+}
+
+}  // namespace
+
+AlphaRatios LoraAlphaRatios(const std::vector<ConfigRecord>& recs) {
+  AlphaRatios out;
+  out.lora = MedianAlphaRatio(recs, [](const ConfigRecord& r) { return r.adapter_type != "qlora"; });
+  out.qlora = MedianAlphaRatio(recs, [](const ConfigRecord& r) { return r.adapter_type == "qlora"; });
+  return out;
+}
+
+Values BaseValues(const Catalog& catalog, const CorpusIndex& index, const Request& req, const Target& t, const Pool& pool,
+                  const AlphaRatios& alpha_ratios) {
   Values v;
   SetDataset(catalog, req, &v);
   SetLearningRate(index, pool, t, &v);
   SetSequence(req, t, &v);
   SequenceSupport(index, pool, t, &v);
   SetLora(t, &v);
-  SetAlpha(&v);
+  SetAlpha(t.adapter == "qlora" ? alpha_ratios.qlora : alpha_ratios.lora, &v);
   SetEpochs(catalog, pool.pool, &v);
   SetSchedule(t, pool.pool, t.num_gpus, &v);
   return v;

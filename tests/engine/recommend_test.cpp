@@ -247,6 +247,23 @@ BOOST_AUTO_TEST_CASE(lora_rank_is_capped_by_gpu_tier) {
   BOOST_TEST(r["hyperparameters"]["lora_target_class"] == "all_linear");
 }
 
+BOOST_AUTO_TEST_CASE(lora_alpha_ratio_is_learned_per_adapter) {
+  // Every fixture LoRA row has alpha = 2r and there are no QLoRA rows: LoRA
+  // answers take 2r from the corpus, QLoRA answers keep the rule (alpha = r
+  // from rank 16 up).
+  auto engine = test::FixtureEngine({"profile.jsonl"});
+  json base = {{"platform", "colab"}, {"plan", "free"}, {"model", "llama2-7b"}, {"strategy", "deterministic"}};
+  json lora = base, qlora = base;
+  lora["adapter_type"] = "lora";
+  qlora["adapter_type"] = "qlora";
+  json a = Recommend(*engine, lora), b = Recommend(*engine, qlora);
+  BOOST_TEST(a["hyperparameters"]["lora_alpha"].get<int>() == 2 * a["hyperparameters"]["lora_r"].get<int>());
+  BOOST_TEST(a["provenance"]["lora_alpha"] == "corpus");
+  int rb = b["hyperparameters"]["lora_r"].get<int>(), ab = b["hyperparameters"]["lora_alpha"].get<int>();
+  BOOST_TEST(ab == (rb < 16 ? 2 * rb : rb));
+  BOOST_TEST(b["provenance"]["lora_alpha"] == "rule");
+}
+
 BOOST_AUTO_TEST_CASE(oom_search_lowers_batch_keeping_effective_batch) {
   json r = Recommend(*test::FixtureEngine({"profile.jsonl"}),
                      {{"platform", "colab"}, {"plan", "free"}, {"model", "llama2-7b"}, {"adapter_type", "lora"},

@@ -147,6 +147,9 @@ class Engine {
   // 2x) with the rules' learning rate, sequence and rank; the confidence's
   // base rate (recommend_confidence.cpp).
   std::map<std::string, std::pair<double, double>> rule_agreement_;
+  // LoRA alpha / rank per adapter, 1 or 2, learned from the corpus
+  // (internal::LoraAlphaRatios).
+  int lora_alpha_ratio_ = 1, qlora_alpha_ratio_ = 1;
 };
 
 }  // namespace ftconfig
