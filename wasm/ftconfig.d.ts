@@ -424,6 +424,8 @@ export interface EstimateInput {
   /** Quantize the output head too (litgpt quantizes every Linear). */
   quantize_lm_head?: boolean;
   fused_optimizer?: boolean;
+  /** The model code copies the shifted logits before the loss (transformers < 4.46, Qwen(1) remote code). */
+  logits_shift_copy?: boolean;
   adapter_dtype?: string;
   hidden_size?: number;
   num_layers?: number;

@@ -161,6 +161,7 @@ json SetupJson(const TrainSetup& st, const FrameworkProfile* framework) {
                 {"sharding", ToString(shown)},
                 {"cross_entropy", ToString(st.cross_entropy)},
                 {"framework", framework ? json(framework->name) : json(nullptr)}};
+  if (st.cross_entropy == CrossEntropy::kFp32Upcast) setup["logits_shift_copy"] = st.logits_shift_copy;
   if (framework) {
     setup["activation_offload"] = st.activation_offload;
     setup["quant_backend"] = ToString(st.quant_backend);
@@ -218,7 +219,7 @@ struct EstimateInput {
   // Evaluation and finer details.
   std::optional<int> eval_batch, eval_seq, eval_new_tokens, avg_seq_len;
   std::optional<CrossEntropy> cross_entropy;
-  std::optional<bool> double_quant, quantize_lm_head, tie_override, fused;
+  std::optional<bool> double_quant, quantize_lm_head, tie_override, fused, shift_copy;
   std::optional<std::string> adapter_dtype;
   // Model and GPU.
   std::optional<std::string> model_name, gpu_name;
@@ -332,6 +333,7 @@ void ReadDetailFields(Fields& f, EstimateInput* in) {
   in->quantize_lm_head = f.Bool("quantize_lm_head");
   in->tie_override = f.Bool("tie_word_embeddings");
   in->fused = f.Bool("fused_optimizer");
+  in->shift_copy = f.Bool("logits_shift_copy");
   in->adapter_dtype = f.Str("adapter_dtype");
 }
 
@@ -593,6 +595,7 @@ void ApplyGivenFields(const EstimateInput& in, TrainSetup* st, Answer* a) {
   if (in.double_quant) st->nf4_double_quant = *in.double_quant;
   st->avg_seq_len = in.avg_seq_len.value_or(0);
   if (in.quantize_lm_head) st->quantize_lm_head = *in.quantize_lm_head;
+  if (in.shift_copy) st->logits_shift_copy = *in.shift_copy;
 }
 
 // tie_word_embeddings over a catalog or typical architecture: a separate

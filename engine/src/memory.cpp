@@ -91,11 +91,15 @@ constexpr int kFreezeTrainableLayers = 2;
 // the 5-20% seen in training logs; PEFT's reserved rows validate it (+4..+10%).
 constexpr double kAllocatorFragmentation = 0.12;
 // Loss blocks the backward pass cannot reuse under the fp32 upcast: the 16-bit
-// logits and the shifted copy older modelling code makes (logits[..., :-1, :]
-// .contiguous()), c bytes each per logit, are smaller than the fp32 gradient
-// blocks requested after them (PyTorch caching allocator: large blocks are
-// their own segments, split but never merged).
-constexpr double kLossUnreusableTensors = 2.0;
+// logits, c bytes per logit, are smaller than the fp32 gradient blocks
+// requested after them (PyTorch caching allocator: large blocks are their own
+// segments, split but never merged). transformers >= 4.46 (ForCausalLMLoss,
+// the stacks ftconfig pins: 4.55-4.57) shifts the labels, so the logits are
+// the only such block; modelling code that copies the shifted logits
+// (logits[..., :-1, :].contiguous(): transformers < 4.46, Qwen(1) remote code)
+// leaves a second one (TrainSetup::logits_shift_copy).
+constexpr double kLossUnreusableTensors = 1.0;
+constexpr double kLossShiftCopyTensors = 1.0;
 // CUDA context + cuBLAS/cuDNN handles as NVML sees them (torch does not count
 // it): ~0.3-0.6 GB with lazy module loading (CUDA >= 11.7); 0.5 GB, the same
 // figure the catalog subtracts in its usable-VRAM rule (data/README.md).
@@ -1086,9 +1090,8 @@ Peak PeakOfStep(const TrainSetup& st, const StepTerms& t) {
 double FragmentationBytes(const Shape& s, const TrainSetup& st, const StepTerms& t, const Peak& p) {
   const double c = ComputeBytes(st.precision);
   const double tokens = static_cast<double>(st.batch_size_per_device) * st.seq_len;
-  double loss_slack = (st.cross_entropy == CrossEntropy::kFp32Upcast && c == 2)
-                          ? kLossUnreusableTensors * c * tokens * s.vocab
-                          : 0;
+  const double blocks = kLossUnreusableTensors + (st.logits_shift_copy ? kLossShiftCopyTensors : 0);
+  double loss_slack = (st.cross_entropy == CrossEntropy::kFp32Upcast && c == 2) ? blocks * c * tokens * s.vocab : 0;
   double loss_alloc = p.persistent + t.act.cast_copies + p.phase_loss + t.quant_transient + t.ddp_buckets;
   double reserved_loss = loss_alloc + kAllocatorFragmentation * (loss_alloc - p.persistent - t.logits) + loss_slack;
   double dynamic = p.allocated - p.persistent - (p.loss_at_peak() ? t.logits : 0);

@@ -102,6 +102,7 @@ BOOST_AUTO_TEST_CASE(bad_input_exits_2_naming_the_field) {
       {R"({"params_b": 7, "optimizer": "lion"})", "invalid_value", "optimizer"},
       {R"({"params_b": 7, "framework": "megatron"})", "invalid_value", "framework"},
       {R"({"params_b": 7, "gradient_checkpointing": "yes"})", "invalid_type", "gradient_checkpointing"},
+      {R"({"params_b": 7, "logits_shift_copy": "yes"})", "invalid_type", "logits_shift_copy"},
   };
   for (const auto& c : cases) {
     auto r = RunCli(Estimate("-"), c.input);
@@ -225,6 +226,23 @@ BOOST_AUTO_TEST_CASE(gpu_strings_as_people_write_them) {
     }
     BOOST_TEST(noted == c.assumed, c.gpu);
   }
+}
+
+// Qwen(1)-style modelling code copies the shifted logits before the fp32 loss:
+// one more 16-bit logits block stays reserved (2 B x 2 x 1024 x 151936 here).
+BOOST_AUTO_TEST_CASE(logits_shift_copy_is_read_and_reserves_one_block) {
+  const char* base = R"({"params_b": 1.84, "method": "lora", "batch_size_per_device": 2, "seq_len": 1024%s})";
+  auto run = [&](const char* extra) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf, base, extra);
+    return ParseOut(RunCli(Estimate("-"), buf));
+  };
+  json labels = run(""), logits = run(R"(, "logits_shift_copy": true)");
+  BOOST_TEST(labels["setup"]["logits_shift_copy"] == false);
+  BOOST_TEST(logits["setup"]["logits_shift_copy"] == true);
+  BOOST_TEST(logits["max_allocated_gb"].get<double>() == labels["max_allocated_gb"].get<double>());
+  double extra = logits["reserved_gb"].get<double>() - labels["reserved_gb"].get<double>();
+  BOOST_TEST(std::fabs(extra - 2.0 * 2 * 1024 * 151936 / 1e9) < 0.011);
 }
 
 BOOST_AUTO_TEST_CASE(framework_defaults_and_explicit_fields_win) {

@@ -96,6 +96,11 @@ struct TrainSetup {
   bool fused_optimizer = false;     // fused AdamW: no full-size temporary at the step
   bool activation_offload = false;  // checkpointed activations kept in CPU RAM (Unsloth "unsloth" GC)
   CrossEntropy cross_entropy = CrossEntropy::kFp32Upcast;
+  // The modelling code copies the shifted logits before the loss
+  // (logits[..., :-1, :].contiguous()): transformers < 4.46 models and remote
+  // code such as Qwen(1). transformers >= 4.46 (ForCausalLMLoss) shifts the
+  // labels instead. Only changes the allocator slack of the fp32-upcast loss.
+  bool logits_shift_copy = false;
   int eval_seq_len = 0;             // 0: same as seq_len
   int eval_max_new_tokens = 0;      // >0: evaluation generates (KV cache) instead of one forward
   int avg_seq_len = 0;              // mean tokens per sequence for the time model (0: seq_len;
