@@ -130,8 +130,8 @@ struct Columns {
     batch.emplace_back(r.effective_batch_size, w);
     add(lora_r, r.lora_r), add(lora_alpha, r.lora_alpha), add(lora_dropout, r.lora_dropout);
     add(seq, r.max_seq_length), add(epochs, r.num_epochs), add(warmup, r.warmup_ratio), add(decay, r.weight_decay);
-    optimizer.Add(r.optimizer, w), precision.Add(r.precision, w), scheduler.Add(r.lr_scheduler, w);
-    lora_target.Add(r.lora_target, w);
+    optimizer.Add(r.optimizer.str(), w), precision.Add(r.precision.str(), w), scheduler.Add(r.lr_scheduler.str(), w);
+    lora_target.Add(r.lora_target.str(), w);
     if (r.gradient_checkpointing) checkpointing.Add(*r.gradient_checkpointing ? "1" : "0", w);
   }
 };
