@@ -11,6 +11,7 @@
 //       creation time, peak RSS, per-strategy p50/p99 of the thread's CPU time
 //       per request, and a digest of the answers (equal digests: equal answers).
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -41,6 +42,14 @@ double PeakRssMb() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   return u.ru_maxrss / 1024.0;  // kilobytes on Linux
+}
+
+// Resident memory now (the peak above includes what creation freed).
+double RssNowMb() {
+  std::ifstream statm("/proc/self/statm");
+  long pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * (sysconf(_SC_PAGESIZE) / 1048576.0);
 }
 
 std::vector<std::string> ReadLines(const std::string& path) {
@@ -111,7 +120,7 @@ int Run(const std::string& data_dir, const std::string& models_dir, int rounds) 
   if (!engine.ok()) return std::fprintf(stderr, "%s\n", engine.error().message.c_str()), 2;
   const double create_cpu = ThreadCpuMs() - t0;
   const double create_wall = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wall0).count();
-  const double rss_created = PeakRssMb();
+  const double rss_created = PeakRssMb(), rss_now = RssNowMb();
   const std::vector<std::string> strategies = {"auto", "deterministic", "hybrid", "hybrid_ml"};
   std::map<std::string, Timings> by;
   for (int round = 0; round < rounds; ++round)
@@ -124,8 +133,9 @@ int Run(const std::string& data_dir, const std::string& models_dir, int rounds) 
         if (!r.ok()) return std::fprintf(stderr, "request failed: %s\n", r.error().message.c_str()), 1;
         if (round == 0) Digest(&by[s], r.value().dump());
       }
-  std::printf("rows_kept %zu\ncreate_cpu_ms %.1f\ncreate_wall_ms %.1f\nrss_after_create_mb %.1f\npeak_rss_mb %.1f\n",
-              engine.value()->corpus().records().size(), create_cpu, create_wall, rss_created, PeakRssMb());
+  std::printf("rows_kept %zu\ncreate_cpu_ms %.1f\ncreate_wall_ms %.1f\nrss_after_create_mb %.1f\n"
+              "rss_resident_after_create_mb %.1f\npeak_rss_mb %.1f\n",
+              engine.value()->corpus().records().size(), create_cpu, create_wall, rss_created, rss_now, PeakRssMb());
   for (const auto& s : strategies)
     std::printf("strategy %s first_ms %.3f p50_ms %.3f p99_ms %.3f digest %016llx\n", s.c_str(), by[s].ms.front(),
                 Pct(by[s].ms, 0.5), Pct(by[s].ms, 0.99), by[s].digest);

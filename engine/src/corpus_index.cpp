@@ -76,7 +76,27 @@ std::array<uint64_t, 7> ShapeKey(const ConfigRecord& r, Interner& strings) {
 struct CorpusIndex::Cache {
   std::mutex mutex;
   std::map<std::string, std::any> done;  // nodes stay put and are never changed
+  std::map<std::array<uint32_t, 5>, std::shared_ptr<const std::vector<double>>> proposals;
 };
+
+std::shared_ptr<const std::vector<double>> CorpusIndex::Proposals(const Domain& d, Value v, uint32_t pattern,
+                                                                  uint32_t pos, bool mean) const {
+  const std::array<uint32_t, 5> key = {d.id, static_cast<uint32_t>(v), pattern, pos, mean ? 1u : 0u};
+  {
+    std::lock_guard<std::mutex> lock(cache_->mutex);
+    auto it = cache_->proposals.find(key);
+    if (it != cache_->proposals.end()) return it->second;
+  }
+  const VotePattern& p = d.votes[v].patterns[pattern];
+  const size_t len = p.classes.size();
+  auto out = std::make_shared<std::vector<double>>();
+  out->reserve(p.values.size() / len);
+  for (size_t m = 0; m < p.values.size(); m += len)
+    out->push_back(mean ? (p.values[m + pos] + p.values[m + pos + 1]) / 2 : p.values[m + pos]);
+  std::sort(out->begin(), out->end());
+  std::lock_guard<std::mutex> lock(cache_->mutex);
+  return cache_->proposals.try_emplace(key, std::move(out)).first->second;
+}
 
 const std::any* CorpusIndex::Find(const std::string& key) const {
   std::lock_guard<std::mutex> lock(cache_->mutex);
@@ -112,6 +132,38 @@ void CorpusIndex::BuildDomains() {
     for (size_t j = 0; j < d.rows.size(); ++j)
       if (j == 0 || repo_of_[d.rows[j]] != repo_of_[d.rows[j - 1]]) d.starts.push_back(static_cast<uint32_t>(j));
     d.starts.push_back(static_cast<uint32_t>(d.rows.size()));
+    d.id = static_cast<uint32_t>(&d - domains_.data());
+    BuildVotes(d, kLogLr);
+    BuildVotes(d, kLogSeq);
+  }
+}
+
+// Each repository run's pattern: its rows with a value, sorted by (value,
+// score class); equal values may sit in any order, the median's value is the
+// same (recommend_vote.cpp).
+void CorpusIndex::BuildVotes(Domain& d, Value v) const {
+  const std::vector<double>& value = values(v);
+  DomainVotes& out = d.votes[v];
+  const size_t runs = d.starts.empty() ? 0 : d.starts.size() - 1;
+  out.pattern_of.assign(runs, kNoPattern);
+  out.member_of.assign(runs, kNoPattern);
+  std::map<std::vector<uint32_t>, uint32_t> ids;
+  std::vector<std::pair<double, uint32_t>> run;
+  std::vector<uint32_t> classes;
+  for (size_t r = 0; r < runs; ++r) {
+    run.clear();
+    for (size_t j = d.starts[r]; j < d.starts[r + 1]; ++j)
+      if (!std::isnan(value[d.rows[j]])) run.push_back({value[d.rows[j]], class_of_[d.rows[j]]});
+    if (run.empty()) continue;
+    std::sort(run.begin(), run.end());
+    classes.clear();
+    for (const auto& [x, c] : run) classes.push_back(c);
+    auto [it, added] = ids.try_emplace(classes, static_cast<uint32_t>(out.patterns.size()));
+    if (added) out.patterns.push_back({classes, {}});
+    VotePattern& p = out.patterns[it->second];
+    out.pattern_of[r] = it->second;
+    out.member_of[r] = static_cast<uint32_t>(p.values.size() / classes.size());
+    for (const auto& [x, c] : run) p.values.push_back(x);
   }
 }
 

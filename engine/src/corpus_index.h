@@ -50,13 +50,38 @@ class CorpusIndex {
   int task_family(size_t row) const { return family_of_[row]; }
   int FamilyId(const std::string& task_family) const;
 
+  // The values the repositories vote on (recommend_vote.cpp).
+  enum Value { kLogLr = 0, kLogSeq = 1 };
+  const std::vector<double>& values(Value v) const { return v == kLogLr ? log_lr_ : log_seq_; }
+
+  // Repositories whose rows, sorted by value, fall in the same score classes
+  // in the same order: each proposes the weighted median of its own values,
+  // and with the same class weights that median sits at the same position for
+  // every member. `values` holds each member's values in that order.
+  struct VotePattern {
+    std::vector<uint32_t> classes;  // score class of each position
+    std::vector<double> values;     // members x classes.size()
+  };
+  static constexpr uint32_t kNoPattern = ~uint32_t{0};
+  struct DomainVotes {
+    std::vector<VotePattern> patterns;
+    std::vector<uint32_t> pattern_of, member_of;  // per repository run; kNoPattern: no value
+  };
+
   // The rows of one adapter class and task family, ordered by repository (then
   // row): what a ranked request's vote walks. `starts` bounds each
   // repository's run (runs + 1 entries). Null when the corpus has none.
   struct Domain {
     std::vector<uint32_t> rows, starts;
+    DomainVotes votes[2];  // by Value
+    uint32_t id = 0;
   };
   const Domain* domain(bool adapter, int family) const;
+  // The proposals of a pattern's members when each proposes its value at
+  // `pos` (with `mean`: the mean of it and the next), sorted; computed on
+  // first use and kept (at most twice the domain's values per pattern).
+  std::shared_ptr<const std::vector<double>> Proposals(const Domain& d, Value v, uint32_t pattern, uint32_t pos,
+                                                       bool mean) const;
   bool HasTask(const std::string& task) const { return tasks_.count(task) > 0; }
   // Per row: log10 of the learning rate and log2 of the sequence (NaN: none), as the votes read them.
   const std::vector<double>& log_lrs() const { return log_lr_; }
@@ -76,6 +101,7 @@ class CorpusIndex {
 
  private:
   void BuildDomains();
+  void BuildVotes(Domain& d, Value v) const;
   int AddTask(const std::string& task, Interner& families);
   std::vector<ScoreClass> classes_;
   std::vector<uint32_t> class_of_, shape_of_, repo_of_;

@@ -57,6 +57,7 @@ constexpr const char* kFormat = "ftconfig-corpus-snapshot";
 constexpr int kFormatVersion = 1;
 
 json Put(const std::string& v) { return v; }
+json Put(const SharedString& v) { return v.str(); }
 json Put(int v) { return v; }
 json Put(double v) { return v; }
 template <typename T>
@@ -67,6 +68,11 @@ json Put(const std::optional<T>& v) {
 // Readers: an Error names the record and field ("corpus_snapshot.rows[12].learning_rate").
 // Out of line (outline.h): the row reader calls one per field.
 FTCONFIG_NOINLINE bool Get(const json& j, std::string& out) {
+  if (!j.is_string()) return false;
+  out = j.get_ref<const std::string&>();
+  return true;
+}
+FTCONFIG_NOINLINE bool Get(const json& j, SharedString& out) {
   if (!j.is_string()) return false;
   out = j.get_ref<const std::string&>();
   return true;
@@ -101,6 +107,7 @@ FTCONFIG_NOINLINE bool Get(const json& j, std::optional<T>& out) {
 }
 
 const char* TypeName(const std::string&) { return "a string"; }
+const char* TypeName(const SharedString&) { return "a string"; }
 const char* TypeName(int) { return "an integer"; }
 const char* TypeName(double) { return "a finite number"; }
 const char* TypeName(const std::optional<int>&) { return "an integer or null"; }

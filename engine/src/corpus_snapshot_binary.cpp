@@ -44,6 +44,7 @@ class Writer {
   void Put(int v) { Raw(&v, sizeof v); }
   void Put(double v) { Raw(&v, sizeof v); }
   void Put(bool v) { body_.push_back(v ? 1 : 0); }
+  void Put(const SharedString& s) { Put(s.str()); }
   void Put(const std::string& s) {
     auto [it, added] = ids_.try_emplace(s, static_cast<uint32_t>(table_.size()));
     if (added) table_.push_back(&it->first);
@@ -113,6 +114,15 @@ class Reader {
     s = table_[id];
     return true;
   }
+  // Kept once per table entry, on its first use as a shared string.
+  bool Get(SharedString& s) {
+    uint32_t id = 0;
+    if (!U32(id) || id >= table_.size()) return false;
+    if (shared_.size() != table_.size()) shared_.resize(table_.size());
+    if (!shared_[id]) shared_[id] = SharedString(table_[id]);
+    s = *shared_[id];
+    return true;
+  }
   template <typename T>
   bool Get(std::optional<T>& v) {
     bool has = false;
@@ -145,6 +155,7 @@ class Reader {
   std::string_view b_;
   size_t pos_ = 0;
   std::vector<std::string> table_;
+  std::vector<std::optional<SharedString>> shared_;
 };
 
 Result<bool> ReadHeader(Reader& in, std::string* stamp) {

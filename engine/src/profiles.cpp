@@ -3,9 +3,13 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <set>
+#include <string_view>
+#include <tuple>
+#include <unordered_set>
 #include <unordered_map>
 
 #include "outline.h"
@@ -14,55 +18,123 @@ namespace ftconfig {
 
 namespace {
 
+// (value, weight) pairs in sorted order as runs of equal pairs: what sorting
+// the pairs gives, without the sort when few pairs are distinct (most
+// columns: batches, ranks, epochs, weights 1/k).
+struct Run {
+  double value, weight;
+  size_t count;
+};
+
+struct PairHash {
+  size_t operator()(const std::pair<double, double>& p) const {
+    uint64_t a, b;
+    std::memcpy(&a, &p.first, sizeof a);
+    std::memcpy(&b, &p.second, sizeof b);
+    uint64_t h = (a ^ (b * 0x9E3779B97F4A7C15ull)) * 0xBF58476D1CE4E5B9ull;
+    return static_cast<size_t>(h ^ (h >> 31));
+  }
+};
+
+FTCONFIG_NOINLINE std::vector<Run> SortedRuns(std::vector<std::pair<double, double>> vw) {
+  constexpr size_t kMaxDistinct = 4096;  // past this, sort the pairs
+  std::unordered_map<std::pair<double, double>, size_t, PairHash> counts;
+  for (const auto& p : vw)
+    if (++counts[p] == 1 && counts.size() > kMaxDistinct) break;
+  std::vector<Run> runs;
+  if (counts.size() <= kMaxDistinct) {
+    for (const auto& [p, n] : counts) runs.push_back({p.first, p.second, n});
+    std::sort(runs.begin(), runs.end(),
+              [](const Run& a, const Run& b) { return std::tie(a.value, a.weight) < std::tie(b.value, b.weight); });
+    return runs;
+  }
+  std::sort(vw.begin(), vw.end());
+  for (const auto& p : vw)
+    if (!runs.empty() && runs.back().value == p.first && runs.back().weight == p.second) ++runs.back().count;
+    else runs.push_back({p.first, p.second, 1});
+  return runs;
+}
+
 // Weighted quantile by the "lower median" convention on cumulative weight:
 // the smallest value whose cumulative weight reaches q of the total. With
 // equal weights and odd n this is the ordinary median; for even n the two
 // middle values are averaged so equal-weight medians match the textbook ones.
-FTCONFIG_NOINLINE double WeightedQuantile(std::vector<std::pair<double, double>> vw, double q) {
-  if (vw.empty()) return 0;
-  std::sort(vw.begin(), vw.end());
+// The weights are added one pair at a time in sorted order.
+FTCONFIG_NOINLINE double WeightedQuantile(const std::vector<Run>& runs, double q) {
+  if (runs.empty()) return 0;
   double total = 0;
-  for (const auto& p : vw) total += p.second;
-  double target = q * total;
+  for (const Run& r : runs)
+    for (size_t c = 0; c < r.count; ++c) total += r.weight;
+  const double target = q * total;
   double cum = 0;
-  for (size_t i = 0; i < vw.size(); ++i) {
-    cum += vw[i].second;
-    if (cum > target + 1e-12) return vw[i].first;
-    if (std::fabs(cum - target) <= 1e-12) {
-      // Exactly on a boundary: average with the next value.
-      return i + 1 < vw.size() ? (vw[i].first + vw[i + 1].first) / 2 : vw[i].first;
+  for (size_t k = 0; k < runs.size(); ++k)
+    for (size_t c = 0; c < runs[k].count; ++c) {
+      cum += runs[k].weight;
+      if (cum > target + 1e-12) return runs[k].value;
+      if (std::fabs(cum - target) <= 1e-12) {
+        // Exactly on a boundary: average with the next value.
+        const double next = c + 1 < runs[k].count ? runs[k].value : k + 1 < runs.size() ? runs[k + 1].value : runs[k].value;
+        return (runs[k].value + next) / 2;
+      }
     }
-  }
-  return vw.back().first;
+  return runs.back().value;
 }
 
-// Out of line, each (outline.h): Summarize runs once per profile, at its first lookup.
-template <typename Getter>
-FTCONFIG_NOINLINE std::optional<double> MedianOf(const std::vector<ConfigRecord>& records, const std::vector<size_t>& members,
-                               const std::vector<double>& w, Getter get) {
-  std::vector<std::pair<double, double>> vw;
-  for (size_t k = 0; k < members.size(); ++k) {
-    std::optional<double> v = get(records[members[k]]);
-    if (v) vw.emplace_back(*v, w[k]);
-  }
+std::optional<double> MedianOf(std::vector<std::pair<double, double>> vw) {
   if (vw.empty()) return std::nullopt;
-  return WeightedQuantile(std::move(vw), 0.5);
+  return WeightedQuantile(SortedRuns(std::move(vw)), 0.5);
 }
 
-template <typename Getter>
-FTCONFIG_NOINLINE std::string ModeOf(const std::vector<ConfigRecord>& records, const std::vector<size_t>& members,
-                   const std::vector<double>& weights, Getter get) {
-  std::map<std::string, double> w;
-  for (size_t k = 0; k < members.size(); ++k) {
-    std::string v = get(records[members[k]]);
-    if (!v.empty()) w[v] += weights[k];
+// The value of greatest weight; ties: the first in string order. Empty values do not count.
+// A column has few distinct values: they are found by a linear search.
+class Mode {
+ public:
+  void Add(std::string_view v, double w) {
+    if (v.empty()) return;
+    for (auto& [value, weight] : weights_)
+      if (value == v) {
+        weight += w;
+        return;
+      }
+    weights_.push_back({v, w});
   }
-  std::string best;
-  double best_w = -1;
-  for (const auto& [v, wt] : w)  // map order breaks ties deterministically
-    if (wt > best_w + 1e-12) best = v, best_w = wt;
-  return best;
-}
+  std::string Get() const {
+    std::vector<std::pair<std::string_view, double>> all = weights_;
+    std::sort(all.begin(), all.end());
+    std::string_view best;
+    double best_w = -1;
+    for (const auto& [v, wt] : all)
+      if (wt > best_w + 1e-12) best = v, best_w = wt;
+    return std::string(best);
+  }
+
+ private:
+  std::vector<std::pair<std::string_view, double>> weights_;
+};
+
+// What a summary reads of its members, gathered in one pass: (value, weight)
+// per median, weight per mode.
+struct Columns {
+  std::vector<std::pair<double, double>> lr, batch, lora_r, lora_alpha, lora_dropout, seq, epochs, warmup, decay;
+  Mode optimizer, precision, scheduler, lora_target, checkpointing;
+  std::unordered_set<std::string_view> sources;
+  double weight_sum = 0;
+
+  void Add(const ConfigRecord& r, double w) {
+    auto add = [w](std::vector<std::pair<double, double>>& col, auto v) {
+      if (v) col.emplace_back(static_cast<double>(*v), w);
+    };
+    weight_sum += w;
+    sources.insert(r.source_repo);
+    lr.emplace_back(r.learning_rate, w);
+    batch.emplace_back(r.effective_batch_size, w);
+    add(lora_r, r.lora_r), add(lora_alpha, r.lora_alpha), add(lora_dropout, r.lora_dropout);
+    add(seq, r.max_seq_length), add(epochs, r.num_epochs), add(warmup, r.warmup_ratio), add(decay, r.weight_decay);
+    optimizer.Add(r.optimizer.str(), w), precision.Add(r.precision.str(), w), scheduler.Add(r.lr_scheduler.str(), w);
+    lora_target.Add(r.lora_target.str(), w);
+    if (r.gradient_checkpointing) checkpointing.Add(*r.gradient_checkpointing ? "1" : "0", w);
+  }
+};
 
 }  // namespace
 
@@ -72,38 +144,30 @@ Profile Summarize(const std::vector<ConfigRecord>& records, const std::vector<si
   p.members = members;
   p.count = static_cast<int>(members.size());
   if (members.empty()) return p;
-  std::vector<double> w(members.size());
-  for (size_t k = 0; k < members.size(); ++k)
-    w[k] = weights && k < weights->size() ? (*weights)[k] : records[members[k]].weight;
-  std::set<std::string> sources;
-  std::vector<std::pair<double, double>> lr;
+  Columns c;
   for (size_t k = 0; k < members.size(); ++k) {
-    const auto& r = records[members[k]];
-    p.weight_sum += w[k];
-    sources.insert(r.source_repo);
-    lr.emplace_back(r.learning_rate, w[k]);
+    const ConfigRecord& r = records[members[k]];
+    c.Add(r, weights && k < weights->size() ? (*weights)[k] : r.weight);
   }
-  p.sources = static_cast<int>(sources.size());
+  p.weight_sum = c.weight_sum;
+  p.sources = static_cast<int>(c.sources.size());
+  const std::vector<Run> lr = SortedRuns(std::move(c.lr));
   p.lr_median = WeightedQuantile(lr, 0.5);
   p.lr_q1 = WeightedQuantile(lr, 0.25);
   p.lr_q3 = WeightedQuantile(lr, 0.75);
-  p.effective_batch_median =
-      *MedianOf(records, members, w, [](const ConfigRecord& r) { return std::optional<double>(r.effective_batch_size); });
-  auto opt_int = [](const std::optional<int>& v) { return v ? std::optional<double>(*v) : std::nullopt; };
-  p.lora_r_median = MedianOf(records, members, w, [&](const ConfigRecord& r) { return opt_int(r.lora_r); });
-  p.lora_alpha_median = MedianOf(records, members, w, [&](const ConfigRecord& r) { return opt_int(r.lora_alpha); });
-  p.lora_dropout_median = MedianOf(records, members, w, [](const ConfigRecord& r) { return r.lora_dropout; });
-  p.seq_len_median = MedianOf(records, members, w, [&](const ConfigRecord& r) { return opt_int(r.max_seq_length); });
-  p.epochs_median = MedianOf(records, members, w, [](const ConfigRecord& r) { return r.num_epochs; });
-  p.warmup_ratio_median = MedianOf(records, members, w, [](const ConfigRecord& r) { return r.warmup_ratio; });
-  p.weight_decay_median = MedianOf(records, members, w, [](const ConfigRecord& r) { return r.weight_decay; });
-  p.optimizer_mode = ModeOf(records, members, w, [](const ConfigRecord& r) { return r.optimizer; });
-  p.precision_mode = ModeOf(records, members, w, [](const ConfigRecord& r) { return r.precision; });
-  p.scheduler_mode = ModeOf(records, members, w, [](const ConfigRecord& r) { return r.lr_scheduler; });
-  p.lora_target_mode = ModeOf(records, members, w, [](const ConfigRecord& r) { return r.lora_target; });
-  std::string gc = ModeOf(records, members, w, [](const ConfigRecord& r) {
-    return r.gradient_checkpointing ? std::string(*r.gradient_checkpointing ? "1" : "0") : std::string();
-  });
+  p.effective_batch_median = *MedianOf(std::move(c.batch));
+  p.lora_r_median = MedianOf(std::move(c.lora_r));
+  p.lora_alpha_median = MedianOf(std::move(c.lora_alpha));
+  p.lora_dropout_median = MedianOf(std::move(c.lora_dropout));
+  p.seq_len_median = MedianOf(std::move(c.seq));
+  p.epochs_median = MedianOf(std::move(c.epochs));
+  p.warmup_ratio_median = MedianOf(std::move(c.warmup));
+  p.weight_decay_median = MedianOf(std::move(c.decay));
+  p.optimizer_mode = c.optimizer.Get();
+  p.precision_mode = c.precision.Get();
+  p.scheduler_mode = c.scheduler.Get();
+  p.lora_target_mode = c.lora_target.Get();
+  const std::string gc = c.checkpointing.Get();
   if (!gc.empty()) p.gradient_checkpointing_mode = gc == "1";
   return p;
 }

@@ -9,11 +9,11 @@
 #include <cstdio>
 #include <functional>
 #include <map>
-#include <unordered_map>
 
 #include "corpus_index.h"
 #include "outline.h"
 #include "recommend_internal.h"
+#include "recommend_vote.h"
 
 FTCONFIG_OPTIMIZE_FOR_SIZE_BEGIN
 
@@ -31,8 +31,6 @@ constexpr double kDefaultDatasetSize = 10000;
 constexpr int kDefaultSeq = 2048;
 // The shortest sequence the plan may choose when the data's lengths are unknown.
 constexpr int kUnknownSeqFloor = 1024;
-// A vote needs this many source repositories.
-constexpr int kMinVoters = 3;
 
 std::string Sci(double v) {
   char buf[32];
@@ -63,136 +61,6 @@ LrRule LearningRateRule(const std::string& family, const std::string& task, bool
   return {2e-5, "full fine-tuning: Stanford Alpaca, Vicuna and Unsloth's guide: 2e-5"};
 }
 
-// Weighted median of (value, weight) pairs: the first value whose cumulative
-// weight passes half; exactly half: the mean of it and the next.
-// Sorts [b, e) in place.
-double WeightedMedianIn(std::pair<double, double>* b, std::pair<double, double>* e) {
-  std::sort(b, e);
-  const size_t n = e - b;
-  double total = 0;
-  for (size_t i = 0; i < n; ++i) total += b[i].second;
-  double cum = 0;
-  for (size_t i = 0; i < n; ++i) {
-    cum += b[i].second;
-    if (cum > total / 2 + 1e-12 * total) return b[i].first;
-    if (std::fabs(cum - total / 2) <= 1e-12 * total) return i + 1 < n ? (b[i].first + b[i + 1].first) / 2 : b[i].first;
-  }
-  return n == 0 ? 0 : b[n - 1].first;
-}
-
-
-// A vote of source repositories: each proposes the weighted median of its own
-// values among the voters of the request's task family and adapter class; the
-// answer is the median of the proposals (none under kMinVoters repositories).
-// `value` reads a row (NaN: it has none).
-struct Vote {
-  std::optional<double> median;
-  std::vector<double> proposals;  // one per repository
-};
-
-// Per row: the value (NaN: none).
-using RowValue = const std::vector<double>&;
-
-// The voters' (value, weight) pairs grouped by repository id: a counting
-// sort, `start[r]` to `start[r + 1]` for repository r.
-void ByRepository(const CorpusIndex& index, const Pool& pool, const Target& t, RowValue value,
-                  std::vector<std::pair<double, double>>* pairs, std::vector<uint32_t>* start) {
-  const bool adapter = t.adapter != "none";
-  const int family = index.FamilyId(t.task_family);
-  std::vector<uint32_t> repo_of;  // per pair
-  repo_of.reserve(pool.voters.size());
-  pairs->reserve(pool.voters.size());
-  for (size_t k = 0; k < pool.voters.size(); ++k) {
-    const size_t i = pool.voters[k];
-    if (index.adapter(i) != adapter || index.task_family(i) != family) continue;
-    double v = value[i];
-    if (std::isnan(v) || !(pool.voter_weights[k] > 0)) continue;
-    pairs->push_back({v, pool.voter_weights[k]});
-    repo_of.push_back(index.repo(i));
-  }
-  start->assign(index.repo_count() + 1, 0);
-  for (uint32_t r : repo_of) ++(*start)[r + 1];
-  for (size_t r = 0; r < index.repo_count(); ++r) (*start)[r + 1] += (*start)[r];
-  std::vector<uint32_t> next(start->begin(), start->end() - 1);
-  std::vector<std::pair<double, double>> sorted(pairs->size());
-  for (size_t k = 0; k < pairs->size(); ++k) sorted[next[repo_of[k]]++] = (*pairs)[k];
-  pairs->swap(sorted);
-}
-
-// WeightedMedianIn with every weight 1, without sorting: the cumulative
-// weights are then the exact counts, so it is the middle value (odd n) or the
-// mean of the two middle values (even n), taken by selection.
-double EqualWeightMedian(std::vector<double> v) {
-  const size_t n = v.size(), mid = n / 2;
-  std::nth_element(v.begin(), v.begin() + mid, v.end());
-  if (n % 2 == 1) return v[mid];
-  const double lower = *std::max_element(v.begin(), v.begin() + mid);
-  return (lower + v[mid]) / 2;
-}
-
-// The answer from one proposal per repository.
-Vote FromProposals(std::vector<double> proposals) {
-  Vote vote;
-  vote.proposals = std::move(proposals);
-  if (static_cast<int>(vote.proposals.size()) >= kMinVoters) vote.median = EqualWeightMedian(vote.proposals);
-  return vote;
-}
-
-Vote CountVote(const CorpusIndex& index, const Pool& pool, const Target& t, RowValue value) {
-  std::vector<std::pair<double, double>> pairs;
-  std::vector<uint32_t> start;
-  std::vector<double> proposals;
-  ByRepository(index, pool, t, value, &pairs, &start);
-  for (size_t r = 0; r + 1 < start.size(); ++r)
-    if (start[r] != start[r + 1])
-      proposals.push_back(WeightedMedianIn(pairs.data() + start[r], pairs.data() + start[r + 1]));
-  return FromProposals(std::move(proposals));
-}
-
-// The ranked strategies' vote: every compatible row of the task family, walked
-// repository by repository in the index's order, weighted by its score class
-// (the shortlist by its own score).
-Vote DomainVote(const CorpusIndex& index, const Pool& pool, const Target& t, RowValue value) {
-  std::vector<double> proposals;
-  const CorpusIndex::Domain* d = index.domain(t.adapter != "none", index.FamilyId(t.task_family));
-  if (!d) return FromProposals({});
-  std::unordered_map<size_t, double> own(pool.own_weights.begin(), pool.own_weights.end());
-  std::vector<char> has_own(index.repo_count(), 0);
-  for (const auto& [row, w] : pool.own_weights) has_own[index.repo(row)] = 1;
-  std::vector<std::pair<double, double>> vw;
-  for (size_t r = 0; r + 1 < d->starts.size(); ++r) {
-    vw.clear();
-    const bool check = has_own[index.repo(d->rows[d->starts[r]])];
-    for (size_t j = d->starts[r]; j < d->starts[r + 1]; ++j) {
-      const uint32_t i = d->rows[j];
-      if (std::isnan(value[i])) continue;
-      auto it = check ? own.find(i) : own.end();
-      vw.push_back({value[i], it != own.end() ? it->second : pool.class_weights[index.score_class(i)]});
-    }
-    if (!vw.empty()) proposals.push_back(WeightedMedianIn(vw.data(), vw.data() + vw.size()));
-  }
-  return FromProposals(std::move(proposals));
-}
-
-// A profile's vote (its members with their own weights) is the same for
-// every request of the same task family and adapter class: counted once.
-Vote RepoVote(const CorpusIndex& index, const Pool& pool, const Target& t, RowValue value, const char* name) {
-  if (!pool.class_weights.empty()) return DomainVote(index, pool, t, value);
-  if (pool.voters_key.empty()) return CountVote(index, pool, t, value);
-  const std::string key = std::string("vote|") + name + "|" + pool.voters_key + "|" + t.task_family + "|" +
-                          (t.adapter != "none" ? "adapter" : "full");
-  return index.Cached<Vote>(key, [&] { return CountVote(index, pool, t, value); });
-}
-
-// Share of proposals (log values) within `tolerance` (log) of `x`.
-double Support(const std::vector<double>& proposals, double x, double tolerance) {
-  if (proposals.empty()) return 0;
-  int close = 0;
-  for (double p : proposals) close += std::fabs(p - x) <= tolerance + 1e-9;
-  return static_cast<double>(close) / proposals.size();
-}
-
-
 // The learning rate is the rule of practice for the context. The corpus's
 // repositories vote too, one vote each; held out by source, the vote agreed
 // with practitioners less often than the rule (docs/realism.md, "Learning
@@ -200,19 +68,19 @@ double Support(const std::vector<double>& proposals, double x, double tolerance)
 void SetLearningRate(const CorpusIndex& index, const Pool& pool, const Target& t, Values* v) {
   LrRule rule = LearningRateRule(t.task_family, t.task, t.adapter != "none");
   v->learning_rate = {rule.value, "rule", std::string(rule.source)};
-  Vote vote = RepoVote(index, pool, t, index.log_lrs(), "lr");
-  v->lr_repos = static_cast<int>(vote.proposals.size());
-  v->lr_support = Support(vote.proposals, std::log10(v->learning_rate.value), std::log10(2.0));
+  VoteTally vote = RepoVote(index, pool, t, CorpusIndex::kLogLr, std::log10(v->learning_rate.value), std::log10(2.0));
+  v->lr_repos = vote.repos;
+  v->lr_support = vote.support;
   if (vote.median)
-    v->learning_rate.why += "; the " + std::to_string(vote.proposals.size()) + " source repositories of the " +
+    v->learning_rate.why += "; the " + std::to_string(vote.repos) + " source repositories of the " +
                             pool.label + " vote " + Sci(std::pow(10.0, *vote.median));
 }
 
 // How many source repositories use a sequence within 2x of the chosen one.
 void SequenceSupport(const CorpusIndex& index, const Pool& pool, const Target& t, Values* v) {
-  Vote vote = RepoVote(index, pool, t, index.log_seqs(), "seq");
-  v->seq_repos = static_cast<int>(vote.proposals.size());
-  v->seq_support = Support(vote.proposals, std::log2(v->seq.value), 1.0);
+  VoteTally vote = RepoVote(index, pool, t, CorpusIndex::kLogSeq, std::log2(v->seq.value), 1.0);
+  v->seq_repos = vote.repos;
+  v->seq_support = vote.support;
 }
 
 // The sequence: as requested, else covering the data's p95, else 2048; never

@@ -53,6 +53,28 @@ BOOST_AUTO_TEST_CASE(canonical_rows_normalize) {
   BOOST_TEST(r->source_path == "cfg1.yaml");
 }
 
+BOOST_AUTO_TEST_CASE(records_share_their_repeated_strings) {
+  // Issue #21: the task, adapter, optimizer ... of a million records are kept
+  // once each; equal values share an address and read as plain strings.
+  Corpus c = Build({"profile.jsonl"});
+  const ConfigRecord* a = ById(c, "p1");
+  const ConfigRecord* b = nullptr;
+  for (const ConfigRecord& r : c.records())
+    if (&r != a && r.task_type == "instruction_following") b = &r;
+  BOOST_TEST_REQUIRE((a && b));
+  BOOST_TEST(a->task_type.id() == b->task_type.id());
+  BOOST_TEST(a->task_type == b->task_type);
+  BOOST_TEST(SharedString(std::string("instruction_") + "following").id() == a->task_type.id());
+  BOOST_TEST(SharedString().empty());
+  BOOST_TEST(SharedString("") == SharedString());
+  BOOST_TEST(a->task_type + "/x" == "instruction_following/x");
+  BOOST_TEST(sizeof(ConfigRecord) <= 440);  // 816 with std::string fields
+  // A snapshot round trip keeps the values (and shares them again).
+  auto back = Corpus::FromBinarySnapshot(c.ToBinarySnapshot("t"));
+  BOOST_TEST_REQUIRE(back.ok());
+  BOOST_TEST(back.value().records()[0].task_type.id() == c.records()[0].task_type.id());
+}
+
 BOOST_AUTO_TEST_CASE(rejections_are_counted_by_reason) {
   Corpus c = Build({"profile.jsonl"});
   const CorpusStats& s = c.stats();

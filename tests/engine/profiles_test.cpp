@@ -45,6 +45,25 @@ BOOST_AUTO_TEST_CASE(even_count_median_averages_the_middle) {
   BOOST_TEST(p.effective_batch_median == 20);
 }
 
+BOOST_AUTO_TEST_CASE(medians_over_repeated_values_as_over_sorted_rows) {
+  // Summaries count repeated (value, weight) pairs instead of sorting them:
+  // a boundary inside a run of equal values keeps the value, one at a run's
+  // end averages with the next run, and past 4096 distinct pairs the rows are
+  // sorted; every case as over the sorted rows.
+  std::vector<ConfigRecord> recs(6);
+  double lrs[] = {1e-4, 1e-4, 1e-4, 3e-4, 3e-4, 3e-4};
+  for (int i = 0; i < 6; ++i) recs[i].learning_rate = lrs[i], recs[i].effective_batch_size = 8;
+  BOOST_TEST(std::abs(Summarize(recs, {0, 1, 2, 3, 4, 5}).lr_median - 2e-4) < 1e-12);  // end of a run
+  BOOST_TEST(Summarize(recs, {0, 1, 2, 3}).lr_median == 1e-4);                            // inside a run
+  BOOST_TEST(std::abs(Summarize(recs, {0, 1, 2, 3}).lr_q3 - 2e-4) < 1e-12);                // q3 at a run's end
+  std::vector<ConfigRecord> many(5001);
+  std::vector<size_t> all;
+  for (size_t i = 0; i < many.size(); ++i) many[i].learning_rate = 1e-6 * (i + 1), all.push_back(i);
+  const Profile p = Summarize(many, all);
+  BOOST_TEST(p.lr_median == 1e-6 * 2501);
+  BOOST_TEST(p.effective_batch_median == 0);
+}
+
 BOOST_AUTO_TEST_CASE(weights_move_the_median) {
   std::vector<ConfigRecord> recs(3);
   recs[0].learning_rate = 1e-4, recs[0].weight = 0.25;

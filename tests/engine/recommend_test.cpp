@@ -442,6 +442,33 @@ BOOST_AUTO_TEST_CASE(ranked_learning_rate_is_one_vote_per_source_repository) {
   BOOST_TEST(Recommend(*e, req)["hyperparameters"]["learning_rate"].get<double>() == 2e-4);
 }
 
+BOOST_AUTO_TEST_CASE(ranked_vote_counts_each_repository_once_with_the_shortlist_inside_it) {
+  // 30 repositories of one config at 1e-4 and 40 of two: the requested model
+  // at 3e-4 and a far smaller model, scored lower, at 1e-5. Each two-config
+  // repository proposes its closer config's 3e-4 (the same position for all of
+  // them, decided once), 60 of the close configs are shortlisted and weighed
+  // by their own score: 70 repositories vote 3e-4.
+  std::vector<json> rows;
+  for (int i = 0; i < 30; ++i)
+    rows.push_back(VoteRow("one" + std::to_string(i), "one" + std::to_string(i), "llama-2-7b", 6.74,
+                           "instruction_following", "lora", 1e-4 * (1 + 1e-4 * i), 2));
+  for (int i = 0; i < 40; ++i) {
+    const std::string repo = "two" + std::to_string(i);
+    rows.push_back(VoteRow(repo + "a", repo, "llama-2-7b", 6.74, "instruction_following", "lora",
+                           3e-4 * (1 + 1e-4 * i), 2));
+    rows.push_back(VoteRow(repo + "b", repo, "Qwen/Qwen2.5-0.5B", 0.5, "instruction_following", "lora",
+                           1e-5 * (1 + 1e-4 * i), 2));
+  }
+  auto e = VoteEngine(rows);
+  for (const char* strategy : {"hybrid", "hybrid_ml"}) {
+    json r = Recommend(*e, {{"gpu_override", "A100 80GB"}, {"model", "llama-2-7b"}, {"adapter_type", "lora"},
+                            {"strategy", strategy}});
+    const std::string why = r["why"]["learning_rate"].get<std::string>();
+    BOOST_TEST(why.find("the 70 source repositories") != std::string::npos, why);
+    BOOST_TEST(why.find("vote 0.0003") != std::string::npos, why);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(full_parameter_preference_tuning_votes_among_its_own_task) {
   // Three repositories of full SFT at 2e-5 and two of full DPO at 5e-7: a
   // full-parameter DPO request never takes the SFT convention; two DPO

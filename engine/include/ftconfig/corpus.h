@@ -12,6 +12,7 @@
 
 #include "ftconfig/catalog.h"
 #include "ftconfig/result.h"
+#include "ftconfig/shared_string.h"
 
 namespace ftconfig {
 
@@ -25,22 +26,22 @@ struct ConfigRecord {
   std::string id;
   std::string source_repo;
   std::string source_path;
-  std::string source_file;  // corpus file it came from
+  SharedString source_file;  // corpus file it came from
   int source_line = 0;
 
-  std::string model_name;
-  std::string model_family;  // catalog family when the model is known, else ""
+  SharedString model_name;
+  SharedString model_family;  // catalog family when the model is known, else ""
   std::optional<double> model_params_b;
-  std::string size_bucket;       // small | medium | large | unknown
-  std::string task_type;         // canonical task id
-  std::string adapter_type;      // none | lora | qlora
-  std::string adapter_original;  // as written: none | lora | qlora | dora | freeze
-  std::string quantization;      // none | 4bit | 8bit
+  SharedString size_bucket;       // small | medium | large | unknown
+  SharedString task_type;         // canonical task id
+  SharedString adapter_type;      // none | lora | qlora
+  SharedString adapter_original;  // as written: none | lora | qlora | dora | freeze
+  SharedString quantization;      // none | 4bit | 8bit
 
   std::optional<int> lora_r;
   std::optional<int> lora_alpha;
   std::optional<double> lora_dropout;
-  std::string lora_target;  // qv | attention | all_linear | all_linear_embed | "" (unknown)
+  SharedString lora_target;  // qv | attention | all_linear | all_linear_embed | "" (unknown)
 
   double learning_rate = 0;
   int batch_size_per_device = 0;
@@ -51,22 +52,22 @@ struct ConfigRecord {
   std::optional<int> max_seq_length;
   std::optional<double> num_epochs;
   std::optional<int> max_steps;
-  std::string optimizer;     // canonical: adamw | adamw_8bit | paged_adamw_8bit | paged_adamw_32bit | adafactor | sgd | other | ""
-  std::string lr_scheduler;  // canonical: cosine | linear | constant | constant_with_warmup | cosine_with_min_lr | step | ""
-  std::string precision;     // bf16 | fp16 | fp32 | ""
+  SharedString optimizer;     // canonical: adamw | adamw_8bit | paged_adamw_8bit | paged_adamw_32bit | adafactor | sgd | other | ""
+  SharedString lr_scheduler;  // canonical: cosine | linear | constant | constant_with_warmup | cosine_with_min_lr | step | ""
+  SharedString precision;     // bf16 | fp16 | fp32 | ""
   std::optional<double> warmup_ratio;
   std::optional<double> weight_decay;
   std::optional<bool> gradient_checkpointing;
   std::optional<bool> flash_attention;
   std::optional<bool> packing;
 
-  std::string dataset_name;
+  SharedString dataset_name;
   std::optional<double> dataset_size;  // examples
-  std::string dataset_size_bucket;     // small | medium | large | unknown
-  std::string gpu_type;
+  SharedString dataset_size_bucket;     // small | medium | large | unknown
+  SharedString gpu_type;
   std::optional<double> peak_vram_gb;
   std::optional<double> eval_metric_value;
-  std::string eval_metric_name;
+  SharedString eval_metric_name;
 
   // Weight in profiles: 1 / (number of rows from the same source repository
   // sharing this row's hyperparameter template), so a repository repeating one
