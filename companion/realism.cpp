@@ -111,7 +111,7 @@ std::optional<json> UserRequest(const ConfigRecord& r, const Catalog& catalog, c
       {"unslothai/", "unsloth"}, {"axolotl-ai-cloud/axolotl", "axolotl"}, {"hiyouga/LLaMA-Factory", "llama-factory"},
       {"pytorch/torchtune", "torchtune"}, {"Lightning-AI/litgpt", "litgpt"}};
   for (const auto& [prefix, framework] : kTrainers)
-    if (r.source_repo.rfind(prefix, 0) == 0) req["framework"] = framework;
+    if (r.source_repo.str().rfind(prefix, 0) == 0) req["framework"] = framework;
   return req;
 }
 

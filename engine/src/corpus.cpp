@@ -522,7 +522,7 @@ Result<Corpus> Corpus::Build(const std::vector<CorpusSource>& sources, const Cat
   for (const auto& r : c.records_) ++template_count[template_key(r)];
   for (auto& r : c.records_) {
     r.weight = 1.0 / template_count[template_key(r)];
-    ++c.stats_.accepted_by_source[r.source_repo.empty() ? r.source_file.str() : r.source_repo];
+    ++c.stats_.accepted_by_source[r.source_repo.empty() ? r.source_file.str() : r.source_repo.str()];
   }
   c.stats_.rows_accepted = static_cast<int>(c.records_.size());
   return c;

@@ -9,7 +9,6 @@
 #include <set>
 #include <string_view>
 #include <tuple>
-#include <unordered_set>
 #include <unordered_map>
 
 #include "outline.h"
@@ -85,21 +84,23 @@ std::optional<double> MedianOf(std::vector<std::pair<double, double>> vw) {
   return WeightedQuantile(SortedRuns(std::move(vw)), 0.5);
 }
 
-// The value of greatest weight; ties: the first in string order. Empty values do not count.
-// A column has few distinct values: they are found by a linear search.
+// The value of greatest weight; ties: the first in string order. Empty values
+// do not count. A column has few distinct values, found by a linear search
+// over their shared addresses.
 class Mode {
  public:
-  void Add(std::string_view v, double w) {
+  void Add(const SharedString& v, double w) {
     if (v.empty()) return;
     for (auto& [value, weight] : weights_)
-      if (value == v) {
+      if (value == v.id()) {
         weight += w;
         return;
       }
-    weights_.push_back({v, w});
+    weights_.push_back({v.id(), w});
   }
   std::string Get() const {
-    std::vector<std::pair<std::string_view, double>> all = weights_;
+    std::vector<std::pair<std::string_view, double>> all;
+    for (const auto& [value, weight] : weights_) all.push_back({*value, weight});
     std::sort(all.begin(), all.end());
     std::string_view best;
     double best_w = -1;
@@ -109,30 +110,38 @@ class Mode {
   }
 
  private:
-  std::vector<std::pair<std::string_view, double>> weights_;
+  std::vector<std::pair<const std::string*, double>> weights_;
 };
 
 // What a summary reads of its members, gathered in one pass: (value, weight)
 // per median, weight per mode.
+const SharedString kOne("1"), kZero("0");
+
 struct Columns {
   std::vector<std::pair<double, double>> lr, batch, lora_r, lora_alpha, lora_dropout, seq, epochs, warmup, decay;
   Mode optimizer, precision, scheduler, lora_target, checkpointing;
-  std::unordered_set<std::string_view> sources;
+  std::vector<const std::string*> sources;  // by shared address: sorted and counted once
   double weight_sum = 0;
+
+  explicit Columns(size_t n) {
+    for (auto* col : {&lr, &batch, &lora_r, &lora_alpha, &lora_dropout, &seq, &epochs, &warmup, &decay})
+      col->reserve(n);
+    sources.reserve(n);
+  }
 
   void Add(const ConfigRecord& r, double w) {
     auto add = [w](std::vector<std::pair<double, double>>& col, auto v) {
       if (v) col.emplace_back(static_cast<double>(*v), w);
     };
     weight_sum += w;
-    sources.insert(r.source_repo);
+    sources.push_back(r.source_repo.id());
     lr.emplace_back(r.learning_rate, w);
     batch.emplace_back(r.effective_batch_size, w);
     add(lora_r, r.lora_r), add(lora_alpha, r.lora_alpha), add(lora_dropout, r.lora_dropout);
     add(seq, r.max_seq_length), add(epochs, r.num_epochs), add(warmup, r.warmup_ratio), add(decay, r.weight_decay);
-    optimizer.Add(r.optimizer.str(), w), precision.Add(r.precision.str(), w), scheduler.Add(r.lr_scheduler.str(), w);
-    lora_target.Add(r.lora_target.str(), w);
-    if (r.gradient_checkpointing) checkpointing.Add(*r.gradient_checkpointing ? "1" : "0", w);
+    optimizer.Add(r.optimizer, w), precision.Add(r.precision, w), scheduler.Add(r.lr_scheduler, w);
+    lora_target.Add(r.lora_target, w);
+    if (r.gradient_checkpointing) checkpointing.Add(*r.gradient_checkpointing ? kOne : kZero, w);
   }
 };
 
@@ -144,13 +153,14 @@ Profile Summarize(const std::vector<ConfigRecord>& records, const std::vector<si
   p.members = members;
   p.count = static_cast<int>(members.size());
   if (members.empty()) return p;
-  Columns c;
+  Columns c(members.size());
   for (size_t k = 0; k < members.size(); ++k) {
     const ConfigRecord& r = records[members[k]];
     c.Add(r, weights && k < weights->size() ? (*weights)[k] : r.weight);
   }
   p.weight_sum = c.weight_sum;
-  p.sources = static_cast<int>(c.sources.size());
+  std::sort(c.sources.begin(), c.sources.end(), std::less<const std::string*>());
+  p.sources = static_cast<int>(std::unique(c.sources.begin(), c.sources.end()) - c.sources.begin());
   const std::vector<Run> lr = SortedRuns(std::move(c.lr));
   p.lr_median = WeightedQuantile(lr, 0.5);
   p.lr_q1 = WeightedQuantile(lr, 0.25);

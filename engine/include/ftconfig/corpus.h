@@ -24,7 +24,7 @@ constexpr int kMaxEffectiveBatchSize = 1 << 20;
 // not say.
 struct ConfigRecord {
   std::string id;
-  std::string source_repo;
+  SharedString source_repo;
   std::string source_path;
   SharedString source_file;  // corpus file it came from
   int source_line = 0;
