@@ -36,7 +36,8 @@ int Run(const RealismCmdOptions& o, const Context& ctx) {
   auto base = ReadEngineData(data_dir, o.no_artifacts ? "" : ctx.models_dir);
   if (!base.ok()) return ReportError(base.error());
   EngineData data = std::move(base).value();
-  data.corpus_snapshot_json.clear();
+  data.corpus_snapshot_json.clear();  // each fold builds its engine from its own rows:
+  data.corpus_snapshot_binary.clear();  // a snapshot would hold the held-out source too
   RealismOptions ro;
   ro.strategies = {"auto", "deterministic", "hybrid"};
   if (!data.reranker_json.empty()) ro.strategies.push_back("hybrid_ml");
