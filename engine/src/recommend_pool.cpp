@@ -184,16 +184,39 @@ FTCONFIG_NOINLINE std::vector<Scored> Rank(const PoolInputs& in, const QueryCont
   return ranked;
 }
 
-// Maximal marginal relevance over the top 30, so that the alternatives differ
-// meaningfully; then the requested family first, each part by score.
+// The positions among the top 30 whose model is within 4x of the requested
+// size (a 7B request is not shown a 600B MoE as evidence); then, while fewer
+// than 5, those of unknown size; then all 30.
+std::vector<size_t> SizeRelevant(const std::vector<ConfigRecord>& recs, const std::vector<Scored>& ranked,
+                                 const Target& t) {
+  constexpr double kMaxSizeRatio = 4.0;
+  const size_t n = std::min<size_t>(ranked.size(), 30);
+  const double a = t.arch.params_b;
+  std::vector<size_t> all, near, unknown;
+  for (size_t k = 0; k < n; ++k) {
+    all.push_back(k);
+    const auto& b = recs[ranked[k].idx].model_params_b;
+    if (!b || *b <= 0 || a <= 0)
+      unknown.push_back(k);
+    else if (std::max(a, *b) / std::min(a, *b) <= kMaxSizeRatio)
+      near.push_back(k);
+  }
+  if (near.size() >= 5) return near;
+  near.insert(near.end(), unknown.begin(), unknown.end());
+  return near.size() >= 5 ? near : all;
+}
+
+// Maximal marginal relevance over the size-relevant top 30, so that the
+// alternatives differ meaningfully; then the requested family first, each
+// part by score.
 FTCONFIG_NOINLINE json Alternatives(const PoolInputs& in, const std::vector<Scored>& ranked, const Target& t) {
   const auto& recs = in.corpus.records();
   std::vector<size_t> chosen;
-  const size_t n = std::min<size_t>(ranked.size(), 30);
-  while (chosen.size() < 5 && chosen.size() < n) {
+  const std::vector<size_t> pool = SizeRelevant(recs, ranked, t);
+  while (chosen.size() < 5 && chosen.size() < pool.size()) {
     double best_v = -1e18;
     size_t best_k = 0;
-    for (size_t k = 0; k < n; ++k) {
+    for (size_t k : pool) {
       if (std::find(chosen.begin(), chosen.end(), k) != chosen.end()) continue;
       double max_sim = 0;
       for (size_t c2 : chosen)

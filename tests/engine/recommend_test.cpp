@@ -513,6 +513,25 @@ BOOST_AUTO_TEST_CASE(mmr_lambda_one_is_pure_relevance_order) {
   BOOST_TEST(!Engine::Create(d).ok());
 }
 
+BOOST_AUTO_TEST_CASE(alternatives_are_models_of_about_the_requested_size) {
+  // The bundled corpus holds hundreds of 1-14B LoRA configurations: a 7B
+  // request's evidence is never a model over 4x larger or smaller (the first
+  // version showed a DeepSeek-V4 NVFP4 MoE for Mistral-7B).
+  const Engine& e = test::BundledEngine();
+  json r = Recommend(e, {{"platform", "colab"}, {"plan", "free"}, {"model", "mistralai/Mistral-7B-v0.1"},
+                         {"adapter_type", "lora"}});
+  const json& c = r["candidates"];
+  BOOST_TEST_REQUIRE(c.size() == 5u);
+  const double asked = r["request"]["model_params_b"].get<double>();
+  for (const json& cand : c)
+    for (const ConfigRecord& rec : e.corpus().records())
+      if (rec.id == cand["id"].get<std::string>()) {
+        BOOST_TEST_REQUIRE(rec.model_params_b.has_value(), rec.id << ": a model of unknown size");
+        BOOST_TEST(std::max(asked, *rec.model_params_b) / std::min(asked, *rec.model_params_b) <= 4.0,
+                   rec.id << " has " << *rec.model_params_b << "B parameters");
+      }
+}
+
 BOOST_AUTO_TEST_CASE(qlora_on_a_gpu_without_4bit_support_falls_back) {
   // bitsandbytes 4-bit needs CUDA; the Apple entry is not CUDA at all.
   auto err = RecommendError(*test::FixtureEngine({"profile.jsonl"}),
