@@ -48,7 +48,9 @@ struct LrRule {
 // out (docs/realism.md), so the model's size does not enter.
 LrRule LearningRateRule(const std::string& family, const std::string& task, bool adapter) {
   if (task == "preference_orpo")
-    return {8e-6, "ORPO (Hong et al. 2024) and TRL's ORPO examples: 8e-6"};
+    return adapter ? LrRule{8e-5, "ORPO with adapters: the ORPO paper's (Hong et al. 2024) full-parameter 8e-6 times "
+                                  "10, the adapter/full ratio of the other rules (LoRA 2e-4 vs 2e-5, DPO 5e-6 vs 5e-7)"}
+                   : LrRule{8e-6, "ORPO (Hong et al. 2024) and TRL's ORPO examples: 8e-6"};
   if (family == "preference")
     return adapter ? LrRule{5e-6, "DPO with adapters: Unsloth's DPO guide, alignment-handbook zephyr-7b-dpo-qlora, LLaMA-Factory DPO examples: 5e-6"}
                    : LrRule{1e-6, "full-parameter DPO: TRL DPOConfig default 1e-6; alignment-handbook Zephyr recipes 5e-7"};

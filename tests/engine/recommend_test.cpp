@@ -326,6 +326,18 @@ BOOST_AUTO_TEST_CASE(preference_tasks_count_pairs_and_the_reference_model) {
   BOOST_TEST(noted);
 }
 
+BOOST_AUTO_TEST_CASE(orpo_learning_rate_scales_with_the_adapter) {
+  // Every other rule keeps adapters ~10x above full fine-tuning; ORPO did not
+  // (LoRA ORPO at the paper's full-parameter 8e-6).
+  const Engine& e = test::BundledEngine();
+  json base = {{"gpu_override", "A100 80GB"}, {"model", "Qwen/Qwen2.5-1.5B"}, {"task_type", "preference_orpo"}};
+  json lora = base, full = base;
+  lora["adapter_type"] = "lora";
+  full["adapter_type"] = "none";
+  BOOST_TEST(Recommend(e, lora)["hyperparameters"]["learning_rate"].get<double>() == 8e-5);
+  BOOST_TEST(Recommend(e, full)["hyperparameters"]["learning_rate"].get<double>() == 8e-6);
+}
+
 BOOST_AUTO_TEST_CASE(strict_caps_when_task_has_no_corpus_support) {
   json r = Recommend(*test::FixtureEngine({"profile.jsonl"}),
                      {{"gpu_override", "a100 80gb"}, {"model", "llama2-7b"}, {"task_type", "tool_use"},
