@@ -80,6 +80,7 @@ class ProfileTable {
   struct Summaries;  // computed profiles by level and name, behind a mutex
 
   const Profile& Summary(FallbackLevel level, const Group& group) const;
+  void SummarizeExactGroups() const;
   const Group* Find(const std::map<std::string, Group>& level, const std::string& name) const;
 
   const std::vector<ConfigRecord>* records_ = nullptr;
