@@ -28,7 +28,7 @@ const modelsDir = opt('--models-dir', process.env.FTCONFIG_MODELS_DIR || path.jo
 const siteDir = path.join(outDir, 'site');
 const npmDir = path.join(outDir, 'npm');
 
-const MODULE_FILES = ['ftconfig-wasm.js', 'ftconfig-wasm.wasm'];
+const MODULE_FILES = ['ftconfig-wasm.js', 'ftconfig-wasm.wasm', 'ftconfig-plan.js', 'ftconfig-plan.wasm'];
 // The wrapper and its types come straight from the sources (always current).
 const WRAPPER_FILES = ['api.js', 'ftconfig.d.ts'];
 // The export module exists once the engine has exports (engine/src/export.cpp).
@@ -260,8 +260,8 @@ async function bundleScripts() {
     minify: true,
     sourcemap: 'linked',
     legalComments: 'none',
-    // Loaded on demand, next to the script: the export module (api.js) and Node's fs (api.js in Node only).
-    external: ['./ftconfig-export.js', 'node:*'],
+    // Loaded on demand, next to the script: the export and planning modules (api.js) and Node's fs (api.js in Node only).
+    external: ['./ftconfig-export.js', './ftconfig-plan.js', 'node:*'],
     metafile: true,
     logLevel: 'silent',
   }).catch((e) => fail(`bundling ${entries.join(', ')} failed: ${e.message}`));

@@ -8,9 +8,10 @@
 // returns an envelope ({ok, value} or {ok: false, error}); this layer unwraps
 // it and throws FtconfigError with .code and .field. Types: ftconfig.d.ts.
 //
-// Two modules: ftconfig-wasm (the engine, loaded by createEngine) and
+// Three modules: ftconfig-wasm (the engine, loaded by createEngine),
 // ftconfig-export (notebook and config files, loaded by the first
-// exportConfig call), so a first recommendation downloads only the engine.
+// exportConfig call) and ftconfig-plan (planning, loaded by the first plan
+// call), so a first recommendation downloads only the engine.
 import createFtconfigModule from './ftconfig-wasm.js';
 
 /** The error every failed call throws: `.code` is stable (snake_case), `.field` names the input field. */
@@ -25,6 +26,7 @@ export class FtconfigError extends Error {
 
 const DEFAULT_WASM = 'ftconfig-wasm.wasm';
 const DEFAULT_EXPORT_WASM = 'ftconfig-export.wasm';
+const DEFAULT_PLAN_WASM = 'ftconfig-plan.wasm';
 const DEFAULT_DATA = 'ftconfig-data.json';
 const OK_PREFIX = '{"ok":true,"value":';
 const CATALOG_FILES = ['gpus', 'platforms', 'models', 'stacks', 'tasks', 'datasets'];
@@ -115,21 +117,26 @@ function errorFrom(envelope) {
   return new FtconfigError(e.code || 'internal', e.field || '', e.message || 'unknown error');
 }
 
-/** The engine handle. Methods are synchronous once createEngine() resolved. */
+/** The engine handle. Methods are synchronous once createEngine() resolved, except exportConfig, exportFormats and plan. */
 export class Engine {
   #module;
   #raw;
   #snapshot;
   #exportWasm;
   #exporter = null;
+  #bundle;
+  #planWasm;
+  #planner = null;
   #broken = false;
   #timings;
 
-  constructor(module, raw, snapshot, exportWasm, timings) {
+  constructor(module, raw, bundle, { exportWasm, planWasm }, timings) {
     this.#module = module;
     this.#raw = raw;
-    this.#snapshot = snapshot;
+    this.#bundle = bundle;
+    this.#snapshot = bundle.snapshot || null;
     this.#exportWasm = exportWasm;
+    this.#planWasm = planWasm;
     this.#timings = timings;
   }
 
@@ -145,6 +152,30 @@ export class Engine {
         });
     }
     return this.#exporter;
+  }
+
+  // The planner: an engine in the planning module, loaded once with this
+  // engine's data (the same catalog, corpus and model artifacts).
+  #plannerEngine() {
+    if (!this.#planner) {
+      const module = Promise.all([import('./ftconfig-plan.js'), compile(this.#planWasm)])
+        .then(([m, compiled]) => startModule(m.default, compiled))
+        .catch((e) => {
+          throw e instanceof FtconfigError ? e
+            : new FtconfigError('unsupported', '', `planning is not available: ${e.message || e}`);
+        });
+      this.#planner = module.then((m) => {
+        const planner = new m.Planner();
+        const envelope = JSON.parse(planner.load(engineData(this.#bundle)));
+        if (!envelope.ok) {
+          planner.delete();
+          throw errorFrom(envelope);
+        }
+        return planner;
+      });
+      this.#planner.catch(() => { this.#planner = null; });
+    }
+    return this.#planner;
   }
 
   // Calls one bound method and returns the envelope's value as JSON text.
@@ -185,9 +216,20 @@ export class Engine {
   /**
    * Every platform / plan / GPU count / adapter option under `request.constraints`, the Pareto front over cost,
    * calendar hours and risk, and the best option (docs/planning.md). `request`: an object or its JSON text.
+   * Asynchronous: the first call loads the planning module and builds its engine from this engine's data.
    */
-  plan(request) {
-    return this.#call('plan', toText(request, 'request'));
+  async plan(request) {
+    const text = toText(request, 'request');
+    if (!this.#raw) throw new FtconfigError('unsupported', '', 'the engine was disposed');
+    const planner = await this.#plannerEngine();
+    let answer;
+    try {
+      answer = planner.plan(text);
+    } catch (e) {
+      this.#planner = null; // a trapped module: start afresh next time
+      throw new FtconfigError('internal', '', `internal error in plan: ${e && e.message ? e.message : e}`);
+    }
+    return unwrap(answer);
   }
 
   /** Peak VRAM, breakdown, throughput and fit for one training setup (the keys of `ftconfig estimate`). */
@@ -251,6 +293,8 @@ export class Engine {
   dispose() {
     if (this.#raw) this.#raw.delete();
     this.#raw = null;
+    if (this.#planner) this.#planner.then((p) => p.delete(), () => {});
+    this.#planner = null;
   }
 }
 
@@ -315,8 +359,8 @@ async function startModule(factory, compiled) {
 
 /**
  * Loads the module and the bundled data and returns a ready Engine.
- * options.wasmUrl / options.dataUrl / options.exportWasmUrl: where
- * ftconfig-wasm.wasm, ftconfig-data.json and ftconfig-export.wasm live
+ * options.wasmUrl / options.dataUrl / options.exportWasmUrl / options.planWasmUrl:
+ * where ftconfig-wasm.wasm, ftconfig-data.json, ftconfig-export.wasm and ftconfig-plan.wasm live
  * (default: next to this file). options.wasmBinary: the module's bytes.
  * options.data: the data snapshot object itself (skips dataUrl).
  */
@@ -347,7 +391,8 @@ export async function createEngine(options = {}) {
   const t2 = now();
   const exportWasm = options.exportWasmBinary || resolveUrl(options.exportWasmUrl, DEFAULT_EXPORT_WASM);
   const timings = { fetch_and_compile_ms: round(t1 - t0), load_ms: round(t2 - t1), total_ms: round(t2 - t0) };
-  return new Engine(module, raw, bundle.snapshot || null, exportWasm, timings);
+  const planWasm = options.planWasmBinary || resolveUrl(options.planWasmUrl, DEFAULT_PLAN_WASM);
+  return new Engine(module, raw, bundle, { exportWasm, planWasm }, timings);
 }
 
 export default createEngine;

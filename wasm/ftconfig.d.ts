@@ -595,6 +595,10 @@ export interface CreateEngineOptions {
   exportWasmUrl?: string | URL;
   /** The export module's bytes, instead of exportWasmUrl. */
   exportWasmBinary?: Uint8Array | ArrayBuffer;
+  /** Where ftconfig-plan.wasm lives (default: next to api.js); loaded by the first plan() call. */
+  planWasmUrl?: string | URL;
+  /** The planning module's bytes, instead of planWasmUrl. */
+  planWasmBinary?: Uint8Array | ArrayBuffer;
 }
 
 /** exportConfig's optional tags (each a string, or null to leave it out). */
@@ -614,8 +618,11 @@ export class Engine {
   recommend(request: Request | string): Response;
   /** The response as the engine's JSON text (canonical key order), e.g. for byte-exact comparisons. */
   recommendJson(request: Request | string): string;
-  /** Every option under the constraints, the Pareto front and the best option (docs/planning.md). */
-  plan(request: PlanRequest | string): PlanResponse;
+  /**
+   * Every option under the constraints, the Pareto front and the best option (docs/planning.md). The first call
+   * loads the planning module (ftconfig-plan.wasm) and builds its engine from this engine's data.
+   */
+  plan(request: PlanRequest | string): Promise<PlanResponse>;
   estimate(input: EstimateInput | string): EstimateResult;
   /** The recommendation rendered as a notebook or config file; the first call loads the export module. */
   /**

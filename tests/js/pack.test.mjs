@@ -18,7 +18,7 @@ const quiet = { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...p
 test('npm pack -> install into an empty folder -> import and recommend', { timeout: 180000 }, () => {
   const packed = JSON.parse(execFileSync(npm, ['pack', '--json', '--pack-destination', tmp], { ...quiet, cwd: root }));
   const files = packed[0].files.map((f) => f.path);
-  for (const f of ['package.json', 'build/npm/api.js', 'build/npm/ftconfig.d.ts', 'build/npm/ftconfig-wasm.js', 'build/npm/ftconfig-wasm.wasm', 'build/npm/ftconfig-data.json']) {
+  for (const f of ['package.json', 'build/npm/api.js', 'build/npm/ftconfig.d.ts', 'build/npm/ftconfig-wasm.js', 'build/npm/ftconfig-wasm.wasm', 'build/npm/ftconfig-data.json', 'build/npm/ftconfig-plan.js', 'build/npm/ftconfig-plan.wasm']) {
     assert.ok(files.includes(f), `the package ships ${f}`);
   }
   assert.ok(!files.some((f) => f.startsWith('engine/') || f.startsWith('tests/') || f.startsWith('web/')), 'sources stay out of the package');

@@ -16,6 +16,7 @@ import createEngineDefault, {
 async function main(): Promise<void> {
   const engine: Engine = await createEngine({ wasmUrl: 'ftconfig-wasm.wasm', dataUrl: new URL('https://example.org/ftconfig-data.json') });
   const other: Engine = await createEngineDefault();
+  const withPlanner: Engine = await createEngine({ planWasmUrl: new URL('https://example.org/ftconfig-plan.wasm') });
   const request: Request = { platform: 'colab', plan: 'free', model: 'llama2-7b', adapter_type: 'qlora', dataset_size: 1000 };
   const r: Response = engine.recommend(request);
   const text: string = engine.recommendJson(JSON.stringify(request));
@@ -34,11 +35,11 @@ async function main(): Promise<void> {
   const signals: number | undefined = decision?.evidence?.hybrid.signals;
   // @ts-expect-error: only the three strategies carry evidence
   const badEvidence: Request = { evidence: { strategies: { magic: {} } } };
-  const planned: PlanResponse = engine.plan({ model: 'meta-llama/Llama-3.1-8B', adapter_type: 'qlora', dataset_size: 50000, constraints: { budget_usd: 20, objective: 'cost' } });
+  const planned: PlanResponse = await engine.plan({ model: 'meta-llama/Llama-3.1-8B', adapter_type: 'qlora', dataset_size: 50000, constraints: { budget_usd: 20, objective: 'cost' } });
   const frontIds: string[] = planned.options.filter((o) => o.on_front).map((o) => o.id);
   const bestId: string | null = planned.best.id;
   // @ts-expect-error: a plan chooses the platform itself
-  engine.plan({ model: 'llama2-7b', platform: 'colab' });
+  void engine.plan({ model: 'llama2-7b', platform: 'colab' });
   console.log(frontIds, bestId);
   const e: EstimateResult = engine.estimate({ model_name: 'llama2-7b', gpu: 'T4', zero_stage: 2, lora_target: ['q_proj', 'v_proj'] });
   const peak: number = e.peak_vram_gb;
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
   console.log(chosen, signals, badEvidence, text, fits, margin, why, hours, cost, level, pins, smallest, candidates, peak, models, status, file.text, formats, gpuIds, plans, tasks);
   engine.dispose();
   other.dispose();
+  withPlanner.dispose();
 }
 
 void main();
