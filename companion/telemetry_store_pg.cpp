@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <functional>
 
+#include "shared_library.h"
+
 namespace ftconfig::telemetry {
 
 namespace {
@@ -82,6 +84,18 @@ std::string RunIdOf(const json& body) {
   return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// PostgreSQL's client library, opened by the first PostgreSQL store
+// (shared_library.h): the CLI does not link it, so other commands do not load
+// it and its ~20 dependencies.
+#define FTCONFIG_PQ_FUNCTIONS(X)                                                                  \
+  X(PQconnectdb) X(PQstatus) X(PQerrorMessage) X(PQfinish) X(PQexec) X(PQexecParams) X(PQclear) \
+  X(PQresultStatus) X(PQntuples) X(PQgetisnull) X(PQgetvalue) X(PQcmdTuples)
+
+FTCONFIG_SHARED_API(Libpq, FTCONFIG_PQ_FUNCTIONS, "libpq.so.5", "a PostgreSQL telemetry store", "libpq5")
+
+// Only after PgStore::Open succeeded (which loads it).
+const Libpq& Pq() { return LibpqOnce().value(); }
+
 }  // namespace
 
 bool IsPostgresUrl(const std::string& path) {
@@ -100,21 +114,21 @@ std::string RedactUrl(const std::string& url) {
 // A PGresult that clears itself, with typed column access.
 class PgStore::Rows {
  public:
-  explicit Rows(PGresult* r) : r_(r, PQclear) {}
-  int size() const { return PQntuples(r_.get()); }
+  explicit Rows(PGresult* r) : r_(r, Pq().PQclear) {}
+  int size() const { return Pq().PQntuples(r_.get()); }
   std::string Text(int row, int col) const {
-    return PQgetisnull(r_.get(), row, col) ? std::string() : std::string(PQgetvalue(r_.get(), row, col));
+    return Pq().PQgetisnull(r_.get(), row, col) ? std::string() : std::string(Pq().PQgetvalue(r_.get(), row, col));
   }
-  std::int64_t Int(int row, int col) const { return std::strtoll(PQgetvalue(r_.get(), row, col), nullptr, 10); }
-  std::int64_t Affected() const { return std::strtoll(PQcmdTuples(r_.get()), nullptr, 10); }
-  ExecStatusType Status() const { return r_ ? PQresultStatus(r_.get()) : PGRES_FATAL_ERROR; }
+  std::int64_t Int(int row, int col) const { return std::strtoll(Pq().PQgetvalue(r_.get(), row, col), nullptr, 10); }
+  std::int64_t Affected() const { return std::strtoll(Pq().PQcmdTuples(r_.get()), nullptr, 10); }
+  ExecStatusType Status() const { return r_ ? Pq().PQresultStatus(r_.get()) : PGRES_FATAL_ERROR; }
 
  private:
   std::shared_ptr<PGresult> r_;
 };
 
 Error PgStore::Fail(const std::string& what) const {
-  std::string detail = conn_ ? PQerrorMessage(conn_) : "cannot connect";
+  std::string detail = conn_ ? Pq().PQerrorMessage(conn_) : "cannot connect";
   while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' ')) detail.pop_back();
   return Error{ErrorCode::kInvalidValue, field_, "telemetry store \"" + url_ + "\": " + what + ": " + detail};
 }
@@ -122,7 +136,7 @@ Error PgStore::Fail(const std::string& what) const {
 Result<PgStore::Rows> PgStore::Query(const std::string& sql, const std::vector<std::string>& params) {
   std::vector<const char*> values;
   for (const auto& p : params) values.push_back(p.c_str());
-  Rows rows(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+  Rows rows(Pq().PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
                          values.empty() ? nullptr : values.data(), nullptr, nullptr, 0));
   const ExecStatusType st = rows.Status();
   if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) return Fail(Verb(sql));
@@ -133,11 +147,11 @@ Result<bool> PgStore::Exec(const std::string& sql, const std::vector<std::string
   std::vector<const char*> values;
   for (const auto& p : params) values.push_back(p.c_str());
   // Without parameters, PQexec: a migration is several statements.
-  PGresult* r = values.empty() ? PQexec(conn_, sql.c_str())
-                               : PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+  PGresult* r = values.empty() ? Pq().PQexec(conn_, sql.c_str())
+                               : Pq().PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
                                               values.data(), nullptr, nullptr, 0);
-  const ExecStatusType st = PQresultStatus(r);
-  PQclear(r);
+  const ExecStatusType st = Pq().PQresultStatus(r);
+  Pq().PQclear(r);
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return Fail(Verb(sql));
   return true;
 }
@@ -159,18 +173,19 @@ Result<T> PgStore::InTransaction(Fn body) {
 }
 
 Result<std::unique_ptr<PgStore>> PgStore::Open(const std::string& url, const std::string& field) {
+  if (!LibpqOnce().ok()) return Error{ErrorCode::kUnsupported, field, LibpqOnce().error().message};
   std::unique_ptr<PgStore> s(new PgStore());
   s->url_ = RedactUrl(url);
   s->field_ = field;
-  s->conn_ = PQconnectdb(url.c_str());
-  if (!s->conn_ || PQstatus(s->conn_) != CONNECTION_OK) return s->Fail("cannot connect");
+  s->conn_ = Pq().PQconnectdb(url.c_str());
+  if (!s->conn_ || Pq().PQstatus(s->conn_) != CONNECTION_OK) return s->Fail("cannot connect");
   if (auto r = s->Exec("SET client_min_messages = warning"); !r.ok()) return r.error();
   if (auto r = s->Migrate(); !r.ok()) return r.error();
   return s;
 }
 
 PgStore::~PgStore() {
-  if (conn_) PQfinish(conn_);
+  if (conn_) Pq().PQfinish(conn_);
 }
 
 Result<bool> PgStore::Migrate() {

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "shared_library.h"
 #include "test_util.h"
 
 using namespace ftconfig;
@@ -173,6 +174,41 @@ BOOST_AUTO_TEST_CASE(free_plans_need_no_plan_name) {
   json k = ParseOut(kaggle);
   BOOST_TEST(k["gpu"]["id"] == "t4");
   BOOST_TEST(k["request"]["plan"] == "t4x2");
+}
+
+BOOST_AUTO_TEST_CASE(libraries_opened_on_first_use_say_what_is_missing) {
+  // libpq and XGBoost are opened by the commands that need them
+  // (shared_library.h): a missing one is a clear error, the same each time.
+  using ftconfig::cli::SharedLibrary;
+  auto missing = SharedLibrary::Open("libftconfig-missing.so.7", "a test store", "libftconfig-missing7");
+  BOOST_TEST_REQUIRE(!missing.ok());
+  BOOST_TEST(missing.error().code == ftconfig::ErrorCode::kUnsupported);
+  const std::string& m = missing.error().message;
+  BOOST_TEST(m.find("a test store needs libftconfig-missing.so.7 (Debian package libftconfig-missing7") == 0u, m);
+  BOOST_TEST(!SharedLibrary::Open("libftconfig-missing.so.7", "a test store", "libftconfig-missing7").ok());
+  // A present library (libm) resolves its functions and names the ones it lacks.
+  auto libm = SharedLibrary::Open("libm.so.6", "a test", "libc6");
+  BOOST_TEST_REQUIRE(libm.ok());
+  BOOST_TEST(libm.value()->Function<double (*)(double)>("cos").ok());
+  auto absent = libm.value()->Function<void (*)()>("ftconfig_no_such_function");
+  BOOST_TEST_REQUIRE(!absent.ok());
+  BOOST_TEST(absent.error().message.find("ftconfig_no_such_function") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(the_cli_starts_without_libpq_or_xgboost) {
+  // Only the commands that need them load them: the dynamic loader's own log
+  // (LD_DEBUG=libs, on stderr) of a recommendation names neither.
+  const std::string cmd = "LD_DEBUG=libs " + std::string(FTCONFIG_CLI) +
+                          " recommend --platform colab --plan free --model llama2-7b --adapter qlora 2>&1 >/dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
+  BOOST_TEST_REQUIRE(p != nullptr);
+  std::string log;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) log.append(buf, n);
+  BOOST_TEST(pclose(p) == 0);
+  BOOST_TEST(log.find("libstdc++") != std::string::npos);  // the log is there
+  BOOST_TEST(log.find("libpq") == std::string::npos);
+  BOOST_TEST(log.find("libxgboost") == std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
