@@ -12,17 +12,22 @@ namespace ftconfig::cli {
 namespace {
 
 // `corpus snapshot`: the corpus files of `data_dir`, normalized, as JSON or binary.
-int WriteSnapshot(const std::string& data_dir, const std::string& format, const std::string& out) {
+int WriteSnapshot(const std::string& data_dir, const std::string& format, const std::string& out, long max_rows) {
   if (format == "binary" && out.empty())
     return ReportError(Error{ErrorCode::kInvalidValue, "out", "--format binary needs --out FILE (binary data)"});
   auto catalog = LoadCatalog(data_dir);
   if (!catalog.ok()) return ReportError(catalog.error());
   auto sources = ReadCorpusFiles(data_dir);
   if (!sources.ok()) return ReportError(sources.error());
-  auto corpus = Corpus::Build(sources.value(), catalog.value());
-  if (!corpus.ok()) return ReportError(corpus.error());
-  std::string text = format == "binary" ? corpus.value().ToBinarySnapshot(CorpusStamp(data_dir))
-                                        : corpus.value().ToSnapshot().dump() + "\n";
+  auto built = Corpus::Build(sources.value(), catalog.value());
+  if (!built.ok()) return ReportError(built.error());
+  if (max_rows > 0 && format == "binary")
+    return ReportError(Error{ErrorCode::kInvalidValue, "max-rows",
+                             "--max-rows is for the web bundle's JSON snapshot; the native snapshot keeps every row"});
+  const Corpus corpus = max_rows > 0 ? built.value().Distill(static_cast<size_t>(max_rows)) : std::move(built).value();
+  if (corpus.records().size() < built.value().records().size())
+    std::cerr << "ftconfig: " << corpus.stats().warnings.back() << "\n";
+  std::string text = format == "binary" ? corpus.ToBinarySnapshot(CorpusStamp(data_dir)) : corpus.ToSnapshot().dump() + "\n";
   if (out.empty()) {
     std::cout << text;
     return 0;
@@ -99,8 +104,14 @@ void AddCorpusCommand(CLI::App& app, Context& ctx) {
                   "or binary, what the native CLI loads from data/corpus/corpus.snapshot without parsing JSON");
   snapshot->add_option("--out", *out, "Output file (default: stdout; required for binary)");
   snapshot->add_option("--format", *snap_format, "json | binary")->check(CLI::IsMember({"json", "binary"}));
-  snapshot->callback([&ctx, out, snap_format]() {
-    ctx.exit_code = RunGuarded([&]() -> int { return WriteSnapshot(ctx.data_dir, *snap_format, *out); });
+  auto max_rows = std::make_shared<long>(0);
+  snapshot
+      ->add_option("--max-rows", *max_rows,
+                   "JSON only: keep at most N rows, a sample of every task/size/adapter group across repositories "
+                   "(the web bundle's bounded size; 0: all)")
+      ->check(CLI::Range(0L, 100000000L));
+  snapshot->callback([&ctx, out, snap_format, max_rows]() {
+    ctx.exit_code = RunGuarded([&]() -> int { return WriteSnapshot(ctx.data_dir, *snap_format, *out, *max_rows); });
   });
 }
 

@@ -34,6 +34,13 @@ const WRAPPER_FILES = ['api.js', 'ftconfig.d.ts'];
 // The export module exists once the engine has exports (engine/src/export.cpp).
 const OPTIONAL_FILES = ['ftconfig-export.js', 'ftconfig-export.wasm'];
 const CATALOG_FILES = ['gpus', 'platforms', 'models', 'stacks', 'tasks', 'datasets'];
+// The most corpus rows the page's data snapshot carries (~0.14 KB gzip each).
+const rawOpt = (name, def) => (args.includes(name) && args[args.indexOf(name) + 1] ? args[args.indexOf(name) + 1] : def);
+const MAX_BUNDLE_ROWS = Number(rawOpt('--max-bundle-rows', process.env.FTCONFIG_MAX_BUNDLE_ROWS || '800'));
+if (!Number.isInteger(MAX_BUNDLE_ROWS) || MAX_BUNDLE_ROWS < 1 || MAX_BUNDLE_ROWS > 1e7) {
+  console.error('build-site: --max-bundle-rows must be an integer from 1 to 10000000');
+  process.exit(2);
+}
 
 function fail(message) {
   console.error(`build-site: ${message}`);
@@ -69,7 +76,7 @@ function buildSnapshot() {
     const buf = fs.readFileSync(path.join(dataDir, 'corpus', name));
     files.push({ name: `corpus/${name}`, bytes: buf.length, sha256: sha256(buf) });
   }
-  const corpusSnapshot = normalizedCorpus();
+  const corpus = normalizedCorpus();
   let manifest = {};
   try {
     manifest = JSON.parse(fs.readFileSync(path.join(dataDir, 'corpus', 'MANIFEST.json'), 'utf8'));
@@ -81,6 +88,8 @@ function buildSnapshot() {
     corpus_build_id: manifest.build_id ?? null,
     corpus_build_date: manifest.build_date ?? null,
     corpus_rows: manifest.row_count ?? null,
+    // Set when the page carries a sample of the corpus (Corpus::Distill): the rows it was drawn from.
+    corpus_distilled_from: corpus.distilled_from,
     files,
   };
   snapshot.id = sha256(JSON.stringify(files)).slice(0, 12);
@@ -88,19 +97,25 @@ function buildSnapshot() {
   // (`ftconfig corpus snapshot`); the engine loads it instead of re-parsing the
   // JSONL (docs/performance.md, cold start). Its records equal what the CLI
   // builds from the same files (tests/engine/corpus_test.cpp).
-  const out = { format: 'ftconfig-data', format_version: 2, snapshot, catalog, corpus_snapshot: corpusSnapshot };
+  const out = { format: 'ftconfig-data', format_version: 2, snapshot, catalog, corpus_snapshot: corpus.text };
   if (Object.keys(models).length) out.models = models;
   return out;
 }
 
 // The normalized corpus, made by the native CLI of the same source tree (one
 // engine, one normalization). Built by scripts/build.sh before this script.
+// A corpus over MAX_BUNDLE_ROWS is distilled (`corpus snapshot --max-rows`,
+// Corpus::Distill): the first answer's transfer has a 500 KB budget whatever
+// the corpus size (docs/performance.md); the native CLI keeps every row.
 function normalizedCorpus() {
   const bin = opt('--bin', process.env.FTCONFIG_BIN || path.join(root, 'build', 'bin', 'ftconfig'));
   if (!fs.existsSync(bin)) fail(`${bin} is missing: build the native CLI first (bash scripts/build.sh)`);
-  const run = spawnSync(bin, ['--data-dir', dataDir, 'corpus', 'snapshot'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const run = spawnSync(bin, ['--data-dir', dataDir, 'corpus', 'snapshot', '--max-rows', String(MAX_BUNDLE_ROWS)],
+    { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (run.status !== 0) fail(`${bin} corpus snapshot failed (exit ${run.status}): ${run.stderr || run.error}`);
-  return run.stdout.trim();
+  const distilled = /distilled: (\d+) of (\d+) rows/.exec(run.stderr || '');
+  if (distilled) console.error(`build-site: the page's corpus is a sample of ${distilled[1]} of ${distilled[2]} rows (--max-bundle-rows)`);
+  return { text: run.stdout.trim(), distilled_from: distilled ? Number(distilled[2]) : null };
 }
 
 // The model registry (models/registry.json, format_version 2 or 1; see

@@ -176,6 +176,16 @@ BOOST_AUTO_TEST_CASE(free_plans_need_no_plan_name) {
   BOOST_TEST(k["request"]["plan"] == "t4x2");
 }
 
+BOOST_AUTO_TEST_CASE(snapshot_max_rows_distills_the_json_snapshot_only) {
+  auto r = test::RunCli("corpus snapshot --max-rows 50");
+  BOOST_TEST_REQUIRE(r.exit_code == 0);
+  BOOST_TEST(nlohmann::json::parse(r.out)["rows"].size() == 50u);
+  auto bin = test::RunCli("corpus snapshot --format binary --out /dev/null --max-rows 50 2>&1");
+  BOOST_TEST(bin.exit_code == 2);
+  BOOST_TEST(bin.out.find("\"field\":\"max-rows\"") != std::string::npos, bin.out);
+  BOOST_TEST(test::RunCli("corpus snapshot --max-rows -1").exit_code != 0);
+}
+
 BOOST_AUTO_TEST_CASE(libraries_opened_on_first_use_say_what_is_missing) {
   // libpq and XGBoost are opened by the commands that need them
   // (shared_library.h): a missing one is a clear error, the same each time.

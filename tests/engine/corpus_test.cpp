@@ -1,5 +1,9 @@
 #include <boost/test/unit_test.hpp>
 
+#include <map>
+#include <set>
+#include <tuple>
+
 #include "ftconfig/corpus.h"
 #include "test_util.h"
 
@@ -305,6 +309,36 @@ BOOST_AUTO_TEST_CASE(bad_binary_snapshots_are_data_errors_naming_the_field) {
   bad.replace(at, sizeof zero, reinterpret_cast<const char*>(&zero), sizeof zero);
   expect(bad, "corpus_snapshot.rows[" + std::to_string(test::BundledEngine().corpus().records().size() - 1) +
                   "].learning_rate");
+}
+
+BOOST_AUTO_TEST_CASE(distill_keeps_a_bounded_sample_of_every_group_and_repository) {
+  const Corpus& full = test::BundledEngine().corpus();
+  using Key = std::tuple<std::string, std::string, std::string>;
+  auto groups_of = [](const Corpus& c) {
+    std::map<Key, std::set<std::string>> g;  // group -> its repositories
+    for (const auto& r : c.records()) g[{r.task_type, r.size_bucket, r.adapter_type}].insert(r.source_repo);
+    return g;
+  };
+  BOOST_TEST(full.Distill(full.records().size()).records().size() == full.records().size());  // nothing to cut
+  BOOST_TEST(full.Distill(0).records().size() == full.records().size());
+  const Corpus small = full.Distill(200);
+  BOOST_TEST(small.records().size() == 200u);
+  BOOST_TEST(small.stats().rows_accepted == 200);
+  BOOST_TEST(small.stats().warnings.back() == "distilled: 200 of " + std::to_string(full.records().size()) +
+                                                  " rows kept (Corpus::Distill)");
+  auto all = groups_of(full), kept = groups_of(small);
+  BOOST_TEST(kept.size() == all.size());  // 200 rows are enough for one of every group
+  // Repositories are taken in turn: a group kept with k rows has min(k, its repositories) of them.
+  std::map<Key, int> rows_kept;
+  for (const auto& r : small.records()) ++rows_kept[{r.task_type, r.size_bucket, r.adapter_type}];
+  for (const auto& [key, repos] : kept)
+    BOOST_TEST(repos.size() == std::min<size_t>(rows_kept[key], all[key].size()));
+  // Records are kept as they are (weights included), in the corpus's order.
+  std::map<std::string, double> weight;
+  for (const auto& r : full.records()) weight[r.id] = r.weight;
+  for (const auto& r : small.records()) BOOST_TEST(r.weight == weight.at(r.id));
+  // Fewer rows than groups: the smallest groups go, never more rows than asked.
+  BOOST_TEST(full.Distill(3).records().size() == 3u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -122,6 +122,14 @@ class Corpus {
   // alone; "" when `bytes` is not one.
   static std::string BinarySnapshotStamp(std::string_view bytes);
 
+  // At most `max_rows` records (all when there are no more, or max_rows is
+  // 0), for a bundle whose size must not grow with the corpus: every (task,
+  // size bucket, adapter) group keeps a share about proportional to its size
+  // and at least one row while the budget allows, taking its repositories in
+  // turn (rows in the order of their ids' hashes). Records keep their weights;
+  // the statistics count what was kept and say it was distilled.
+  Corpus Distill(size_t max_rows) const;
+
   const std::vector<ConfigRecord>& records() const { return records_; }
   const CorpusStats& stats() const { return stats_; }
 
