@@ -1,9 +1,13 @@
 // Stage 5 of the recommendation: how likely a practitioner in this context
-// would start from the same values. The score is a logistic model of the
-// evidence (how many source repositories agree with the learning rate and the
-// sequence, how close the profile is, whether the model is known, the memory
-// margin); its coefficients and its reliability table, measured leave-one-
-// source-out, are in docs/realism.md. Every level names its reasons, good and bad.
+// would start from the same values. The score is the share of the corpus's
+// configurations of the request's task whose learning rate, sequence and rank
+// lie within 2x of the rules' (shrunk toward one half when the task has few),
+// lowered by the target's and the pool's doubts (fallback profile, unknown
+// task, thin profile) and by a thin memory margin. Its reliability table and
+// AUC, measured leave-one-source-out, are in docs/realism.md ("Confidence
+// calibration"); the repositories' support of the learning rate and sequence
+// is shown as features, not scored (held out it did not predict agreement).
+// Every level names its reasons, good and bad.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
