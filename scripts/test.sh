@@ -7,8 +7,10 @@
 #      API, parity, URL mapping, npm pack smoke test)
 #   3. TypeScript declarations (tsc --noEmit)
 #   4. browser tests (headless Chromium + playwright-core)
-#   5. fuzz smoke run: every libFuzzer harness (tests/fuzz) for
-#      $FTCONFIG_FUZZ_SECONDS (default 8) s each, ASan+UBSan (docs/reliability.md)
+#   5. ASan+UBSan: scripts/build-fuzz.sh builds the libFuzzer harnesses and the
+#      test suite in one instrumented tree (build-fuzz/); CTest's `unit` suites
+#      run there (FTCONFIG_SANITIZE_TESTS=0 skips them), then every harness
+#      (tests/fuzz) for $FTCONFIG_FUZZ_SECONDS (default 8) s (docs/reliability.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,14 +44,12 @@ echo "== tsc --noEmit"
 node node_modules/typescript/bin/tsc -p tests/js
 echo "== browser tests"
 node --test --test-concurrency=1 tests/browser/
-echo "== fuzz smoke run (tests/fuzz)"
+echo "== sanitizer build (address,undefined): fuzz harnesses and test suite"
 bash scripts/build-fuzz.sh
-bash tests/fuzz/run.sh build-fuzz "${FTCONFIG_FUZZ_SECONDS:-8}"
-# The whole CTest suite under ASan+UBSan (FTCONFIG_SANITIZE placed before the
-# engine target): opt-in, it doubles the native build (docs/reliability.md).
-if [[ "${FTCONFIG_SANITIZE_TESTS:-0}" == 1 ]]; then
-  echo "== sanitizer build of the test suite (address,undefined)"
-  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFTCONFIG_SANITIZE=address,undefined >/dev/null
-  cmake --build build-asan -j "${JOBS:-$(nproc)}"
-  ASAN_OPTIONS=detect_leaks=0 ctest --test-dir build-asan --output-on-failure -L unit -j "${JOBS:-$(nproc)}"
+if [[ "${FTCONFIG_SANITIZE_TESTS:-1}" != 0 ]]; then
+  echo "== CTest unit suites under ASan+UBSan (build-fuzz)"
+  ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build-fuzz -L unit --output-on-failure -j "${JOBS:-$(nproc)}"
 fi
+echo "== fuzz smoke run (tests/fuzz)"
+bash tests/fuzz/run.sh build-fuzz "${FTCONFIG_FUZZ_SECONDS:-8}"
