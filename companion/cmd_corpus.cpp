@@ -24,9 +24,9 @@ int WriteSnapshot(const std::string& data_dir, const std::string& format, const 
   if (max_rows > 0 && format == "binary")
     return ReportError(Error{ErrorCode::kInvalidValue, "max-rows",
                              "--max-rows is for the web bundle's JSON snapshot; the native snapshot keeps every row"});
+  const size_t rows = built.value().records().size();
   const Corpus corpus = max_rows > 0 ? built.value().Distill(static_cast<size_t>(max_rows)) : std::move(built).value();
-  if (corpus.records().size() < built.value().records().size())
-    std::cerr << "ftconfig: " << corpus.stats().warnings.back() << "\n";
+  if (corpus.records().size() < rows) std::cerr << "ftconfig: " << corpus.stats().warnings.back() << "\n";
   std::string text = format == "binary" ? corpus.ToBinarySnapshot(CorpusStamp(data_dir)) : corpus.ToSnapshot().dump() + "\n";
   if (out.empty()) {
     std::cout << text;

@@ -17,26 +17,17 @@ namespace {
 
 struct PlanOptions {
   std::string request_file;
-  std::string model, task, adapter, dataset_name, framework, format = "json", output_file;
-  std::optional<double> params_b, dataset_size, budget, deadline;
-  std::optional<int> max_seq_length, min_gpus, max_gpus;
+  RequestFlags request;  // model, task, adapter, data, trainer (shared with `recommend`)
+  std::string format = "json", output_file;
+  std::optional<double> budget, deadline;
+  std::optional<int> min_gpus, max_gpus;
   std::vector<std::string> platforms, exclude, adapters, frameworks;
   std::string objective;
-  bool no_qlora = false;
 };
 
 // Flags over the request file: request fields at the top, constraints under "constraints".
 json ApplyFlags(json req, const PlanOptions& o) {
-  auto set = [&](const char* k, const std::string& v) { if (!v.empty()) req[k] = v; };
-  set("model", o.model);
-  set("task_type", o.task);
-  set("adapter_type", o.adapter);
-  set("dataset_name", o.dataset_name);
-  set("framework", o.framework);
-  if (o.params_b) req["model_params_b"] = *o.params_b;
-  if (o.dataset_size) req["dataset_size"] = *o.dataset_size == std::floor(*o.dataset_size) ? json(static_cast<long long>(*o.dataset_size)) : json(*o.dataset_size);
-  if (o.max_seq_length) req["max_seq_length"] = *o.max_seq_length;
-  if (o.no_qlora) req["allow_qlora"] = false;
+  o.request.Apply(&req);
   json c = req.contains("constraints") && req["constraints"].is_object() ? req["constraints"] : json::object();
   if (o.budget) c["budget_usd"] = *o.budget;
   if (o.deadline) c["deadline_hours"] = *o.deadline;
@@ -98,15 +89,7 @@ void AddPlanCommand(CLI::App& app, Context& ctx) {
   auto opts = std::make_shared<PlanOptions>();
   auto* cmd = app.add_subcommand("plan", "Compare every platform, GPU count and adapter under a budget and deadline");
   cmd->add_option("request", opts->request_file, "Plan request JSON file, or - for stdin (flags override its fields)");
-  cmd->add_option("--model", opts->model, "Model id or alias (meta-llama/Llama-3.1-8B, ...)");
-  cmd->add_option("--params-b", opts->params_b, "Model size in billions of parameters (models outside the catalog)");
-  cmd->add_option("--task", opts->task, "Task type (instruction_following, preference_dpo, ...)");
-  cmd->add_option("--adapter", opts->adapter, "none | lora | qlora (the preferred adapter)");
-  cmd->add_option("--dataset-size", opts->dataset_size, "Training examples");
-  cmd->add_option("--dataset-name", opts->dataset_name, "Dataset id (Hub id or path)");
-  cmd->add_option("--max-seq-length", opts->max_seq_length, "Longest sequence you need, tokens");
-  cmd->add_option("--framework", opts->framework, "Trainer the memory figures are for");
-  cmd->add_flag("--no-qlora", opts->no_qlora, "Never switch LoRA to QLoRA to make it fit");
+  opts->request.Add(cmd);
   cmd->add_option("--budget", opts->budget, "Budget in US dollars (constraints.budget_usd)");
   cmd->add_option("--deadline-hours", opts->deadline, "Calendar hours until the run must be done");
   cmd->add_option("--platforms", opts->platforms, "Only these platforms (comma-separated)")->delimiter(',');

@@ -22,11 +22,10 @@ namespace {
 
 struct RecommendOptions {
   std::string request_file;
-  std::string platform, plan, gpu, model, task, adapter, strategy, dataset_name, framework, format = "json";
-  std::optional<double> params_b, dataset_size;
-  std::optional<int> num_gpus, max_seq_length;
+  RequestFlags request;  // model, task, adapter, data, trainer (shared with `plan`)
+  std::string platform, plan, gpu, strategy, format = "json";
+  std::optional<int> num_gpus;
   std::optional<long long> exploration_seed;  // range checked by the engine (0-4294967295)
-  bool no_qlora = false;
   std::string notebook_file;  // --notebook: write the .ipynb here
   std::string export_format;  // --export: print this export instead of the JSON response
   std::string output_file;    // -o/--output: write what would be printed here, only on success
@@ -185,6 +184,34 @@ Result<json> RequestBase(const std::string& request_file) {
   return req;
 }
 
+void RequestFlags::Add(CLI::App* cmd) {
+  cmd->add_option("--model", model, "Model id or alias (meta-llama/Llama-3.1-8B, llama2-7b, ...)");
+  cmd->add_option("--params-b", params_b, "Model size in billions of parameters (for models outside the catalog)");
+  cmd->add_option("--task", task, "Task type (instruction_following, chat, preference_dpo, ...)");
+  cmd->add_option("--adapter", adapter, "none | lora | qlora");
+  cmd->add_option("--dataset-size", dataset_size, "Training examples");
+  cmd->add_option("--dataset-name", dataset_name, "Dataset id (Hub id or path)");
+  cmd->add_option("--framework", framework,
+                  "Trainer the memory figures are for: hf-trainer, unsloth, axolotl, llama-factory, torchtune, litgpt, pytorch");
+  cmd->add_option("--max-seq-length", max_seq_length, "Longest sequence you need, tokens");
+  cmd->add_flag("--no-qlora", no_qlora, "Never switch LoRA to QLoRA to make it fit");
+}
+
+void RequestFlags::Apply(json* req) const {
+  auto set = [&](const char* k, const std::string& v) { if (!v.empty()) (*req)[k] = v; };
+  set("model", model);
+  set("task_type", task);
+  set("adapter_type", adapter);
+  set("dataset_name", dataset_name);
+  set("framework", framework);
+  if (params_b) (*req)["model_params_b"] = *params_b;
+  if (dataset_size)  // a whole number stays an integer in the request
+    (*req)["dataset_size"] = *dataset_size == std::floor(*dataset_size) && std::fabs(*dataset_size) < 9e15
+                                 ? json(static_cast<long long>(*dataset_size)) : json(*dataset_size);
+  if (max_seq_length) (*req)["max_seq_length"] = *max_seq_length;
+  if (no_qlora) (*req)["allow_qlora"] = false;
+}
+
 void AddRecommendCommand(CLI::App& app, Context& ctx) {
   auto opts = std::make_shared<RecommendOptions>();
   auto* cmd = app.add_subcommand("recommend", "Recommend a safe fine-tuning configuration");
@@ -193,17 +220,8 @@ void AddRecommendCommand(CLI::App& app, Context& ctx) {
   cmd->add_option("--plan", opts->plan, "Plan of the platform (free, t4x2, rtx-4090, ...)");
   cmd->add_option("--gpu", opts->gpu, "GPU (T4, A100 80GB, 4090, ...): overrides the plan's GPU");
   cmd->add_option("--num-gpus", opts->num_gpus, "Number of GPUs");
-  cmd->add_option("--model", opts->model, "Model id or alias (meta-llama/Llama-3.1-8B, llama2-7b, ...)");
-  cmd->add_option("--params-b", opts->params_b, "Model size in billions of parameters (for models outside the catalog)");
-  cmd->add_option("--task", opts->task, "Task type (instruction_following, chat, preference_dpo, ...)");
-  cmd->add_option("--adapter", opts->adapter, "none | lora | qlora");
+  opts->request.Add(cmd);
   cmd->add_option("--strategy", opts->strategy, "auto | deterministic | hybrid | hybrid_ml");
-  cmd->add_option("--dataset-size", opts->dataset_size, "Training examples");
-  cmd->add_option("--dataset-name", opts->dataset_name, "Dataset id (Hub id or path)");
-  cmd->add_option("--framework", opts->framework,
-                  "Trainer the memory figures are for: hf-trainer, unsloth, axolotl, llama-factory, torchtune, litgpt, pytorch");
-  cmd->add_option("--max-seq-length", opts->max_seq_length, "Longest sequence you need, tokens");
-  cmd->add_flag("--no-qlora", opts->no_qlora, "Never switch LoRA to QLoRA to make it fit");
   cmd->add_option("--exploration-seed", opts->exploration_seed,
                   "Seed (0-4294967295) of the exploring alternative: with probability 0.1 the response's "
                   "\"exploration\" offers an untried learning rate, marked as such (docs/recommendation.md)");
@@ -229,18 +247,10 @@ void AddRecommendCommand(CLI::App& app, Context& ctx) {
       set("platform", opts->platform);
       set("plan", opts->plan);
       set("gpu_override", opts->gpu);
-      set("model", opts->model);
-      set("task_type", opts->task);
-      set("adapter_type", opts->adapter);
       set("strategy", opts->strategy);
-      set("dataset_name", opts->dataset_name);
-      set("framework", opts->framework);
-      if (opts->params_b) req["model_params_b"] = *opts->params_b;
-      if (opts->dataset_size) req["dataset_size"] = *opts->dataset_size;
+      opts->request.Apply(&req);
       if (opts->num_gpus) req["num_gpus"] = *opts->num_gpus;
-      if (opts->max_seq_length) req["max_seq_length"] = *opts->max_seq_length;
       if (opts->exploration_seed) req["exploration_seed"] = *opts->exploration_seed;
-      if (opts->no_qlora) req["allow_qlora"] = false;
       if (req.empty())
         return ReportError({ErrorCode::kMissingField, "request",
                             "give a request file, pipe one on stdin, or use flags such as --platform colab --plan free --model llama2-7b"});

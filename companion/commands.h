@@ -60,6 +60,19 @@ class ProgressLog {
 // is none (cmd_recommend.cpp; recommend and plan).
 Result<nlohmann::json> RequestBase(const std::string& request_file);
 
+// The request flags `recommend` and `plan` share (what is trained, on what
+// data, with which trainer); each command adds its own. Set fields override
+// the request file's.
+struct RequestFlags {
+  std::string model, task, adapter, dataset_name, framework;
+  std::optional<double> params_b, dataset_size;
+  std::optional<int> max_seq_length;
+  bool no_qlora = false;
+
+  void Add(CLI::App* cmd);
+  void Apply(nlohmann::json* request) const;
+};
+
 void AddRecommendCommand(CLI::App& app, Context& ctx);
 void AddCorpusCommand(CLI::App& app, Context& ctx);
 void AddCatalogCommand(CLI::App& app, Context& ctx);

@@ -1,5 +1,6 @@
 // Shared by the browser tests, the screenshots and the benchmark: a static
 // server for build/site and headless Chromium driven by playwright-core.
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -57,6 +58,24 @@ export async function withFreshBrowser(base, fn) {
   } finally {
     await browser.close();
     await site.close().catch(() => {});
+  }
+}
+
+export const DESKTOP = { viewport: { width: 1366, height: 900 } };
+export const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+
+/**
+ * Runs `fn(page)` in a fresh browser with `view` (DESKTOP, PHONE, ...), then
+ * asserts the page logged no console errors, page errors or failed requests.
+ */
+export async function withPage(view, fn) {
+  const browser = await launch(view);
+  try {
+    const p = await openPage(browser.context);
+    await fn(p);
+    assert.deepEqual(p.problems, [], 'no console errors, page errors or failed requests');
+  } finally {
+    await browser.close();
   }
 }
 

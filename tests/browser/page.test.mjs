@@ -8,10 +8,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { launch, openPage, root, serveSite, settled } from './browser.mjs';
+import { DESKTOP, PHONE, root, serveSite, settled, withPage } from './browser.mjs';
 
-const DESKTOP = { viewport: { width: 1366, height: 900 } };
-const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 
 let site;
 before(async () => {
@@ -20,17 +18,6 @@ before(async () => {
 after(async () => {
   if (site) await site.close();
 });
-
-async function withPage(view, fn) {
-  const browser = await launch(view);
-  try {
-    const p = await openPage(browser.context);
-    await fn(p);
-    assert.deepEqual(p.problems, [], 'no console errors, page errors or failed requests');
-  } finally {
-    await browser.close();
-  }
-}
 
 // The answer without its echo of the request.
 const answer = (result) => JSON.stringify({ ...result, request: undefined });

@@ -7,10 +7,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { launch, openPage, root, serveSite, settled } from './browser.mjs';
+import { DESKTOP, PHONE, root, serveSite, settled, withPage } from './browser.mjs';
 
-const DESKTOP = { viewport: { width: 1366, height: 900 } };
-const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 const LLAMA_QLORA_50K = '?platform=colab&plan=free&model=meta-llama%2FLlama-3.1-8B&adapter=qlora&dataset_size=50000';
 
 let site;
@@ -20,17 +18,6 @@ before(async () => {
 after(async () => {
   if (site) await site.close();
 });
-
-async function withPage(view, fn) {
-  const browser = await launch(view);
-  try {
-    const p = await openPage(browser.context);
-    await fn(p);
-    assert.deepEqual(p.problems, [], 'no console errors, page errors or failed requests');
-  } finally {
-    await browser.close();
-  }
-}
 
 // Opens the site, asks for a plan under `budget` and waits for the answer.
 async function planUnder(p, budget) {
