@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "data_files.h"
+#include "ftconfig/json_text.h"
 #include "ftconfig/recommend.h"
 
 int main(int argc, char** argv) {
@@ -44,7 +45,7 @@ int main(int argc, char** argv) {
     // API (recommendJson) do, so native and WASM times compare like for like.
     auto t = Clock::now();
     auto r = engine.value()->Recommend(req);
-    const std::string text = r.ok() ? r.value().dump() : std::string();
+    const std::string text = r.ok() ? ftconfig::JsonText(r.value()) : std::string();
     us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t).count());
     if (!r.ok() || text.empty()) {
       std::fprintf(stderr, "request failed: %s\n", r.error().message.c_str());

@@ -122,7 +122,7 @@ void AddPlanCommand(CLI::App& app, Context& ctx) {
       if (opts->format == "text")
         PrintText(plan.value(), out);
       else
-        out << plan.value().dump(2) << "\n";
+        out << JsonText(plan.value(), 2) << "\n";
       if (opts->output_file.empty()) {
         std::cout << out.str();
         return 0;

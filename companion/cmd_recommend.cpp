@@ -314,7 +314,7 @@ void AddRecommendCommand(CLI::App& app, Context& ctx) {
         PrintText(resp.value(), out);
         text = out.str();
       } else {
-        text = resp.value().dump(2) + "\n";
+        text = JsonText(resp.value(), 2) + "\n";
       }
       if (!opts->notebook_file.empty()) {
         auto written = WriteOutputFile(opts->notebook_file, notebook, "notebook");

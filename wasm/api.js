@@ -112,6 +112,16 @@ function unwrap(text) {
   throw errorFrom(JSON.parse(text));
 }
 
+const utf8 = new TextDecoder();
+const OK_BYTES = new TextEncoder().encode(OK_PREFIX);
+
+// The value of an envelope given as UTF-8 bytes, as JSON text (an error envelope throws).
+function envelopeText(bytes) {
+  const ok = bytes.length > OK_BYTES.length && OK_BYTES.every((b, i) => bytes[i] === b);
+  if (ok) return utf8.decode(bytes.subarray(OK_BYTES.length, bytes.length - 1));
+  throw errorFrom(JSON.parse(utf8.decode(bytes)));
+}
+
 function errorFrom(envelope) {
   const e = envelope.error || {};
   return new FtconfigError(e.code || 'internal', e.field || '', e.message || 'unknown error');
@@ -178,18 +188,22 @@ export class Engine {
     return this.#planner;
   }
 
-  // Calls one bound method and returns the envelope's value as JSON text.
+  // Calls one bound method and returns what it returned (an envelope).
   // JS-side failures (a bad argument type, a trap) become FtconfigError too.
-  #callText(method, ...args) {
+  #invoke(method, args) {
     if (this.#broken) throw new FtconfigError('internal', '', 'the engine stopped after an internal failure; create a new one');
     if (!this.#raw) throw new FtconfigError('unsupported', '', 'the engine was disposed');
-    let text;
     try {
-      text = this.#raw[method](...args);
+      return this.#raw[method](...args);
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) this.#broken = true;
       throw new FtconfigError('internal', '', `internal error in ${method}: ${e && e.message ? e.message : e}`);
     }
+  }
+
+  // Calls one bound method and returns the envelope's value as JSON text.
+  #callText(method, ...args) {
+    const text = this.#invoke(method, args);
     if (text.startsWith(OK_PREFIX)) return text.slice(OK_PREFIX.length, -1);
     throw errorFrom(JSON.parse(text));
   }
@@ -210,7 +224,9 @@ export class Engine {
 
   /** Like recommend(), but the response as the engine's JSON text (canonical key order). */
   recommendJson(request) {
-    return this.#callText('recommend', toText(request, 'request'));
+    // The envelope arrives as bytes in the module's memory (recommendBytes):
+    // decoded at once, before any other call can move or reuse them.
+    return envelopeText(this.#invoke('recommendBytes', [toText(request, 'request')]));
   }
 
   /**

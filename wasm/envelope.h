@@ -17,10 +17,16 @@
 
 namespace ftconfig::wasm {
 
-inline std::string Ok(const nlohmann::json& value) { return "{\"ok\":true,\"value\":" + value.dump() + "}"; }
+inline std::string Ok(const nlohmann::json& value) {
+  std::string text = "{\"ok\":true,\"value\":";
+  text.reserve(16384);  // an answer is ~10 KB
+  AppendJsonText(value, &text);
+  text.push_back('}');
+  return text;
+}
 
 inline std::string Fail(const Error& e) {
-  return nlohmann::json{{"ok", false}, {"error", ErrorObject(e)}}.dump();
+  return JsonText(nlohmann::json{{"ok", false}, {"error", ErrorObject(e)}});
 }
 
 inline std::string Fail(ErrorCode code, const std::string& field, const std::string& message) {

@@ -120,6 +120,19 @@ describe('recommend', () => {
     assert.equal(engine.recommendJson(FREE_T4), engine.recommendJson(FREE_T4));
   });
 
+  test('answers read out of module memory stay whole across later calls and memory growth', () => {
+    const first = engine.recommendJson(FREE_T4);
+    const other = engine.recommendJson({ gpu: 'RTX 4090', model: 'Qwen/Qwen2.5-1.5B', adapter_type: 'lora' });
+    // A large request grows the module's memory between two reads of the same answer.
+    throwsFtconfig(() => engine.recommendJson(`{"model":"${'x'.repeat(4 << 20)}"}`), 'invalid_value');
+    assert.notEqual(first, other);
+    assert.equal(engine.recommendJson(FREE_T4), first);
+    JSON.parse(other);
+    // Non-ASCII text survives the UTF-8 decoding: the error message quotes the model as typed.
+    const e = throwsFtconfig(() => engine.recommendJson({ gpu: 'T4', model: 'Llamä-Ünknown-7B' }), 'unknown_model');
+    assert.match(e.message, /Llamä-Ünknown-7B/);
+  });
+
   test('a model that cannot fit answers fits=false with the smallest GPU that would', () => {
     const r = engine.recommend({ platform: 'colab', plan: 'free', model: 'meta-llama/Llama-2-70b-hf', adapter_type: 'qlora' });
     assert.equal(r.fits, false);

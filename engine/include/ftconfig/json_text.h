@@ -1,4 +1,4 @@
-// Errors and JSON text: an Error as its JSON object; where and why a text is not JSON.
+// Errors and JSON text: an Error as its JSON object; where and why a text is not JSON; compact JSON text, fast.
 #ifndef FTCONFIG_JSON_TEXT_H_
 #define FTCONFIG_JSON_TEXT_H_
 
@@ -21,6 +21,16 @@ nlohmann::json ErrorObject(const Error& error);
  * parses `text` again.
  */
 std::string JsonSyntaxError(std::string_view text);
+
+/**
+ * `value` as JSON text: byte for byte `value.dump(indent)` (compact when `indent` < 0; the same escapes, number
+ * digits, layout and errors), several times faster on the engine's answers. What the WebAssembly API returns, the
+ * CLI prints and the native benchmark times.
+ */
+std::string JsonText(const nlohmann::json& value, int indent = -1);
+
+/** JsonText(value, indent) appended to `*out`. */
+void AppendJsonText(const nlohmann::json& value, std::string* out, int indent = -1);
 
 /** Deepest nesting of arrays and objects in `root` (a scalar: 0), found without recursion. */
 size_t JsonDepth(const nlohmann::json& root);
