@@ -8,17 +8,18 @@
 
 #include "ftconfig/corpus.h"
 #include "json_util.h"
+#include "recommend_internal.h"
 
 namespace ftconfig {
 
 namespace {
 
-using GroupKey = std::tuple<std::string, std::string, std::string>;  // task, size bucket, adapter
+using DistillGroup = std::tuple<std::string, std::string, std::string>;  // task, size bucket, adapter
 
 // Quotas summing to `budget` (< total), about proportional to the group
 // sizes, at least one row for every group while the budget allows.
-std::map<GroupKey, size_t> Quotas(const std::map<GroupKey, std::vector<size_t>>& groups, size_t total, size_t budget) {
-  std::map<GroupKey, size_t> q;
+std::map<DistillGroup, size_t> Quotas(const std::map<DistillGroup, std::vector<size_t>>& groups, size_t total, size_t budget) {
+  std::map<DistillGroup, size_t> q;
   size_t sum = 0;
   for (const auto& [key, members] : groups) {
     q[key] = std::min(members.size(), std::max<size_t>(1, budget * members.size() / total));
@@ -36,7 +37,7 @@ std::map<GroupKey, size_t> Quotas(const std::map<GroupKey, std::vector<size_t>>&
   for (auto it = largest(false); sum > budget && it != q.end(); it = largest(false)) --it->second, --sum;
   for (auto it = largest(true); sum < budget && it != q.end(); it = largest(true)) ++it->second, ++sum;
   // More groups than rows: the smallest groups go.
-  std::vector<std::pair<size_t, GroupKey>> by_size;
+  std::vector<std::pair<size_t, DistillGroup>> by_size;
   for (const auto& [key, members] : groups) by_size.push_back({members.size(), key});
   std::sort(by_size.begin(), by_size.end());
   for (size_t k = 0; sum > budget && k < by_size.size(); ++k) sum -= std::exchange(q[by_size[k].second], 0);
@@ -66,7 +67,7 @@ std::vector<size_t> TakeAcrossRepositories(const std::vector<ConfigRecord>& recs
 
 Corpus Corpus::Distill(size_t max_rows) const {
   if (records_.size() <= max_rows || max_rows == 0) return *this;
-  std::map<GroupKey, std::vector<size_t>> groups;
+  std::map<DistillGroup, std::vector<size_t>> groups;
   for (size_t i = 0; i < records_.size(); ++i)
     groups[{records_[i].task_type, records_[i].size_bucket, records_[i].adapter_type}].push_back(i);
   std::vector<size_t> kept;
@@ -77,6 +78,7 @@ Corpus Corpus::Distill(size_t max_rows) const {
   std::sort(kept.begin(), kept.end());  // the corpus's own order
   Corpus out;
   out.stats_ = stats_;
+  out.learned_ = learned_ ? *learned_ : internal::LearnFromCorpus(records_);
   out.stats_.rows_accepted = static_cast<int>(kept.size());
   out.stats_.accepted_by_source.clear();
   for (size_t i : kept) {

@@ -10,6 +10,7 @@
 
 #include "corpus_snapshot_internal.h"
 #include "ftconfig/corpus.h"
+#include "ftconfig/limits.h"
 #include "outline.h"
 
 // Runs once per engine or once per answer: optimized for size in WebAssembly (outline.h).
@@ -150,6 +151,40 @@ FTCONFIG_NOINLINE bool ReadRow(const json& row, size_t i, size_t width, std::vec
   return false;
 }
 
+// Corpus::learned() in a snapshot: {"lora_alpha_ratio", "qlora_alpha_ratio",
+// "rule_agreement": {task: [configurations, agreeing]}}.
+json LearnedJson(const CorpusLearned& l) {
+  json agreement = json::object();
+  for (const auto& [task, counts] : l.rule_agreement) agreement[task] = {counts.first, counts.second};
+  return {{"lora_alpha_ratio", l.lora_alpha_ratio},
+          {"qlora_alpha_ratio", l.qlora_alpha_ratio},
+          {"rule_agreement", agreement}};
+}
+
+// Reads "learned" (optional: only distilled corpora carry it).
+Result<std::optional<CorpusLearned>> ReadLearned(const json& snap) {
+  if (!snap.contains("learned")) return std::optional<CorpusLearned>();
+  const json& j = snap["learned"];
+  if (!j.is_object()) return SnapshotError("learned", "an object");
+  CorpusLearned l;
+  for (auto [key, out] : {std::pair<const char*, int*>{"lora_alpha_ratio", &l.lora_alpha_ratio},
+                          {"qlora_alpha_ratio", &l.qlora_alpha_ratio}})
+    if (!j.contains(key) || !Get(j[key], *out) || (*out != 1 && *out != 2))
+      return SnapshotError(std::string("learned.") + key, "1 or 2");
+  if (!j.contains("rule_agreement") || !j["rule_agreement"].is_object())
+    return SnapshotError("learned.rule_agreement", "an object of [configurations, agreeing] by task");
+  for (const auto& [task, counts] : j["rule_agreement"].items()) {
+    double n = 0, k = 0;
+    if (task.empty() || task.size() > kMaxNameLength || !counts.is_array() || counts.size() != 2 ||
+        !Get(counts[0], n) || !Get(counts[1], k) || !(k >= 0 && k <= n && n <= 1e9))
+      return SnapshotError("learned.rule_agreement", "[configurations, agreeing] with 0 <= agreeing <= configurations "
+                                                     "<= 1e9 under task names of 1-" + std::to_string(kMaxNameLength) +
+                                                     " characters");
+    l.rule_agreement[task] = {n, k};
+  }
+  return std::optional<CorpusLearned>(std::move(l));
+}
+
 }  // namespace
 
 json Corpus::ToSnapshot() const {
@@ -175,8 +210,10 @@ json Corpus::ToSnapshot() const {
                 {"rejected_by_reason", s.rejected_by_reason},
                 {"accepted_by_source", s.accepted_by_source},
                 {"warnings", s.warnings}};
-  return {{"format", kFormat}, {"format_version", kFormatVersion}, {"fields", fields}, {"stats", stats},
-          {"rows", rows}};
+  json snap = {{"format", kFormat}, {"format_version", kFormatVersion}, {"fields", fields}, {"stats", stats},
+               {"rows", rows}};
+  if (learned_) snap["learned"] = LearnedJson(*learned_);
+  return snap;
 }
 
 Result<Corpus> Corpus::FromSnapshot(const json& snap) {
@@ -236,6 +273,8 @@ Result<Corpus> Corpus::FromSnapshot(const json& snap) {
   if (c.records_.empty()) return SnapshotError("rows", "a non-empty array of records");
   if (static_cast<size_t>(s.rows_accepted) != c.records_.size())
     return SnapshotError("stats.rows_accepted", "the number of rows (" + std::to_string(c.records_.size()) + ")");
+  FTCONFIG_ASSIGN_OR_RETURN(learned, ReadLearned(snap));
+  c.learned_ = std::move(learned);
   return c;
 }
 

@@ -130,10 +130,12 @@ Result<std::shared_ptr<const Engine>> Engine::Create(const EngineData& data) {
   e->corpus_ = std::move(corpus);
   e->profiles_ = ProfileTable::Build(e->corpus_);
   e->index_ = std::make_shared<const internal::CorpusIndex>(internal::CorpusIndex::Build(e->corpus_.records()));
-  e->rule_agreement_ = internal::RuleAgreement(e->corpus_.records());
-  const internal::AlphaRatios alpha = internal::LoraAlphaRatios(e->corpus_.records());
-  e->lora_alpha_ratio_ = alpha.lora;
-  e->qlora_alpha_ratio_ = alpha.qlora;
+  // A distilled corpus answers with what its whole corpus taught.
+  const CorpusLearned learned =
+      e->corpus_.learned() ? *e->corpus_.learned() : internal::LearnFromCorpus(e->corpus_.records());
+  e->rule_agreement_ = learned.rule_agreement;
+  e->lora_alpha_ratio_ = learned.lora_alpha_ratio;
+  e->qlora_alpha_ratio_ = learned.qlora_alpha_ratio;
   auto load_artifact = [](const std::string& text, const char* what) -> Result<json> {
     json j = internal::ParseJson(text);
     if (j.is_discarded())

@@ -141,6 +141,10 @@ struct AlphaRatios {
 };
 AlphaRatios LoraAlphaRatios(const std::vector<ConfigRecord>& recs);
 
+// Everything above that the engine learns from the whole corpus at creation
+// (Corpus::Distill keeps it for the sample).
+CorpusLearned LearnFromCorpus(const std::vector<ConfigRecord>& recs);
+
 Values BaseValues(const Catalog& catalog, const CorpusIndex& index, const Request& req, const Target& t,
                   const Pool& pool, const AlphaRatios& alpha_ratios);
 

@@ -232,6 +232,15 @@ AlphaRatios LoraAlphaRatios(const std::vector<ConfigRecord>& recs) {
   return out;
 }
 
+CorpusLearned LearnFromCorpus(const std::vector<ConfigRecord>& recs) {
+  const AlphaRatios alpha = LoraAlphaRatios(recs);
+  CorpusLearned out;
+  out.lora_alpha_ratio = alpha.lora;
+  out.qlora_alpha_ratio = alpha.qlora;
+  out.rule_agreement = RuleAgreement(recs);
+  return out;
+}
+
 Values BaseValues(const Catalog& catalog, const CorpusIndex& index, const Request& req, const Target& t, const Pool& pool,
                   const AlphaRatios& alpha_ratios) {
   Values v;

@@ -4,6 +4,7 @@
 #include <set>
 #include <tuple>
 
+#include "../../engine/src/recommend_internal.h"
 #include "ftconfig/corpus.h"
 #include "test_util.h"
 
@@ -221,14 +222,17 @@ BOOST_AUTO_TEST_CASE(engine_from_snapshot_answers_like_engine_from_jsonl) {
   ExpectAnswersLikeBundled(d);
 }
 
+// FromSnapshot(snap) refuses it with a data error naming `field`.
+void ExpectSnapshotRefused(const json& snap, const std::string& field) {
+  auto r = Corpus::FromSnapshot(snap);
+  BOOST_TEST_REQUIRE(!r.ok(), field);
+  BOOST_TEST(r.error().code == ErrorCode::kDataError);
+  BOOST_TEST(r.error().field == field);
+}
+
 BOOST_AUTO_TEST_CASE(bad_snapshots_are_data_errors_naming_the_field) {
   const json good = test::BundledEngine().corpus().ToSnapshot();
-  auto expect = [](const json& snap, const std::string& field) {
-    auto r = Corpus::FromSnapshot(snap);
-    BOOST_TEST_REQUIRE(!r.ok(), field);
-    BOOST_TEST(r.error().code == ErrorCode::kDataError);
-    BOOST_TEST(r.error().field == field);
-  };
+  const auto expect = ExpectSnapshotRefused;
   json s = good;
   s["format"] = "something-else";
   expect(s, "corpus_snapshot.format");
@@ -339,6 +343,61 @@ BOOST_AUTO_TEST_CASE(distill_keeps_a_bounded_sample_of_every_group_and_repositor
   for (const auto& r : small.records()) BOOST_TEST(r.weight == weight.at(r.id));
   // Fewer rows than groups: the smallest groups go, never more rows than asked.
   BOOST_TEST(full.Distill(3).records().size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(a_distilled_corpus_keeps_what_the_whole_corpus_taught) {
+  const Corpus& full = test::BundledEngine().corpus();
+  BOOST_TEST(!full.learned().has_value());
+  BOOST_TEST(!full.ToSnapshot().contains("learned"));
+  const Corpus small = full.Distill(60);
+  BOOST_TEST_REQUIRE(small.learned().has_value());
+  const CorpusLearned whole = internal::LearnFromCorpus(full.records());
+  BOOST_TEST((*small.learned() == whole));
+  BOOST_TEST((small.Distill(20).learned() == small.learned()));  // distilling again keeps the whole corpus's
+  auto back = Corpus::FromSnapshot(json::parse(small.ToSnapshot().dump()));
+  BOOST_TEST_REQUIRE(back.ok());
+  BOOST_TEST((back.value().learned() == small.learned()));
+
+  // The engine answers with the snapshot's learned values, not the sample's.
+  auto alpha_over_rank = [&](int ratio) {
+    json snap = small.ToSnapshot();
+    snap["learned"]["lora_alpha_ratio"] = ratio;
+    EngineData d;
+    d.catalog = test::CatalogFilesIn(FTCONFIG_DATA_DIR);
+    d.corpus_snapshot_json = snap.dump();
+    auto engine = Engine::Create(d);
+    BOOST_TEST_REQUIRE(engine.ok());
+    auto r = engine.value()->Recommend(R"({"gpu":"A100 80GB","model":"meta-llama/Llama-3.1-8B","adapter_type":"lora"})");
+    BOOST_TEST_REQUIRE(r.ok());
+    const json& hp = r.value()["hyperparameters"];
+    return hp["lora_alpha"].get<double>() / hp["lora_r"].get<double>();
+  };
+  BOOST_TEST(alpha_over_rank(1) == 1.0);
+  BOOST_TEST(alpha_over_rank(2) == 2.0);
+}
+
+BOOST_AUTO_TEST_CASE(bad_learned_values_in_a_snapshot_are_data_errors_naming_the_field) {
+  const json good = test::BundledEngine().corpus().Distill(60).ToSnapshot();
+  const auto expect = ExpectSnapshotRefused;
+  json s = good;
+  s["learned"] = "no";
+  expect(s, "corpus_snapshot.learned");
+  for (const json& bad : {json(3), json(0), json(1.5), json("2"), json(nullptr)}) {
+    s = good;
+    s["learned"]["qlora_alpha_ratio"] = bad;
+    expect(s, "corpus_snapshot.learned.qlora_alpha_ratio");
+  }
+  for (const json& bad : {json({1, 2}), json({-1, 0}), json({1}), json({2e9, 1}), json("x"), json({1, nullptr})}) {
+    s = good;
+    s["learned"]["rule_agreement"]["chat"] = bad;
+    expect(s, "corpus_snapshot.learned.rule_agreement");
+  }
+  s = good;
+  s["learned"]["rule_agreement"][std::string(300, 't')] = {1, 1};
+  expect(s, "corpus_snapshot.learned.rule_agreement");
+  s = good;
+  s["learned"].erase("rule_agreement");
+  expect(s, "corpus_snapshot.learned.rule_agreement");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

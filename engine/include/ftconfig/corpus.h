@@ -92,6 +92,20 @@ struct CorpusStats {
   std::vector<std::string> warnings;  // "file:line: ..." and skipped files
 };
 
+// What the engine learns from a whole corpus besides its rows (recommend.cpp):
+// the LoRA alpha / rank ratios and, per task, how many configurations agree
+// with the rules' values (the confidence's base). A distilled corpus keeps
+// its source's, so a bundle sampled from a large corpus answers with them.
+struct CorpusLearned {
+  int lora_alpha_ratio = 1;   // alpha / r for LoRA and other adapters: 1 or 2
+  int qlora_alpha_ratio = 1;  // alpha / r for QLoRA: 1 or 2
+  std::map<std::string, std::pair<double, double>> rule_agreement;  // task -> (configurations, agreeing)
+  bool operator==(const CorpusLearned& o) const {
+    return lora_alpha_ratio == o.lora_alpha_ratio && qlora_alpha_ratio == o.qlora_alpha_ratio &&
+           rule_agreement == o.rule_agreement;
+  }
+};
+
 class Corpus {
  public:
   // Loads every source in order. Rows that fail validation are counted by
@@ -127,15 +141,20 @@ class Corpus {
   // size bucket, adapter) group keeps a share about proportional to its size
   // and at least one row while the budget allows, taking its repositories in
   // turn (rows in the order of their ids' hashes). Records keep their weights;
-  // the statistics count what was kept and say it was distilled.
+  // the statistics count what was kept and say it was distilled; learned()
+  // holds what the whole corpus taught (its JSON snapshot carries it).
   Corpus Distill(size_t max_rows) const;
 
   const std::vector<ConfigRecord>& records() const { return records_; }
   const CorpusStats& stats() const { return stats_; }
+  // Set on a distilled corpus (and its JSON snapshot): the whole corpus's
+  // learned values, which the engine uses instead of learning from the sample.
+  const std::optional<CorpusLearned>& learned() const { return learned_; }
 
  private:
   std::vector<ConfigRecord> records_;
   CorpusStats stats_;
+  std::optional<CorpusLearned> learned_;
 };
 
 // Normalizes one JSON row (any accepted schema variant). On rejection returns
