@@ -156,9 +156,31 @@ FTCONFIG_NOINLINE bool ReadRow(const json& row, size_t i, size_t width, std::vec
 json LearnedJson(const CorpusLearned& l) {
   json agreement = json::object();
   for (const auto& [task, counts] : l.rule_agreement) agreement[task] = {counts.first, counts.second};
+  auto schedule = [](const LearnedSchedule& x) {
+    return json{{"scheduler", x.scheduler}, {"warmup_ratio", x.warmup_ratio}};
+  };
   return {{"lora_alpha_ratio", l.lora_alpha_ratio},
           {"qlora_alpha_ratio", l.qlora_alpha_ratio},
-          {"rule_agreement", agreement}};
+          {"rule_agreement", agreement},
+          {"adapter_schedule", schedule(l.adapter_schedule)},
+          {"full_schedule", schedule(l.full_schedule)}};
+}
+
+// learned.<key>: {"scheduler": one the engine serves, "warmup_ratio": 0 to 0.1}.
+Result<LearnedSchedule> ReadSchedule(const json& learned, const char* key) {
+  const std::string where = std::string("learned.") + key;
+  if (!learned.contains(key) || !learned[key].is_object()) return SnapshotError(where, "an object");
+  const json& j = learned[key];
+  LearnedSchedule out;
+  const json* sched = j.contains("scheduler") ? &j["scheduler"] : nullptr;
+  if (!sched || !sched->is_string() ||
+      !(*sched == "cosine" || *sched == "linear" || *sched == "constant" || *sched == "constant_with_warmup"))
+    return SnapshotError(where + ".scheduler", "cosine, linear, constant or constant_with_warmup");
+  out.scheduler = sched->get<std::string>();
+  if (!j.contains("warmup_ratio") || !Get(j["warmup_ratio"], out.warmup_ratio) || out.warmup_ratio < 0 ||
+      out.warmup_ratio > 0.1)
+    return SnapshotError(where + ".warmup_ratio", "a number from 0 to 0.1");
+  return out;
 }
 
 // Reads "learned" (optional: only distilled corpora carry it).
@@ -182,6 +204,10 @@ Result<std::optional<CorpusLearned>> ReadLearned(const json& snap) {
                                                      " characters");
     l.rule_agreement[task] = {n, k};
   }
+  FTCONFIG_ASSIGN_OR_RETURN(adapter_schedule, ReadSchedule(j, "adapter_schedule"));
+  FTCONFIG_ASSIGN_OR_RETURN(full_schedule, ReadSchedule(j, "full_schedule"));
+  l.adapter_schedule = std::move(adapter_schedule);
+  l.full_schedule = std::move(full_schedule);
   return std::optional<CorpusLearned>(std::move(l));
 }
 

@@ -131,11 +131,7 @@ Result<std::shared_ptr<const Engine>> Engine::Create(const EngineData& data) {
   e->profiles_ = ProfileTable::Build(e->corpus_);
   e->index_ = std::make_shared<const internal::CorpusIndex>(internal::CorpusIndex::Build(e->corpus_.records()));
   // A distilled corpus answers with what its whole corpus taught.
-  const CorpusLearned learned =
-      e->corpus_.learned() ? *e->corpus_.learned() : internal::LearnFromCorpus(e->corpus_.records());
-  e->rule_agreement_ = learned.rule_agreement;
-  e->lora_alpha_ratio_ = learned.lora_alpha_ratio;
-  e->qlora_alpha_ratio_ = learned.qlora_alpha_ratio;
+  e->learned_ = e->corpus_.learned() ? *e->corpus_.learned() : internal::LearnFromCorpus(e->corpus_.records());
   auto load_artifact = [](const std::string& text, const char* what) -> Result<json> {
     json j = internal::ParseJson(text);
     if (j.is_discarded())
@@ -181,12 +177,12 @@ Result<json> Engine::Recommend(const Request& req) const {
   PoolInputs pool_in{corpus_, *index_, profiles_, reranker_ ? &*reranker_ : nullptr,
                      hp_predictor_ ? &*hp_predictor_ : nullptr, hybrid_weights_, mmr_lambda_};
   Pool pool = BuildPool(pool_in, req, target, ctx);
-  Values values = BaseValues(catalog_, *index_, req, target, pool, {lora_alpha_ratio_, qlora_alpha_ratio_});
+  Values values = BaseValues(catalog_, *index_, req, target, pool, learned_);
   Candidate start = StartCandidate(target, pool, values);
   PlanOutcome plan = PlanMemory(start, ctx, req.allow_qlora, values.seq_floor);
-  auto agreement = rule_agreement_.find(target.task);
+  auto agreement = learned_.rule_agreement.find(target.task);
   ResponseInputs out_in{catalog_, calibration, pool_in.reranker, pool_in.hp_predictor, corpus_.records(),
-                        agreement == rule_agreement_.end() ? std::pair<double, double>{0, 0} : agreement->second};
+                        agreement == learned_.rule_agreement.end() ? std::pair<double, double>{0, 0} : agreement->second};
   return BuildResponse(out_in, req, target, pool, values, ctx, plan, start);
 }
 

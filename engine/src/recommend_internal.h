@@ -146,7 +146,7 @@ AlphaRatios LoraAlphaRatios(const std::vector<ConfigRecord>& recs);
 CorpusLearned LearnFromCorpus(const std::vector<ConfigRecord>& recs);
 
 Values BaseValues(const Catalog& catalog, const CorpusIndex& index, const Request& req, const Target& t,
-                  const Pool& pool, const AlphaRatios& alpha_ratios);
+                  const Pool& pool, const CorpusLearned& learned);
 
 // ---- stage 4: the memory plan ------------------------------------------------------
 

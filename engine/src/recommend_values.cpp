@@ -147,18 +147,23 @@ void SetEpochs(const Catalog& catalog, const Profile& pool, Values* v) {
   v->epochs = {std::max(1.0, std::round(e)), "pool", why};
 }
 
-// Batch, schedule, optimizer: the pool's conventions within sane bounds.
-void SetSchedule(const Target& t, const Profile& pool, int num_gpus, Values* v) {
+// Batch, schedule, optimizer (the optimizer: the pool's convention).
+// Effective batch, warmup and scheduler as held-out practitioners most often
+// agree with (docs/realism.md, docs/recommendation.md): the pool's median and
+// mode, often one repository's template, agreed less often. The batch is per
+// GPU, as the guides state it (a micro-batch times accumulation on each device)
+// and as data-parallel training scales it.
+void SetSchedule(const Target& t, const Profile& pool, const LearnedSchedule& learned, Values* v) {
   const bool adapter = t.adapter != "none";
-  int eff = NearestPow2(pool.effective_batch_median > 0 ? pool.effective_batch_median : (adapter ? 8 : 16), 1, 1024);
-  eff = std::clamp(eff, adapter ? 4 : 8, adapter ? 64 : 256);
-  v->effective_batch = {std::max(eff, num_gpus), "pool", "median effective batch of the pool, rounded to a power of two"};
-  double warmup = std::clamp(pool.warmup_ratio_median.value_or(0.05), 0.0, 0.1);
-  v->warmup_ratio = {warmup, "pool", "median warmup ratio of the pool (at most 0.1)"};
+  const int gpus = std::max(1, t.num_gpus);
+  v->effective_batch = {(adapter ? 8 : 16) * gpus, "rule",
+                        adapter ? "8 sequences per GPU per optimizer step for adapters (Unsloth's guide: 2 x 4 accumulation)"
+                                : "16 sequences per GPU per optimizer step for full fine-tuning"};
+  v->warmup_ratio = {learned.warmup_ratio, "corpus",
+                     "the warmup ratio most source repositories are within 2x of (each repository counted once)"};
   v->weight_decay = {pool.weight_decay_median.value_or(0.0), "pool", "median weight decay of the pool"};
-  std::string sched = pool.scheduler_mode;
-  if (sched.empty() || sched == "other" || sched == "step") sched = "cosine";
-  v->scheduler = {sched, "pool", "most common scheduler of the pool"};
+  v->scheduler = {learned.scheduler, "corpus",
+                  "the scheduler most source repositories use (each repository's own choice counted once)"};
   std::string opt = pool.optimizer_mode;
   if (opt.empty() || opt == "other") opt = "adamw";
   // QLoRA pairs 4-bit weights with an 8-bit paged optimizer (Dettmers et al. 2023).
@@ -232,26 +237,17 @@ AlphaRatios LoraAlphaRatios(const std::vector<ConfigRecord>& recs) {
   return out;
 }
 
-CorpusLearned LearnFromCorpus(const std::vector<ConfigRecord>& recs) {
-  const AlphaRatios alpha = LoraAlphaRatios(recs);
-  CorpusLearned out;
-  out.lora_alpha_ratio = alpha.lora;
-  out.qlora_alpha_ratio = alpha.qlora;
-  out.rule_agreement = RuleAgreement(recs);
-  return out;
-}
-
 Values BaseValues(const Catalog& catalog, const CorpusIndex& index, const Request& req, const Target& t, const Pool& pool,
-                  const AlphaRatios& alpha_ratios) {
+                  const CorpusLearned& learned) {
   Values v;
   SetDataset(catalog, req, &v);
   SetLearningRate(index, pool, t, &v);
   SetSequence(req, t, &v);
   SequenceSupport(index, pool, t, &v);
   SetLora(t, &v);
-  SetAlpha(t.adapter == "qlora" ? alpha_ratios.qlora : alpha_ratios.lora, &v);
+  SetAlpha(t.adapter == "qlora" ? learned.qlora_alpha_ratio : learned.lora_alpha_ratio, &v);
   SetEpochs(catalog, pool.pool, &v);
-  SetSchedule(t, pool.pool, t.num_gpus, &v);
+  SetSchedule(t, pool.pool, t.adapter != "none" ? learned.adapter_schedule : learned.full_schedule, &v);
   return v;
 }
 

@@ -398,6 +398,19 @@ BOOST_AUTO_TEST_CASE(bad_learned_values_in_a_snapshot_are_data_errors_naming_the
   s = good;
   s["learned"].erase("rule_agreement");
   expect(s, "corpus_snapshot.learned.rule_agreement");
+  for (const json& bad : {json("step"), json(""), json(3), json(nullptr)}) {
+    s = good;
+    s["learned"]["full_schedule"]["scheduler"] = bad;
+    expect(s, "corpus_snapshot.learned.full_schedule.scheduler");
+  }
+  for (const json& bad : {json(-0.01), json(0.5), json("0.05"), json(nullptr)}) {
+    s = good;
+    s["learned"]["adapter_schedule"]["warmup_ratio"] = bad;
+    expect(s, "corpus_snapshot.learned.adapter_schedule.warmup_ratio");
+  }
+  s = good;
+  s["learned"].erase("adapter_schedule");
+  expect(s, "corpus_snapshot.learned.adapter_schedule");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -93,16 +93,28 @@ struct CorpusStats {
 };
 
 // What the engine learns from a whole corpus besides its rows (recommend.cpp):
-// the LoRA alpha / rank ratios and, per task, how many configurations agree
-// with the rules' values (the confidence's base). A distilled corpus keeps
+// the LoRA alpha / rank ratios; per task, how many configurations agree with
+// the rules' values (the confidence's base); the scheduler and warmup per
+// adapter class, each source repository counted once. A distilled corpus keeps
 // its source's, so a bundle sampled from a large corpus answers with them.
+struct LearnedSchedule {
+  std::string scheduler = "cosine";  // cosine | linear | constant | constant_with_warmup
+  double warmup_ratio = 0.05;        // 0 to 0.1
+  bool operator==(const LearnedSchedule& o) const {
+    return scheduler == o.scheduler && warmup_ratio == o.warmup_ratio;
+  }
+};
+
 struct CorpusLearned {
   int lora_alpha_ratio = 1;   // alpha / r for LoRA and other adapters: 1 or 2
   int qlora_alpha_ratio = 1;  // alpha / r for QLoRA: 1 or 2
   std::map<std::string, std::pair<double, double>> rule_agreement;  // task -> (configurations, agreeing)
+  LearnedSchedule adapter_schedule;  // scheduler and warmup of adapter fine-tuning
+  LearnedSchedule full_schedule;     // and of full fine-tuning
   bool operator==(const CorpusLearned& o) const {
     return lora_alpha_ratio == o.lora_alpha_ratio && qlora_alpha_ratio == o.qlora_alpha_ratio &&
-           rule_agreement == o.rule_agreement;
+           rule_agreement == o.rule_agreement && adapter_schedule == o.adapter_schedule &&
+           full_schedule == o.full_schedule;
   }
 };
 

@@ -143,13 +143,11 @@ class Engine {
   Calibration calibration_;
   HybridWeights hybrid_weights_;
   double mmr_lambda_ = 0.7;
-  // Per task: how many corpus configs, and how many of them agree (within
-  // 2x) with the rules' learning rate, sequence and rank; the confidence's
-  // base rate (recommend_confidence.cpp).
-  std::map<std::string, std::pair<double, double>> rule_agreement_;
-  // LoRA alpha / rank per adapter, 1 or 2, learned from the corpus
-  // (internal::LoraAlphaRatios).
-  int lora_alpha_ratio_ = 1, qlora_alpha_ratio_ = 1;
+  // What the whole corpus taught (engine/src/recommend_learned.cpp): LoRA
+  // alpha / rank per adapter; per task, how many configs agree (within 2x)
+  // with the rules' learning rate, sequence and rank, the confidence's base
+  // rate (recommend_confidence.cpp); scheduler and warmup per adapter class.
+  CorpusLearned learned_;
 };
 
 }  // namespace ftconfig
