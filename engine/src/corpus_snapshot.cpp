@@ -157,7 +157,7 @@ json LearnedJson(const CorpusLearned& l) {
   json agreement = json::object();
   for (const auto& [task, counts] : l.rule_agreement) agreement[task] = {counts.first, counts.second};
   auto schedule = [](const LearnedSchedule& x) {
-    return json{{"scheduler", x.scheduler}, {"warmup_ratio", x.warmup_ratio}};
+    return json{{"scheduler", x.scheduler}, {"warmup_ratio", x.warmup_ratio}, {"optimizer", x.optimizer}};
   };
   return {{"lora_alpha_ratio", l.lora_alpha_ratio},
           {"qlora_alpha_ratio", l.qlora_alpha_ratio},
@@ -166,7 +166,7 @@ json LearnedJson(const CorpusLearned& l) {
           {"full_schedule", schedule(l.full_schedule)}};
 }
 
-// learned.<key>: {"scheduler": one the engine serves, "warmup_ratio": 0 to 0.1}.
+// learned.<key>: {"scheduler" and "optimizer": ones the engine serves, "warmup_ratio": 0 to 0.1}.
 Result<LearnedSchedule> ReadSchedule(const json& learned, const char* key) {
   const std::string where = std::string("learned.") + key;
   if (!learned.contains(key) || !learned[key].is_object()) return SnapshotError(where, "an object");
@@ -180,6 +180,10 @@ Result<LearnedSchedule> ReadSchedule(const json& learned, const char* key) {
   if (!j.contains("warmup_ratio") || !Get(j["warmup_ratio"], out.warmup_ratio) || out.warmup_ratio < 0 ||
       out.warmup_ratio > 0.1)
     return SnapshotError(where + ".warmup_ratio", "a number from 0 to 0.1");
+  const json* opt = j.contains("optimizer") ? &j["optimizer"] : nullptr;
+  if (!opt || !opt->is_string() || !(*opt == "adamw" || *opt == "adamw_8bit" || *opt == "paged_adamw_8bit"))
+    return SnapshotError(where + ".optimizer", "adamw, adamw_8bit or paged_adamw_8bit");
+  out.optimizer = opt->get<std::string>();
   return out;
 }
 

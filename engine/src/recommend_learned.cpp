@@ -3,10 +3,10 @@
 // scheduler and warmup per adapter class. Each is learned so that no
 // repository's house template dominates: a repository's rows speak once.
 //
-// The scheduler and warmup used to be the pool's mode and median; held out by
-// source repository (docs/realism.md), the pool's neighbours - often one
-// repository's template - agreed with the held-out practitioners less often
-// than a constant (scheduler: 39% of sources against cosine's 72%).
+// The scheduler, warmup and optimizer used to be the pool's mode and median;
+// held out by source repository (docs/realism.md), the pool's neighbours -
+// often one repository's template - agreed with the held-out practitioners
+// less often than a constant (scheduler: 39% of sources against cosine's 72%).
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -28,17 +28,29 @@ bool IsServableScheduler(const std::string& s) {
   return s == "cosine" || s == "linear" || s == "constant" || s == "constant_with_warmup";
 }
 
-// The scheduler most repositories use: each repository's own weighted mode
-// over the rows `keep` accepts is one vote (ties: the name first in order).
-std::string RepositoryModeScheduler(const std::vector<ConfigRecord>& recs, const Keep& keep) {
-  std::map<std::string, std::map<std::string, double>> by_repo;  // repository -> scheduler -> weight
-  for (const ConfigRecord& r : recs)
-    if (keep(r) && IsServableScheduler(r.lr_scheduler.str())) by_repo[r.source_repo.str()][r.lr_scheduler.str()] += r.weight;
+// The optimizer's canonical name as the engine serves it: a paged 32-bit
+// AdamW is AdamW with paging (same states), anything else is not learned.
+std::string ServableOptimizer(const std::string& s) {
+  if (s == "paged_adamw_32bit") return "adamw";
+  return s == "adamw" || s == "adamw_8bit" || s == "paged_adamw_8bit" ? s : "";
+}
+
+// The value most repositories use: each repository's own weighted mode of
+// `value` (empty: no vote) over the rows `keep` accepts is one vote (ties:
+// the name first in order); `fallback` when no repository votes.
+std::string RepositoryMode(const std::vector<ConfigRecord>& recs, const Keep& keep,
+                           const std::function<std::string(const ConfigRecord&)>& value, const char* fallback) {
+  std::map<std::string, std::map<std::string, double>> by_repo;  // repository -> value -> weight
+  for (const ConfigRecord& r : recs) {
+    if (!keep(r)) continue;
+    const std::string v = value(r);
+    if (!v.empty()) by_repo[r.source_repo.str()][v] += r.weight;
+  }
   std::map<std::string, int> votes;
   for (const auto& [repo, weights] : by_repo)
     ++votes[std::max_element(weights.begin(), weights.end(),
                              [](const auto& a, const auto& b) { return a.second < b.second; })->first];
-  if (votes.empty()) return "cosine";
+  if (votes.empty()) return fallback;
   return std::max_element(votes.begin(), votes.end(), [](const auto& a, const auto& b) { return a.second < b.second; })
       ->first;
 }
@@ -68,8 +80,12 @@ double CoveringWarmup(const std::vector<ConfigRecord>& recs, const Keep& keep) {
 
 LearnedSchedule LearnSchedule(const std::vector<ConfigRecord>& recs, const Keep& keep) {
   LearnedSchedule s;
-  s.scheduler = RepositoryModeScheduler(recs, keep);
+  s.scheduler = RepositoryMode(
+      recs, keep, [](const ConfigRecord& r) { return IsServableScheduler(r.lr_scheduler.str()) ? r.lr_scheduler.str() : ""; },
+      "cosine");
   s.warmup_ratio = CoveringWarmup(recs, keep);
+  s.optimizer =
+      RepositoryMode(recs, keep, [](const ConfigRecord& r) { return ServableOptimizer(r.optimizer.str()); }, "adamw");
   return s;
 }
 

@@ -147,8 +147,7 @@ void SetEpochs(const Catalog& catalog, const Profile& pool, Values* v) {
   v->epochs = {std::max(1.0, std::round(e)), "pool", why};
 }
 
-// Batch, schedule, optimizer (the optimizer: the pool's convention).
-// Effective batch, warmup and scheduler as held-out practitioners most often
+// Effective batch, warmup, scheduler and optimizer as held-out practitioners most often
 // agree with (docs/realism.md, docs/recommendation.md): the pool's median and
 // mode, often one repository's template, agreed less often. The batch is per
 // GPU, as the guides state it (a micro-batch times accumulation on each device)
@@ -164,12 +163,14 @@ void SetSchedule(const Target& t, const Profile& pool, const LearnedSchedule& le
   v->weight_decay = {pool.weight_decay_median.value_or(0.0), "pool", "median weight decay of the pool"};
   v->scheduler = {learned.scheduler, "corpus",
                   "the scheduler most source repositories use (each repository's own choice counted once)"};
-  std::string opt = pool.optimizer_mode;
-  if (opt.empty() || opt == "other") opt = "adamw";
-  // QLoRA pairs 4-bit weights with an 8-bit paged optimizer (Dettmers et al. 2023).
-  if (t.adapter == "qlora" && opt != "adamw_8bit" && opt != "paged_adamw_8bit") opt = "paged_adamw_8bit";
-  if ((opt == "adamw_8bit" || opt.rfind("paged", 0) == 0) && !t.gpu->bnb_4bit) opt = "adamw";
-  v->optimizer = {opt, "pool", "most common optimizer of the pool"};
+  // With full fine-tuning the memory plan switches to a paged 8-bit optimizer
+  // when memory needs it (memory_plan.cpp); 8-bit ones need bitsandbytes.
+  std::string opt = learned.optimizer;
+  const bool bnb = opt == "adamw_8bit" || opt == "paged_adamw_8bit";
+  if (bnb && !t.gpu->bnb_4bit) opt = "adamw";
+  v->optimizer = {opt, "corpus", opt == learned.optimizer
+                                     ? "the optimizer most source repositories use (each repository counted once)"
+                                     : "AdamW: the repositories' 8-bit optimizer needs bitsandbytes, which this GPU lacks"};
   v->grad_ckpt = pool.gradient_checkpointing_mode.value_or(true);
 }
 

@@ -94,14 +94,15 @@ struct CorpusStats {
 
 // What the engine learns from a whole corpus besides its rows (recommend.cpp):
 // the LoRA alpha / rank ratios; per task, how many configurations agree with
-// the rules' values (the confidence's base); the scheduler and warmup per
-// adapter class, each source repository counted once. A distilled corpus keeps
+// the rules' values (the confidence's base); the scheduler, warmup and
+// optimizer per adapter class, each source repository counted once. A distilled corpus keeps
 // its source's, so a bundle sampled from a large corpus answers with them.
 struct LearnedSchedule {
   std::string scheduler = "cosine";  // cosine | linear | constant | constant_with_warmup
   double warmup_ratio = 0.05;        // 0 to 0.1
+  std::string optimizer = "adamw";   // adamw | adamw_8bit | paged_adamw_8bit
   bool operator==(const LearnedSchedule& o) const {
-    return scheduler == o.scheduler && warmup_ratio == o.warmup_ratio;
+    return scheduler == o.scheduler && warmup_ratio == o.warmup_ratio && optimizer == o.optimizer;
   }
 };
 
