@@ -48,6 +48,15 @@ BOOST_AUTO_TEST_CASE(the_scheduler_is_what_most_repositories_use_not_most_rows) 
   BOOST_TEST(learned.adapter_schedule.scheduler == "linear");
 }
 
+BOOST_AUTO_TEST_CASE(the_optimizer_is_what_most_repositories_use) {
+  auto recs = HouseAndOthers("qlora", "cosine", 0.05, "cosine", 0.05, 2);
+  for (size_t i = 0; i < recs.size(); ++i) recs[i].optimizer = i < 20 ? "adamw_8bit" : "paged_adamw_32bit";
+  // Two repositories of paged 32-bit AdamW (AdamW's states, paged) outvote one of 20 8-bit rows.
+  BOOST_TEST(ftconfig::internal::LearnFromCorpus(recs).adapter_schedule.optimizer == "adamw");
+  for (size_t i = 20; i < recs.size(); ++i) recs[i].optimizer = "adafactor";  // not served: no vote
+  BOOST_TEST(ftconfig::internal::LearnFromCorpus(recs).adapter_schedule.optimizer == "adamw_8bit");
+}
+
 BOOST_AUTO_TEST_CASE(the_warmup_is_within_2x_of_the_most_repositories) {
   // 0.05 is within 2x of both 0.03 and 0.1: it agrees with every repository.
   auto learned = ftconfig::internal::LearnFromCorpus(HouseAndOthers("qlora", "cosine", 0.03, "cosine", 0.1, 2));
