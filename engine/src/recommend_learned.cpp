@@ -1,6 +1,6 @@
 // What the engine learns from the whole corpus at creation (CorpusLearned):
 // the LoRA alpha / rank ratios, the rules' agreement per task, and the
-// scheduler and warmup per adapter class. Each is learned so that no
+// scheduler, warmup and optimizer per adapter class. Each is learned so no
 // repository's house template dominates: a repository's rows speak once.
 //
 // The scheduler, warmup and optimizer used to be the pool's mode and median;
@@ -8,10 +8,11 @@
 // often one repository's template - agreed with the held-out practitioners
 // less often than a constant (scheduler: 39% of sources against cosine's 72%).
 #include <algorithm>
+#include <array>
 #include <cmath>
-#include <functional>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "outline.h"
@@ -22,37 +23,29 @@ FTCONFIG_OPTIMIZE_FOR_SIZE_BEGIN
 namespace ftconfig::internal {
 namespace {
 
-using Keep = std::function<bool(const ConfigRecord&)>;
+// Interned once: the learners compare record fields by address (a million rows
+// must not cost a million string comparisons per learned value).
+struct Names {
+  SharedString none{"none"}, cosine{"cosine"}, linear{"linear"}, constant{"constant"},
+      constant_with_warmup{"constant_with_warmup"}, adamw{"adamw"}, adamw_8bit{"adamw_8bit"},
+      paged_adamw_8bit{"paged_adamw_8bit"}, paged_adamw_32bit{"paged_adamw_32bit"};
+};
+const Names& Known() {
+  static const Names names;
+  return names;
+}
 
-bool IsServableScheduler(const std::string& s) {
-  return s == "cosine" || s == "linear" || s == "constant" || s == "constant_with_warmup";
+bool IsServableScheduler(const SharedString& s) {
+  const Names& n = Known();
+  return s == n.cosine || s == n.linear || s == n.constant || s == n.constant_with_warmup;
 }
 
 // The optimizer's canonical name as the engine serves it: a paged 32-bit
 // AdamW is AdamW with paging (same states), anything else is not learned.
-std::string ServableOptimizer(const std::string& s) {
-  if (s == "paged_adamw_32bit") return "adamw";
-  return s == "adamw" || s == "adamw_8bit" || s == "paged_adamw_8bit" ? s : "";
-}
-
-// The value most repositories use: each repository's own weighted mode of
-// `value` (empty: no vote) over the rows `keep` accepts is one vote (ties:
-// the name first in order); `fallback` when no repository votes.
-std::string RepositoryMode(const std::vector<ConfigRecord>& recs, const Keep& keep,
-                           const std::function<std::string(const ConfigRecord&)>& value, const char* fallback) {
-  std::map<std::string, std::map<std::string, double>> by_repo;  // repository -> value -> weight
-  for (const ConfigRecord& r : recs) {
-    if (!keep(r)) continue;
-    const std::string v = value(r);
-    if (!v.empty()) by_repo[r.source_repo.str()][v] += r.weight;
-  }
-  std::map<std::string, int> votes;
-  for (const auto& [repo, weights] : by_repo)
-    ++votes[std::max_element(weights.begin(), weights.end(),
-                             [](const auto& a, const auto& b) { return a.second < b.second; })->first];
-  if (votes.empty()) return fallback;
-  return std::max_element(votes.begin(), votes.end(), [](const auto& a, const auto& b) { return a.second < b.second; })
-      ->first;
+SharedString ServableOptimizer(const SharedString& s) {
+  const Names& n = Known();
+  if (s == n.paged_adamw_32bit) return n.adamw;
+  return s == n.adamw || s == n.adamw_8bit || s == n.paged_adamw_8bit ? s : SharedString();
 }
 
 bool WarmupAgrees(double a, double b) {
@@ -60,32 +53,75 @@ bool WarmupAgrees(double a, double b) {
   return std::max(a, b) / std::min(a, b) <= 2.0001;
 }
 
-// The warmup ratio, of the usual values, within 2x of (or, for 0, equal to)
-// the most rows - each repository's share of its own rows counted once.
-double CoveringWarmup(const std::vector<ConfigRecord>& recs, const Keep& keep) {
-  std::map<std::string, std::vector<double>> by_repo;
-  for (const ConfigRecord& r : recs)
-    if (keep(r) && r.warmup_ratio && *r.warmup_ratio >= 0 && *r.warmup_ratio <= 1)
-      by_repo[r.source_repo.str()].push_back(*r.warmup_ratio);
-  double best = 0.05, best_share = -1;
-  for (double candidate : {0.05, 0.03, 0.1, 0.02, 0.01, 0.0}) {
+// The warmup ratios the learner chooses from, in order of preference on ties.
+constexpr std::array<double, 6> kWarmups = {0.05, 0.03, 0.1, 0.02, 0.01, 0.0};
+
+// What one repository's rows of one adapter class say: the weight of each
+// scheduler and optimizer (a few values each, by interned address) and how
+// many warmups each candidate ratio agrees with.
+struct RepoTally {
+  using Weights = std::vector<std::pair<const std::string*, double>>;
+  Weights scheduler, optimizer;
+  std::array<int, kWarmups.size()> warmup_agrees{};
+  int warmups = 0;
+
+  static void AddWeight(Weights* w, const std::string* value, double weight) {
+    for (auto& [v, total] : *w)
+      if (v == value) {
+        total += weight;
+        return;
+      }
+    w->push_back({value, weight});
+  }
+
+  void Add(const ConfigRecord& r) {
+    if (IsServableScheduler(r.lr_scheduler)) AddWeight(&scheduler, r.lr_scheduler.id(), r.weight);
+    const SharedString opt = ServableOptimizer(r.optimizer);
+    if (!opt.empty()) AddWeight(&optimizer, opt.id(), r.weight);
+    if (!r.warmup_ratio || !(*r.warmup_ratio >= 0 && *r.warmup_ratio <= 1)) return;
+    ++warmups;
+    for (size_t i = 0; i < kWarmups.size(); ++i) warmup_agrees[i] += WarmupAgrees(kWarmups[i], *r.warmup_ratio);
+  }
+};
+
+// One adapter class: repository -> its tally (one hash lookup per row).
+using ClassTally = std::unordered_map<const std::string*, RepoTally>;
+
+// The value most repositories use: each repository's own weighted mode is
+// one vote (ties: the name first in order, within a repository and between
+// values); `fallback` when no repository votes.
+std::string RepositoryMode(const ClassTally& tally, RepoTally::Weights RepoTally::*field, const char* fallback) {
+  std::map<std::string, int> votes;
+  for (const auto& [repo, t] : tally) {
+    const std::string* mode = nullptr;
+    double most = -1;
+    for (const auto& [v, w] : t.*field)
+      if (w > most || (w == most && *v < *mode)) mode = v, most = w;
+    if (mode) ++votes[*mode];
+  }
+  if (votes.empty()) return fallback;
+  return std::max_element(votes.begin(), votes.end(), [](const auto& a, const auto& b) { return a.second < b.second; })
+      ->first;
+}
+
+// The warmup ratio, of kWarmups, within 2x of (or, for 0, equal to) the most
+// rows - each repository's share of its own rows counted once.
+double CoveringWarmup(const ClassTally& tally) {
+  double best = kWarmups[0], best_share = -1;
+  for (size_t i = 0; i < kWarmups.size(); ++i) {
     double share = 0;
-    for (const auto& [repo, ratios] : by_repo)
-      share += double(std::count_if(ratios.begin(), ratios.end(),
-                                    [&](double w) { return WarmupAgrees(candidate, w); })) / ratios.size();
-    if (share > best_share + 1e-9) best = candidate, best_share = share;
+    for (const auto& [repo, t] : tally)
+      if (t.warmups > 0) share += double(t.warmup_agrees[i]) / t.warmups;
+    if (share > best_share + 1e-9) best = kWarmups[i], best_share = share;
   }
   return best;
 }
 
-LearnedSchedule LearnSchedule(const std::vector<ConfigRecord>& recs, const Keep& keep) {
+LearnedSchedule LearnSchedule(const ClassTally& t) {
   LearnedSchedule s;
-  s.scheduler = RepositoryMode(
-      recs, keep, [](const ConfigRecord& r) { return IsServableScheduler(r.lr_scheduler.str()) ? r.lr_scheduler.str() : ""; },
-      "cosine");
-  s.warmup_ratio = CoveringWarmup(recs, keep);
-  s.optimizer =
-      RepositoryMode(recs, keep, [](const ConfigRecord& r) { return ServableOptimizer(r.optimizer.str()); }, "adamw");
+  s.scheduler = RepositoryMode(t, &RepoTally::scheduler, "cosine");
+  s.warmup_ratio = CoveringWarmup(t);
+  s.optimizer = RepositoryMode(t, &RepoTally::optimizer, "adamw");
   return s;
 }
 
@@ -97,8 +133,11 @@ CorpusLearned LearnFromCorpus(const std::vector<ConfigRecord>& recs) {
   out.lora_alpha_ratio = alpha.lora;
   out.qlora_alpha_ratio = alpha.qlora;
   out.rule_agreement = RuleAgreement(recs);
-  out.adapter_schedule = LearnSchedule(recs, [](const ConfigRecord& r) { return r.adapter_type != "none"; });
-  out.full_schedule = LearnSchedule(recs, [](const ConfigRecord& r) { return r.adapter_type == "none"; });
+  ClassTally adapters, full;  // one pass over the rows for both classes
+  const SharedString& none = Known().none;
+  for (const ConfigRecord& r : recs) (r.adapter_type == none ? full : adapters)[r.source_repo.id()].Add(r);
+  out.adapter_schedule = LearnSchedule(adapters);
+  out.full_schedule = LearnSchedule(full);
   return out;
 }
 
