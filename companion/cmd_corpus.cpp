@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "data_files.h"
+#include "ftconfig/json_text.h"
 #include "ftconfig/profiles.h"
 
 namespace ftconfig::cli {
@@ -15,19 +16,19 @@ namespace {
 int WriteSnapshot(const std::string& data_dir, const std::string& format, const std::string& out, long max_rows) {
   if (format == "binary" && out.empty())
     return ReportError(Error{ErrorCode::kInvalidValue, "out", "--format binary needs --out FILE (binary data)"});
+  if (max_rows > 0 && format == "binary")
+    return ReportError(Error{ErrorCode::kInvalidValue, "max-rows",
+                             "--max-rows is for the web bundle's JSON snapshot; the native snapshot keeps every row"});
   auto catalog = LoadCatalog(data_dir);
   if (!catalog.ok()) return ReportError(catalog.error());
   auto sources = ReadCorpusFiles(data_dir);
   if (!sources.ok()) return ReportError(sources.error());
   auto built = Corpus::Build(sources.value(), catalog.value());
   if (!built.ok()) return ReportError(built.error());
-  if (max_rows > 0 && format == "binary")
-    return ReportError(Error{ErrorCode::kInvalidValue, "max-rows",
-                             "--max-rows is for the web bundle's JSON snapshot; the native snapshot keeps every row"});
   const size_t rows = built.value().records().size();
   const Corpus corpus = max_rows > 0 ? built.value().Distill(static_cast<size_t>(max_rows)) : std::move(built).value();
   if (corpus.records().size() < rows) std::cerr << "ftconfig: " << corpus.stats().warnings.back() << "\n";
-  std::string text = format == "binary" ? corpus.ToBinarySnapshot(CorpusStamp(data_dir)) : corpus.ToSnapshot().dump() + "\n";
+  std::string text = format == "binary" ? corpus.ToBinarySnapshot(CorpusStamp(data_dir)) : JsonText(corpus.ToSnapshot()) + "\n";
   if (out.empty()) {
     std::cout << text;
     return 0;

@@ -107,9 +107,14 @@ function engineData(bundle) {
   return { catalog, corpus, models };
 }
 
-function unwrap(text) {
-  if (text.startsWith(OK_PREFIX)) return JSON.parse(text.slice(OK_PREFIX.length, -1));
+// The value of an envelope, as JSON text (an error envelope throws).
+function valueText(text) {
+  if (text.startsWith(OK_PREFIX)) return text.slice(OK_PREFIX.length, -1);
   throw errorFrom(JSON.parse(text));
+}
+
+function unwrap(text) {
+  return JSON.parse(valueText(text));
 }
 
 const utf8 = new TextDecoder();
@@ -203,9 +208,7 @@ export class Engine {
 
   // Calls one bound method and returns the envelope's value as JSON text.
   #callText(method, ...args) {
-    const text = this.#invoke(method, args);
-    if (text.startsWith(OK_PREFIX)) return text.slice(OK_PREFIX.length, -1);
-    throw errorFrom(JSON.parse(text));
+    return valueText(this.#invoke(method, args));
   }
 
   #call(method, ...args) {

@@ -2,8 +2,9 @@
 // table, at the end. Every bound function returns a JSON envelope and runs
 // inside Guard() (envelope.h). Nothing here knows about files or URLs: the
 // caller hands over the bundled data as strings or bytes. Notebook and config
-// exports and planning live in a second module, loaded on demand
-// (export_bindings.cpp): the first recommendation does not download them.
+// exports (export_bindings.cpp) and planning (plan_bindings.cpp) live in
+// modules of their own, loaded on demand: the first recommendation does not
+// download them.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -45,21 +46,18 @@ class WasmEngine {
     });
   }
 
-  std::string Recommend(const std::string& request) const {
-    return Guard("recommend", [&] {
+  // The recommendation's envelope as a Uint8Array view of this engine's
+  // buffer, valid until the next call: api.js decodes it with TextDecoder.
+  // Returning a std::string instead costs a copy and two byte-by-byte
+  // JavaScript loops (Embind's std::string transfer) over the ~10 KB answer:
+  // ~4% of a request.
+  val RecommendBytes(const std::string& request) {
+    last_ = Guard("recommend", [&] {
       if (!engine_) return NotLoaded();
       auto response = engine_->Recommend(request);
       if (!response.ok()) return Fail(response.error());
       return Ok(response.value());
     });
-  }
-
-  // Recommend's envelope as a Uint8Array view of this engine's buffer, valid
-  // until the next call: api.js decodes it with TextDecoder. Returning the
-  // std::string instead costs a copy and two byte-by-byte JavaScript loops
-  // (Embind's std::string transfer) over the ~10 KB answer: ~4% of a request.
-  val RecommendBytes(const std::string& request) {
-    last_ = Recommend(request);
     return val(emscripten::typed_memory_view(last_.size(), reinterpret_cast<const uint8_t*>(last_.data())));
   }
 
@@ -134,7 +132,6 @@ EMSCRIPTEN_BINDINGS(ftconfig) {
   emscripten::class_<WasmEngine>("Engine")
       .constructor<>()
       .function("load", &WasmEngine::Load)
-      .function("recommend", &WasmEngine::Recommend)
       .function("recommendBytes", &WasmEngine::RecommendBytes)
       .function("estimate", &WasmEngine::Estimate)
       .function("catalog", &WasmEngine::Catalog)

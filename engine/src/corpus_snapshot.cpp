@@ -4,6 +4,7 @@
 // re-normalize the raw JSONL (the WebAssembly engine in a browser) loads the
 // same records directly. Corpus::FromSnapshot(corpus.ToSnapshot()) yields
 // records equal to the original, field for field.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <utility>
@@ -166,24 +167,36 @@ json LearnedJson(const CorpusLearned& l) {
           {"full_schedule", schedule(l.full_schedule)}};
 }
 
+// j[key] as one of `allowed` into *out; false when absent, not a string or another value.
+template <size_t N>
+bool ReadOneOf(const json& j, const char* key, const std::array<std::string_view, N>& allowed, std::string* out) {
+  if (!j.contains(key) || !j[key].is_string()) return false;
+  const std::string& v = j[key].get_ref<const std::string&>();
+  if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) return false;
+  *out = v;
+  return true;
+}
+
+template <size_t N>
+std::string OneOf(const std::array<std::string_view, N>& allowed) {
+  std::string s = "one of";
+  for (size_t i = 0; i < N; ++i) s += std::string(i ? ", " : " ") + std::string(allowed[i]);
+  return s;
+}
+
 // learned.<key>: {"scheduler" and "optimizer": ones the engine serves, "warmup_ratio": 0 to 0.1}.
 Result<LearnedSchedule> ReadSchedule(const json& learned, const char* key) {
   const std::string where = std::string("learned.") + key;
   if (!learned.contains(key) || !learned[key].is_object()) return SnapshotError(where, "an object");
   const json& j = learned[key];
   LearnedSchedule out;
-  const json* sched = j.contains("scheduler") ? &j["scheduler"] : nullptr;
-  if (!sched || !sched->is_string() ||
-      !(*sched == "cosine" || *sched == "linear" || *sched == "constant" || *sched == "constant_with_warmup"))
-    return SnapshotError(where + ".scheduler", "cosine, linear, constant or constant_with_warmup");
-  out.scheduler = sched->get<std::string>();
+  if (!ReadOneOf(j, "scheduler", LearnedSchedule::kSchedulers, &out.scheduler))
+    return SnapshotError(where + ".scheduler", OneOf(LearnedSchedule::kSchedulers));
   if (!j.contains("warmup_ratio") || !Get(j["warmup_ratio"], out.warmup_ratio) || out.warmup_ratio < 0 ||
-      out.warmup_ratio > 0.1)
+      out.warmup_ratio > LearnedSchedule::kMaxWarmupRatio)
     return SnapshotError(where + ".warmup_ratio", "a number from 0 to 0.1");
-  const json* opt = j.contains("optimizer") ? &j["optimizer"] : nullptr;
-  if (!opt || !opt->is_string() || !(*opt == "adamw" || *opt == "adamw_8bit" || *opt == "paged_adamw_8bit"))
-    return SnapshotError(where + ".optimizer", "adamw, adamw_8bit or paged_adamw_8bit");
-  out.optimizer = opt->get<std::string>();
+  if (!ReadOneOf(j, "optimizer", LearnedSchedule::kOptimizers, &out.optimizer))
+    return SnapshotError(where + ".optimizer", OneOf(LearnedSchedule::kOptimizers));
   return out;
 }
 

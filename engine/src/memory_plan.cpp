@@ -29,10 +29,6 @@ Sharding ModelSharding(const std::string& distribution, int num_gpus) {
   return num_gpus > 1 ? Sharding::kDdp : Sharding::kNone;
 }
 
-bool Is8bit(const std::string& optimizer) {
-  return optimizer == "adamw_8bit" || optimizer == "paged_adamw_8bit";
-}
-
 // One technique of the plan: whether it applies to a candidate, and what it
 // changes. `field` names the hyperparameter it sets.
 struct Technique {
@@ -145,6 +141,10 @@ bool ApplyNextTechnique(Candidate* c, const Context& ctx, const std::vector<Tech
 }
 
 }  // namespace
+
+bool Is8bit(const std::string& optimizer) {
+  return optimizer == "adamw_8bit" || optimizer == "paged_adamw_8bit";
+}
 
 Context MakeContext(const Gpu& gpu, int num_gpus, const ModelArch& arch, const std::string& task) {
   Context ctx;

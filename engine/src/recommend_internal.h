@@ -252,6 +252,8 @@ json Exploration(const Request& req, const Target& t, const Pool& pool, const Va
 // ---- helpers shared by the stages ----------------------------------------------------
 
 int NearestPow2(double v, int lo, int hi);
+bool Within(double a, double b, double factor);  // both positive, at most `factor` apart
+bool Is8bit(const std::string& optimizer);       // a bitsandbytes 8-bit optimizer
 std::string Gb(double v);  // "12.3 GB"
 double RoundSig2(double v);
 std::string HfOptimizer(const std::string& canonical);

@@ -9,7 +9,6 @@
 // less often than a constant (scheduler: 39% of sources against cosine's 72%).
 #include <algorithm>
 #include <array>
-#include <cmath>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -23,21 +22,28 @@ FTCONFIG_OPTIMIZE_FOR_SIZE_BEGIN
 namespace ftconfig::internal {
 namespace {
 
+template <size_t N>
+std::array<SharedString, N> Interned(const std::array<std::string_view, N>& names) {
+  std::array<SharedString, N> out;
+  for (size_t i = 0; i < N; ++i) out[i] = SharedString(names[i]);
+  return out;
+}
+
+template <size_t N>
+bool Contains(const std::array<SharedString, N>& set, const SharedString& s) {
+  return std::find(set.begin(), set.end(), s) != set.end();
+}
+
 // Interned once: the learners compare record fields by address (a million rows
 // must not cost a million string comparisons per learned value).
 struct Names {
-  SharedString none{"none"}, cosine{"cosine"}, linear{"linear"}, constant{"constant"},
-      constant_with_warmup{"constant_with_warmup"}, adamw{"adamw"}, adamw_8bit{"adamw_8bit"},
-      paged_adamw_8bit{"paged_adamw_8bit"}, paged_adamw_32bit{"paged_adamw_32bit"};
+  SharedString none{"none"}, adamw{"adamw"}, paged_adamw_32bit{"paged_adamw_32bit"};
+  std::array<SharedString, LearnedSchedule::kSchedulers.size()> schedulers = Interned(LearnedSchedule::kSchedulers);
+  std::array<SharedString, LearnedSchedule::kOptimizers.size()> optimizers = Interned(LearnedSchedule::kOptimizers);
 };
 const Names& Known() {
   static const Names names;
   return names;
-}
-
-bool IsServableScheduler(const SharedString& s) {
-  const Names& n = Known();
-  return s == n.cosine || s == n.linear || s == n.constant || s == n.constant_with_warmup;
 }
 
 // The optimizer's canonical name as the engine serves it: a paged 32-bit
@@ -45,13 +51,11 @@ bool IsServableScheduler(const SharedString& s) {
 SharedString ServableOptimizer(const SharedString& s) {
   const Names& n = Known();
   if (s == n.paged_adamw_32bit) return n.adamw;
-  return s == n.adamw || s == n.adamw_8bit || s == n.paged_adamw_8bit ? s : SharedString();
+  return Contains(n.optimizers, s) ? s : SharedString();
 }
 
-bool WarmupAgrees(double a, double b) {
-  if (a <= 1e-12 || b <= 1e-12) return a <= 1e-12 && b <= 1e-12;
-  return std::max(a, b) / std::min(a, b) <= 2.0001;
-}
+// Both no warmup, or within 2x of each other.
+bool WarmupAgrees(double a, double b) { return (a <= 1e-12 && b <= 1e-12) || Within(a, b, 2); }
 
 // The warmup ratios the learner chooses from, in order of preference on ties.
 constexpr std::array<double, 6> kWarmups = {0.05, 0.03, 0.1, 0.02, 0.01, 0.0};
@@ -75,7 +79,7 @@ struct RepoTally {
   }
 
   void Add(const ConfigRecord& r) {
-    if (IsServableScheduler(r.lr_scheduler)) AddWeight(&scheduler, r.lr_scheduler.id(), r.weight);
+    if (Contains(Known().schedulers, r.lr_scheduler)) AddWeight(&scheduler, r.lr_scheduler.id(), r.weight);
     const SharedString opt = ServableOptimizer(r.optimizer);
     if (!opt.empty()) AddWeight(&optimizer, opt.id(), r.weight);
     if (!r.warmup_ratio || !(*r.warmup_ratio >= 0 && *r.warmup_ratio <= 1)) return;

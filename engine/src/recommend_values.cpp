@@ -166,8 +166,7 @@ void SetSchedule(const Target& t, const Profile& pool, const LearnedSchedule& le
   // With full fine-tuning the memory plan switches to a paged 8-bit optimizer
   // when memory needs it (memory_plan.cpp); 8-bit ones need bitsandbytes.
   std::string opt = learned.optimizer;
-  const bool bnb = opt == "adamw_8bit" || opt == "paged_adamw_8bit";
-  if (bnb && !t.gpu->bnb_4bit) opt = "adamw";
+  if (Is8bit(opt) && !t.gpu->bnb_4bit) opt = "adamw";
   v->optimizer = {opt, "corpus", opt == learned.optimizer
                                      ? "the optimizer most source repositories use (each repository counted once)"
                                      : "AdamW: the repositories' 8-bit optimizer needs bitsandbytes, which this GPU lacks"};
@@ -188,9 +187,9 @@ void SetDataset(const Catalog& catalog, const Request& req, Values* v) {
   else v->assumptions.push_back("examples average ~300 tokens (no dataset statistics)");
 }
 
-bool Within(double a, double b, double factor) { return a > 0 && b > 0 && std::max(a, b) / std::min(a, b) <= factor * 1.0001; }
-
 }  // namespace
+
+bool Within(double a, double b, double factor) { return a > 0 && b > 0 && std::max(a, b) / std::min(a, b) <= factor * 1.0001; }
 
 std::map<std::string, std::pair<double, double>> RuleAgreement(const std::vector<ConfigRecord>& recs) {
   std::map<std::string, std::pair<double, double>> out;

@@ -4,6 +4,7 @@
 #ifndef FTCONFIG_CORPUS_H_
 #define FTCONFIG_CORPUS_H_
 
+#include <array>
 #include <map>
 #include <optional>
 #include <string>
@@ -95,12 +96,19 @@ struct CorpusStats {
 // What the engine learns from a whole corpus besides its rows (recommend.cpp):
 // the LoRA alpha / rank ratios; per task, how many configurations agree with
 // the rules' values (the confidence's base); the scheduler, warmup and
-// optimizer per adapter class, each source repository counted once. A distilled corpus keeps
-// its source's, so a bundle sampled from a large corpus answers with them.
+// optimizer per adapter class, each source repository counted once. A
+// distilled corpus keeps its source's, so a bundle sampled from a large corpus
+// answers with them.
 struct LearnedSchedule {
-  std::string scheduler = "cosine";  // cosine | linear | constant | constant_with_warmup
-  double warmup_ratio = 0.05;        // 0 to 0.1
-  std::string optimizer = "adamw";   // adamw | adamw_8bit | paged_adamw_8bit
+  // The values a learned schedule may hold: what the engine serves and exports.
+  static constexpr std::array<std::string_view, 4> kSchedulers = {"cosine", "linear", "constant",
+                                                                  "constant_with_warmup"};
+  static constexpr std::array<std::string_view, 3> kOptimizers = {"adamw", "adamw_8bit", "paged_adamw_8bit"};
+  static constexpr double kMaxWarmupRatio = 0.1;
+
+  std::string scheduler = "cosine";  // one of kSchedulers
+  double warmup_ratio = 0.05;        // 0 to kMaxWarmupRatio
+  std::string optimizer = "adamw";   // one of kOptimizers
   bool operator==(const LearnedSchedule& o) const {
     return scheduler == o.scheduler && warmup_ratio == o.warmup_ratio && optimizer == o.optimizer;
   }
@@ -110,7 +118,7 @@ struct CorpusLearned {
   int lora_alpha_ratio = 1;   // alpha / r for LoRA and other adapters: 1 or 2
   int qlora_alpha_ratio = 1;  // alpha / r for QLoRA: 1 or 2
   std::map<std::string, std::pair<double, double>> rule_agreement;  // task -> (configurations, agreeing)
-  LearnedSchedule adapter_schedule;  // scheduler and warmup of adapter fine-tuning
+  LearnedSchedule adapter_schedule;  // scheduler, warmup and optimizer of adapter fine-tuning
   LearnedSchedule full_schedule;     // and of full fine-tuning
   bool operator==(const CorpusLearned& o) const {
     return lora_alpha_ratio == o.lora_alpha_ratio && qlora_alpha_ratio == o.qlora_alpha_ratio &&
