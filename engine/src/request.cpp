@@ -64,7 +64,7 @@ std::optional<Error> GetNumber(const json& j, const char* key, std::optional<dou
   double d = it->get<double>();
   if (!std::isfinite(d) || d < min || d > max || (integer && std::floor(d) != d)) {
     char buf[160];
-    std::snprintf(buf, sizeof buf, "\"%s\" must be %s between %g and %g (%s), got %s", key,
+    std::snprintf(buf, sizeof buf, "\"%s\" must be %s between %.15g and %.15g (%s), got %s", key,
                   integer ? "an integer" : "a number", min, max, what, it->dump().c_str());
     return Error{ErrorCode::kInvalidValue, key, buf};
   }
