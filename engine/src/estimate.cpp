@@ -16,6 +16,12 @@
 namespace ftconfig {
 namespace {
 
+std::string LayerTypeList() {
+  std::string out;
+  for (const char* name : kLayerTypes) out += (out.empty() ? "" : ", ") + std::string(name);
+  return out;
+}
+
 using json = nlohmann::json;
 
 using internal::Round2;
@@ -356,7 +362,7 @@ void ReadArchFields(Fields& f, EstimateInput* in) {
   auto layer_type = f.Str("layer_type");
   if (layer_type && !IsLayerType(*layer_type))
     f.Fail(ErrorCode::kInvalidValue, "layer_type",
-           "unknown layer_type \"" + *layer_type + "\"; accepted: qwen3, gemma2, gemma3, olmo, phi3, or \"\" (Llama shape)");
+           "unknown layer_type \"" + *layer_type + "\"; accepted: " + LayerTypeList() + ", or \"\" (Llama shape)");
   if (!hidden || !layers) {
     if (hidden || layers)
       f.Fail(ErrorCode::kMissingField, hidden ? "num_layers" : "hidden_size",

@@ -75,9 +75,20 @@ constexpr double kNormSavedBytes = 4.0;
 constexpr double kNormStatBytes = 4.0;
 // FlashAttention / SDPA keep only Q, K, V, the output and a per-head fp32
 // logsumexp (Dao et al. 2022, §3.1); transformers' SDPA path expands K and V to
-// all query heads (repeat_kv) before the call, so K and V count at full width.
-constexpr double kFlashSavedTensors = 4.0;
+// all query heads (repeat_kv) before the call, so K and V count at full width
+// (AttentionBytes).
 constexpr double kFlashLseBytes = 4.0;  // fp32 logsumexp per head per token
+// "gelu_new" written in Python (GPT-2 NewGELUActivation, Phi-2): pow, tanh and
+// the final product keep x (cast to fp32: pow is on CUDA autocast's fp32
+// list, and the sums after it promote), tanh's output and 1 + tanh in fp32,
+// and 0.5 * x in the compute dtype (check_activations.py emulates CUDA
+// autocast's fp32 ops on the CPU).
+constexpr double kTanhGeluFp32Tensors = 3.0;
+// MoE routing bookkeeping per routed copy of a token (transformers 5
+// grouped_mm experts, measured on Mixtral): the top-k index and the sorted,
+// gathered and inverse permutations (int64, 8 B each, 4 x 8) and the fp32
+// routing weight twice (normalised copy and gathered, 2 x 4).
+constexpr double kMoeRouteBytesPerSlot = 40.0;
 // Eager attention (transformers eager_attention_forward): softmax in fp32 and
 // its compute-dtype copy are saved: (4 + c) bytes per score, nh x S scores per token.
 constexpr double kEagerSoftmaxBytes = 4.0;
@@ -132,17 +143,52 @@ struct Linear {
 
 // What a decoder layer holds beyond the Llama shape (LayerTypeOf), each
 // measured by tests/py/check_activations.py.
+enum class Act {
+  kGated,     // act(gate) * up (SwiGLU, GeGLU): gate input, up output, act output
+  kOneOp,     // one op that keeps its input (GELU, gelu_pytorch_tanh)
+  kTanhGelu,  // GPT-2 / Phi-2 "gelu_new" written in Python: x, tanh, 0.5x and 1 + tanh kept
+  kRelu,      // keeps its output, which is also the down projection's input
+};
+
 struct LayerTraits {
-  double norms = 2;               // Gemma 2/3: pre- and post-norms around attention and MLP
+  double norms = 2;               // Gemma 2/3: four; Phi-2, Falcon-7B: one shared by attention and MLP
+  bool layer_norm = false;        // nn.LayerNorm: one op keeping its input (fp32 under autocast) and mean + rstd
   bool norm_weight = true;        // OLMo: LayerNorm without weights keeps no normalised copy
   double norm_stat_bytes = kNormStatBytes;  // LayerNorm: mean and rstd
   bool norm_fp32_copy = false;    // Gemma RMSNorm computes (1 + w) * x in fp32
   bool qk_norm = false;           // Qwen3, Gemma 3: RMSNorm on each head of q and k
   bool softcap = false;           // Gemma 2: tanh(scores / cap) keeps its output (eager)
-  // Phi-3 / Phi-4: one qkv_proj and one gate_up_proj linear: one kept input
-  // (or one LoRA dropout / cast copy) where separate projections keep one each.
-  bool fused_projections = false;
+  // One qkv_proj linear (Phi-3, GPT-2, GPT-NeoX, Falcon) and one gate_up_proj
+  // (Phi-3): one kept input (or one LoRA dropout / cast copy) each.
+  bool fused_qkv = false, fused_gate_up = false;
+  // Attention and MLP read one normalised input (Phi-2, Falcon-7B): q, k, v
+  // and the MLP's first linear share (or privately copy) one tensor.
+  bool parallel = false;
+  // GPT-NeoX: both norms read the same residual; the second keeps only its statistics.
+  bool norms_share_input = false;
+  // GPT-2: q is a view of the fused projection's output, which stays alive;
+  // the KV cache (use_cache, the config default) concatenates k and v into
+  // copies of their own.
+  bool qkv_output_kept = false;
+  // q contiguous per head (partial rotary concatenating it: GPT-NeoX, Phi-2;
+  // q sliced out of a fused projection: Phi-3): the attention output follows
+  // q's layout, not the one o_proj reads, so a trainable o_proj keeps a copy.
+  // (CUDA's memory-efficient kernel, used with a mask, writes o_proj's layout
+  // whatever q's; counted anyway, the conservative side.)
+  bool o_proj_copy = false;
+  // Falcon-7B (multi-query): V is kept at its KV width, not expanded.
+  bool v_unexpanded = false;
+  Act act = Act::kGated;
 };
+
+// LayerNorm families: GPT-2-style sequential layers by default.
+LayerTraits LayerNormTraits(Act act) {
+  LayerTraits t;
+  t.layer_norm = true;
+  t.norm_stat_bytes = 2 * kNormStatBytes;
+  t.act = act;
+  return t;
+}
 
 LayerTraits TraitsOf(const std::string& layer_type) {
   LayerTraits t;
@@ -154,10 +200,29 @@ LayerTraits TraitsOf(const std::string& layer_type) {
   } else if (layer_type == "qwen3") {
     t.qk_norm = true;
   } else if (layer_type == "phi3") {
-    t.fused_projections = true;
+    t.fused_qkv = t.fused_gate_up = true;
+    t.o_proj_copy = true;  // q sliced from the fused output: the rotary writes it contiguous per head
   } else if (layer_type == "olmo") {
     t.norm_weight = false;
     t.norm_stat_bytes = 2 * kNormStatBytes;
+  } else if (layer_type == "gpt2") {
+    t = LayerNormTraits(Act::kTanhGelu);
+    t.fused_qkv = t.qkv_output_kept = true;
+  } else if (layer_type == "gpt_neox") {
+    t = LayerNormTraits(Act::kOneOp);
+    t.fused_qkv = t.norms_share_input = t.o_proj_copy = true;
+  } else if (layer_type == "falcon") {
+    t = LayerNormTraits(Act::kOneOp);
+    t.norms = 1;
+    t.fused_qkv = t.parallel = t.v_unexpanded = true;
+  } else if (layer_type == "phi") {
+    t = LayerNormTraits(Act::kTanhGelu);
+    t.norms = 1;
+    t.parallel = t.o_proj_copy = true;
+  } else if (layer_type == "opt") {
+    t = LayerNormTraits(Act::kRelu);
+  } else if (layer_type == "starcoder2") {
+    t = LayerNormTraits(Act::kOneOp);
   }
   return t;
 }
@@ -208,6 +273,7 @@ Shape ResolveShape(const ModelArch& in, std::vector<std::string>* notes) {
   s.kv_heads = kvh;
   s.traits = TraitsOf(a.layer_type);
   s.gated = a.gated_mlp;
+  if (!s.gated && s.traits.act == Act::kGated) s.traits.act = Act::kOneOp;
   s.inter = a.intermediate_size > 0 ? a.intermediate_size : (s.gated ? std::round(s.h * 8.0 / 3.0) : 4.0 * s.h);
   if (a.vocab_size > 0) {
     s.vocab = a.vocab_size;
@@ -284,10 +350,39 @@ struct KeptInputs {
   double residual_bytes = 2;  // the residual stream's dtype (fp32 when the weights are)
 };
 
-// Whether q/k/v and gate/up are one linear each (the transformers Phi-3
-// layer; litgpt converts the checkpoint into its own layer, so not there).
-bool Fused(const Shape& s, const TrainSetup& st) {
-  return s.traits.fused_projections && st.framework != Framework::kLitgpt;
+// Whether q/k/v (and gate/up) are one linear (LayerTraits::fused_qkv); not
+// under litgpt, which converts checkpoints into its own layer.
+bool FusedQkv(const Shape& s, const TrainSetup& st) {
+  return s.traits.fused_qkv && st.framework != Framework::kLitgpt;
+}
+bool FusedGateUp(const Shape& s, const TrainSetup& st) {
+  return s.traits.fused_gate_up && st.framework != Framework::kLitgpt;
+}
+
+// One linear of the layer as PEFT adapts it: a fused projection is one module.
+struct AdaptedModule {
+  double in = 0, out = 0, per_token = 1;  // per_token: routed experts for MoE MLP modules
+};
+
+std::vector<AdaptedModule> AdaptedModules(const Shape& s, const TrainSetup& st) {
+  const unsigned mask = ModuleMask(st);
+  std::vector<AdaptedModule> out;
+  AdaptedModule* qkv = nullptr;
+  AdaptedModule* gate_up = nullptr;
+  for (const auto& m : s.mods) {
+    if (!Targeted(mask, m.mod)) continue;
+    double per = m.mod >= kGate ? s.active_experts : 1.0;
+    AdaptedModule** fused = nullptr;
+    if (m.mod <= kV && FusedQkv(s, st)) fused = &qkv;
+    if ((m.mod == kGate || m.mod == kUp) && FusedGateUp(s, st)) fused = &gate_up;
+    if (fused && *fused) {
+      (*fused)->out += m.out;
+      continue;
+    }
+    out.push_back({m.in, m.out, per});
+    if (fused) *fused = &out.back();
+  }
+  return out;
 }
 
 // LoRA extras per token: each adapted module's dropout copy and mask (or its
@@ -296,78 +391,145 @@ bool Fused(const Shape& s, const TrainSetup& st) {
 double AdapterActivationBytes(const Shape& s, const TrainSetup& st, const KeptInputs& k) {
   if (!IsAdapter(st.method)) return 0;
   const double c = ComputeBytes(st.precision);
-  const unsigned mask = ModuleMask(st);
   double b = 0;
-  bool qkv_seen = false, gate_up_seen = false;  // a fused linear is one adapted module
-  for (const auto& m : s.mods) {
-    if (!Targeted(mask, m.mod)) continue;
-    if (Fused(s, st) && m.mod <= kV) {
-      if (qkv_seen) continue;
-      qkv_seen = true;
-    }
-    if (Fused(s, st) && (m.mod == kGate || m.mod == kUp)) {
-      if (gate_up_seen) continue;
-      gate_up_seen = true;
-    }
-    double per = m.mod >= kGate ? s.active_experts : 1.0;
-    if (st.lora_dropout > 0) b += (c + kDropoutMaskBytes) * m.in * per;
-    else if (k.adapter_cast) b += c * m.in * per;
-    b += c * st.lora_r * per;  // lora_A output saved by lora_B
-    if (st.method == Method::kDora) b += kDoraSavedTensors * c * m.out * per;
+  for (const auto& m : AdaptedModules(s, st)) {
+    if (st.lora_dropout > 0) b += (c + kDropoutMaskBytes) * m.in * m.per_token;
+    else if (k.adapter_cast) b += c * m.in * m.per_token;
+    b += c * st.lora_r * m.per_token;  // lora_A output saved by lora_B
+    if (st.method == Method::kDora) b += kDoraSavedTensors * c * m.out * m.per_token;
   }
   return b;
+}
+
+// How many copies of one input the given linears keep: one shared, or, with
+// autocast over fp32 weights, one private copy per linear (a fused projection
+// is one linear).
+double KeptInputCopies(const Shape& s, const TrainSetup& st, const KeptInputs& k, std::initializer_list<Mod> mods) {
+  double n = 0;
+  bool qkv_seen = false, gate_up_seen = false;
+  for (Mod m : mods) {
+    if (!k.saved[m] || (m == kGate && !s.gated)) continue;
+    bool& seen = m <= kV ? qkv_seen : gate_up_seen;
+    bool fused = m <= kV ? FusedQkv(s, st) : (m == kGate || m == kUp) && FusedGateUp(s, st);
+    if (fused && seen) continue;
+    seen = true;
+    n += 1;
+  }
+  return k.private_copies ? n : std::min(n, 1.0);
+}
+
+bool FullOrFreeze(const TrainSetup& st) { return st.method == Method::kFull || st.method == Method::kFreeze; }
+
+// Norms: the fp32 input (RMSNorm's upcast, LayerNorm's autocast) and the
+// per-token statistics; RMSNorm with a trainable weight also keeps the
+// normalised copy (residual dtype) that multiplies it, LayerNorm being one op
+// does not. q/k norms the same per head, the copy in the projection's dtype.
+double NormBytes(const Shape& s, const LayerTraits& t, const TrainSetup& st, const KeptInputs& k) {
+  const double c = ComputeBytes(st.precision);
+  const bool full = FullOrFreeze(st);
+  // Norms reading one residual share its saved input only when no cast is made (an fp32 residual).
+  const double inputs = t.norms_share_input && k.residual_bytes == 4 ? 1 : t.norms;
+  double b = inputs * kNormSavedBytes * s.h + t.norms * t.norm_stat_bytes;
+  if (full && t.norm_weight && !t.layer_norm) b += t.norms * (t.norm_fp32_copy ? 4.0 : k.residual_bytes) * s.h;
+  if (t.qk_norm) {
+    b += kNormSavedBytes * (s.q + s.kv) + kNormStatBytes * (s.heads + s.kv_heads);
+    if (full) b += (t.norm_fp32_copy ? 4.0 : c) * (s.q + s.kv);
+  }
+  return b;
+}
+
+// A padded batch through transformers' SDPA path: torch turns the boolean
+// padding mask into an additive bias in the compute dtype on every call, and
+// the memory-efficient kernel (the one that takes a mask) keeps it for
+// backward: S x c bytes per token per layer (measured by check_activations.py).
+// Not with one sequence per micro-batch (transformers drops an all-ones causal
+// mask), packing, or trainers that run their own attention without a padding
+// mask (Unsloth, axolotl's flash-attention, torchtune, litgpt).
+bool PaddingMaskThroughSdpa(const TrainSetup& st) {
+  const bool hf_attention = st.framework == Framework::kUnspecified || st.framework == Framework::kHfTrainer ||
+                            st.framework == Framework::kLlamaFactory;
+  return hf_attention && !st.packing && st.batch_size_per_device > 1;
+}
+
+// Attention block: the projections' kept inputs (with the MLP's first linear
+// in a parallel layer); Q, K and V (K and V expanded to every query head)
+// kept by either kernel. Flash / SDPA also keep the output, in the layout
+// o_proj reads (except after a partial rotary), so a trainable o_proj keeps
+// nothing more; eager keeps the scores, and o_proj's input is a copy of its
+// own. A bitsandbytes layer's kept inputs (fitted on totals) come on top.
+double AttentionBytes(const Shape& s, const LayerTraits& t, const TrainSetup& st, const KeptInputs& k, double seq,
+                      double ci) {
+  const double c = ComputeBytes(st.precision);
+  double inputs = t.parallel ? KeptInputCopies(s, st, k, {kQ, kK, kV, kGate, kUp}) : KeptInputCopies(s, st, k, {kQ, kK, kV});
+  double b = ci * s.h * inputs;
+  b += c * (2 * s.q + (t.v_unexpanded ? s.kv : s.q));
+  if (st.flash_attention) {
+    b += c * s.q + kFlashLseBytes * s.heads;
+    if (t.qkv_output_kept) b += c * 2 * s.kv;  // the fused output behind Q, beyond Q itself (eager copies Q)
+    if (PaddingMaskThroughSdpa(st)) b += c * seq;  // the additive mask the kernel keeps, one per layer
+    if (k.saved[kO] && (QuantLayersKeepInputs(st) || t.o_proj_copy)) b += ci * s.q;
+  } else {
+    b += (kEagerSoftmaxBytes + c) * s.heads * seq;
+    if (t.softcap) b += c * s.heads * seq;
+    if (k.saved[kO]) b += ci * s.q;
+  }
+  return b;
+}
+
+// Routed experts (transformers' MoE blocks, measured on Mixtral): the router
+// keeps its input and fp32 probabilities, plus per routed copy of a token its
+// index bookkeeping (int64 positions, fp32 weights: kMoeRouteBytesPerSlot);
+// each routed copy keeps the gathered input, the gate/up output, the
+// activation and product (the down projection's input) and the expert's
+// output (scaled by its routing weight), in the experts' weight dtype:
+// transformers 5 runs them through grouped_mm, outside autocast, so fp32
+// master weights compute in fp32. A bitsandbytes expert keeps a second input.
+double MoeMlpBytes(const Shape& s, const TrainSetup& st, const KeptInputs& k, double ci) {
+  const double c = ComputeBytes(st.precision);
+  const double w = k.residual_bytes;  // the weights' dtype: fp32 master weights, else the compute dtype
+  const double per_token = c * s.h + 4 * s.experts + 4;
+  double per_slot = w * (2 * s.h + (s.gated ? 4 : 2) * s.inter) + kMoeRouteBytesPerSlot;
+  if (ci > c) per_slot += (ci - c) * (s.h + s.inter);
+  return per_token + per_slot * s.active_experts;
+}
+
+// MLP block (MoeMlpBytes for routed experts): the first linears' kept input
+// (not in a parallel layer, where attention counted it), what the activation
+// keeps, and the down projection's input.
+double MlpBytes(const Shape& s, const LayerTraits& t, const TrainSetup& st, const KeptInputs& k, double ci) {
+  const double c = ComputeBytes(st.precision);
+  if (s.moe) return MoeMlpBytes(s, st, k, ci);
+  double b = t.parallel ? 0 : ci * s.h * (s.gated ? KeptInputCopies(s, st, k, {kGate, kUp}) : KeptInputCopies(s, st, k, {kUp}));
+  const double down = k.saved[kDown] ? ci * s.inter : 0;
+  switch (t.act) {
+    case Act::kGated: b += 3 * c * s.inter + down; break;  // act(gate) input, up output, act output
+    case Act::kOneOp: b += c * s.inter + down; break;
+    case Act::kTanhGelu: b += (kTanhGeluFp32Tensors * 4 + c) * s.inter + down; break;
+    case Act::kRelu: b += c * s.inter + (down > 0 ? down - c * s.inter : 0); break;  // down reads the kept output
+  }
+  return b;
+}
+
+// litgpt converts checkpoints into its own layer: its norms, parallel residual
+// and MLP follow the model, but its GELU is one op (F.gelu with approximate
+// "tanh") and it expands K and V itself; q/k/v fusion is left out (FusedQkv).
+LayerTraits TraitsUnder(LayerTraits t, Framework framework) {
+  if (framework != Framework::kLitgpt) return t;
+  if (t.act == Act::kTanhGelu) t.act = Act::kOneOp;
+  t.v_unexpanded = t.qkv_output_kept = false;
+  return t;
 }
 
 // Bytes saved for backward per token by one decoder layer that is part of the
 // autograd graph. Each term was checked tensor by tensor with
 // saved_tensors_hooks (tests/py/check_activations.py, docs/memory-validation.md).
 double LayerActivationBytes(const Shape& s, const TrainSetup& st, const KeptInputs& k, double seq) {
-  const double c = ComputeBytes(st.precision);
-  const bool full = st.method == Method::kFull || st.method == Method::kFreeze;
   // Bytes per element of a linear's kept input: one tensor, or
   // kQuantKeptInputs of them for a bitsandbytes 4/8-bit layer.
-  const double ci = QuantLayersKeepInputs(st) ? kQuantKeptInputs * c : c;
-  // Kept inputs of linears reading the same tensor: one shared, or one each.
-  auto group = [&](std::initializer_list<Mod> mods) {
-    double n = 0;
-    for (Mod m : mods) n += k.saved[m] ? 1 : 0;
-    return k.private_copies && !Fused(s, st) ? n : std::min(n, 1.0);
-  };
-  // Norms: fp32 upcast input and the per-token statistic; with trainable
-  // norm weights also the normalised copy (residual dtype) that multiplies
-  // the weight. q/k norms the same per head, the copy in the projection's dtype.
-  const LayerTraits& t = s.traits;
-  double b = t.norms * (kNormSavedBytes * s.h + t.norm_stat_bytes);
-  if (full && t.norm_weight) b += t.norms * (t.norm_fp32_copy ? 4.0 : k.residual_bytes) * s.h;
-  if (t.qk_norm) {
-    b += kNormSavedBytes * (s.q + s.kv) + kNormStatBytes * (s.heads + s.kv_heads);
-    if (full) b += (t.norm_fp32_copy ? 4.0 : c) * (s.q + s.kv);
-  }
-  // Attention block: Q, K and V (K and V expanded to every query head) kept
-  // by either kernel. Flash / SDPA also keep the output, in the layout
-  // o_proj reads, so a trainable o_proj keeps nothing more; eager keeps the
-  // scores, and o_proj's input is a copy of its own. A bitsandbytes layer's
-  // kept inputs (fitted on totals) come on top of either.
-  b += ci * s.h * group({kQ, kK, kV});
-  b += (kFlashSavedTensors - 1) * c * s.q;
-  if (st.flash_attention) {
-    b += c * s.q + kFlashLseBytes * s.heads;
-    if (k.saved[kO] && QuantLayersKeepInputs(st)) b += ci * s.q;
-  } else {
-    b += (kEagerSoftmaxBytes + c) * s.heads * seq;
-    if (t.softcap) b += c * s.heads * seq;
-    if (k.saved[kO]) b += ci * s.q;
-  }
-  // MLP block (per routed expert for MoE).
-  double mlp = ci * s.h * (s.gated ? group({kGate, kUp}) : group({kUp}));
-  if (s.gated) {
-    mlp += 3 * c * s.inter;  // act(gate) input, up output, act output
-  } else {
-    mlp += c * s.inter;      // activation input
-  }
-  if (k.saved[kDown]) mlp += ci * s.inter;
-  b += mlp * s.active_experts;
-  return b + AdapterActivationBytes(s, st, k);
+  const double ci = QuantLayersKeepInputs(st) ? kQuantKeptInputs * ComputeBytes(st.precision) : ComputeBytes(st.precision);
+  const LayerTraits t = TraitsUnder(s.traits, st.framework);
+  return NormBytes(s, t, st, k) + AttentionBytes(s, t, st, k, seq, ci) + MlpBytes(s, t, st, k, ci) +
+         AdapterActivationBytes(s, st, k);
 }
 
 }  // namespace
@@ -619,11 +781,20 @@ std::string LayerTypeOf(const std::string& model_id) {
   if (Has(id, "gemma-2-") || Has(id, "gemma2")) return "gemma2";  // not gemma-2b, a Gemma 1 model
   if (Has(id, "gemma-3-") || Has(id, "gemma3")) return "gemma3";
   if (Has(id, "olmo-") && !Has(id, "olmo-2")) return "olmo";
+  if (Has(id, "gpt2")) return "gpt2";
+  if (Has(id, "pythia") || Has(id, "gpt-neox") || Has(id, "gpt_neox")) return "gpt_neox";
+  // Falcon-7B / -RW / -1B (one LayerNorm, multi-query); not Falcon3 (Llama shape), -40B or -180B.
+  if (Has(id, "falcon-7b") || Has(id, "falcon-rw") || Has(id, "falcon-1b")) return "falcon";
+  if (Has(id, "phi-2") || Has(id, "phi-1")) return "phi";
+  if (Has(id, "/opt-") || id.rfind("opt-", 0) == 0) return "opt";
+  if (Has(id, "starcoder2")) return "starcoder2";
   return "";
 }
 
 bool IsLayerType(const std::string& t) {
-  return t.empty() || t == "qwen3" || t == "gemma2" || t == "gemma3" || t == "olmo" || t == "phi3";
+  for (const char* name : kLayerTypes)
+    if (t == name) return true;
+  return t.empty();
 }
 
 double ParamsFromShapeB(const ModelArch& arch) {
@@ -895,7 +1066,6 @@ struct StepTerms {
   double logits = 0, quant_transient = 0, head_grad = 0;
 };
 
-bool FullOrFreeze(const TrainSetup& st) { return st.method == Method::kFull || st.method == Method::kFreeze; }
 
 // Trainable parameters and their bytes: the adapters (LoRA A and B, DoRA's
 // magnitude vector, modules_to_save for "+embed"), or the whole model, or the

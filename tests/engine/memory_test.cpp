@@ -59,6 +59,9 @@ TrainSetup ToySetup() {
   s.lora_target = LoraTarget::kQV;
   s.lora_dropout = 0;
   s.gradient_accumulation_steps = 2;
+  // Packed: no padding mask through SDPA, which the by-hand sums below leave
+  // out (padding_mask_through_sdpa adds it).
+  s.packing = true;
   return s;
 }
 
@@ -251,6 +254,76 @@ BOOST_AUTO_TEST_CASE(layer_types_add_what_their_layers_keep) {
   BOOST_TEST(Close(layer("gemma2") - layer(""), 520 + 2 * 4 * 8));
 }
 
+BOOST_AUTO_TEST_CASE(layer_norm_families_keep_what_their_layers_keep) {
+  // Full fine-tuning under autocast over fp32 weights (mixed-bf16), the Toy
+  // shape with a non-gated 128-wide MLP, as check_activations.py measures
+  // these families in transformers (with CUDA autocast's fp32 LayerNorm).
+  // LayerNorm is one op: fp32 input + mean and rstd (4*64 + 8 = 264), no
+  // weight copy. Each trainable linear keeps a private bf16 copy of its input
+  // (2*64); Q, K, V 3*2*64 = 384; output + logsumexp 128 + 16 = 144.
+  TrainSetup s = ToySetup();
+  s.method = Method::kFull;
+  s.precision = Precision::kBf16Mixed;
+  auto layer = [&](const char* type) {
+    ModelArch a = Toy();
+    a.gated_mlp = false;
+    a.layer_type = type;
+    return EstimateMemory(a, s).layer_activation_bytes_per_token;
+  };
+  // OPT: two norms 528; q/k/v copies 384; 384 + 144; fc1 copy 128; ReLU keeps
+  // its output (2*128), which fc2 reads.
+  BOOST_TEST(Close(layer("opt"), 528 + 384 + 384 + 144 + 128 + 256));
+  // StarCoder2: the same with a GELU keeping its input, fc2 its own (2 * 256).
+  BOOST_TEST(Close(layer("starcoder2"), 528 + 384 + 384 + 144 + 128 + 512));
+  // GPT-NeoX: both norms read the fp32 residual (one input, two statistics:
+  // 256 + 16); one fused qkv copy; o_proj reads a copy of the output after
+  // the partial rotary (+128).
+  BOOST_TEST(Close(layer("gpt_neox"), 272 + 128 + 384 + 144 + 128 + 128 + 512));
+  // GPT-2: Q is a view of the fused output, which stays; the cache copies K
+  // and V (+2*2*64); "gelu_new" keeps x, tanh and 1 + tanh in fp32 and 0.5x
+  // in bf16 ((3*4 + 2) * 128) before c_proj's copy (256).
+  BOOST_TEST(Close(layer("gpt2"), 528 + 128 + 384 + 256 + 144 + 128 + 14 * 128 + 256));
+  // Falcon-7B: one norm; the fused qkv and fc1 each copy it (parallel).
+  BOOST_TEST(Close(layer("falcon"), 264 + 256 + 384 + 144 + 512));
+  // Phi-2: one norm read by q, k, v and fc1 (four copies), o_proj's copy, tanh GELU.
+  BOOST_TEST(Close(layer("phi"), 264 + 512 + 384 + 144 + 128 + 14 * 128 + 256));
+  // litgpt's own layer runs the tanh GELU as one op (F.gelu approximate="tanh").
+  s.framework = Framework::kLitgpt;
+  BOOST_TEST(Close(layer("phi"), 264 + 512 + 384 + 144 + 128 + 256 + 256));
+}
+
+BOOST_AUTO_TEST_CASE(padding_mask_through_sdpa) {
+  // A padded batch through transformers' SDPA keeps the additive mask per
+  // layer: c * S = 2 * 8 bytes per token.
+  TrainSetup s = ToySetup();
+  s.packing = false;
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).layer_activation_bytes_per_token, 2088 + 16));
+  s.batch_size_per_device = 1;  // one sequence: no mask
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).layer_activation_bytes_per_token, 2088));
+  s.batch_size_per_device = 2;
+  s.framework = Framework::kUnsloth;  // its own attention, no padding mask
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).layer_activation_bytes_per_token, 2088));
+}
+
+BOOST_AUTO_TEST_CASE(routed_experts_keep_per_routed_copy) {
+  // Mixtral-style MoE, 4 experts, 2 per token, on the Toy shape (LoRA q,v):
+  // per token the router's bf16 input (128) and fp32 probabilities (4*4) + 4;
+  // per routed copy the gathered input, gate/up output, activation, product
+  // and expert output, 2*(2*64 + 4*128) = 1280, + 40 bytes of routing
+  // bookkeeping. The dense gated MLP (768) is replaced.
+  TrainSetup s = ToySetup();
+  ModelArch a = Toy();
+  a.is_moe = true;
+  a.num_experts = 4;
+  a.experts_per_token = 2;
+  BOOST_TEST(Close(EstimateMemory(a, s).layer_activation_bytes_per_token, 2088 - 768 + 148 + 2 * 1320));
+  // fp32 master weights: transformers 5 runs the experts in their dtype.
+  s.method = Method::kFull;
+  s.precision = Precision::kBf16Mixed;
+  double dense_attention = 1032 + 384 + 528;  // norms with fp32 weight copies, q/k/v copies, attention
+  BOOST_TEST(Close(EstimateMemory(a, s).layer_activation_bytes_per_token, dense_attention + 148 + 2 * (4 * 640 + 40)));
+}
+
 BOOST_AUTO_TEST_CASE(gemma_2b_is_not_a_gemma_2_layer) {
   // google/gemma-2b is Gemma 1 (two norms): matching "gemma-2" took it for
   // Gemma 2 and moved litgpt's gemma-2b rows by 2.5 points.
@@ -263,7 +336,14 @@ BOOST_AUTO_TEST_CASE(gemma_2b_is_not_a_gemma_2_layer) {
   BOOST_TEST(LayerTypeOf("deepseek-ai/DeepSeek-R1-Distill-Qwen-7B") == "");
   BOOST_TEST(LayerTypeOf("allenai/OLMo-7B-hf") == "olmo");
   BOOST_TEST(LayerTypeOf("microsoft/phi-4") == "phi3");
-  BOOST_TEST(LayerTypeOf("microsoft/phi-2") == "");
+  BOOST_TEST(LayerTypeOf("microsoft/phi-2") == "phi");
+  BOOST_TEST(LayerTypeOf("EleutherAI/pythia-1b") == "gpt_neox");
+  BOOST_TEST(LayerTypeOf("openai-community/gpt2-medium") == "gpt2");
+  BOOST_TEST(LayerTypeOf("tiiuae/falcon-7b") == "falcon");
+  BOOST_TEST(LayerTypeOf("tiiuae/Falcon3-7B-Base") == "");  // a Llama layer
+  BOOST_TEST(LayerTypeOf("facebook/opt-1.3b") == "opt");
+  BOOST_TEST(LayerTypeOf("bigcode/starcoder2-3b") == "starcoder2");
+  BOOST_TEST(IsLayerType("gpt_neox"));
   BOOST_TEST(IsLayerType(""));
   BOOST_TEST(IsLayerType("qwen3"));
   BOOST_TEST(!IsLayerType("llama2"));

@@ -52,12 +52,10 @@ SIZE = {"hidden_size": 64, "intermediate_size": 176, "num_hidden_layers": 3, "nu
 BATCH, SEQ = 2, 61
 PAD = 7  # padding tokens at the end of the second sequence
 LORA_R = 8
-# Families whose rows must agree within the tolerance (the exit status); the others are reported.
-# The families whose layer the estimator models: Llama-shaped (pre-norm RMSNorm, separate q/k/v, gated MLP) and
-# the layer_type variants of it. phi3 is reported, not gated: with SDPA its full fine-tuning row keeps o_proj's
-# input as a copy on this CPU (the kernel's output layout follows the fused q/k/v views), which CUDA's kernels do
-# not; the copy is not in the estimate.
-GATED = ("llama", "mistral", "qwen2", "gemma", "qwen3", "gemma2", "gemma3_text", "olmo")
+# Families whose rows must agree within the tolerance (the exit status): every decoder family of the catalog. The
+# estimator's layer_type (ftconfig/memory.h LayerTypeOf) carries each family's differences from the Llama layer.
+GATED = ("llama", "mistral", "qwen2", "gemma", "qwen3", "gemma2", "gemma3_text", "olmo", "phi3", "mixtral", "phi",
+         "gpt2", "gpt_neox", "falcon", "opt", "starcoder2")
 DOC = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "docs",
                    "memory-validation.md")
 BEGIN = "<!-- BEGIN GENERATED: tests/py/check_activations.py --write-doc -->"
@@ -75,8 +73,10 @@ def decoder_families():
     return out
 
 
-def build(model_type, extra, attn):
+def build(model_type, extra, attn, layers=None):
     keys = {**SIZE, **{k: v for k, v in extra.items() if k != "head_dim"}, "pad_token_id": 0}
+    if layers:
+        keys["num_hidden_layers"] = layers
     if model_type == "falcon":  # head_dim is derived; multi-query sets the KV heads
         keys = {k: v for k, v in keys.items() if k not in ("head_dim", "num_key_value_heads")}
     config = transformers.AutoConfig.for_model(model_type, **keys)
@@ -89,8 +89,14 @@ def build(model_type, extra, attn):
     return config, transformers.AutoModelForCausalLM.from_config(config)
 
 
+MOE = ("mixtral",)
+# Scenarios transformers or PEFT cannot build (reported, not failed): Gemma 2 has no SDPA path; PEFT cannot put
+# dropout on transformers 5's fused expert parameters.
+KNOWN_LIMITS = ("does not support an attention implementation", "does not work with lora_dropout")
 # transformers model_type -> the estimator's layer_type (ftconfig/memory.h LayerTypeOf).
-LAYER_TYPES = {"qwen3": "qwen3", "gemma2": "gemma2", "gemma3_text": "gemma3", "olmo": "olmo", "phi3": "phi3"}
+LAYER_TYPES = {"qwen3": "qwen3", "gemma2": "gemma2", "gemma3_text": "gemma3", "olmo": "olmo", "phi3": "phi3",
+               "gpt2": "gpt2", "gpt_neox": "gpt_neox", "falcon": "falcon", "phi": "phi", "opt": "opt",
+               "starcoder2": "starcoder2"}
 
 
 def arch_fields(config, model_type):
@@ -101,13 +107,50 @@ def arch_fields(config, model_type):
     kv = g("num_key_value_heads", default=heads)
     if getattr(config, "multi_query", False):
         kv = 1
+    if model_type in ("gpt2", "gpt_neox", "opt"):  # no grouped-query attention (the tiny config's key is unused)
+        kv = heads
     gated = model_type not in ("gpt2", "gpt_neox", "falcon", "opt", "phi", "starcoder2")
-    inter = g("intermediate_size", "ffn_dim", "n_inner", default=4 * h)
+    # The MLP width under each family's own key (the tiny config also carries intermediate_size, unused there).
+    inter = {"gpt2": getattr(config, "n_inner", None) or 4 * h,
+             "falcon": getattr(config, "ffn_hidden_size", None) or 4 * h,
+             "opt": getattr(config, "ffn_dim", None)}.get(model_type) or g("intermediate_size", default=4 * h)
     return {"hidden_size": h, "num_layers": g("num_hidden_layers"), "intermediate_size": inter,
             "num_attention_heads": heads, "num_kv_heads": kv, "head_dim": g("head_dim", default=h // heads),
             "vocab_size": config.vocab_size, "gated_mlp": gated,
             "tie_word_embeddings": bool(getattr(config, "tie_word_embeddings", False)),
-            "layer_type": LAYER_TYPES.get(model_type, "")}
+            "layer_type": LAYER_TYPES.get(model_type, ""), **moe_fields(config)}
+
+
+def moe_fields(config):
+    experts = getattr(config, "num_local_experts", None)
+    if not experts:
+        return {}
+    return {"is_moe": True, "num_experts": experts, "experts_per_token": config.num_experts_per_tok}
+
+
+# CUDA autocast runs these ops in fp32 (casting 16-bit inputs); CPU autocast leaves them in the input dtype. From
+# the "CUDA Ops that can autocast to float32" list of PyTorch's AMP reference (torch.amp autocast op reference).
+CUDA_FP32_OPS = {"layer_norm", "group_norm", "softmax", "log_softmax", "softmin", "pow", "__pow__", "__rpow__", "rsqrt",
+                 "exp", "expm1", "log", "log1p", "log2", "log10", "reciprocal", "__rtruediv__", "__rdiv__", "cumsum",
+                 "cumprod", "sum", "prod", "norm", "normalize", "softplus", "erfinv", "acos", "asin", "cosh", "sinh",
+                 "tan"}
+
+
+class CudaAutocastFp32Ops(torch.overrides.TorchFunctionMode):
+    """Under CPU autocast, run CUDA autocast's fp32 ops as CUDA would: 16-bit floating inputs cast to fp32 (the cast
+    copy is what the op then saves), the op run without autocast. Ops given an explicit dtype are left alone, as
+    CUDA autocast leaves them."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        name = getattr(func, "__name__", "")
+        if name in CUDA_FP32_OPS and kwargs.get("dtype") is None and torch.is_autocast_enabled("cpu"):
+            up = lambda x: x.float() if isinstance(x, torch.Tensor) and x.dtype in (torch.bfloat16, torch.float16) else x
+            args = tuple(up(a) for a in args)
+            kwargs = {k: up(v) for k, v in kwargs.items()}
+            with torch.autocast("cpu", enabled=False):
+                return func(*args, **kwargs)
+        return func(*args, **kwargs)
 
 
 def decoder_layers(model):
@@ -149,9 +192,9 @@ class SavedBytes:
         return t
 
 
-def measure(model_type, extra, method, attn, dropout, checkpointing):
-    """(bytes per token per layer, checkpoint bytes per token per layer or None)."""
-    config, model = build(model_type, extra, attn)
+def measure(model_type, extra, method, attn, dropout, checkpointing, depth=None):
+    """(bytes per token per layer, bytes per token saved outside the layers, config)."""
+    config, model = build(model_type, extra, attn, depth)
     if method == "lora":
         model = model.to(torch.bfloat16)
         model = get_peft_model(model, LoraConfig(r=LORA_R, target_modules="all-linear", lora_dropout=dropout))
@@ -168,17 +211,20 @@ def measure(model_type, extra, method, attn, dropout, checkpointing):
     mask = torch.ones_like(ids)
     mask[1, SEQ - PAD:] = 0
     labels = ids.masked_fill(mask == 0, -100)
-    with autocast, torch.autograd.graph.saved_tensors_hooks(counter.pack, lambda t: t):
+    with autocast, CudaAutocastFp32Ops(), torch.autograd.graph.saved_tensors_hooks(counter.pack, lambda t: t):
         loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
     loss.backward()
     tokens = BATCH * SEQ
     # The last layer: the first one's input needs no gradient (its norm and LoRA dropout keep nothing), an edge
     # of the model, not of each layer. Under checkpointing the layers save nothing of their own; the checkpoints
-    # are saved by the checkpoint function outside them: (all saved - what the model saves without
-    # checkpointing outside its layers) / layers.
+    # are saved by the checkpoint function outside them, together with what every layer shares (a mask passed
+    # positionally is saved once): one layer's checkpoint is what a model one layer deeper saves more.
+    total = sum(counter.bytes.values()) / tokens
+    if checkpointing and depth is None:
+        deeper, _, _ = measure(model_type, extra, method, attn, dropout, True, len(layers) + 1)
+        return deeper - total, counter.bytes.get("outside", 0) / tokens, config
     if checkpointing:
-        _, outside, _ = measure(model_type, extra, method, attn, dropout, False)
-        return (sum(counter.bytes.values()) / tokens - outside) / len(layers), outside, config
+        return total, 0, config
     return counter.bytes.get(len(layers) - 1, 0) / tokens, counter.bytes.get("outside", 0) / tokens, config
 
 
@@ -209,7 +255,8 @@ def run(cli):
                 rows.append({"family": model_type, "scenario": (method, attn, dropout, ckpt), "error": str(exc)[:120]})
                 continue
             est_in = {**arch_fields(config, model_type), "method": method, "lora_r": LORA_R,
-                      "lora_target": "all-linear", "lora_dropout": dropout,
+                      # PEFT's all-linear does not reach transformers 5's fused expert parameters: attention only.
+                      "lora_target": "attention" if model_type in MOE else "all-linear", "lora_dropout": dropout,
                       "precision": "mixed-bf16" if method == "full" else "bf16", "adapter_dtype": "fp32",
                       "flash_attention": attn == "sdpa", "gradient_checkpointing": ckpt,
                       "batch_size_per_device": BATCH, "seq_len": SEQ}
@@ -237,8 +284,8 @@ def table(rows, tolerance):
     for r in rows:
         if "error" in r:
             lines.append(f"| {r['family']} | {label(r['scenario'])} | not built: {r['error']} | | |")
-            # A gated family that no longer builds fails, except where transformers itself has no such path.
-            if r["family"] in GATED and "does not support an attention implementation" not in r["error"]:
+            # A gated family that no longer builds fails, except where transformers or PEFT has no such path.
+            if r["family"] in GATED and not any(known in r["error"] for known in KNOWN_LIMITS):
                 failed.append({**r, "error_pct": float("nan")})
             continue
         err = 100.0 * (r["estimated"] - r["measured"]) / r["measured"]

@@ -79,8 +79,8 @@ struct ModelArch {
   bool gated_mlp = true;
   std::string architecture = "decoder";  // decoder | encoder | encoder-decoder
   // The decoder layer's shape where it differs from Llama's, for the
-  // activation terms (ftconfig/memory.h LayerTypeOf): "" or "qwen3", "gemma2",
-  // "gemma3", "olmo", "phi3". Set from the id when the catalog loads.
+  // activation terms: "" or one of ftconfig/memory.h kLayerTypes (LayerTypeOf).
+  // Set from the id when the catalog loads.
   std::string layer_type;
 };
 

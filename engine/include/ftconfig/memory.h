@@ -188,10 +188,17 @@ ThroughputEstimate EstimateThroughput(const ModelArch& arch, const TrainSetup& s
 // gated MLP), for the activation terms: "qwen3" (RMSNorm on each head of q
 // and k), "gemma2" (four norms, tanh soft-capped eager scores), "gemma3" (four
 // norms and q/k norms), "olmo" (LayerNorm without weights), "phi3" (fused
-// qkv_proj and gate_up_proj); "" otherwise.
+// qkv_proj and gate_up_proj); LayerNorm layers with a non-gated MLP: "gpt2"
+// (fused c_attn, Python tanh GELU), "gpt_neox" (Pythia: fused qkv, parallel
+// residual, partial rotary), "falcon" (Falcon-7B: one LayerNorm, parallel,
+// multi-query), "phi" (Phi-1/1.5/2: one LayerNorm, parallel, tanh GELU),
+// "opt" (ReLU), "starcoder2"; "" otherwise.
 // From a catalog model's id (docs/memory-model.md, "Activations").
 std::string LayerTypeOf(const std::string& model_id);
-// The accepted ModelArch::layer_type values, "" included.
+// The accepted ModelArch::layer_type values besides "" (the Llama shape).
+inline constexpr const char* kLayerTypes[] = {"qwen3", "gemma2", "gemma3",   "olmo", "phi3",
+                                              "gpt2",  "gpt_neox", "falcon", "phi",  "opt", "starcoder2"};
+// Whether layer_type is "" or one of kLayerTypes.
 bool IsLayerType(const std::string& layer_type);
 
 // A typical decoder architecture for a parameter count (used when only
