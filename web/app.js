@@ -303,16 +303,35 @@ modelInput.addEventListener('input', () => searchModels());
 // The list opens when a person comes to the field, not when an error focuses it.
 let focusingForError = false;
 modelInput.addEventListener('focus', () => { if (!$('#custom').checked && !focusingForError) searchModels(); });
+// A press that moves focus out of the field (onto a radio below it) blurs it
+// before the click lands: what the blur changes in the layout (the hint
+// above the radios) waits until the press ends, so the click stays on the
+// control the person pressed.
+let pointerPressed = false;
+document.addEventListener('pointerdown', () => { pointerPressed = true; }, true);
+for (const type of ['pointerup', 'pointercancel']) document.addEventListener(type, () => { pointerPressed = false; }, true);
+function afterPress(fn) {
+  if (!pointerPressed) { fn(); return; }
+  const run = () => {
+    document.removeEventListener('pointerup', run, true);
+    document.removeEventListener('pointercancel', run, true);
+    setTimeout(fn, 0);  // after the click this press makes
+  };
+  document.addEventListener('pointerup', run, true);
+  document.addEventListener('pointercancel', run, true);
+}
+
 modelInput.addEventListener('blur', () => {
   closeList();
   // A typed name that was not picked is sent as typed: the engine resolves
   // aliases or names the closest models.
-  if (modelInput.value !== modelInput.dataset.label) {
+  afterPress(() => {
+    if (modelInput.value === modelInput.dataset.label) return;
     modelInput.dataset.id = modelInput.value.trim();
     modelInput.dataset.label = modelInput.value;
     $('#model-hint').textContent = '';
     onFormChange();
-  }
+  });
 });
 modelInput.addEventListener('keydown', (e) => {
   const open = !modelList.hidden;

@@ -194,6 +194,26 @@ test('phone: after an edit the updated verdict is in view', () => withPage(PHONE
   });
 }));
 
+test('a typed model name, then a press on a method: the method does not move under the pointer', () => withPage(DESKTOP, async (p) => {
+  await p.setViewportSize({ width: 1366, height: 1500 });
+  await p.goto(`${site.url}?gpu=t4&model=meta-llama%2FLlama-3.1-8B&adapter=lora`);
+  const before = await shownText(p);
+  assert.notEqual(await p.locator('#model-hint').textContent(), '', 'a picked model is described in the hint');
+  await p.locator('#model').fill('qwen2.5 7b');  // typed, not picked from the list
+  const radio = p.locator('input[name=adapter][value=qlora]');
+  const where = async () => { const b = await radio.boundingBox(); return { x: b.x + b.width / 2, y: b.y + b.height / 2 }; };
+  const pressed = await where();
+  await p.mouse.move(pressed.x, pressed.y);
+  await p.mouse.down();
+  assert.deepEqual(await where(), pressed, 'nothing above the radio changed while it is pressed');
+  await p.mouse.up();
+  assert.equal(await radio.isChecked(), true, 'one press chose QLoRA');
+  // The typed name is then taken as typed: the hint clears and the answer is for it.
+  await p.waitForFunction(() => document.querySelector('#model-hint').textContent === '');
+  const next = JSON.parse(await (async () => { await nextAnswer(p, before); return shownText(p); })());
+  assert.equal(next.request.adapter_type, 'qlora');
+}));
+
 test('desktop: Enter in a field keeps the verdict visible', () => withPage(DESKTOP, async (p) => {
   await p.setViewportSize({ width: 1366, height: 600 });
   await p.goto(`${site.url}?gpu=t4&model=meta-llama%2FLlama-3.1-8B&adapter=qlora`);
