@@ -51,10 +51,11 @@ constexpr double kQuantKeptInputs = 2.0;
 // PEFT LoRA dropout (nn.Dropout per adapted module): the dropped copy of the
 // input (compute dtype) and its bool mask (1 B) are saved for backward.
 constexpr double kDropoutMaskBytes = 1.0;
-// DoRA (PEFT lora/layer.py DoraLinearLayer): the base output, the LoRA output
-// and the magnitude-scaled result are kept for backward: 3 tensors of
-// out_features per token per adapted module.
-constexpr double kDoraSavedTensors = 3.0;
+// DoRA (PEFT tuners/lora/dora.py DoraLinearLayer.forward, result =
+// (m/||W'|| - 1) * base + m/||W'|| * lora * scaling): the two products keep the
+// base output and the LoRA output, 2 tensors of out_features per token per
+// adapted module (check_activations.py, every family, PEFT 0.21; was 3).
+constexpr double kDoraSavedTensors = 2.0;
 // Cross-entropy peak per logit (bytes), at the start of the backward pass:
 //  fp32 upcast (transformers >= 4.45 ForCausalLMLoss: logits.float()): saved
 //   log-softmax (4) + nll grad (4) + log-softmax grad (4) = 12;

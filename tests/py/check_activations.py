@@ -11,9 +11,11 @@ estimator's `activation_bytes_per_token` (`ftconfig estimate`, the same architec
 Scenarios, in the dtypes the transformers Trainer uses (`bf16=True`: autocast to bf16):
   full   fp32 weights + bf16 autocast          (estimator precision mixed-bf16)
   lora   bf16 weights + bf16 autocast, PEFT's fp32 adapters (estimator precision bf16, adapter_dtype fp32)
+  dora   the same with use_dora
 each with SDPA and eager attention, LoRA with lora_dropout 0.05 and 0, and checkpointing on and off.
 
-One difference between the CPU and CUDA is corrected, not measured: on the CPU, dropout saves its mask in the
+CUDA autocast's fp32 ops (layer_norm, softmax, pow, ...) run as CUDA runs them (CudaAutocastFp32Ops). One other
+difference between the CPU and CUDA is corrected, not measured: on the CPU, dropout saves its mask in the
 input's dtype (ATen _dropout_impl multiplies by a float noise tensor), on CUDA as a bool (native_dropout), so the
 masks saved inside nn.Dropout modules are counted at 1 byte per element.
 
@@ -91,8 +93,8 @@ def build(model_type, extra, attn, layers=None):
 
 MOE = ("mixtral",)
 # Scenarios transformers or PEFT cannot build (reported, not failed): Gemma 2 has no SDPA path; PEFT cannot put
-# dropout on transformers 5's fused expert parameters.
-KNOWN_LIMITS = ("does not support an attention implementation", "does not work with lora_dropout")
+# dropout or DoRA on transformers 5's fused expert parameters.
+KNOWN_LIMITS = ("does not support an attention implementation", "lora.ParamWrapper does not work with")
 # transformers model_type -> the estimator's layer_type (ftconfig/memory.h LayerTypeOf).
 LAYER_TYPES = {"qwen3": "qwen3", "gemma2": "gemma2", "gemma3_text": "gemma3", "olmo": "olmo", "phi3": "phi3",
                "gpt2": "gpt2", "gpt_neox": "gpt_neox", "falcon": "falcon", "phi": "phi", "opt": "opt",
@@ -164,7 +166,9 @@ class SavedBytes:
 
     def __init__(self, model, layers):
         self.params = {p.untyped_storage().data_ptr() for p in model.parameters()}
-        self.seen = set()
+        # Storages seen, by address, each held so that its address is not reused by a later tensor (a saved
+        # tensor of a sub-graph freed during the forward pass would otherwise hide the next one at that address).
+        self.seen = {}
         self.where = ["outside"]
         self.in_dropout = [0]
         self.bytes = {}
@@ -181,7 +185,7 @@ class SavedBytes:
         ptr = s.data_ptr()
         if ptr in self.params or ptr in self.seen:
             return t
-        self.seen.add(ptr)
+        self.seen[ptr] = s
         elems = s.nbytes() // t.element_size()
         if elems % SEQ:
             return t  # no token dimension: weight casts, scalars
@@ -195,12 +199,13 @@ class SavedBytes:
 def measure(model_type, extra, method, attn, dropout, checkpointing, depth=None):
     """(bytes per token per layer, bytes per token saved outside the layers, config)."""
     config, model = build(model_type, extra, attn, depth)
-    if method == "lora":
+    if method in ADAPTERS:
         model = model.to(torch.bfloat16)
-        model = get_peft_model(model, LoraConfig(r=LORA_R, target_modules="all-linear", lora_dropout=dropout))
+        model = get_peft_model(model, LoraConfig(r=LORA_R, target_modules="all-linear", lora_dropout=dropout,
+                                                 use_dora=method == "dora"))
     if checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": True})
-        if method == "lora":
+        if method in ADAPTERS:
             model.enable_input_require_grads()
     model.train()
     layers = decoder_layers(model)
@@ -242,7 +247,9 @@ SCENARIOS = [  # method, attention, lora_dropout, checkpointing
     ("full", "sdpa", 0.0, False), ("full", "eager", 0.0, False),
     ("lora", "sdpa", 0.05, False), ("lora", "sdpa", 0.0, False), ("lora", "eager", 0.05, False),
     ("full", "sdpa", 0.0, True), ("lora", "sdpa", 0.05, True),
+    ("dora", "sdpa", 0.05, False), ("dora", "sdpa", 0.0, False),
 ]
+ADAPTERS = ("lora", "dora")
 
 
 def run(cli):
@@ -271,7 +278,7 @@ def run(cli):
 def label(scenario):
     method, attn, dropout, ckpt = scenario
     parts = [method, attn]
-    if method == "lora":
+    if method in ADAPTERS:
         parts.append(f"dropout {dropout:g}")
     if ckpt:
         parts.append("checkpoint")
