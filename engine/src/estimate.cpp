@@ -343,6 +343,16 @@ void ReadDetailFields(Fields& f, EstimateInput* in) {
   in->adapter_dtype = f.Str("adapter_dtype");
 }
 
+// Fields that cannot exceed another given one: a token goes to at most every
+// expert; a KV head serves one or more query heads.
+void CheckAtMost(Fields& f, const char* field, const std::optional<int>& value, const char* bound_field,
+                 const std::optional<int>& bound) {
+  if (value && bound && *value > *bound)
+    f.Fail(ErrorCode::kInvalidValue, field,
+           std::string(field) + " (" + std::to_string(*value) + ") is more than " + bound_field + " (" +
+               std::to_string(*bound) + ")");
+}
+
 // The architecture given by hand: hidden_size and num_layers at least.
 void ReadArchFields(Fields& f, EstimateInput* in) {
   auto hidden = ArchInt(f, "hidden_size", "hidden_size");
@@ -360,6 +370,8 @@ void ReadArchFields(Fields& f, EstimateInput* in) {
   auto experts_per_token = ArchInt(f, "experts_per_token", "experts_per_token");
   auto gated = f.Bool("gated_mlp");
   auto layer_type = f.Str("layer_type");
+  CheckAtMost(f, "experts_per_token", experts_per_token, "num_experts", experts);
+  CheckAtMost(f, "num_kv_heads", kv_heads, "num_attention_heads", heads);
   if (layer_type && !IsLayerType(*layer_type))
     f.Fail(ErrorCode::kInvalidValue, "layer_type",
            "unknown layer_type \"" + *layer_type + "\"; accepted: " + LayerTypeList() + ", or \"\" (Llama shape)");

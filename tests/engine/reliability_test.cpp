@@ -329,4 +329,20 @@ BOOST_AUTO_TEST_CASE(estimate_refuses_an_unknown_layer_type_naming_the_field) {
   BOOST_TEST(ok["activation_bytes_per_token"]["layer"].get<double>() > 0);
 }
 
+BOOST_AUTO_TEST_CASE(estimate_refuses_architecture_fields_that_contradict_each_other) {
+  // A token is routed to at most every expert; a KV head serves one or more query heads.
+  auto [moe, moe_code] = Estimate(json{{"hidden_size", 64}, {"num_layers", 2}, {"is_moe", true}, {"num_experts", 8},
+                                       {"experts_per_token", 16}});
+  BOOST_TEST(moe_code == 2);
+  BOOST_TEST(moe["error"]["field"] == "experts_per_token");
+  BOOST_TEST(moe["error"]["message"].get<std::string>().find("num_experts (8)") != std::string::npos);
+  auto [kv, kv_code] = Estimate(json{{"hidden_size", 64}, {"num_layers", 2}, {"num_attention_heads", 4},
+                                     {"num_kv_heads", 8}});
+  BOOST_TEST(kv_code == 2);
+  BOOST_TEST(kv["error"]["field"] == "num_kv_heads");
+  auto [ok, ok_code] = Estimate(json{{"hidden_size", 64}, {"num_layers", 2}, {"is_moe", true}, {"num_experts", 8},
+                                     {"experts_per_token", 8}, {"num_attention_heads", 4}, {"num_kv_heads", 4}});
+  BOOST_TEST(ok_code == 0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
