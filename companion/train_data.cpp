@@ -177,6 +177,7 @@ void ApplyTaskMemoryTerms(TrainSetup* setup, const std::string& task_type, const
   const bool preference = task_type == "preference_dpo" || task_type == "preference_orpo" || task_type == "reward_modeling";
   setup->sequences_per_example = preference ? 2 : 1;
   setup->reference_model = task_type == "preference_dpo" && adapter == "none";
+  setup->num_labels = SequenceClassificationLabels(task_type);
 }
 
 TrainSetup SetupFromHyperparameters(const json& hp, const std::string& task_type, int num_gpus,

@@ -426,6 +426,8 @@ export interface EstimateInput {
   fused_optimizer?: boolean;
   /** The model code copies the shifted logits before the loss (transformers < 4.46, Qwen(1) remote code). */
   logits_shift_copy?: boolean;
+  /** A sequence-classification head of this many outputs instead of the LM head (AutoModelForSequenceClassification). */
+  num_labels?: number;
   adapter_dtype?: string;
   hidden_size?: number;
   num_layers?: number;

@@ -168,6 +168,7 @@ json SetupJson(const TrainSetup& st, const FrameworkProfile* framework) {
                 {"cross_entropy", ToString(st.cross_entropy)},
                 {"framework", framework ? json(framework->name) : json(nullptr)}};
   if (st.cross_entropy == CrossEntropy::kFp32Upcast) setup["logits_shift_copy"] = st.logits_shift_copy;
+  if (st.num_labels > 0) setup["num_labels"] = st.num_labels;
   if (framework) {
     setup["activation_offload"] = st.activation_offload;
     setup["quant_backend"] = ToString(st.quant_backend);
@@ -223,7 +224,7 @@ struct EstimateInput {
   std::optional<Sharding> sharding;
   std::optional<bool> cpu_offload, activation_offload;
   // Evaluation and finer details.
-  std::optional<int> eval_batch, eval_seq, eval_new_tokens, avg_seq_len;
+  std::optional<int> eval_batch, eval_seq, eval_new_tokens, avg_seq_len, num_labels;
   std::optional<CrossEntropy> cross_entropy;
   std::optional<bool> double_quant, quantize_lm_head, tie_override, fused, shift_copy;
   std::optional<std::string> adapter_dtype;
@@ -340,6 +341,7 @@ void ReadDetailFields(Fields& f, EstimateInput* in) {
   in->tie_override = f.Bool("tie_word_embeddings");
   in->fused = f.Bool("fused_optimizer");
   in->shift_copy = f.Bool("logits_shift_copy");
+  in->num_labels = f.Int("num_labels", 1, 1 << 20);
   in->adapter_dtype = f.Str("adapter_dtype");
 }
 
@@ -614,6 +616,7 @@ void ApplyGivenFields(const EstimateInput& in, TrainSetup* st, Answer* a) {
   st->avg_seq_len = in.avg_seq_len.value_or(0);
   if (in.quantize_lm_head) st->quantize_lm_head = *in.quantize_lm_head;
   if (in.shift_copy) st->logits_shift_copy = *in.shift_copy;
+  st->num_labels = in.num_labels.value_or(0);
 }
 
 // tie_word_embeddings over a catalog or typical architecture: a separate

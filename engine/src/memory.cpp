@@ -236,6 +236,7 @@ struct Shape {
   double experts = 1, active_experts = 1;
   double total_params = 0;     // from params_b
   double embed = 0, head = 0;  // embedding and (untied) output head
+  double head_out = 0;         // the head's outputs per token: the vocabulary, or the classes of a classification head
   double norms = 0;
   double linear = 0;           // everything else (quantizable linears), total - embed - head - norms
   double per_layer_linear = 0;
@@ -282,7 +283,9 @@ Shape ResolveShape(const ModelArch& in, std::vector<std::string>* notes) {
     s.vocab = kDefaultVocab;
     notes->push_back("vocabulary size unknown: 128256 assumed");
   }
-  s.tied = a.tie_word_embeddings;
+  // BERT-style encoders tie their masked-LM head to the embeddings (their
+  // configs' default); a classification model has no LM head at all.
+  s.tied = a.tie_word_embeddings || a.architecture == "encoder";
   s.moe = a.is_moe && a.num_experts > 1;
   s.experts = s.moe ? a.num_experts : 1;
   s.active_experts = s.moe ? std::max(1, a.experts_per_token) : 1;
@@ -302,6 +305,7 @@ Shape ResolveShape(const ModelArch& in, std::vector<std::string>* notes) {
 
   s.embed = s.vocab * s.h;
   s.head = s.tied ? 0 : s.vocab * s.h;
+  s.head_out = s.vocab;
   s.norms = s.layers * 2.0 * s.h + s.h;
   double from_shape = s.layers * per_layer + s.embed + s.head + s.norms;
   s.total_params = a.params_b > 0 ? a.params_b * 1e9 : from_shape;
@@ -310,6 +314,18 @@ Shape ResolveShape(const ModelArch& in, std::vector<std::string>* notes) {
     notes->push_back("parameter count from the architecture (" + Fmt("%.2fB", from_shape / 1e9) +
                      ") differs from params_b; params_b used for weight memory");
   return s;
+}
+
+// A sequence-classification head (AutoModelForSequenceClassification: the
+// classification and reward-model exports) in place of the LM head: a small
+// matrix of its own (an untied LM head's parameters leave the count; a tied
+// one never added any), and logits over the classes, not the vocabulary.
+void UseClassificationHead(int labels, Shape* s) {
+  const double head = labels * s->h;
+  s->total_params += head - s->head;
+  s->head = head;
+  s->head_out = labels;
+  s->tied = false;
 }
 
 unsigned ModuleMask(const TrainSetup& st) {
@@ -792,6 +808,10 @@ std::string LayerTypeOf(const std::string& model_id) {
   return "";
 }
 
+int SequenceClassificationLabels(const std::string& task_type) {
+  return task_type == "classification" ? 2 : task_type == "reward_modeling" ? 1 : 0;
+}
+
 bool IsLayerType(const std::string& t) {
   for (const char* name : kLayerTypes)
     if (t == name) return true;
@@ -871,9 +891,9 @@ double EvalPeakGb(const Shape& s, const TrainSetup& st, double persistent) {
   if (st.eval_max_new_tokens > 0) {
     double ctx_len = es + st.eval_max_new_tokens;
     double kv_cache = 2.0 * s.layers * s.kv * c * eb * ctx_len;
-    eval_alloc += kv_cache + eb * s.vocab * 4.0 * 2;  // last-token logits in fp32
+    eval_alloc += kv_cache + eb * s.head_out * 4.0 * 2;  // last-token logits in fp32
   } else {
-    eval_alloc += etok * s.vocab * kEvalLossBytes;
+    eval_alloc += etok * s.head_out * kEvalLossBytes;
   }
   return (eval_alloc + kAllocatorFragmentation * (eval_alloc - persistent)) / kGB + kCudaContextGB;
 }
@@ -968,7 +988,7 @@ double AdafactorFactorElems(const Shape& s, const TrainSetup& st) {
   if (full || freeze) {
     double layers = freeze ? std::min<double>(kFreezeTrainableLayers, L) : L;
     for (const auto& m : s.mods) factors += (m.in + m.out) * m.copies * layers;
-    if (full) factors += (s.vocab + s.h) * (s.tied ? 1 : 2);
+    if (full) factors += (s.vocab + s.h) + (s.tied ? 0 : s.head_out + s.h);
   } else {
     const unsigned mask = ModuleMask(st);
     for (const auto& m : s.mods)
@@ -1031,7 +1051,7 @@ Activations ActivationTerms(const Shape& s, const TrainSetup& st, double base_by
     a.saved = (layer_tok * graph_layers + final_tok) * tokens;
     a.cast_copies = cast_copies_layer * graph_layers;
   }
-  if (a.cast_copies > 0 && (s.head > 0 || s.tied)) a.cast_copies += s.vocab * s.h * c;
+  if (a.cast_copies > 0 && (s.head > 0 || s.tied)) a.cast_copies += s.head_out * s.h * c;
   return a;
 }
 
@@ -1218,11 +1238,11 @@ void ShardingTerms(const Shape& s, const TrainSetup& st, StepTerms* t, std::vect
 void LossTerms(const Shape& s, const TrainSetup& st, StepTerms* t) {
   const double c = ComputeBytes(st.precision);
   const double tokens = static_cast<double>(st.batch_size_per_device) * st.seq_len;
-  t->logits = tokens * s.vocab * LossBytesPerLogit(st.cross_entropy, c);
+  t->logits = tokens * s.head_out * LossBytesPerLogit(st.cross_entropy, c);
   const bool quant = st.weight_quant != WeightQuant::kNone;
   t->quant_transient = quant ? 2 * std::max(s.largest_linear, t->quantized_head) * c : 0;
   if ((st.method == Method::kFull && st.gradient_accumulation_steps == 1) && !s.tied)
-    t->head_grad = s.vocab * s.h * t->grad_bytes / t->shard_g;
+    t->head_grad = s.head_out * s.h * t->grad_bytes / t->shard_g;
 }
 
 // The allocated peak: the larger of the backward pass (at the loss, at the
@@ -1262,7 +1282,7 @@ double FragmentationBytes(const Shape& s, const TrainSetup& st, const StepTerms&
   const double c = ComputeBytes(st.precision);
   const double tokens = static_cast<double>(st.batch_size_per_device) * st.seq_len;
   const double blocks = kLossUnreusableTensors + (st.logits_shift_copy ? kLossShiftCopyTensors : 0);
-  double loss_slack = (st.cross_entropy == CrossEntropy::kFp32Upcast && c == 2) ? blocks * c * tokens * s.vocab : 0;
+  double loss_slack = (st.cross_entropy == CrossEntropy::kFp32Upcast && c == 2) ? blocks * c * tokens * s.head_out : 0;
   double loss_alloc = p.persistent + t.act.cast_copies + p.phase_loss + t.quant_transient + t.ddp_buckets;
   double reserved_loss = loss_alloc + kAllocatorFragmentation * (loss_alloc - p.persistent - t.logits) + loss_slack;
   double dynamic = p.allocated - p.persistent - (p.loss_at_peak() ? t.logits : 0);
@@ -1304,7 +1324,8 @@ MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
   MemoryEstimate est;
   auto& notes = est.notes;
   const TrainSetup st = NormalizedSetup(in, &notes);
-  const Shape s = ResolveShape(arch, &notes);
+  Shape s = ResolveShape(arch, &notes);
+  if (st.num_labels > 0) UseClassificationHead(st.num_labels, &s);
   const double base_bytes = StorageBytes(st);
 
   StepTerms t;

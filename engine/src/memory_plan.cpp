@@ -153,6 +153,8 @@ Context MakeContext(const Gpu& gpu, int num_gpus, const ModelArch& arch, const s
   ctx.arch = arch;
   ctx.sequences_per_example = IsPreferenceTask(task) ? 2 : 1;
   ctx.dpo = task == "preference_dpo";
+  // The classification and reward exports load AutoModelForSequenceClassification.
+  ctx.num_labels = SequenceClassificationLabels(task);
   return ctx;
 }
 
@@ -186,6 +188,7 @@ TrainSetup ToSetup(const Candidate& c, const Context& ctx) {
   s.fused_optimizer = s.fused_optimizer && s.optimizer == Optimizer::kAdamW;
   s.sequences_per_example = ctx.sequences_per_example;
   s.reference_model = ctx.dpo && c.adapter == "none";
+  s.num_labels = ctx.num_labels;
   return s;
 }
 

@@ -171,6 +171,7 @@ struct Context {
   ModelArch arch;
   int sequences_per_example = 1;  // 2 for preference tasks (chosen + rejected)
   bool dpo = false;               // DPO: full fine-tuning keeps a reference model
+  int num_labels = 0;             // a classification / reward head (TrainSetup::num_labels)
   const Calibration* calibration = nullptr;
   const FrameworkProfile* framework = nullptr;  // its memory techniques and defaults
 };

@@ -359,6 +359,23 @@ BOOST_AUTO_TEST_CASE(logits_and_loss) {
   BOOST_TEST(Close(EstimateMemory(Toy(), s).breakdown.logits_gb, 16 * 100 * 4.0 / kGB));
 }
 
+BOOST_AUTO_TEST_CASE(a_classification_head_replaces_the_lm_head) {
+  // AutoModelForSequenceClassification (the classification and reward
+  // exports): logits over 2 classes, not the 100-word vocabulary, and the
+  // untied 100 x 64 LM head leaves the weights for a 2 x 64 score head.
+  TrainSetup s = ToySetup();  // bf16 pure weights
+  const MemoryEstimate lm = EstimateMemory(Toy(), s);
+  s.num_labels = 2;
+  const MemoryEstimate cls = EstimateMemory(Toy(), s);
+  BOOST_TEST(Close(cls.breakdown.logits_gb, 16 * 2 * 12.0 / kGB));
+  BOOST_TEST(Close(cls.breakdown.weights_gb, (kToyParams - 100 * 64 + 2 * 64) * 2 / kGB));
+  BOOST_TEST(cls.peak_gb < lm.peak_gb);
+  // A tied model never counted a head of its own: only the score head is added.
+  ModelArch tied = Toy();
+  tied.tie_word_embeddings = true;
+  BOOST_TEST(Close(EstimateMemory(tied, s).breakdown.weights_gb, (kToyParams + 2 * 64) * 2 / kGB));
+}
+
 BOOST_AUTO_TEST_CASE(reserved_counts_unreusable_loss_blocks) {
   // fp32 upcast in bf16: the 16-bit logits (2 B per logit) stay reserved
   // beside the loss (transformers >= 4.46 shifts the labels); the 12% rule

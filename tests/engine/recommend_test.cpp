@@ -61,6 +61,7 @@ double OwnEstimate(const Engine& e, const json& resp) {
   bool preference = task == "preference_dpo" || task == "preference_orpo" || task == "reward_modeling";
   s.sequences_per_example = preference ? 2 : 1;
   s.reference_model = task == "preference_dpo" && adapter == "none";
+  s.num_labels = SequenceClassificationLabels(task);  // the exports' AutoModelForSequenceClassification head
   MemoryEstimate m = EstimateMemory(arch, s);
   return std::max(m.peak_gb, m.eval_peak_gb);
 }

@@ -343,6 +343,13 @@ BOOST_AUTO_TEST_CASE(estimate_refuses_architecture_fields_that_contradict_each_o
   auto [ok, ok_code] = Estimate(json{{"hidden_size", 64}, {"num_layers", 2}, {"is_moe", true}, {"num_experts", 8},
                                      {"experts_per_token", 8}, {"num_attention_heads", 4}, {"num_kv_heads", 4}});
   BOOST_TEST(ok_code == 0);
+  // A classification head has at least one output.
+  auto [labels, labels_code] = Estimate(json{{"hidden_size", 64}, {"num_layers", 2}, {"num_labels", 0}});
+  BOOST_TEST(labels_code == 2);
+  BOOST_TEST(labels["error"]["field"] == "num_labels");
+  auto [head, head_code] = Estimate(json{{"hidden_size", 64}, {"num_layers", 2}, {"num_labels", 3}});
+  BOOST_TEST(head_code == 0);
+  BOOST_TEST(head["setup"]["num_labels"] == 3);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -101,6 +101,10 @@ struct TrainSetup {
   // code such as Qwen(1). transformers >= 4.46 (ForCausalLMLoss) shifts the
   // labels instead. Only changes the allocator slack of the fp32-upcast loss.
   bool logits_shift_copy = false;
+  // > 0: a sequence-classification head with this many outputs
+  // (AutoModelForSequenceClassification, as the classification and reward
+  // exports load the model) instead of the LM head over the vocabulary.
+  int num_labels = 0;
   int eval_seq_len = 0;             // 0: same as seq_len
   int eval_max_new_tokens = 0;      // >0: evaluation generates (KV cache) instead of one forward
   int avg_seq_len = 0;              // mean tokens per sequence for the time model (0: seq_len;
@@ -183,6 +187,11 @@ struct ThroughputEstimate {
 
 ThroughputEstimate EstimateThroughput(const ModelArch& arch, const TrainSetup& setup,
                                       const Gpu& gpu);
+
+// The sequence-classification head a task's exports load
+// (TrainSetup::num_labels): 2 classes for classification, 1 score for reward
+// modeling, 0 (the LM head over the vocabulary) for every other task.
+int SequenceClassificationLabels(const std::string& task_type);
 
 // The decoder layer's shape beyond Llama's (two RMSNorms, separate q/k/v,
 // gated MLP), for the activation terms: "qwen3" (RMSNorm on each head of q
