@@ -101,6 +101,7 @@ ojson CommonYaml(const ExportPlan& plan, const json& r) {
   d["gradient_checkpointing"] = YBool(ta["gradient_checkpointing"].get<bool>());
   d["gradient_checkpointing_on"] = ta["gradient_checkpointing"].get<bool>();
   d["flash_attention"] = p["model_args"]["attn_implementation"] == "flash_attention_2";
+  d["sdp_attention"] = p["model_args"]["attn_implementation"] != "eager";
   d["beta"] = ta.contains("beta") ? FloatText(ta["beta"].get<double>()) : "0.1";
   const std::string kind = p["kind"].get<std::string>();
   d["kind_chat"] = kind == "chat";
@@ -234,7 +235,9 @@ Result<std::string> RenderLlamaFactory(const ExportPlan& plan, const json& respo
   std::string tmpl = LlamaFactoryTemplate(p["model_id"].get<std::string>());
   d["template"] = YamlString(tmpl);
   d["template_hint"] = CommentText(tmpl + " (guessed from the model id: use the one matching your model)");
-  d["flash_attn"] = YamlString(p["model_args"]["attn_implementation"] == "flash_attention_2" ? "fa2" : "sdpa");
+  // LLaMA-Factory's flash_attn: fa2, sdpa, or disabled (eager: models without an SDPA path).
+  const std::string attn = p["model_args"]["attn_implementation"].get<std::string>();
+  d["flash_attn"] = YamlString(attn == "flash_attention_2" ? "fa2" : attn == "eager" ? "disabled" : "sdpa");
   d["preference"] = !pref_loss.empty();
   d["pref_loss"] = YamlString(pref_loss);
   std::string target = "all";

@@ -85,6 +85,10 @@ constexpr double kFlashLseBytes = 4.0;  // fp32 logsumexp per head per token
 // and 0.5 * x in the compute dtype (check_activations.py emulates CUDA
 // autocast's fp32 ops on the CPU).
 constexpr double kTanhGeluFp32Tensors = 3.0;
+// DeBERTa-v3's relative positions (config.json position_buckets, 256) and
+// the int64 index it gathers scores with.
+constexpr double kDebertaPositionBuckets = 256;
+constexpr double kIndexBytes = 8;
 // MoE routing bookkeeping per routed copy of a token (transformers 5
 // grouped_mm experts, measured on Mixtral): the top-k index and the sorted,
 // gathered and inverse permutations (int64, 8 B each, 4 x 8) and the fp32
@@ -179,6 +183,22 @@ struct LayerTraits {
   bool o_proj_copy = false;
   // Falcon-7B (multi-query): V is kept at its KV width, not expanded.
   bool v_unexpanded = false;
+  // BERT-style encoders fine-tune with their dropout on (0.1): each hidden
+  // dropout keeps a bool mask per element (CUDA native_dropout), and eager
+  // attention's dropout one per score (fused SDPA kernels keep only a seed).
+  double hidden_dropout_masks = 0;
+  bool attention_dropout = false;
+  // DeBERTa's disentangled attention (eager only): content-to-position and
+  // position-to-content scores over 2 x position_buckets relative positions
+  // (512 for DeBERTa-v3: position_buckets 256), the scaled query, and two
+  // int64 S x S gather indices plus a bool S x S mask shared by the batch.
+  double relative_span = 0;
+  // No SDPA or FlashAttention path in transformers (DeBERTa, T5: relative
+  // position biases): eager attention whatever the setup asks for.
+  bool eager_only = false;
+  // No FlashAttention 2 path in the pinned transformers (BERT, RoBERTa:
+  // _supports_flash_attn False in 4.55): SDPA instead.
+  bool no_flash_attention2 = false;
   Act act = Act::kGated;
 };
 
@@ -224,6 +244,21 @@ LayerTraits TraitsOf(const std::string& layer_type) {
     t = LayerNormTraits(Act::kRelu);
   } else if (layer_type == "starcoder2") {
     t = LayerNormTraits(Act::kOneOp);
+  } else if (layer_type == "bert" || layer_type == "distilbert" || layer_type == "deberta") {
+    // Post-LayerNorm encoders with GELU and their dropout on: after the
+    // attention output and the MLP (DistilBERT: the MLP only).
+    t = LayerNormTraits(Act::kOneOp);
+    t.hidden_dropout_masks = layer_type == "distilbert" ? 1 : 2;
+    t.attention_dropout = true;
+    t.no_flash_attention2 = layer_type == "bert";
+    if (layer_type == "deberta") {
+      t.relative_span = 2 * kDebertaPositionBuckets;
+      t.eager_only = true;
+    }
+  } else if (layer_type == "t5") {
+    // T5's layer is estimated as the Llama-shaped one (not measured by the
+    // CPU harness), with the eager attention its relative position bias needs.
+    t.eager_only = true;
   }
   return t;
 }
@@ -480,7 +515,7 @@ double AttentionBytes(const Shape& s, const LayerTraits& t, const TrainSetup& st
   double inputs = t.parallel ? KeptInputCopies(s, st, k, {kQ, kK, kV, kGate, kUp}) : KeptInputCopies(s, st, k, {kQ, kK, kV});
   double b = ci * s.h * inputs;
   b += c * (2 * s.q + (t.v_unexpanded ? s.kv : s.q));
-  if (st.flash_attention) {
+  if (st.flash_attention && !t.eager_only) {
     b += c * s.q + kFlashLseBytes * s.heads;
     if (t.qkv_output_kept) b += c * 2 * s.kv;  // the fused output behind Q, beyond Q itself (eager copies Q)
     if (PaddingMaskThroughSdpa(st)) b += c * seq;  // the additive mask the kernel keeps, one per layer
@@ -488,6 +523,10 @@ double AttentionBytes(const Shape& s, const LayerTraits& t, const TrainSetup& st
   } else {
     b += (kEagerSoftmaxBytes + c) * s.heads * seq;
     if (t.softcap) b += c * s.heads * seq;
+    if (t.attention_dropout) b += kDropoutMaskBytes * s.heads * seq;
+    if (t.relative_span > 0)
+      b += 2 * c * s.heads * t.relative_span + c * s.q +
+           (2 * kIndexBytes + kDropoutMaskBytes) * seq / std::max(1, st.batch_size_per_device);
     if (k.saved[kO]) b += ci * s.q;
   }
   return b;
@@ -546,7 +585,7 @@ double LayerActivationBytes(const Shape& s, const TrainSetup& st, const KeptInpu
   const double ci = QuantLayersKeepInputs(st) ? kQuantKeptInputs * ComputeBytes(st.precision) : ComputeBytes(st.precision);
   const LayerTraits t = TraitsUnder(s.traits, st.framework);
   return NormBytes(s, t, st, k) + AttentionBytes(s, t, st, k, seq, ci) + MlpBytes(s, t, st, k, ci) +
-         AdapterActivationBytes(s, st, k);
+         t.hidden_dropout_masks * kDropoutMaskBytes * s.h + AdapterActivationBytes(s, st, k);
 }
 
 }  // namespace
@@ -805,7 +844,18 @@ std::string LayerTypeOf(const std::string& model_id) {
   if (Has(id, "phi-2") || Has(id, "phi-1")) return "phi";
   if (Has(id, "/opt-") || id.rfind("opt-", 0) == 0) return "opt";
   if (Has(id, "starcoder2")) return "starcoder2";
+  if (Has(id, "flan-t5") || Has(id, "/t5-") || id.rfind("t5-", 0) == 0 || Has(id, "/mt5-") || Has(id, "t0_"))
+    return "t5";
+  if (Has(id, "distilbert")) return "distilbert";
+  if (Has(id, "deberta-v2") || Has(id, "deberta-v3")) return "deberta";
+  if (Has(id, "bert") && !Has(id, "deberta")) return "bert";  // BERT, RoBERTa, XLM-R
   return "";
+}
+
+std::string AttentionImplementation(const std::string& layer_type, bool gpu_has_flash_attention2) {
+  const LayerTraits t = TraitsOf(layer_type);
+  if (t.eager_only) return "eager";
+  return gpu_has_flash_attention2 && !t.no_flash_attention2 ? "flash_attention_2" : "sdpa";
 }
 
 int SequenceClassificationLabels(const std::string& task_type) {
@@ -886,7 +936,7 @@ double EvalPeakGb(const Shape& s, const TrainSetup& st, double persistent) {
   double es = st.eval_seq_len > 0 ? st.eval_seq_len : st.seq_len;
   double etok = eb * es;
   double transient = etok * c * (2 * s.h + (s.gated ? 3 : 2) * s.inter * s.active_experts + 2 * s.q);
-  if (!st.flash_attention) transient += etok * c * s.heads * es;
+  if (!st.flash_attention || s.traits.eager_only) transient += etok * c * s.heads * es;
   double eval_alloc = persistent + transient;
   if (st.eval_max_new_tokens > 0) {
     double ctx_len = es + st.eval_max_new_tokens;

@@ -82,7 +82,7 @@ json Hyperparameters(const Target& t, const Values& v, const Candidate& best) {
   hp["precision"] = best.fp32 ? "fp32" : best.bf16 ? "bf16" : "fp16";
   hp["gradient_checkpointing"] = best.grad_ckpt;
   hp["pure_bf16"] = best.pure_bf16;
-  hp["attn_implementation"] = t.gpu->flash_attention2 ? "flash_attention_2" : "sdpa";
+  hp["attn_implementation"] = AttentionImplementation(t.arch.layer_type, t.gpu->flash_attention2);
   hp["adapter_type"] = best.adapter;
   hp["distribution"] = best.distribution;
   if (best.adapter != "none") {
@@ -153,8 +153,10 @@ json Dependencies(const Catalog& catalog, const Target& t, std::vector<std::stri
     return nullptr;
   }
   json deps = st->pins;
-  if (!t.gpu->flash_attention2 && deps.contains("optional") && deps["optional"].is_object())
-    deps["optional"].erase("flash-attn");
+  // flash-attn only where the answer asks for FlashAttention 2 (the GPU has
+  // it and so does the model's transformers class).
+  const bool fa2 = AttentionImplementation(t.arch.layer_type, t.gpu->flash_attention2) == "flash_attention_2";
+  if (!fa2 && deps.contains("optional") && deps["optional"].is_object()) deps["optional"].erase("flash-attn");
   return deps;
 }
 

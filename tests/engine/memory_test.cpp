@@ -287,6 +287,18 @@ BOOST_AUTO_TEST_CASE(layer_norm_families_keep_what_their_layers_keep) {
   BOOST_TEST(Close(layer("falcon"), 264 + 256 + 384 + 144 + 512));
   // Phi-2: one norm read by q, k, v and fc1 (four copies), o_proj's copy, tanh GELU.
   BOOST_TEST(Close(layer("phi"), 264 + 512 + 384 + 144 + 128 + 14 * 128 + 256));
+  // BERT / RoBERTa: StarCoder2's layer plus their dropout on: a bool mask after
+  // the attention output and after the MLP (2 * 64); DistilBERT drops only
+  // after the MLP.
+  BOOST_TEST(Close(layer("bert"), 528 + 384 + 384 + 144 + 128 + 512 + 128));
+  BOOST_TEST(Close(layer("distilbert"), 528 + 384 + 384 + 144 + 128 + 512 + 64));
+  // DeBERTa is eager whatever the setup says: scores in fp32 + their bf16 copy
+  // + the attention dropout's mask ((4 + 2 + 1) * 4 heads * 8 tokens), o_proj's
+  // input copy (128), the position scores over 512 relative positions (2 * 2 *
+  // 4 * 512), the scaled query (128) and the gather indices and mask shared by
+  // the batch of 2 ((2 * 8 + 1) * 8 / 2).
+  BOOST_TEST(Close(layer("deberta"), 528 + 384 + 384 + 7 * 4 * 8 + 128 + 2 * 2 * 4 * 512 + 128 + 17 * 8 / 2.0 + 128 +
+                                         512 + 128));
   // litgpt's own layer runs the tanh GELU as one op (F.gelu approximate="tanh").
   s.framework = Framework::kLitgpt;
   BOOST_TEST(Close(layer("phi"), 264 + 512 + 384 + 144 + 128 + 256 + 256));
@@ -343,6 +355,16 @@ BOOST_AUTO_TEST_CASE(gemma_2b_is_not_a_gemma_2_layer) {
   BOOST_TEST(LayerTypeOf("tiiuae/Falcon3-7B-Base") == "");  // a Llama layer
   BOOST_TEST(LayerTypeOf("facebook/opt-1.3b") == "opt");
   BOOST_TEST(LayerTypeOf("bigcode/starcoder2-3b") == "starcoder2");
+  BOOST_TEST(LayerTypeOf("FacebookAI/roberta-base") == "bert");
+  BOOST_TEST(LayerTypeOf("distilbert/distilbert-base-uncased") == "distilbert");
+  BOOST_TEST(LayerTypeOf("microsoft/deberta-v3-base") == "deberta");
+  BOOST_TEST(LayerTypeOf("google/flan-t5-base") == "t5");
+  BOOST_TEST(LayerTypeOf("google-t5/t5-small") == "t5");
+  BOOST_TEST(AttentionImplementation("t5", true) == "eager");
+  BOOST_TEST(AttentionImplementation("deberta", false) == "eager");
+  BOOST_TEST(AttentionImplementation("bert", true) == "sdpa");  // no FlashAttention 2 in transformers 4.55
+  BOOST_TEST(AttentionImplementation("distilbert", true) == "flash_attention_2");
+  BOOST_TEST(AttentionImplementation("", false) == "sdpa");
   BOOST_TEST(IsLayerType("gpt_neox"));
   BOOST_TEST(IsLayerType(""));
   BOOST_TEST(IsLayerType("qwen3"));

@@ -378,6 +378,27 @@ BOOST_AUTO_TEST_CASE(learning_rate_is_the_rule_and_names_the_repositories_vote) 
   BOOST_TEST(r["hyperparameters"]["attn_implementation"] == "flash_attention_2");
 }
 
+BOOST_AUTO_TEST_CASE(attention_implementation_is_one_the_model_has) {
+  // transformers has no SDPA or FlashAttention path for DeBERTa or T5 (5.x
+  // refuses attn_implementation="sdpa" for them): the answer asks for eager,
+  // and the memory estimate keeps the scores.
+  const Engine& e = test::BundledEngine();
+  for (const char* model : {"microsoft/deberta-v3-base", "google/flan-t5-base"}) {
+    json r = Recommend(e, {{"gpu_override", "a100 80gb"}, {"model", model}, {"adapter_type", "lora"},
+                           {"task_type", std::string(model).find("deberta") != std::string::npos ? "classification"
+                                                                                               : "summarization"}});
+    BOOST_TEST(r["hyperparameters"]["attn_implementation"] == "eager", model);
+  }
+  // BERT has SDPA but no FlashAttention 2 in the pinned transformers (4.55:
+  // _supports_flash_attn False): asking for it fails where flash-attn is installed.
+  json bert = Recommend(e, {{"gpu_override", "a100 80gb"}, {"model", "google-bert/bert-base-uncased"},
+                            {"adapter_type", "lora"}, {"task_type", "classification"}});
+  BOOST_TEST(bert["hyperparameters"]["attn_implementation"] == "sdpa");
+  json llama = Recommend(e, {{"gpu_override", "a100 80gb"}, {"model", "meta-llama/Llama-3.1-8B"},
+                             {"adapter_type", "lora"}});
+  BOOST_TEST(llama["hyperparameters"]["attn_implementation"] == "flash_attention_2");
+}
+
 BOOST_AUTO_TEST_CASE(strategies_are_routed_and_reported) {
   const Engine& e = test::BundledEngine();
   json base = {{"gpu_override", "RTX 4090"}, {"model", "mistral-7b"}, {"adapter_type", "lora"}};

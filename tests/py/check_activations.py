@@ -54,10 +54,11 @@ SIZE = {"hidden_size": 64, "intermediate_size": 176, "num_hidden_layers": 3, "nu
 BATCH, SEQ = 2, 61
 PAD = 7  # padding tokens at the end of the second sequence
 LORA_R = 8
-# Families whose rows must agree within the tolerance (the exit status): every decoder family of the catalog. The
+# Families whose rows must agree within the tolerance (the exit status): every decoder and encoder family of the
+# catalog (T5, the one encoder-decoder family, is not built here). The
 # estimator's layer_type (ftconfig/memory.h LayerTypeOf) carries each family's differences from the Llama layer.
 GATED = ("llama", "mistral", "qwen2", "gemma", "qwen3", "gemma2", "gemma3_text", "olmo", "phi3", "mixtral", "phi",
-         "gpt2", "gpt_neox", "falcon", "opt", "starcoder2")
+         "gpt2", "gpt_neox", "falcon", "opt", "starcoder2", "bert", "roberta", "distilbert", "deberta-v2")
 DOC = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "docs",
                    "memory-validation.md")
 BEGIN = "<!-- BEGIN GENERATED: tests/py/check_activations.py --write-doc -->"
@@ -68,7 +69,7 @@ def decoder_families():
     """(model_type, extra config) per decoder family, once each, plus llama (the default family)."""
     seen, out = set(), [("llama", {})]
     for _, model_type, extra in ARCHITECTURES:
-        if model_type in ENCODERS or model_type == "t5" or model_type in seen:
+        if model_type == "t5" or model_type in seen:
             continue
         seen.add(model_type)
         out.append((model_type, extra))
@@ -81,24 +82,41 @@ def build(model_type, extra, attn, layers=None):
         keys["num_hidden_layers"] = layers
     if model_type == "falcon":  # head_dim is derived; multi-query sets the KV heads
         keys = {k: v for k, v in keys.items() if k not in ("head_dim", "num_key_value_heads")}
+    if model_type in ENCODERS:
+        keys = {k: v for k, v in keys.items() if k not in ("head_dim", "num_key_value_heads")}
+        keys["num_labels"] = NUM_LABELS
+        if model_type == "deberta-v2":
+            keys["position_buckets"] = 256  # DeBERTa-v3's (the estimator's relative span is 2 x 256)
     config = transformers.AutoConfig.for_model(model_type, **keys)
     config._attn_implementation = attn
+    if model_type in ENCODERS:
+        # Encoders fine-tune with their hidden dropout (0.1 in their configs). Attention dropout too, which CUDA's
+        # fused SDPA kernels apply without keeping a mask (the CPU falls back to an fp32 math path): eager only.
+        if attn != "eager":
+            for k in ("attention_probs_dropout_prob", "attention_dropout"):
+                if isinstance(getattr(config, k, None), float):
+                    setattr(config, k, 0.0)
+        torch.manual_seed(0)
+        return config, transformers.AutoModelForSequenceClassification.from_config(config)
     for k in ("attention_dropout", "hidden_dropout", "resid_pdrop", "embd_pdrop", "attn_pdrop", "dropout",
               "attention_probs_dropout_prob", "hidden_dropout_prob", "resid_dropout", "embed_dropout"):
         if hasattr(config, k) and isinstance(getattr(config, k), float):
-            setattr(config, k, 0.0)  # the catalog models train without hidden dropout
+            setattr(config, k, 0.0)  # the catalog's decoders train without hidden dropout
     torch.manual_seed(0)
     return config, transformers.AutoModelForCausalLM.from_config(config)
 
 
 MOE = ("mixtral",)
+NUM_LABELS = 2  # encoders run as sequence classifiers, as the classification exports load them
 # Scenarios transformers or PEFT cannot build (reported, not failed): Gemma 2 has no SDPA path; PEFT cannot put
 # dropout or DoRA on transformers 5's fused expert parameters.
-KNOWN_LIMITS = ("does not support an attention implementation", "lora.ParamWrapper does not work with")
+KNOWN_LIMITS = ("does not support an attention implementation", "lora.ParamWrapper does not work with",
+                "mixed dtype (CPU)")
 # transformers model_type -> the estimator's layer_type (ftconfig/memory.h LayerTypeOf).
 LAYER_TYPES = {"qwen3": "qwen3", "gemma2": "gemma2", "gemma3_text": "gemma3", "olmo": "olmo", "phi3": "phi3",
                "gpt2": "gpt2", "gpt_neox": "gpt_neox", "falcon": "falcon", "phi": "phi", "opt": "opt",
-               "starcoder2": "starcoder2"}
+               "starcoder2": "starcoder2", "bert": "bert", "roberta": "bert", "distilbert": "distilbert",
+               "deberta-v2": "deberta"}
 
 
 def arch_fields(config, model_type):
@@ -109,13 +127,14 @@ def arch_fields(config, model_type):
     kv = g("num_key_value_heads", default=heads)
     if getattr(config, "multi_query", False):
         kv = 1
-    if model_type in ("gpt2", "gpt_neox", "opt"):  # no grouped-query attention (the tiny config's key is unused)
+    if model_type in ("gpt2", "gpt_neox", "opt") or model_type in ENCODERS:  # no grouped-query attention
         kv = heads
-    gated = model_type not in ("gpt2", "gpt_neox", "falcon", "opt", "phi", "starcoder2")
+    gated = model_type not in ("gpt2", "gpt_neox", "falcon", "opt", "phi", "starcoder2") and model_type not in ENCODERS
     # The MLP width under each family's own key (the tiny config also carries intermediate_size, unused there).
     inter = {"gpt2": getattr(config, "n_inner", None) or 4 * h,
              "falcon": getattr(config, "ffn_hidden_size", None) or 4 * h,
-             "opt": getattr(config, "ffn_dim", None)}.get(model_type) or g("intermediate_size", default=4 * h)
+             "opt": getattr(config, "ffn_dim", None),
+             "distilbert": getattr(config, "hidden_dim", None)}.get(model_type) or g("intermediate_size", default=4 * h)
     return {"hidden_size": h, "num_layers": g("num_hidden_layers"), "intermediate_size": inter,
             "num_attention_heads": heads, "num_kv_heads": kv, "head_dim": g("head_dim", default=h // heads),
             "vocab_size": config.vocab_size, "gated_mlp": gated,
@@ -138,6 +157,14 @@ CUDA_FP32_OPS = {"layer_norm", "group_norm", "softmax", "log_softmax", "softmin"
                  "tan"}
 
 
+def native_dropout(input, p=0.5, training=True, inplace=False):
+    """F.dropout as CUDA runs it: native_dropout keeps a bool mask for backward (the CPU's F.dropout keeps a noise
+    tensor in the input's dtype)."""
+    if not training or p == 0:
+        return input
+    return torch.native_dropout(input, p, True)[0]
+
+
 class CudaAutocastFp32Ops(torch.overrides.TorchFunctionMode):
     """Under CPU autocast, run CUDA autocast's fp32 ops as CUDA would: 16-bit floating inputs cast to fp32 (the cast
     copy is what the op then saves), the op run without autocast. Ops given an explicit dtype are left alone, as
@@ -146,6 +173,8 @@ class CudaAutocastFp32Ops(torch.overrides.TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         name = getattr(func, "__name__", "")
+        if name == "dropout" and func is torch.nn.functional.dropout:
+            return native_dropout(*args, **kwargs)
         if name in CUDA_FP32_OPS and kwargs.get("dtype") is None and torch.is_autocast_enabled("cpu"):
             up = lambda x: x.float() if isinstance(x, torch.Tensor) and x.dtype in (torch.bfloat16, torch.float16) else x
             args = tuple(up(a) for a in args)
@@ -170,15 +199,10 @@ class SavedBytes:
         # tensor of a sub-graph freed during the forward pass would otherwise hide the next one at that address).
         self.seen = {}
         self.where = ["outside"]
-        self.in_dropout = [0]
         self.bytes = {}
         for i, layer in enumerate(layers):
             layer.register_forward_pre_hook(lambda m, a, i=i: self.where.__setitem__(0, i))
             layer.register_forward_hook(lambda m, a, o: self.where.__setitem__(0, "outside"))
-        for m in model.modules():
-            if isinstance(m, torch.nn.Dropout):
-                m.register_forward_pre_hook(lambda m, a: self.in_dropout.__setitem__(0, self.in_dropout[0] + 1))
-                m.register_forward_hook(lambda m, a, o: self.in_dropout.__setitem__(0, self.in_dropout[0] - 1))
 
     def pack(self, t):
         s = t.untyped_storage()
@@ -189,10 +213,7 @@ class SavedBytes:
         elems = s.nbytes() // t.element_size()
         if elems % SEQ:
             return t  # no token dimension: weight casts, scalars
-        size = s.nbytes()
-        if self.in_dropout[0] and t.grad_fn is None and t.is_floating_point():
-            size = elems  # the dropout mask: a bool on CUDA (native_dropout)
-        self.bytes[self.where[0]] = self.bytes.get(self.where[0], 0) + size
+        self.bytes[self.where[0]] = self.bytes.get(self.where[0], 0) + s.nbytes()
         return t
 
 
@@ -215,7 +236,7 @@ def measure(model_type, extra, method, attn, dropout, checkpointing, depth=None)
     # A padded batch, as a collator pads: the attention mask reaches every layer.
     mask = torch.ones_like(ids)
     mask[1, SEQ - PAD:] = 0
-    labels = ids.masked_fill(mask == 0, -100)
+    labels = ids.masked_fill(mask == 0, -100) if model_type not in ENCODERS else torch.tensor([0, 1])
     with autocast, CudaAutocastFp32Ops(), torch.autograd.graph.saved_tensors_hooks(counter.pack, lambda t: t):
         loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
     loss.backward()

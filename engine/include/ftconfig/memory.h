@@ -201,12 +201,21 @@ int SequenceClassificationLabels(const std::string& task_type);
 // (fused c_attn, Python tanh GELU), "gpt_neox" (Pythia: fused qkv, parallel
 // residual, partial rotary), "falcon" (Falcon-7B: one LayerNorm, parallel,
 // multi-query), "phi" (Phi-1/1.5/2: one LayerNorm, parallel, tanh GELU),
-// "opt" (ReLU), "starcoder2"; "" otherwise.
+// "opt" (ReLU), "starcoder2"; encoders with their dropout kept on:
+// "bert" (BERT, RoBERTa), "distilbert", "deberta" (DeBERTa-v2/v3:
+// disentangled relative-position attention); "t5" (T5, Flan-T5, mT5: the
+// Llama-shaped layer with eager attention); "" otherwise.
 // From a catalog model's id (docs/memory-model.md, "Activations").
 std::string LayerTypeOf(const std::string& model_id);
 // The accepted ModelArch::layer_type values besides "" (the Llama shape).
 inline constexpr const char* kLayerTypes[] = {"qwen3", "gemma2", "gemma3",   "olmo", "phi3",
-                                              "gpt2",  "gpt_neox", "falcon", "phi",  "opt", "starcoder2"};
+                                              "gpt2",  "gpt_neox", "falcon", "phi",  "opt", "starcoder2",
+                                              "bert",  "distilbert", "deberta", "t5"};
+// The attn_implementation a recommendation asks transformers for: eager for
+// layers without an SDPA path (DeBERTa, T5), sdpa where FlashAttention 2 is
+// missing (on the GPU, or in the pinned transformers for BERT / RoBERTa),
+// flash_attention_2 otherwise.
+std::string AttentionImplementation(const std::string& layer_type, bool gpu_has_flash_attention2);
 // Whether layer_type is "" or one of kLayerTypes.
 bool IsLayerType(const std::string& layer_type);
 
