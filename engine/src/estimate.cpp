@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <optional>
+#include <iomanip>
 #include <sstream>
 #include <vector>
 
@@ -72,7 +73,7 @@ class Fields {
     double d = v->get<double>();
     if (!std::isfinite(d) || d < min || d > max) {
       std::ostringstream m;
-      m << "\"" << key << "\" must be between " << min << " and " << max;
+      m << std::setprecision(15) << "\"" << key << "\" must be between " << min << " and " << max;
       Fail(ErrorCode::kInvalidValue, key, m.str());
       return std::nullopt;
     }

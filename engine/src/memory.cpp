@@ -411,6 +411,14 @@ bool FusedGateUp(const Shape& s, const TrainSetup& st) {
   return s.traits.fused_gate_up && st.framework != Framework::kLitgpt;
 }
 
+// The linear a projection is part of: q, k and v share kQ's when fused, gate
+// and up share kGate's; every other projection is its own.
+Mod LinearOf(const Shape& s, const TrainSetup& st, Mod m) {
+  if (m <= kV && FusedQkv(s, st)) return kQ;
+  if ((m == kGate || m == kUp) && FusedGateUp(s, st)) return kGate;
+  return m;
+}
+
 // One linear of the layer as PEFT adapts it: a fused projection is one module.
 struct AdaptedModule {
   double in = 0, out = 0, per_token = 1;  // per_token: routed experts for MoE MLP modules
@@ -418,22 +426,21 @@ struct AdaptedModule {
 
 std::vector<AdaptedModule> AdaptedModules(const Shape& s, const TrainSetup& st) {
   const unsigned mask = ModuleMask(st);
-  std::vector<AdaptedModule> out;
-  AdaptedModule* qkv = nullptr;
-  AdaptedModule* gate_up = nullptr;
+  AdaptedModule by_linear[kNumMods];
+  bool adapted[kNumMods] = {};
   for (const auto& m : s.mods) {
     if (!Targeted(mask, m.mod)) continue;
-    double per = m.mod >= kGate ? s.active_experts : 1.0;
-    AdaptedModule** fused = nullptr;
-    if (m.mod <= kV && FusedQkv(s, st)) fused = &qkv;
-    if ((m.mod == kGate || m.mod == kUp) && FusedGateUp(s, st)) fused = &gate_up;
-    if (fused && *fused) {
-      (*fused)->out += m.out;
+    const Mod linear = LinearOf(s, st, m.mod);
+    if (adapted[linear]) {
+      by_linear[linear].out += m.out;  // another projection of a fused linear
       continue;
     }
-    out.push_back({m.in, m.out, per});
-    if (fused) *fused = &out.back();
+    adapted[linear] = true;
+    by_linear[linear] = {m.in, m.out, m.mod >= kGate ? s.active_experts : 1.0};
   }
+  std::vector<AdaptedModule> out;
+  for (int i = 0; i < kNumMods; ++i)
+    if (adapted[i]) out.push_back(by_linear[i]);
   return out;
 }
 
@@ -457,14 +464,13 @@ double AdapterActivationBytes(const Shape& s, const TrainSetup& st, const KeptIn
 // autocast over fp32 weights, one private copy per linear (a fused projection
 // is one linear).
 double KeptInputCopies(const Shape& s, const TrainSetup& st, const KeptInputs& k, std::initializer_list<Mod> mods) {
+  bool counted[kNumMods] = {};
   double n = 0;
-  bool qkv_seen = false, gate_up_seen = false;
   for (Mod m : mods) {
     if (!k.saved[m] || (m == kGate && !s.gated)) continue;
-    bool& seen = m <= kV ? qkv_seen : gate_up_seen;
-    bool fused = m <= kV ? FusedQkv(s, st) : (m == kGate || m == kUp) && FusedGateUp(s, st);
-    if (fused && seen) continue;
-    seen = true;
+    const Mod linear = LinearOf(s, st, m);
+    if (counted[linear]) continue;
+    counted[linear] = true;
     n += 1;
   }
   return k.private_copies ? n : std::min(n, 1.0);
@@ -515,7 +521,7 @@ double AttentionBytes(const Shape& s, const LayerTraits& t, const TrainSetup& st
   double inputs = t.parallel ? KeptInputCopies(s, st, k, {kQ, kK, kV, kGate, kUp}) : KeptInputCopies(s, st, k, {kQ, kK, kV});
   double b = ci * s.h * inputs;
   b += c * (2 * s.q + (t.v_unexpanded ? s.kv : s.q));
-  if (st.flash_attention && !t.eager_only) {
+  if (st.flash_attention) {
     b += c * s.q + kFlashLseBytes * s.heads;
     if (t.qkv_output_kept) b += c * 2 * s.kv;  // the fused output behind Q, beyond Q itself (eager copies Q)
     if (PaddingMaskThroughSdpa(st)) b += c * seq;  // the additive mask the kernel keeps, one per layer
@@ -936,7 +942,7 @@ double EvalPeakGb(const Shape& s, const TrainSetup& st, double persistent) {
   double es = st.eval_seq_len > 0 ? st.eval_seq_len : st.seq_len;
   double etok = eb * es;
   double transient = etok * c * (2 * s.h + (s.gated ? 3 : 2) * s.inter * s.active_experts + 2 * s.q);
-  if (!st.flash_attention || s.traits.eager_only) transient += etok * c * s.heads * es;
+  if (!st.flash_attention) transient += etok * c * s.heads * es;
   double eval_alloc = persistent + transient;
   if (st.eval_max_new_tokens > 0) {
     double ctx_len = es + st.eval_max_new_tokens;
@@ -1373,9 +1379,10 @@ double MergePeakGb(const Shape& s, const TrainSetup& st, const StepTerms& t) {
 MemoryEstimate EstimateMemory(const ModelArch& arch, const TrainSetup& in) {
   MemoryEstimate est;
   auto& notes = est.notes;
-  const TrainSetup st = NormalizedSetup(in, &notes);
+  TrainSetup st = NormalizedSetup(in, &notes);
   Shape s = ResolveShape(arch, &notes);
   if (st.num_labels > 0) UseClassificationHead(st.num_labels, &s);
+  if (s.traits.eager_only) st.flash_attention = false;  // no SDPA path for this layer in transformers
   const double base_bytes = StorageBytes(st);
 
   StepTerms t;
