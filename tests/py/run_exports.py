@@ -89,6 +89,7 @@ RUN = [
     ("falcon_qlora_sft", False),
     ("t5_lora_sft", True),
     ("bert_lora_cls", False),
+    ("deberta_full_cls", False),  # attn_implementation eager: DeBERTa has no SDPA path
 ]
 RUN_STEPS = 2
 RUN_SEQ = 64
