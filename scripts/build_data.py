@@ -16,8 +16,9 @@ stable ordering, so running the script twice gives byte-identical files.
 Every check failure (unknown GPU id in a plan, duplicate alias, wrong corpus
 row count, ...) stops the build with a non-zero exit status.
 
-Hand-curated facts (alias lists, plan tables, stack rules, dataset sizes) live
-in the dicts below; each carries a `source` string naming where it came from.
+Hand-curated facts (alias lists, plan tables, stack rules, dataset sizes, the
+models the reference catalog lacks) live in the dicts below; each carries a
+`source` string naming where it came from.
 """
 
 import argparse
@@ -32,7 +33,8 @@ import sys
 FORMAT_VERSION = 1
 GENERATED_BY = "scripts/build_data.py"
 EXPECTED_CORPUS_ROWS = 728
-EXPECTED_MODELS = 82
+EXPECTED_MODELS = 82            # models in the reference catalog
+EXPECTED_MODEL_ADDITIONS = 21   # project-owned models appended after them (MODEL_ADDITIONS)
 EXPECTED_GPUS = 28
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -1066,6 +1068,28 @@ MODEL_FAMILY = {
                       "stack; relative positions."),
     "OLMo": ("olmo", "OLMo: SwiGLU, non-parametric LayerNorm, no biases, 2k context, 50280-token vocabulary "
                      "padded to 50304."),
+    # series of the project-owned MODEL_ADDITIONS (not in the reference catalog)
+    "Mistral NeMo": ("mistral", "Mistral NeMo 12B: Mistral layout with head_dim 128 (not hidden/heads), GQA (8 KV "
+                                "heads), 131k Tekken vocabulary, untied output, no sliding window."),
+    "Mistral Small 3": ("mistral", "Mistral Small 3 (24B): Mistral layout with head_dim 128, GQA (8 KV heads), 131k "
+                                   "vocabulary, untied output, 32k context, rope theta 1e8."),
+    "Qwen2": ("qwen", "Qwen2 base checkpoint values; q/k/v projections have biases; 0.5B and 1.5B tie embeddings; "
+                      "the base configs state 131072 positions."),
+    "Qwen2.5-Coder": ("qwen", "Qwen2.5-Coder base checkpoint values: the Qwen2.5 layout (q/k/v biases; 1.5B ties "
+                              "embeddings); config.json is set for 32768 positions (YaRN for longer)."),
+    "Phi-1.5": ("phi", "Phi-1.5: the Phi-2 layout at 1.4B (non-gated GELU MLP, partial rotary, parallel "
+                       "attention/MLP with one LayerNorm, biases throughout, lm_head bias)."),
+    "Phi-4-mini": ("phi", "Phi-4-mini: Phi-3 layout (fused qkv and gate/up) with GQA (8 KV heads), partial rotary "
+                          "(0.75), 200k vocabulary, tied embeddings, 128k context."),
+    "Falcon-40B": ("falcon", "Falcon-40B (new decoder architecture): grouped KV (8 KV heads), parallel attention/MLP "
+                             "with two LayerNorms, no biases; parameter count assumes a tied output layer."),
+    "StableLM-Alpha": ("gpt-neox", "StableLM-Alpha: GPT-NeoX layout (parallel residual, rotary on 25% of the head, "
+                                   "LayerNorm, biases), untied output, 4k context."),
+    "DeepSeek-R1-Distill (Llama)": ("llama", "Distilled from DeepSeek-R1 onto Llama bases (8B: Llama-3.1-8B, 70B: "
+                                             "Llama-3.3-70B-Instruct): layer sizes and vocabulary are the base "
+                                             "model's."),
+    "SmolLM3": ("smollm", "SmolLM3: Llama layout with GQA (4 KV heads) and no rotary embedding on every fourth "
+                          "layer (NoPE), 128k vocabulary, tied embeddings, 64k context."),
 }
 
 # Explicit gated-MLP default per family, used where the reference leaves `activation` null.
@@ -1105,6 +1129,18 @@ MODEL_NAME_OVERRIDE = {
     "mistralai/Mistral-7B-v0.1": "Mistral 7B v0.1",
     "mistralai/Mistral-7B-v0.3": "Mistral 7B v0.3",
     "mistralai/Mixtral-8x7B-v0.1": "Mixtral 8x7B v0.1",
+    # MODEL_ADDITIONS
+    "mistralai/Mistral-7B-Instruct-v0.2": "Mistral 7B Instruct v0.2",
+    "mistralai/Mistral-Nemo-Base-2407": "Mistral NeMo 12B Base 2407",
+    "mistralai/Mistral-Small-24B-Base-2501": "Mistral Small 3 24B Base 2501",
+    "microsoft/phi-1_5": "Phi-1.5",
+    "microsoft/Phi-3-mini-128k-instruct": "Phi-3 Mini 128k Instruct",
+    "microsoft/Phi-4-mini-instruct": "Phi-4 Mini Instruct",
+    "tiiuae/falcon-40b": "Falcon 40B",
+    "stabilityai/stablelm-base-alpha-3b": "StableLM-Base-Alpha 3B",
+    "stabilityai/stablelm-base-alpha-7b": "StableLM-Base-Alpha 7B",
+    "deepseek-ai/DeepSeek-R1-Distill-Llama-8B": "DeepSeek-R1-Distill-Llama 8B",
+    "deepseek-ai/DeepSeek-R1-Distill-Llama-70B": "DeepSeek-R1-Distill-Llama 70B",
 }
 
 MODEL_ALIAS_SOURCE = (
@@ -1175,9 +1211,29 @@ MODEL_EXTRA_ALIASES = {
     "microsoft/deberta-v3-base": ["deberta-v3", "deberta"],
     "allenai/OLMo-1B-hf": ["olmo-1b"],
     "allenai/OLMo-7B-hf": ["olmo-7b"],
+    # MODEL_ADDITIONS. Instruct/chat variants listed here have the base entry's config sizes (checked against the
+    # sources named in MODEL_ADDITIONS); the Qwen2 and Qwen2.5-Coder "-instruct" names come from QWEN_SUFFIX.
+    # mistral-7b-v0.2: the v0.2 base (litgpt: unsloth/Mistral-7B-v0.2) has the Instruct-v0.2 config sizes.
+    "mistralai/Mistral-7B-Instruct-v0.2": ["mistral-7b-v0.2"],
+    "mistralai/Mistral-Nemo-Base-2407": ["mistral-nemo-instruct-2407", "mistral-nemo", "mistral-nemo-12b"],
+    "mistralai/Mistral-Small-24B-Base-2501": ["mistral-small-24b-instruct-2501", "mistral-small-3"],
+    "microsoft/phi-1_5": ["phi-1.5", "phi1.5"],
+    "microsoft/Phi-3-mini-128k-instruct": ["phi-3-mini-128k", "phi3-mini-128k"],
+    "microsoft/Phi-4-mini-instruct": ["phi-4-mini", "phi4-mini"],
+    "tiiuae/falcon-40b": ["falcon-40b-instruct"],
+    # stablelm-tuned-alpha-*: gpu_poor's config copies give the base checkpoint's sizes exactly (hidden, layers,
+    # heads, intermediate, vocab 50688 / 50432), as do litgpt's entries.
+    "stabilityai/stablelm-base-alpha-3b": ["stablelm-tuned-alpha-3b"],
+    "stabilityai/stablelm-base-alpha-7b": ["stablelm-tuned-alpha-7b"],
+    "deepseek-ai/DeepSeek-R1-Distill-Llama-8B": ["r1-distill-llama-8b"],
+    "deepseek-ai/DeepSeek-R1-Distill-Llama-70B": ["r1-distill-llama-70b"],
+    "google/gemma-3-270m": ["gemma-3-270m-it"],
+    # SmolLM3-3B-Base: the same parameter total (3075098624, code-index file 71571056092) and layout.
+    "HuggingFaceTB/SmolLM3-3B": ["smollm3-3b-base", "smollm3"],
 }
-# Add "<basename>-instruct" for every Qwen2.5 size and "<basename>-base" for every Qwen3 size.
-QWEN_SUFFIX = {"Qwen2.5": "-instruct", "Qwen3": "-base"}
+# Add "<basename>-instruct" for every Qwen2, Qwen2.5 and Qwen2.5-Coder size and "<basename>-base" for every Qwen3
+# size.
+QWEN_SUFFIX = {"Qwen2": "-instruct", "Qwen2.5": "-instruct", "Qwen2.5-Coder": "-instruct", "Qwen3": "-base"}
 
 # When two models produce the same generated alias, keep it for this one.
 MODEL_ALIAS_PREFERENCE = {}
@@ -1210,6 +1266,446 @@ MODEL_ARCH_SUPPLEMENT = {
 }
 
 MULTIMODAL_MODELS = {"google/gemma-3-4b-it", "google/gemma-3-12b-it", "google/gemma-3-27b-it"}
+
+# ---------------------------------------------------------------------------
+# project-owned model additions
+# ---------------------------------------------------------------------------
+
+# Sources shared by several additions (the same snapshots the reference catalog cites).
+SRC_LITGPT = ("github:Lightning-AI/litgpt@26857050 litgpt/config.py (per-model configs transcribed from HF "
+              "config.json; snapshot 2026-06-29)")
+SRC_MLC = ("github:mlc-ai/mlc-llm@79d603f0 python/mlc_llm/model/model_preset.py (verbatim HF config.json dicts; "
+           "snapshot 2026-07-23)")
+SRC_TORCHTUNE_QWEN2 = ("github:pytorch/torchtune@bd2a0fc7 torchtune/models/qwen2/_model_builders.py (qwen2_0_5b, "
+                       "qwen2_1_5b, qwen2_7b: sizes, vocab, tie_word_embeddings; snapshot 2026-04-23)")
+SRC_GPU_POOR = "github:RahulSChand/gpu_poor@ad2fc0e public/all_configs.json (trimmed HF config.json copies)"
+SRC_QWEN2_BASE_CTX = ("github:QwenLM/Qwen3 issue #679 (maintainer, 2024-06-24: \"All base models support the context "
+                      "length of 131072\"; the Qwen2 base configs set max_position_embeddings 131072)")
+SRC_QWEN_CODER_CARD = ("github:ZHUI/paddlenlp_model_readme@ffc26950 Qwen/Qwen2.5-Coder-<size>/index.md (HF model "
+                       "cards: parameter totals, tied embeddings only at 1.5B, \"The current config.json is set for "
+                       "context length up to 32,768 tokens\")")
+SRC_HF_TOTALS = ("code-index file 71142266638 (table of Hugging Face safetensors parameter totals per repo id: "
+                 "Phi-3-mini 3821079552, Phi-4-mini-instruct 3836021760, SmolLM3-3B 3075098624)")
+
+# Models users ask for that the reference catalog lacks. Entries have the reference shape; build_models() appends
+# them after the reference models, fills params_b / params_exact from the config sizes (count_params, layout
+# `layout`) and checks the count against `published` (within 1%). Dense decoders only.
+#   layout: llama (q/k/v/o without bias, gated MLP, two RMSNorms), qwen2 (llama + q/k/v biases), gemma3 (llama +
+#           four norms per layer + q/k norms), phi (Phi-1.5/2: one LayerNorm, biases everywhere, lm_head bias),
+#           gpt_neox (two LayerNorms, fused qkv, biases), falcon / falcon_new (fused qkv, no biases; one / two
+#           LayerNorms per layer).
+#   published: a total someone else reported; `stored_lm_head` when that total counts an output matrix the
+#           checkpoint stores but transformers ties to the embeddings.
+MODEL_ADDITIONS = [
+    {
+        "name": "mistralai/Mistral-7B-Instruct-v0.2", "family": "Mistral", "layout": "llama",
+        "hidden_size": 4096, "intermediate_size": 14336, "num_hidden_layers": 32, "num_attention_heads": 32,
+        "num_key_value_heads": 8, "head_dim": 128, "vocab_size": 32000, "max_position_embeddings": 32768,
+        "tie_word_embeddings": False, "activation": "silu-gated (SwiGLU)",
+        "source": [
+            SRC_LITGPT + "; entry Mistral-7B-Instruct-v0.2: n_embd 4096, 32 heads, 8 query groups, 32 layers, "
+                         "intermediate 14336, vocab 32000, block 32768, rope_base 1e6, no sliding window",
+            "github:edadaltocg/mistral-src-finetune snapshot finetune/config.py (Mistral-7B-v0.2-Instruct params: "
+            "dim 4096, 32 layers, head_dim 128, hidden_dim 14336, 32 heads, 8 KV heads, rope_theta 1e6, vocab 32000)",
+        ],
+        "published": {"params": 7241732096, "source": "code-index file 32202042491 (GGUF dump of "
+                      "mistralai_mistral-7b-instruct-v0.2: total parameters 7241732096)"},
+        "notes": "v0.2: rope theta 1e6 and no sliding window (v0.1: 1e4 and a 4096 window); same sizes as v0.1.",
+    },
+    {
+        "name": "mistralai/Mistral-Nemo-Base-2407", "family": "Mistral NeMo", "layout": "llama",
+        "hidden_size": 5120, "intermediate_size": 14336, "num_hidden_layers": 40, "num_attention_heads": 32,
+        "num_key_value_heads": 8, "head_dim": 128, "vocab_size": 131072, "max_position_embeddings": 128000,
+        "tie_word_embeddings": False, "activation": "silu-gated (SwiGLU)",
+        "source": [
+            "github:kevinstephano/thunder_model_blocks snapshot thunder_model_blocks/mistral/mistral_config.py "
+            "(verbatim config.json of mistralai/Mistral-Nemo-Base-2407, transformers 4.43.3: head_dim 128, hidden "
+            "5120, intermediate 14336, max_position_embeddings 128000, 32 heads, 40 layers, 8 KV heads, rope_theta "
+            "1e6, sliding_window null, tie_word_embeddings false, vocab 131072)",
+        ],
+        "published": {"params": 12247782400, "source": "code-index files 56076368861 "
+                      "(mistralai/Mistral-Nemo-Instruct-2407: 12247782400) and 53793124493 (llama.cpp n_params "
+                      "12247782400)"},
+        "notes": "Instruct-2407 has the same sizes.",
+    },
+    {
+        "name": "mistralai/Mistral-Small-24B-Base-2501", "family": "Mistral Small 3", "layout": "llama",
+        "hidden_size": 5120, "intermediate_size": 32768, "num_hidden_layers": 40, "num_attention_heads": 32,
+        "num_key_value_heads": 8, "head_dim": 128, "vocab_size": 131072, "max_position_embeddings": 32768,
+        "tie_word_embeddings": False, "activation": "silu-gated (SwiGLU)",
+        "source": [
+            "github:OpenMOSE/RWKV-LM-RLHF@c394e06 main/tokenizer/mistralsmall3/params.json (Mistral-Small-24B-"
+            "Instruct-2501, fine-tuned from Base-2501: dim 5120, 40 layers, head_dim 128, hidden_dim 32768, 32 "
+            "heads, 8 KV heads, vocab 131072, rope_theta 1e8, max_seq_len 32768)",
+            "github:OpenMOSE/RWKV-LM-RLHF@7e8f62a main/tokenizer/mistralsmall3/model.safetensors.index.json "
+            "(total_size 47144806400 bytes in bf16; a separate lm_head.weight: untied)",
+            "code-index file 59090948446 (Mistral Small HF config in a test: hidden 5120, 40 layers, intermediate "
+            "32768, 32 heads, 8 KV heads, head_dim 128, vocab 131072, max_position_embeddings 32768, "
+            "tie_word_embeddings false)",
+        ],
+        "published": {"params": 23572403200, "source": "model.safetensors.index.json total_size 47144806400 / 2 "
+                      "(bf16), and code-index file 55107988649 (keras-hub Mistral Small family preset: 23572403200)"},
+        "notes": "Instruct-2501 has the same sizes.",
+    },
+    {
+        "name": "Qwen/Qwen2-0.5B", "family": "Qwen2", "layout": "qwen2",
+        "hidden_size": 896, "intermediate_size": 4864, "num_hidden_layers": 24, "num_attention_heads": 14,
+        "num_key_value_heads": 2, "head_dim": 64, "vocab_size": 151936, "max_position_embeddings": 131072,
+        "tie_word_embeddings": True, "activation": "silu-gated (SwiGLU)",
+        "source": [
+            "github:rwth-i6/i6_experiments@274eb95 users/juanola/experiments/e25_11_13_ctc/configurations/qwen2/"
+            "qwen2_configs.py (verbatim Qwen2-0.5B base config.json: hidden 896, intermediate 4864, "
+            "max_position_embeddings 131072, 14 heads, 24 layers, 2 KV heads, tie_word_embeddings true, vocab "
+            "151936)",
+            SRC_TORCHTUNE_QWEN2, SRC_MLC + "; entry qwen2_0_5b (the Instruct config: same sizes, 32768 positions)",
+        ],
+        "published": {"params": 494032768, "source": "code-index file 41858861786 (chatllm.cpp: \"QWen2, with "
+                      "494032768 (0.5B) parameters\")"},
+    },
+    {
+        "name": "Qwen/Qwen2-1.5B", "family": "Qwen2", "layout": "qwen2",
+        "hidden_size": 1536, "intermediate_size": 8960, "num_hidden_layers": 28, "num_attention_heads": 12,
+        "num_key_value_heads": 2, "head_dim": 128, "vocab_size": 151936, "max_position_embeddings": 131072,
+        "tie_word_embeddings": True, "activation": "silu-gated (SwiGLU)",
+        "source": [
+            SRC_TORCHTUNE_QWEN2, SRC_MLC + "; entry qwen2_1_5b (the Instruct config: same sizes, 32768 positions)",
+            SRC_QWEN2_BASE_CTX,
+        ],
+        "published": {"params": 1543714304, "source": "code-index file 58985647153 (llama.cpp binding: \"Qwen2 "
+                      "1.5B Q4_K_M\", getModelParameterCount 1543714304)"},
+    },
+    {
+        "name": "Qwen/Qwen2-7B", "family": "Qwen2", "layout": "qwen2",
+        "hidden_size": 3584, "intermediate_size": 18944, "num_hidden_layers": 28, "num_attention_heads": 28,
+        "num_key_value_heads": 4, "head_dim": 128, "vocab_size": 152064, "max_position_embeddings": 131072,
+        "tie_word_embeddings": False, "activation": "silu-gated (SwiGLU)",
+        "source": [
+            "code-index file 7768956847 (verbatim base config.json dicts Qwen2_7B and Qwen2_72B: eos 151643, "
+            "max_position_embeddings 131072, tie_word_embeddings false, vocab 152064)",
+            SRC_TORCHTUNE_QWEN2, SRC_MLC + "; entry qwen2_7b (the Instruct config: same sizes, 32768 positions)",
+        ],
+        "published": {"params": 7615616512, "source": "the reference's computed count for Qwen/Qwen2.5-7B, whose "
+                      "config has the same sizes and vocabulary; code-index file 12439498600 (Qwen2.5-7B-Instruct "
+                      "7615616512)"},
+    },
+    {
+        "name": "Qwen/Qwen2-72B", "family": "Qwen2", "layout": "qwen2",
+        "hidden_size": 8192, "intermediate_size": 29568, "num_hidden_layers": 80, "num_attention_heads": 64,
+        "num_key_value_heads": 8, "head_dim": 128, "vocab_size": 152064, "max_position_embeddings": 131072,
+        "tie_word_embeddings": False, "activation": "silu-gated (SwiGLU)",
+        "source": [
+            "code-index file 7768956847 (verbatim base config.json dict Qwen2_72B: hidden 8192, intermediate 29568, "
+            "max_position_embeddings 131072, 64 heads, 80 layers, 8 KV heads, rms_norm_eps 1e-5, "
+            "tie_word_embeddings false, vocab 152064)",
+            "code-index file 4884378620 (Qwen2_72B_Instruct config.json: the same sizes, 32768 positions)",
+        ],
+        "published": {"params": 72706203648, "source": "code-index file 35143218660 (\"the Qwen2-72b model ... "
+                      "72706203648 x 16 bits\")"},
+    },
+    {
+        "name": "Qwen/Qwen2.5-Coder-1.5B", "family": "Qwen2.5-Coder", "layout": "qwen2",
+        "hidden_size": 1536, "intermediate_size": 8960, "num_hidden_layers": 28, "num_attention_heads": 12,
+        "num_key_value_heads": 2, "head_dim": 128, "vocab_size": 151936, "max_position_embeddings": 32768,
+        "tie_word_embeddings": True, "activation": "silu-gated (SwiGLU)",
+        "source": [SRC_LITGPT + "; entry Qwen2.5-Coder-1.5B: 28 layers, 12 heads, 2 query groups, n_embd 1536, "
+                                "intermediate 8960, padded vocab 151936, block 32768", SRC_QWEN_CODER_CARD],
+        "published": {"params": 1543714304, "source": "Qwen2.5-Coder-1.5B model card (1.54B, tied word "
+                      "embeddings); code-index file 61762937035 (Qwen2.5-Coder-1.5B-Instruct 1543714304)"},
+    },
+    {
+        "name": "Qwen/Qwen2.5-Coder-7B", "family": "Qwen2.5-Coder", "layout": "qwen2",
+        "hidden_size": 3584, "intermediate_size": 18944, "num_hidden_layers": 28, "num_attention_heads": 28,
+        "num_key_value_heads": 4, "head_dim": 128, "vocab_size": 152064, "max_position_embeddings": 32768,
+        "tie_word_embeddings": False, "activation": "silu-gated (SwiGLU)",
+        "source": [SRC_LITGPT + "; entry Qwen2.5-Coder-7B: 28 layers, 28 heads, 4 query groups, n_embd 3584, "
+                                "intermediate 18944, padded vocab 152064, block 32768", SRC_QWEN_CODER_CARD],
+        "published": {"params": 7610000000, "source": "Qwen2.5-Coder-7B model card (Number of Parameters: 7.61B)"},
+    },
+    {
+        "name": "Qwen/Qwen2.5-Coder-14B", "family": "Qwen2.5-Coder", "layout": "qwen2",
+        "hidden_size": 5120, "intermediate_size": 13824, "num_hidden_layers": 48, "num_attention_heads": 40,
+        "num_key_value_heads": 8, "head_dim": 128, "vocab_size": 152064, "max_position_embeddings": 32768,
+        "tie_word_embeddings": False, "activation": "silu-gated (SwiGLU)",
+        "source": [SRC_LITGPT + "; entry Qwen2.5-Coder-14B: 48 layers, 40 heads, 8 query groups, n_embd 5120, "
+                                "intermediate 13824, padded vocab 152064, block 32768", SRC_QWEN_CODER_CARD],
+        "published": {"params": 14770033664, "source": "code-index file 60241486554 (llama.cpp "
+                      "qwen2.5-coder-14b-instruct n_params 14770033664); model card 14.7B"},
+    },
+    {
+        "name": "Qwen/Qwen2.5-Coder-32B", "family": "Qwen2.5-Coder", "layout": "qwen2",
+        "hidden_size": 5120, "intermediate_size": 27648, "num_hidden_layers": 64, "num_attention_heads": 40,
+        "num_key_value_heads": 8, "head_dim": 128, "vocab_size": 152064, "max_position_embeddings": 32768,
+        "tie_word_embeddings": False, "activation": "silu-gated (SwiGLU)",
+        "source": [SRC_LITGPT + "; entry Qwen2.5-Coder-32B: 64 layers, 40 heads, 8 query groups, n_embd 5120, "
+                                "intermediate 27648, padded vocab 152064, block 32768", SRC_QWEN_CODER_CARD],
+        "published": {"params": 32500000000, "source": "Qwen2.5-Coder-32B model card (Number of Parameters: "
+                      "32.5B; the reference's Qwen2.5-32B, same sizes, computes 32763876352)"},
+    },
+    {
+        "name": "microsoft/phi-1_5", "family": "Phi-1.5", "layout": "phi",
+        "hidden_size": 2048, "intermediate_size": 8192, "num_hidden_layers": 24, "num_attention_heads": 32,
+        "num_key_value_heads": 32, "head_dim": 64, "vocab_size": 51200, "max_position_embeddings": 2048,
+        "tie_word_embeddings": False, "activation": "gelu_new (non-gated, tanh approx)",
+        "source": [
+            SRC_MLC + "; entry phi-1_5 (n_embd 2048, n_head 32, n_inner null = 4 x 2048, n_layer 24, n_positions 2048, "
+                      "rotary_dim 32, activation gelu_new, tie_word_embeddings false, vocab 51200)",
+            SRC_LITGPT + "; entry phi-1_5 (padded vocab 51200, shared attention norm, lm_head bias)",
+            SRC_GPU_POOR,
+        ],
+        "published": {"params": 1418270720, "source": "code-index file 70407034430 (HF metadata for "
+                      "microsoft/phi-1_5: safetensors_total_params 1418270720)"},
+    },
+    {
+        "name": "microsoft/Phi-3-mini-128k-instruct", "family": "Phi-3", "layout": "llama",
+        "hidden_size": 3072, "intermediate_size": 8192, "num_hidden_layers": 32, "num_attention_heads": 32,
+        "num_key_value_heads": 32, "head_dim": 96, "vocab_size": 32064, "max_position_embeddings": 131072,
+        "tie_word_embeddings": False, "activation": "silu-gated (SwiGLU)",
+        "source": [SRC_LITGPT + "; entry Phi-3-mini-128k-instruct: n_embd 3072, 32 layers, 32 heads, intermediate "
+                                "8192, padded vocab 32064, block 131072 (the 4k model's sizes)"],
+        "published": {"params": 3821079552, "source": "code-index file 37024877933 (\"3821079552 parameters "
+                      "(Microsoft Phi-3 / 3.5 Mini 128k)\"); " + SRC_HF_TOTALS},
+        "notes": "LongRoPE scaling to 128k (the 4k model's sizes).",
+    },
+    {
+        "name": "microsoft/Phi-4-mini-instruct", "family": "Phi-4-mini", "layout": "llama",
+        "hidden_size": 3072, "intermediate_size": 8192, "num_hidden_layers": 32, "num_attention_heads": 24,
+        "num_key_value_heads": 8, "head_dim": 128, "vocab_size": 200064, "max_position_embeddings": 131072,
+        "tie_word_embeddings": True, "activation": "silu-gated (SwiGLU)",
+        "source": [
+            SRC_LITGPT + "; entry Phi-4-mini-instruct: n_embd 3072, 32 layers, 24 heads, 8 query groups, intermediate "
+                         "8192, padded vocab 200064, block 131072, rotary 0.75",
+            "github:pytorch/executorch@76fcedc examples/models/phi_4_mini/config/config.json (dim 3072, "
+            "hidden_dim 8192, 24 heads, 8 KV heads, 32 layers, vocab 200064, partial_rotary_factor 0.75)",
+            "github:pytorch/executorch@024b0da examples/models/phi_4_mini/convert_weights.py (\"Input and output "
+            "embeddings are tied.\")",
+        ],
+        "published": {"params": 3836021760, "source": SRC_HF_TOTALS},
+    },
+    {
+        "name": "tiiuae/falcon-40b", "family": "Falcon-40B", "layout": "falcon_new",
+        "hidden_size": 8192, "intermediate_size": 32768, "num_hidden_layers": 60, "num_attention_heads": 128,
+        "num_key_value_heads": 8, "head_dim": 64, "vocab_size": 65024, "max_position_embeddings": 2048,
+        "tie_word_embeddings": True, "activation": "gelu (non-gated)",
+        "source": [
+            SRC_LITGPT + "; entry falcon-40b: n_embd 8192, 128 heads, 8 query groups, 60 layers, vocab 65024, block "
+                         "2048, no bias, two norms (no shared_attention_norm)",
+            SRC_GPU_POOR + "; entries tiiuae/falcon-40b (hidden 8192, n_head 128, n_layer 60, vocab 65024)",
+            "github:ggerganov/llama.cpp snapshot README.md as indexed (text of the ggllm Falcon port: n_embd 8192, "
+            "n_head 128, n_head_kv 8, n_layer 60, n_ff 32768, n_vocab 65024)",
+            "github:huggingface/transformers@0558553 src/transformers/models/falcon/configuration_falcon.py "
+            "(FalconConfig does not set tie_word_embeddings, so the PretrainedConfig default (true) ties lm_head "
+            "to the word embeddings)",
+        ],
+        "published": {"params": 41835970560, "stored_lm_head": True,
+                      "source": "code-index file 68977282144 (total_parameters 41835970560: the checkpoint's "
+                                "tensors, lm_head stored separately; 41.8B in the reference's vram measurements)"},
+        "notes": "params_exact assumes the tied lm_head transformers builds (41.30B); the checkpoint also stores "
+                 "lm_head (41.84B with it). 2048-token context.",
+    },
+    {
+        "name": "stabilityai/stablelm-base-alpha-3b", "family": "StableLM-Alpha", "layout": "gpt_neox",
+        "hidden_size": 4096, "intermediate_size": 16384, "num_hidden_layers": 16, "num_attention_heads": 32,
+        "num_key_value_heads": 32, "head_dim": 128, "vocab_size": 50688, "max_position_embeddings": 4096,
+        "tie_word_embeddings": False, "activation": "gelu (non-gated)",
+        "source": [
+            "github:Stability-AI/StableLM@8a9fb3d configs/stablelm-base-alpha-3b.yml (GPT-NeoX training config: 16 "
+            "layers, hidden 4096, 32 heads, 4096 positions, layernorm, rotary_pct 0.25, gelu, no-weight-tying, "
+            "gpt_j_residual)",
+            SRC_GPU_POOR + "; entries stabilityai/stablelm-base-alpha-3b and -tuned-alpha-3b (GPTNeoXForCausalLM: "
+                           "hidden 4096, intermediate 16384, 32 heads, 16 layers, vocab 50688)",
+            SRC_LITGPT + "; entry stablelm-base-alpha-3b (padded vocab 50688)",
+        ],
+        "published": {"params": 3637321728, "source": "code-index file 31752229958 (torch test: number of "
+                      "parameters of stabilityai/stablelm-base-alpha-3b 3637321728); the StableLM README's "
+                      "3,638,525,952 also counts norms and biases GPT-NeoX replicates per tensor-parallel rank"},
+    },
+    {
+        "name": "stabilityai/stablelm-base-alpha-7b", "family": "StableLM-Alpha", "layout": "gpt_neox",
+        "hidden_size": 6144, "intermediate_size": 24576, "num_hidden_layers": 16, "num_attention_heads": 48,
+        "num_key_value_heads": 48, "head_dim": 128, "vocab_size": 50432, "max_position_embeddings": 4096,
+        "tie_word_embeddings": False, "activation": "gelu (non-gated)",
+        "source": [
+            "github:Stability-AI/StableLM@b90e289 configs/stablelm-base-alpha-7b.yaml (16 layers, hidden 6144, 48 "
+            "heads, 4096 positions, layernorm, rotary_pct 0.25, gelu, no-weight-tying, gpt_j_residual)",
+            SRC_GPU_POOR + "; entries stabilityai/stablelm-base-alpha-7b and -tuned-alpha-7b (hidden 6144, "
+                           "intermediate 24576, 48 heads, 16 layers, vocab 50432)",
+            SRC_LITGPT + "; entry stablelm-base-alpha-7b (n_head 48, n_embd 6144, padding_multiple 256: vocab 50432)",
+        ],
+        "published": {"params": 7869358080, "source": "github:Stability-AI/StableLM@e60081c README.md (code-index "
+                      "file 15710750240: 7,869,358,080, which adds the norms and row-parallel biases GPT-NeoX "
+                      "replicates on its second tensor-parallel rank; 0.008% above the HF count)"},
+    },
+    {
+        "name": "deepseek-ai/DeepSeek-R1-Distill-Llama-8B", "family": "DeepSeek-R1-Distill (Llama)", "layout": "llama",
+        "hidden_size": 4096, "intermediate_size": 14336, "num_hidden_layers": 32, "num_attention_heads": 32,
+        "num_key_value_heads": 8, "head_dim": 128, "vocab_size": 128256, "max_position_embeddings": 131072,
+        "tie_word_embeddings": False, "activation": "silu-gated (SwiGLU)",
+        "source": [
+            SRC_LITGPT + "; entry R1-Distill-Llama-8B: 32 layers, 32 heads, 8 query groups, n_embd 4096, intermediate "
+                         "14336, padded vocab 128256, block 131072, Llama 3.1 rope scaling",
+            "github:daniel-p-green/alain-ai-learning-platform@522537b out/research-deepseek-ai-deepseek-r1-distill-"
+            "llama-8b/sources/huggingface/model.json (HF API: LlamaForCausalLM, safetensors total 8030261248 = the "
+            "untied Llama-3.1-8B count)",
+        ],
+        "published": {"params": 8030261248, "source": "HF API safetensors total in the model.json above"},
+    },
+    {
+        "name": "deepseek-ai/DeepSeek-R1-Distill-Llama-70B", "family": "DeepSeek-R1-Distill (Llama)",
+        "layout": "llama",
+        "hidden_size": 8192, "intermediate_size": 28672, "num_hidden_layers": 80, "num_attention_heads": 64,
+        "num_key_value_heads": 8, "head_dim": 128, "vocab_size": 128256, "max_position_embeddings": 131072,
+        "tie_word_embeddings": False, "activation": "silu-gated (SwiGLU)",
+        "source": [
+            SRC_LITGPT + "; entry R1-Distill-Llama-70B: 80 layers, 64 heads, 8 query groups, n_embd 8192, intermediate "
+                         "28672, padded vocab 128256, block 131072",
+        ],
+        "published": {"params": 70553706496, "source": "code-index file 69432390537 (HF safetensors total "
+                      "70553706496 for meta-llama/Llama-3.3-70B-Instruct, the distillation base, same sizes)"},
+        "notes": "tie_word_embeddings false: LlamaConfig's default, as for its Llama-3.3-70B-Instruct base.",
+    },
+    {
+        "name": "google/gemma-3-270m", "family": "Gemma 3", "layout": "gemma3",
+        "hidden_size": 640, "intermediate_size": 2048, "num_hidden_layers": 18, "num_attention_heads": 4,
+        "num_key_value_heads": 1, "head_dim": 256, "vocab_size": 262144, "max_position_embeddings": 32768,
+        "tie_word_embeddings": True, "activation": "gelu-tanh-gated (GeGLU)",
+        "source": [
+            "code-index file 60893779488 (Gemma-3-270m config.json values in a test: hidden 640, intermediate 2048, "
+            "4 heads, 1 KV head, head_dim 256, vocab 262144, gelu_pytorch_tanh, 18 layers with full attention at "
+            "5, 11, 17)",
+            "code-index file 44558548013 (Gemma 3 270m variant: vocab 262144, hidden 640, 18 layers, 4 heads, 1 KV "
+            "head, ffn 2048, max_seq_len 32768, sliding window 512)",
+            "github:huggingface/transformers src/transformers/models/gemma3/configuration_gemma3.py "
+            "(Gemma3TextConfig: tie_word_embeddings True)",
+        ],
+        "published": {"params": 268098176, "source": "code-index file 3173084990 (keras-hub gemma3_270m preset: "
+                      "params 268098176); code-index file 52709753795 (llama.cpp n_params 268098176, n_ctx_train "
+                      "32768)"},
+        "notes": "Text-only; 170M of the 268M parameters are the embedding.",
+    },
+    {
+        "name": "HuggingFaceTB/SmolLM3-3B", "family": "SmolLM3", "layout": "llama",
+        "hidden_size": 2048, "intermediate_size": 11008, "num_hidden_layers": 36, "num_attention_heads": 16,
+        "num_key_value_heads": 4, "head_dim": 128, "vocab_size": 128256, "max_position_embeddings": 65536,
+        "tie_word_embeddings": True, "activation": "silu-gated (SwiGLU)",
+        "source": [
+            "github:fetchwiki/HuggingFaceTB-SmolLM3-3B@24f7882 config.json (mirror of the HF config: hidden 2048, "
+            "intermediate 11008, max_position_embeddings 65536, 16 heads, 36 layers, 4 KV heads, no_rope_layers "
+            "every fourth, rope_theta 5e6, vocab 128256; no tie_word_embeddings key)",
+            "github:huggingface/transformers@008e574 src/transformers/models/smollm3/configuration_smollm3.py "
+            "(SmolLM3Config default tie_word_embeddings True)",
+            "code-index file 56724622858 (safetensors index: total_parameters 3075098624, no separate "
+            "lm_head.weight: tied)",
+        ],
+        "published": {"params": 3075098624, "source": SRC_HF_TOTALS},
+    },
+]
+
+# count_params() reproduces these reference counts (one per layout) before it counts the additions.
+PARAM_LAYOUT_CHECKS = [
+    ("meta-llama/Llama-3.1-70B", "llama", None),
+    ("microsoft/Phi-3-mini-4k-instruct", "llama", None),
+    ("Qwen/Qwen2.5-7B", "qwen2", None),
+    ("Qwen/Qwen2.5-0.5B", "qwen2", None),
+    ("google/gemma-3-1b-it", "gemma3", None),
+    ("microsoft/phi-2", "phi", None),
+    ("EleutherAI/pythia-6.9b", "gpt_neox", False),   # reference: untied embed_out, tie flag null
+    ("tiiuae/falcon-7b", "falcon", True),            # reference: tied lm_head, tie flag null
+]
+
+PUBLISHED_TOLERANCE = 0.01
+
+
+def count_params(layout, m, tie=None):
+    """Parameters of a decoder from its config sizes (m: reference-shaped entry). Embeddings (plus an untied output
+    matrix), per layer q/k/v/o (+ biases where the layout has them), the MLP (3 matrices gated, 2 with biases
+    otherwise), the norms (RMSNorm: weight; LayerNorm: weight + bias) and the final norm."""
+    h, inter, layers = m["hidden_size"], m["intermediate_size"], m["num_hidden_layers"]
+    heads, kv_heads, hd, vocab = m["num_attention_heads"], m["num_key_value_heads"], m["head_dim"], m["vocab_size"]
+    tied = m["tie_word_embeddings"] if tie is None else tie
+    q, kv = heads * hd, kv_heads * hd
+    embed = vocab * h
+    head = 0 if tied else vocab * h
+    if layout in ("llama", "qwen2", "gemma3"):
+        attn = h * q + 2 * h * kv + q * h
+        if layout == "qwen2":
+            attn += q + 2 * kv                      # q/k/v biases
+        mlp = 3 * h * inter
+        norms = 2 * h                               # RMSNorm before attention and MLP
+        if layout == "gemma3":
+            norms = 4 * h + 2 * hd                  # pre/post attention and MLP norms, q/k norms
+        return embed + head + layers * (attn + mlp + norms) + h
+    if layout == "phi":
+        if tied:
+            fail("layout phi assumes an untied lm_head with bias")
+        attn = 4 * (h * q + q)                      # q, k, v, dense with biases (MHA: q == h)
+        mlp = h * inter + inter + inter * h + h     # fc1, fc2 with biases
+        norms = 2 * h                               # one LayerNorm shared by attention and MLP
+        return embed + vocab * h + vocab + layers * (attn + mlp + norms) + 2 * h
+    if layout == "gpt_neox":
+        attn = h * (q + 2 * kv) + (q + 2 * kv) + q * h + h   # fused qkv and dense, with biases
+        mlp = h * inter + inter + inter * h + h
+        norms = 4 * h                               # two LayerNorms
+        return embed + head + layers * (attn + mlp + norms) + 2 * h
+    if layout in ("falcon", "falcon_new"):
+        attn = h * (q + 2 * kv) + q * h             # fused qkv and dense, no biases
+        mlp = 2 * h * inter
+        norms = 2 * h if layout == "falcon" else 4 * h   # one shared LayerNorm (7B) / ln_attn + ln_mlp (40B)
+        return embed + head + layers * (attn + mlp + norms) + 2 * h
+    fail("unknown parameter layout %r" % layout)
+
+
+def check_param_layouts(ref_by_id):
+    for mid, layout, tie in PARAM_LAYOUT_CHECKS:
+        m = ref_by_id.get(mid)
+        if m is None:
+            fail("layout check: reference model %s is gone" % mid)
+        got = count_params(layout, m, tie)
+        if got != m["params_exact"]:
+            fail("count_params(%s) gives %d for %s, the reference %d" % (layout, got, mid, m["params_exact"]))
+
+
+def addition_entries(ref_by_id):
+    """MODEL_ADDITIONS as reference-shaped entries with computed parameter counts."""
+    if len(MODEL_ADDITIONS) != EXPECTED_MODEL_ADDITIONS:
+        fail("expected %d model additions, found %d" % (EXPECTED_MODEL_ADDITIONS, len(MODEL_ADDITIONS)))
+    check_param_layouts(ref_by_id)
+    out, seen = [], set()
+    for spec in MODEL_ADDITIONS:
+        mid = spec["name"]
+        if mid in ref_by_id:
+            fail("model %s is now in the reference catalog; drop it from MODEL_ADDITIONS" % mid)
+        if mid in seen:
+            fail("model %s added twice" % mid)
+        seen.add(mid)
+        m = collections.OrderedDict([("name", mid), ("family", spec["family"])])
+        for k in ("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
+                  "num_key_value_heads", "head_dim", "vocab_size", "max_position_embeddings",
+                  "tie_word_embeddings", "activation"):
+            if spec.get(k) is None:
+                fail("model addition %s lacks %s" % (mid, k))
+        if spec["num_attention_heads"] % spec["num_key_value_heads"]:
+            fail("model addition %s: %d heads not a multiple of %d KV heads"
+                 % (mid, spec["num_attention_heads"], spec["num_key_value_heads"]))
+        exact = count_params(spec["layout"], spec)
+        pub = spec["published"]
+        compare = exact + (spec["vocab_size"] * spec["hidden_size"] if pub.get("stored_lm_head") else 0)
+        if abs(compare - pub["params"]) > PUBLISHED_TOLERANCE * pub["params"]:
+            fail("model addition %s: computed %d parameters, published %d (%s)" % (mid, compare, pub["params"],
+                                                                                  pub["source"]))
+        m.update([
+            ("params_b", r4(exact / 1e9)), ("params_exact", exact), ("params_method", "computed_from_config"),
+            ("params_reported", None), ("architecture", "decoder"),
+        ])
+        for k in ("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
+                  "num_key_value_heads", "head_dim", "vocab_size", "max_position_embeddings",
+                  "tie_word_embeddings"):
+            m[k] = spec[k]
+        m.update([("is_moe", False), ("num_experts", None), ("experts_per_token", None),
+                  ("activation", spec["activation"]),
+                  ("source", list(spec["source"]) + ["published total for the check: " + pub["source"]]),
+                  ("notes", spec.get("notes"))])
+        out.append(m)
+    return out
 
 
 def gated_from_activation(act, family):
@@ -1273,9 +1769,13 @@ def build_models(src):
     ref = read_json(os.path.join(src, "catalogs", "models.json"))
     if len(ref) != EXPECTED_MODELS:
         fail("expected %d models in reference, found %d" % (EXPECTED_MODELS, len(ref)))
+    added = addition_entries({m["name"]: m for m in ref})
+    added_ids = {m["name"] for m in added}
+    # the reference models, then the project-owned additions, through the same aliases and checks
+    models = list(ref) + added
     # first pass: candidate aliases per model
     cand = collections.OrderedDict()
-    for m in ref:
+    for m in models:
         mid = m["name"]
         if m["family"] not in MODEL_FAMILY:
             fail("no family slug for reference family %r" % m["family"])
@@ -1310,7 +1810,7 @@ def build_models(src):
         resolved.append((a, keep, [x for x in mids if x != keep]))
     alias_table = {}
     out = []
-    for m in ref:
+    for m in models:
         mid = m["name"]
         supplemented = []
         sup = MODEL_ARCH_SUPPLEMENT.get(mid)
@@ -1339,6 +1839,11 @@ def build_models(src):
         if supplemented:
             notes.append("Filled from secondary sources because the reference left them null: %s."
                          % ", ".join(k for k in supplemented if k != "activation"))
+        if mid in added_ids:
+            notes.append("Project-owned addition (not in the reference catalog): values from the sources named "
+                         "in `source`.")
+            if m["notes"]:
+                notes.append(m["notes"])
         if nulls:
             notes.append("Unknown (null): %s." % ", ".join(nulls))
         active = m["params_b"]
@@ -1953,7 +2458,7 @@ null only for Paperspace free and local `any`, where the user must name the GPU)
 promises availability on a hosted plan), `notes`, `source[]`.
 Colab prices = compute-unit burn per hour x USD 0.10; Vast.ai ranges use the midpoint.
 
-## catalog/models.json ({models} models)
+## catalog/models.json ({models} models: {ref_models} from the reference catalog, {added_models} project additions)
 `models[]`: `id` (Hugging Face repo id), `name`, `family` (slug), `series`, `aliases[]`,
 `params_b` (billions, all experts), `params_exact`, `params_method`, `active_params_b`,
 `architecture` (`decoder` | `encoder` | `encoder-decoder`), `hidden_size`, `intermediate_size`
@@ -1963,6 +2468,9 @@ Colab prices = compute-unit burn per hour x USD 0.10; Vast.ai ranges use the mid
 `multimodal`, `source[]`, `notes`. Layer sizes the reference left null for Phi-3-medium,
 StarCoder2-15B and DeepSeek-Coder-6.7B are filled from secondary public sources named in `source`
 (the engine needs `hidden_size` and `num_layers` for every model); other unknowns stay null.
+Models the reference lacks come from `MODEL_ADDITIONS` in the script (dense decoders, listed after
+the reference models): config sizes from the public files named in `source`, `params_exact`
+computed from them and checked against a published total (within 1%).
 
 ## catalog/stacks.json ({stacks} stacks)
 Pinned dependency stacks, tried in order; the first whose `match` accepts the GPU wins.
@@ -1990,7 +2498,8 @@ rejects bad rows and counts the reasons; nothing is fixed or dropped here). Ever
 source file, `build_id` (source hash prefix) and `build_date` ({build_date}: the latest date
 stated in the reference catalogs, not the clock), column list and per-task / per-repo counts.
 """.format(rows=manifest["row_count"], fv=FORMAT_VERSION, gpus=s["gpus"], platforms=s["platforms"],
-           plans=s["plans"], models=s["models"], stacks=s["stacks"], tasks=s["tasks"],
+           plans=s["plans"], models=s["models"], ref_models=EXPECTED_MODELS,
+           added_models=EXPECTED_MODEL_ADDITIONS, stacks=s["stacks"], tasks=s["tasks"],
            task_aliases=s["task_aliases"], datasets=s["datasets"], small=SIZE_BUCKETS["small_max"],
            medium=SIZE_BUCKETS["medium_max"], build_date=manifest["build_date"])
 

@@ -15,10 +15,12 @@ HEAD_DIM = {"head_dim": 8}
 ARCHITECTURES = [
     ("mixtral", "mixtral", {"num_local_experts": 4, "num_experts_per_tok": 2, **HEAD_DIM}),
     ("phi-2", "phi", {}),
+    ("phi-1", "phi", {}),  # phi-1_5
     ("phi-3", "phi3", {}),
     ("phi-4", "phi3", {}),
     ("gpt2", "gpt2", {"n_embd": 32, "n_layer": 2, "n_head": 4, "n_positions": 128}),
     ("pythia", "gpt_neox", {}),
+    ("stablelm-base-alpha", "gpt_neox", {}),
     ("falcon", "falcon", {"new_decoder_architecture": False, "multi_query": True}),
     ("/opt-", "opt", {"ffn_dim": 64, "word_embed_proj_dim": 32}),
     ("starcoder2", "starcoder2", {}),
