@@ -200,7 +200,10 @@ export interface Response {
   engine_version: string;
   fits: boolean;
   request: {
+    /** Catalog id the answer is for. */
     model: string;
+    /** The name as given, when it is not the catalog id (the exports load it when it is a Hub repo id). */
+    model_name?: string;
     model_params_b: number;
     model_source: string;
     task_type: string;

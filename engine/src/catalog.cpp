@@ -501,17 +501,86 @@ Result<const Plan*> Catalog::FindPlan(const Platform& platform, const std::strin
                "platform \"" + platform.id + "\" has no plan \"" + name + "\"; expected one of " + JoinQuoted(ids)};
 }
 
-const Model* Catalog::FindModel(const std::string& name) const {
-  std::string key = NormalizeKey(name);
-  auto it = model_index_.find(key);
-  if (it != model_index_.end()) return &models_[it->second];
-  // "org/Name" where only "Name" is known (forks, mirrors, unsloth/ copies).
-  auto slash = name.rfind('/');
-  if (slash != std::string::npos) {
-    it = model_index_.find(NormalizeKey(name.substr(slash + 1)));
-    if (it != model_index_.end()) return &models_[it->second];
+const Model* Catalog::FindModel(const std::string& name) const { return MatchModel(name).model; }
+
+namespace {
+
+// Trailing words of a model name that name a fine-tune or a re-packaging of
+// the same weights' architecture: chat / instruction tunes, release dates,
+// quantized or converted checkpoints. Never a size or a version.
+bool IsVariantWord(const std::string& w) {
+  static const char* const kWords[] = {"instruct", "chat", "it", "base", "hf", "sft", "dpo", "orpo", "pt",
+                                       "unsloth", "bnb", "4bit", "8bit", "gptq", "awq", "gguf", "int4", "int8",
+                                       "nf4", "fp16", "bf16", "fp8", "exl2", "mlx", "dynamic"};
+  for (const char* k : kWords)
+    if (w == k) return true;
+  // A release date: 2407, 2501, 2503 (Mistral), 0628 (Qwen-VL style).
+  return w.size() == 4 && std::all_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool IsQuantizedWord(const std::string& w) {
+  return w == "bnb" || w == "4bit" || w == "8bit" || w == "gptq" || w == "awq" || w == "gguf" || w == "int4" ||
+         w == "int8" || w == "nf4" || w == "fp8" || w == "exl2";
+}
+
+// The name's last path part split at '-', '_', ' ' (dots stay: "3.1").
+std::vector<std::string> NameWords(const std::string& name) {
+  std::string base = name.substr(name.rfind('/') == std::string::npos ? 0 : name.rfind('/') + 1);
+  std::vector<std::string> words;
+  std::string cur;
+  for (unsigned char c : base) {
+    if (c == '-' || c == '_' || c == ' ' || c == '\t') {
+      if (!cur.empty()) words.push_back(cur);
+      cur.clear();
+    } else {
+      cur.push_back(static_cast<char>(c));
+    }
   }
-  return nullptr;
+  if (!cur.empty()) words.push_back(cur);
+  return words;
+}
+
+std::string LowerWord(std::string w) {
+  for (char& c : w) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return w;
+}
+
+}  // namespace
+
+ModelMatch Catalog::MatchModel(const std::string& name) const {
+  ModelMatch m;
+  auto lookup = [&](const std::string& key) -> const Model* {
+    auto it = model_index_.find(key);
+    return it == model_index_.end() ? nullptr : &models_[it->second];
+  };
+  if ((m.model = lookup(NormalizeKey(name)))) return m;
+  // "org/Name" where only "Name" is known (forks, mirrors, unsloth/ copies).
+  std::vector<std::string> words = NameWords(name);
+  std::string joined;
+  for (const auto& w : words) joined += w;
+  if (name.find('/') != std::string::npos && (m.model = lookup(NormalizeKey(joined)))) return m;
+  // Variant words dropped from the end, one at a time, until a name matches.
+  while (words.size() > 1 && IsVariantWord(LowerWord(words.back()))) {
+    m.dropped.insert(m.dropped.begin(), words.back());
+    m.prequantized = m.prequantized || IsQuantizedWord(LowerWord(words.back()));
+    words.pop_back();
+    joined.clear();
+    for (const auto& w : words) joined += w;
+    if ((m.model = lookup(NormalizeKey(joined)))) return m;
+  }
+  return ModelMatch{};
+}
+
+std::string ModelMatch::Note(const std::string& name) const {
+  if (!model || dropped.empty()) return "";
+  std::string words;
+  for (const auto& w : dropped) words += (words.empty() ? "" : "-") + w;
+  std::string note = "model \"" + name.substr(0, 200) + "\" is read as " + model->id + " (\"" + words +
+                     "\" names a variant of the same architecture)";
+  if (prequantized)
+    note += "; a quantized checkpoint: adapters train on it as it is (like QLoRA), 16-bit LoRA or full "
+            "fine-tuning needs the original weights (" + model->id + ")";
+  return note;
 }
 
 std::string Catalog::CanonicalTask(const std::string& name) const {

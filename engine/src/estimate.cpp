@@ -442,9 +442,11 @@ std::optional<Error> ResolveModel(const EstimateInput& in, const CatalogSource& 
                  "give model_name (catalog id or alias), params_b, or architecture fields (hidden_size, num_layers, ...)"};
   auto catalog = catalog_source();
   if (!catalog.ok()) return catalog.error();
-  if (const Model* m = catalog.value()->FindModel(*in.model_name)) {
+  const ModelMatch match = catalog.value()->MatchModel(*in.model_name);
+  if (const Model* m = match.model) {
     *arch = m->arch;
     *model_out = {{"source", "catalog"}, {"id", m->id}};
+    if (std::string note = match.Note(*in.model_name); !note.empty()) a->assumptions.push_back(note);
     if (in.params_b && arch->params_b > 0 && std::fabs(*in.params_b - arch->params_b) > 0.1 * arch->params_b)
       a->assumptions.push_back("params_b " + std::to_string(*in.params_b).substr(0, 6) + " differs from the catalog's " +
                                std::to_string(arch->params_b).substr(0, 6) + "; the catalog architecture is used");

@@ -123,6 +123,21 @@ std::string ModelFamily(const json& response) {
   return m && m->is_object() ? Str(*m, "family") : std::string();
 }
 
+// The checkpoint the exports load: the name as the person gave it when it is a
+// Hub repository id ("unsloth/Meta-Llama-3.1-8B-Instruct-bnb-4bit"), else the
+// catalog id the answer is for (an alias such as "llama2-7b" is no repository).
+std::string LoadableModelName(const json& rq) {
+  const std::string given = Str(rq, "model_name");
+  const auto slash = given.find('/');
+  const bool repo_id = slash != std::string::npos && slash > 0 && slash + 1 < given.size() &&
+                       given.find('/', slash + 1) == std::string::npos && given.size() <= 96 &&
+                       std::all_of(given.begin(), given.end(), [](char c) {
+                         return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+                                c == '/';
+                       });
+  return repo_id ? given : Str(rq, "model");
+}
+
 ojson ToArray(const std::vector<std::string>& names) {
   ojson out = ojson::array();
   for (const auto& n : names) out.push_back(n);
@@ -245,7 +260,7 @@ Result<ExportPlan> BuildPlan(const Request& request, const json& response) {
   v["serving"] = serving;
 
   // ---- identities (user strings, raw; every renderer escapes them)
-  std::string model = SanitizeUtf8(Str(rq, "model"));
+  std::string model = SanitizeUtf8(LoadableModelName(rq));
   v["model_placeholder"] = model.empty();
   v["model_id"] = model.empty() ? kPlaceholderModel : model;
   std::string dataset = SanitizeUtf8(request.dataset_name);

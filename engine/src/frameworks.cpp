@@ -24,6 +24,8 @@ FrameworkProfile HfTrainer() {
        "transformers utils/quantization_config.py BitsAndBytesConfig.bnb_4bit_use_double_quant=False, 4.x"},
       {"optimizer", "adamw_torch (foreach)", "transformers training_args.py TrainingArguments.optim, 4.x"},
       {"packing", "false", "trl trainer/sft_config.py SFTConfig.packing, 0.12+"},
+      {"padding mask", "kept by SDPA for padded batches of more than one sequence",
+       "transformers modeling_attn_mask_utils.py / masking_utils.py: the 4-D mask passed to sdpa_attention_forward, 4.x"},
   };
   return p;
 }
@@ -42,6 +44,7 @@ FrameworkProfile Unsloth() {
   p.lora_dropout = 0.0;
   p.adapter_optimizer = Optimizer::kAdamW8bit;
   p.full_optimizer = Optimizer::kAdamW8bit;
+  p.attention_padding_mask = false;
   p.facts = {
       {"gradient_checkpointing", "true, offloaded (use_gradient_checkpointing=\"unsloth\": layer inputs kept in CPU RAM)",
        "unslothai/unsloth unsloth/models/llama.py FastLlamaModel.get_peft_model default and README.md example, 2024.8+"},
@@ -56,6 +59,8 @@ FrameworkProfile Unsloth() {
       {"adapter_dtype", "fp32 (assumed: PEFT's default, not verified in Unsloth's code)",
        "peft mapping.py get_peft_model(autocast_adapter_dtype=True), 0.12+"},
       {"flash_attention", "true (FA2 / xformers / SDPA)", "unslothai/unsloth unsloth/models/llama.py attention paths"},
+      {"padding mask", "none kept (Unsloth's own attention forward: causal FA2 / xformers / SDPA)",
+       "unslothai/unsloth unsloth/models/llama.py LlamaAttention_fast_forward, 2024.x"},
   };
   return p;
 }
@@ -69,6 +74,7 @@ FrameworkProfile Axolotl() {
   p.gradient_checkpointing = true;
   p.nf4_double_quant = true;
   p.packing = true;
+  p.attention_padding_mask = false;
   p.facts = {
       {"gradient_checkpointing", "true", "axolotl examples/llama-3/lora-8b.yml and qlora.yml (schema default false), 0.5+"},
       {"flash_attention", "true", "axolotl examples/llama-3/*.yml flash_attention: true, 0.5+"},
@@ -81,6 +87,8 @@ FrameworkProfile Axolotl() {
       {"adapter_dtype", "fp32", "peft mapping.py get_peft_model(autocast_adapter_dtype=True), 0.12+"},
       {"optimizer", "adamw_torch (transformers default when the YAML sets none)",
        "transformers training_args.py TrainingArguments.optim, 4.x"},
+      {"padding mask", "none kept (sample_packing and flash_attention: varlen FA2 by position ids)",
+       "axolotl examples/llama-3/*.yml sample_packing / flash_attention, 0.5+"},
   };
   return p;
 }
@@ -126,6 +134,7 @@ FrameworkProfile Torchtune() {
   p.pure_16bit_full = true;
   p.fused_optimizer = true;
   p.full_optimizer = Optimizer::kPagedAdamW8bit;
+  p.attention_padding_mask = false;
   p.facts = {
       {"cross_entropy", "chunked (CEWithChunkedOutputLoss; LinearCrossEntropyLoss in full configs)",
        "pytorch/torchtune recipes/configs/llama3_1/8B_qlora_single_device.yaml @0b3e04a, "
@@ -145,6 +154,8 @@ FrameworkProfile Torchtune() {
       {"compile", "false (\"set it to True for better memory and performance\")",
        "pytorch/torchtune recipes/configs/llama3_1/8B_qlora_single_device.yaml @0b3e04a"},
       {"flash_attention", "true (SDPA)", "pytorch/torchtune torchtune/modules/attention.py"},
+      {"padding mask", "none kept (causal SDPA; padded tokens are masked in the loss only)",
+       "pytorch/torchtune torchtune/modules/attention.py MultiHeadAttention, mask None without packing"},
   };
   return p;
 }
@@ -158,6 +169,7 @@ FrameworkProfile Litgpt() {
   p.cross_entropy = CrossEntropy::kChunked;
   p.adapter_fp32 = false;
   p.quantize_lm_head = true;
+  p.attention_padding_mask = false;
   p.facts = {
       {"cross_entropy", "chunked (lm_head_chunk_size=128, chunked_cross_entropy)",
        "Lightning-AI/litgpt litgpt/finetune/lora.py and litgpt/utils.py, 0.4"},
@@ -167,6 +179,8 @@ FrameworkProfile Litgpt() {
        "lightning fabric/plugins/precision/bitsandbytes.py, 2.2+"},
       {"gradient_checkpointing", "false (not offered by finetune/lora.py)", "Lightning-AI/litgpt litgpt/finetune/lora.py, 0.4"},
       {"flash_attention", "true (torch SDPA)", "Lightning-AI/litgpt litgpt/model.py scaled_dot_product_attention, 0.4"},
+      {"padding mask", "none kept (causal SDPA; padding masked in the loss only)",
+       "Lightning-AI/litgpt litgpt/model.py CausalSelfAttention, mask None in training, 0.4"},
   };
   return p;
 }
@@ -178,12 +192,14 @@ FrameworkProfile Pytorch() {
   p.label = "plain PyTorch / DeepSpeed loop";
   p.aliases = {"torch", "deepspeed", "custom", "accelerate"};
   p.cross_entropy = CrossEntropy::kNative;
+  p.attention_padding_mask = false;
   p.facts = {
       {"cross_entropy", "native (F.cross_entropy on the compute-dtype logits)", "torch.nn.functional.cross_entropy"},
       {"gradient_checkpointing", "false (torch.utils.checkpoint only when called)", "torch 2.x"},
       {"flash_attention", "true (F.scaled_dot_product_attention)", "torch 2.x"},
       {"adapter_dtype", "fp32 (PEFT default when PEFT builds the adapters)",
        "peft mapping.py get_peft_model(autocast_adapter_dtype=True), 0.12+"},
+      {"padding mask", "none kept (assumed: a causal F.scaled_dot_product_attention)", "torch 2.x"},
   };
   return p;
 }
@@ -246,6 +262,7 @@ void ApplyFramework(const FrameworkProfile& p, TrainSetup* st) {
   st->flash_attention = p.flash_attention;
   st->quantize_lm_head = p.quantize_lm_head;
   st->packing = p.packing;
+  st->attention_padding_mask = p.attention_padding_mask;
   st->optimizer = full ? p.full_optimizer : p.adapter_optimizer;
   st->fused_optimizer = p.fused_optimizer && st->optimizer == Optimizer::kAdamW;
   if (full && p.pure_16bit_full) {

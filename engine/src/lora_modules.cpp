@@ -89,7 +89,8 @@ std::string LayoutOfId(const std::string& id) {
   if (Has(id, "bert")) return "bert";  // BERT, RoBERTa
   if (Has(id, "flan-t5") || Has(id, "t5-v1_1") || Has(id, "t5-v1.1")) return "t5_gated";
   if (Has(id, "t5-") || Has(id, "/t5")) return "t5";
-  if (Has(id, "pythia") || Has(id, "neox")) return "gpt_neox";
+  if (Has(id, "pythia") || Has(id, "neox") || Has(id, "stablelm-base-alpha") || Has(id, "stablelm-tuned-alpha"))
+    return "gpt_neox";  // StableLM-Alpha is GPT-NeoX; StableLM 2 is not
   if (Has(id, "falcon")) return "falcon";
   if (Has(id, "/opt-")) return "opt";
   if (Has(id, "starcoder2")) return "starcoder2";

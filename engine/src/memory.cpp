@@ -502,11 +502,10 @@ double NormBytes(const Shape& s, const LayerTraits& t, const TrainSetup& st, con
 // backward: S x c bytes per token per layer (measured by check_activations.py).
 // Not with one sequence per micro-batch (transformers drops an all-ones causal
 // mask), packing, or trainers that run their own attention without a padding
-// mask (Unsloth, axolotl's flash-attention, torchtune, litgpt).
+// mask (FrameworkProfile::attention_padding_mask: Unsloth, axolotl's
+// flash-attention, torchtune, litgpt).
 bool PaddingMaskThroughSdpa(const TrainSetup& st) {
-  const bool hf_attention = st.framework == Framework::kUnspecified || st.framework == Framework::kHfTrainer ||
-                            st.framework == Framework::kLlamaFactory;
-  return hf_attention && !st.packing && st.batch_size_per_device > 1;
+  return st.attention_padding_mask && !st.packing && st.batch_size_per_device > 1;
 }
 
 // Attention block: the projections' kept inputs (with the MLP's first linear
@@ -844,7 +843,10 @@ std::string LayerTypeOf(const std::string& model_id) {
   if (Has(id, "gemma-3-") || Has(id, "gemma3")) return "gemma3";
   if (Has(id, "olmo-") && !Has(id, "olmo-2")) return "olmo";
   if (Has(id, "gpt2")) return "gpt2";
-  if (Has(id, "pythia") || Has(id, "gpt-neox") || Has(id, "gpt_neox")) return "gpt_neox";
+  // StableLM-Alpha (2023) is a GPT-NeoX model; StableLM 2 and 3B-4E1T are not.
+  if (Has(id, "pythia") || Has(id, "gpt-neox") || Has(id, "gpt_neox") || Has(id, "stablelm-base-alpha") ||
+      Has(id, "stablelm-tuned-alpha"))
+    return "gpt_neox";
   // Falcon-7B / -RW / -1B (one LayerNorm, multi-query); not Falcon3 (Llama shape), -40B or -180B.
   if (Has(id, "falcon-7b") || Has(id, "falcon-rw") || Has(id, "falcon-1b")) return "falcon";
   if (Has(id, "phi-2") || Has(id, "phi-1")) return "phi";

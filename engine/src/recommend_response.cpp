@@ -199,6 +199,9 @@ json BuildResponse(const ResponseInputs& in, const Request& req, const Target& t
                      {"model", t.model_id}, {"model_params_b", Round3(t.arch.params_b)},
                      {"model_source", t.model_source}, {"task_type", t.task}, {"adapter_type", req.adapter_type},
                      {"strategy", req.strategy}, {"framework", t.framework->name}};
+  // The name as given when it is not the catalog id (a fine-tune, a quantized
+  // copy, a fork): the exports load that checkpoint.
+  if (!req.model.empty() && req.model != t.model_id) resp["request"]["model_name"] = req.model;
   resp["framework"] = {{"id", t.framework->name}, {"label", t.framework->label},
                        {"why", req.framework.empty() ? "not given: the memory figures are for the Hugging Face Trainer "
                                                        "with TRL, PEFT and bitsandbytes (give framework for another)"

@@ -88,7 +88,9 @@ double ParamsFromShape(const ModelArch& a) {
 std::optional<Error> ResolveModelSource(const Catalog& catalog, const Request& req, Target* t) {
   t->model_id = req.model;
   if (!req.model.empty()) {
-    if (const Model* m = catalog.FindModel(req.model)) {
+    const ModelMatch match = catalog.MatchModel(req.model);
+    if (const Model* m = match.model) {
+      if (std::string note = match.Note(req.model); !note.empty()) t->warnings.push_back(note);
       t->model = m;
       t->arch = m->arch;
       t->model_id = m->id;

@@ -44,6 +44,39 @@ BOOST_AUTO_TEST_CASE(models_resolve_by_alias) {
   BOOST_TEST(c.FindModel("gpt-17") == nullptr);
 }
 
+// Variant names (fine-tunes, quantized or converted copies) match the model
+// they name; a size or a version is never dropped.
+BOOST_AUTO_TEST_CASE(variant_names_match_their_model) {
+  const Catalog& c = test::BundledEngine().catalog();
+  struct Case {
+    const char* name;
+    const char* id;
+    bool prequantized;
+  };
+  for (const Case& k : {Case{"unsloth/Meta-Llama-3.1-8B-Instruct-bnb-4bit", "meta-llama/Llama-3.1-8B", true},
+                        Case{"unsloth/llama-3-8b-bnb-4bit", "meta-llama/Meta-Llama-3-8B", true},
+                        Case{"Qwen/Qwen2.5-7B-Instruct-GPTQ-Int4", "Qwen/Qwen2.5-7B", true},
+                        Case{"TheBloke/Mistral-7B-v0.1-AWQ", "mistralai/Mistral-7B-v0.1", true},
+                        Case{"unsloth/gemma-3-4b-it-unsloth-bnb-4bit", "google/gemma-3-4b-it", true},
+                        Case{"someone/Llama-2-7b-chat-hf-fp16", "meta-llama/Llama-2-7b-hf", false}}) {
+    ModelMatch m = c.MatchModel(k.name);
+    BOOST_TEST_REQUIRE(m.model != nullptr, k.name);
+    BOOST_TEST(m.model->id == k.id, k.name);
+    BOOST_TEST(m.prequantized == k.prequantized, k.name);
+    BOOST_TEST(!m.dropped.empty(), k.name);
+    BOOST_TEST(m.Note(k.name).find(std::string("read as ") + k.id) != std::string::npos, k.name);
+  }
+  // A direct alias carries no note.
+  ModelMatch direct = c.MatchModel("llama-3.1-8b-instruct");
+  BOOST_TEST_REQUIRE(direct.model != nullptr);
+  BOOST_TEST(direct.dropped.empty());
+  BOOST_TEST(direct.Note("llama-3.1-8b-instruct").empty());
+  // Sizes and versions stay: no match rather than another model.
+  for (const char* name : {"Llama-3.1-9B-Instruct", "Mistral-7B-v0.9-Instruct", "instruct", "xlm-roberta-base",
+                           "gpt-17-bnb-4bit"})
+    BOOST_TEST(c.MatchModel(name).model == nullptr, name);
+}
+
 BOOST_AUTO_TEST_CASE(tasks_and_aliases) {
   const Catalog& c = test::FixtureCatalog();
   BOOST_TEST(c.CanonicalTask("language finetuning") == "instruction_following");

@@ -131,6 +131,20 @@ BOOST_AUTO_TEST_CASE(values_are_not_rendered_as_templates) {
   BOOST_TEST(script.find("NOTES = \"{{{training_args}}}\"") != std::string::npos);
 }
 
+// The exports load the checkpoint the person named when it is a Hub repo id
+// (a quantized copy, a fine-tune), and the catalog id for an alias.
+BOOST_AUTO_TEST_CASE(exports_load_the_named_checkpoint) {
+  Request req;
+  json resp = Recommend({{"gpu_override", "T4"}, {"model", "unsloth/Meta-Llama-3.1-8B-Instruct-bnb-4bit"},
+                         {"adapter_type", "qlora"}});
+  std::string script = MustExport(req, resp, ExportFormat::kScript);
+  BOOST_TEST(script.find("MODEL_ID = \"unsloth/Meta-Llama-3.1-8B-Instruct-bnb-4bit\"") != std::string::npos);
+  resp = Recommend({{"gpu_override", "T4"}, {"model", "llama2-7b"}, {"adapter_type", "qlora"}});
+  BOOST_TEST(resp["request"]["model_name"] == "llama2-7b");
+  script = MustExport(req, resp, ExportFormat::kScript);
+  BOOST_TEST(script.find("MODEL_ID = \"meta-llama/Llama-2-7b-hf\"") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(refuses_what_cannot_run) {
   json resp = Recommend({{"gpu_override", "T4"}, {"model", "meta-llama/Llama-3.1-70B"}, {"adapter_type", "none"}});
   BOOST_TEST_REQUIRE(!resp["fits"].get<bool>());

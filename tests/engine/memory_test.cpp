@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "ftconfig/frameworks.h"
 #include "ftconfig/memory.h"
 
 using namespace ftconfig;
@@ -313,8 +314,15 @@ BOOST_AUTO_TEST_CASE(padding_mask_through_sdpa) {
   s.batch_size_per_device = 1;  // one sequence: no mask
   BOOST_TEST(Close(EstimateMemory(Toy(), s).layer_activation_bytes_per_token, 2088));
   s.batch_size_per_device = 2;
-  s.framework = Framework::kUnsloth;  // its own attention, no padding mask
+  s.attention_padding_mask = false;  // a trainer's own attention (Unsloth, torchtune, litgpt): no mask
   BOOST_TEST(Close(EstimateMemory(Toy(), s).layer_activation_bytes_per_token, 2088));
+  // The profiles say which trainers pass one.
+  for (const auto& p : Frameworks()) {
+    TrainSetup f = ToySetup();
+    ApplyFramework(p, &f);
+    const bool hf_attention = p.id == Framework::kHfTrainer || p.id == Framework::kLlamaFactory;
+    BOOST_TEST(f.attention_padding_mask == hf_attention, p.name);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(routed_experts_keep_per_routed_copy) {
@@ -350,6 +358,9 @@ BOOST_AUTO_TEST_CASE(gemma_2b_is_not_a_gemma_2_layer) {
   BOOST_TEST(LayerTypeOf("microsoft/phi-4") == "phi3");
   BOOST_TEST(LayerTypeOf("microsoft/phi-2") == "phi");
   BOOST_TEST(LayerTypeOf("EleutherAI/pythia-1b") == "gpt_neox");
+  BOOST_TEST(LayerTypeOf("stabilityai/stablelm-base-alpha-3b") == "gpt_neox");
+  BOOST_TEST(LayerTypeOf("stabilityai/stablelm-2-1_6b") == "");  // StableLM 2: q/k/v projections
+  BOOST_TEST(LayerTypeOf("microsoft/phi-1_5") == "phi");
   BOOST_TEST(LayerTypeOf("openai-community/gpt2-medium") == "gpt2");
   BOOST_TEST(LayerTypeOf("tiiuae/falcon-7b") == "falcon");
   BOOST_TEST(LayerTypeOf("tiiuae/Falcon3-7B-Base") == "");  // a Llama layer

@@ -96,6 +96,26 @@ BOOST_AUTO_TEST_CASE(colab_free_qlora_llama31_8b) {
   BOOST_TEST(r["time"]["hours"].get<double>() > 0);
 }
 
+// The model Unsloth's Colab notebooks load is a quantized copy of Llama 3.1 8B
+// Instruct: the answer is Llama 3.1 8B's, says how the name was read, and the
+// exports keep the name as written.
+BOOST_AUTO_TEST_CASE(variant_model_name_is_answered_for_its_model) {
+  const std::string name = "unsloth/Meta-Llama-3.1-8B-Instruct-bnb-4bit";
+  json r = Recommend(test::BundledEngine(), {{"platform", "colab"}, {"plan", "free"}, {"model", name},
+                                              {"task_type", "instruction_following"}, {"adapter_type", "qlora"}});
+  BOOST_TEST(r["fits"].get<bool>());
+  BOOST_TEST(r["request"]["model"] == "meta-llama/Llama-3.1-8B");
+  BOOST_TEST(r["request"]["model_name"] == name);
+  bool said = false;
+  for (const auto& w : r["warnings"]) said = said || w.get<std::string>().find("read as meta-llama/Llama-3.1-8B") != std::string::npos;
+  BOOST_TEST(said);
+  json base = Recommend(test::BundledEngine(), {{"platform", "colab"}, {"plan", "free"},
+                                                 {"model", "meta-llama/Llama-3.1-8B"},
+                                                 {"task_type", "instruction_following"}, {"adapter_type", "qlora"}});
+  BOOST_TEST(r["vram"]["per_gpu_gb"] == base["vram"]["per_gpu_gb"]);
+  BOOST_TEST(r["hyperparameters"]["max_seq_length"] == base["hyperparameters"]["max_seq_length"]);
+}
+
 // Exploration (seed 004): with a seed, about one request in ten gets an
 // alternative learning rate marked as exploration; the main answer and its
 // memory never change; without a seed there is no "exploration" at all.

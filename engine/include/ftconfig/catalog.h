@@ -120,6 +120,15 @@ struct CatalogFiles {
   std::string gpus, platforms, models, stacks, tasks, datasets;
 };
 
+// How a model name matched the catalog (Catalog::MatchModel).
+struct ModelMatch {
+  const Model* model = nullptr;
+  std::vector<std::string> dropped;  // variant / packaging words dropped to match, as written
+  bool prequantized = false;         // the dropped words name a quantized checkpoint (bnb-4bit, GPTQ, AWQ, GGUF)
+  // One sentence for a variant match ("" for a direct one or no match).
+  std::string Note(const std::string& name) const;
+};
+
 class Catalog {
  public:
   // Parses and validates all catalog files. Errors: kInvalidJson, kDataError
@@ -145,8 +154,16 @@ class Catalog {
   const Gpu* GpuById(const std::string& id) const;
   Result<const Platform*> FindPlatform(const std::string& name) const;
   Result<const Plan*> FindPlan(const Platform& platform, const std::string& name) const;
-  // By id or alias, case-insensitive; nullptr when unknown.
+  // By id or alias, case-insensitive; nullptr when unknown. Also matches a
+  // variant name (MatchModel): "unsloth/Meta-Llama-3.1-8B-Instruct-bnb-4bit"
+  // is meta-llama/Llama-3.1-8B.
   const Model* FindModel(const std::string& name) const;
+  // FindModel with how the name matched: a name the catalog lacks matches the
+  // model it names once trailing variant and packaging words are dropped
+  // (instruct, chat, it, base, hf, a release date such as 2407, bnb-4bit,
+  // GPTQ-Int4, AWQ, GGUF, ...). Such words name a fine-tune or a re-packaging
+  // of the same architecture, never another size.
+  ModelMatch MatchModel(const std::string& name) const;
   // Canonical task id for an id or alias; empty when unknown.
   std::string CanonicalTask(const std::string& name) const;
   const TaskType* TaskById(const std::string& id) const;

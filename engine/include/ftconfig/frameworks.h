@@ -40,6 +40,10 @@ struct FrameworkProfile {
   bool pure_16bit_full = false;         // full fine-tuning without fp32 master weights
   bool compile = false;                 // recorded; not a memory term
   bool packing = false;                 // recorded; memory uses the longest batch either way
+  // transformers' attention hands SDPA an additive padding mask for padded
+  // batches, which the kernel keeps for backward; trainers with their own
+  // attention path (or FA2's unpadded one) pass none.
+  bool attention_padding_mask = true;
   // Optimizer when the input names none: for adapters, and for full fine-tuning.
   Optimizer adapter_optimizer = Optimizer::kAdamW;
   Optimizer full_optimizer = Optimizer::kAdamW;

@@ -78,6 +78,7 @@ struct TrainSetup {
   bool gradient_checkpointing = true;
   bool flash_attention = false;  // FA2 or memory-efficient SDPA
   bool packing = false;
+  bool attention_padding_mask = true;  // padded batches reach SDPA with a mask (transformers' attention)
   int lora_r = 16;
   LoraTarget lora_target = LoraTarget::kAllLinear;
   int num_gpus = 1;
