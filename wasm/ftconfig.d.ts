@@ -447,7 +447,7 @@ export interface EstimateInput {
   experts_per_token?: number;
   gated_mlp?: boolean;
   /** The decoder layer's shape beyond Llama's (catalog models get it from their id). */
-  layer_type?: '' | 'qwen3' | 'gemma2' | 'gemma3' | 'olmo' | 'phi3' | 'gpt2' | 'gpt_neox' | 'falcon' | 'phi' | 'opt' | 'starcoder2' | 'bert' | 'distilbert' | 'deberta';
+  layer_type?: '' | 'qwen3' | 'gemma2' | 'gemma3' | 'olmo' | 'phi3' | 'gpt2' | 'gpt_neox' | 'falcon' | 'falcon_new' | 'phi' | 'opt' | 'starcoder2' | 'bert' | 'distilbert' | 'deberta' | 't5';
 }
 
 export interface EstimateResult {

@@ -236,6 +236,12 @@ LayerTraits TraitsOf(const std::string& layer_type) {
     t = LayerNormTraits(Act::kOneOp);
     t.norms = 1;
     t.fused_qkv = t.parallel = t.v_unexpanded = true;
+  } else if (layer_type == "falcon_new") {
+    // Parallel attention and MLP, each behind its own LayerNorm of the same
+    // residual (the second keeps only statistics); K and V expanded to every
+    // query head, as in the Llama layer.
+    t = LayerNormTraits(Act::kOneOp);
+    t.fused_qkv = t.norms_share_input = true;
   } else if (layer_type == "phi") {
     t = LayerNormTraits(Act::kTanhGelu);
     t.norms = 1;
@@ -847,8 +853,10 @@ std::string LayerTypeOf(const std::string& model_id) {
   if (Has(id, "pythia") || Has(id, "gpt-neox") || Has(id, "gpt_neox") || Has(id, "stablelm-base-alpha") ||
       Has(id, "stablelm-tuned-alpha"))
     return "gpt_neox";
-  // Falcon-7B / -RW / -1B (one LayerNorm, multi-query); not Falcon3 (Llama shape), -40B or -180B.
+  // Falcon-7B / -RW / -1B (one LayerNorm, multi-query); Falcon-40B / -180B (the "new decoder architecture":
+  // two LayerNorms on the residual, grouped KV heads); not Falcon3 (Llama shape).
   if (Has(id, "falcon-7b") || Has(id, "falcon-rw") || Has(id, "falcon-1b")) return "falcon";
+  if (Has(id, "falcon-40b") || Has(id, "falcon-180b")) return "falcon_new";
   if (Has(id, "phi-2") || Has(id, "phi-1")) return "phi";
   if (Has(id, "/opt-") || id.rfind("opt-", 0) == 0) return "opt";
   if (Has(id, "starcoder2")) return "starcoder2";

@@ -364,6 +364,7 @@ BOOST_AUTO_TEST_CASE(gemma_2b_is_not_a_gemma_2_layer) {
   BOOST_TEST(LayerTypeOf("openai-community/gpt2-medium") == "gpt2");
   BOOST_TEST(LayerTypeOf("tiiuae/falcon-7b") == "falcon");
   BOOST_TEST(LayerTypeOf("tiiuae/Falcon3-7B-Base") == "");  // a Llama layer
+  BOOST_TEST(LayerTypeOf("tiiuae/falcon-40b") == "falcon_new");
   BOOST_TEST(LayerTypeOf("facebook/opt-1.3b") == "opt");
   BOOST_TEST(LayerTypeOf("bigcode/starcoder2-3b") == "starcoder2");
   BOOST_TEST(LayerTypeOf("FacebookAI/roberta-base") == "bert");

@@ -58,21 +58,28 @@ LORA_R = 8
 # catalog (T5, the one encoder-decoder family, is not built here). The
 # estimator's layer_type (ftconfig/memory.h LayerTypeOf) carries each family's differences from the Llama layer.
 GATED = ("llama", "mistral", "qwen2", "gemma", "qwen3", "gemma2", "gemma3_text", "olmo", "phi3", "mixtral", "phi",
-         "gpt2", "gpt_neox", "falcon", "opt", "starcoder2", "bert", "roberta", "distilbert", "deberta-v2")
+         "gpt2", "gpt_neox", "falcon", "falcon_new", "opt", "starcoder2", "bert", "roberta", "distilbert",
+         "deberta-v2")
 DOC = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "docs",
                    "memory-validation.md")
 BEGIN = "<!-- BEGIN GENERATED: tests/py/check_activations.py --write-doc -->"
 END = "<!-- END GENERATED: check_activations -->"
 
 
+def family_label(model_type, extra):
+    """The row's family: the model_type, or Falcon's new decoder architecture (Falcon-40B), a layer of its own."""
+    return "falcon_new" if model_type == "falcon" and extra.get("new_decoder_architecture") else model_type
+
+
 def decoder_families():
-    """(model_type, extra config) per decoder family, once each, plus llama (the default family)."""
-    seen, out = set(), [("llama", {})]
+    """(label, model_type, extra config) per family, once each, plus llama (the default family)."""
+    seen, out = set(), [("llama", "llama", {})]
     for _, model_type, extra in ARCHITECTURES:
-        if model_type == "t5" or model_type in seen:
+        label = family_label(model_type, extra)
+        if model_type == "t5" or label in seen:
             continue
-        seen.add(model_type)
-        out.append((model_type, extra))
+        seen.add(label)
+        out.append((label, model_type, extra))
     return out
 
 
@@ -80,8 +87,9 @@ def build(model_type, extra, attn, layers=None):
     keys = {**SIZE, **{k: v for k, v in extra.items() if k != "head_dim"}, "pad_token_id": 0}
     if layers:
         keys["num_hidden_layers"] = layers
-    if model_type == "falcon":  # head_dim is derived; multi-query sets the KV heads
+    if model_type == "falcon":  # head_dim is derived; multi-query or num_kv_heads sets the KV heads
         keys = {k: v for k, v in keys.items() if k not in ("head_dim", "num_key_value_heads")}
+        keys.update({k: v for k, v in extra.items() if k == "num_kv_heads"})
     if model_type in ENCODERS:
         keys = {k: v for k, v in keys.items() if k not in ("head_dim", "num_key_value_heads")}
         keys["num_labels"] = NUM_LABELS
@@ -114,7 +122,8 @@ KNOWN_LIMITS = ("does not support an attention implementation", "lora.ParamWrapp
                 "mixed dtype (CPU)")
 # transformers model_type -> the estimator's layer_type (ftconfig/memory.h LayerTypeOf).
 LAYER_TYPES = {"qwen3": "qwen3", "gemma2": "gemma2", "gemma3_text": "gemma3", "olmo": "olmo", "phi3": "phi3",
-               "gpt2": "gpt2", "gpt_neox": "gpt_neox", "falcon": "falcon", "phi": "phi", "opt": "opt",
+               "gpt2": "gpt2", "gpt_neox": "gpt_neox", "falcon": "falcon", "falcon_new": "falcon_new", "phi": "phi",
+               "opt": "opt",
                "starcoder2": "starcoder2", "bert": "bert", "roberta": "bert", "distilbert": "distilbert",
                "deberta-v2": "deberta"}
 
@@ -125,8 +134,8 @@ def arch_fields(config, model_type):
     h = g("hidden_size")
     heads = g("num_attention_heads")
     kv = g("num_key_value_heads", default=heads)
-    if getattr(config, "multi_query", False):
-        kv = 1
+    if model_type == "falcon":
+        kv = config.num_kv_heads if config.new_decoder_architecture else 1 if config.multi_query else heads
     if model_type in ("gpt2", "gpt_neox", "opt") or model_type in ENCODERS:  # no grouped-query attention
         kv = heads
     gated = model_type not in ("gpt2", "gpt_neox", "falcon", "opt", "phi", "starcoder2") and model_type not in ENCODERS
@@ -139,7 +148,7 @@ def arch_fields(config, model_type):
             "num_attention_heads": heads, "num_kv_heads": kv, "head_dim": g("head_dim", default=h // heads),
             "vocab_size": config.vocab_size, "gated_mlp": gated,
             "tie_word_embeddings": bool(getattr(config, "tie_word_embeddings", False)),
-            "layer_type": LAYER_TYPES.get(model_type, ""), **moe_fields(config)}
+            "layer_type": LAYER_TYPES.get(family_label(model_type, config.to_dict()), ""), **moe_fields(config)}
 
 
 def moe_fields(config):
@@ -275,12 +284,12 @@ ADAPTERS = ("lora", "dora")
 
 def run(cli):
     rows, inputs = [], []
-    for model_type, extra in decoder_families():
+    for family, model_type, extra in decoder_families():
         for method, attn, dropout, ckpt in SCENARIOS:
             try:
                 per_layer, outside, config = measure(model_type, extra, method, attn, dropout, ckpt)
             except Exception as exc:  # an architecture this transformers cannot build tiny: reported, not hidden
-                rows.append({"family": model_type, "scenario": (method, attn, dropout, ckpt), "error": str(exc)[:120]})
+                rows.append({"family": family, "scenario": (method, attn, dropout, ckpt), "error": str(exc)[:120]})
                 continue
             est_in = {**arch_fields(config, model_type), "method": method, "lora_r": LORA_R,
                       # PEFT's all-linear does not reach transformers 5's fused expert parameters: attention only.
@@ -288,7 +297,7 @@ def run(cli):
                       "precision": "mixed-bf16" if method == "full" else "bf16", "adapter_dtype": "fp32",
                       "flash_attention": attn == "sdpa", "gradient_checkpointing": ckpt,
                       "batch_size_per_device": BATCH, "seq_len": SEQ}
-            rows.append({"family": model_type, "scenario": (method, attn, dropout, ckpt), "measured": per_layer,
+            rows.append({"family": family, "scenario": (method, attn, dropout, ckpt), "measured": per_layer,
                          "outside": outside})
             inputs.append((len(rows) - 1, est_in))
     for (i, _), est in zip(inputs, estimate(cli, [e for _, e in inputs])):

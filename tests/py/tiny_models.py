@@ -21,6 +21,9 @@ ARCHITECTURES = [
     ("gpt2", "gpt2", {"n_embd": 32, "n_layer": 2, "n_head": 4, "n_positions": 128}),
     ("pythia", "gpt_neox", {}),
     ("stablelm-base-alpha", "gpt_neox", {}),
+    # Falcon-40B / -180B: the "new decoder architecture" (two LayerNorms, grouped KV heads).
+    ("falcon-40b", "falcon", {"new_decoder_architecture": True, "num_kv_heads": 2}),
+    ("falcon-180b", "falcon", {"new_decoder_architecture": True, "num_kv_heads": 2}),
     ("falcon", "falcon", {"new_decoder_architecture": False, "multi_query": True}),
     ("/opt-", "opt", {"ffn_dim": 64, "word_embed_proj_dim": 32}),
     ("starcoder2", "starcoder2", {}),

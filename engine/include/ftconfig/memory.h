@@ -210,7 +210,7 @@ int SequenceClassificationLabels(const std::string& task_type);
 std::string LayerTypeOf(const std::string& model_id);
 // The accepted ModelArch::layer_type values besides "" (the Llama shape).
 inline constexpr const char* kLayerTypes[] = {"qwen3", "gemma2", "gemma3",   "olmo", "phi3",
-                                              "gpt2",  "gpt_neox", "falcon", "phi",  "opt", "starcoder2",
+                                              "gpt2",  "gpt_neox", "falcon", "falcon_new", "phi",  "opt", "starcoder2",
                                               "bert",  "distilbert", "deberta", "t5"};
 // The attn_implementation a recommendation asks transformers for: eager for
 // layers without an SDPA path (DeBERTa, T5), sdpa where FlashAttention 2 is
