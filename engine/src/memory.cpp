@@ -143,7 +143,7 @@ enum Mod { kQ, kK, kV, kO, kGate, kUp, kDown, kNumMods };
 struct Linear {
   Mod mod;
   double in = 0, out = 0;
-  double copies = 1;  // experts for MoE MLP modules
+  double copies = 1;  // experts for MoE MLP modules; T5: the blocks of a layer pair that have this linear
 };
 
 // What a decoder layer holds beyond the Llama shape (LayerTypeOf), each
@@ -161,6 +161,9 @@ struct LayerTraits {
   bool norm_weight = true;        // OLMo: LayerNorm without weights keeps no normalised copy
   double norm_stat_bytes = kNormStatBytes;  // LayerNorm: mean and rstd
   bool norm_fp32_copy = false;    // Gemma RMSNorm computes (1 + w) * x in fp32
+  // T5LayerNorm scales the residual itself (not its fp32 copy) by the fp32
+  // rsqrt: a 16-bit residual is kept beside the copy.
+  bool norm_keeps_residual = false;
   bool qk_norm = false;           // Qwen3, Gemma 3: RMSNorm on each head of q and k
   bool softcap = false;           // Gemma 2: tanh(scores / cap) keeps its output (eager)
   // One qkv_proj linear (Phi-3, GPT-2, GPT-NeoX, Falcon) and one gate_up_proj
@@ -199,6 +202,10 @@ struct LayerTraits {
   // No FlashAttention 2 path in the pinned transformers (BERT, RoBERTa:
   // _supports_flash_attn False in 4.55): SDPA instead.
   bool no_flash_attention2 = false;
+  // T5: an encoder and a decoder stack of num_layers blocks each; one "layer"
+  // is a pair (encoder block + decoder block with cross-attention), every
+  // sub-layer followed by dropout (T5LayerBytes).
+  bool encoder_decoder = false;
   Act act = Act::kGated;
 };
 
@@ -262,9 +269,12 @@ LayerTraits TraitsOf(const std::string& layer_type) {
       t.eager_only = true;
     }
   } else if (layer_type == "t5") {
-    // T5's layer is estimated as the Llama-shaped one (not measured by the
-    // CPU harness), with the eager attention its relative position bias needs.
-    t.eager_only = true;
+    // Pre-norm RMSNorm (T5LayerNorm) per sub-layer, eager attention (the
+    // relative position bias), dropout 0.1 on the attention weights, inside
+    // the MLP and after every sub-layer; measured by check_activations.py.
+    t.norms = 1;  // per NormBytes call: T5LayerBytes counts the sub-layers
+    t.norm_keeps_residual = true;
+    t.eager_only = t.attention_dropout = t.encoder_decoder = true;
   }
   return t;
 }
@@ -332,10 +342,12 @@ Shape ResolveShape(const ModelArch& in, std::vector<std::string>* notes) {
   s.active_experts = s.moe ? std::max(1, a.experts_per_token) : 1;
 
   double E = s.experts;
-  s.mods = {{kQ, s.h, s.q}, {kK, s.h, s.kv}, {kV, s.h, s.kv}, {kO, s.q, s.h}};
-  if (s.gated) s.mods.push_back({kGate, s.h, s.inter, E});
-  s.mods.push_back({kUp, s.h, s.inter, E});
-  s.mods.push_back({kDown, s.inter, s.h, E});
+  // T5's layer pair: encoder self-attention, decoder self- and cross-attention; two MLPs.
+  const double A = s.traits.encoder_decoder ? 3 : 1, M = s.traits.encoder_decoder ? 2 : E;
+  s.mods = {{kQ, s.h, s.q, A}, {kK, s.h, s.kv, A}, {kV, s.h, s.kv, A}, {kO, s.q, s.h, A}};
+  if (s.gated) s.mods.push_back({kGate, s.h, s.inter, M});
+  s.mods.push_back({kUp, s.h, s.inter, M});
+  s.mods.push_back({kDown, s.inter, s.h, M});
   double per_layer = 0;
   for (const auto& m : s.mods) {
     per_layer += m.in * m.out * m.copies;
@@ -347,7 +359,7 @@ Shape ResolveShape(const ModelArch& in, std::vector<std::string>* notes) {
   s.embed = s.vocab * s.h;
   s.head = s.tied ? 0 : s.vocab * s.h;
   s.head_out = s.vocab;
-  s.norms = s.layers * 2.0 * s.h + s.h;
+  s.norms = s.layers * (s.traits.encoder_decoder ? 5.0 : 2.0) * s.h + s.h;
   double from_shape = s.layers * per_layer + s.embed + s.head + s.norms;
   s.total_params = a.params_b > 0 ? a.params_b * 1e9 : from_shape;
   s.linear = std::max(0.0, s.total_params - s.embed - s.head - s.norms);
@@ -442,7 +454,7 @@ std::vector<AdaptedModule> AdaptedModules(const Shape& s, const TrainSetup& st) 
       continue;
     }
     adapted[linear] = true;
-    by_linear[linear] = {m.in, m.out, m.mod >= kGate ? s.active_experts : 1.0};
+    by_linear[linear] = {m.in, m.out, s.moe ? (m.mod >= kGate ? s.active_experts : 1.0) : m.copies};
   }
   std::vector<AdaptedModule> out;
   for (int i = 0; i < kNumMods; ++i)
@@ -495,6 +507,7 @@ double NormBytes(const Shape& s, const LayerTraits& t, const TrainSetup& st, con
   const double inputs = t.norms_share_input && k.residual_bytes == 4 ? 1 : t.norms;
   double b = inputs * kNormSavedBytes * s.h + t.norms * t.norm_stat_bytes;
   if (full && t.norm_weight && !t.layer_norm) b += t.norms * (t.norm_fp32_copy ? 4.0 : k.residual_bytes) * s.h;
+  if (t.norm_keeps_residual && k.residual_bytes != 4) b += t.norms * k.residual_bytes * s.h;
   if (t.qk_norm) {
     b += kNormSavedBytes * (s.q + s.kv) + kNormStatBytes * (s.heads + s.kv_heads);
     if (full) b += (t.norm_fp32_copy ? 4.0 : c) * (s.q + s.kv);
@@ -587,6 +600,44 @@ LayerTraits TraitsUnder(LayerTraits t, Framework framework) {
   return t;
 }
 
+// T5's MLP: wi -> ReLU (keeps its output) -> dropout -> wo, or (gated-gelu,
+// Flan-T5) wi_0 -> gelu_new and wi_1, whose product keeps the fp32 GELU
+// output and wi_1's output, -> dropout -> wo. wo reads the dropout's output.
+double T5MlpBytes(const Shape& s, const TrainSetup& st, const KeptInputs& k, double ci) {
+  const double c = ComputeBytes(st.precision);
+  const double down = k.saved[kDown] ? ci * s.inter : 0;
+  const double mask = kDropoutMaskBytes * s.inter;
+  if (!s.gated) return ci * s.h * KeptInputCopies(s, st, k, {kUp}) + c * s.inter + mask + down;
+  return ci * s.h * KeptInputCopies(s, st, k, {kGate, kUp}) + (kTanhGeluFp32Tensors * 4 + c) * s.inter +
+         (4 + c) * s.inter + mask + down;
+}
+
+// T5's cross-attention: q reads the decoder's norm output; k and v read the
+// encoder's output, which each casts privately under autocast over fp32
+// weights (16-bit weights: the one encoder output, saved once for all
+// layers); eager scores over the encoder's tokens (as many as the decoder's).
+double T5CrossAttentionBytes(const Shape& s, const TrainSetup& st, const KeptInputs& k, double seq, double ci) {
+  const double c = ComputeBytes(st.precision);
+  double b = ci * s.h * KeptInputCopies(s, st, k, {kQ});
+  if (k.private_copies) b += ci * s.h * KeptInputCopies(s, st, k, {kK, kV});
+  b += c * 3 * s.q + (kEagerSoftmaxBytes + c + kDropoutMaskBytes) * s.heads * seq;
+  if (k.saved[kO]) b += ci * s.q;
+  return b;
+}
+
+// One T5 layer pair: an encoder block (norm + self-attention, norm + MLP) and
+// a decoder block (the same with a norm + cross-attention between), dropout
+// after each sub-layer; the encoder and the decoder sequences taken as equally
+// long. Adapters: AdapterActivationBytes counts every block (Linear::copies).
+double T5LayerBytes(const Shape& s, const LayerTraits& t, const TrainSetup& st, const KeptInputs& k, double seq,
+                    double ci) {
+  const double norm = NormBytes(s, t, st, k), self = AttentionBytes(s, t, st, k, seq, ci);
+  const double mlp = T5MlpBytes(s, st, k, ci), mask = kDropoutMaskBytes * s.h;
+  const double encoder = 2 * norm + self + mlp + 2 * mask;
+  const double decoder = 3 * norm + self + T5CrossAttentionBytes(s, st, k, seq, ci) + mlp + 3 * mask;
+  return encoder + decoder + AdapterActivationBytes(s, st, k);
+}
+
 // Bytes saved for backward per token by one decoder layer that is part of the
 // autograd graph. Each term was checked tensor by tensor with
 // saved_tensors_hooks (tests/py/check_activations.py, docs/memory-validation.md).
@@ -595,6 +646,7 @@ double LayerActivationBytes(const Shape& s, const TrainSetup& st, const KeptInpu
   // kQuantKeptInputs of them for a bitsandbytes 4/8-bit layer.
   const double ci = QuantLayersKeepInputs(st) ? kQuantKeptInputs * ComputeBytes(st.precision) : ComputeBytes(st.precision);
   const LayerTraits t = TraitsUnder(s.traits, st.framework);
+  if (t.encoder_decoder) return T5LayerBytes(s, t, st, k, seq, ci);
   return NormBytes(s, t, st, k) + AttentionBytes(s, t, st, k, seq, ci) + MlpBytes(s, t, st, k, ci) +
          t.hidden_dropout_masks * kDropoutMaskBytes * s.h + AdapterActivationBytes(s, st, k);
 }
@@ -1106,9 +1158,11 @@ Activations ActivationTerms(const Shape& s, const TrainSetup& st, double base_by
   Activations a;
   a.layer_per_token = layer_tok;
   if (st.gradient_checkpointing) {
-    a.checkpoint_per_token = st.activation_offload ? 0 : residual_bytes * s.h;
-    // One checkpoint (the layer input) per layer; one layer recomputed at a time.
-    double ckpt = st.activation_offload ? 0 : residual_bytes * s.h * graph_layers * tokens;
+    // One checkpoint (the layer input) per layer (T5: per block, two a pair);
+    // one layer recomputed at a time (T5: counted as the pair, a bound).
+    const double blocks = s.traits.encoder_decoder ? 2 : 1;
+    a.checkpoint_per_token = st.activation_offload ? 0 : blocks * residual_bytes * s.h;
+    double ckpt = a.checkpoint_per_token * graph_layers * tokens;
     a.saved = ckpt + final_tok * tokens;
     a.work = layer_tok * tokens;
     a.cast_copies = cast_copies_layer;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The estimator's activation terms against what autograd saves, on the CPU (CTest: activations_py).
 
-For every decoder architecture family of the catalog (tiny_models.ARCHITECTURES), builds a tiny randomly
+For every architecture family of the catalog (tiny_models.ARCHITECTURES), builds a tiny randomly
 initialised model from a config (no download) and runs one training forward and backward under
 torch.autograd.graph.saved_tensors_hooks. Every tensor autograd saves is counted once (by its storage), parameters
 left out, and attributed to the decoder layer whose forward saved it first. The bytes per token of one layer (the
@@ -12,7 +12,9 @@ Scenarios, in the dtypes the transformers Trainer uses (`bf16=True`: autocast to
   full   fp32 weights + bf16 autocast          (estimator precision mixed-bf16)
   lora   bf16 weights + bf16 autocast, PEFT's fp32 adapters (estimator precision bf16, adapter_dtype fp32)
   dora   the same with use_dora
-each with SDPA and eager attention, LoRA with lora_dropout 0.05 and 0, and checkpointing on and off.
+each with SDPA and eager attention, LoRA with lora_dropout 0.05 and 0, and checkpointing on and off. T5 runs
+eager only (as the exports load it), a sequence-to-sequence model whose "layer" is one encoder block plus one
+decoder block.
 
 CUDA autocast's fp32 ops (layer_norm, softmax, pow, ...) run as CUDA runs them (CudaAutocastFp32Ops). One other
 difference between the CPU and CUDA is corrected, not measured: on the CPU, dropout saves its mask in the
@@ -59,7 +61,7 @@ LORA_R = 8
 # estimator's layer_type (ftconfig/memory.h LayerTypeOf) carries each family's differences from the Llama layer.
 GATED = ("llama", "mistral", "qwen2", "gemma", "qwen3", "gemma2", "gemma3_text", "olmo", "phi3", "mixtral", "phi",
          "gpt2", "gpt_neox", "falcon", "falcon_new", "opt", "starcoder2", "bert", "roberta", "distilbert",
-         "deberta-v2")
+         "deberta-v2", "t5", "t5_gated")
 DOC = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "docs",
                    "memory-validation.md")
 BEGIN = "<!-- BEGIN GENERATED: tests/py/check_activations.py --write-doc -->"
@@ -67,8 +69,13 @@ END = "<!-- END GENERATED: check_activations -->"
 
 
 def family_label(model_type, extra):
-    """The row's family: the model_type, or Falcon's new decoder architecture (Falcon-40B), a layer of its own."""
-    return "falcon_new" if model_type == "falcon" and extra.get("new_decoder_architecture") else model_type
+    """The row's family: the model_type, or a variant with a layer of its own: Falcon's new decoder architecture
+    (Falcon-40B), T5's gated-GELU MLP (Flan-T5)."""
+    if model_type == "falcon" and extra.get("new_decoder_architecture"):
+        return "falcon_new"
+    if model_type == "t5" and str(extra.get("feed_forward_proj", "")).startswith("gated"):
+        return "t5_gated"
+    return model_type
 
 
 def decoder_families():
@@ -76,7 +83,7 @@ def decoder_families():
     seen, out = set(), [("llama", "llama", {})]
     for _, model_type, extra in ARCHITECTURES:
         label = family_label(model_type, extra)
-        if model_type == "t5" or label in seen:
+        if label in seen:
             continue
         seen.add(label)
         out.append((label, model_type, extra))
@@ -95,8 +102,17 @@ def build(model_type, extra, attn, layers=None):
         keys["num_labels"] = NUM_LABELS
         if model_type == "deberta-v2":
             keys["position_buckets"] = 256  # DeBERTa-v3's (the estimator's relative span is 2 x 256)
+    if model_type == "t5":  # T5's own key names, from the shared tiny size
+        keys = {k: v for k, v in keys.items() if k not in ("hidden_size", "intermediate_size", "num_attention_heads",
+                                                           "num_key_value_heads", "head_dim", "num_hidden_layers")}
+        keys.update(d_model=SIZE["hidden_size"], d_ff=SIZE["intermediate_size"], num_heads=SIZE["num_attention_heads"],
+                    d_kv=SIZE["head_dim"], num_layers=layers or SIZE["num_hidden_layers"], decoder_start_token_id=0,
+                    feed_forward_proj=extra.get("feed_forward_proj", "relu"))
     config = transformers.AutoConfig.for_model(model_type, **keys)
     config._attn_implementation = attn
+    if model_type == "t5":  # trained with its dropout (0.1) on, as a sequence-to-sequence model
+        torch.manual_seed(0)
+        return config, transformers.AutoModelForSeq2SeqLM.from_config(config)
     if model_type in ENCODERS:
         # Encoders fine-tune with their hidden dropout (0.1 in their configs). Attention dropout too, which CUDA's
         # fused SDPA kernels apply without keeping a mask (the CPU falls back to an fp32 math path): eager only.
@@ -140,6 +156,11 @@ def arch_fields(config, model_type):
         kv = heads
     gated = model_type not in ("gpt2", "gpt_neox", "falcon", "opt", "phi", "starcoder2") and model_type not in ENCODERS
     # The MLP width under each family's own key (the tiny config also carries intermediate_size, unused there).
+    if model_type == "t5":
+        return {"hidden_size": config.d_model, "num_layers": config.num_layers, "intermediate_size": config.d_ff,
+                "num_attention_heads": config.num_heads, "num_kv_heads": config.num_heads, "head_dim": config.d_kv,
+                "vocab_size": config.vocab_size, "gated_mlp": config.is_gated_act, "tie_word_embeddings": True,
+                "layer_type": "t5", "architecture": "encoder-decoder"}
     inter = {"gpt2": getattr(config, "n_inner", None) or 4 * h,
              "falcon": getattr(config, "ffn_hidden_size", None) or 4 * h,
              "opt": getattr(config, "ffn_dim", None),
@@ -194,8 +215,11 @@ class CudaAutocastFp32Ops(torch.overrides.TorchFunctionMode):
 
 
 def decoder_layers(model):
-    """The decoder layers (the longest ModuleList of the model)."""
+    """The decoder layers (the longest ModuleList of the model); for T5 the encoder's blocks then the decoder's."""
     lists = [m for m in model.modules() if isinstance(m, torch.nn.ModuleList)]
+    blocks = [m for m in lists if len(m) and type(m[0]).__name__ == "T5Block"]
+    if len(blocks) == 2:
+        return list(blocks[0]) + list(blocks[1])
     return max(lists, key=len)
 
 
@@ -254,13 +278,17 @@ def measure(model_type, extra, method, attn, dropout, checkpointing, depth=None)
     # of the model, not of each layer. Under checkpointing the layers save nothing of their own; the checkpoints
     # are saved by the checkpoint function outside them, together with what every layer shares (a mask passed
     # positionally is saved once): one layer's checkpoint is what a model one layer deeper saves more.
+    # T5: a layer is a pair, the last encoder block and the last decoder block (both stacks one deeper).
+    stacks = 2 if model_type == "t5" else 1
+    n = len(layers) // stacks
     total = sum(counter.bytes.values()) / tokens
     if checkpointing and depth is None:
-        deeper, _, _ = measure(model_type, extra, method, attn, dropout, True, len(layers) + 1)
+        deeper, _, _ = measure(model_type, extra, method, attn, dropout, True, n + 1)
         return deeper - total, counter.bytes.get("outside", 0) / tokens, config
     if checkpointing:
         return total, 0, config
-    return counter.bytes.get(len(layers) - 1, 0) / tokens, counter.bytes.get("outside", 0) / tokens, config
+    last = sum(counter.bytes.get((i + 1) * n - 1, 0) for i in range(stacks))
+    return last / tokens, counter.bytes.get("outside", 0) / tokens, config
 
 
 def estimate(cli, rows):
@@ -285,7 +313,9 @@ ADAPTERS = ("lora", "dora")
 def run(cli):
     rows, inputs = [], []
     for family, model_type, extra in decoder_families():
-        for method, attn, dropout, ckpt in SCENARIOS:
+        # T5 runs eager (its relative position bias; the exports load it so): its SDPA rows would repeat them.
+        scenarios = list(dict.fromkeys((m, "eager", d, c) for m, _, d, c in SCENARIOS)) if model_type == "t5" else SCENARIOS
+        for method, attn, dropout, ckpt in scenarios:
             try:
                 per_layer, outside, config = measure(model_type, extra, method, attn, dropout, ckpt)
             except Exception as exc:  # an architecture this transformers cannot build tiny: reported, not hidden
