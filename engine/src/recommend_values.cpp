@@ -31,6 +31,9 @@ constexpr double kDefaultDatasetSize = 10000;
 constexpr int kDefaultSeq = 2048;
 // The shortest sequence the plan may choose when the data's lengths are unknown.
 constexpr int kUnknownSeqFloor = 1024;
+// T5 (encoder-decoder) checkpoints' n_positions: the length they were trained
+// at (google-t5/t5-base and google/flan-t5-base config.json).
+constexpr int kT5TrainedSeq = 512;
 
 std::string Sci(double v) {
   char buf[32];
@@ -99,6 +102,11 @@ void SetSequence(const Request& req, const Target& t, Values* v) {
     v->seq = {covered, "data", "covers the data's " + std::string(d->p95 ? "p95" : d->max ? "longest example" : "median") +
                                    " of " + std::to_string(*need) + " tokens"};
     v->seq_floor = covered;
+  } else if (t.arch.architecture == "encoder-decoder") {
+    // T5's relative positions set no hard limit; its configs' n_positions (512) is the length it was trained at.
+    v->seq = {kT5TrainedSeq, "rule", "the data's lengths are unknown: 512 tokens, the length T5 models were trained "
+                                     "at (n_positions in their config.json; give data_tokens to size it to your data)"};
+    v->seq_floor = kT5TrainedSeq;
   } else {
     v->seq = {kDefaultSeq, "rule", "the data's lengths are unknown: 2048 tokens, what current trainers default to "
                                    "(give data_tokens to size it to your data)"};

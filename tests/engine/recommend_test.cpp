@@ -116,6 +116,16 @@ BOOST_AUTO_TEST_CASE(variant_model_name_is_answered_for_its_model) {
   BOOST_TEST(r["hyperparameters"]["max_seq_length"] == base["hyperparameters"]["max_seq_length"]);
 }
 
+// T5 without data lengths: 512 tokens, the length its checkpoints were
+// trained at, not the decoders' 2048.
+BOOST_AUTO_TEST_CASE(t5_sequence_is_its_trained_length) {
+  json r = Recommend(test::BundledEngine(), {{"gpu_override", "T4"}, {"model", "google/flan-t5-base"},
+                                              {"task_type", "summarization"}, {"adapter_type", "lora"}});
+  BOOST_TEST(r["fits"].get<bool>());
+  BOOST_TEST(r["hyperparameters"]["max_seq_length"] == 512);
+  BOOST_TEST(r["diagnostics"]["sequence_floor"] == 512);
+}
+
 // Exploration (seed 004): with a seed, about one request in ten gets an
 // alternative learning rate marked as exploration; the main answer and its
 // memory never change; without a seed there is no "exploration" at all.
