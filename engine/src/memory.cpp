@@ -166,6 +166,10 @@ struct LayerTraits {
   bool norm_keeps_residual = false;
   bool qk_norm = false;           // Qwen3, Gemma 3: RMSNorm on each head of q and k
   bool softcap = false;           // Gemma 2: tanh(scores / cap) keeps its output (eager)
+  // Gemma 2: the LM head's logits are soft-capped too (final_logit_softcapping:
+  // cap * tanh(logits / cap)), the tanh keeping its output, c bytes a logit
+  // (transformers Gemma2ForCausalLM, litgpt GPT.forward).
+  bool final_softcap = false;
   // One qkv_proj linear (Phi-3, GPT-2, GPT-NeoX, Falcon) and one gate_up_proj
   // (Phi-3): one kept input (or one LoRA dropout / cast copy) each.
   bool fused_qkv = false, fused_gate_up = false;
@@ -223,7 +227,7 @@ LayerTraits TraitsOf(const std::string& layer_type) {
   if (layer_type == "gemma2" || layer_type == "gemma3") {
     t.norms = 4;
     t.norm_fp32_copy = true;
-    t.softcap = layer_type == "gemma2";
+    t.softcap = t.final_softcap = layer_type == "gemma2";
     t.qk_norm = layer_type == "gemma3";
   } else if (layer_type == "qwen3") {
     t.qk_norm = true;
@@ -1359,6 +1363,9 @@ void LossTerms(const Shape& s, const TrainSetup& st, StepTerms* t) {
   const double c = ComputeBytes(st.precision);
   const double tokens = static_cast<double>(st.batch_size_per_device) * st.seq_len;
   t->logits = tokens * s.head_out * LossBytesPerLogit(st.cross_entropy, c);
+  // (Unsloth's fused loss applies the cap inside its kernel: nothing kept.)
+  if (s.traits.final_softcap && s.head_out == s.vocab && st.framework != Framework::kUnsloth)
+    t->logits += tokens * s.head_out * c;
   const bool quant = st.weight_quant != WeightQuant::kNone;
   t->quant_transient = quant ? 2 * std::max(s.largest_linear, t->quantized_head) * c : 0;
   if ((st.method == Method::kFull && st.gradient_accumulation_steps == 1) && !s.tied)

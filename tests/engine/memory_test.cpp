@@ -391,6 +391,13 @@ BOOST_AUTO_TEST_CASE(logits_and_loss) {
   BOOST_TEST(Close(EstimateMemory(Toy(), s).breakdown.logits_gb, 16 * 100 * 8.0 / kGB));
   s.cross_entropy = CrossEntropy::kChunked;
   BOOST_TEST(Close(EstimateMemory(Toy(), s).breakdown.logits_gb, 16 * 100 * 4.0 / kGB));
+  // Gemma 2 soft-caps its logits: the tanh keeps its 16-bit output, 2 bytes a
+  // logit; not with a classification head.
+  ModelArch gemma2 = Toy();
+  gemma2.layer_type = "gemma2";
+  BOOST_TEST(Close(EstimateMemory(gemma2, s).breakdown.logits_gb, 16 * 100 * 6.0 / kGB));
+  s.num_labels = 2;
+  BOOST_TEST(Close(EstimateMemory(gemma2, s).breakdown.logits_gb, 16 * 2 * 4.0 / kGB));
 }
 
 BOOST_AUTO_TEST_CASE(a_classification_head_replaces_the_lm_head) {
