@@ -98,8 +98,12 @@ json ModelsJson(const Catalog& catalog, const std::string& query, int limit) {
     for (size_t i = 0; i < models.size() && out.size() < cap; ++i)
       if (rank[i] == r) out.push_back(ModelJson(models[i], kMatch[r]));
   if (!out.empty()) return out;
+  // A variant name (a fine-tune, a quantized copy) first: the model it names.
+  const Model* variant = catalog.MatchModel(query).model;
+  if (variant) out.push_back(ModelJson(*variant, "variant"));
   for (const auto& name : catalog.ClosestModelNames(query, std::min<size_t>(cap, 5)))
-    if (const Model* m = catalog.FindModel(name)) out.push_back(ModelJson(*m, "closest"));
+    if (const Model* m = catalog.FindModel(name); m && m != variant && out.size() < cap)
+      out.push_back(ModelJson(*m, "closest"));
   return out;
 }
 

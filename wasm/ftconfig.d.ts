@@ -540,7 +540,7 @@ export interface CatalogModel {
   num_layers: number;
   hidden_size: number;
   max_position_embeddings: number;
-  match: 'exact' | 'prefix' | 'substring' | 'closest' | 'all';
+  match: 'exact' | 'prefix' | 'substring' | 'variant' | 'closest' | 'all';
 }
 
 export interface ModelStatus {

@@ -284,7 +284,7 @@ async function searchModels() {
   modelOptions = models.map((m, i) => h('li', {
     id: `model-opt-${i}`, role: 'option', 'aria-selected': 'false', 'data-id': m.id,
     onmousedown: (e) => { e.preventDefault(); choose(m); },
-  }, h('span', { class: 'opt-name' }, m.name), h('span', { class: 'opt-meta' }, `${m.id} · ${fmt.number(m.params_b)}B${m.is_moe ? ' MoE' : ''}${m.match === 'closest' ? ' · closest match' : ''}`)));
+  }, h('span', { class: 'opt-name' }, m.name), h('span', { class: 'opt-meta' }, `${m.id} · ${fmt.number(m.params_b)}B${m.is_moe ? ' MoE' : ''}${m.match === 'closest' ? ' · closest match' : m.match === 'variant' ? ' · the model this name is a variant of' : ''}`)));
   modelList.replaceChildren(...modelOptions);
   if (!models.length) modelList.append(h('li', { class: 'empty', role: 'presentation' }, 'No catalog model matches: tick "Custom model" to give its size.'));
   modelList.hidden = false;

@@ -59,6 +59,30 @@ for (const base of ['/', '/projects/ftconfig/']) {
       assertNoProblems(p);
     });
 
+    test('a variant model name typed and not picked is answered for its model, kept as typed', async () => {
+      const p = await page();
+      await p.goto(site.url);
+      await settled(p);
+      const model = p.locator('#model');
+      const name = 'unsloth/Meta-Llama-3.1-8B-Instruct-bnb-4bit';
+      await model.fill('');
+      await model.pressSequentially(name);
+      // The list follows the typing: once it answers the whole name, its first option is the model named.
+      await p.locator('#model-list [role=option]', { hasText: 'variant' }).first().waitFor();
+      assert.match(await p.locator('#model-list [role=option]').first().innerText(),
+                   /meta-llama\/Llama-3\.1-8B[\s\S]*variant/);
+      await model.press('Tab');
+      await p.waitForFunction((n) => {
+        const el = document.querySelector('#results');
+        return el.dataset.state === 'ready' && JSON.parse(el.dataset.result).request.model_name === n;
+      }, name);
+      const s = await settled(p);
+      assert.equal(s.result.request.model, 'meta-llama/Llama-3.1-8B');
+      assert.ok(s.result.warnings.some((w) => w.includes('read as meta-llama/Llama-3.1-8B')));
+      await p.close();
+      assertNoProblems(p);
+    });
+
     test('the form answers: pick a GPU and a model with the keyboard', async () => {
       const p = await page();
       await p.goto(site.url);

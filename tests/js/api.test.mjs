@@ -271,6 +271,11 @@ describe('catalog queries', () => {
     assert.equal(engine.models('').length, engine.status().catalog.models);
     const moe = engine.models('mixtral')[0];
     assert.equal(moe.is_moe, true);
+    // A variant name (a quantized copy) lists the model it names first.
+    const variant = engine.models('unsloth/Meta-Llama-3.1-8B-Instruct-bnb-4bit');
+    assert.equal(variant[0].id, 'meta-llama/Llama-3.1-8B');
+    assert.equal(variant[0].match, 'variant');
+    assert.equal(new Set(variant.map((m) => m.id)).size, variant.length);
   });
 });
 
