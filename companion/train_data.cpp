@@ -173,13 +173,6 @@ double CandidateHeadroom(const ConfigRecord& c, const QueryContext& q, const Mod
   return ConfigHeadroom(c, arch, gpu, q.num_gpus, q.task_type, q.adapter_type);
 }
 
-void ApplyTaskMemoryTerms(TrainSetup* setup, const std::string& task_type, const std::string& adapter) {
-  const bool preference = task_type == "preference_dpo" || task_type == "preference_orpo" || task_type == "reward_modeling";
-  setup->sequences_per_example = preference ? 2 : 1;
-  setup->reference_model = task_type == "preference_dpo" && adapter == "none";
-  setup->num_labels = SequenceClassificationLabels(task_type);
-}
-
 TrainSetup SetupFromHyperparameters(const json& hp, const std::string& task_type, int num_gpus,
                                     const std::string& adapter_fallback) {
   auto str = [&](const char* k, const std::string& def) {
@@ -222,7 +215,7 @@ TrainSetup SetupFromHyperparameters(const json& hp, const std::string& task_type
   }
   s.eval_batch_size = int_of("per_device_eval_batch_size", s.batch_size_per_device);
   s.nf4_double_quant = flag("bnb_4bit_use_double_quant", false);
-  ApplyTaskMemoryTerms(&s, task_type, adapter);
+  ApplyTaskMemoryTerms(task_type, &s);  // the engine's task terms (ftconfig/memory.h)
   return s;
 }
 

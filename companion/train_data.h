@@ -56,11 +56,6 @@ const Gpu* AssignGpu(const ConfigRecord& r, const Catalog& catalog, const ModelA
 // model, task, GPU count of the query.
 double CandidateHeadroom(const ConfigRecord& c, const QueryContext& q, const ModelArch& arch, const Gpu& gpu);
 
-// Task-level memory terms, as the engine sets them: preference tasks
-// (preference_dpo, preference_orpo, reward_modeling) run chosen and rejected
-// sequences together; DPO with full fine-tuning keeps a reference model.
-void ApplyTaskMemoryTerms(TrainSetup* setup, const std::string& task_type, const std::string& adapter);
-
 // The memory-model setup of a recommendation's `hyperparameters` object (an
 // engine response, or the copy a run_start event keeps), for re-estimating
 // what was served: evaluate's served-OOM check and retrain's drift check.

@@ -934,6 +934,14 @@ int SequenceClassificationLabels(const std::string& task_type) {
   return task_type == "classification" ? 2 : task_type == "reward_modeling" ? 1 : 0;
 }
 
+void ApplyTaskMemoryTerms(const std::string& task_type, TrainSetup* setup) {
+  const bool pairwise = task_type == "preference_dpo" || task_type == "preference_orpo" || task_type == "reward_modeling";
+  const bool reference = task_type == "preference_dpo" || task_type == "preference_kto";
+  setup->sequences_per_example = pairwise ? 2 : 1;
+  setup->reference_model = reference && FullOrFreeze(*setup);
+  setup->num_labels = SequenceClassificationLabels(task_type);
+}
+
 bool IsLayerType(const std::string& t) {
   for (const char* name : kLayerTypes)
     if (t == name) return true;

@@ -151,10 +151,8 @@ Context MakeContext(const Gpu& gpu, int num_gpus, const ModelArch& arch, const s
   ctx.gpu = &gpu;
   ctx.num_gpus = std::max(1, num_gpus);
   ctx.arch = arch;
+  ctx.task = task;
   ctx.sequences_per_example = IsPreferenceTask(task) ? 2 : 1;
-  ctx.dpo = task == "preference_dpo";
-  // The classification and reward exports load AutoModelForSequenceClassification.
-  ctx.num_labels = SequenceClassificationLabels(task);
   return ctx;
 }
 
@@ -186,9 +184,7 @@ TrainSetup ToSetup(const Candidate& c, const Context& ctx) {
   s.eval_batch_size = c.batch;
   s.nf4_double_quant = c.adapter == "qlora";  // the response sets bnb_4bit_use_double_quant
   s.fused_optimizer = s.fused_optimizer && s.optimizer == Optimizer::kAdamW;
-  s.sequences_per_example = ctx.sequences_per_example;
-  s.reference_model = ctx.dpo && c.adapter == "none";
-  s.num_labels = ctx.num_labels;
+  ApplyTaskMemoryTerms(ctx.task, &s);
   return s;
 }
 

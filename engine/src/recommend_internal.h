@@ -169,9 +169,8 @@ struct Context {
   const Gpu* gpu = nullptr;
   int num_gpus = 1;
   ModelArch arch;
-  int sequences_per_example = 1;  // 2 for preference tasks (chosen + rejected)
-  bool dpo = false;               // DPO: full fine-tuning keeps a reference model
-  int num_labels = 0;             // a classification / reward head (TrainSetup::num_labels)
+  std::string task;               // canonical task id: its memory terms (ApplyTaskMemoryTerms)
+  int sequences_per_example = 1;  // 2 for pairwise tasks (chosen + rejected): tokens per example for the time
   const Calibration* calibration = nullptr;
   const FrameworkProfile* framework = nullptr;  // its memory techniques and defaults
 };

@@ -400,6 +400,27 @@ BOOST_AUTO_TEST_CASE(logits_and_loss) {
   BOOST_TEST(Close(EstimateMemory(gemma2, s).breakdown.logits_gb, 16 * 2 * 4.0 / kGB));
 }
 
+BOOST_AUTO_TEST_CASE(task_memory_terms) {
+  struct Case {
+    const char* task;
+    Method method;
+    int sequences;
+    bool reference;
+    int labels;
+  };
+  for (const Case& k : {Case{"preference_dpo", Method::kFull, 2, true, 0}, Case{"preference_dpo", Method::kLora, 2, false, 0},
+                        Case{"preference_kto", Method::kFull, 1, true, 0}, Case{"preference_kto", Method::kQlora, 1, false, 0},
+                        Case{"preference_orpo", Method::kFull, 2, false, 0}, Case{"reward_modeling", Method::kFull, 2, false, 1},
+                        Case{"classification", Method::kLora, 1, false, 2}, Case{"instruction_following", Method::kFull, 1, false, 0}}) {
+    TrainSetup s;
+    s.method = k.method;
+    ApplyTaskMemoryTerms(k.task, &s);
+    BOOST_TEST(s.sequences_per_example == k.sequences, k.task);
+    BOOST_TEST(s.reference_model == k.reference, k.task);
+    BOOST_TEST(s.num_labels == k.labels, k.task);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_classification_head_replaces_the_lm_head) {
   // AutoModelForSequenceClassification (the classification and reward
   // exports): logits over 2 classes, not the 100-word vocabulary, and the

@@ -193,6 +193,13 @@ ThroughputEstimate EstimateThroughput(const ModelArch& arch, const TrainSetup& s
 // (TrainSetup::num_labels): 2 classes for classification, 1 score for reward
 // modeling, 0 (the LM head over the vocabulary) for every other task.
 int SequenceClassificationLabels(const std::string& task_type);
+// What a task adds to a training step, written into `setup` (after its method
+// is set): two sequences per example for pairwise data (DPO, ORPO, reward
+// modeling: chosen and rejected), a frozen reference model when DPO or KTO
+// fine-tunes the whole model (TRL's trainers; adapters use the base model with
+// the adapter disabled), and the sequence-classification head. The recommender
+// and the companion's training labels both call it.
+void ApplyTaskMemoryTerms(const std::string& task_type, TrainSetup* setup);
 
 // The decoder layer's shape beyond Llama's (two RMSNorms, separate q/k/v,
 // gated MLP), for the activation terms: "qwen3" (RMSNorm on each head of q
