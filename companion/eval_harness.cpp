@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -354,42 +355,97 @@ bool EvalReport::passed() const {
   return std::all_of(gates.begin(), gates.end(), [](const Gate& g) { return g.passed; });
 }
 
-EvalReport Evaluate(const ArtifactSet& cand, const ArtifactSet* base, const EvalOptions& opt, const Progress& progress) {
-  EvalReport rep;
-  json& M = rep.metrics;
-  const GateOptions& G = opt.gates;
-  auto gate = [&](const std::string& name, bool ok, const std::string& detail) {
-    rep.gates.push_back({name, detail, ok});
-  };
-  M["candidate"] = {{"dir", cand.dir},
-                    {"reranker", cand.reranker ? json(cand.reranker->version()) : json()},
-                    {"reranker_kind", cand.reranker ? json(cand.reranker->kind()) : json()},
-                    {"hp_predictor", cand.hp_predictor ? json(cand.hp_predictor->version()) : json()}};
-  if (base)
-    M["baseline"] = {{"dir", base->dir},
-                     {"reranker", base->reranker ? json(base->reranker->version()) : json()},
-                     {"hp_predictor", base->hp_predictor ? json(base->hp_predictor->version()) : json()}};
-  {
-    std::string detail;
-    for (const auto& e : cand.load_errors) detail += (detail.empty() ? "" : "; ") + e;
-    gate("artifacts load", cand.load_errors.empty(), detail.empty() ? "reranker and hp_predictor load" : detail);
-  }
-  progress("evaluate: loading " + opt.data_dir);
-  auto tsr = LoadTrainingSet(opt.data_dir);
-  if (!tsr.ok()) {
-    gate("data loads", false, tsr.error().message);
-    return rep;
-  }
-  const TrainingSet& ts = tsr.value();
-  const auto& recs = ts.corpus.records();
-  auto groups = BuildRankGroups(ts, 50);
-  M["corpus"] = {{"records", recs.size()}, {"repositories", ts.repos.size()}, {"queries", groups.size()},
-                 {"sha256", ts.corpus_sha256}};
+namespace {
 
-  // ---- 1. ranking, artifacts as they are, on the leave-one-source-out groups
-  progress("evaluate: ranking metrics on " + std::to_string(groups.size()) + " leave-one-source-out queries");
+// One evaluation, in stages (Evaluate runs them in order): the report, the
+// training set, and what the stages share (the served-OOM tally).
+class EvalRun {
+ public:
+  EvalRun(const ArtifactSet& cand, const ArtifactSet* base, const EvalOptions& opt, const Progress& progress,
+          EvalReport* rep)
+      : cand_(cand), base_(base), opt_(opt), G_(opt.gates), progress_(progress), rep_(*rep), M_(rep->metrics) {}
+
+  void Describe();
+  bool LoadData();
+  void RankingInCorpus();
+  void PredictorInCorpus();
+  void Golden();
+  void HeldOutEngine();
+  void RealismAndServedOom();
+
+ private:
+  // What the held-out engine runs accumulate over the folds.
+  struct HeldOut {
+    std::map<std::string, std::vector<double>> lr_err;
+    std::map<std::string, Acc> within;
+    std::map<std::string, std::map<std::string, Acc>> by_conf;  // strategy -> confidence level -> within-3x
+    std::map<std::string, std::map<std::string, int>> strategy_used;
+    RankingStats rank_cand, rank_hybrid;
+    Acc cov_lr;
+    int skipped = 0;
+    std::ofstream runs_out;
+  };
+
+  void Gate(const std::string& name, bool ok, const std::string& detail) { rep_.gates.push_back({name, detail, ok}); }
+  Result<std::shared_ptr<const Engine>> EngineFor(const ArtifactSet* set, const std::vector<CorpusSource>& corpus,
+                                                  const std::string& rr, const std::string& hp) const;
+  void TrackOom(const json& resp, const std::string& what);
+  void GoldenStrategy(const Engine& engine, const std::vector<json>& golden, const std::string& s, json* per,
+                      std::vector<std::string>* failures);
+  bool HeldOutFold(int f, const std::vector<int>& fold, bool retrain, HeldOut* h);
+  void HeldOutRetrainedMetrics(const Reranker& fr, const HpPredictor& fp, int f, const std::vector<int>& fold,
+                               HeldOut* h) const;
+  void HeldOutRun(const json& r, size_t i, int f, const std::string& s, HeldOut* h);
+  json HeldOutSummary(const HeldOut& h) const;
+  void CalibrationGate(bool retrain, const HeldOut& h);
+
+  const ArtifactSet& cand_;
+  const ArtifactSet* base_;
+  const EvalOptions& opt_;
+  const GateOptions& G_;
+  const Progress& progress_;
+  EvalReport& rep_;
+  json& M_;
+  std::optional<TrainingSet> ts_;
+  std::vector<RankGroup> groups_;
+  int served_oom_ = 0, served_runs_ = 0;
+  std::vector<std::string> oom_examples_;
+};
+
+void EvalRun::Describe() {
+  M_["candidate"] = {{"dir", cand_.dir},
+                     {"reranker", cand_.reranker ? json(cand_.reranker->version()) : json()},
+                     {"reranker_kind", cand_.reranker ? json(cand_.reranker->kind()) : json()},
+                     {"hp_predictor", cand_.hp_predictor ? json(cand_.hp_predictor->version()) : json()}};
+  if (base_)
+    M_["baseline"] = {{"dir", base_->dir},
+                      {"reranker", base_->reranker ? json(base_->reranker->version()) : json()},
+                      {"hp_predictor", base_->hp_predictor ? json(base_->hp_predictor->version()) : json()}};
+  std::string detail;
+  for (const auto& e : cand_.load_errors) detail += (detail.empty() ? "" : "; ") + e;
+  Gate("artifacts load", cand_.load_errors.empty(), detail.empty() ? "reranker and hp_predictor load" : detail);
+}
+
+bool EvalRun::LoadData() {
+  progress_("evaluate: loading " + opt_.data_dir);
+  auto tsr = LoadTrainingSet(opt_.data_dir);
+  if (!tsr.ok()) {
+    Gate("data loads", false, tsr.error().message);
+    return false;
+  }
+  ts_.emplace(std::move(tsr.value()));
+  groups_ = BuildRankGroups(*ts_, 50);
+  M_["corpus"] = {{"records", ts_->corpus.records().size()}, {"repositories", ts_->repos.size()},
+                  {"queries", groups_.size()}, {"sha256", ts_->corpus_sha256}};
+  return true;
+}
+
+// ---- 1. ranking, artifacts as they are, on the leave-one-source-out groups
+void EvalRun::RankingInCorpus() {
+  const TrainingSet& ts = *ts_;
+  progress_("evaluate: ranking metrics on " + std::to_string(groups_.size()) + " leave-one-source-out queries");
   std::map<std::string, RankingStats> rank;
-  for (const auto& g : groups) {
+  for (const auto& g : groups_) {
     rank["deterministic"].Add(ts, g, BaselineScores(ts, g, "deterministic"));
     rank["hybrid"].Add(ts, g, BaselineScores(ts, g, "heuristic"));
     auto score = [&](const Reranker& r) {
@@ -397,317 +453,372 @@ EvalReport Evaluate(const ArtifactSet& cand, const ArtifactSet* base, const Eval
       for (const auto& x : g.x) s.push_back(r.Score(x));
       return s;
     };
-    if (cand.reranker) rank["candidate"].Add(ts, g, score(*cand.reranker));
-    if (base && base->reranker) rank["baseline"].Add(ts, g, score(*base->reranker));
+    if (cand_.reranker) rank["candidate"].Add(ts, g, score(*cand_.reranker));
+    if (base_ && base_->reranker) rank["baseline"].Add(ts, g, score(*base_->reranker));
   }
   json ranking = json::object();
   for (const auto& [k, v] : rank) ranking[k] = v.ToJson();
-  M["ranking_in_corpus"] = ranking;
+  M_["ranking_in_corpus"] = ranking;
+  if (!cand_.reranker) return;
   const std::string ref = rank.count("baseline") ? "baseline" : "hybrid";
-  if (cand.reranker) {
-    double c = RankingStats::Value(rank["candidate"].ndcg), r = RankingStats::Value(rank[ref].ndcg);
-    gate("NDCG@5 no regression", c >= r - G.ndcg_tolerance,
-         "candidate " + F(c) + " vs " + ref + " " + F(r) + " (tolerance " + F(G.ndcg_tolerance) + ")");
-    double co = RankingStats::Value(rank["candidate"].top1_oom), ro = RankingStats::Value(rank[ref].top1_oom);
-    gate("ranking OOM violations", co <= ro + G.oom_rate_tolerance,
-         "top-1 non-fitting where a fitting candidate existed: candidate " + F(co) + " vs " + ref + " " + F(ro));
-    std::string worst;
-    bool ok = true;
-    for (const auto& [task, acc] : rank["candidate"].ndcg_by_task) {
-      int n = rank["candidate"].queries_by_task[task];
-      if (n < G.category_min_queries || !rank[ref].ndcg_by_task.count(task)) continue;
-      double cv = RankingStats::Value(acc), rv = RankingStats::Value(rank[ref].ndcg_by_task[task]);
-      if (cv < rv - G.category_tolerance) {
-        ok = false;
-        worst += (worst.empty() ? "" : ", ") + task + " " + F(cv) + " < " + F(rv);
-      }
-    }
-    gate("no per-category regression", ok,
-         ok ? "every task with >= " + std::to_string(G.category_min_queries) + " queries within " +
-                  F(G.category_tolerance) + " of " + ref
-            : worst);
-  }
-
-  // ---- 2. predictor, as it is, against the deterministic and hybrid baselines
-  if (cand.hp_predictor) {
-    progress("evaluate: predictor metrics");
-    std::vector<size_t> all(recs.size());
-    for (size_t i = 0; i < all.size(); ++i) all[i] = i;
-    std::map<std::string, double> cand_mae, base_mae;
-    json pm = {{"candidate", PredictorMetrics(ts, *cand.hp_predictor, all, &cand_mae)}};
-    if (base && base->hp_predictor) pm["baseline"] = PredictorMetrics(ts, *base->hp_predictor, all, &base_mae);
-    std::vector<const RankGroup*> group_of(recs.size(), nullptr);
-    for (const auto& g : groups) group_of[g.query] = &g;
-    json det = json::object(), hyb = json::object();
-    for (const auto& t : HpTargets()) {
-      Acc md, mh;
-      for (size_t i = 0; i < recs.size(); ++i) {
-        auto y = HpTargetValue(recs[i], t.name);
-        if (!y) continue;
-        int repo = ts.repo_of[i];
-        if (auto d = ProfileMedian(ts, i, t.name, [&](size_t j) { return ts.repo_of[j] != repo; }))
-          md.Add(std::fabs(*d - *y), recs[i].weight);
-        if (group_of[i])
-          if (auto h = TopKMedian(ts, *group_of[i], group_of[i]->heuristic, t.name, 10))
-            mh.Add(std::fabs(*h - *y), recs[i].weight);
-      }
-      det[t.name] = {{"mae", md.ToJson()}};
-      hyb[t.name] = {{"mae", mh.ToJson()}};
-    }
-    pm["deterministic"] = det;
-    pm["hybrid"] = hyb;
-    M["predictor_in_corpus"] = pm;
-    double ref_mae = base_mae.count("v") ? base_mae["v"] : det["learning_rate"]["mae"].get<double>();
-    gate("predictor LR accuracy", cand_mae["v"] <= ref_mae + G.lr_mae_tolerance,
-         "learning-rate MAE (log10) candidate " + F(cand_mae["v"]) + " vs " +
-             (base_mae.count("v") ? "baseline " : "deterministic ") + F(ref_mae));
-  }
-
-  // ---- 3. golden requests through the engine, per strategy
-  int served_oom = 0, served_runs = 0;
-  std::vector<std::string> oom_examples;
-  auto engine_for = [&](const ArtifactSet* set, const std::vector<CorpusSource>& corpus,
-                        const std::string& rr, const std::string& hp) -> Result<std::shared_ptr<const Engine>> {
-    EngineData d;
-    FTCONFIG_ASSIGN_OR_RETURN(cat, ReadCatalogFiles(opt.data_dir));
-    d.catalog = std::move(cat);
-    d.corpus = corpus;
-    d.reranker_json = set ? set->reranker_json : rr;
-    d.hp_predictor_json = set ? set->hp_predictor_json : hp;
-    return Engine::Create(d);
-  };
-  auto track_oom = [&](const json& resp, const std::string& what) {
-    OomCheck c = CheckResponse(resp, ts.catalog);
-    ++served_runs;
-    if (c.violation()) {
-      ++served_oom;
-      if (oom_examples.size() < 5)
-        oom_examples.push_back(what + " (" + F(c.peak_gb, 1) + " GB > " + F(c.limit_gb, 1) + " GB)");
-    }
-  };
-  if (!opt.golden_path.empty()) {
-    progress("evaluate: golden requests " + opt.golden_path);
-    auto text = Slurp(opt.golden_path);
-    auto engine = engine_for(&cand, ts.sources, "", "");
-    if (!text.ok() || !engine.ok()) {
-      gate("golden set", false, !text.ok() ? text.error().message : engine.error().message);
-    } else {
-      std::vector<json> golden;
-      std::istringstream in(text.value());
-      std::string line;
-      while (std::getline(in, line))
-        if (auto j = json::parse(line, nullptr, false); !j.is_discarded() && j.is_object()) golden.push_back(j);
-      json per = json::object();
-      std::map<std::string, std::vector<std::string>> failures;
-      for (const auto& s : EvaluatedStrategies()) {
-        int pass = 0, lr_total = 0, lr_pass = 0;
-        std::map<std::string, std::pair<int, int>> by_cat;
-        for (const auto& g : golden) {
-          json req = g["request"];
-          req["strategy"] = s;
-          auto resp = engine.value()->Recommend(req.dump());
-          const json& expect = g["expect"];
-          auto fails = CheckGolden(expect, resp);
-          if (resp.ok()) track_oom(resp.value(), "golden " + g.value("id", "") + " / " + s);
-          bool ok = fails.empty();
-          pass += ok;
-          auto& bc = by_cat[g.value("category", "other")];
-          bc.first += ok, bc.second += 1;
-          if (expect.contains("learning_rate") && !expect.contains("error_code")) {
-            ++lr_total;
-            bool lr_ok = std::none_of(fails.begin(), fails.end(),
-                                      [](const std::string& f) { return f.rfind("learning_rate", 0) == 0; }) &&
-                         resp.ok() && resp.value().value("fits", false);
-            lr_pass += lr_ok;
-          }
-          if (!ok)
-            for (const auto& f : fails) failures[s].push_back(g.value("id", "?") + ": " + f);
-        }
-        json cats = json::object();
-        for (const auto& [c, pr] : by_cat) cats[c] = {{"passed", pr.first}, {"total", pr.second}};
-        per[s] = {{"passed", pass},
-                  {"total", golden.size()},
-                  {"learning_rate_in_band", lr_total ? json(Round6(double(lr_pass) / lr_total)) : json()},
-                  {"by_category", cats},
-                  {"failures", failures[s]}};
-      }
-      M["golden"] = per;
-      const std::string served = cand.reranker ? "hybrid_ml" : "hybrid";
-      double rate = per[served]["learning_rate_in_band"].is_number() ? per[served]["learning_rate_in_band"].get<double>() : 0;
-      gate("golden learning-rate band", rate >= G.golden_lr_pass_rate,
-           served + ": " + F(rate) + " of golden requests within their learning-rate band (>= " +
-               F(G.golden_lr_pass_rate) + ")");
-      // Everything but the learning rate (which has the rate gate above) is a
-      // rule: must fit / must refuse, precision, adapter, sequence, rank, errors.
-      std::vector<std::string> rule_fails;
-      for (const auto& s : EvaluatedStrategies())
-        for (const auto& f : failures[s])
-          if (f.find(": learning_rate ") == std::string::npos) rule_fails.push_back(s + ": " + f);
-      gate("golden must-fit and precision rules", rule_fails.empty(),
-           rule_fails.empty() ? "all " + std::to_string(golden.size()) + " golden requests keep their rules under every strategy"
-                              : std::to_string(rule_fails.size()) + " rule failures, e.g. " + rule_fails.front());
+  double c = RankingStats::Value(rank["candidate"].ndcg), r = RankingStats::Value(rank[ref].ndcg);
+  Gate("NDCG@5 no regression", c >= r - G_.ndcg_tolerance,
+       "candidate " + F(c) + " vs " + ref + " " + F(r) + " (tolerance " + F(G_.ndcg_tolerance) + ")");
+  double co = RankingStats::Value(rank["candidate"].top1_oom), ro = RankingStats::Value(rank[ref].top1_oom);
+  Gate("ranking OOM violations", co <= ro + G_.oom_rate_tolerance,
+       "top-1 non-fitting where a fitting candidate existed: candidate " + F(co) + " vs " + ref + " " + F(ro));
+  std::string worst;
+  bool ok = true;
+  for (const auto& [task, acc] : rank["candidate"].ndcg_by_task) {
+    int n = rank["candidate"].queries_by_task[task];
+    if (n < G_.category_min_queries || !rank[ref].ndcg_by_task.count(task)) continue;
+    double cv = RankingStats::Value(acc), rv = RankingStats::Value(rank[ref].ndcg_by_task[task]);
+    if (cv < rv - G_.category_tolerance) {
+      ok = false;
+      worst += (worst.empty() ? "" : ", ") + task + " " + F(cv) + " < " + F(rv);
     }
   }
+  Gate("no per-category regression", ok,
+       ok ? "every task with >= " + std::to_string(G_.category_min_queries) + " queries within " +
+                F(G_.category_tolerance) + " of " + ref
+          : worst);
+}
 
-  // ---- 4. held-out engine runs: leave source repositories out, per strategy
-  if (opt.held_out_engine) {
-    std::vector<int> fold = RepoFolds(ts, opt.folds);
-    const bool retrain = CanRetrain(cand);
-    M["held_out_engine_mode"] = retrain ? "retrained per fold with the candidate's recipe"
-                                        : "candidate artifacts as they are (no recipe in the artifacts)";
-    std::map<std::string, std::vector<double>> lr_err;
-    std::map<std::string, Acc> within;
-    std::map<std::string, std::map<std::string, Acc>> by_conf;  // strategy -> confidence level -> within-3x
-    std::map<std::string, std::map<std::string, int>> strategy_used;
-    RankingStats held_rank_cand, held_rank_hybrid;
-    Acc held_cov_lr;
-    int skipped = 0;
-    std::ofstream runs_out;
-    if (!opt.runs_path.empty()) runs_out.open(opt.runs_path, std::ios::binary | std::ios::trunc);
-    for (int f = 0; f < opt.folds; ++f) {
-      std::set<std::string> drop;
-      for (size_t i = 0; i < recs.size(); ++i)
-        if (fold[i] == f) drop.insert(recs[i].source_repo);
-      progress("evaluate: held-out fold " + std::to_string(f + 1) + "/" + std::to_string(opt.folds) + " (" +
-               std::to_string(drop.size()) + " repositories left out)");
-      std::string rr = cand.reranker_json, hp = cand.hp_predictor_json;
-      if (retrain) {
-        auto fa = RetrainArtifacts(ts, cand, [&](size_t i) { return fold[i] != f; });
-        if (!fa.ok()) {
-          gate("held-out retraining", false, fa.error().message);
-          break;
-        }
-        rr = fa.value().reranker.dump();
-        hp = fa.value().hp_predictor.dump();
-        Reranker fr = Reranker::Load(fa.value().reranker).value();
-        HpPredictor fp = HpPredictor::Load(fa.value().hp_predictor).value();
-        for (const auto& g : groups) {
-          if (fold[g.query] != f) continue;
-          std::vector<double> s;
-          for (const auto& x : g.x) s.push_back(fr.Score(x));
-          held_rank_cand.Add(ts, g, s);
-          held_rank_hybrid.Add(ts, g, g.heuristic);
-        }
-        for (size_t i = 0; i < recs.size(); ++i) {
-          if (fold[i] != f) continue;
-          auto pr = fp.Predict(HpFeatures(ts, i, "learning_rate"));
-          if (auto it = pr.find("learning_rate"); it != pr.end())
-            held_cov_lr.Add(recs[i].learning_rate >= it->second.lo && recs[i].learning_rate <= it->second.hi ? 1 : 0,
-                            recs[i].weight);
-        }
-      }
-      auto engine = engine_for(nullptr, FilterSources(ts.sources, drop), rr, hp);
-      if (!engine.ok()) {
-        gate("held-out engine", false, engine.error().message);
-        break;
-      }
-      for (size_t i = 0; i < recs.size(); ++i) {
-        if (fold[i] != f) continue;
-        for (const auto& s : EvaluatedStrategies()) {
-          auto req = RequestFromRecord(ts, i, s);
-          if (!req) {
-            ++skipped;
-            continue;
-          }
-          auto resp = engine.value()->Recommend(req->dump());
-          if (!resp.ok()) {
-            ++skipped;
-            continue;
-          }
-          const json& r = resp.value();
-          track_oom(r, "held-out " + recs[i].id + " / " + s);
-          ++strategy_used[s][r["strategy"].value("used", "?")];
-          if (!r.value("fits", false) || !r["hyperparameters"].contains("learning_rate")) continue;
-          double lr = r["hyperparameters"]["learning_rate"].get<double>();
-          double err = std::fabs(std::log10(lr / recs[i].learning_rate));
-          if (runs_out) {
-            const ConfigRecord& rec = recs[i];
-            json cand_lr = json::array();
-            for (const auto& c : r["candidates"]) cand_lr.push_back(c.value("learning_rate", 0.0));
-            json row = {{"id", rec.id}, {"repo", rec.source_repo}, {"fold", f}, {"strategy", s},
-                        {"task", rec.task_type}, {"adapter", rec.adapter_type}, {"bucket", rec.size_bucket},
-                        {"params_b", rec.model_params_b ? json(*rec.model_params_b) : json()},
-                        {"weight", rec.weight}, {"lr_true", rec.learning_rate}, {"lr", lr},
-                        {"within_3x", err <= kLog3 + 1e-9}, {"used", r["strategy"].value("used", "")},
-                        {"lr_source", r["provenance"].value("learning_rate", "")},
-                        {"lr_why", r["why"].value("learning_rate", "")},
-                        {"profile", r["profile"].value("group", "")},
-                        {"fallback", r["profile"].value("fallback_level", "")},
-                        {"lr_iqr", r["profile"]["lr_iqr"]}, {"candidates_lr", cand_lr},
-                        {"predicted_lr", r["strategy"].contains("hp_predictions") &&
-                                                 r["strategy"]["hp_predictions"].contains("learning_rate")
-                                             ? r["strategy"]["hp_predictions"]["learning_rate"]
-                                             : json()},
-                        {"clamps", r["diagnostics"]["clamps"]}, {"confidence", r["confidence"].value("level", "")}};
-            runs_out << row.dump() << "\n";
-          }
-          lr_err[s].push_back(err);
-          bool ok = err <= kLog3 + 1e-9;
-          within[s].Add(ok ? 1 : 0, recs[i].weight);
-          by_conf[s][r["confidence"].value("level", "?")].Add(ok ? 1 : 0, recs[i].weight);
-        }
-      }
+// ---- 2. predictor, as it is, against the deterministic and hybrid baselines
+void EvalRun::PredictorInCorpus() {
+  if (!cand_.hp_predictor) return;
+  const TrainingSet& ts = *ts_;
+  const auto& recs = ts.corpus.records();
+  progress_("evaluate: predictor metrics");
+  std::vector<size_t> all(recs.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  std::map<std::string, double> cand_mae, base_mae;
+  json pm = {{"candidate", PredictorMetrics(ts, *cand_.hp_predictor, all, &cand_mae)}};
+  if (base_ && base_->hp_predictor) pm["baseline"] = PredictorMetrics(ts, *base_->hp_predictor, all, &base_mae);
+  std::vector<const RankGroup*> group_of(recs.size(), nullptr);
+  for (const auto& g : groups_) group_of[g.query] = &g;
+  json det = json::object(), hyb = json::object();
+  for (const auto& t : HpTargets()) {
+    Acc md, mh;
+    for (size_t i = 0; i < recs.size(); ++i) {
+      auto y = HpTargetValue(recs[i], t.name);
+      if (!y) continue;
+      int repo = ts.repo_of[i];
+      if (auto d = ProfileMedian(ts, i, t.name, [&](size_t j) { return ts.repo_of[j] != repo; }))
+        md.Add(std::fabs(*d - *y), recs[i].weight);
+      if (group_of[i])
+        if (auto h = TopKMedian(ts, *group_of[i], group_of[i]->heuristic, t.name, 10))
+          mh.Add(std::fabs(*h - *y), recs[i].weight);
     }
-    json he = json::object();
+    det[t.name] = {{"mae", md.ToJson()}};
+    hyb[t.name] = {{"mae", mh.ToJson()}};
+  }
+  pm["deterministic"] = det;
+  pm["hybrid"] = hyb;
+  M_["predictor_in_corpus"] = pm;
+  double ref_mae = base_mae.count("v") ? base_mae["v"] : det["learning_rate"]["mae"].get<double>();
+  Gate("predictor LR accuracy", cand_mae["v"] <= ref_mae + G_.lr_mae_tolerance,
+       "learning-rate MAE (log10) candidate " + F(cand_mae["v"]) + " vs " +
+           (base_mae.count("v") ? "baseline " : "deterministic ") + F(ref_mae));
+}
+
+Result<std::shared_ptr<const Engine>> EvalRun::EngineFor(const ArtifactSet* set, const std::vector<CorpusSource>& corpus,
+                                                         const std::string& rr, const std::string& hp) const {
+  EngineData d;
+  FTCONFIG_ASSIGN_OR_RETURN(cat, ReadCatalogFiles(opt_.data_dir));
+  d.catalog = std::move(cat);
+  d.corpus = corpus;
+  d.reranker_json = set ? set->reranker_json : rr;
+  d.hp_predictor_json = set ? set->hp_predictor_json : hp;
+  return Engine::Create(d);
+}
+
+void EvalRun::TrackOom(const json& resp, const std::string& what) {
+  OomCheck c = CheckResponse(resp, ts_->catalog);
+  ++served_runs_;
+  if (!c.violation()) return;
+  ++served_oom_;
+  if (oom_examples_.size() < 5) oom_examples_.push_back(what + " (" + F(c.peak_gb, 1) + " GB > " + F(c.limit_gb, 1) + " GB)");
+}
+
+// One strategy over the golden requests: pass counts per category, the share
+// within the learning-rate band, and the failures.
+void EvalRun::GoldenStrategy(const Engine& engine, const std::vector<json>& golden, const std::string& s, json* per,
+                             std::vector<std::string>* failures) {
+  int pass = 0, lr_total = 0, lr_pass = 0;
+  std::map<std::string, std::pair<int, int>> by_cat;
+  for (const auto& g : golden) {
+    json req = g["request"];
+    req["strategy"] = s;
+    auto resp = engine.Recommend(req.dump());
+    const json& expect = g["expect"];
+    auto fails = CheckGolden(expect, resp);
+    if (resp.ok()) TrackOom(resp.value(), "golden " + g.value("id", "") + " / " + s);
+    bool ok = fails.empty();
+    pass += ok;
+    auto& bc = by_cat[g.value("category", "other")];
+    bc.first += ok, bc.second += 1;
+    if (expect.contains("learning_rate") && !expect.contains("error_code")) {
+      ++lr_total;
+      bool lr_ok = std::none_of(fails.begin(), fails.end(),
+                                [](const std::string& f) { return f.rfind("learning_rate", 0) == 0; }) &&
+                   resp.ok() && resp.value().value("fits", false);
+      lr_pass += lr_ok;
+    }
+    if (!ok)
+      for (const auto& f : fails) failures->push_back(g.value("id", "?") + ": " + f);
+  }
+  json cats = json::object();
+  for (const auto& [c, pr] : by_cat) cats[c] = {{"passed", pr.first}, {"total", pr.second}};
+  (*per)[s] = {{"passed", pass},
+               {"total", golden.size()},
+               {"learning_rate_in_band", lr_total ? json(Round6(double(lr_pass) / lr_total)) : json()},
+               {"by_category", cats},
+               {"failures", *failures}};
+}
+
+// ---- 3. golden requests through the engine, per strategy
+void EvalRun::Golden() {
+  if (opt_.golden_path.empty()) return;
+  progress_("evaluate: golden requests " + opt_.golden_path);
+  auto text = Slurp(opt_.golden_path);
+  auto engine = EngineFor(&cand_, ts_->sources, "", "");
+  if (!text.ok() || !engine.ok()) {
+    Gate("golden set", false, !text.ok() ? text.error().message : engine.error().message);
+    return;
+  }
+  std::vector<json> golden;
+  std::istringstream in(text.value());
+  std::string line;
+  while (std::getline(in, line))
+    if (auto j = json::parse(line, nullptr, false); !j.is_discarded() && j.is_object()) golden.push_back(j);
+  json per = json::object();
+  std::map<std::string, std::vector<std::string>> failures;
+  for (const auto& s : EvaluatedStrategies()) GoldenStrategy(*engine.value(), golden, s, &per, &failures[s]);
+  M_["golden"] = per;
+  const std::string served = cand_.reranker ? "hybrid_ml" : "hybrid";
+  double rate = per[served]["learning_rate_in_band"].is_number() ? per[served]["learning_rate_in_band"].get<double>() : 0;
+  Gate("golden learning-rate band", rate >= G_.golden_lr_pass_rate,
+       served + ": " + F(rate) + " of golden requests within their learning-rate band (>= " +
+           F(G_.golden_lr_pass_rate) + ")");
+  // Everything but the learning rate (which has the rate gate above) is a
+  // rule: must fit / must refuse, precision, adapter, sequence, rank, errors.
+  std::vector<std::string> rule_fails;
+  for (const auto& s : EvaluatedStrategies())
+    for (const auto& f : failures[s])
+      if (f.find(": learning_rate ") == std::string::npos) rule_fails.push_back(s + ": " + f);
+  Gate("golden must-fit and precision rules", rule_fails.empty(),
+       rule_fails.empty() ? "all " + std::to_string(golden.size()) + " golden requests keep their rules under every strategy"
+                          : std::to_string(rule_fails.size()) + " rule failures, e.g. " + rule_fails.front());
+}
+
+// The fold's retrained artifacts: held-out ranking and learning-rate interval coverage.
+void EvalRun::HeldOutRetrainedMetrics(const Reranker& fr, const HpPredictor& fp, int f, const std::vector<int>& fold,
+                                      HeldOut* h) const {
+  const TrainingSet& ts = *ts_;
+  const auto& recs = ts.corpus.records();
+  for (const auto& g : groups_) {
+    if (fold[g.query] != f) continue;
+    std::vector<double> s;
+    for (const auto& x : g.x) s.push_back(fr.Score(x));
+    h->rank_cand.Add(ts, g, s);
+    h->rank_hybrid.Add(ts, g, g.heuristic);
+  }
+  for (size_t i = 0; i < recs.size(); ++i) {
+    if (fold[i] != f) continue;
+    auto pr = fp.Predict(HpFeatures(ts, i, "learning_rate"));
+    if (auto it = pr.find("learning_rate"); it != pr.end())
+      h->cov_lr.Add(recs[i].learning_rate >= it->second.lo && recs[i].learning_rate <= it->second.hi ? 1 : 0,
+                    recs[i].weight);
+  }
+}
+
+// One held-out answer: its learning-rate error, and its line in --runs.
+void EvalRun::HeldOutRun(const json& r, size_t i, int f, const std::string& s, HeldOut* h) {
+  const ConfigRecord& rec = ts_->corpus.records()[i];
+  TrackOom(r, "held-out " + rec.id + " / " + s);
+  ++h->strategy_used[s][r["strategy"].value("used", "?")];
+  if (!r.value("fits", false) || !r["hyperparameters"].contains("learning_rate")) return;
+  double lr = r["hyperparameters"]["learning_rate"].get<double>();
+  double err = std::fabs(std::log10(lr / rec.learning_rate));
+  if (h->runs_out) {
+    json cand_lr = json::array();
+    for (const auto& c : r["candidates"]) cand_lr.push_back(c.value("learning_rate", 0.0));
+    json row = {{"id", rec.id}, {"repo", rec.source_repo}, {"fold", f}, {"strategy", s},
+                {"task", rec.task_type}, {"adapter", rec.adapter_type}, {"bucket", rec.size_bucket},
+                {"params_b", rec.model_params_b ? json(*rec.model_params_b) : json()},
+                {"weight", rec.weight}, {"lr_true", rec.learning_rate}, {"lr", lr},
+                {"within_3x", err <= kLog3 + 1e-9}, {"used", r["strategy"].value("used", "")},
+                {"lr_source", r["provenance"].value("learning_rate", "")},
+                {"lr_why", r["why"].value("learning_rate", "")},
+                {"profile", r["profile"].value("group", "")},
+                {"fallback", r["profile"].value("fallback_level", "")},
+                {"lr_iqr", r["profile"]["lr_iqr"]}, {"candidates_lr", cand_lr},
+                {"predicted_lr", r["strategy"].contains("hp_predictions") &&
+                                         r["strategy"]["hp_predictions"].contains("learning_rate")
+                                     ? r["strategy"]["hp_predictions"]["learning_rate"]
+                                     : json()},
+                {"clamps", r["diagnostics"]["clamps"]}, {"confidence", r["confidence"].value("level", "")}};
+    h->runs_out << row.dump() << "\n";
+  }
+  h->lr_err[s].push_back(err);
+  bool ok = err <= kLog3 + 1e-9;
+  h->within[s].Add(ok ? 1 : 0, rec.weight);
+  h->by_conf[s][r["confidence"].value("level", "?")].Add(ok ? 1 : 0, rec.weight);
+}
+
+// One fold: its repositories left out of the corpus (and, with a recipe, of
+// the artifacts' training), every strategy asked for each of its records.
+// False when the fold cannot run (a gate says why).
+bool EvalRun::HeldOutFold(int f, const std::vector<int>& fold, bool retrain, HeldOut* h) {
+  const auto& recs = ts_->corpus.records();
+  std::set<std::string> drop;
+  for (size_t i = 0; i < recs.size(); ++i)
+    if (fold[i] == f) drop.insert(recs[i].source_repo);
+  progress_("evaluate: held-out fold " + std::to_string(f + 1) + "/" + std::to_string(opt_.folds) + " (" +
+            std::to_string(drop.size()) + " repositories left out)");
+  std::string rr = cand_.reranker_json, hp = cand_.hp_predictor_json;
+  if (retrain) {
+    auto fa = RetrainArtifacts(*ts_, cand_, [&](size_t i) { return fold[i] != f; });
+    if (!fa.ok()) {
+      Gate("held-out retraining", false, fa.error().message);
+      return false;
+    }
+    rr = fa.value().reranker.dump();
+    hp = fa.value().hp_predictor.dump();
+    HeldOutRetrainedMetrics(Reranker::Load(fa.value().reranker).value(), HpPredictor::Load(fa.value().hp_predictor).value(),
+                            f, fold, h);
+  }
+  auto engine = EngineFor(nullptr, FilterSources(ts_->sources, drop), rr, hp);
+  if (!engine.ok()) {
+    Gate("held-out engine", false, engine.error().message);
+    return false;
+  }
+  for (size_t i = 0; i < recs.size(); ++i) {
+    if (fold[i] != f) continue;
     for (const auto& s : EvaluatedStrategies()) {
-      json conf = json::object();
-      for (const auto& [lvl, acc] : by_conf[s]) conf[lvl] = {{"lr_within_3x", acc.ToJson()}, {"n", acc.w}};
-      he[s] = {{"lr_within_3x", within[s].ToJson()},
-               {"median_abs_log10_lr_error", Round6(Median(lr_err[s]))},
-               {"runs", lr_err[s].size()},
-               {"strategy_used", strategy_used[s]},
-               {"lr_within_3x_by_confidence", conf}};
-    }
-    M["held_out_engine"] = he;
-    M["held_out_engine_skipped"] = skipped;
-    if (retrain) {
-      M["held_out_ranking"] = {{"candidate_recipe", held_rank_cand.ToJson()}, {"hybrid", held_rank_hybrid.ToJson()}};
-      M["held_out_lr_interval_coverage"] = held_cov_lr.ToJson();
-      double c = RankingStats::Value(held_rank_cand.ndcg), h = RankingStats::Value(held_rank_hybrid.ndcg);
-      gate("held-out NDCG@5 beats hybrid", c > h, "candidate recipe " + F(c) + " vs hybrid " + F(h));
-      double nominal = 0;
-      const json saved = cand.hp_predictor->Save();
-      for (const auto& t : saved["targets"])
-        if (t.value("name", "") == "learning_rate") nominal = t["interval"].value("coverage", 0.0);
-      double drift = std::fabs(held_cov_lr.value() - nominal);
-      bool ok = drift <= G.calibration_drift;
-      std::string detail = "held-out learning-rate interval coverage " + F(held_cov_lr.value()) + " vs nominal " +
-                           F(nominal);
-      if (base && base->hp_predictor && M.contains("predictor_in_corpus") && M["predictor_in_corpus"].contains("baseline")) {
-        double cb = M["predictor_in_corpus"]["baseline"]["learning_rate"].value("coverage", 0.0);
-        double cc = M["predictor_in_corpus"]["candidate"]["learning_rate"].value("coverage", 0.0);
-        ok = ok && std::fabs(cc - cb) <= G.calibration_drift;
-        detail += "; in-corpus coverage candidate " + F(cc) + " vs baseline " + F(cb);
+      auto req = RequestFromRecord(*ts_, i, s);
+      if (!req) {
+        ++h->skipped;
+        continue;
       }
-      gate("confidence calibration drift", ok, detail + " (max drift " + F(G.calibration_drift) + ")");
-    } else if (cand.hp_predictor && M.contains("predictor_in_corpus")) {
-      const json& c = M["predictor_in_corpus"]["candidate"];
-      bool ok = true;
-      std::string detail;
-      for (const auto& [name, m] : c.items()) {
-        double drift = std::fabs(m.value("coverage", 0.0) - m.value("nominal_coverage", 0.0));
-        ok = ok && drift <= G.calibration_drift;
-        detail += (detail.empty() ? "" : ", ") + name + " " + F(m.value("coverage", 0.0)) + "/" +
-                  F(m.value("nominal_coverage", 0.0));
+      auto resp = engine.value()->Recommend(req->dump());
+      if (!resp.ok()) {
+        ++h->skipped;
+        continue;
       }
-      gate("confidence calibration drift", ok, "interval coverage/nominal: " + detail);
+      HeldOutRun(resp.value(), i, f, s, h);
     }
-    const std::string served = cand.reranker ? "hybrid_ml" : "hybrid";
-    double med = he[served]["median_abs_log10_lr_error"].get<double>();
-    gate("learning-rate error bound", med <= G.lr_error_bound,
-         served + ": median |log10(recommended / practitioner's)| " + F(med) + " (bound " + F(G.lr_error_bound) +
-             " = 3x); within 3x: " + F(he[served]["lr_within_3x"]));
   }
-  if (!opt.realism_path.empty()) {
+  return true;
+}
+
+json EvalRun::HeldOutSummary(const HeldOut& h) const {
+  json he = json::object();
+  for (const auto& s : EvaluatedStrategies()) {
+    json conf = json::object();
+    auto by_conf = h.by_conf.find(s);
+    if (by_conf != h.by_conf.end())
+      for (const auto& [lvl, acc] : by_conf->second) conf[lvl] = {{"lr_within_3x", acc.ToJson()}, {"n", acc.w}};
+    auto lr_err = h.lr_err.find(s);
+    const std::vector<double> errs = lr_err == h.lr_err.end() ? std::vector<double>() : lr_err->second;
+    auto within = h.within.find(s);
+    auto used = h.strategy_used.find(s);
+    he[s] = {{"lr_within_3x", within == h.within.end() ? Acc().ToJson() : within->second.ToJson()},
+             {"median_abs_log10_lr_error", Round6(Median(errs))},
+             {"runs", errs.size()},
+             {"strategy_used", used == h.strategy_used.end() ? std::map<std::string, int>() : used->second},
+             {"lr_within_3x_by_confidence", conf}};
+  }
+  return he;
+}
+
+// Held-out interval coverage against nominal (retrained per fold), or the
+// in-corpus coverage of the artifacts as they are.
+void EvalRun::CalibrationGate(bool retrain, const HeldOut& h) {
+  if (retrain) {
+    double nominal = 0;
+    const json saved = cand_.hp_predictor->Save();
+    for (const auto& t : saved["targets"])
+      if (t.value("name", "") == "learning_rate") nominal = t["interval"].value("coverage", 0.0);
+    double drift = std::fabs(h.cov_lr.value() - nominal);
+    bool ok = drift <= G_.calibration_drift;
+    std::string detail = "held-out learning-rate interval coverage " + F(h.cov_lr.value()) + " vs nominal " + F(nominal);
+    if (base_ && base_->hp_predictor && M_.contains("predictor_in_corpus") &&
+        M_["predictor_in_corpus"].contains("baseline")) {
+      double cb = M_["predictor_in_corpus"]["baseline"]["learning_rate"].value("coverage", 0.0);
+      double cc = M_["predictor_in_corpus"]["candidate"]["learning_rate"].value("coverage", 0.0);
+      ok = ok && std::fabs(cc - cb) <= G_.calibration_drift;
+      detail += "; in-corpus coverage candidate " + F(cc) + " vs baseline " + F(cb);
+    }
+    Gate("confidence calibration drift", ok, detail + " (max drift " + F(G_.calibration_drift) + ")");
+  } else if (cand_.hp_predictor && M_.contains("predictor_in_corpus")) {
+    const json& c = M_["predictor_in_corpus"]["candidate"];
+    bool ok = true;
+    std::string detail;
+    for (const auto& [name, m] : c.items()) {
+      double drift = std::fabs(m.value("coverage", 0.0) - m.value("nominal_coverage", 0.0));
+      ok = ok && drift <= G_.calibration_drift;
+      detail += (detail.empty() ? "" : ", ") + name + " " + F(m.value("coverage", 0.0)) + "/" +
+                F(m.value("nominal_coverage", 0.0));
+    }
+    Gate("confidence calibration drift", ok, "interval coverage/nominal: " + detail);
+  }
+}
+
+// ---- 4. held-out engine runs: leave source repositories out, per strategy
+void EvalRun::HeldOutEngine() {
+  if (!opt_.held_out_engine) return;
+  std::vector<int> fold = RepoFolds(*ts_, opt_.folds);
+  const bool retrain = CanRetrain(cand_);
+  M_["held_out_engine_mode"] = retrain ? "retrained per fold with the candidate's recipe"
+                                       : "candidate artifacts as they are (no recipe in the artifacts)";
+  HeldOut h;
+  if (!opt_.runs_path.empty()) h.runs_out.open(opt_.runs_path, std::ios::binary | std::ios::trunc);
+  for (int f = 0; f < opt_.folds; ++f)
+    if (!HeldOutFold(f, fold, retrain, &h)) break;
+  json he = HeldOutSummary(h);
+  M_["held_out_engine"] = he;
+  M_["held_out_engine_skipped"] = h.skipped;
+  if (retrain) {
+    M_["held_out_ranking"] = {{"candidate_recipe", h.rank_cand.ToJson()}, {"hybrid", h.rank_hybrid.ToJson()}};
+    M_["held_out_lr_interval_coverage"] = h.cov_lr.ToJson();
+    double c = RankingStats::Value(h.rank_cand.ndcg), hy = RankingStats::Value(h.rank_hybrid.ndcg);
+    Gate("held-out NDCG@5 beats hybrid", c > hy, "candidate recipe " + F(c) + " vs hybrid " + F(hy));
+  }
+  CalibrationGate(retrain, h);
+  const std::string served = cand_.reranker ? "hybrid_ml" : "hybrid";
+  double med = he[served]["median_abs_log10_lr_error"].get<double>();
+  Gate("learning-rate error bound", med <= G_.lr_error_bound,
+       served + ": median |log10(recommended / practitioner's)| " + F(med) + " (bound " + F(G_.lr_error_bound) +
+           " = 3x); within 3x: " + F(he[served]["lr_within_3x"]));
+}
+
+void EvalRun::RealismAndServedOom() {
+  if (!opt_.realism_path.empty()) {
     json realism;
-    rep.gates.push_back(RealismGateFromFile(opt.realism_path, ts.corpus_sha256, &realism));
-    M["realism"] = realism;
+    rep_.gates.push_back(RealismGateFromFile(opt_.realism_path, ts_->corpus_sha256, &realism));
+    M_["realism"] = realism;
   }
-  M["served_oom"] = {{"runs", served_runs}, {"violations", served_oom}, {"examples", oom_examples}};
-  gate("served OOM violations = 0", served_oom == 0,
-       std::to_string(served_oom) + " of " + std::to_string(served_runs) +
+  M_["served_oom"] = {{"runs", served_runs_}, {"violations", served_oom_}, {"examples", oom_examples_}};
+  Gate("served OOM violations = 0", served_oom_ == 0,
+       std::to_string(served_oom_) + " of " + std::to_string(served_runs_) +
            " recommendations claim to fit but re-estimate above the limit" +
-           (oom_examples.empty() ? "" : ", e.g. " + oom_examples.front()));
+           (oom_examples_.empty() ? "" : ", e.g. " + oom_examples_.front()));
+}
+
+}  // namespace
+
+EvalReport Evaluate(const ArtifactSet& cand, const ArtifactSet* base, const EvalOptions& opt, const Progress& progress) {
+  EvalReport rep;
+  EvalRun run(cand, base, opt, progress, &rep);
+  run.Describe();
+  if (!run.LoadData()) return rep;
+  run.RankingInCorpus();
+  run.PredictorInCorpus();
+  run.Golden();
+  run.HeldOutEngine();
+  run.RealismAndServedOom();
   return rep;
 }
 
