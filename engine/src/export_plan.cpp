@@ -236,30 +236,31 @@ std::string Fingerprint(const json& response) {
   return buf;
 }
 
-Result<ExportPlan> BuildPlan(const Request& request, const json& response) {
+namespace {
+
+// The parts of the response every export reads; an error for a response that
+// has no configuration to export.
+struct ResponseParts {
+  const json* hp = nullptr;
+  const json* rq = nullptr;
+  const json* gpu = nullptr;
+};
+
+Result<ResponseParts> ExportableParts(const json& response) {
   if (!response.is_object() || response.contains("error"))
     return Error{ErrorCode::kInvalidValue, "response", "expected a recommendation response object (an error has nothing to export)"};
   if (!response.value("fits", false))
     return Error{ErrorCode::kInvalidValue, "response",
                  "the recommendation does not fit the GPU (\"fits\": false): there is no configuration to export; "
                  "use the GPU or plan the response suggests"};
-  const json* hp_p = Find(response, "hyperparameters");
-  const json* req_p = Find(response, "request");
-  const json* gpu_p = Find(response, "gpu");
-  if (!hp_p || !hp_p->is_object() || !req_p || !gpu_p)
+  ResponseParts p{Find(response, "hyperparameters"), Find(response, "request"), Find(response, "gpu")};
+  if (!p.hp || !p.hp->is_object() || !p.rq || !p.gpu)
     return Error{ErrorCode::kInvalidValue, "response", "the response lacks \"hyperparameters\", \"request\" or \"gpu\""};
-  const json& hp = *hp_p;
-  const json& rq = *req_p;
-  const json& gpu = *gpu_p;
+  return p;
+}
 
-  ExportPlan plan;
-  ojson& v = plan.v;
-  v["engine_version"] = Str(response, "engine_version");
-  v["fingerprint"] = Fingerprint(response);
-  FTCONFIG_ASSIGN_OR_RETURN(serving, ServingTags(response));
-  v["serving"] = serving;
-
-  // ---- identities (user strings, raw; every renderer escapes them)
+// Identities: user strings, raw (every renderer escapes them).
+void PlanIdentities(const Request& request, const json& rq, ojson& v) {
   std::string model = SanitizeUtf8(LoadableModelName(rq));
   v["model_placeholder"] = model.empty();
   v["model_id"] = model.empty() ? kPlaceholderModel : model;
@@ -272,37 +273,17 @@ Result<ExportPlan> BuildPlan(const Request& request, const json& response) {
   v["model_params_b"] = rq.contains("model_params_b") ? Copy(rq["model_params_b"]) : ojson(nullptr);
   v["platform"] = Str(rq, "platform");
   v["plan"] = Str(rq, "plan");
+}
 
-  // ---- task and adapter
-  std::string task = Str(rq, "task_type", "instruction_following");
-  const std::string family = ModelFamily(response);
-  const std::string arch = LoraArchitecture(family, model);
-  FTCONFIG_ASSIGN_OR_RETURN(kind, KindFor(task, arch));
-  v["task_type"] = task;
-  v["kind"] = kind;
-  v["architecture"] = arch;
-  std::string adapter = Str(hp, "adapter_type", "lora");
-  v["adapter"] = adapter;
-  const bool peft = adapter != "none";
-  const bool quant = Bool(hp, "load_in_4bit").value_or(false) || adapter == "qlora";
-  v["peft"] = peft;
-  v["quantized"] = quant;
-
-  // ---- GPU
-  const int num_gpus = IntOr(gpu, "count", 1);
-  v["num_gpus"] = num_gpus;
-  v["gpu"] = Copy(gpu);
-
-  // ---- precision and model loading
+// Precision and how the model loads: full fine-tuning with mixed precision
+// keeps fp32 master weights (as the memory estimate assumes); adapters train
+// on a 16-bit base; pure_bf16 (full fine-tuning that only fits without the
+// fp32 master copy) loads the weights in bf16.
+void PlanPrecision(const json& hp, bool peft, ojson& v) {
   std::string precision = Str(hp, "precision", "fp16");
   const bool bf16 = precision == "bf16";
-  const bool fp16 = precision == "fp16";
   v["precision"] = precision;
   v["uses_bf16"] = bf16 || Str(hp, "bnb_4bit_compute_dtype") == "bfloat16";
-  // Full fine-tuning with mixed precision keeps fp32 master weights (as the
-  // memory estimate assumes); adapters train on a 16-bit base; and
-  // pure_bf16 (full fine-tuning that only fits without the fp32 master copy)
-  // loads the weights in bf16.
   const bool pure_bf16 = Bool(hp, "pure_bf16").value_or(false) && bf16;
   v["pure_bf16"] = pure_bf16;
   std::string dtype = pure_bf16 ? "bfloat16" : precision == "fp32" || !peft ? "float32" : bf16 ? "bfloat16" : "float16";
@@ -310,54 +291,54 @@ Result<ExportPlan> BuildPlan(const Request& request, const json& response) {
   model_args["attn_implementation"] = Str(hp, "attn_implementation", "sdpa");
   model_args["torch_dtype"] = dtype;
   v["model_args"] = model_args;
-
-  const int seq = IntOr(hp, "max_seq_length", 1024);
-  v["max_seq_length"] = seq;
+  v["max_seq_length"] = IntOr(hp, "max_seq_length", 1024);
   v["eval_fraction"] = kEvalFraction;
   v["seed"] = kSeed;
-
-  // ---- BitsAndBytesConfig
-  if (quant) {
-    ojson bnb = ojson::object();
-    bnb["load_in_4bit"] = true;
-    bnb["bnb_4bit_quant_type"] = Str(hp, "bnb_4bit_quant_type", "nf4");
-    bnb["bnb_4bit_compute_dtype"] = Str(hp, "bnb_4bit_compute_dtype", bf16 ? "bfloat16" : "float16");
-    bnb["bnb_4bit_use_double_quant"] = Bool(hp, "bnb_4bit_use_double_quant").value_or(true);
-    v["bnb_args"] = bnb;
-  } else {
+  if (!v["quantized"].get<bool>()) {
     v["bnb_args"] = nullptr;
+    return;
   }
+  ojson bnb = ojson::object();
+  bnb["load_in_4bit"] = true;
+  bnb["bnb_4bit_quant_type"] = Str(hp, "bnb_4bit_quant_type", "nf4");
+  bnb["bnb_4bit_compute_dtype"] = Str(hp, "bnb_4bit_compute_dtype", bf16 ? "bfloat16" : "float16");
+  bnb["bnb_4bit_use_double_quant"] = Bool(hp, "bnb_4bit_use_double_quant").value_or(true);
+  v["bnb_args"] = bnb;
+}
 
-  // ---- LoraConfig
+// The model class and PEFT's LoraConfig (null for full fine-tuning).
+void PlanLora(const json& hp, const std::string& family, const std::string& model, const std::string& kind, ojson& v) {
   const bool seq_cls = kind == "classification" || kind == "reward";
   v["seq_cls"] = seq_cls;
   v["model_class"] = seq_cls ? "AutoModelForSequenceClassification"
                      : kind == "seq2seq" ? "AutoModelForSeq2SeqLM"
                                          : "AutoModelForCausalLM";
-  if (peft) {
-    LoraTargets t = ResolveLoraTargets(hp, family, model, seq_cls);
-    ojson lora = ojson::object();
-    lora["r"] = IntOr(hp, "lora_r", 16);
-    lora["lora_alpha"] = IntOr(hp, "lora_alpha", 2 * IntOr(hp, "lora_r", 16));
-    lora["lora_dropout"] = NumOr(hp, "lora_dropout", 0.05);
-    lora["target_modules"] = t.all_linear ? ojson("all-linear") : ToArray(t.modules);
-    if (!t.to_save.empty()) lora["modules_to_save"] = ToArray(t.to_save);
-    lora["bias"] = "none";
-    lora["task_type"] = seq_cls ? "SEQ_CLS" : kind == "seq2seq" ? "SEQ_2_SEQ_LM" : "CAUSAL_LM";
-    v["lora_args"] = lora;
-    v["lora_target_class"] = t.target_class;
-    v["lora_all_linear"] = t.all_linear;
-    v["lora_modules"] = t.all_linear ? ojson::array() : ToArray(t.modules);
-    v["lora_modules_to_save"] = ToArray(t.to_save);
-  } else {
+  if (!v["peft"].get<bool>()) {
     v["lora_args"] = nullptr;
     v["lora_target_class"] = nullptr;
     v["lora_all_linear"] = false;
     v["lora_modules"] = ojson::array();
     v["lora_modules_to_save"] = ojson::array();
+    return;
   }
+  LoraTargets t = ResolveLoraTargets(hp, family, model, seq_cls);
+  ojson lora = ojson::object();
+  lora["r"] = IntOr(hp, "lora_r", 16);
+  lora["lora_alpha"] = IntOr(hp, "lora_alpha", 2 * IntOr(hp, "lora_r", 16));
+  lora["lora_dropout"] = NumOr(hp, "lora_dropout", 0.05);
+  lora["target_modules"] = t.all_linear ? ojson("all-linear") : ToArray(t.modules);
+  if (!t.to_save.empty()) lora["modules_to_save"] = ToArray(t.to_save);
+  lora["bias"] = "none";
+  lora["task_type"] = seq_cls ? "SEQ_CLS" : kind == "seq2seq" ? "SEQ_2_SEQ_LM" : "CAUSAL_LM";
+  v["lora_args"] = lora;
+  v["lora_target_class"] = t.target_class;
+  v["lora_all_linear"] = t.all_linear;
+  v["lora_modules"] = t.all_linear ? ojson::array() : ToArray(t.modules);
+  v["lora_modules_to_save"] = ToArray(t.to_save);
+}
 
-  // ---- trainer and its arguments
+// The trainer class, its config class and the module they come from.
+void PlanTrainerClass(const std::string& kind, ojson& v) {
   std::string trainer, config, module = "trl";
   if (kind == "dpo") trainer = "DPOTrainer", config = "DPOConfig";
   else if (kind == "orpo") trainer = "ORPOTrainer", config = "ORPOConfig";
@@ -368,7 +349,14 @@ Result<ExportPlan> BuildPlan(const Request& request, const json& response) {
   v["trainer_class"] = trainer;
   v["config_class"] = config;
   v["trainer_module"] = module;
+}
 
+// The trainer's arguments: the schedule, batch and precision, the task's
+// lengths, logging and saving, and the distribution across GPUs.
+void PlanTrainingArgs(const json& response, const json& hp, int num_gpus, ojson& v) {
+  const std::string precision = v["precision"].get<std::string>();
+  const std::string config = v["config_class"].get<std::string>();
+  const int seq = v["max_seq_length"].get<int>();
   const bool grad_ckpt = Bool(hp, "gradient_checkpointing").value_or(true);
   ojson ta = ojson::object();
   ta["output_dir"] = v["output_dir"];
@@ -383,8 +371,8 @@ Result<ExportPlan> BuildPlan(const Request& request, const json& response) {
   ta[TransformersMajor(response) >= 5 ? "warmup_steps" : "warmup_ratio"] = NumOr(hp, "warmup_ratio", 0.03);
   ta["weight_decay"] = NumOr(hp, "weight_decay", 0.0);
   ta["optim"] = Str(hp, "optimizer", "adamw_torch");
-  ta["bf16"] = bf16;
-  ta["fp16"] = fp16;
+  ta["bf16"] = precision == "bf16";
+  ta["fp16"] = precision == "fp16";
   ta["gradient_checkpointing"] = grad_ckpt;
   if (grad_ckpt) ta["gradient_checkpointing_kwargs"] = {{"use_reentrant", false}};
   if (config == "SFTConfig") {
@@ -417,8 +405,10 @@ Result<ExportPlan> BuildPlan(const Request& request, const json& response) {
                          {"cpu_ram_efficient_loading", true}, {"sync_module_states", true}};
   }
   v["training_args"] = ta;
+}
 
-  // ---- numbers the summary and the telemetry compare against
+// The numbers the summary and the telemetry compare against.
+ojson PredictedNumbers(const json& response) {
   ojson predicted = ojson::object();
   const json* vram = Find(response, "vram");
   const json* time = Find(response, "time");
@@ -428,7 +418,45 @@ Result<ExportPlan> BuildPlan(const Request& request, const json& response) {
   predicted["usable_gb"] = vram ? Copy((*vram).value("usable_gb", json())) : ojson(nullptr);
   predicted["tokens_per_sec"] = time ? Copy((*time).value("tokens_per_sec", json())) : ojson(nullptr);
   predicted["hours"] = time ? Copy((*time).value("hours", json())) : ojson(nullptr);
-  v["predicted"] = predicted;
+  return predicted;
+}
+
+}  // namespace
+
+Result<ExportPlan> BuildPlan(const Request& request, const json& response) {
+  FTCONFIG_ASSIGN_OR_RETURN(parts, ExportableParts(response));
+  const json& hp = *parts.hp;
+  const json& rq = *parts.rq;
+  ExportPlan plan;
+  ojson& v = plan.v;
+  v["engine_version"] = Str(response, "engine_version");
+  v["fingerprint"] = Fingerprint(response);
+  FTCONFIG_ASSIGN_OR_RETURN(serving, ServingTags(response));
+  v["serving"] = serving;
+  PlanIdentities(request, rq, v);
+
+  // ---- task and adapter
+  const std::string model = v["model_placeholder"].get<bool>() ? std::string() : v["model_id"].get<std::string>();
+  std::string task = Str(rq, "task_type", "instruction_following");
+  const std::string family = ModelFamily(response);
+  const std::string arch = LoraArchitecture(family, model);
+  FTCONFIG_ASSIGN_OR_RETURN(kind, KindFor(task, arch));
+  v["task_type"] = task;
+  v["kind"] = kind;
+  v["architecture"] = arch;
+  std::string adapter = Str(hp, "adapter_type", "lora");
+  v["adapter"] = adapter;
+  v["peft"] = adapter != "none";
+  v["quantized"] = Bool(hp, "load_in_4bit").value_or(false) || adapter == "qlora";
+  const int num_gpus = IntOr(*parts.gpu, "count", 1);
+  v["num_gpus"] = num_gpus;
+  v["gpu"] = Copy(*parts.gpu);
+
+  PlanPrecision(hp, adapter != "none", v);
+  PlanLora(hp, family, model, kind, v);
+  PlanTrainerClass(kind, v);
+  PlanTrainingArgs(response, hp, num_gpus, v);
+  v["predicted"] = PredictedNumbers(response);
   v["hyperparameters"] = Copy(hp);
   return plan;
 }
