@@ -157,187 +157,216 @@ std::string JoinQuoted(const std::vector<std::string>& v) {
 
 }  // namespace
 
+namespace {
+
+Result<Gpu> GpuEntry(const json& e, const std::string& file, size_t i) {
+  Gpu g;
+  g.id = Str(e, "id");
+  g.name = Str(e, "name");
+  if (g.id.empty() || g.name.empty()) return EntryError(file, i, "needs \"id\" and \"name\"");
+  g.aliases = Strings(e, "aliases");
+  g.vendor = Str(e, "vendor");
+  g.architecture = Str(e, "architecture");
+  g.compute_capability = NumOr(e, "compute_capability", 0);
+  g.vram_gb = NumOr(e, "vram_gb", 0);
+  g.usable_vram_gb = NumOr(e, "usable_vram_gb", g.vram_gb * 0.93);
+  if (g.vram_gb <= 0) return EntryError(file, i, "\"vram_gb\" must be a positive number");
+  g.bf16 = Bool(e, "bf16").value_or(false);
+  g.flash_attention2 = Bool(e, "flash_attention2").value_or(false);
+  g.bnb_4bit = Bool(e, "bnb_4bit").value_or(false);
+  g.cuda = Bool(e, "cuda").value_or(true);
+  g.peak_tflops_fp16 = Num(e, "peak_tflops_fp16");
+  g.peak_tflops_bf16 = Num(e, "peak_tflops_bf16");
+  g.peak_tflops_fp32 = Num(e, "peak_tflops_fp32");
+  g.bandwidth_gbps = Num(e, "bandwidth_gbps");
+  g.tier = Str(e, "tier");
+  if (const json* s = Find(e, "source")) g.source = *s;
+  return g;
+}
+
+Plan PlanEntry(const json& pe) {
+  Plan plan;
+  plan.id = Str(pe, "id");
+  plan.name = Str(pe, "name", plan.id);
+  plan.aliases = Strings(pe, "aliases");
+  plan.gpu = Str(pe, "gpu");
+  plan.gpu_count = static_cast<int>(NumOr(pe, "gpu_count", 1));
+  plan.session_limit_hours = Num(pe, "session_limit_hours");
+  plan.price_per_gpu_hour_usd = Num(pe, "price_per_gpu_hour_usd");
+  plan.price_date = Str(pe, "price_date");
+  plan.price_source = Str(pe, "price_source");
+  plan.weekly_quota_hours = Num(pe, "weekly_quota_hours");
+  plan.notes = Str(pe, "notes");
+  return plan;
+}
+
+Result<Model> ModelEntry(const json& e, const std::string& file, size_t i) {
+  Model m;
+  m.id = Str(e, "id");
+  m.name = Str(e, "name", m.id);
+  m.family = Str(e, "family");
+  m.aliases = Strings(e, "aliases");
+  ModelArch& a = m.arch;
+  a.params_b = NumOr(e, "params_b", 0);
+  if (m.id.empty() || a.params_b <= 0) return EntryError(file, i, "needs \"id\" and a positive \"params_b\"");
+  a.hidden_size = static_cast<int>(NumOr(e, "hidden_size", 0));
+  a.intermediate_size = static_cast<int>(NumOr(e, "intermediate_size", 0));
+  a.num_layers = static_cast<int>(NumOr(e, "num_layers", 0));
+  a.num_attention_heads = static_cast<int>(NumOr(e, "num_attention_heads", 0));
+  a.num_kv_heads = static_cast<int>(NumOr(e, "num_kv_heads", a.num_attention_heads));
+  a.head_dim = static_cast<int>(NumOr(e, "head_dim", a.num_attention_heads ? a.hidden_size / a.num_attention_heads : 0));
+  a.vocab_size = static_cast<int>(NumOr(e, "vocab_size", 0));
+  a.max_position_embeddings = static_cast<int>(NumOr(e, "max_position_embeddings", 0));
+  a.tie_word_embeddings = Bool(e, "tie_word_embeddings").value_or(false);
+  a.is_moe = Bool(e, "is_moe").value_or(false);
+  a.num_experts = static_cast<int>(NumOr(e, "num_experts", 0));
+  a.experts_per_token = static_cast<int>(NumOr(e, "experts_per_token", 0));
+  a.gated_mlp = Bool(e, "gated_mlp").value_or(true);
+  a.architecture = Str(e, "architecture", "decoder");
+  a.layer_type = LayerTypeOf(m.id);
+  if (a.hidden_size <= 0 || a.num_layers <= 0)
+    return EntryError(file, i, "model \"" + m.id + "\" needs hidden_size and num_layers");
+  return m;
+}
+
+}  // namespace
+
+std::optional<Error> Catalog::LoadGpus(const std::string& text) {
+  const std::string file = "catalog/gpus.json";
+  FTCONFIG_ASSIGN_OR_RETURN(j, ParseFile(text, file, "gpus"));
+  const json& list = j["gpus"];
+  for (size_t i = 0; i < list.size(); ++i) {
+    FTCONFIG_ASSIGN_OR_RETURN(g, GpuEntry(list[i], file, i));
+    std::vector<std::string> keys = g.aliases;
+    keys.push_back(g.id);
+    keys.push_back(g.name);
+    if (auto err = Index(gpu_index_, keys, gpus_.size(), file)) return *err;
+    gpus_.push_back(std::move(g));
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> Catalog::LoadPlatforms(const std::string& text) {
+  const std::string file = "catalog/platforms.json";
+  FTCONFIG_ASSIGN_OR_RETURN(j, ParseFile(text, file, "platforms"));
+  const json& list = j["platforms"];
+  for (size_t i = 0; i < list.size(); ++i) {
+    const json& e = list[i];
+    Platform p;
+    p.id = Str(e, "id");
+    p.name = Str(e, "name", p.id);
+    p.kind = Str(e, "kind", "cloud");
+    p.aliases = Strings(e, "aliases");
+    if (p.id.empty()) return EntryError(file, i, "needs \"id\"");
+    const json* plans = Find(e, "plans");
+    if (!plans || !plans->is_array() || plans->empty())
+      return EntryError(file, i, "platform \"" + p.id + "\" needs a non-empty \"plans\" array");
+    for (const auto& pe : *plans) {
+      Plan plan = PlanEntry(pe);
+      if (plan.id.empty()) return EntryError(file, i, "a plan of \"" + p.id + "\" has no \"id\"");
+      if (!plan.gpu.empty() && !GpuById(plan.gpu))
+        return EntryError(file, i, "plan \"" + p.id + "/" + plan.id + "\" names unknown gpu \"" + plan.gpu + "\"");
+      if (plan.gpu_count < 1) return EntryError(file, i, "plan \"" + plan.id + "\" needs gpu_count >= 1");
+      p.plans.push_back(std::move(plan));
+    }
+    std::vector<std::string> keys = p.aliases;
+    keys.push_back(p.id);
+    keys.push_back(p.name);
+    if (auto err = Index(platform_index_, keys, platforms_.size(), file)) return *err;
+    platforms_.push_back(std::move(p));
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> Catalog::LoadModels(const std::string& text) {
+  const std::string file = "catalog/models.json";
+  FTCONFIG_ASSIGN_OR_RETURN(j, ParseFile(text, file, "models"));
+  const json& list = j["models"];
+  for (size_t i = 0; i < list.size(); ++i) {
+    FTCONFIG_ASSIGN_OR_RETURN(m, ModelEntry(list[i], file, i));
+    std::vector<std::string> keys = m.aliases;
+    keys.push_back(m.id);
+    if (auto err = Index(model_index_, keys, models_.size(), file)) return *err;
+    models_.push_back(std::move(m));
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> Catalog::LoadStacks(const std::string& text) {
+  const std::string file = "catalog/stacks.json";
+  FTCONFIG_ASSIGN_OR_RETURN(j, ParseFile(text, file, "stacks"));
+  const json& list = j["stacks"];
+  for (size_t i = 0; i < list.size(); ++i) {
+    const json& e = list[i];
+    Stack s;
+    s.id = Str(e, "id");
+    s.label = Str(e, "label", s.id);
+    if (s.id.empty()) return EntryError(file, i, "needs \"id\"");
+    if (const json* match = Find(e, "match")) {
+      s.min_cc = NumOr(*match, "min_cc", 0);
+      s.max_cc = Num(*match, "max_cc");
+      s.platforms = Strings(*match, "platforms");
+    }
+    s.requires_flash_attention2 = Bool(e, "requires_flash_attention2").value_or(false);
+    s.pins = e;
+    stacks_.push_back(std::move(s));
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> Catalog::LoadTasks(const std::string& text) {
+  const std::string file = "catalog/tasks.json";
+  FTCONFIG_ASSIGN_OR_RETURN(j, ParseFile(text, file, "tasks"));
+  for (const auto& e : j["tasks"]) {
+    TaskType t;
+    t.id = Str(e, "id");
+    t.label = Str(e, "label", t.id);
+    t.corpus_supported = Bool(e, "corpus_supported").value_or(true);
+    if (t.id.empty()) return Error{ErrorCode::kDataError, file, file + ": a task has no \"id\""};
+    task_alias_[NormalizeKey(t.id)] = t.id;
+    tasks_.push_back(std::move(t));
+  }
+  if (const json* aliases = Find(j, "aliases"); aliases && aliases->is_object()) {
+    for (const auto& [alias, target] : aliases->items()) {
+      if (!target.is_string() || !TaskById(target.get<std::string>()))
+        return Error{ErrorCode::kDataError, file, file + ": alias \"" + alias + "\" maps to an unknown task"};
+      task_alias_.emplace(NormalizeKey(alias), target.get<std::string>());
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> Catalog::LoadDatasets(const std::string& text) {
+  const std::string file = "catalog/datasets.json";
+  FTCONFIG_ASSIGN_OR_RETURN(j, ParseFile(text, file, "datasets"));
+  for (const auto& e : j["datasets"]) {
+    DatasetInfo d;
+    d.name = Str(e, "name");
+    d.aliases = Strings(e, "aliases");
+    d.num_examples = Num(e, "num_examples");
+    d.avg_tokens = Num(e, "avg_tokens");
+    if (d.name.empty()) continue;
+    size_t idx = datasets_.size();
+    dataset_index_.emplace(NormalizeKey(d.name), idx);
+    for (const auto& a : d.aliases) dataset_index_.emplace(NormalizeKey(a), idx);
+    datasets_.push_back(std::move(d));
+  }
+  if (const json* b = Find(j, "size_buckets")) {
+    small_max_ = NumOr(*b, "small_max", small_max_);
+    medium_max_ = NumOr(*b, "medium_max", medium_max_);
+  }
+  return std::nullopt;
+}
+
 Result<Catalog> Catalog::Load(const CatalogFiles& files) {
   Catalog c;
-  // --- GPUs
-  {
-    const std::string file = "catalog/gpus.json";
-    FTCONFIG_ASSIGN_OR_RETURN(j, ParseFile(files.gpus, file, "gpus"));
-    const json& list = j["gpus"];
-    for (size_t i = 0; i < list.size(); ++i) {
-      const json& e = list[i];
-      Gpu g;
-      g.id = Str(e, "id");
-      g.name = Str(e, "name");
-      if (g.id.empty() || g.name.empty()) return EntryError(file, i, "needs \"id\" and \"name\"");
-      g.aliases = Strings(e, "aliases");
-      g.vendor = Str(e, "vendor");
-      g.architecture = Str(e, "architecture");
-      g.compute_capability = NumOr(e, "compute_capability", 0);
-      g.vram_gb = NumOr(e, "vram_gb", 0);
-      g.usable_vram_gb = NumOr(e, "usable_vram_gb", g.vram_gb * 0.93);
-      if (g.vram_gb <= 0) return EntryError(file, i, "\"vram_gb\" must be a positive number");
-      g.bf16 = Bool(e, "bf16").value_or(false);
-      g.flash_attention2 = Bool(e, "flash_attention2").value_or(false);
-      g.bnb_4bit = Bool(e, "bnb_4bit").value_or(false);
-      g.cuda = Bool(e, "cuda").value_or(true);
-      g.peak_tflops_fp16 = Num(e, "peak_tflops_fp16");
-      g.peak_tflops_bf16 = Num(e, "peak_tflops_bf16");
-      g.peak_tflops_fp32 = Num(e, "peak_tflops_fp32");
-      g.bandwidth_gbps = Num(e, "bandwidth_gbps");
-      g.tier = Str(e, "tier");
-      if (const json* s = Find(e, "source")) g.source = *s;
-      std::vector<std::string> keys = g.aliases;
-      keys.push_back(g.id);
-      keys.push_back(g.name);
-      if (auto err = Index(c.gpu_index_, keys, c.gpus_.size(), file)) return *err;
-      c.gpus_.push_back(std::move(g));
-    }
-  }
-  // --- platforms
-  {
-    const std::string file = "catalog/platforms.json";
-    FTCONFIG_ASSIGN_OR_RETURN(j, ParseFile(files.platforms, file, "platforms"));
-    const json& list = j["platforms"];
-    for (size_t i = 0; i < list.size(); ++i) {
-      const json& e = list[i];
-      Platform p;
-      p.id = Str(e, "id");
-      p.name = Str(e, "name", p.id);
-      p.kind = Str(e, "kind", "cloud");
-      p.aliases = Strings(e, "aliases");
-      if (p.id.empty()) return EntryError(file, i, "needs \"id\"");
-      const json* plans = Find(e, "plans");
-      if (!plans || !plans->is_array() || plans->empty())
-        return EntryError(file, i, "platform \"" + p.id + "\" needs a non-empty \"plans\" array");
-      for (const auto& pe : *plans) {
-        Plan plan;
-        plan.id = Str(pe, "id");
-        plan.name = Str(pe, "name", plan.id);
-        plan.aliases = Strings(pe, "aliases");
-        plan.gpu = Str(pe, "gpu");
-        plan.gpu_count = static_cast<int>(NumOr(pe, "gpu_count", 1));
-        plan.session_limit_hours = Num(pe, "session_limit_hours");
-        plan.price_per_gpu_hour_usd = Num(pe, "price_per_gpu_hour_usd");
-        plan.price_date = Str(pe, "price_date");
-        plan.price_source = Str(pe, "price_source");
-        plan.weekly_quota_hours = Num(pe, "weekly_quota_hours");
-        plan.notes = Str(pe, "notes");
-        if (plan.id.empty()) return EntryError(file, i, "a plan of \"" + p.id + "\" has no \"id\"");
-        if (!plan.gpu.empty() && !c.GpuById(plan.gpu))
-          return EntryError(file, i, "plan \"" + p.id + "/" + plan.id + "\" names unknown gpu \"" + plan.gpu + "\"");
-        if (plan.gpu_count < 1) return EntryError(file, i, "plan \"" + plan.id + "\" needs gpu_count >= 1");
-        p.plans.push_back(std::move(plan));
-      }
-      std::vector<std::string> keys = p.aliases;
-      keys.push_back(p.id);
-      keys.push_back(p.name);
-      if (auto err = Index(c.platform_index_, keys, c.platforms_.size(), file)) return *err;
-      c.platforms_.push_back(std::move(p));
-    }
-  }
-  // --- models
-  {
-    const std::string file = "catalog/models.json";
-    FTCONFIG_ASSIGN_OR_RETURN(j, ParseFile(files.models, file, "models"));
-    const json& list = j["models"];
-    for (size_t i = 0; i < list.size(); ++i) {
-      const json& e = list[i];
-      Model m;
-      m.id = Str(e, "id");
-      m.name = Str(e, "name", m.id);
-      m.family = Str(e, "family");
-      m.aliases = Strings(e, "aliases");
-      ModelArch& a = m.arch;
-      a.params_b = NumOr(e, "params_b", 0);
-      if (m.id.empty() || a.params_b <= 0) return EntryError(file, i, "needs \"id\" and a positive \"params_b\"");
-      a.hidden_size = static_cast<int>(NumOr(e, "hidden_size", 0));
-      a.intermediate_size = static_cast<int>(NumOr(e, "intermediate_size", 0));
-      a.num_layers = static_cast<int>(NumOr(e, "num_layers", 0));
-      a.num_attention_heads = static_cast<int>(NumOr(e, "num_attention_heads", 0));
-      a.num_kv_heads = static_cast<int>(NumOr(e, "num_kv_heads", a.num_attention_heads));
-      a.head_dim = static_cast<int>(NumOr(e, "head_dim", a.num_attention_heads ? a.hidden_size / a.num_attention_heads : 0));
-      a.vocab_size = static_cast<int>(NumOr(e, "vocab_size", 0));
-      a.max_position_embeddings = static_cast<int>(NumOr(e, "max_position_embeddings", 0));
-      a.tie_word_embeddings = Bool(e, "tie_word_embeddings").value_or(false);
-      a.is_moe = Bool(e, "is_moe").value_or(false);
-      a.num_experts = static_cast<int>(NumOr(e, "num_experts", 0));
-      a.experts_per_token = static_cast<int>(NumOr(e, "experts_per_token", 0));
-      a.gated_mlp = Bool(e, "gated_mlp").value_or(true);
-      a.architecture = Str(e, "architecture", "decoder");
-      a.layer_type = LayerTypeOf(m.id);
-      if (a.hidden_size <= 0 || a.num_layers <= 0)
-        return EntryError(file, i, "model \"" + m.id + "\" needs hidden_size and num_layers");
-      std::vector<std::string> keys = m.aliases;
-      keys.push_back(m.id);
-      if (auto err = Index(c.model_index_, keys, c.models_.size(), file)) return *err;
-      c.models_.push_back(std::move(m));
-    }
-  }
-  // --- stacks
-  {
-    const std::string file = "catalog/stacks.json";
-    FTCONFIG_ASSIGN_OR_RETURN(j, ParseFile(files.stacks, file, "stacks"));
-    const json& list = j["stacks"];
-    for (size_t i = 0; i < list.size(); ++i) {
-      const json& e = list[i];
-      Stack s;
-      s.id = Str(e, "id");
-      s.label = Str(e, "label", s.id);
-      if (s.id.empty()) return EntryError(file, i, "needs \"id\"");
-      const json* match = Find(e, "match");
-      if (match) {
-        s.min_cc = NumOr(*match, "min_cc", 0);
-        s.max_cc = Num(*match, "max_cc");
-        s.platforms = Strings(*match, "platforms");
-      }
-      s.requires_flash_attention2 = Bool(e, "requires_flash_attention2").value_or(false);
-      s.pins = e;
-      c.stacks_.push_back(std::move(s));
-    }
-  }
-  // --- tasks
-  {
-    const std::string file = "catalog/tasks.json";
-    FTCONFIG_ASSIGN_OR_RETURN(j, ParseFile(files.tasks, file, "tasks"));
-    for (const auto& e : j["tasks"]) {
-      TaskType t;
-      t.id = Str(e, "id");
-      t.label = Str(e, "label", t.id);
-      t.corpus_supported = Bool(e, "corpus_supported").value_or(true);
-      if (t.id.empty()) return Error{ErrorCode::kDataError, file, file + ": a task has no \"id\""};
-      c.task_alias_[NormalizeKey(t.id)] = t.id;
-      c.tasks_.push_back(std::move(t));
-    }
-    if (const json* aliases = Find(j, "aliases"); aliases && aliases->is_object()) {
-      for (const auto& [alias, target] : aliases->items()) {
-        if (!target.is_string() || !c.TaskById(target.get<std::string>()))
-          return Error{ErrorCode::kDataError, file, file + ": alias \"" + alias + "\" maps to an unknown task"};
-        c.task_alias_.emplace(NormalizeKey(alias), target.get<std::string>());
-      }
-    }
-  }
-  // --- datasets (optional file)
-  if (!files.datasets.empty()) {
-    const std::string file = "catalog/datasets.json";
-    FTCONFIG_ASSIGN_OR_RETURN(j, ParseFile(files.datasets, file, "datasets"));
-    for (const auto& e : j["datasets"]) {
-      DatasetInfo d;
-      d.name = Str(e, "name");
-      d.aliases = Strings(e, "aliases");
-      d.num_examples = Num(e, "num_examples");
-      d.avg_tokens = Num(e, "avg_tokens");
-      if (d.name.empty()) continue;
-      size_t idx = c.datasets_.size();
-      c.dataset_index_.emplace(NormalizeKey(d.name), idx);
-      for (const auto& a : d.aliases) c.dataset_index_.emplace(NormalizeKey(a), idx);
-      c.datasets_.push_back(std::move(d));
-    }
-    if (const json* b = Find(j, "size_buckets")) {
-      c.small_max_ = NumOr(*b, "small_max", c.small_max_);
-      c.medium_max_ = NumOr(*b, "medium_max", c.medium_max_);
-    }
-  }
+  if (auto e = c.LoadGpus(files.gpus)) return *e;
+  if (auto e = c.LoadPlatforms(files.platforms)) return *e;  // after the GPUs its plans name
+  if (auto e = c.LoadModels(files.models)) return *e;
+  if (auto e = c.LoadStacks(files.stacks)) return *e;
+  if (auto e = c.LoadTasks(files.tasks)) return *e;
+  if (!files.datasets.empty())  // optional file
+    if (auto e = c.LoadDatasets(files.datasets)) return *e;
   if (c.gpus_.empty() || c.platforms_.empty() || c.models_.empty() || c.tasks_.empty())
     return Error{ErrorCode::kDataError, "catalog", "the catalog needs at least one GPU, platform, model and task"};
   return c;

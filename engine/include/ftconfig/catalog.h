@@ -180,6 +180,13 @@ class Catalog {
   std::vector<std::string> ClosestModelNames(const std::string& query, size_t n = 3) const;
 
  private:
+  // Load's stages, one per file (the error names the file and entry).
+  std::optional<Error> LoadGpus(const std::string& text);
+  std::optional<Error> LoadPlatforms(const std::string& text);
+  std::optional<Error> LoadModels(const std::string& text);
+  std::optional<Error> LoadStacks(const std::string& text);
+  std::optional<Error> LoadTasks(const std::string& text);
+  std::optional<Error> LoadDatasets(const std::string& text);
   const Gpu* LookupGpuKey(const std::string& raw_key) const;
   const Gpu* LargerGpuOfSameName(const Gpu& g, const std::string& sizeless_key) const;
   std::vector<Gpu> gpus_;
