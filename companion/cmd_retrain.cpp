@@ -152,110 +152,83 @@ json PredictorSummary(const json& metrics) {
   return s;
 }
 
-int RunRetrain(const RetrainOptions& o, const Context& ctx) {
-  const ProgressLog progress(o.quiet);
-  if (o.folds < 2 || o.folds > 20) return ReportError({ErrorCode::kInvalidValue, "--folds", "--folds must be 2..20"});
-  if (o.min_calibration_runs < 1)
-    return ReportError({ErrorCode::kInvalidValue, "--min-calibration-runs", "must be at least 1"});
-  const std::string registry_path = RegistryPath(o, ctx);
-  RegistryLock lock(registry_path);
-  // Uncalibrated estimates: the calibration artifact is absolute.
-  auto loaded = LoadInputs(o, ctx, /*calibrated=*/false);
-  if (!loaded.ok()) return ReportError(loaded.error());
-  Loaded& l = loaded.value();
-  ModelRegistry& reg = *l.registry;
-  if (!o.version.empty() && !ValidId(o.version))
-    return ReportError({ErrorCode::kInvalidValue, "--version",
-                        "\"" + o.version + "\" is not a valid version id (1-80 characters of A-Z a-z 0-9 . _ -)"});
-  if (!o.version.empty() && reg.Find(o.version))
-    return ReportError({ErrorCode::kInvalidValue, "--version", "version \"" + o.version + "\" exists: versions are immutable"});
+namespace {
 
-  // 1. Corpus + telemetry in a scratch data folder (the trainers read a folder).
-  std::vector<std::pair<std::string, bool>> outcomes;
-  const std::string telemetry_rows = RunsAsCorpusJsonl(l.runs, &outcomes);
-  RemoveLeftoversOfDeadProcesses(fs::temp_directory_path().string(), "ftconfig-retrain-");  // killed runs' copies
-  fs::path scratch = fs::temp_directory_path() / ("ftconfig-retrain-" + std::to_string(::getpid()));
-  struct Cleanup {
-    fs::path p;
-    ~Cleanup() {
-      std::error_code ec;
-      fs::remove_all(p, ec);
-    }
-  } cleanup{scratch};
+std::optional<Error> CheckRetrainOptions(const RetrainOptions& o) {
+  if (o.folds < 2 || o.folds > 20) return Error{ErrorCode::kInvalidValue, "--folds", "--folds must be 2..20"};
+  if (o.min_calibration_runs < 1) return Error{ErrorCode::kInvalidValue, "--min-calibration-runs", "must be at least 1"};
+  return std::nullopt;
+}
+
+std::optional<Error> CheckNewVersion(const RetrainOptions& o, const ModelRegistry& reg) {
+  if (!o.version.empty() && !ValidId(o.version))
+    return Error{ErrorCode::kInvalidValue, "--version",
+                 "\"" + o.version + "\" is not a valid version id (1-80 characters of A-Z a-z 0-9 . _ -)"};
+  if (!o.version.empty() && reg.Find(o.version))
+    return Error{ErrorCode::kInvalidValue, "--version", "version \"" + o.version + "\" exists: versions are immutable"};
+  return std::nullopt;
+}
+
+// 1. Corpus + telemetry in a scratch data folder (the trainers read a folder):
+// the bundled corpus files, the telemetry rows as one more file, the catalog linked.
+std::optional<Error> PrepareScratch(const std::string& data_dir, const std::string& telemetry_rows,
+                                    const fs::path& scratch) {
   std::error_code ec;
   fs::remove_all(scratch, ec);
   fs::create_directories(scratch / "corpus", ec);
-  fs::create_directory_symlink(fs::absolute(fs::path(l.data_dir) / "catalog"), scratch / "catalog", ec);
-  if (ec) return ReportError({ErrorCode::kInvalidValue, "--data", "cannot prepare " + scratch.string() + ": " + ec.message()});
-  auto sources = ReadCorpusFiles(l.data_dir);
-  if (!sources.ok()) return ReportError(sources.error());
-  for (const auto& s : sources.value())
-    if (auto w = WriteText(scratch / "corpus" / s.name, s.jsonl); !w.ok()) return ReportError(w.error());
+  fs::create_directory_symlink(fs::absolute(fs::path(data_dir) / "catalog"), scratch / "catalog", ec);
+  if (ec) return Error{ErrorCode::kInvalidValue, "--data", "cannot prepare " + scratch.string() + ": " + ec.message()};
+  FTCONFIG_ASSIGN_OR_RETURN(sources, ReadCorpusFiles(data_dir));
+  for (const auto& s : sources)
+    if (auto w = WriteText(scratch / "corpus" / s.name, s.jsonl); !w.ok()) return w.error();
   if (!telemetry_rows.empty())
     if (auto w = WriteText(scratch / "corpus" / "real_world_zz_telemetry.jsonl", telemetry_rows); !w.ok())
-      return ReportError(w.error());
-  // The run outcomes label the reranker's training AND its gates: the
-  // evaluation below rebuilds its groups from the same rows, and must grade
-  // them the same way (cleared only when this function returns).
-  SetMeasuredOutcomes(outcomes);
-  struct ClearOutcomes {
-    ~ClearOutcomes() { SetMeasuredOutcomes({}); }
-  } clear_outcomes;
-  progress("telemetry: " + std::to_string(l.runs.size()) + " completed runs, " + std::to_string(outcomes.size()) +
-           " usable as labelled corpus rows");
+      return w.error();
+  return std::nullopt;
+}
 
-  // 2. Train both models with the existing trainers.
-  auto ts = LoadTrainingSet(scratch.string());
-  if (!ts.ok()) return ReportError(ts.error());
-  progress("corpus + telemetry: " + std::to_string(ts.value().corpus.records().size()) + " records");
+struct TrainedModels {
+  TrainedArtifact reranker, predictor;
+  std::string rr_text, hp_text;  // the artifacts as written
+};
+
+// 2. Both models, with the existing trainers.
+Result<TrainedModels> TrainModels(const TrainingSet& ts, const RetrainOptions& o, const Progress& progress) {
   const size_t depth = 50;
-  auto groups = BuildRankGroups(ts.value(), depth);
+  auto groups = BuildRankGroups(ts, depth);
   RerankerOptions ro;
   ro.seed = o.seed;
   ro.folds = o.folds;
   ro.depth = depth;
-  auto reranker = TrainReranker(ts.value(), groups, ro, progress);
-  if (!reranker.ok()) return ReportError(reranker.error());
+  FTCONFIG_ASSIGN_OR_RETURN(reranker, TrainReranker(ts, groups, ro, progress));
   HpOptions ho;
   ho.seed = o.seed;
   ho.folds = o.folds;
-  auto predictor = TrainHpPredictor(ts.value(), groups, ho, progress);
-  if (!predictor.ok()) return ReportError(predictor.error());
+  FTCONFIG_ASSIGN_OR_RETURN(predictor, TrainHpPredictor(ts, groups, ho, progress));
+  TrainedModels m{std::move(reranker), std::move(predictor), "", ""};
+  m.rr_text = m.reranker.artifact.dump() + "\n";
+  m.hp_text = m.predictor.artifact.dump() + "\n";
+  return m;
+}
 
-  // 3. Calibration of the time (and, when telemetry shows a systematic
-  // under-estimate, memory) model.
-  const std::string rr_text = reranker.value().artifact.dump() + "\n";
-  const std::string hp_text = predictor.value().artifact.dump() + "\n";
-  std::string id = o.version;
-  const std::string trained_at = UtcNow();
-  if (id.empty()) id = NewVersionId("r", trained_at, rr_text + hp_text);
-  auto prod_cal = ProductionCalibration(reg);
-  if (!prod_cal.ok()) return ReportError(prod_cal.error());
-  CalibrationFitOptions fo;
-  fo.min_runs = o.min_calibration_runs;
-  fo.version = "calibration-" + id;
-  CalibrationCandidate cal_cand = TrainCalibration(l.runs, prod_cal.value(), fo);
-  json calibration = cal_cand.artifact;
-  // Too few runs for a new calibration: production's is carried unchanged,
-  // so a smaller or pruned store never resets the correction.
-  if (calibration.is_null() && prod_cal.value().loaded())
-    calibration = json::parse(prod_cal.value().ToArtifact());
-
-  // 4. Write the version's artifacts (immutable: a fresh folder per version).
-  fs::path rel_dir = fs::path("versions") / id;
-  fs::path dir = fs::path(reg.dir()) / rel_dir;
+// 4. The version's folder (immutable: a fresh one per version) and its
+// artifacts; returns the registry's "artifacts" entry.
+Result<json> WriteVersionArtifacts(const ModelRegistry& reg, const std::string& id, const TrainedModels& m,
+                                   const json& calibration, const Progress& progress) {
+  const fs::path rel_dir = fs::path("versions") / id;
+  const fs::path dir = fs::path(reg.dir()) / rel_dir;
   if (reg.Find(id))
-    return ReportError({ErrorCode::kInvalidValue, "--version", "version \"" + id + "\" exists: versions are immutable"});
+    return Error{ErrorCode::kInvalidValue, "--version", "version \"" + id + "\" exists: versions are immutable"};
+  std::error_code ec;
   if (fs::exists(dir, ec)) {
     // Not registered (and the registry is locked): a killed run's leftover, which must not block the id.
     fs::remove_all(dir, ec);
-    if (ec) return ReportError({ErrorCode::kInvalidValue, "--version", "cannot remove " + dir.string() + ": " + ec.message()});
+    if (ec) return Error{ErrorCode::kInvalidValue, "--version", "cannot remove " + dir.string() + ": " + ec.message()};
     progress("removed " + dir.string() + ", left unregistered by an interrupted run");
   }
   json artifacts = json::object();
   auto put = [&](const std::string& kind, const std::string& text, const json& artifact, json metrics) -> Result<bool> {
-    fs::path p = dir / (kind + ".json");
-    FTCONFIG_ASSIGN_OR_RETURN(w, WriteText(p, text));
+    FTCONFIG_ASSIGN_OR_RETURN(w, WriteText(dir / (kind + ".json"), text));
     (void)w;
     std::string sha = Sha256Hex(text);
     if (!metrics.is_null()) {
@@ -268,49 +241,126 @@ int RunRetrain(const RetrainOptions& o, const Context& ctx) {
                        {"version", artifact.value("version", id)}};
     return true;
   };
-  if (auto w = put("reranker", rr_text, reranker.value().artifact, reranker.value().metrics); !w.ok())
-    return ReportError(w.error());
-  if (auto w = put("hp_predictor", hp_text, predictor.value().artifact, predictor.value().metrics); !w.ok())
-    return ReportError(w.error());
+  if (auto w = put("reranker", m.rr_text, m.reranker.artifact, m.reranker.metrics); !w.ok()) return w.error();
+  if (auto w = put("hp_predictor", m.hp_text, m.predictor.artifact, m.predictor.metrics); !w.ok()) return w.error();
   if (!calibration.is_null())
-    if (auto w = put("calibration", calibration.dump(1) + "\n", calibration, nullptr); !w.ok())
-      return ReportError(w.error());
+    if (auto w = put("calibration", calibration.dump(1) + "\n", calibration, nullptr); !w.ok()) return w.error();
   progress("wrote " + dir.string());
+  return artifacts;
+}
 
-  // 5. Gates: the existing harness, candidate against the current production.
-  auto cand = LoadArtifactSet(dir.string());
-  if (!cand.ok()) return ReportError(cand.error());
+struct GateOutcome {
+  bool passed = false;
+  json gates = json::array();
+  std::string baseline;  // the production version gated against; "" for the hybrid baseline
+};
+
+// 5. Gates: the existing harness, candidate against the current production
+// (a new calibration adds its own); the reports are written beside the artifacts.
+Result<GateOutcome> GateVersion(const RetrainOptions& o, const ModelRegistry& reg, const std::string& registry_path,
+                                const std::string& data_dir, const fs::path& scratch, const fs::path& dir,
+                                const CalibrationCandidate& cal_cand, const Progress& progress) {
+  FTCONFIG_ASSIGN_OR_RETURN(cand, LoadArtifactSet(dir.string()));
   std::optional<ArtifactSet> base;
-  const std::string production = reg.Alias("production");
-  if (!production.empty()) {
-    auto b = LoadArtifactSet(reg.dir(), registry_path);
-    if (!b.ok()) return ReportError(b.error());
-    base = std::move(b).value();
+  GateOutcome out;
+  out.baseline = reg.Alias("production");
+  if (!out.baseline.empty()) {
+    FTCONFIG_ASSIGN_OR_RETURN(b, LoadArtifactSet(reg.dir(), registry_path));
+    base = std::move(b);
   }
   EvalOptions eo;
   eo.data_dir = scratch.string();
-  eo.golden_path = o.golden.empty() ? l.data_dir + "/golden/requests.jsonl" : o.golden;
+  eo.golden_path = o.golden.empty() ? data_dir + "/golden/requests.jsonl" : o.golden;
   if (o.golden.empty() && !std::ifstream(eo.golden_path)) eo.golden_path.clear();
   eo.held_out_engine = !o.no_held_out;
   eo.folds = o.folds;
-  progress("evaluating the gates against " + (production.empty() ? std::string("the hybrid baseline") : production));
-  EvalReport rep = Evaluate(cand.value(), base ? &*base : nullptr, eo, progress);
-  json gates = json::array();
-  for (const auto& g : rep.gates) gates.push_back({{"name", g.name}, {"passed", g.passed}, {"detail", g.detail}});
+  progress("evaluating the gates against " + (out.baseline.empty() ? std::string("the hybrid baseline") : out.baseline));
+  EvalReport rep = Evaluate(cand, base ? &*base : nullptr, eo, progress);
+  for (const auto& g : rep.gates) out.gates.push_back({{"name", g.name}, {"passed", g.passed}, {"detail", g.detail}});
   // A new calibration has gates of its own (held-out telemetry runs); a
   // carried one was gated when it was made.
-  bool passed = rep.passed();
+  out.passed = rep.passed();
   if (!cal_cand.artifact.is_null())
     for (const auto& g : cal_cand.gates) {
-      gates.push_back(g);
-      passed = passed && g["passed"].get<bool>();
+      out.gates.push_back(g);
+      out.passed = out.passed && g["passed"].get<bool>();
     }
-  if (auto w = WriteText(dir / "evaluation.md", rep.Markdown()); !w.ok()) return ReportError(w.error());
-  if (auto w = WriteText(dir / "evaluation.json", json{{"passed", passed}, {"gates", gates}, {"metrics", rep.metrics}, {"calibration", cal_cand.scores}}.dump(1) + "\n");
-      !w.ok())
-    return ReportError(w.error());
+  if (auto w = WriteText(dir / "evaluation.md", rep.Markdown()); !w.ok()) return w.error();
+  const json evaluation = {{"passed", out.passed}, {"gates", out.gates}, {"metrics", rep.metrics}, {"calibration", cal_cand.scores}};
+  if (auto w = WriteText(dir / "evaluation.json", evaluation.dump(1) + "\n"); !w.ok()) return w.error();
   if (!o.report.empty())
-    if (auto w = WriteText(o.report, rep.Markdown()); !w.ok()) return ReportError({ErrorCode::kInvalidValue, "--report", w.error().message});
+    if (auto w = WriteText(o.report, rep.Markdown()); !w.ok())
+      return Error{ErrorCode::kInvalidValue, "--report", w.error().message};
+  return out;
+}
+
+}  // namespace
+
+int RunRetrain(const RetrainOptions& o, const Context& ctx) {
+  const ProgressLog progress(o.quiet);
+  if (auto e = CheckRetrainOptions(o)) return ReportError(*e);
+  const std::string registry_path = RegistryPath(o, ctx);
+  RegistryLock lock(registry_path);
+  // Uncalibrated estimates: the calibration artifact is absolute.
+  auto loaded = LoadInputs(o, ctx, /*calibrated=*/false);
+  if (!loaded.ok()) return ReportError(loaded.error());
+  Loaded& l = loaded.value();
+  ModelRegistry& reg = *l.registry;
+  if (auto e = CheckNewVersion(o, reg)) return ReportError(*e);
+
+  // 1. Corpus + telemetry in a scratch data folder.
+  std::vector<std::pair<std::string, bool>> outcomes;
+  const std::string telemetry_rows = RunsAsCorpusJsonl(l.runs, &outcomes);
+  RemoveLeftoversOfDeadProcesses(fs::temp_directory_path().string(), "ftconfig-retrain-");  // killed runs' copies
+  fs::path scratch = fs::temp_directory_path() / ("ftconfig-retrain-" + std::to_string(::getpid()));
+  struct Cleanup {
+    fs::path p;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(p, ec);
+    }
+  } cleanup{scratch};
+  if (auto e = PrepareScratch(l.data_dir, telemetry_rows, scratch)) return ReportError(*e);
+  // The run outcomes label the reranker's training AND its gates: the
+  // evaluation below rebuilds its groups from the same rows, and must grade
+  // them the same way (cleared only when this function returns).
+  SetMeasuredOutcomes(outcomes);
+  struct ClearOutcomes {
+    ~ClearOutcomes() { SetMeasuredOutcomes({}); }
+  } clear_outcomes;
+  progress("telemetry: " + std::to_string(l.runs.size()) + " completed runs, " + std::to_string(outcomes.size()) +
+           " usable as labelled corpus rows");
+
+  // 2. Train both models.
+  auto ts = LoadTrainingSet(scratch.string());
+  if (!ts.ok()) return ReportError(ts.error());
+  progress("corpus + telemetry: " + std::to_string(ts.value().corpus.records().size()) + " records");
+  auto models = TrainModels(ts.value(), o, progress);
+  if (!models.ok()) return ReportError(models.error());
+  const TrainedModels& m = models.value();
+
+  // 3. Calibration of the time (and, when telemetry shows a systematic
+  // under-estimate, memory) model.
+  const std::string trained_at = UtcNow();
+  const std::string id = o.version.empty() ? NewVersionId("r", trained_at, m.rr_text + m.hp_text) : o.version;
+  auto prod_cal = ProductionCalibration(reg);
+  if (!prod_cal.ok()) return ReportError(prod_cal.error());
+  CalibrationFitOptions fo;
+  fo.min_runs = o.min_calibration_runs;
+  fo.version = "calibration-" + id;
+  CalibrationCandidate cal_cand = TrainCalibration(l.runs, prod_cal.value(), fo);
+  json calibration = cal_cand.artifact;
+  // Too few runs for a new calibration: production's is carried unchanged,
+  // so a smaller or pruned store never resets the correction.
+  if (calibration.is_null() && prod_cal.value().loaded()) calibration = json::parse(prod_cal.value().ToArtifact());
+
+  // 4. Write the version's artifacts; 5. gate them.
+  auto artifacts = WriteVersionArtifacts(reg, id, m, calibration, progress);
+  if (!artifacts.ok()) return ReportError(artifacts.error());
+  const fs::path rel_dir = fs::path("versions") / id;
+  auto gated = GateVersion(o, reg, registry_path, l.data_dir, scratch, fs::path(reg.dir()) / rel_dir, cal_cand, progress);
+  if (!gated.ok()) return ReportError(gated.error());
+  const GateOutcome& g = gated.value();
 
   // 6. Register the candidate.
   std::string last_run;
@@ -318,16 +368,16 @@ int RunRetrain(const RetrainOptions& o, const Context& ctx) {
   json entry = {{"version", id},
                 {"stage", "candidate"},
                 {"created_at", trained_at},
-                {"artifacts", artifacts},
+                {"artifacts", artifacts.value()},
                 {"metrics",
-                 {{"reranker", RerankerSummary(reranker.value().metrics)},
-                  {"hp_predictor", PredictorSummary(predictor.value().metrics)},
+                 {{"reranker", RerankerSummary(m.reranker.metrics)},
+                  {"hp_predictor", PredictorSummary(m.predictor.metrics)},
                   {"calibration", calibration.is_null() ? json(nullptr) : calibration}}},
                 {"gates",
                  {{"evaluated", true},
-                  {"passed", passed},
-                  {"results", gates},
-                  {"baseline", production.empty() ? json(nullptr) : json(production)},
+                  {"passed", g.passed},
+                  {"results", g.gates},
+                  {"baseline", g.baseline.empty() ? json(nullptr) : json(g.baseline)},
                   {"held_out_engine", !o.no_held_out},
                   {"held_out", !o.no_held_out},
                   {"evaluated_at", UtcNow()},
@@ -343,22 +393,22 @@ int RunRetrain(const RetrainOptions& o, const Context& ctx) {
   if (auto a = reg.AddVersion(entry, o.reason.empty() ? "ftconfig retrain run" : o.reason); !a.ok())
     return ReportError(a.error());
   if (auto w = reg.Save(); !w.ok()) return ReportError(w.error());
-  progress(std::string("registered ") + id + " as a candidate; gates " + (passed ? "passed" : "FAILED"));
-  for (const auto& g : gates)
-    if (!g["passed"].get<bool>())
-      std::cerr << "ftconfig retrain run: gate failed: " << g["name"].get<std::string>() << ": "
-                << g["detail"].get<std::string>() << std::endl;
+  progress(std::string("registered ") + id + " as a candidate; gates " + (g.passed ? "passed" : "FAILED"));
+  for (const auto& r : g.gates)
+    if (!r["passed"].get<bool>())
+      std::cerr << "ftconfig retrain run: gate failed: " << r["name"].get<std::string>() << ": "
+                << r["detail"].get<std::string>() << std::endl;
   std::cout << json{{"version", id},
                     {"stage", "candidate"},
-                    {"gates_passed", passed},
-                    {"gates", gates},
-                    {"artifacts", artifacts},
+                    {"gates_passed", g.passed},
+                    {"gates", g.gates},
+                    {"artifacts", artifacts.value()},
                     {"calibration", calibration},
                     {"telemetry_rows", outcomes.size()},
                     {"registry", reg.path()}}
                    .dump(2)
             << std::endl;
-  return passed ? 0 : 1;
+  return g.passed ? 0 : 1;
 }
 
 // ftconfig retrain calibrate: the calibration alone, as a version whose
