@@ -537,19 +537,26 @@ namespace {
 // Trailing words of a model name that name a fine-tune or a re-packaging of
 // the same weights' architecture: chat / instruction tunes, release dates,
 // quantized or converted checkpoints. Never a size or a version.
-bool IsVariantWord(const std::string& w) {
-  static const char* const kWords[] = {"instruct", "chat", "it", "base", "hf", "sft", "dpo", "orpo", "pt",
-                                       "unsloth", "bnb", "4bit", "8bit", "gptq", "awq", "gguf", "int4", "int8",
-                                       "nf4", "fp16", "bf16", "fp8", "exl2", "mlx", "dynamic"};
-  for (const char* k : kWords)
-    if (w == k) return true;
-  // A release date: 2407, 2501, 2503 (Mistral), 0628 (Qwen-VL style).
-  return w.size() == 4 && std::all_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
+// What a trailing word of a model name (lower case) says: nothing (part of
+// the model's own name), a variant, or a quantized checkpoint.
+enum class WordKind { kName, kVariant, kQuantized };
 
-bool IsQuantizedWord(const std::string& w) {
-  return w == "bnb" || w == "4bit" || w == "8bit" || w == "gptq" || w == "awq" || w == "gguf" || w == "int4" ||
-         w == "int8" || w == "nf4" || w == "fp8" || w == "exl2";
+WordKind VariantWordKind(const std::string& w) {
+  static const std::pair<const char*, WordKind> kWords[] = {
+      {"instruct", WordKind::kVariant}, {"chat", WordKind::kVariant},  {"it", WordKind::kVariant},
+      {"base", WordKind::kVariant},     {"hf", WordKind::kVariant},    {"sft", WordKind::kVariant},
+      {"dpo", WordKind::kVariant},      {"orpo", WordKind::kVariant},  {"pt", WordKind::kVariant},
+      {"unsloth", WordKind::kVariant},  {"fp16", WordKind::kVariant},  {"bf16", WordKind::kVariant},
+      {"mlx", WordKind::kVariant},      {"dynamic", WordKind::kVariant}, {"bnb", WordKind::kQuantized},
+      {"4bit", WordKind::kQuantized},   {"8bit", WordKind::kQuantized}, {"gptq", WordKind::kQuantized},
+      {"awq", WordKind::kQuantized},    {"gguf", WordKind::kQuantized}, {"int4", WordKind::kQuantized},
+      {"int8", WordKind::kQuantized},   {"nf4", WordKind::kQuantized}, {"fp8", WordKind::kQuantized},
+      {"exl2", WordKind::kQuantized}};
+  for (const auto& [word, kind] : kWords)
+    if (w == word) return kind;
+  // A release date: 2407, 2501, 2503 (Mistral), 0628 (Qwen-VL style).
+  const bool date = w.size() == 4 && std::all_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return date ? WordKind::kVariant : WordKind::kName;
 }
 
 // The name's last path part split at '-', '_', ' ' (dots stay: "3.1").
@@ -589,9 +596,9 @@ ModelMatch Catalog::MatchModel(const std::string& name) const {
   for (const auto& w : words) joined += w;
   if (name.find('/') != std::string::npos && (m.model = lookup(NormalizeKey(joined)))) return m;
   // Variant words dropped from the end, one at a time, until a name matches.
-  while (words.size() > 1 && IsVariantWord(LowerWord(words.back()))) {
+  for (WordKind kind; words.size() > 1 && (kind = VariantWordKind(LowerWord(words.back()))) != WordKind::kName;) {
     m.dropped.insert(m.dropped.begin(), words.back());
-    m.prequantized = m.prequantized || IsQuantizedWord(LowerWord(words.back()));
+    m.prequantized = m.prequantized || kind == WordKind::kQuantized;
     words.pop_back();
     joined.clear();
     for (const auto& w : words) joined += w;

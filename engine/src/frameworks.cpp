@@ -45,6 +45,7 @@ FrameworkProfile Unsloth() {
   p.adapter_optimizer = Optimizer::kAdamW8bit;
   p.full_optimizer = Optimizer::kAdamW8bit;
   p.attention_padding_mask = false;
+  p.softcap_in_loss = true;
   p.facts = {
       {"gradient_checkpointing", "true, offloaded (use_gradient_checkpointing=\"unsloth\": layer inputs kept in CPU RAM)",
        "unslothai/unsloth unsloth/models/llama.py FastLlamaModel.get_peft_model default and README.md example, 2024.8+"},
@@ -61,6 +62,8 @@ FrameworkProfile Unsloth() {
       {"flash_attention", "true (FA2 / xformers / SDPA)", "unslothai/unsloth unsloth/models/llama.py attention paths"},
       {"padding mask", "none kept (Unsloth's own attention forward: causal FA2 / xformers / SDPA)",
        "unslothai/unsloth unsloth/models/llama.py LlamaAttention_fast_forward, 2024.x"},
+      {"logit soft-cap", "inside the fused loss (Gemma 2's final_logit_softcapping): no tanh output kept",
+       "unslothai/unsloth unsloth/kernels/cross_entropy_loss.py fast_cross_entropy_loss(logit_softcapping), 2024.x"},
   };
   return p;
 }
@@ -263,6 +266,7 @@ void ApplyFramework(const FrameworkProfile& p, TrainSetup* st) {
   st->quantize_lm_head = p.quantize_lm_head;
   st->packing = p.packing;
   st->attention_padding_mask = p.attention_padding_mask;
+  st->softcap_in_loss = p.softcap_in_loss;
   st->optimizer = full ? p.full_optimizer : p.adapter_optimizer;
   st->fused_optimizer = p.fused_optimizer && st->optimizer == Optimizer::kAdamW;
   if (full && p.pure_16bit_full) {

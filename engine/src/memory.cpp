@@ -934,10 +934,14 @@ int SequenceClassificationLabels(const std::string& task_type) {
   return task_type == "classification" ? 2 : task_type == "reward_modeling" ? 1 : 0;
 }
 
-void ApplyTaskMemoryTerms(const std::string& task_type, TrainSetup* setup) {
+int SequencesPerExample(const std::string& task_type) {
   const bool pairwise = task_type == "preference_dpo" || task_type == "preference_orpo" || task_type == "reward_modeling";
+  return pairwise ? 2 : 1;
+}
+
+void ApplyTaskMemoryTerms(const std::string& task_type, TrainSetup* setup) {
   const bool reference = task_type == "preference_dpo" || task_type == "preference_kto";
-  setup->sequences_per_example = pairwise ? 2 : 1;
+  setup->sequences_per_example = SequencesPerExample(task_type);
   setup->reference_model = reference && FullOrFreeze(*setup);
   setup->num_labels = SequenceClassificationLabels(task_type);
 }
@@ -1371,8 +1375,8 @@ void LossTerms(const Shape& s, const TrainSetup& st, StepTerms* t) {
   const double c = ComputeBytes(st.precision);
   const double tokens = static_cast<double>(st.batch_size_per_device) * st.seq_len;
   t->logits = tokens * s.head_out * LossBytesPerLogit(st.cross_entropy, c);
-  // (Unsloth's fused loss applies the cap inside its kernel: nothing kept.)
-  if (s.traits.final_softcap && s.head_out == s.vocab && st.framework != Framework::kUnsloth)
+  // (A fused loss that applies the cap inside its kernel keeps nothing: Unsloth.)
+  if (s.traits.final_softcap && s.head_out == s.vocab && !st.softcap_in_loss)
     t->logits += tokens * s.head_out * c;
   const bool quant = st.weight_quant != WeightQuant::kNone;
   t->quant_transient = quant ? 2 * std::max(s.largest_linear, t->quantized_head) * c : 0;

@@ -152,7 +152,7 @@ Context MakeContext(const Gpu& gpu, int num_gpus, const ModelArch& arch, const s
   ctx.num_gpus = std::max(1, num_gpus);
   ctx.arch = arch;
   ctx.task = task;
-  ctx.sequences_per_example = IsPreferenceTask(task) ? 2 : 1;
+  ctx.sequences_per_example = SequencesPerExample(task);
   return ctx;
 }
 

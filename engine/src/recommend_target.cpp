@@ -163,9 +163,7 @@ std::optional<Error> ResolveTask(const Catalog& catalog, const Request& req, Tar
 
 }  // namespace
 
-bool IsPreferenceTask(const std::string& task) {
-  return task == "preference_dpo" || task == "preference_orpo" || task == "reward_modeling";
-}
+bool IsPreferenceTask(const std::string& task) { return SequencesPerExample(task) == 2; }
 
 std::string TaskFamily(const std::string& task) {
   if (task == "preference_dpo" || task == "preference_orpo" || task == "preference_kto") return "preference";

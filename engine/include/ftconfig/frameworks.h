@@ -44,6 +44,9 @@ struct FrameworkProfile {
   // batches, which the kernel keeps for backward; trainers with their own
   // attention path (or FA2's unpadded one) pass none.
   bool attention_padding_mask = true;
+  // The fused loss applies a final logit soft-cap (Gemma 2) inside its kernel:
+  // the tanh output is never kept.
+  bool softcap_in_loss = false;
   // Optimizer when the input names none: for adapters, and for full fine-tuning.
   Optimizer adapter_optimizer = Optimizer::kAdamW;
   Optimizer full_optimizer = Optimizer::kAdamW;

@@ -79,6 +79,7 @@ struct TrainSetup {
   bool flash_attention = false;  // FA2 or memory-efficient SDPA
   bool packing = false;
   bool attention_padding_mask = true;  // padded batches reach SDPA with a mask (transformers' attention)
+  bool softcap_in_loss = false;        // a final logit soft-cap applied inside the fused loss (Unsloth)
   int lora_r = 16;
   LoraTarget lora_target = LoraTarget::kAllLinear;
   int num_gpus = 1;
@@ -200,6 +201,8 @@ int SequenceClassificationLabels(const std::string& task_type);
 // the adapter disabled), and the sequence-classification head. The recommender
 // and the companion's training labels both call it.
 void ApplyTaskMemoryTerms(const std::string& task_type, TrainSetup* setup);
+// 2 for pairwise data (chosen and rejected: DPO, ORPO, reward modeling), else 1.
+int SequencesPerExample(const std::string& task_type);
 
 // The decoder layer's shape beyond Llama's (two RMSNorms, separate q/k/v,
 // gated MLP), for the activation terms: "qwen3" (RMSNorm on each head of q
