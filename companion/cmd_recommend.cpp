@@ -104,6 +104,11 @@ std::string Num(const json& v, int prec = 3) {
   }
   if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
   if (v.is_string()) return v.get<std::string>();
+  if (v.is_array() && !v.empty()) {
+    std::string list;
+    for (const json& item : v) list += (list.empty() ? "" : ",") + Num(item, prec);
+    return list;
+  }
   return "-";
 }
 

@@ -29,6 +29,13 @@ constexpr double kDefaultDatasetSize = 10000;
 // The sequence when the data's lengths are unknown: what current trainers
 // default to (Unsloth's guide and notebooks, LLaMA-Factory's cutoff_len 2048).
 constexpr int kDefaultSeq = 2048;
+// Vision-language data whose lengths are unknown: the text default plus room
+// for an image's tokens, which must never be truncated (TRL's SFT, DPO and KTO
+// docs, huggingface/trl docs/source/sft_trainer.md, 2026-07: truncating may
+// remove image tokens and fail the training). An image costs 256 tokens in
+// Gemma 3, 576 in LLaVA-1.5, up to 2,880 in LLaVA-NeXT and about 1,340 for a
+// 1024 x 1024 image in Qwen2-VL (one token per 28 x 28 pixels).
+constexpr int kDefaultVisionSeq = 4096;
 // The shortest sequence the plan may choose when the data's lengths are unknown.
 constexpr int kUnknownSeqFloor = 1024;
 // T5 (encoder-decoder) checkpoints' n_positions: the length they were trained
@@ -107,6 +114,11 @@ void SetSequence(const Request& req, const Target& t, Values* v) {
     v->seq = {kT5TrainedSeq, "rule", "the data's lengths are unknown: 512 tokens, the length T5 models were trained "
                                      "at (n_positions in their config.json; give data_tokens to size it to your data)"};
     v->seq_floor = kT5TrainedSeq;
+  } else if (t.task == "vision_language") {
+    v->seq = {kDefaultVisionSeq, "rule", "the data's lengths are unknown: 4096 tokens, 2048 of text and room for an "
+                                         "image's tokens (256 to 2,880 by model), which must not be truncated "
+                                         "(give data_tokens to size it to your data)"};
+    v->seq_floor = kUnknownSeqFloor;
   } else {
     v->seq = {kDefaultSeq, "rule", "the data's lengths are unknown: 2048 tokens, what current trainers default to "
                                    "(give data_tokens to size it to your data)"};

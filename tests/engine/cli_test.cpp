@@ -75,6 +75,8 @@ BOOST_AUTO_TEST_CASE(recommend_from_stdin_and_text_format) {
   BOOST_TEST(r.out.find("Hyperparameters") != std::string::npos);
   BOOST_TEST(r.out.find("VRAM per GPU") != std::string::npos);
   BOOST_TEST(r.out.find("Confidence") != std::string::npos);
+  // Lists print their items, not a placeholder.
+  BOOST_TEST(r.out.find("q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj") != std::string::npos, r.out);
 }
 
 BOOST_AUTO_TEST_CASE(bad_input_exits_2_naming_the_field) {

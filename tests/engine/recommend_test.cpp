@@ -126,6 +126,19 @@ BOOST_AUTO_TEST_CASE(t5_sequence_is_its_trained_length) {
   BOOST_TEST(r["diagnostics"]["sequence_floor"] == 512);
 }
 
+// Vision-language without data lengths: 4096 tokens, room for an image's
+// tokens beside 2048 of text (truncating image tokens fails the training);
+// the plan may still shorten it to the unknown-data floor of 1024.
+BOOST_AUTO_TEST_CASE(vision_sequence_leaves_room_for_image_tokens) {
+  json r = Recommend(test::BundledEngine(), {{"gpu_override", "A100 80GB"}, {"model", "google/gemma-3-4b-it"},
+                                              {"task_type", "vision_language"}, {"adapter_type", "lora"}});
+  BOOST_TEST(r["fits"].get<bool>());
+  BOOST_TEST(r["hyperparameters"]["max_seq_length"] == 4096);
+  BOOST_TEST(r["provenance"]["max_seq_length"] == "rule");
+  BOOST_TEST(r["why"]["max_seq_length"].get<std::string>().find("image") != std::string::npos);
+  BOOST_TEST(r["diagnostics"]["sequence_floor"] == 1024);
+}
+
 // Exploration (seed 004): with a seed, about one request in ten gets an
 // alternative learning rate marked as exploration; the main answer and its
 // memory never change; without a seed there is no "exploration" at all.
