@@ -148,6 +148,11 @@ std::optional<Error> ResolveTask(const Catalog& catalog, const Request& req, Tar
   t->task_family = TaskFamily(t->task);
   if (t->task_family == "classification" && t->arch.architecture == "encoder-decoder")
     t->warnings.push_back("classification with an encoder-decoder model: the exports train it as text-to-text");
+  if (t->task == "vision_language")
+    t->warnings.push_back("vision_language: the memory counts image tokens inside max_seq_length but not the vision "
+                          "encoder's activations, and the exports train on the text of your data only (images are not "
+                          "loaded); to train on images, use these values in a vision trainer (Unsloth's "
+                          "FastVisionModel, TRL's sft_vlm.py example, LLaMA-Factory's multimodal templates)");
   const std::string framework = req.framework.empty() ? "hf-trainer" : req.framework;
   t->framework = FindFramework(framework);
   if (!t->framework)
