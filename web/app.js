@@ -383,8 +383,10 @@ function plainMessage(err) {
   let text = String(err.message || '');
   for (const field of Object.keys(FIELD_CONTROLS)) {
     const label = labelOf(controlFor(field));
-    // Quoted names always; bare ones only when they are identifiers (num_gpus, not "model").
-    if (label) text = text.replace(new RegExp(field.includes('_') ? `"${field}"|\\b${field}\\b` : `"${field}"`, 'g'), `"${label}"`);
+    // Quoted names always (with the gloss the engine adds for the command line: the label says it);
+    // bare ones only when they are identifiers (num_gpus, not "model").
+    const quoted = `"${field}"(?: \\([^)]*\\))?`;
+    if (label) text = text.replace(new RegExp(field.includes('_') ? `${quoted}|\\b${field}\\b` : quoted, 'g'), `"${label}"`);
   }
   text = text.replace(/"architecture\.(\w+)"|\barchitecture\.(\w+)/g, (m, a, b) => `"${a || b}" (architecture)`);
   return text.split(/(?<=[.;])\s+/).filter((x) => !/`|\bftconfig \w|--[a-z]/.test(x)).join(' ').replace(/;$/, '.') || text;

@@ -184,6 +184,9 @@ for (const base of ['/', '/projects/ftconfig/']) {
       const s = await settled(p);
       assert.equal(s.state, 'error');
       assert.match(s.error, /my-org\/my-model/);
+      // The message uses the form's label, without the command line's gloss beside it.
+      const shown = await p.locator('.error-message').textContent();
+      assert.match(shown, /Give "Parameters \(billions\)" to use a model outside the catalog/);
       await p.locator('#custom').check();
       await p.locator('#params_b').fill('1.3');
       await p.locator('#params_b').press('Enter');
