@@ -1267,6 +1267,38 @@ MODEL_ARCH_SUPPLEMENT = {
 
 MULTIMODAL_MODELS = {"google/gemma-3-4b-it", "google/gemma-3-12b-it", "google/gemma-3-27b-it"}
 
+# Gemma 3's vision tower (SigLIP so400m at 896 px) from the checkpoints'
+# config.json vision_config (google/gemma-3-4b-it, -12b-it, -27b-it: hidden
+# 1152, intermediate 4304, 27 layers, patch 14, image 896, 3 channels) and its
+# projector (mm_input_projection 1152 x the text hidden size, mm_soft_emb_norm
+# 1152). transformers loads it with the text model (AutoModelForCausalLM maps
+# gemma3 to Gemma3ForConditionalGeneration), so it is weight memory.
+GEMMA3_SIGLIP = {"hidden": 1152, "intermediate": 4304, "layers": 27, "patch": 14, "image": 896, "channels": 3}
+# Published totals the computed vision tower must complete (the Hub's
+# safetensors parameter counts).
+MULTIMODAL_TOTALS = {"google/gemma-3-4b-it": 4_300_079_472, "google/gemma-3-12b-it": 12_187_325_040,
+                     "google/gemma-3-27b-it": 27_432_406_640}
+
+
+def siglip_params(v, text_hidden):
+    """Vision encoder + Gemma 3 projector parameters (biases included, as in SigLIP)."""
+    h, i = v["hidden"], v["intermediate"]
+    patch = v["channels"] * v["patch"] ** 2 * h + h
+    positions = (v["image"] // v["patch"]) ** 2 * h
+    layer = 2 * (2 * h) + 4 * (h * h + h) + (h * i + i) + (i * h + h)
+    projector = h * text_hidden + h
+    return patch + positions + v["layers"] * layer + 2 * h + projector
+
+
+def vision_params_b(mid, model):
+    if mid not in MULTIMODAL_MODELS:
+        return None
+    vision = siglip_params(GEMMA3_SIGLIP, model["hidden_size"])
+    if model["params_exact"] + vision != MULTIMODAL_TOTALS[mid]:
+        fail("model %s: text %d + vision %d != published %d" % (mid, model["params_exact"], vision,
+                                                              MULTIMODAL_TOTALS[mid]))
+    return round(vision / 1e9, 4)
+
 # ---------------------------------------------------------------------------
 # project-owned model additions
 # ---------------------------------------------------------------------------
@@ -1834,8 +1866,8 @@ def build_models(src):
         else:
             notes.append("params_b is not computed from a config (params_method: %s)." % m["params_method"])
         if mid in MULTIMODAL_MODELS:
-            notes.append("Multimodal checkpoint: the figures describe the text decoder only (vision tower "
-                         "excluded).")
+            notes.append("Multimodal checkpoint: the figures describe the text decoder; the vision tower and "
+                         "projector are vision_params_b (loaded with the model, counted as frozen weights).")
         if supplemented:
             notes.append("Filled from secondary sources because the reference left them null: %s."
                          % ", ".join(k for k in supplemented if k != "activation"))
@@ -1877,6 +1909,7 @@ def build_models(src):
             ("gated_mlp", gated_from_activation(m["activation"], m["family"])),
             ("activation", m["activation"]),
             ("multimodal", mid in MULTIMODAL_MODELS),
+            ("vision_params_b", vision_params_b(mid, m)),
             ("source", list(m["source"])),
             ("notes", " ".join(notes)),
         ])
@@ -1892,6 +1925,8 @@ def build_models(src):
         ("alias_source", MODEL_ALIAS_SOURCE),
         ("field_notes", collections.OrderedDict([
             ("params_b", "total parameters in billions (all experts for MoE)"),
+            ("vision_params_b", "a multimodal checkpoint's vision encoder and projector, billions, not in params_b "
+                                "(null for text models)"),
             ("active_params_b", "parameters used per token (equals params_b for dense models)"),
             ("num_layers", "decoder/encoder layers; for encoder-decoder models, layers per stack"),
             ("vocab_size", "rows of the embedding matrix (HF config value, padded where the model pads)"),
@@ -2465,7 +2500,9 @@ Colab prices = compute-unit burn per hour x USD 0.10; Vast.ai ranges use the mid
 (per expert for MoE), `num_layers` (per stack for encoder-decoder), `num_attention_heads`,
 `num_kv_heads`, `head_dim`, `vocab_size`, `max_position_embeddings`, `tie_word_embeddings`,
 `is_moe`, `num_experts`, `experts_per_token`, `gated_mlp` (SwiGLU/GeGLU), `activation`,
-`multimodal`, `source[]`, `notes`. Layer sizes the reference left null for Phi-3-medium,
+`multimodal`, `vision_params_b` (a multimodal checkpoint's vision encoder and projector, not in
+`params_b`: Gemma 3's SigLIP tower computed from its config and checked against the published totals), `source[]`,
+`notes`. Layer sizes the reference left null for Phi-3-medium,
 StarCoder2-15B and DeepSeek-Coder-6.7B are filled from secondary public sources named in `source`
 (the engine needs `hidden_size` and `num_layers` for every model); other unknowns stay null.
 Models the reference lacks come from `MODEL_ADDITIONS` in the script (dense decoders, listed after

@@ -217,6 +217,9 @@ Result<Model> ModelEntry(const json& e, const std::string& file, size_t i) {
   a.head_dim = static_cast<int>(NumOr(e, "head_dim", a.num_attention_heads ? a.hidden_size / a.num_attention_heads : 0));
   a.vocab_size = static_cast<int>(NumOr(e, "vocab_size", 0));
   a.max_position_embeddings = static_cast<int>(NumOr(e, "max_position_embeddings", 0));
+  a.vision_params_b = NumOr(e, "vision_params_b", 0);
+  if (a.vision_params_b < 0 || a.vision_params_b > a.params_b)
+    return EntryError(file, i, "\"vision_params_b\" must be between 0 and params_b");
   a.tie_word_embeddings = Bool(e, "tie_word_embeddings").value_or(false);
   a.is_moe = Bool(e, "is_moe").value_or(false);
   a.num_experts = static_cast<int>(NumOr(e, "num_experts", 0));

@@ -290,6 +290,7 @@ struct Shape {
   bool gated = true, tied = false, moe = false;
   double experts = 1, active_experts = 1;
   double total_params = 0;     // from params_b
+  double vision = 0;           // a multimodal checkpoint's frozen vision encoder (weights only)
   double embed = 0, head = 0;  // embedding and (untied) output head
   double head_out = 0;         // the head's outputs per token: the vocabulary, or the classes of a classification head
   double norms = 0;
@@ -320,6 +321,7 @@ Shape ResolveShape(const ModelArch& in, std::vector<std::string>* notes) {
     notes->push_back("architecture not given: typical decoder for " + Fmt("%.2fB", p) + " parameters assumed");
   }
   Shape s;
+  s.vision = std::max(0.0, in.vision_params_b) * 1e9;
   s.h = a.hidden_size;
   s.layers = a.num_layers;
   s.heads = a.num_attention_heads > 0 ? a.num_attention_heads : std::max(1.0, s.h / kDefaultHeadDim);
@@ -1084,19 +1086,24 @@ double BaseWeightBytes(const Shape& s, const TrainSetup& st, double* quantized_h
   const double c = ComputeBytes(st.precision);
   double unquantized = s.embed + s.head + s.norms;
   *quantized_head = 0;
+  if (s.vision > 0)
+    notes->push_back("the checkpoint's vision encoder (" + Fmt("%.2fB", s.vision / 1e9) +
+                     " parameters) is loaded with it and frozen: weights only (text data leaves it idle)");
   if (quant && !full && st.quantize_lm_head && s.head > 0) {
     *quantized_head = s.head;
     unquantized -= s.head;
   }
   if (!quant || full) {
     if (quant) notes->push_back("full fine-tuning of quantized weights is not possible: weight_quant ignored");
-    return s.total_params * StorageBytes(st);
+    return (s.total_params + s.vision) * StorageBytes(st);
   }
   double qb = st.weight_quant == WeightQuant::kInt8 ? kInt8BytesPerParam
               : st.nf4_double_quant                  ? kNf4DqBytesPerParam
                                                      : kNf4BytesPerParam;
   double ub = (IsMixed(st.precision) && st.fp32_base_weights) ? 4.0 : c;
-  return (s.linear + *quantized_head) * qb + unquantized * ub;
+  // The vision encoder's linear layers are quantized with the rest
+  // (transformers skips only the output head).
+  return (s.linear + *quantized_head + s.vision) * qb + unquantized * ub;
 }
 
 // Optimizer state bytes per trainable parameter of `dtype_bytes`. torch AdamW

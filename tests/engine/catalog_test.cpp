@@ -105,6 +105,12 @@ BOOST_AUTO_TEST_CASE(malformed_catalog_names_the_file) {
   BOOST_TEST_REQUIRE(!c.ok());
   BOOST_TEST(c.error().code == ErrorCode::kInvalidJson);
   BOOST_TEST(c.error().field == "catalog/gpus.json");
+  // A vision encoder larger than the model, or negative, is a data error naming the entry.
+  f = test::CatalogFilesIn(FTCONFIG_TEST_FIXTURES);
+  f.models = R"({"models": [{"id": "x/vlm", "params_b": 1, "vision_params_b": 2, "hidden_size": 64, "num_layers": 2}]})";
+  c = Catalog::Load(f);
+  BOOST_TEST_REQUIRE(!c.ok());
+  BOOST_TEST(c.error().message.find("vision_params_b") != std::string::npos, c.error().message);
 }
 
 BOOST_AUTO_TEST_CASE(bundled_catalog_loads_and_aliases_work) {

@@ -112,6 +112,30 @@ BOOST_AUTO_TEST_CASE(nf4_constants_and_unquantized_parts) {
   BOOST_TEST(Close(EstimateMemory(Toy(), s).breakdown.weights_gb, qhead / kGB));
 }
 
+// A multimodal checkpoint's vision encoder is loaded with the model and
+// frozen: weights only, 16-bit with LoRA, quantized with QLoRA, the master
+// dtype with full fine-tuning; no gradient, optimizer state or activation.
+BOOST_AUTO_TEST_CASE(vision_encoder_is_frozen_weight) {
+  constexpr double kVision = 5000;
+  ModelArch vlm = Toy();
+  vlm.vision_params_b = kVision / 1e9;
+  TrainSetup s = ToySetup();
+  MemoryEstimate text = EstimateMemory(Toy(), s), both = EstimateMemory(vlm, s);
+  BOOST_TEST(Close(both.breakdown.weights_gb - text.breakdown.weights_gb, kVision * 2 / kGB, 1e-6));
+  BOOST_TEST(both.breakdown.gradients_gb == text.breakdown.gradients_gb);
+  BOOST_TEST(both.breakdown.optimizer_gb == text.breakdown.optimizer_gb);
+  BOOST_TEST(Close(both.breakdown.activations_gb, text.breakdown.activations_gb, 1e-9));
+  s.method = Method::kQlora;
+  double q = EstimateMemory(vlm, s).breakdown.weights_gb - EstimateMemory(Toy(), s).breakdown.weights_gb;
+  BOOST_TEST(Close(q, kVision * (0.5 + 4.0 / 64) / kGB, 1e-6));
+  s.method = Method::kFull;
+  s.precision = Precision::kBf16Mixed;
+  TrainSetup full = s;
+  MemoryEstimate f_text = EstimateMemory(Toy(), full), f_both = EstimateMemory(vlm, full);
+  BOOST_TEST(Close(f_both.breakdown.weights_gb - f_text.breakdown.weights_gb, kVision * 4 / kGB, 1e-6));
+  BOOST_TEST(f_both.breakdown.optimizer_gb == f_text.breakdown.optimizer_gb);
+}
+
 BOOST_AUTO_TEST_CASE(tied_embeddings_count_once) {
   ModelArch tied = Toy();
   tied.tie_word_embeddings = true;

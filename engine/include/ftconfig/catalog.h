@@ -64,6 +64,9 @@ struct Platform {
 // Architecture facts needed by the memory and time model.
 struct ModelArch {
   double params_b = 0;  // total parameters, billions (all experts for MoE)
+  // A multimodal checkpoint's vision encoder and projector, billions: loaded
+  // with the model and frozen (text data leaves it idle), not in params_b.
+  double vision_params_b = 0;
   int hidden_size = 0;
   int intermediate_size = 0;
   int num_layers = 0;
