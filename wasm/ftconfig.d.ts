@@ -418,7 +418,7 @@ export interface EstimateInput {
   eval_batch_size?: number;
   eval_seq_len?: number;
   eval_max_new_tokens?: number;
-  cross_entropy?: 'fp32' | 'native' | 'chunked' | string;
+  cross_entropy?: 'fp32' | 'native' | 'chunked' | 'fused_chunks' | string;
   /** The trainer whose defaults fill what is not given (docs/memory-model.md, "Frameworks"). */
   framework?: 'hf-trainer' | 'unsloth' | 'axolotl' | 'llama-factory' | 'torchtune' | 'litgpt' | 'pytorch' | 'other' | string;
   /** Mean tokens per sequence for the time model (default: seq_len). */

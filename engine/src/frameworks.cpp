@@ -36,7 +36,7 @@ FrameworkProfile Unsloth() {
   p.name = "unsloth";
   p.label = "Unsloth";
   p.aliases = {"unslothai", "unsloth-zoo"};
-  p.cross_entropy = CrossEntropy::kChunked;
+  p.cross_entropy = CrossEntropy::kFusedChunks;
   p.gradient_checkpointing = true;
   p.activation_offload = true;
   p.nf4_double_quant = true;
@@ -49,8 +49,10 @@ FrameworkProfile Unsloth() {
   p.facts = {
       {"gradient_checkpointing", "true, offloaded (use_gradient_checkpointing=\"unsloth\": layer inputs kept in CPU RAM)",
        "unslothai/unsloth unsloth/models/llama.py FastLlamaModel.get_peft_model default and README.md example, 2024.8+"},
-      {"cross_entropy", "fused / chunked (fp32 logits never materialised whole)",
-       "unslothai/unsloth unsloth/kernels/cross_entropy_loss.py fast_cross_entropy_loss, 2024.x"},
+      {"cross_entropy", "fused chunks: each chunk's fp32 logits and their gradient (8 B per logit), a chunk's fp32 logits "
+                        "at most min(half the free VRAM, 4 GiB)",
+       "unslothai/unsloth unsloth/models/llama.py CausalLM_fast_forward (unsloth_fused_ce_loss) and unslothai/unsloth-zoo "
+       "unsloth_zoo/fused_losses/cross_entropy_loss.py _get_chunk_multiplier, 2026-08"},
       {"LoRA kernels", "fused autograd (LoRA_QKV, LoRA_MLP, LoRA_W): one kept input per block, own dequantization",
        "unslothai/unsloth unsloth/kernels/fast_lora.py, 2024.x"},
       {"lora_dropout", "0", "unslothai/unsloth unsloth/models/llama.py get_peft_model(lora_dropout=0), 2024.x"},

@@ -66,6 +66,16 @@ constexpr double kDoraSavedTensors = 2.0;
 constexpr double kLossFp32UpcastBytes = 12.0;
 constexpr double kLossNativeTensors = 4.0;
 constexpr double kLossChunkedTensors = 2.0;
+// Unsloth's fused loss (unslothai/unsloth-zoo unsloth_zoo/fused_losses/
+// cross_entropy_loss.py, 2026-08): the logits are computed one chunk at a time
+// inside torch.func.grad_and_value, which holds the chunk's fp32 logits and
+// their fp32 gradient (8 B per logit). get_chunk_size: one chunk when the
+// whole fp32 logits fit the target, min(half the free VRAM, 4 GiB), else the
+// number of chunks that fits it rounded up to a multiple of 4. The 4 GiB target
+// gives the largest chunk (where half the free memory is smaller, the chunks
+// are smaller and the estimate high).
+constexpr double kLossFusedChunkBytes = 8.0;
+constexpr double kLossFusedChunkTargetBytes = 4.0 * 1024 * 1024 * 1024;
 // Evaluation forward with the fp32 loss: bf16 logits + fp32 copy + fp32 log-softmax.
 constexpr double kEvalLossBytes = 10.0;
 // RMSNorm / LayerNorm in transformers and litgpt upcast their input to fp32 and
@@ -730,6 +740,7 @@ const char* ToString(CrossEntropy c) {
     case CrossEntropy::kFp32Upcast: return "fp32";
     case CrossEntropy::kNative: return "native";
     case CrossEntropy::kChunked: return "chunked";
+    case CrossEntropy::kFusedChunks: return "fused_chunks";
   }
   return "fp32";
 }
@@ -876,6 +887,7 @@ bool ParseCrossEntropy(const std::string& s, CrossEntropy* out) {
   std::string k = Key(s);
   if (k == "fp32" || k == "upcast" || k == "float32" || k == "hf" || k == "default") *out = CrossEntropy::kFp32Upcast;
   else if (k == "native" || k == "bf16" || k == "fp16" || k == "nocast") *out = CrossEntropy::kNative;
+  else if (k == "fusedchunks" || k == "unsloth") *out = CrossEntropy::kFusedChunks;
   else if (Has(k, "chunk") || Has(k, "fused") || Has(k, "liger") || Has(k, "cce") || Has(k, "cut")) *out = CrossEntropy::kChunked;
   else return false;
   return true;
@@ -1010,8 +1022,16 @@ double LossBytesPerLogit(CrossEntropy ce, double c) {
     case CrossEntropy::kFp32Upcast: return std::max(kLossFp32UpcastBytes, 3 * c);
     case CrossEntropy::kNative: return kLossNativeTensors * c;
     case CrossEntropy::kChunked: return kLossChunkedTensors * c;
+    case CrossEntropy::kFusedChunks: return kLossFusedChunkBytes;
   }
   return kLossFp32UpcastBytes;
+}
+
+// The logits the loss holds at once: all of them, or Unsloth's largest chunk.
+double LiveLogits(CrossEntropy ce, double logits) {
+  if (ce != CrossEntropy::kFusedChunks) return logits;
+  const double exact = logits * 4.0 / kLossFusedChunkTargetBytes;
+  return exact <= 1.0 ? logits : logits / (std::ceil(exact / 4.0) * 4.0);
 }
 
 // Evaluation peak: a forward pass at the eval batch (or generation with a KV
@@ -1381,7 +1401,7 @@ void ShardingTerms(const Shape& s, const TrainSetup& st, StepTerms* t, std::vect
 void LossTerms(const Shape& s, const TrainSetup& st, StepTerms* t) {
   const double c = ComputeBytes(st.precision);
   const double tokens = static_cast<double>(st.batch_size_per_device) * st.seq_len;
-  t->logits = tokens * s.head_out * LossBytesPerLogit(st.cross_entropy, c);
+  t->logits = LiveLogits(st.cross_entropy, tokens * s.head_out) * LossBytesPerLogit(st.cross_entropy, c);
   // (A fused loss that applies the cap inside its kernel keeps nothing: Unsloth.)
   if (s.traits.final_softcap && s.head_out == s.vocab && !st.softcap_in_loss)
     t->logits += tokens * s.head_out * c;

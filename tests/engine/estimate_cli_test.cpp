@@ -257,7 +257,7 @@ BOOST_AUTO_TEST_CASE(framework_defaults_and_explicit_fields_win) {
   BOOST_TEST(hf["setup"]["framework"] == "hf-trainer");
   BOOST_TEST(unsloth["setup"]["gradient_checkpointing"] == true);
   BOOST_TEST(unsloth["setup"]["activation_offload"] == true);
-  BOOST_TEST(unsloth["setup"]["cross_entropy"] == "chunked");
+  BOOST_TEST(unsloth["setup"]["cross_entropy"] == "fused_chunks");
   BOOST_TEST(tt["setup"]["quant_backend"] == "torchao");
   BOOST_TEST(unsloth["peak_vram_gb"].get<double>() < hf["peak_vram_gb"].get<double>());
   // An explicit field beats the profile.

@@ -415,6 +415,23 @@ BOOST_AUTO_TEST_CASE(logits_and_loss) {
   BOOST_TEST(Close(EstimateMemory(Toy(), s).breakdown.logits_gb, 16 * 100 * 8.0 / kGB));
   s.cross_entropy = CrossEntropy::kChunked;
   BOOST_TEST(Close(EstimateMemory(Toy(), s).breakdown.logits_gb, 16 * 100 * 4.0 / kGB));
+  // Unsloth's fused chunks: fp32 logits and their gradient, 8 B a logit, for
+  // the largest chunk: all the logits while their fp32 copy fits 4 GiB, else
+  // that many chunks rounded up to a multiple of 4.
+  s.cross_entropy = CrossEntropy::kFusedChunks;
+  BOOST_TEST(Close(EstimateMemory(Toy(), s).breakdown.logits_gb, 16 * 100 * 8.0 / kGB));
+  ModelArch wide = Llama8B();  // 128256 logits a token
+  TrainSetup u = ToySetup();
+  u.cross_entropy = CrossEntropy::kFusedChunks;
+  u.batch_size_per_device = 2;
+  u.seq_len = 2048;  // 0.525e9 logits: 1.96 GiB of fp32, one chunk
+  BOOST_TEST(Close(EstimateMemory(wide, u).breakdown.logits_gb, 2.0 * 2048 * 128256 * 8.0 / kGB, 1e-6));
+  u.seq_len = 8192;  // 7.8 GiB of fp32: 4 chunks
+  BOOST_TEST(Close(EstimateMemory(wide, u).breakdown.logits_gb, 2.0 * 8192 * 128256 * 8.0 / 4 / kGB, 1e-6));
+  u.seq_len = 40960;  // 39 GiB: 12 chunks
+  BOOST_TEST(Close(EstimateMemory(wide, u).breakdown.logits_gb, 2.0 * 40960 * 128256 * 8.0 / 12 / kGB, 1e-6),
+             EstimateMemory(wide, u).breakdown.logits_gb);
+  s.cross_entropy = CrossEntropy::kChunked;
   // Gemma 2 soft-caps its logits: the tanh keeps its 16-bit output, 2 bytes a
   // logit; not with a classification head.
   ModelArch gemma2 = Toy();
@@ -742,6 +759,8 @@ BOOST_AUTO_TEST_CASE(parsers_accept_table_names) {
   CrossEntropy c;
   BOOST_TEST(ParseCrossEntropy("chunked", &c));
   BOOST_TEST((c == CrossEntropy::kChunked));
+  BOOST_TEST(ParseCrossEntropy("fused_chunks", &c));
+  BOOST_TEST((c == CrossEntropy::kFusedChunks));
   Sharding sh;
   BOOST_TEST(ParseSharding("3", &sh));
   BOOST_TEST((sh == Sharding::kZero3));

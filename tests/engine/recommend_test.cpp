@@ -282,6 +282,25 @@ BOOST_AUTO_TEST_CASE(the_sequence_never_goes_below_the_data_p95) {
   }
 }
 
+// At the sequence floor, adapters shrink before they narrow: a smaller rank
+// on all linear layers first, the attention projections only last (LoRA
+// Without Regret: the layers adapted matter more than the rank).
+BOOST_AUTO_TEST_CASE(adapters_shrink_their_rank_before_narrowing_to_attention) {
+  json r = Recommend(test::BundledEngine(), {{"gpu_override", "A100 80GB"}, {"model", "custom"},
+                                              {"model_params_b", 120}, {"adapter_type", "qlora"},
+                                              {"framework", "unsloth"}});
+  BOOST_TEST_REQUIRE(r["fits"].get<bool>());
+  const json& hp = r["hyperparameters"];
+  BOOST_TEST(hp["lora_target_class"] == "all_linear");
+  BOOST_TEST(hp["lora_r"].get<int>() < 16);
+  BOOST_TEST(hp["lora_r"].get<int>() >= 4);
+  BOOST_TEST(hp["max_seq_length"] == r["diagnostics"]["sequence_floor"]);
+  BOOST_TEST(r["provenance"]["lora_r"] == "plan");
+  bool rank_step = false;
+  for (const auto& step : r["memory_plan"]) rank_step |= step["field"] == "lora_r";
+  BOOST_TEST(rank_step);
+}
+
 BOOST_AUTO_TEST_CASE(lora_rank_is_capped_by_gpu_tier) {
   // The fixture profile's median rank is 16; on a T4 the cap is 64, so no
   // clamp; a custom 0.1B model on the T4 keeps its rank too.

@@ -33,7 +33,9 @@ enum class Sharding { kNone, kDdp, kZero1, kZero2, kZero3, kFsdp };
 // cross-entropy), kNative = cross-entropy in the compute dtype (older
 // transformers, custom loops), kChunked = chunked / fused cross-entropy (litgpt
 // lm_head chunks, Liger, Unsloth): the full fp32 logits never exist.
-enum class CrossEntropy { kFp32Upcast, kNative, kChunked };
+// kFusedChunks: Unsloth's fused loss (unsloth_zoo fused_losses), which sizes
+// its chunks to the GPU and keeps each chunk's fp32 logits and their gradient.
+enum class CrossEntropy { kFp32Upcast, kNative, kChunked, kFusedChunks };
 // The trainer that runs the step. Each has a profile of defaults and memory
 // techniques (ftconfig/frameworks.h, docs/memory-model.md "Frameworks");
 // kUnspecified keeps the estimator's own defaults.
