@@ -335,7 +335,7 @@ void ReadDetailFields(Fields& f, EstimateInput* in) {
   in->eval_batch = f.Int("eval_batch_size", 1, 1 << 20);
   in->eval_seq = f.Int("eval_seq_len", 1, 1 << 24);
   in->eval_new_tokens = f.Int("eval_max_new_tokens", 0, 1 << 20);
-  in->cross_entropy = f.Enum<CrossEntropy>("cross_entropy", ParseCrossEntropy, "fp32, native, chunked");
+  in->cross_entropy = f.Enum<CrossEntropy>("cross_entropy", ParseCrossEntropy, "fp32, native, chunked, fused_chunks");
   in->avg_seq_len = f.Int("avg_seq_len", 1, 1 << 24);
   in->double_quant = f.Bool("double_quant");
   in->quantize_lm_head = f.Bool("quantize_lm_head");

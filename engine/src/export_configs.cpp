@@ -9,6 +9,13 @@
 
 namespace ftconfig::internal {
 
+ojson WarningComments(const json& response) {
+  ojson warnings = ojson::array();
+  for (const json& w : response.value("warnings", json::array()))
+    if (w.is_string()) warnings.push_back({{"text", CommentText(w.get<std::string>())}});
+  return warnings;
+}
+
 namespace {
 
 std::string YBool(bool b) { return b ? "true" : "false"; }
@@ -59,10 +66,7 @@ ojson CommonYaml(const ExportPlan& plan, const json& r) {
   d["dataset_placeholder"] = p["dataset_placeholder"];
   std::string notes = p["notes"].get<std::string>();
   d["notes_comment"] = notes.empty() ? ojson(false) : ojson(CommentText(notes));
-  ojson warnings = ojson::array();  // the response's warnings, one comment line each
-  for (const json& w : r.value("warnings", json::array()))
-    if (w.is_string()) warnings.push_back({{"text", CommentText(w.get<std::string>())}});
-  d["warnings_comment"] = std::move(warnings);
+  d["warnings_comment"] = WarningComments(r);
 
   d["model_id"] = YamlString(p["model_id"].get<std::string>());
   d["dataset_id"] = YamlString(p["dataset_id"].get<std::string>());

@@ -37,6 +37,9 @@ std::string MarkdownText(const std::string& s);
 // Text safe inside a one-line comment (Python `#`, YAML `#`): ASCII only,
 // line breaks and controls become spaces, other characters \uXXXX.
 std::string CommentText(const std::string& s);
+// The response's warnings as comment lines ({"text": ...} each), for the headers
+// of the YAML configs and the script (export_configs.cpp).
+ojson WarningComments(const json& response);
 // Shortest round-trip decimal form of a number that Python, YAML 1.1 (PyYAML)
 // and JSON all read back as the same float: always a '.' in the mantissa and
 // a signed exponent ("2.0e-05", "0.0002", "3.0").

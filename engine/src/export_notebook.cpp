@@ -396,7 +396,8 @@ Result<std::string> RenderNotebook(const ExportPlan& plan, const json& response)
 }
 
 Result<std::string> RenderScript(const ExportPlan& plan, const json& response) {
-  const ojson code = PythonCodeData(plan, response, false);
+  ojson code = PythonCodeData(plan, response, false);
+  code["warnings_comment"] = WarningComments(response);
   std::vector<const char*> parts = {"script/header.py.mustache", "code/config.py.mustache",
                                     "code/env_check.py.mustache", "code/model.py.mustache",
                                     "code/data.py.mustache",      "code/lora.py.mustache",

@@ -887,7 +887,7 @@ bool ParseCrossEntropy(const std::string& s, CrossEntropy* out) {
   std::string k = Key(s);
   if (k == "fp32" || k == "upcast" || k == "float32" || k == "hf" || k == "default") *out = CrossEntropy::kFp32Upcast;
   else if (k == "native" || k == "bf16" || k == "fp16" || k == "nocast") *out = CrossEntropy::kNative;
-  else if (k == "fusedchunks" || k == "unsloth") *out = CrossEntropy::kFusedChunks;
+  else if (k == "fusedchunks" || Has(k, "unsloth")) *out = CrossEntropy::kFusedChunks;
   else if (Has(k, "chunk") || Has(k, "fused") || Has(k, "liger") || Has(k, "cce") || Has(k, "cut")) *out = CrossEntropy::kChunked;
   else return false;
   return true;
@@ -958,6 +958,12 @@ void ApplyTaskMemoryTerms(const std::string& task_type, TrainSetup* setup) {
   setup->sequences_per_example = SequencesPerExample(task_type);
   setup->reference_model = reference && FullOrFreeze(*setup);
   setup->num_labels = SequenceClassificationLabels(task_type);
+  // TRL's preference trainers call the model without labels and compute the
+  // log-probabilities from its logits: Unsloth's fused loss never runs, and the
+  // logits are held whole (the chunked rule, as before Unsloth's fused loss).
+  const bool preference = task_type.rfind("preference_", 0) == 0;
+  if (preference && setup->cross_entropy == CrossEntropy::kFusedChunks)
+    setup->cross_entropy = CrossEntropy::kChunked;
 }
 
 bool IsLayerType(const std::string& t) {
@@ -1329,20 +1335,24 @@ Sharding EffectiveSharding(const TrainSetup& st) {
 void DeepSpeedMasterTerms(const Shape& s, const TrainSetup& st, StepTerms* t) {
   const double c = ComputeBytes(st.precision);
   const bool full_or_freeze = FullOrFreeze(st);
+  // DeepSpeed partitions every parameter that requires grad, whether or not it
+  // gets one: in full fine-tuning a multimodal checkpoint's vision encoder too.
+  const double trainable = t->trainable + (st.method == Method::kFull ? s.vision : 0);
   if (IsMixed(st.precision) && full_or_freeze) {
-    t->weights = s.total_params * c;
-    t->grads = t->trainable * c;
-    t->opt += t->trainable * 4.0;       // fp32 master partition
-    t->opt_temp = t->trainable * 4.0;   // fp32 gradient partition built at the step
-  } else if (c == 2 && t->trainable > 0) {
+    t->weights = (s.total_params + s.vision) * c;
+    t->grads = trainable * c;
+    // fp32 master partition, and the optimizer states of what only DeepSpeed counts as trainable
+    t->opt += trainable * 4.0 + (trainable - t->trainable) * StateBytesPerParam(st.optimizer, 4.0);
+    t->opt_temp = trainable * 4.0;   // fp32 gradient partition built at the step
+  } else if (c == 2 && trainable > 0) {
     if (full_or_freeze) {
-      t->weights = s.total_params * c;
+      t->weights = (s.total_params + s.vision) * c;
     } else {
-      t->adapters = t->trainable * c;
+      t->adapters = trainable * c;
     }
-    t->grads = t->trainable * c;
-    t->opt = t->opt_factors + t->trainable * (StateBytesPerParam(st.optimizer, 4.0) + 4.0);
-    t->opt_temp = t->trainable * 4.0;
+    t->grads = trainable * c;
+    t->opt = t->opt_factors + trainable * (StateBytesPerParam(st.optimizer, 4.0) + 4.0);
+    t->opt_temp = trainable * 4.0;
   }
 }
 
@@ -1389,7 +1399,7 @@ void ShardingTerms(const Shape& s, const TrainSetup& st, StepTerms* t, std::vect
   t->weights += gathered;
   if (st.reference_model) {
     // Frozen reference model in the compute dtype, sharded like the weights.
-    t->weights += s.total_params * c / t->shard_w;
+    t->weights += (s.total_params + s.vision) * c / t->shard_w;
     notes->push_back("frozen reference model copy in 16-bit (DPO-style training)");
   }
 }
@@ -1481,7 +1491,8 @@ void FillBreakdown(const StepTerms& t, const Peak& p, double frag, MemoryBreakdo
 // to merge) + adapters + one dense delta (B @ A) in fp32.
 double MergePeakGb(const Shape& s, const TrainSetup& st, const StepTerms& t) {
   if (!IsAdapter(st.method)) return 0;
-  return (s.total_params * 2.0 + t.lora_params * t.adapter_bytes + s.largest_linear * 4.0) / kGB + kCudaContextGB;
+  return ((s.total_params + s.vision) * 2.0 + t.lora_params * t.adapter_bytes + s.largest_linear * 4.0) / kGB +
+         kCudaContextGB;
 }
 
 }  // namespace

@@ -63,6 +63,7 @@ void Explain(const Values& v, const PlanOutcome& plan, const Candidate& start, j
     std::string field = s.field == "adapter_type" ? "adapter_type" : s.field;
     (*provenance)[field] = "plan";
     (*why)[field] = "memory plan: " + s.what;
+    if (field == "lora_r") put("lora_alpha", "plan", "memory plan: the alpha/rank ratio of the rule, at the smaller rank");
   }
 }
 
@@ -220,6 +221,11 @@ json BuildResponse(const ResponseInputs& in, const Request& req, const Target& t
   if (plan.fit.estimate.merge_peak_gb > gpu.usable_vram_gb)
     warnings.push_back("merging the adapter into the base weights needs ~" + Gb(plan.fit.estimate.merge_peak_gb) +
                        ": merge on CPU or a larger GPU, or keep the adapter separate");
+  if (t.task == "vision_language" && v.seq.source == "rule" && best.seq < v.seq.value)
+    warnings.push_back("max_seq_length " + std::to_string(best.seq) + ": the memory plan shortened the " +
+                       std::to_string(v.seq.value) + " tokens vision-language data gets; an example whose text and "
+                       "image tokens pass it is cut, and a cut image fails the training (give data_tokens, or check "
+                       "your longest example)");
   if (req.max_seq_length && v.seq.source == "clamp")
     warnings.push_back("max_seq_length " + std::to_string(*req.max_seq_length) + " exceeds the model's context of " +
                        std::to_string(v.seq.value));

@@ -148,7 +148,10 @@ std::optional<Error> ResolveTask(const Catalog& catalog, const Request& req, Tar
   t->task_family = TaskFamily(t->task);
   if (t->task_family == "classification" && t->arch.architecture == "encoder-decoder")
     t->warnings.push_back("classification with an encoder-decoder model: the exports train it as text-to-text");
-  if (t->task == "vision_language")
+  if (t->task == "vision_language" && t->model && t->arch.vision_params_b <= 0)
+    t->warnings.push_back("vision_language with " + t->model->id + ", a text-only model (no vision encoder): it "
+                          "trains on the text of your data only; pick a vision-language model to train on images");
+  else if (t->task == "vision_language")
     t->warnings.push_back("vision_language: the memory counts image tokens inside max_seq_length but not the vision "
                           "encoder's activations, and the exports train on the text of your data only (images are not "
                           "loaded); to train on images, use these values in a vision trainer (Unsloth's "

@@ -134,6 +134,21 @@ BOOST_AUTO_TEST_CASE(vision_encoder_is_frozen_weight) {
   MemoryEstimate f_text = EstimateMemory(Toy(), full), f_both = EstimateMemory(vlm, full);
   BOOST_TEST(Close(f_both.breakdown.weights_gb - f_text.breakdown.weights_gb, kVision * 4 / kGB, 1e-6));
   BOOST_TEST(f_both.breakdown.optimizer_gb == f_text.breakdown.optimizer_gb);
+  // DeepSpeed partitions every parameter that requires grad: the vision
+  // encoder gets a master copy and optimizer states there.
+  full.num_gpus = 2;
+  full.sharding = Sharding::kZero3;
+  BOOST_TEST(EstimateMemory(vlm, full).breakdown.optimizer_gb > EstimateMemory(Toy(), full).breakdown.optimizer_gb);
+  // A preference task keeps whole logits under Unsloth: TRL's preference
+  // trainers compute the log-probabilities from the logits, not a fused loss.
+  TrainSetup dpo = ToySetup();
+  dpo.cross_entropy = CrossEntropy::kFusedChunks;
+  ApplyTaskMemoryTerms("preference_dpo", &dpo);
+  BOOST_TEST((dpo.cross_entropy == CrossEntropy::kChunked));
+  TrainSetup sft = ToySetup();
+  sft.cross_entropy = CrossEntropy::kFusedChunks;
+  ApplyTaskMemoryTerms("instruction_following", &sft);
+  BOOST_TEST((sft.cross_entropy == CrossEntropy::kFusedChunks));
 }
 
 BOOST_AUTO_TEST_CASE(tied_embeddings_count_once) {

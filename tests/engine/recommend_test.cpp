@@ -141,6 +141,21 @@ BOOST_AUTO_TEST_CASE(vision_sequence_leaves_room_for_image_tokens) {
   bool said = false;
   for (const auto& w : r["warnings"]) said |= w.get<std::string>().find("images are not loaded") != std::string::npos;
   BOOST_TEST(said);
+  // Shortened by the memory plan: said, since images may then be cut.
+  r = Recommend(test::BundledEngine(), {{"platform", "colab"}, {"plan", "free"}, {"model", "google/gemma-3-4b-it"},
+                                        {"task_type", "vision_language"}, {"adapter_type", "lora"}});
+  BOOST_TEST_REQUIRE(r["fits"].get<bool>());
+  if (r["hyperparameters"]["max_seq_length"].get<int>() < 4096) {
+    bool shortened = false;
+    for (const auto& w : r["warnings"]) shortened |= w.get<std::string>().find("image tokens pass") != std::string::npos;
+    BOOST_TEST(shortened);
+  }
+  // A text-only model has no images to train on: said instead.
+  r = Recommend(test::BundledEngine(), {{"gpu_override", "A100 80GB"}, {"model", "meta-llama/Llama-3.1-8B"},
+                                        {"task_type", "vision_language"}, {"adapter_type", "lora"}});
+  bool text_only = false;
+  for (const auto& w : r["warnings"]) text_only |= w.get<std::string>().find("a text-only model") != std::string::npos;
+  BOOST_TEST(text_only);
 }
 
 // Exploration (seed 004): with a seed, about one request in ten gets an
@@ -296,6 +311,7 @@ BOOST_AUTO_TEST_CASE(adapters_shrink_their_rank_before_narrowing_to_attention) {
   BOOST_TEST(hp["lora_r"].get<int>() >= 4);
   BOOST_TEST(hp["max_seq_length"] == r["diagnostics"]["sequence_floor"]);
   BOOST_TEST(r["provenance"]["lora_r"] == "plan");
+  BOOST_TEST(r["provenance"]["lora_alpha"] == "plan");
   bool rank_step = false;
   for (const auto& step : r["memory_plan"]) rank_step |= step["field"] == "lora_r";
   BOOST_TEST(rank_step);

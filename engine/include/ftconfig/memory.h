@@ -32,9 +32,11 @@ enum class Sharding { kNone, kDdp, kZero1, kZero2, kZero3, kFsdp };
 // and loss"): kFp32Upcast = transformers >= 4.45 (logits.float() before
 // cross-entropy), kNative = cross-entropy in the compute dtype (older
 // transformers, custom loops), kChunked = chunked / fused cross-entropy (litgpt
-// lm_head chunks, Liger, Unsloth): the full fp32 logits never exist.
+// lm_head chunks, Liger, CCE): the full fp32 logits never exist.
 // kFusedChunks: Unsloth's fused loss (unsloth_zoo fused_losses), which sizes
-// its chunks to the GPU and keeps each chunk's fp32 logits and their gradient.
+// its chunks to the GPU and keeps each chunk's fp32 logits and their gradient;
+// only where the model computes the loss from labels (not TRL's preference
+// trainers, which take the logits: ApplyTaskMemoryTerms).
 enum class CrossEntropy { kFp32Upcast, kNative, kChunked, kFusedChunks };
 // The trainer that runs the step. Each has a profile of defaults and memory
 // techniques (ftconfig/frameworks.h, docs/memory-model.md "Frameworks");
@@ -64,7 +66,8 @@ bool ParseLoraTarget(const std::string& s, LoraTarget* out);
 // Module names ("q_proj,v_proj", "down,gate,up", "c_attn", "all-linear", a
 // JSON-ish list) -> bit set of adapted projections; 0 when nothing is recognised.
 unsigned ParseLoraModules(const std::string& s);
-// "fp32" / "upcast", "native" / "bf16", "chunked" / "fused" / "liger" / "cce".
+// "fp32" / "upcast", "native" / "bf16", "fused_chunks" / any "unsloth" spelling,
+// "chunked" / "fused" / "liger" / "cce".
 bool ParseCrossEntropy(const std::string& s, CrossEntropy* out);
 // "ddp", "zero1".."zero3" / "1".."3", "fsdp", "none".
 bool ParseSharding(const std::string& s, Sharding* out);
@@ -200,8 +203,10 @@ int SequenceClassificationLabels(const std::string& task_type);
 // is set): two sequences per example for pairwise data (DPO, ORPO, reward
 // modeling: chosen and rejected), a frozen reference model when DPO or KTO
 // fine-tunes the whole model (TRL's trainers; adapters use the base model with
-// the adapter disabled), and the sequence-classification head. The recommender
-// and the companion's training labels both call it.
+// the adapter disabled), and the sequence-classification head; preference tasks
+// hold whole logits even under Unsloth (no fused loss without labels). Call it
+// after ApplyFramework. The recommender and the companion's training labels
+// both call it.
 void ApplyTaskMemoryTerms(const std::string& task_type, TrainSetup* setup);
 // 2 for pairwise data (chosen and rejected: DPO, ORPO, reward modeling), else 1.
 int SequencesPerExample(const std::string& task_type);

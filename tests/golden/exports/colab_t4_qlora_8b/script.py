@@ -10,6 +10,8 @@
 # Run:
 #   python ftconfig-train.py
 # The values marked REPLACE are placeholders; everything else is the recommendation.
+# Warning: merging the adapter into the base weights needs ~17.0 GB: merge on CPU or a larger GPU, or keep the adapter separate
+# Warning: estimated 13.7 h exceeds the 12.0 h session limit: save checkpoints (save_steps) and resume, or use fewer examples/epochs
 
 
 # Configuration: the only cell you normally edit. Everything below the
