@@ -120,6 +120,18 @@ std::optional<Error> Index(std::map<std::string, size_t>& index, const std::vect
   return std::nullopt;
 }
 
+// Appends an entry found under its aliases, its id and `also` (its name).
+template <typename T>
+std::optional<Error> Append(T entry, const std::vector<std::string>& also, std::map<std::string, size_t>& index,
+                            std::vector<T>& items, const std::string& file) {
+  std::vector<std::string> keys = entry.aliases;
+  keys.push_back(entry.id);
+  keys.insert(keys.end(), also.begin(), also.end());
+  if (auto err = Index(index, keys, items.size(), file)) return err;
+  items.push_back(std::move(entry));
+  return std::nullopt;
+}
+
 template <typename T>
 std::vector<std::string> Closest(const std::vector<T>& items, const std::string& query, size_t n) {
   // Bounded work: edit distance costs |query| x |name|, and a 10 KB name took
@@ -240,11 +252,8 @@ std::optional<Error> Catalog::LoadGpus(const std::string& text) {
   const json& list = j["gpus"];
   for (size_t i = 0; i < list.size(); ++i) {
     FTCONFIG_ASSIGN_OR_RETURN(g, GpuEntry(list[i], file, i));
-    std::vector<std::string> keys = g.aliases;
-    keys.push_back(g.id);
-    keys.push_back(g.name);
-    if (auto err = Index(gpu_index_, keys, gpus_.size(), file)) return *err;
-    gpus_.push_back(std::move(g));
+    const std::string name = g.name;  // read before the entry moves
+    if (auto err = Append(std::move(g), {name}, gpu_index_, gpus_, file)) return err;
   }
   return std::nullopt;
 }
@@ -272,11 +281,8 @@ std::optional<Error> Catalog::LoadPlatforms(const std::string& text) {
       if (plan.gpu_count < 1) return EntryError(file, i, "plan \"" + plan.id + "\" needs gpu_count >= 1");
       p.plans.push_back(std::move(plan));
     }
-    std::vector<std::string> keys = p.aliases;
-    keys.push_back(p.id);
-    keys.push_back(p.name);
-    if (auto err = Index(platform_index_, keys, platforms_.size(), file)) return *err;
-    platforms_.push_back(std::move(p));
+    const std::string name = p.name;
+    if (auto err = Append(std::move(p), {name}, platform_index_, platforms_, file)) return err;
   }
   return std::nullopt;
 }
@@ -287,10 +293,7 @@ std::optional<Error> Catalog::LoadModels(const std::string& text) {
   const json& list = j["models"];
   for (size_t i = 0; i < list.size(); ++i) {
     FTCONFIG_ASSIGN_OR_RETURN(m, ModelEntry(list[i], file, i));
-    std::vector<std::string> keys = m.aliases;
-    keys.push_back(m.id);
-    if (auto err = Index(model_index_, keys, models_.size(), file)) return *err;
-    models_.push_back(std::move(m));
+    if (auto err = Append(std::move(m), {}, model_index_, models_, file)) return err;
   }
   return std::nullopt;
 }

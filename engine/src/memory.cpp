@@ -301,6 +301,7 @@ struct Shape {
   double experts = 1, active_experts = 1;
   double total_params = 0;     // from params_b
   double vision = 0;           // a multimodal checkpoint's frozen vision encoder (weights only)
+  double loaded_params() const { return total_params + vision; }  // what the checkpoint loads
   double embed = 0, head = 0;  // embedding and (untied) output head
   double head_out = 0;         // the head's outputs per token: the vocabulary, or the classes of a classification head
   double norms = 0;
@@ -1121,7 +1122,7 @@ double BaseWeightBytes(const Shape& s, const TrainSetup& st, double* quantized_h
   }
   if (!quant || full) {
     if (quant) notes->push_back("full fine-tuning of quantized weights is not possible: weight_quant ignored");
-    return (s.total_params + s.vision) * StorageBytes(st);
+    return s.loaded_params() * StorageBytes(st);
   }
   double qb = st.weight_quant == WeightQuant::kInt8 ? kInt8BytesPerParam
               : st.nf4_double_quant                  ? kNf4DqBytesPerParam
@@ -1339,14 +1340,14 @@ void DeepSpeedMasterTerms(const Shape& s, const TrainSetup& st, StepTerms* t) {
   // gets one: in full fine-tuning a multimodal checkpoint's vision encoder too.
   const double trainable = t->trainable + (st.method == Method::kFull ? s.vision : 0);
   if (IsMixed(st.precision) && full_or_freeze) {
-    t->weights = (s.total_params + s.vision) * c;
+    t->weights = s.loaded_params() * c;
     t->grads = trainable * c;
     // fp32 master partition, and the optimizer states of what only DeepSpeed counts as trainable
     t->opt += trainable * 4.0 + (trainable - t->trainable) * StateBytesPerParam(st.optimizer, 4.0);
     t->opt_temp = trainable * 4.0;   // fp32 gradient partition built at the step
   } else if (c == 2 && trainable > 0) {
     if (full_or_freeze) {
-      t->weights = (s.total_params + s.vision) * c;
+      t->weights = s.loaded_params() * c;
     } else {
       t->adapters = trainable * c;
     }
@@ -1399,7 +1400,7 @@ void ShardingTerms(const Shape& s, const TrainSetup& st, StepTerms* t, std::vect
   t->weights += gathered;
   if (st.reference_model) {
     // Frozen reference model in the compute dtype, sharded like the weights.
-    t->weights += (s.total_params + s.vision) * c / t->shard_w;
+    t->weights += s.loaded_params() * c / t->shard_w;
     notes->push_back("frozen reference model copy in 16-bit (DPO-style training)");
   }
 }
@@ -1491,7 +1492,7 @@ void FillBreakdown(const StepTerms& t, const Peak& p, double frag, MemoryBreakdo
 // to merge) + adapters + one dense delta (B @ A) in fp32.
 double MergePeakGb(const Shape& s, const TrainSetup& st, const StepTerms& t) {
   if (!IsAdapter(st.method)) return 0;
-  return ((s.total_params + s.vision) * 2.0 + t.lora_params * t.adapter_bytes + s.largest_linear * 4.0) / kGB +
+  return (s.loaded_params() * 2.0 + t.lora_params * t.adapter_bytes + s.largest_linear * 4.0) / kGB +
          kCudaContextGB;
 }
 
