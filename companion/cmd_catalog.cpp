@@ -17,7 +17,8 @@ json LoraModulesJson(const Model& m) {
           {"attention", LoraTargetModules(m.family, m.id, "attention")},
           {"qv", LoraTargetModules(m.family, m.id, "qv")},
           {"embedding", LoraEmbeddingModules(m.family, m.id)},
-          {"classifier_head", ClassifierHeadModules(m.family, m.id)}};
+          {"classifier_head", ClassifierHeadModules(m.family, m.id)},
+          {"sequence_classification", SequenceClassificationAvailable(m.family, m.id)}};
 }
 
 }  // namespace
@@ -52,6 +53,7 @@ void AddCatalogCommand(CLI::App& app, Context& ctx) {
           for (const auto& m : catalog.models())
             out.push_back({{"id", m.id}, {"name", m.name}, {"family", m.family}, {"params_b", m.arch.params_b},
                            {"architecture", m.arch.architecture}, {"aliases", m.aliases},
+                           {"multimodal", m.arch.vision_params_b > 0}, {"is_moe", m.arch.is_moe},
                            {"lora_modules", LoraModulesJson(m)}});
         } else {
           for (const auto& t : catalog.tasks())

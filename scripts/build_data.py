@@ -34,7 +34,7 @@ FORMAT_VERSION = 1
 GENERATED_BY = "scripts/build_data.py"
 EXPECTED_CORPUS_ROWS = 728
 EXPECTED_MODELS = 82            # models in the reference catalog
-EXPECTED_MODEL_ADDITIONS = 21   # project-owned models appended after them (MODEL_ADDITIONS)
+EXPECTED_MODEL_ADDITIONS = 24   # project-owned models appended after them (MODEL_ADDITIONS)
 EXPECTED_GPUS = 28
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -1025,6 +1025,10 @@ MODEL_FAMILY = {
                            "vocabulary and no sliding window."),
     "Mixtral": ("mixtral", "Sparse MoE: 8 experts, 2 active per token; intermediate_size is per expert. "
                            "All experts must be in memory; active_params_b drives compute."),
+    "Qwen3-MoE": ("qwen3_moe", "Qwen3 sparse MoE: 128 experts, 8 routed per token, no shared expert; "
+                               "intermediate_size is per expert."),
+    "gpt-oss": ("gpt_oss", "OpenAI gpt-oss: sparse MoE (4 routed experts per token) with alternating 128-token "
+                           "sliding-window and full attention, attention sinks, MXFP4 experts on the hub."),
     "Qwen2.5": ("qwen", "Qwen2.5 base checkpoint values; q/k/v projections have biases; small sizes tie "
                         "embeddings."),
     "Qwen3": ("qwen", "Qwen3 post-trained (hybrid thinking) checkpoint values; head_dim is 128 regardless of "
@@ -1103,6 +1107,9 @@ MODEL_NAME_OVERRIDE = {
     "openai-community/gpt2-large": "GPT-2 Large (774M)",
     "openai-community/gpt2-xl": "GPT-2 XL (1.5B)",
     "microsoft/phi-2": "Phi-2",
+    "Qwen/Qwen3-30B-A3B": "Qwen3 30B-A3B (MoE)",
+    "openai/gpt-oss-20b": "gpt-oss-20b (MoE)",
+    "openai/gpt-oss-120b": "gpt-oss-120b (MoE)",
     "microsoft/phi-4": "Phi-4",
     "microsoft/Phi-3-mini-4k-instruct": "Phi-3 Mini 4k Instruct",
     "microsoft/Phi-3-medium-4k-instruct": "Phi-3 Medium 4k Instruct",
@@ -1150,6 +1157,10 @@ MODEL_ALIAS_SOURCE = (
 
 # Extra hand-curated aliases (lowercase). Instruct/chat variants share the architecture of the base entry.
 MODEL_EXTRA_ALIASES = {
+    "Qwen/Qwen3-30B-A3B": ["qwen3-30b-a3b-instruct-2507", "qwen3-30b-a3b-thinking-2507", "qwen3-30b-a3b-base",
+                           "qwen3-30b-a3b-instruct"],
+    "openai/gpt-oss-20b": ["gpt-oss-20b-bf16", "gpt-oss-20b-unsloth-bnb-4bit"],
+    "openai/gpt-oss-120b": ["gpt-oss-120b-bf16", "gpt-oss-120b-unsloth-bnb-4bit"],
     "meta-llama/Llama-2-7b-hf": ["llama-2-7b-chat-hf", "llama-2-7b-chat", "llama2-7b-chat", "llama-7b-v2"],
     "meta-llama/Llama-2-13b-hf": ["llama-2-13b-chat-hf", "llama-2-13b-chat", "llama2-13b-chat"],
     "meta-llama/Llama-2-70b-hf": ["llama-2-70b-chat-hf", "llama-2-70b-chat", "llama2-70b-chat"],
@@ -1630,6 +1641,64 @@ MODEL_ADDITIONS = [
         ],
         "published": {"params": 3075098624, "source": SRC_HF_TOTALS},
     },
+    {
+        "name": "Qwen/Qwen3-30B-A3B", "family": "Qwen3-MoE", "layout": "qwen3_moe",
+        "hidden_size": 2048, "intermediate_size": 768, "num_hidden_layers": 48, "num_attention_heads": 32,
+        "num_key_value_heads": 4, "head_dim": 128, "vocab_size": 151936, "max_position_embeddings": 40960,
+        "tie_word_embeddings": False, "activation": "silu-gated (SwiGLU) experts",
+        "num_experts": 128, "experts_per_token": 8, "experts_linear": True,
+        "source": [
+            "code-index file 65745797555 (_QWEN3_30B_A3B_CONFIG: qwen3_moe, hidden 2048, 48 layers, 32 heads, 4 KV "
+            "heads, head_dim 128, moe_intermediate_size 768, vocab 151936, 128 experts, 8 per token)",
+            "code-index file 68980208961 (the same checkpoint's config values in a vLLM test: tie_word_embeddings "
+            "false, attention_bias false, decoder_sparse_step 1, mlp_only_layers [], max_position_embeddings 40960)",
+            "transformers 4.55.2 models/qwen3_moe/modeling_qwen3_moe.py (Qwen3MoeSparseMoeBlock: router nn.Linear "
+            "`gate`, experts an nn.ModuleList of gate_proj/up_proj/down_proj nn.Linear; q/k RMSNorm per head)",
+        ],
+        "published": {"params": 30500000000, "source": "Qwen3 model card (huggingface.co/Qwen/Qwen3-30B-A3B, "
+                      "2025-04-29): \"Number of Parameters: 30.5B in total and 3.3B activated\""},
+        "notes": "Sparse MoE: intermediate_size is per expert (moe_intermediate_size; the config's dense "
+                 "intermediate_size 6144 is unused, every layer is sparse). Instruct-2507 and Thinking-2507 keep "
+                 "these sizes (262144 positions).",
+    },
+    {
+        "name": "openai/gpt-oss-20b", "family": "gpt-oss", "layout": "gpt_oss",
+        "hidden_size": 2880, "intermediate_size": 2880, "num_hidden_layers": 24, "num_attention_heads": 64,
+        "num_key_value_heads": 8, "head_dim": 64, "vocab_size": 201088, "max_position_embeddings": 131072,
+        "tie_word_embeddings": False, "activation": "swiglu (clamped) experts",
+        "num_experts": 32, "experts_per_token": 4, "experts_linear": False,
+        "source": [
+            "code-index file 31112482743 (verbatim config.json: gpt_oss, 24 layers, 64 heads, 8 KV heads, 32 local "
+            "experts, 4 per token, vocab 201088, tie_word_embeddings false, sliding_window 128 on alternate "
+            "layers, max_position_embeddings 131072, quantization mxfp4 except attention, router, embeddings, "
+            "lm_head)",
+            "code-index file 65745797555 (_GPT_OSS_20B_CONFIG: hidden 2880, head_dim 64, intermediate 2880)",
+            "transformers 4.55.2 models/gpt_oss/modeling_gpt_oss.py (GptOssExperts: gate_up_proj and down_proj "
+            "are 3-D nn.Parameter with biases, not nn.Linear; q/k/v/o with biases; one sink per head)",
+        ],
+        "published": {"params": 20910000000, "source": "OpenAI, gpt-oss-120b & gpt-oss-20b model card "
+                      "(2025-08-05), table 1: 20.91B total parameters"},
+        "notes": "Sparse MoE: intermediate_size is per expert. The hub checkpoint stores the experts in MXFP4, "
+                 "which has no backward pass: training dequantizes them to bf16 (transformers Mxfp4Config"
+                 "(dequantize=True)), and bitsandbytes 4-bit leaves them 16-bit because they are not nn.Linear. "
+                 "Unsloth's load_in_4bit loads its own NF4 checkpoint (unsloth/gpt-oss-20b-unsloth-bnb-4bit).",
+    },
+    {
+        "name": "openai/gpt-oss-120b", "family": "gpt-oss", "layout": "gpt_oss",
+        "hidden_size": 2880, "intermediate_size": 2880, "num_hidden_layers": 36, "num_attention_heads": 64,
+        "num_key_value_heads": 8, "head_dim": 64, "vocab_size": 201088, "max_position_embeddings": 131072,
+        "tie_word_embeddings": False, "activation": "swiglu (clamped) experts",
+        "num_experts": 128, "experts_per_token": 4, "experts_linear": False,
+        "source": [
+            "code-index file 70099987937 (gpt_oss config: hidden 2880, 36 layers, intermediate 2880, 64 heads, "
+            "8 KV heads, 128 local experts, 4 per token, head_dim 64)",
+            "code-index file 53327688195 (the same sizes, rope_theta 150000)",
+            "code-index file 31112482743 (the 20b config.json: vocabulary, untied output, context; shared by 120b)",
+        ],
+        "published": {"params": 116830000000, "source": "OpenAI, gpt-oss-120b & gpt-oss-20b model card "
+                      "(2025-08-05), table 1: 116.83B total parameters"},
+        "notes": "Sparse MoE: intermediate_size is per expert; MXFP4 experts as for gpt-oss-20b.",
+    },
 ]
 
 # count_params() reproduces these reference counts (one per layout) before it counts the additions.
@@ -1678,12 +1747,45 @@ def count_params(layout, m, tie=None):
         mlp = h * inter + inter + inter * h + h
         norms = 4 * h                               # two LayerNorms
         return embed + head + layers * (attn + mlp + norms) + 2 * h
+    if layout in ("qwen3_moe", "gpt_oss"):
+        return embed + head + layers * moe_layer_params(layout, m) + h
     if layout in ("falcon", "falcon_new"):
         attn = h * (q + 2 * kv) + q * h             # fused qkv and dense, no biases
         mlp = 2 * h * inter
         norms = 2 * h if layout == "falcon" else 4 * h   # one shared LayerNorm (7B) / ln_attn + ln_mlp (40B)
         return embed + head + layers * (attn + mlp + norms) + 2 * h
     fail("unknown parameter layout %r" % layout)
+
+
+def moe_expert_params(layout, m):
+    """One expert's parameters: gated MLP of moe size (gpt-oss: fused gate_up and down, with biases)."""
+    h, inter = m["hidden_size"], m["intermediate_size"]
+    if layout == "gpt_oss":
+        return h * 2 * inter + 2 * inter + inter * h + h
+    return 3 * h * inter
+
+
+def moe_layer_params(layout, m):
+    """A sparse MoE decoder layer: attention, router, every expert, norms. qwen3_moe: llama attention without
+    biases plus q/k RMSNorm (head_dim each), router without bias. gpt_oss: q/k/v/o with biases, one attention
+    sink per head, router with bias."""
+    h, heads, kv_heads, hd, E = (m["hidden_size"], m["num_attention_heads"], m["num_key_value_heads"],
+                                 m["head_dim"], m["num_experts"])
+    q, kv = heads * hd, kv_heads * hd
+    attn = h * q + 2 * h * kv + q * h
+    if layout == "gpt_oss":
+        attn += q + 2 * kv + h + heads              # biases and sinks
+        router = h * E + E
+    else:
+        attn += 2 * hd                              # q_norm, k_norm
+        router = h * E
+    return attn + router + E * moe_expert_params(layout, m) + 2 * h
+
+
+def moe_active_params(layout, m, total):
+    """Parameters a token uses: all but the experts it is not routed to."""
+    idle = m["num_experts"] - m["experts_per_token"]
+    return total - m["num_hidden_layers"] * idle * moe_expert_params(layout, m)
 
 
 def check_param_layouts(ref_by_id):
@@ -1732,7 +1834,11 @@ def addition_entries(ref_by_id):
                   "num_key_value_heads", "head_dim", "vocab_size", "max_position_embeddings",
                   "tie_word_embeddings"):
             m[k] = spec[k]
-        m.update([("is_moe", False), ("num_experts", None), ("experts_per_token", None),
+        moe = spec.get("num_experts") is not None
+        m.update([("is_moe", moe), ("num_experts", spec.get("num_experts")),
+                  ("experts_per_token", spec.get("experts_per_token")),
+                  ("experts_linear", spec.get("experts_linear")),
+                  ("active_params_b", r4(moe_active_params(spec["layout"], spec, exact) / 1e9) if moe else None),
                   ("activation", spec["activation"]),
                   ("source", list(spec["source"]) + ["published total for the check: " + pub["source"]]),
                   ("notes", spec.get("notes"))])
@@ -1880,9 +1986,12 @@ def build_models(src):
             notes.append("Unknown (null): %s." % ", ".join(nulls))
         active = m["params_b"]
         if m["is_moe"]:
-            if mid != "mistralai/Mixtral-8x7B-v0.1":
+            if m.get("active_params_b"):
+                active = m["active_params_b"]
+            elif mid == "mistralai/Mixtral-8x7B-v0.1":
+                active = 12.8791  # reference notes: 2 of 8 experts + shared weights
+            else:
                 fail("MoE model %s needs an active-parameter figure" % mid)
-            active = 12.8791  # reference notes: 2 of 8 experts + shared weights
         entry = collections.OrderedDict([
             ("id", mid),
             ("name", model_name(mid, m["family"])),
@@ -1906,6 +2015,9 @@ def build_models(src):
             ("is_moe", m["is_moe"]),
             ("num_experts", m["num_experts"]),
             ("experts_per_token", m["experts_per_token"]),
+            # How the pinned transformers (stacks.json) stores the experts: nn.Linear modules (bitsandbytes
+            # quantizes them, LoRA targets them by name) or 3-D parameters (neither); null for dense models.
+            ("experts_linear", m.get("experts_linear", True if m["is_moe"] else None)),
             ("gated_mlp", gated_from_activation(m["activation"], m["family"])),
             ("activation", m["activation"]),
             ("multimodal", mid in MULTIMODAL_MODELS),
@@ -2499,7 +2611,8 @@ Colab prices = compute-unit burn per hour x USD 0.10; Vast.ai ranges use the mid
 `architecture` (`decoder` | `encoder` | `encoder-decoder`), `hidden_size`, `intermediate_size`
 (per expert for MoE), `num_layers` (per stack for encoder-decoder), `num_attention_heads`,
 `num_kv_heads`, `head_dim`, `vocab_size`, `max_position_embeddings`, `tie_word_embeddings`,
-`is_moe`, `num_experts`, `experts_per_token`, `gated_mlp` (SwiGLU/GeGLU), `activation`,
+`is_moe`, `num_experts`, `experts_per_token`, `experts_linear` (MoE: the pinned transformers keeps the experts as
+nn.Linear modules, which bitsandbytes quantizes and LoRA targets by name; false: 3-D parameters), `gated_mlp` (SwiGLU/GeGLU), `activation`,
 `multimodal`, `vision_params_b` (a multimodal checkpoint's vision encoder and projector, not in
 `params_b`: Gemma 3's SigLIP tower computed from its config and checked against the published totals), `source[]`,
 `notes`. Layer sizes the reference left null for Phi-3-medium,

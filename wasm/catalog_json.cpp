@@ -19,6 +19,7 @@ json ModelJson(const Model& m, const char* match) {
               {"is_moe", a.is_moe},
               {"num_experts", a.num_experts},
               {"experts_per_token", a.experts_per_token},
+              {"experts_linear", a.experts_linear},
               {"num_layers", a.num_layers},
               {"hidden_size", a.hidden_size},
               {"max_position_embeddings", a.max_position_embeddings},

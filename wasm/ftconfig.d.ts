@@ -46,6 +46,8 @@ export interface Architecture {
   is_moe?: boolean;
   num_experts?: number;
   experts_per_token?: number;
+  /** false: MoE experts stored as 3-D parameters (gpt-oss): not 4-bit quantized, not LoRA targets. */
+  experts_linear?: boolean;
   gated_mlp?: boolean;
   architecture?: 'decoder' | 'encoder' | 'encoder-decoder';
 }
@@ -445,9 +447,11 @@ export interface EstimateInput {
   is_moe?: boolean;
   num_experts?: number;
   experts_per_token?: number;
+  /** false: MoE experts stored as 3-D parameters (gpt-oss): not 4-bit quantized, not LoRA targets. */
+  experts_linear?: boolean;
   gated_mlp?: boolean;
   /** The decoder layer's shape beyond Llama's (catalog models get it from their id). */
-  layer_type?: '' | 'qwen3' | 'gemma2' | 'gemma3' | 'olmo' | 'phi3' | 'gpt2' | 'gpt_neox' | 'falcon' | 'falcon_new' | 'phi' | 'opt' | 'starcoder2' | 'bert' | 'distilbert' | 'deberta' | 't5';
+  layer_type?: '' | 'qwen3' | 'gemma2' | 'gemma3' | 'olmo' | 'phi3' | 'gpt_oss' | 'gpt2' | 'gpt_neox' | 'falcon' | 'falcon_new' | 'phi' | 'opt' | 'starcoder2' | 'bert' | 'distilbert' | 'deberta' | 't5';
 }
 
 export interface EstimateResult {
@@ -537,6 +541,7 @@ export interface CatalogModel {
   is_moe: boolean;
   num_experts: number;
   experts_per_token: number;
+  experts_linear: boolean;
   num_layers: number;
   hidden_size: number;
   max_position_embeddings: number;

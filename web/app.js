@@ -249,6 +249,7 @@ function setModel(id, model) {
 function describeModel(m) {
   const bits = [`${m.name}`, `${fmt.number(m.params_b)}B parameters`];
   if (m.is_moe) bits.push(`MoE: ${m.num_experts} experts, ${m.experts_per_token} per token (all count for memory)`);
+  if (m.is_moe && m.experts_linear === false) bits.push('experts are 3-D parameters: 4-bit only with Unsloth\'s checkpoint');
   if (m.max_position_embeddings) bits.push(`context ${fmt.number(m.max_position_embeddings)}`);
   return bits.join(' · ');
 }

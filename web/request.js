@@ -22,7 +22,7 @@ export const FIELDS = [
 // Custom-architecture fields, as arch.<name> in URLs and arch-<name> attributes.
 export const ARCH_FIELDS = [
   'hidden_size', 'num_layers', 'intermediate_size', 'num_attention_heads', 'num_kv_heads',
-  'vocab_size', 'max_position_embeddings', 'num_experts', 'experts_per_token', 'is_moe', 'architecture',
+  'vocab_size', 'max_position_embeddings', 'num_experts', 'experts_per_token', 'is_moe', 'experts_linear', 'architecture',
 ];
 
 function convert(value, { number, boolean }) {
@@ -37,7 +37,7 @@ function convert(value, { number, boolean }) {
 
 function archValue(name, raw) {
   if (name === 'architecture') return String(raw);
-  if (name === 'is_moe') return convert(raw, { boolean: true });
+  if (name === 'is_moe' || name === 'experts_linear') return convert(raw, { boolean: true });
   return convert(raw, { number: true });
 }
 

@@ -236,6 +236,7 @@ Result<Model> ModelEntry(const json& e, const std::string& file, size_t i) {
   a.is_moe = Bool(e, "is_moe").value_or(false);
   a.num_experts = static_cast<int>(NumOr(e, "num_experts", 0));
   a.experts_per_token = static_cast<int>(NumOr(e, "experts_per_token", 0));
+  a.experts_linear = Bool(e, "experts_linear").value_or(true);
   a.gated_mlp = Bool(e, "gated_mlp").value_or(true);
   a.architecture = Str(e, "architecture", "decoder");
   a.layer_type = LayerTypeOf(m.id);

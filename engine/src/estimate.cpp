@@ -372,6 +372,7 @@ void ReadArchFields(Fields& f, EstimateInput* in) {
   auto experts = ArchInt(f, "num_experts", "num_experts");
   auto experts_per_token = ArchInt(f, "experts_per_token", "experts_per_token");
   auto gated = f.Bool("gated_mlp");
+  auto experts_linear = f.Bool("experts_linear");
   auto layer_type = f.Str("layer_type");
   CheckAtMost(f, "experts_per_token", experts_per_token, "num_experts", experts);
   CheckAtMost(f, "num_kv_heads", kv_heads, "num_attention_heads", heads);
@@ -398,6 +399,7 @@ void ReadArchFields(Fields& f, EstimateInput* in) {
   g.num_experts = experts.value_or(0);
   g.experts_per_token = experts_per_token.value_or(0);
   g.gated_mlp = gated.value_or(true);
+  g.experts_linear = experts_linear.value_or(true);
   g.layer_type = layer_type.value_or("");
   g.params_b = in->params_b.value_or(0);
 }

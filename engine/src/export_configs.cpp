@@ -72,6 +72,7 @@ ojson CommonYaml(const ExportPlan& plan, const json& r) {
   d["dataset_id"] = YamlString(p["dataset_id"].get<std::string>());
   d["output_dir"] = YamlString(p["output_dir"].get<std::string>());
   d["quantized"] = p["quantized"];
+  d["mxfp4_dequantize"] = p["mxfp4_dequantize"];
   d["peft"] = p["peft"];
   d["adapter"] = YamlString(p["adapter"].get<std::string>());
   if (p["bnb_args"].is_object()) {
@@ -145,6 +146,7 @@ std::string LlamaFactoryTemplate(const std::string& model_id) {
   if (has("deepseek")) return "deepseek";
   if (has("llama-3") || has("llama3") || has("meta-llama-3")) return "llama3";
   if (has("llama-2") || has("llama2")) return "llama2";
+  if (has("gpt-oss")) return "gpt_oss";
   if (has("qwen3")) return "qwen3";
   if (has("qwen")) return "qwen";
   if (has("mistral") || has("mixtral")) return "mistral";

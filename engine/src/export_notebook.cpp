@@ -258,6 +258,7 @@ ojson PythonCodeData(const ExportPlan& plan, const json& r, bool notebook) {
   d["lora_args"] = PyValue(p["lora_args"]);
   d["training_args"] = PyValue(p["training_args"]);
   d["quantized"] = p["quantized"];
+  d["mxfp4_dequantize"] = p["mxfp4_dequantize"];
   d["peft"] = p["peft"];
   d["bnb_compute_dtype_comment"] =
       p["bnb_args"].is_object() ? CommentText(p["bnb_args"]["bnb_4bit_compute_dtype"].get<std::string>()) : "";

@@ -441,13 +441,25 @@ Result<ExportPlan> BuildPlan(const Request& request, const json& response) {
   const std::string family = ModelFamily(response);
   const std::string arch = LoraArchitecture(family, model);
   FTCONFIG_ASSIGN_OR_RETURN(kind, KindFor(task, arch));
+  if ((kind == "classification" || kind == "reward") && !model.empty() && !SequenceClassificationAvailable(family, model))
+    return Error{ErrorCode::kUnsupported, "task_type",
+                 "task \"" + task + "\" loads the model with AutoModelForSequenceClassification, which transformers " +
+                     std::string(kPinnedTransformers) + " (the exports' pinned stack) lacks for " + model +
+                     "; pick a model with a classification head (Llama, Qwen, Mistral, Gemma 2) or a generative task"};
   v["task_type"] = task;
   v["kind"] = kind;
   v["architecture"] = arch;
   std::string adapter = Str(hp, "adapter_type", "lora");
+  // gpt-oss: the hub checkpoint's experts are MXFP4, which has no backward
+  // pass; transformers dequantizes them to bf16 (Mxfp4Config(dequantize=
+  // True)) and keeps the checkpoint's quantization config over a
+  // BitsAndBytesConfig, so the exports train LoRA on the bf16 model.
+  const bool mxfp4 = arch == "gpt_oss";
+  if (mxfp4 && adapter == "qlora") adapter = "lora";
+  v["mxfp4_dequantize"] = mxfp4;
   v["adapter"] = adapter;
   v["peft"] = adapter != "none";
-  v["quantized"] = Bool(hp, "load_in_4bit").value_or(false) || adapter == "qlora";
+  v["quantized"] = !mxfp4 && (Bool(hp, "load_in_4bit").value_or(false) || adapter == "qlora");
   const int num_gpus = IntOr(*parts.gpu, "count", 1);
   v["num_gpus"] = num_gpus;
   v["gpu"] = Copy(*parts.gpu);

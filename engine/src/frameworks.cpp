@@ -41,6 +41,7 @@ FrameworkProfile Unsloth() {
   p.activation_offload = true;
   p.nf4_double_quant = true;
   p.fused_lora_kernels = true;
+  p.quantizes_fused_experts = true;
   p.lora_dropout = 0.0;
   p.adapter_optimizer = Optimizer::kAdamW8bit;
   p.full_optimizer = Optimizer::kAdamW8bit;
@@ -58,6 +59,9 @@ FrameworkProfile Unsloth() {
       {"lora_dropout", "0", "unslothai/unsloth unsloth/models/llama.py get_peft_model(lora_dropout=0), 2024.x"},
       {"4-bit backend", "bitsandbytes NF4, double quant on",
        "unsloth/*-bnb-4bit checkpoints' quantization_config (bnb_4bit_use_double_quant: true)"},
+      {"MoE experts under load_in_4bit", "NF4 too: gpt-oss loads Unsloth's own checkpoint, whose experts are quantized",
+       "unslothai/unsloth .github/scripts/kaggle_t4_ci/legs.py \"gptoss\" leg (FLOAT_TO_INT_MAPPER redirects "
+       "unsloth/gpt-oss-20b to unsloth/gpt-oss-20b-unsloth-bnb-4bit; 12.78 GB peak on a T4 at 1024 tokens), 2026-08"},
       {"optimizer", "adamw_8bit", "Unsloth Colab notebooks: TrainingArguments(optim=\"adamw_8bit\")"},
       {"adapter_dtype", "fp32 (assumed: PEFT's default, not verified in Unsloth's code)",
        "peft mapping.py get_peft_model(autocast_adapter_dtype=True), 0.12+"},
@@ -262,6 +266,7 @@ void ApplyFramework(const FrameworkProfile& p, TrainSetup* st) {
   st->quant_backend = p.quant_backend;
   st->nf4_double_quant = p.nf4_double_quant;
   st->fused_lora_kernels = p.fused_lora_kernels && !full;
+  st->quantize_fused_experts = p.quantizes_fused_experts;
   st->adapter_fp32 = p.adapter_fp32;
   st->lora_dropout = p.lora_dropout;
   st->flash_attention = p.flash_attention;

@@ -1,7 +1,8 @@
 // LoRA module names per architecture (ftconfig/lora_modules.h). The names are
-// facts of the transformers 5 model code (modeling_<arch>.py of each model);
+// facts of the model code of the transformers release the exports pin
+// (data/catalog/stacks.json: 4.55.2; modeling_<arch>.py of each model);
 // tests/py/check_lora_modules.py proves every one against a tiny model built
-// from each catalog model's architecture.
+// from each catalog model's architecture, in that release.
 #include "ftconfig/lora_modules.h"
 
 #include <algorithm>
@@ -24,19 +25,27 @@ struct Layout {
 const Layout kLayouts[] = {
     {"llama", {"q_proj", "v_proj"}, {"q_proj", "k_proj", "v_proj", "o_proj"}, {"gate_proj", "up_proj", "down_proj"},
      {"embed_tokens", "lm_head"}, {"score"}},
-    // transformers 5 keeps Mixtral's experts as fused 3-D parameters and its
-    // router as a module of its own (neither is nn.Linear): the linear layers
-    // LoRA can target are the attention projections.
-    {"mixtral", {"q_proj", "v_proj"}, {"q_proj", "k_proj", "v_proj", "o_proj"}, {}, {"embed_tokens", "lm_head"},
+    // Mixtral's experts are nn.Linear w1/w3 (gate, up) and w2 (down) per
+    // expert in 4.55 (MixtralBlockSparseTop2MLP); the router "gate" is left out.
+    {"mixtral", {"q_proj", "v_proj"}, {"q_proj", "k_proj", "v_proj", "o_proj"}, {"w1", "w2", "w3"},
+     {"embed_tokens", "lm_head"}, {"score"}},
+    // Qwen3-MoE: every expert an MLP of gate_proj/up_proj/down_proj nn.Linear
+    // (Qwen3MoeSparseMoeBlock.experts, 4.55); the router "gate" is left out.
+    {"qwen3_moe", {"q_proj", "v_proj"}, {"q_proj", "k_proj", "v_proj", "o_proj"},
+     {"gate_proj", "up_proj", "down_proj"}, {"embed_tokens", "lm_head"}, {"score"}},
+    // gpt-oss: the experts are 3-D parameters (GptOssExperts.gate_up_proj,
+    // down_proj) and the router a parameter too: the attention projections are
+    // the only nn.Linear layers of a block.
+    {"gpt_oss", {"q_proj", "v_proj"}, {"q_proj", "k_proj", "v_proj", "o_proj"}, {}, {"embed_tokens", "lm_head"},
      {"score"}},
     {"phi3", {"qkv_proj"}, {"qkv_proj", "o_proj"}, {"gate_up_proj", "down_proj"}, {"embed_tokens", "lm_head"},
      {"score"}},
     {"phi", {"q_proj", "v_proj"}, {"q_proj", "k_proj", "v_proj", "dense"}, {"fc1", "fc2"},
      {"embed_tokens", "lm_head"}, {"score"}},
     {"gpt2", {"c_attn"}, {"c_attn", "attn.c_proj"}, {"c_fc", "mlp.c_proj"}, {"wte", "lm_head"}, {"score"}},
-    // The output head is "lm_head" since transformers 5 ("embed_out" before).
+    // The output head is "embed_out" in 4.55 ("lm_head" from transformers 5).
     {"gpt_neox", {"query_key_value"}, {"query_key_value", "attention.dense"}, {"dense_h_to_4h", "dense_4h_to_h"},
-     {"embed_in", "lm_head"}, {"score"}},
+     {"embed_in", "embed_out"}, {"score"}},
     {"falcon", {"query_key_value"}, {"query_key_value", "self_attention.dense"}, {"dense_h_to_4h", "dense_4h_to_h"},
      {"word_embeddings", "lm_head"}, {"score"}},
     {"opt", {"q_proj", "v_proj"}, {"q_proj", "k_proj", "v_proj", "out_proj"}, {"fc1", "fc2"},
@@ -67,6 +76,8 @@ std::string LayoutOfFamily(const std::string& family, const std::string& id) {
       family == "smollm" || family == "deepseek")
     return "llama";
   if (family == "mixtral") return "mixtral";
+  if (family == "qwen3_moe") return "qwen3_moe";
+  if (family == "gpt_oss") return "gpt_oss";
   if (family == "phi") return Has(id, "phi-1") || Has(id, "phi-2") || Has(id, "phi_1") ? "phi" : "phi3";
   if (family == "gpt2") return "gpt2";
   if (family == "pythia" || family == "gpt-neox" || family == "gpt_neox") return "gpt_neox";
@@ -82,6 +93,9 @@ std::string LayoutOfFamily(const std::string& family, const std::string& id) {
 
 std::string LayoutOfId(const std::string& id) {
   if (Has(id, "mixtral")) return "mixtral";
+  if (Has(id, "gpt-oss") || Has(id, "gpt_oss")) return "gpt_oss";
+  // Qwen3's sparse checkpoints name their active size: Qwen3-30B-A3B, Qwen3-235B-A22B.
+  if (Has(id, "qwen3-") && (Has(id, "-a3b") || Has(id, "-a22b"))) return "qwen3_moe";
   if (Has(id, "phi-1") || Has(id, "phi-2") || Has(id, "phi_1")) return "phi";
   if (Has(id, "phi-3") || Has(id, "phi-4") || Has(id, "phi3") || Has(id, "phi4")) return "phi3";
   if (Has(id, "distilbert")) return "distilbert";
@@ -184,7 +198,15 @@ std::vector<std::string> LoraEmbeddingModules(const std::string& family, const s
 }
 
 std::vector<std::string> ClassifierHeadModules(const std::string& family, const std::string& model_id) {
+  if (!SequenceClassificationAvailable(family, model_id)) return {};
   return LayoutFor(family, model_id).head;
+}
+
+bool SequenceClassificationAvailable(const std::string& family, const std::string& model_id) {
+  const std::string id = Lower(model_id), fam = Lower(family);
+  if (fam == "gpt_oss" || Has(id, "gpt-oss")) return false;
+  if (fam == "olmo" || Has(id, "/olmo-")) return false;
+  return !(Has(id, "gemma-3-1b") || Has(id, "gemma-3-270m"));
 }
 
 std::string LoraTargetClassOf(const std::string& lora_target) {

@@ -216,6 +216,9 @@ struct LayerTraits {
   // No FlashAttention 2 path in the pinned transformers (BERT, RoBERTa:
   // _supports_flash_attn False in 4.55): SDPA instead.
   bool no_flash_attention2 = false;
+  // gpt-oss experts: a loop over the experts whose clamped SwiGLU (with
+  // biases) keeps more per routed token than SwiGLU (GptOssExpertBytes).
+  bool clamped_swiglu_experts = false;
   // T5: an encoder and a decoder stack of num_layers blocks each; one "layer"
   // is a pair (encoder block + decoder block with cross-attention), every
   // sub-layer followed by dropout (T5LayerBytes).
@@ -241,6 +244,11 @@ LayerTraits TraitsOf(const std::string& layer_type) {
     t.qk_norm = layer_type == "gemma3";
   } else if (layer_type == "qwen3") {
     t.qk_norm = true;
+  } else if (layer_type == "gpt_oss") {
+    // transformers 4.55 GptOssAttention: no SDPA path (_supports_sdpa False),
+    // and the stock FlashAttention 2 kernel has no attention sinks: eager.
+    t.eager_only = true;
+    t.clamped_swiglu_experts = true;
   } else if (layer_type == "phi3") {
     t.fused_qkv = t.fused_gate_up = true;
     t.o_proj_copy = true;  // q sliced from the fused output: the rotary writes it contiguous per head
@@ -298,6 +306,7 @@ struct Shape {
   LayerTraits traits;
   int layers = 0;
   bool gated = true, tied = false, moe = false;
+  bool fused_experts = false;  // MoE experts are 3-D parameters, not nn.Linear (gpt-oss)
   double experts = 1, active_experts = 1;
   double total_params = 0;     // from params_b
   double vision = 0;           // a multimodal checkpoint's frozen vision encoder (weights only)
@@ -357,6 +366,7 @@ Shape ResolveShape(const ModelArch& in, std::vector<std::string>* notes) {
   s.moe = a.is_moe && a.num_experts > 1;
   s.experts = s.moe ? a.num_experts : 1;
   s.active_experts = s.moe ? std::max(1, a.experts_per_token) : 1;
+  s.fused_experts = s.moe && !a.experts_linear;
 
   double E = s.experts;
   // T5's layer pair: encoder self-attention, decoder self- and cross-attention; two MLPs.
@@ -398,7 +408,7 @@ void UseClassificationHead(int labels, Shape* s) {
   s->tied = false;
 }
 
-unsigned ModuleMask(const TrainSetup& st) {
+unsigned TargetMask(const TrainSetup& st) {
   if (st.lora_module_mask != 0) return st.lora_module_mask & kLoraAllLinear;
   switch (st.lora_target) {
     case LoraTarget::kQV: return kLoraQ | kLoraV;
@@ -407,6 +417,13 @@ unsigned ModuleMask(const TrainSetup& st) {
     case LoraTarget::kAllLinearPlusEmbed: return kLoraAllLinear;
   }
   return kLoraAllLinear;
+}
+
+// The modules LoRA adapts: the target less what is not an nn.Linear (MoE
+// experts stored as 3-D parameters, which PEFT's target_modules cannot name).
+unsigned ModuleMask(const Shape& s, const TrainSetup& st) {
+  const unsigned mask = TargetMask(st);
+  return s.fused_experts ? mask & (kLoraQ | kLoraK | kLoraV | kLoraO) : mask;
 }
 
 bool Targeted(unsigned mask, Mod m) { return (mask >> static_cast<unsigned>(m)) & 1u; }
@@ -460,7 +477,7 @@ struct AdaptedModule {
 };
 
 std::vector<AdaptedModule> AdaptedModules(const Shape& s, const TrainSetup& st) {
-  const unsigned mask = ModuleMask(st);
+  const unsigned mask = ModuleMask(s, st);
   AdaptedModule by_linear[kNumMods];
   bool adapted[kNumMods] = {};
   for (const auto& m : s.mods) {
@@ -590,12 +607,28 @@ double MoeMlpBytes(const Shape& s, const TrainSetup& st, const KeptInputs& k, do
   return per_token + per_slot * s.active_experts;
 }
 
+// gpt-oss's experts (transformers 4.55 / 5 GptOssExperts, training branch):
+// each expert gathers its routed tokens, adds its bias to gate_up (which
+// promotes the result to the bias dtype: fp32 under mixed precision with fp32
+// master weights), and keeps per routed copy gate_up (both clamps), the
+// clamped gate, the sigmoid, glu, up + 1 (6 x intermediate) and the expert
+// output for its routing weight, in that dtype; trainable experts also keep
+// the 16-bit casts of both matmul inputs. The router as in MoeMlpBytes.
+double GptOssExpertBytes(const Shape& s, const TrainSetup& st, const KeptInputs& k) {
+  const double c = ComputeBytes(st.precision);
+  const double g = k.residual_bytes;
+  const bool trainable = st.method == Method::kFull || st.method == Method::kFreeze;
+  const double per_token = c * s.h + 4 * s.experts + 4;
+  const double per_slot = g * (6 * s.inter + s.h) + (trainable ? c * (s.h + s.inter) : 0) + kMoeRouteBytesPerSlot;
+  return per_token + per_slot * s.active_experts;
+}
+
 // MLP block (MoeMlpBytes for routed experts): the first linears' kept input
 // (not in a parallel layer, where attention counted it), what the activation
 // keeps, and the down projection's input.
 double MlpBytes(const Shape& s, const LayerTraits& t, const TrainSetup& st, const KeptInputs& k, double ci) {
   const double c = ComputeBytes(st.precision);
-  if (s.moe) return MoeMlpBytes(s, st, k, ci);
+  if (s.moe) return t.clamped_swiglu_experts ? GptOssExpertBytes(s, st, k) : MoeMlpBytes(s, st, k, ci);
   double b = t.parallel ? 0 : ci * s.h * (s.gated ? KeptInputCopies(s, st, k, {kGate, kUp}) : KeptInputCopies(s, st, k, {kUp}));
   const double down = k.saved[kDown] ? ci * s.inter : 0;
   switch (t.act) {
@@ -915,6 +948,7 @@ std::string LayerTypeOf(const std::string& model_id) {
   std::string id;
   for (char ch : model_id) id.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
   if (Has(id, "qwen3")) return "qwen3";
+  if (Has(id, "gpt-oss") || Has(id, "gpt_oss")) return "gpt_oss";
   if (Has(id, "phi-3") || Has(id, "phi3") || Has(id, "phi-4") || Has(id, "phi4")) return "phi3";
   if (Has(id, "gemma-2-") || Has(id, "gemma2")) return "gemma2";  // not gemma-2b, a Gemma 1 model
   if (Has(id, "gemma-3-") || Has(id, "gemma3")) return "gemma3";
@@ -1102,6 +1136,15 @@ double StorageBytes(const TrainSetup& st) {
   return ComputeBytes(st.precision);
 }
 
+// Every expert's MLP weights (all layers); 0 for a dense model.
+double ExpertParams(const Shape& s) {
+  if (!s.moe) return 0;
+  double p = 0;
+  for (const auto& m : s.mods)
+    if (m.mod >= kGate) p += m.in * m.out * m.copies;
+  return p * s.layers;
+}
+
 // The base model's weights. Quantized: the linears at the 4/8-bit rate, and
 // the embeddings, norms and (unless quantize_lm_head) the output head in 16
 // bit (transformers keeps lm_head out of bitsandbytes via
@@ -1128,9 +1171,16 @@ double BaseWeightBytes(const Shape& s, const TrainSetup& st, double* quantized_h
               : st.nf4_double_quant                  ? kNf4DqBytesPerParam
                                                      : kNf4BytesPerParam;
   double ub = (IsMixed(st.precision) && st.fp32_base_weights) ? 4.0 : c;
+  // bitsandbytes replaces nn.Linear only (transformers integrations/
+  // bitsandbytes.py replace_with_bnb_linear): MoE experts stored as 3-D
+  // parameters stay 16-bit.
+  const double experts = s.fused_experts && !st.quantize_fused_experts ? std::min(ExpertParams(s), s.linear) : 0;
+  if (experts > 0)
+    notes->push_back("the MoE experts (" + Fmt("%.1fB", experts / 1e9) +
+                     " parameters) are not nn.Linear: 4-bit quantization leaves them 16-bit");
   // The vision encoder's linear layers are quantized with the rest
   // (transformers skips only the output head).
-  return (s.linear + *quantized_head + s.vision) * qb + unquantized * ub;
+  return (s.linear - experts + *quantized_head + s.vision) * qb + (unquantized + experts) * ub;
 }
 
 // Optimizer state bytes per trainable parameter of `dtype_bytes`. torch AdamW
@@ -1158,7 +1208,7 @@ double AdafactorFactorElems(const Shape& s, const TrainSetup& st) {
     for (const auto& m : s.mods) factors += (m.in + m.out) * m.copies * layers;
     if (full) factors += (s.vocab + s.h) + (s.tied ? 0 : s.head_out + s.h);
   } else {
-    const unsigned mask = ModuleMask(st);
+    const unsigned mask = ModuleMask(s, st);
     for (const auto& m : s.mods)
       if (Targeted(mask, m.mod)) factors += (m.in + 2.0 * st.lora_r + m.out) * m.copies * L;
   }
@@ -1174,7 +1224,7 @@ struct Activations {
 };
 
 // Which projections of a layer keep their input for backward, and how.
-KeptInputs SavedInputs(const TrainSetup& st, double base_bytes) {
+KeptInputs SavedInputs(const Shape& s, const TrainSetup& st, double base_bytes) {
   const bool trainable = st.method == Method::kFull || st.method == Method::kFreeze;
   const double c = ComputeBytes(st.precision);
   const double adapter_bytes = (st.adapter_fp32 || IsMixed(st.precision) || st.precision == Precision::kFp32) ? 4 : c;
@@ -1182,7 +1232,7 @@ KeptInputs SavedInputs(const TrainSetup& st, double base_bytes) {
   k.residual_bytes = (base_bytes == 4 || st.precision == Precision::kFp32) ? 4.0 : c;
   k.private_copies = trainable && base_bytes == 4 && c == 2;
   k.adapter_cast = IsAdapter(st.method) && adapter_bytes != c;
-  const unsigned mask = ModuleMask(st);
+  const unsigned mask = ModuleMask(s, st);
   for (int m = 0; m < kNumMods; ++m) {
     // An adapted module's frozen base linear does not keep its input (autograd
     // saves mm's input only when the weight needs a gradient). lora_A keeps
@@ -1197,7 +1247,7 @@ KeptInputs SavedInputs(const TrainSetup& st, double base_bytes) {
 Activations ActivationTerms(const Shape& s, const TrainSetup& st, double base_bytes, std::vector<std::string>* notes) {
   const double c = ComputeBytes(st.precision);
   const double tokens = static_cast<double>(st.batch_size_per_device) * st.seq_len;
-  const KeptInputs kept = SavedInputs(st, base_bytes);
+  const KeptInputs kept = SavedInputs(s, st, base_bytes);
   double layer_tok = LayerActivationBytes(s, st, kept, st.seq_len);
   double graph_layers = st.method == Method::kFreeze ? std::min<double>(kFreezeTrainableLayers, s.layers) : s.layers;
   // Under mixed precision with fp32 stored weights, each linear casts its
@@ -1266,7 +1316,7 @@ void TrainableTerms(const Shape& s, const TrainSetup& st, double base_bytes, Ste
   const bool mixed = IsMixed(st.precision);
   const double L = s.layers;
   if (IsAdapter(st.method)) {
-    const unsigned mask = ModuleMask(st);
+    const unsigned mask = ModuleMask(s, st);
     for (const auto& m : s.mods) {
       if (!Targeted(mask, m.mod)) continue;
       double p = st.lora_r * (m.in + m.out) * m.copies;

@@ -69,7 +69,8 @@ std::vector<Technique> Techniques(const Context& ctx, bool allow_qlora) {
   t.push_back({"optimizer", [&gpu](const Candidate& c) { return c.adapter == "none" && !Is8bit(c.optimizer) && gpu.bnb_4bit; },
                [](Candidate* c) { c->optimizer = "paged_adamw_8bit"; },
                [](const Candidate&) { return std::string("8-bit paged AdamW: optimizer states in 8 bits"); }});
-  t.push_back({"adapter_type", [&gpu, allow_qlora](const Candidate& c) { return c.adapter == "lora" && allow_qlora && gpu.bnb_4bit; },
+  const bool qlora = allow_qlora && QloraPossible(gpu, ctx.arch, ctx.framework);
+  t.push_back({"adapter_type", [qlora](const Candidate& c) { return c.adapter == "lora" && qlora; },
                [](Candidate* c) {
                  c->adapter = "qlora";
                  if (c->optimizer == "adamw") c->optimizer = "paged_adamw_8bit";

@@ -46,6 +46,13 @@ struct Target {
 
 Result<Target> ResolveTarget(const Catalog& catalog, const Request& req);
 
+// Whether QLoRA is a real option: bitsandbytes 4-bit on the GPU, and a model
+// whose weights it can quantize. gpt-oss keeps its MoE experts as 3-D
+// parameters (MXFP4 on the hub, no backward pass: training dequantizes them to
+// bf16), which bitsandbytes leaves alone, unless the framework loads a
+// checkpoint of its own with NF4 experts (Unsloth).
+bool QloraPossible(const Gpu& gpu, const ModelArch& arch, const FrameworkProfile* framework);
+
 // sft | preference | reward | classification | pretraining
 std::string TaskFamily(const std::string& task);
 bool IsPreferenceTask(const std::string& task);  // two sequences per example

@@ -67,7 +67,7 @@ void AdapterOptions(const Request& req, const Target& t, const Values& v, const 
                     json* options) {
   std::string adapter;
   if (t.adapter == "none") adapter = "lora";
-  else if (t.adapter == "lora" && !req.allow_qlora && t.gpu->bnb_4bit) adapter = "qlora";
+  else if (t.adapter == "lora" && !req.allow_qlora && QloraPossible(*t.gpu, t.arch, t.framework)) adapter = "qlora";
   if (adapter.empty()) return;
   Candidate s = start;
   s.adapter = adapter;
@@ -135,7 +135,7 @@ json DoesNotFit(const Catalog& catalog, const Request& req, const Target& t, con
                     " the estimate is " + Gb(plan.fit.peak_gb) + " against a limit of " + Gb(plan.fit.limit_gb) +
                     " on " + t.gpu->name;
   if (!smallest.is_null()) msg += "; the smallest GPU that fits is " + smallest["name"].get<std::string>();
-  if (t.adapter == "lora" && !req.allow_qlora && t.gpu->bnb_4bit) msg += "; allowing QLoRA may fit";
+  if (t.adapter == "lora" && !req.allow_qlora && QloraPossible(*t.gpu, t.arch, t.framework)) msg += "; allowing QLoRA may fit";
   return {{"message", msg}, {"smallest_fitting", smallest}, {"options", options}};
 }
 

@@ -2,6 +2,7 @@
 // platform plan or named), the model (catalog, architecture, parameter count
 // or size bucket), the task and the adapter the GPU can run.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "outline.h"
@@ -165,9 +166,32 @@ std::optional<Error> ResolveTask(const Catalog& catalog, const Request& req, Tar
   if (t->adapter == "qlora" && !t->gpu->bnb_4bit) {
     t->warnings.push_back(t->gpu->name + " has no bitsandbytes 4-bit support: QLoRA replaced by LoRA");
     t->adapter = "lora";
+  } else if (t->adapter == "qlora" && !QloraPossible(*t->gpu, t->arch, t->framework)) {
+    t->warnings.push_back(std::string(t->framework->label) +
+                          ": QLoRA replaced by LoRA on the model dequantized to bf16. The experts of " + t->model_id +
+                          " are MXFP4 3-D parameters (no backward pass; transformers' Mxfp4Config(dequantize=True) "
+                          "loads them in bf16) that bitsandbytes cannot quantize; Unsloth (framework \"unsloth\") "
+                          "loads its own checkpoint with NF4 experts");
+    t->adapter = "lora";
+  } else if (t->adapter == "qlora" && t->arch.is_moe && !t->arch.experts_linear) {
+    t->warnings.push_back("the 4-bit figures are for Unsloth's own NF4 checkpoint of " + t->model_id +
+                          "; the exports (transformers/TRL, axolotl, LLaMA-Factory) load its MXFP4 experts "
+                          "dequantized to bf16 and train LoRA on that (about " +
+                          std::to_string(static_cast<int>(std::ceil(2 * t->arch.params_b))) +
+                          " GB of weights): train in 4 bits with Unsloth's gpt-oss notebook");
   }
   return std::nullopt;
 }
+
+}  // namespace
+
+bool QloraPossible(const Gpu& gpu, const ModelArch& arch, const FrameworkProfile* framework) {
+  if (!gpu.bnb_4bit) return false;
+  const bool fused_experts = arch.is_moe && arch.num_experts > 1 && !arch.experts_linear;
+  return !fused_experts || (framework && framework->quantizes_fused_experts);
+}
+
+namespace {
 
 }  // namespace
 

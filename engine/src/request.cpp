@@ -25,7 +25,7 @@ const char* const kFields[] = {
 const char* const kArchFields[] = {"hidden_size", "intermediate_size", "num_layers", "num_attention_heads",
                                    "num_kv_heads", "head_dim", "vocab_size", "max_position_embeddings",
                                    "tie_word_embeddings", "is_moe", "num_experts", "experts_per_token",
-                                   "gated_mlp", "architecture"};
+                                   "gated_mlp", "experts_linear", "architecture"};
 
 std::string TypeName(const json& v) {
   if (v.is_string()) return "a string";
@@ -159,7 +159,7 @@ Result<Request> ParseRequest(const json& j) {
       std::string field = "architecture." + key;
       if (!arch_known.count(key))
         return Error{ErrorCode::kUnknownField, field, "unknown architecture field \"" + key + "\""};
-      if (key == "tie_word_embeddings" || key == "is_moe" || key == "gated_mlp") {
+      if (key == "tie_word_embeddings" || key == "is_moe" || key == "gated_mlp" || key == "experts_linear") {
         if (!value.is_boolean()) return TypeError(field, "a boolean", value);
         continue;
       }
@@ -196,6 +196,7 @@ Result<Request> ParseRequest(const json& j) {
     a.num_experts = geti("num_experts", 0);
     a.experts_per_token = geti("experts_per_token", 0);
     a.gated_mlp = internal::Bool(o, "gated_mlp").value_or(true);
+    a.experts_linear = internal::Bool(o, "experts_linear").value_or(true);
     a.architecture = internal::Str(o, "architecture", "decoder");
     r.model_arch = a;
   }

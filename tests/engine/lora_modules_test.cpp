@@ -35,9 +35,27 @@ BOOST_AUTO_TEST_CASE(every_catalog_family_has_its_own_layout) {
       if (!llama_like.count(m.family)) BOOST_TEST(arch != "llama");
       for (const char* cls : {"all_linear", "attention", "qv"}) BOOST_TEST(!LoraTargetModules(m.family, m.id, cls).empty());
       BOOST_TEST(!LoraEmbeddingModules(m.family, m.id).empty());
-      BOOST_TEST(!ClassifierHeadModules(m.family, m.id).empty());
+      // A classifier head exactly where the pinned transformers has a
+      // sequence-classification model (none for gpt-oss, OLMo, text-only Gemma 3).
+      BOOST_TEST(ClassifierHeadModules(m.family, m.id).empty() == !SequenceClassificationAvailable(m.family, m.id));
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(moe_experts_are_targets_only_where_they_are_linear_layers) {
+  // 4.55: Mixtral's experts are w1/w2/w3 and Qwen3-MoE's gate/up/down_proj
+  // nn.Linear per expert; gpt-oss keeps them as 3-D parameters (no names).
+  const Names mixtral = LoraTargetModules("mixtral", "mistralai/Mixtral-8x7B-v0.1", "all_linear");
+  for (const char* n : {"w1", "w2", "w3", "q_proj", "o_proj"}) BOOST_TEST(Contains(mixtral, n), n);
+  BOOST_TEST(!Contains(mixtral, "gate"));  // the router
+  const Names qwen = LoraTargetModules("qwen3_moe", "Qwen/Qwen3-30B-A3B", "all_linear");
+  for (const char* n : {"gate_proj", "up_proj", "down_proj", "k_proj"}) BOOST_TEST(Contains(qwen, n), n);
+  const Names oss = LoraTargetModules("gpt_oss", "openai/gpt-oss-20b", "all_linear");
+  BOOST_TEST(oss == (Names{"q_proj", "k_proj", "v_proj", "o_proj"}), boost::test_tools::per_element());
+  BOOST_TEST(!SequenceClassificationAvailable("gpt_oss", "openai/gpt-oss-20b"));
+  BOOST_TEST(!SequenceClassificationAvailable("gemma", "google/gemma-3-1b-it"));
+  BOOST_TEST(SequenceClassificationAvailable("gemma", "google/gemma-3-4b-it"));
+  BOOST_TEST(SequenceClassificationAvailable("llama", "meta-llama/Llama-3.1-8B"));
 }
 
 BOOST_AUTO_TEST_CASE(the_model_id_alone_gives_the_catalog_layout) {

@@ -672,12 +672,18 @@ BOOST_AUTO_TEST_CASE(cpu_offload_keeps_only_gradient_buckets_on_the_gpu) {
   BOOST_TEST(offloaded.peak_gb < sharded.peak_gb - sharded.breakdown.gradients_gb + 2.1);
 }
 
-BOOST_AUTO_TEST_CASE(moe_counts_all_experts) {
+// Mixtral 8x7B's shape: Llama 8B's layers with 8 experts, 2 per token.
+ModelArch EightExpertLlama() {
   ModelArch moe = Llama8B();
   moe.is_moe = true;
   moe.num_experts = 8;
   moe.experts_per_token = 2;
   moe.params_b = 46.7;
+  return moe;
+}
+
+BOOST_AUTO_TEST_CASE(moe_counts_all_experts) {
+  ModelArch moe = EightExpertLlama();
   TrainSetup s;
   s.method = Method::kQlora;
   MemoryEstimate e = EstimateMemory(moe, s);
@@ -685,6 +691,26 @@ BOOST_AUTO_TEST_CASE(moe_counts_all_experts) {
   s.lora_target = LoraTarget::kAllLinear;
   ModelArch dense = Llama8B();
   BOOST_TEST(e.trainable_params_b > EstimateMemory(dense, s).trainable_params_b * 3);
+}
+
+BOOST_AUTO_TEST_CASE(experts_stored_as_parameters_stay_16_bit_and_take_no_adapters) {
+  // gpt-oss keeps its experts as 3-D parameters: bitsandbytes (nn.Linear
+  // only) leaves them 16-bit and PEFT's target_modules cannot name them.
+  const ModelArch linear = EightExpertLlama();
+  ModelArch fused = linear;
+  fused.experts_linear = false;
+  TrainSetup s;
+  s.method = Method::kQlora;
+  s.weight_quant = WeightQuant::kNf4;
+  s.lora_target = LoraTarget::kAllLinear;
+  const MemoryEstimate q_linear = EstimateMemory(linear, s), q_fused = EstimateMemory(fused, s);
+  // Every expert's MLP: 32 layers x 8 experts x 3 x 4096 x 14336 = 45.1B parameters at 2 bytes, not ~0.5.
+  const double experts = 32.0 * 8 * 3 * 4096 * 14336;
+  BOOST_TEST(q_fused.breakdown.weights_gb - q_linear.breakdown.weights_gb > experts * 1.4 / 1e9);
+  BOOST_TEST(q_fused.trainable_params_b < q_linear.trainable_params_b / 10);  // attention adapters only
+  // A framework whose own checkpoint quantizes them (Unsloth's gpt-oss).
+  s.quantize_fused_experts = true;
+  BOOST_TEST(Close(EstimateMemory(fused, s).breakdown.weights_gb, q_linear.breakdown.weights_gb));
 }
 
 BOOST_AUTO_TEST_CASE(eval_and_merge_peaks) {

@@ -116,6 +116,32 @@ BOOST_AUTO_TEST_CASE(variant_model_name_is_answered_for_its_model) {
   BOOST_TEST(r["hyperparameters"]["max_seq_length"] == base["hyperparameters"]["max_seq_length"]);
 }
 
+// gpt-oss: QLoRA means Unsloth's NF4 checkpoint. Under the transformers
+// stack the experts (MXFP4 3-D parameters) cannot be 4-bit: LoRA on the bf16
+// model, eager attention, adapters on the attention projections only.
+BOOST_AUTO_TEST_CASE(gpt_oss_qlora_depends_on_the_framework) {
+  const json req = {{"gpu_override", "H100 80GB"}, {"model", "unsloth/gpt-oss-20b"},
+                    {"task_type", "instruction_following"}, {"adapter_type", "qlora"}};
+  json hf = Recommend(test::BundledEngine(), req);
+  json with_unsloth = req;
+  with_unsloth["framework"] = "unsloth";
+  json uns = Recommend(test::BundledEngine(), with_unsloth);
+  BOOST_TEST(hf["request"]["model"] == "openai/gpt-oss-20b");
+  BOOST_TEST(hf["hyperparameters"]["adapter_type"] == "lora");
+  BOOST_TEST(uns["hyperparameters"]["adapter_type"] == "qlora");
+  BOOST_TEST(hf["hyperparameters"]["attn_implementation"] == "eager");
+  BOOST_TEST(hf["hyperparameters"]["lora_target_modules"] == json({"q_proj", "k_proj", "v_proj", "o_proj"}));
+  BOOST_TEST(hf["vram"]["breakdown"]["weights"].get<double>() > 38.0);   // 19B expert parameters in bf16
+  BOOST_TEST(uns["vram"]["breakdown"]["weights"].get<double>() < 14.0);  // NF4
+  auto says = [](const json& r, const char* what) {
+    for (const auto& w : r["warnings"])
+      if (w.get<std::string>().find(what) != std::string::npos) return true;
+    return false;
+  };
+  BOOST_TEST(says(hf, "QLoRA replaced by LoRA"));
+  BOOST_TEST(says(uns, "the exports (transformers/TRL, axolotl, LLaMA-Factory) load its MXFP4 experts"));
+}
+
 // T5 without data lengths: 512 tokens, the length its checkpoints were
 // trained at, not the decoders' 2048.
 BOOST_AUTO_TEST_CASE(t5_sequence_is_its_trained_length) {

@@ -62,6 +62,13 @@ LORA_R = 8
 GATED = ("llama", "mistral", "qwen2", "gemma", "qwen3", "gemma2", "gemma3_text", "olmo", "phi3", "mixtral", "phi",
          "gpt2", "gpt_neox", "falcon", "falcon_new", "opt", "starcoder2", "bert", "roberta", "distilbert",
          "deberta-v2", "t5", "t5_gated")
+# Why the MoE families added with the gpt-oss and Qwen3-MoE catalog models are not gated (docs/memory-validation.md).
+UNGATED_WHY = ("gpt-oss's experts loop over the experts, gather each one's routed tokens and run a clamped SwiGLU "
+               "with biases (GptOssExperts); the estimator's term for it is derived from that code "
+               "(GptOssExpertBytes) but not yet fitted: full fine-tuning 7% under, LoRA 16% over (gradient "
+               "checkpointing, which every recommendation keeps on, holds one layer of these). transformers 5 fuses "
+               "Qwen3-MoE's experts where the pinned 4.55 keeps them as nn.Linear modules that LoRA adapts: the "
+               "estimator counts those adapters, so its LoRA rows here are over.")
 DOC = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "docs",
                    "memory-validation.md")
 BEGIN = "<!-- BEGIN GENERATED: tests/py/check_activations.py --write-doc -->"
@@ -137,7 +144,7 @@ NUM_LABELS = 2  # encoders run as sequence classifiers, as the classification ex
 KNOWN_LIMITS = ("does not support an attention implementation", "lora.ParamWrapper does not work with",
                 "mixed dtype (CPU)")
 # transformers model_type -> the estimator's layer_type (ftconfig/memory.h LayerTypeOf).
-LAYER_TYPES = {"qwen3": "qwen3", "gemma2": "gemma2", "gemma3_text": "gemma3", "olmo": "olmo", "phi3": "phi3",
+LAYER_TYPES = {"qwen3": "qwen3", "qwen3_moe": "qwen3", "gpt_oss": "gpt_oss", "gemma2": "gemma2", "gemma3_text": "gemma3", "olmo": "olmo", "phi3": "phi3",
                "gpt2": "gpt2", "gpt_neox": "gpt_neox", "falcon": "falcon", "falcon_new": "falcon_new", "phi": "phi",
                "opt": "opt",
                "starcoder2": "starcoder2", "bert": "bert", "roberta": "bert", "distilbert": "distilbert",
@@ -161,7 +168,8 @@ def arch_fields(config, model_type):
                 "num_attention_heads": config.num_heads, "num_kv_heads": config.num_heads, "head_dim": config.d_kv,
                 "vocab_size": config.vocab_size, "gated_mlp": config.is_gated_act, "tie_word_embeddings": True,
                 "layer_type": "t5", "architecture": "encoder-decoder"}
-    inter = {"gpt2": getattr(config, "n_inner", None) or 4 * h,
+    inter = {"qwen3_moe": getattr(config, "moe_intermediate_size", None),
+             "gpt2": getattr(config, "n_inner", None) or 4 * h,
              "falcon": getattr(config, "ffn_hidden_size", None) or 4 * h,
              "opt": getattr(config, "ffn_dim", None),
              "distilbert": getattr(config, "hidden_dim", None)}.get(model_type) or g("intermediate_size", default=4 * h)
@@ -173,10 +181,13 @@ def arch_fields(config, model_type):
 
 
 def moe_fields(config):
-    experts = getattr(config, "num_local_experts", None)
+    experts = getattr(config, "num_local_experts", None) or getattr(config, "num_experts", None)
     if not experts:
         return {}
-    return {"is_moe": True, "num_experts": experts, "experts_per_token": config.num_experts_per_tok}
+    fields = {"is_moe": True, "num_experts": experts, "experts_per_token": config.num_experts_per_tok}
+    if config.model_type == "gpt_oss":
+        fields["experts_linear"] = False  # 3-D expert parameters (GptOssExperts)
+    return fields
 
 
 # CUDA autocast runs these ops in fp32 (casting 16-bit inputs); CPU autocast leaves them in the input dtype. From
@@ -215,8 +226,10 @@ class CudaAutocastFp32Ops(torch.overrides.TorchFunctionMode):
 
 
 def decoder_layers(model):
-    """The decoder layers (the longest ModuleList of the model); for T5 the encoder's blocks then the decoder's."""
-    lists = [m for m in model.modules() if isinstance(m, torch.nn.ModuleList)]
+    """The decoder layers (the longest ModuleList of the model that is not an MoE block's experts); for T5 the
+    encoder's blocks then the decoder's."""
+    lists = [m for name, m in model.named_modules()
+             if isinstance(m, torch.nn.ModuleList) and not name.endswith("experts")]
     blocks = [m for m in lists if len(m) and type(m[0]).__name__ == "T5Block"]
     if len(blocks) == 2:
         return list(blocks[0]) + list(blocks[1])
@@ -378,8 +391,14 @@ def main():
     lines, failed = table(rows, args.tolerance)
     scored = [r for r in rows if "error_pct" in r]
     within = sum(abs(r["error_pct"]) <= args.tolerance for r in scored)
-    summary = (f"{within} of {len(scored)} rows within {args.tolerance:g}% (torch {torch.__version__}, "
-               f"transformers {transformers.__version__}, peft {__import__('peft').__version__})")
+    gated = [r for r in scored if r["family"] in GATED]
+    gated_within = sum(abs(r["error_pct"]) <= args.tolerance for r in gated)
+    reported = sorted({r["family"] for r in rows} - set(GATED))
+    summary = (f"{within} of {len(scored)} rows within {args.tolerance:g}%; gated families {gated_within} of "
+               f"{len(gated)} (torch {torch.__version__}, transformers {transformers.__version__}, "
+               f"peft {__import__('peft').__version__})")
+    if reported:
+        summary += ("\n\nReported, not gated: " + ", ".join(reported) + ". " + UNGATED_WHY)
     print("\n".join(lines))
     print(summary)
     if args.write_doc:

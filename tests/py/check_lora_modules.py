@@ -13,7 +13,11 @@ checks, for each target class (all_linear, attention, qv):
   - all_linear covers every linear layer of the transformer blocks (only the
     output head, a classifier head and MoE routers may be left out);
   - the embedding names and the classifier head exist (the head in the
-    sequence-classification model, which is built too).
+    sequence-classification model, which is built too);
+  - `sequence_classification` is true exactly where the release has an
+    AutoModelForSequenceClassification class for the model (the
+    classification and reward-model exports need one).
+Run it with the transformers release the exports pin (build/pyenv-stack).
 Exit 0 when all pass, 1 on a failure, 77 (skipped) when torch, transformers or
 peft cannot be imported (run it with the venv of scripts/setup-python.sh).
 """
@@ -83,6 +87,32 @@ def check_peft(label, model, names, task_type):
         failures.append(f"{label}: PEFT refuses target_modules={names}: {exc}")
 
 
+def classification_model(label, model_type, extra, multimodal, available):
+    """The tiny sequence-classification model, or None where the table says the release has none (checked: the
+    Auto class must refuse the config). A multimodal Gemma 3 checkpoint's config is Gemma3Config, not the text
+    config the LoRA check builds."""
+    try:
+        if multimodal and model_type == "gemma3_text":
+            model = tiny_multimodal_classifier()
+        else:
+            model = tiny_model(model_type, extra, "cls")
+    except ValueError as exc:
+        check(not available, f"{label}: sequence_classification is true but the release has none: {exc!s:.120}")
+        return None
+    check(available, f"{label}: sequence_classification is false but {type(model).__name__} exists")
+    return model
+
+
+def tiny_multimodal_classifier():
+    text = {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+            "num_key_value_heads": 2, "head_dim": 8, "vocab_size": 128, "max_position_embeddings": 128}
+    vision = {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1, "num_attention_heads": 4,
+              "image_size": 28, "patch_size": 14}
+    config = transformers.AutoConfig.for_model("gemma3", text_config=text, vision_config=vision, mm_tokens_per_image=4)
+    config.num_labels = 2
+    return transformers.AutoModelForSequenceClassification.from_config(config)
+
+
 def check_architecture(model_type, extra, models):
     label = f"{model_type} ({', '.join(m['id'] for m in models[:3])}{', ...' if len(models) > 3 else ''})"
     tables = {json.dumps(m["lora_modules"], sort_keys=True) for m in models}
@@ -94,8 +124,9 @@ def check_architecture(model_type, extra, models):
         if model_type not in ENCODERS:
             for name in table["embedding"]:
                 check(any(matches(p, name) for p in paths), f"{label}: embedding module {name!r} not found")
-        cls = tiny_model(model_type, extra, "cls")
-        cls_paths = [n for n, _ in cls.named_modules()]
+        multimodal = any(m.get("multimodal") for m in models if json.dumps(m["lora_modules"], sort_keys=True) == t)
+        cls = classification_model(label, model_type, extra, multimodal, table["sequence_classification"])
+        cls_paths = [n for n, _ in cls.named_modules()] if cls is not None else []
         for name in table["classifier_head"]:
             check(any(matches(p, name) for p in cls_paths), f"{label}: classifier head {name!r} not found")
         if model_type in ENCODERS:

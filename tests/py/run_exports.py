@@ -62,6 +62,11 @@ VALIDATE = {
     "pythia_lora_pretraining": {**A100, "model": "EleutherAI/pythia-160m", "adapter_type": "lora",
                                 "task_type": "continued_pretraining"},
     "falcon_qlora_sft": {**A100, "model": "tiiuae/falcon-7b", "adapter_type": "qlora"},
+    # MoE: Mixtral's and Qwen3-MoE's experts are nn.Linear in the pinned transformers (4-bit, LoRA targets);
+    # gpt-oss keeps them as MXFP4 3-D parameters (QLoRA becomes LoRA on the dequantized model, eager attention).
+    "mixtral_qlora_sft": {**A100, "model": "mistralai/Mixtral-8x7B-v0.1", "adapter_type": "qlora"},
+    "qwen3moe_lora_sft": {**A100, "model": "Qwen/Qwen3-30B-A3B", "adapter_type": "lora", "task_type": "chat"},
+    "gptoss_qlora_sft": {**A100, "model": "openai/gpt-oss-20b", "adapter_type": "qlora"},
     "t5_lora_sft": {**A100, "model": "google/flan-t5-base", "adapter_type": "lora"},
     "t5_full_sft": {**A100, "model": "google-t5/t5-small", "adapter_type": "none"},
     "bert_lora_cls": {**A100, "model": "google-bert/bert-base-uncased", "adapter_type": "lora",
@@ -87,6 +92,9 @@ RUN = [
     ("gpt2_lora_sft", False),
     ("pythia_lora_pretraining", False),
     ("falcon_qlora_sft", False),
+    ("mixtral_qlora_sft", False),
+    ("qwen3moe_lora_sft", False),
+    ("gptoss_qlora_sft", True),
     ("t5_lora_sft", True),
     ("bert_lora_cls", False),
     ("deberta_full_cls", False),  # attn_implementation eager: DeBERTa has no SDPA path

@@ -14,6 +14,8 @@ HEAD_DIM = {"head_dim": 8}
 # chosen by the first matching substring of the model id (lower case).
 ARCHITECTURES = [
     ("mixtral", "mixtral", {"num_local_experts": 4, "num_experts_per_tok": 2, **HEAD_DIM}),
+    ("gpt-oss", "gpt_oss", {"num_local_experts": 4, "num_experts_per_tok": 2, **HEAD_DIM}),
+    ("-a3b", "qwen3_moe", {"num_experts": 4, "num_experts_per_tok": 2, "moe_intermediate_size": 16, **HEAD_DIM}),
     ("phi-2", "phi", {}),
     ("phi-1", "phi", {}),  # phi-1_5
     ("phi-3", "phi3", {}),

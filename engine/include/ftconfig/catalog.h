@@ -79,6 +79,10 @@ struct ModelArch {
   bool is_moe = false;
   int num_experts = 0;
   int experts_per_token = 0;
+  // MoE experts as nn.Linear modules in the pinned transformers (bitsandbytes
+  // quantizes them, LoRA targets them by name); false: 3-D parameters
+  // (gpt-oss), which neither touches.
+  bool experts_linear = true;
   bool gated_mlp = true;
   std::string architecture = "decoder";  // decoder | encoder | encoder-decoder
   // The decoder layer's shape where it differs from Llama's, for the

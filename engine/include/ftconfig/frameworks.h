@@ -33,6 +33,7 @@ struct FrameworkProfile {
   QuantBackend quant_backend = QuantBackend::kBitsandbytes;
   bool nf4_double_quant = false;
   bool fused_lora_kernels = false;
+  bool quantizes_fused_experts = false;  // its 4-bit checkpoints hold MoE experts that are 3-D parameters elsewhere
   bool adapter_fp32 = true;
   double lora_dropout = 0.05;
   bool flash_attention = true;          // SDPA / FA2 rather than eager

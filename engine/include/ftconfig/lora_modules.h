@@ -40,6 +40,17 @@ std::vector<std::string> LoraEmbeddingModules(const std::string& family, const s
 // it starts random and must train with the adapter).
 std::vector<std::string> ClassifierHeadModules(const std::string& family, const std::string& model_id);
 
+// The transformers release whose model code the tables describe: the one
+// data/catalog/stacks.json pins for every GPU before Blackwell.
+inline constexpr const char* kPinnedTransformers = "4.55.2";
+
+// Whether the pinned transformers (kPinnedTransformers) has a sequence-classification
+// model for this architecture: AutoModelForSequenceClassification, which the
+// classification and reward-model exports load. False for gpt-oss, OLMo and
+// the text-only Gemma 3 checkpoints (1B, 270M: Gemma3TextConfig); the
+// multimodal Gemma 3 checkpoints have Gemma3ForSequenceClassification.
+bool SequenceClassificationAvailable(const std::string& family, const std::string& model_id);
+
 // The class of a recommendation's lora_target string: "q_proj,v_proj" -> "qv",
 // "q_proj,k_proj,v_proj,o_proj" -> "attention", "all-linear" (with or without
 // embeddings) -> "all_linear". A list naming MLP layers is "all_linear"; one

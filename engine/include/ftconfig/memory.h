@@ -128,6 +128,10 @@ struct TrainSetup {
   // one input per block and do their own dequantization: no bitsandbytes
   // kept inputs, and a frozen layer keeps nothing of its own.
   bool fused_lora_kernels = false;
+  // MoE experts stored as 3-D parameters (ModelArch::experts_linear false)
+  // are quantized with the rest under 4-bit: only a framework whose own
+  // 4-bit checkpoint holds them quantized (Unsloth's gpt-oss) sets it.
+  bool quantize_fused_experts = false;
   // Optimizer step inside backward (torchtune optimizer_in_bwd): each
   // parameter is updated and its gradient freed as soon as it is produced.
   bool optimizer_in_backward = false;
@@ -226,7 +230,7 @@ int SequencesPerExample(const std::string& task_type);
 // From a catalog model's id (docs/memory-model.md, "Activations").
 std::string LayerTypeOf(const std::string& model_id);
 // The accepted ModelArch::layer_type values besides "" (the Llama shape).
-inline constexpr const char* kLayerTypes[] = {"qwen3", "gemma2", "gemma3",   "olmo", "phi3",
+inline constexpr const char* kLayerTypes[] = {"qwen3", "gemma2", "gemma3",   "olmo", "phi3", "gpt_oss",
                                               "gpt2",  "gpt_neox", "falcon", "falcon_new", "phi",  "opt", "starcoder2",
                                               "bert",  "distilbert", "deberta", "t5"};
 // The attn_implementation a recommendation asks transformers for: eager for
