@@ -665,6 +665,62 @@ std::vector<std::string> Catalog::ClosestGpuNames(const std::string& query, size
   return Closest(gpus_, query, n);
 }
 
+namespace {
+
+// One "<number><b|m>" token of a name, with what touches it.
+struct SizeToken {
+  double billions = 0;
+  char before = 0, after = 0;  // the characters around it (0 at the ends)
+  std::string rest;            // the text after the token
+};
+
+std::vector<SizeToken> SizeTokens(const std::string& base) {
+  std::vector<SizeToken> out;
+  for (size_t i = 0; i < base.size(); ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(base[i]))) continue;
+    if (i > 0 && (std::isdigit(static_cast<unsigned char>(base[i - 1])) || base[i - 1] == '.')) continue;
+    size_t j = i;
+    while (j < base.size() && (std::isdigit(static_cast<unsigned char>(base[j])) || base[j] == '.')) ++j;
+    if (j >= base.size()) break;
+    const char unit = static_cast<char>(std::tolower(static_cast<unsigned char>(base[j])));
+    const char after = j + 1 < base.size() ? base[j + 1] : 0;
+    if ((unit != 'b' && unit != 'm') || std::isalnum(static_cast<unsigned char>(after))) continue;
+    SizeToken t;
+    t.billions = std::strtod(base.substr(i, j - i).c_str(), nullptr) * (unit == 'm' ? 1e-3 : 1.0);
+    t.before = i > 0 ? static_cast<char>(std::tolower(static_cast<unsigned char>(base[i - 1]))) : 0;
+    t.after = after;
+    t.rest = base.substr(j + 1);
+    out.push_back(t);
+  }
+  return out;
+}
+
+// "-16E" / "_128e" after a size: an expert count, the size was an active one.
+bool ExpertCountFollows(const std::string& rest) {
+  size_t i = 0;
+  while (i < rest.size() && (rest[i] == '-' || rest[i] == '_' || rest[i] == '.')) ++i;
+  size_t j = i;
+  while (j < rest.size() && std::isdigit(static_cast<unsigned char>(rest[j]))) ++j;
+  return j > i && j < rest.size() && (rest[j] == 'e' || rest[j] == 'E') &&
+         (j + 1 == rest.size() || !std::isalnum(static_cast<unsigned char>(rest[j + 1])));
+}
+
+}  // namespace
+
+std::optional<double> NominalParamsFromName(const std::string& name) {
+  if (name.size() > 256) return std::nullopt;
+  const std::string base = name.substr(name.rfind('/') == std::string::npos ? 0 : name.rfind('/') + 1);
+  for (const SizeToken& t : SizeTokens(base)) {
+    if (t.before == 'x') return std::nullopt;                  // "8x22B"
+    if (t.before == 'a' || t.before == 'e') continue;          // "A3B" active, "E2B" effective
+    if (std::isalpha(static_cast<unsigned char>(t.before))) continue;  // part of a word ("v2b")
+    if (ExpertCountFollows(t.rest)) return std::nullopt;       // "17B-16E"
+    if (t.billions <= 0 || t.billions > 2000) return std::nullopt;
+    return t.billions;
+  }
+  return std::nullopt;
+}
+
 std::vector<std::string> Catalog::ClosestModelNames(const std::string& query, size_t n) const {
   return Closest(models_, query, n);
 }

@@ -455,8 +455,16 @@ Result<ExportPlan> BuildPlan(const Request& request, const json& response) {
   // True)) and keeps the checkpoint's quantization config over a
   // BitsAndBytesConfig, so the exports train LoRA on the bf16 model.
   const bool mxfp4 = arch == "gpt_oss";
-  if (mxfp4 && adapter == "qlora") adapter = "lora";
-  v["mxfp4_dequantize"] = mxfp4;
+  if (mxfp4 && adapter == "qlora")
+    return Error{ErrorCode::kUnsupported, "adapter_type",
+                 "this recommendation's QLoRA figures are for Unsloth's own NF4 checkpoint of " + model +
+                     "; the exports load its experts in bf16 (LoRA on a model several times larger than estimated): "
+                     "train in 4 bits with Unsloth's gpt-oss notebook, or ask for adapter_type lora with framework "
+                     "hf-trainer to export"};
+  // The checkpoint is MXFP4 unless the name says a bf16 or bitsandbytes copy
+  // (the notebook and script check the config itself; axolotl's YAML cannot).
+  const std::string named = Lower(v["model_id"].get<std::string>());
+  v["mxfp4_dequantize"] = mxfp4 && named.find("bf16") == std::string::npos && named.find("bnb") == std::string::npos;
   v["adapter"] = adapter;
   v["peft"] = adapter != "none";
   v["quantized"] = !mxfp4 && (Bool(hp, "load_in_4bit").value_or(false) || adapter == "qlora");

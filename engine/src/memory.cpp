@@ -1082,7 +1082,12 @@ double EvalPeakGb(const Shape& s, const TrainSetup& st, double persistent) {
   double eb = st.eval_batch_size > 0 ? st.eval_batch_size : st.batch_size_per_device;
   double es = st.eval_seq_len > 0 ? st.eval_seq_len : st.seq_len;
   double etok = eb * es;
-  double transient = etok * c * (2 * s.h + (s.gated ? 3 : 2) * s.inter * s.active_experts + 2 * s.q);
+  // gpt-oss's experts out of training (GptOssExperts, transformers 4.55, on a
+  // GPU): every token through every expert (hidden_states.repeat, bmm): the
+  // repeated input, gate_up and the clamped SwiGLU's temporaries, E times.
+  const double mlp = s.traits.clamped_swiglu_experts ? s.experts * (s.h + 5 * s.inter)
+                                                     : (s.gated ? 3 : 2) * s.inter * s.active_experts;
+  double transient = etok * c * (2 * s.h + mlp + 2 * s.q);
   if (!st.flash_attention) transient += etok * c * s.heads * es;
   double eval_alloc = persistent + transient;
   if (st.eval_max_new_tokens > 0) {
@@ -1174,7 +1179,9 @@ double BaseWeightBytes(const Shape& s, const TrainSetup& st, double* quantized_h
   // bitsandbytes replaces nn.Linear only (transformers integrations/
   // bitsandbytes.py replace_with_bnb_linear): MoE experts stored as 3-D
   // parameters stay 16-bit.
-  const double experts = s.fused_experts && !st.quantize_fused_experts ? std::min(ExpertParams(s), s.linear) : 0;
+  // A framework's own 4-bit checkpoint quantizes them (Unsloth's, for gpt-oss only).
+  const bool own_checkpoint = st.quantize_fused_experts && s.traits.clamped_swiglu_experts;
+  const double experts = s.fused_experts && !own_checkpoint ? std::min(ExpertParams(s), s.linear) : 0;
   if (experts > 0)
     notes->push_back("the MoE experts (" + Fmt("%.1fB", experts / 1e9) +
                      " parameters) are not nn.Linear: 4-bit quantization leaves them 16-bit");

@@ -35,6 +35,7 @@ struct Target {
   ModelArch arch;
   const Model* model = nullptr;  // null outside the catalog
   std::string model_id, model_source, family;
+  std::optional<double> params_from_name;  // billions a name outside the catalog states (NominalParamsFromName)
   std::string task;         // canonical task id
   std::string task_family;  // sft | preference | reward | classification | pretraining
   const TaskType* task_info = nullptr;
@@ -52,6 +53,8 @@ Result<Target> ResolveTarget(const Catalog& catalog, const Request& req);
 // bf16), which bitsandbytes leaves alone, unless the framework loads a
 // checkpoint of its own with NF4 experts (Unsloth).
 bool QloraPossible(const Gpu& gpu, const ModelArch& arch, const FrameworkProfile* framework);
+// MoE experts stored as 3-D parameters, not nn.Linear (ModelArch::experts_linear false).
+bool FusedExperts(const ModelArch& arch);
 
 // sft | preference | reward | classification | pretraining
 std::string TaskFamily(const std::string& task);

@@ -218,6 +218,12 @@ json BuildResponse(const ResponseInputs& in, const Request& req, const Target& t
                  {"usable_gb", gpu.usable_vram_gb}, {"compute_capability", gpu.compute_capability},
                  {"bf16", gpu.bf16}, {"flash_attention2", gpu.flash_attention2}};
   resp["vram"] = VramJson(gpu, plan.fit);
+  if (best.adapter == "qlora" && FusedExperts(t.arch))
+    warnings.push_back("the 4-bit figures are for Unsloth's own NF4 checkpoint of " + t.model_id +
+                       "; the exports (transformers/TRL, axolotl, LLaMA-Factory) would load its experts in bf16 "
+                       "(about " + std::to_string(static_cast<int>(std::ceil(2 * t.arch.params_b))) +
+                       " GB of weights) and are refused for it: train in 4 bits with Unsloth's gpt-oss notebook, or "
+                       "ask for adapter_type lora with framework hf-trainer to export");
   if (plan.fit.estimate.merge_peak_gb > gpu.usable_vram_gb)
     warnings.push_back("merging the adapter into the base weights needs ~" + Gb(plan.fit.estimate.merge_peak_gb) +
                        ": merge on CPU or a larger GPU, or keep the adapter separate");

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "ftconfig/lora_modules.h"
 #include "outline.h"
 #include "recommend_internal.h"
 
@@ -99,13 +100,18 @@ std::optional<Error> ResolveModelSource(const Catalog& catalog, const Request& r
       t->model_source = "catalog";
       return std::nullopt;
     }
-    if (!req.model_arch && !req.model_params_b)
-      return Error{ErrorCode::kUnknownModel, "model",
-                   "unknown model \"" + req.model + "\"; closest known: " + QuotedList(catalog.ClosestModelNames(req.model)) +
-                       ". Give \"model_params_b\" (billions of parameters) to use a model outside the catalog"};
+    if (!req.model_arch && !req.model_params_b) {
+      t->params_from_name = NominalParamsFromName(req.model);
+      if (!t->params_from_name)
+        return Error{ErrorCode::kUnknownModel, "model",
+                     "unknown model \"" + req.model + "\"; closest known: " +
+                         QuotedList(catalog.ClosestModelNames(req.model)) +
+                         ". Give \"model_params_b\" (billions of parameters) to use a model outside the catalog"};
+    }
   }
   if (req.model_arch) t->model_source = "architecture";
   else if (req.model_params_b) t->model_source = "params";
+  else if (t->params_from_name) t->model_source = "name";
   else if (!req.model_size_bucket.empty()) t->model_source = "size_bucket";
   else
     return Error{ErrorCode::kMissingField, "model",
@@ -123,6 +129,14 @@ void ResolveShape(const Request& req, Target* t) {
     t->arch = TypicalArchForParams(*req.model_params_b);
     t->penalties.push_back({0.1, "model not in the catalog: a typical architecture for " +
                                      Fixed(*req.model_params_b, 2) + "B parameters was assumed"});
+  } else if (t->model_source == "name") {
+    const double p = *t->params_from_name * kNominalParamsFactor;
+    t->arch = TypicalArchForParams(p);
+    t->penalties.push_back({0.2, "model not in the catalog: sized from its name"});
+    t->warnings.push_back("\"" + req.model + "\" is not in the catalog: sized from the " +
+                          Fixed(*t->params_from_name, 2) + "B its name states, as a typical decoder of " + Fixed(p, 2) +
+                          "B (nominal sizes understate real counts by up to 1.31x in the catalog); give "
+                          "\"model_params_b\" or the architecture for an exact answer");
   } else if (t->model_source == "size_bucket") {
     // The largest model of the bucket, so the answer is safe for any member.
     double p = req.model_size_bucket == "small" ? 1.0 : req.model_size_bucket == "medium" ? 7.5 : 13.0;
@@ -149,6 +163,12 @@ std::optional<Error> ResolveTask(const Catalog& catalog, const Request& req, Tar
   t->task_family = TaskFamily(t->task);
   if (t->task_family == "classification" && t->arch.architecture == "encoder-decoder")
     t->warnings.push_back("classification with an encoder-decoder model: the exports train it as text-to-text");
+  if ((t->task_family == "classification" || t->task_family == "reward") && t->model &&
+      !SequenceClassificationAvailable(t->family, t->model_id))
+    t->warnings.push_back(t->model_id + " has no sequence-classification model in transformers " +
+                          kPinnedTransformers + " (the exports' pinned stack): the figures hold, but the "
+                          "classification and reward-model exports are refused; pick a model with one (Llama, "
+                          "Qwen, Mistral, Gemma 2) to export");
   if (t->task == "vision_language" && t->model && t->arch.vision_params_b <= 0)
     t->warnings.push_back("vision_language with " + t->model->id + ", a text-only model (no vision encoder): it "
                           "trains on the text of your data only; pick a vision-language model to train on images");
@@ -167,33 +187,28 @@ std::optional<Error> ResolveTask(const Catalog& catalog, const Request& req, Tar
     t->warnings.push_back(t->gpu->name + " has no bitsandbytes 4-bit support: QLoRA replaced by LoRA");
     t->adapter = "lora";
   } else if (t->adapter == "qlora" && !QloraPossible(*t->gpu, t->arch, t->framework)) {
-    t->warnings.push_back(std::string(t->framework->label) +
-                          ": QLoRA replaced by LoRA on the model dequantized to bf16. The experts of " + t->model_id +
-                          " are MXFP4 3-D parameters (no backward pass; transformers' Mxfp4Config(dequantize=True) "
-                          "loads them in bf16) that bitsandbytes cannot quantize; Unsloth (framework \"unsloth\") "
-                          "loads its own checkpoint with NF4 experts");
+    t->warnings.push_back(std::string(t->framework->label) + ": QLoRA replaced by LoRA on the 16-bit model: the MoE "
+                          "experts of " + (t->model_id.empty() ? std::string("this model") : t->model_id) +
+                          " are 3-D parameters, which bitsandbytes cannot quantize" +
+                          (t->arch.layer_type == "gpt_oss"
+                               ? " (the hub checkpoint's MXFP4 has no backward pass: transformers' Mxfp4Config("
+                                 "dequantize=True) loads them in bf16); Unsloth (framework \"unsloth\") loads its "
+                                 "own checkpoint with NF4 experts"
+                               : ""));
     t->adapter = "lora";
-  } else if (t->adapter == "qlora" && t->arch.is_moe && !t->arch.experts_linear) {
-    t->warnings.push_back("the 4-bit figures are for Unsloth's own NF4 checkpoint of " + t->model_id +
-                          "; the exports (transformers/TRL, axolotl, LLaMA-Factory) load its MXFP4 experts "
-                          "dequantized to bf16 and train LoRA on that (about " +
-                          std::to_string(static_cast<int>(std::ceil(2 * t->arch.params_b))) +
-                          " GB of weights): train in 4 bits with Unsloth's gpt-oss notebook");
   }
   return std::nullopt;
 }
 
 }  // namespace
 
+bool FusedExperts(const ModelArch& arch) { return arch.is_moe && arch.num_experts > 1 && !arch.experts_linear; }
+
 bool QloraPossible(const Gpu& gpu, const ModelArch& arch, const FrameworkProfile* framework) {
   if (!gpu.bnb_4bit) return false;
-  const bool fused_experts = arch.is_moe && arch.num_experts > 1 && !arch.experts_linear;
-  return !fused_experts || (framework && framework->quantizes_fused_experts);
+  // Only gpt-oss has such a checkpoint of its own (Unsloth's NF4 upload).
+  return !FusedExperts(arch) || (framework && framework->quantizes_fused_experts && arch.layer_type == "gpt_oss");
 }
-
-namespace {
-
-}  // namespace
 
 bool IsPreferenceTask(const std::string& task) { return SequencesPerExample(task) == 2; }
 

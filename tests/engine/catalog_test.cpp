@@ -7,6 +7,23 @@ using namespace ftconfig;
 
 BOOST_AUTO_TEST_SUITE(catalog)
 
+BOOST_AUTO_TEST_CASE(nominal_size_from_a_model_name) {
+  const std::pair<const char*, double> sized[] = {
+      {"Qwen/Qwen3.5-9B", 9},          {"LiquidAI/LFM2.5-1.2B-Base", 1.2}, {"HuggingFaceTB/SmolLM-360M", 0.36},
+      {"Qwen/Qwen3-30B-A3B", 30},      {"openlm-research/open_llama_3b_v2", 3}, {"llava-hf/llava-1.5-7b-hf", 7},
+      {"unsloth/Ministral-3-3B-Instruct-2512", 3}, {"Meta-Llama-3.1-8B-Instruct", 8}};
+  for (const auto& [name, b] : sized) {
+    auto got = NominalParamsFromName(name);
+    BOOST_TEST_REQUIRE(got.has_value(), name);
+    BOOST_TEST(*got == b, boost::test_tools::tolerance(1e-9));
+  }
+  for (const char* name : {"unsloth/gemma-4-E2B-it", "meta-llama/Llama-4-Scout-17B-16E-Instruct",
+                           "mistral-community/Mixtral-8x22B-v0.1", "zai-org/GLM-4.7-Flash", "gpt2", "", "7B/x",
+                           "model-v2b", "deepseek-ai/DeepSeek-V3"})
+    BOOST_TEST(!NominalParamsFromName(name).has_value(), name);
+  BOOST_TEST(!NominalParamsFromName(std::string(300, '7') + "B").has_value());
+}
+
 BOOST_AUTO_TEST_CASE(gpu_names_resolve_leniently) {
   const Catalog& c = test::FixtureCatalog();
   for (const char* name : {"T4", "Tesla T4", "nvidia-t4", "NVIDIA T4", "t4"}) {

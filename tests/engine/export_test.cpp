@@ -167,6 +167,23 @@ BOOST_AUTO_TEST_CASE(refuses_what_cannot_run) {
   }
   BOOST_TEST(Export(req, cls, ExportFormat::kNotebook).ok());
   BOOST_TEST(Export(req, cls, ExportFormat::kTrl).ok());
+
+  // No AutoModelForSequenceClassification for gpt-oss in transformers 4.55.2;
+  // and gpt-oss QLoRA figures under Unsloth are for its own NF4 checkpoint,
+  // which the transformers exports cannot load: both refused, naming why.
+  json oss_cls = Recommend({{"gpu_override", "H100 80GB"}, {"model", "openai/gpt-oss-20b"},
+                            {"task_type", "classification"}, {"adapter_type", "lora"}});
+  json oss_qlora = Recommend({{"gpu_override", "L4"}, {"model", "openai/gpt-oss-20b"}, {"framework", "unsloth"},
+                              {"adapter_type", "qlora"}, {"max_seq_length", 512}});
+  BOOST_TEST_REQUIRE(oss_qlora["fits"].get<bool>());
+  BOOST_TEST(oss_qlora["hyperparameters"]["adapter_type"] == "qlora");
+  for (const json* r : {&oss_cls, &oss_qlora}) {
+    for (const auto& g : kGoldenFiles) {
+      auto e = Export(req, *r, g.format);
+      BOOST_TEST(!e.ok());
+      if (!e.ok()) BOOST_TEST(e.error().code == ErrorCode::kUnsupported);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(notebook_structure) {

@@ -708,8 +708,10 @@ BOOST_AUTO_TEST_CASE(experts_stored_as_parameters_stay_16_bit_and_take_no_adapte
   const double experts = 32.0 * 8 * 3 * 4096 * 14336;
   BOOST_TEST(q_fused.breakdown.weights_gb - q_linear.breakdown.weights_gb > experts * 1.4 / 1e9);
   BOOST_TEST(q_fused.trainable_params_b < q_linear.trainable_params_b / 10);  // attention adapters only
-  // A framework whose own checkpoint quantizes them (Unsloth's gpt-oss).
+  // A framework whose own checkpoint quantizes them (Unsloth's, for gpt-oss only).
   s.quantize_fused_experts = true;
+  BOOST_TEST(Close(EstimateMemory(fused, s).breakdown.weights_gb, q_fused.breakdown.weights_gb));
+  fused.layer_type = "gpt_oss";
   BOOST_TEST(Close(EstimateMemory(fused, s).breakdown.weights_gb, q_linear.breakdown.weights_gb));
 }
 

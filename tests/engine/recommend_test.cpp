@@ -139,7 +139,7 @@ BOOST_AUTO_TEST_CASE(gpt_oss_qlora_depends_on_the_framework) {
     return false;
   };
   BOOST_TEST(says(hf, "QLoRA replaced by LoRA"));
-  BOOST_TEST(says(uns, "the exports (transformers/TRL, axolotl, LLaMA-Factory) load its MXFP4 experts"));
+  BOOST_TEST(says(uns, "the exports (transformers/TRL, axolotl, LLaMA-Factory) would load its experts in bf16"));
 }
 
 // T5 without data lengths: 512 tokens, the length its checkpoints were
@@ -742,6 +742,27 @@ BOOST_AUTO_TEST_CASE(unknown_model_with_params_uses_a_typical_architecture) {
   for (const auto& reason : r["confidence"]["reasons"])
     if (reason.get<std::string>().find("typical architecture") != std::string::npos) mentioned = true;
   BOOST_TEST(mentioned);
+}
+
+// A name outside the catalog that states its total size is sized from it, at
+// the catalog's largest real-to-nominal ratio, and says so; one that states
+// no total (an active or effective size, NxM experts) is still refused.
+BOOST_AUTO_TEST_CASE(unknown_model_is_sized_from_the_size_its_name_states) {
+  json r = Recommend(test::BundledEngine(), {{"gpu_override", "A100 80GB"}, {"model", "Qwen/Qwen3.5-9B"},
+                                              {"adapter_type", "lora"}});
+  BOOST_TEST(r["request"]["model_source"] == "name");
+  json given = Recommend(test::BundledEngine(), {{"gpu_override", "A100 80GB"}, {"model", "Qwen/Qwen3.5-9B"},
+                                                  {"model_params_b", 9.0 * kNominalParamsFactor}, {"adapter_type", "lora"}});
+  BOOST_TEST(r["vram"]["per_gpu_gb"] == given["vram"]["per_gpu_gb"]);
+  bool said = false;
+  for (const auto& w : r["warnings"]) said = said || w.get<std::string>().find("sized from the 9.00B") != std::string::npos;
+  BOOST_TEST(said);
+  for (const char* name : {"unsloth/gemma-4-E2B-it", "meta-llama/Llama-4-Scout-17B-16E-Instruct",
+                           "mistral-community/Mixtral-8x22B-v0.1", "zai-org/GLM-4.7-Flash"}) {
+    auto resp = test::BundledEngine().Recommend(json{{"gpu_override", "A100 80GB"}, {"model", name}}.dump());
+    BOOST_TEST(!resp.ok(), name);
+    if (!resp.ok()) BOOST_TEST(resp.error().code == ErrorCode::kUnknownModel, name);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(seventy_b_on_a_t4_does_not_fit_and_names_what_would) {

@@ -129,8 +129,12 @@ describe('recommend', () => {
     assert.equal(engine.recommendJson(FREE_T4), first);
     JSON.parse(other);
     // Non-ASCII text survives the UTF-8 decoding: the error message quotes the model as typed.
-    const e = throwsFtconfig(() => engine.recommendJson({ gpu: 'T4', model: 'Llamä-Ünknown-7B' }), 'unknown_model');
-    assert.match(e.message, /Llamä-Ünknown-7B/);
+    const e = throwsFtconfig(() => engine.recommendJson({ gpu: 'T4', model: 'Llamä-Ünknown' }), 'unknown_model');
+    assert.match(e.message, /Llamä-Ünknown/);
+    // A name that states its size is sized from it, and the warning quotes it as typed.
+    const sized = engine.recommend({ gpu: 'T4', model: 'Llamä-Ünknown-7B' });
+    assert.equal(sized.request.model_source, 'name');
+    assert.ok(sized.warnings.some((w) => w.includes('"Llamä-Ünknown-7B" is not in the catalog')));
   });
 
   test('a model that cannot fit answers fits=false with the smallest GPU that would', () => {

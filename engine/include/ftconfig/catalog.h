@@ -136,6 +136,18 @@ struct ModelMatch {
   std::string Note(const std::string& name) const;
 };
 
+// The parameter count (billions) a model name states, for a model outside the
+// catalog: "Qwen/Qwen3.5-9B" 9, "LFM2.5-1.2B" 1.2, "SmolLM-360M" 0.36, a
+// sparse "Qwen3-30B-A3B" its total 30. Nothing when the name states no total:
+// no size, "8x22B" (shared attention: the total is not the product), an
+// active size ("Llama-4-Scout-17B-16E", "A3B"), an effective one ("E2B").
+std::optional<double> NominalParamsFromName(const std::string& name);
+
+// Real parameter counts over nominal ones reach 1.31 in the catalog (Gemma 2
+// 2B: 2.61B; Gemma 7B: 8.54B; Llama 3.2 1B: 1.24B): a model sized from its
+// name is sized at this multiple, so the estimate does not fall short.
+inline constexpr double kNominalParamsFactor = 1.31;
+
 class Catalog {
  public:
   // Parses and validates all catalog files. Errors: kInvalidJson, kDataError
