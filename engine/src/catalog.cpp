@@ -715,7 +715,8 @@ std::optional<double> NominalParamsFromName(const std::string& name) {
     if (t.before == 'a' || t.before == 'e') continue;          // "A3B" active, "E2B" effective
     if (std::isalpha(static_cast<unsigned char>(t.before))) continue;  // part of a word ("v2b")
     if (ExpertCountFollows(t.rest)) return std::nullopt;       // "17B-16E"
-    if (t.billions <= 0 || t.billions > 2000) return std::nullopt;
+    // The range model_params_b accepts (0.001-2,000 billion).
+    if (t.billions < 0.001 || t.billions > 2000) return std::nullopt;
     return t.billions;
   }
   return std::nullopt;

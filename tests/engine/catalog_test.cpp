@@ -19,7 +19,7 @@ BOOST_AUTO_TEST_CASE(nominal_size_from_a_model_name) {
   }
   for (const char* name : {"unsloth/gemma-4-E2B-it", "meta-llama/Llama-4-Scout-17B-16E-Instruct",
                            "mistral-community/Mixtral-8x22B-v0.1", "zai-org/GLM-4.7-Flash", "gpt2", "", "7B/x",
-                           "model-v2b", "deepseek-ai/DeepSeek-V3"})
+                           "model-v2b", "deepseek-ai/DeepSeek-V3", "tiny-0.0001B", "x-0B", "y-99999B"})
     BOOST_TEST(!NominalParamsFromName(name).has_value(), name);
   BOOST_TEST(!NominalParamsFromName(std::string(300, '7') + "B").has_value());
 }
