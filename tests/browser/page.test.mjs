@@ -336,3 +336,21 @@ for (const scheme of ['light', 'dark']) {
     }
   }));
 }
+
+// A model outside the catalog whose name states its size gets an answer sized
+// from it, and the page says so; gpt-oss's hint says its experts are 4-bit only
+// with Unsloth's checkpoint, and its answer under the transformers stack is LoRA.
+test('a name outside the catalog is sized from the size it states; gpt-oss says how its experts load', () => withPage(DESKTOP, async (p) => {
+  await p.goto(`${site.url}?gpu=a100-80gb&model=Qwen%2FQwen3.5-9B&adapter=lora`);
+  const sized = await settled(p);
+  assert.equal(sized.state, 'ready');
+  assert.equal(sized.result.request.model_source, 'name');
+  assert.match(await p.locator('#results').innerText(), /is not in the catalog: sized from the 9\.00B its name states/);
+
+  await p.goto(`${site.url}?gpu=h100-80gb&model=openai%2Fgpt-oss-20b&adapter=qlora`);
+  const oss = await settled(p);
+  assert.equal(oss.state, 'ready');
+  assert.equal(oss.result.hyperparameters.adapter_type, 'lora');
+  assert.equal(oss.result.hyperparameters.attn_implementation, 'eager');
+  await p.waitForFunction(() => /4-bit only with Unsloth/.test(document.querySelector('#model-hint').textContent));
+}));
