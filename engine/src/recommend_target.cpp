@@ -136,7 +136,10 @@ void ResolveShape(const Request& req, Target* t) {
     t->warnings.push_back("\"" + req.model + "\" is not in the catalog: sized from the " +
                           Fixed(*t->params_from_name, 2) + "B its name states, as a typical decoder of " + Fixed(p, 2) +
                           "B (nominal sizes understate real counts by up to 1.31x in the catalog); give "
-                          "\"model_params_b\" or the architecture for an exact answer");
+                          "\"model_params_b\" or the architecture for an exact answer. The exports load it with "
+                          "AutoModelForCausalLM of transformers " + std::string(kPinnedTransformers) +
+                          ": an architecture newer than that release, or a vision or audio checkpoint, needs its own "
+                          "stack and model class");
   } else if (t->model_source == "size_bucket") {
     // The largest model of the bucket, so the answer is safe for any member.
     double p = req.model_size_bucket == "small" ? 1.0 : req.model_size_bucket == "medium" ? 7.5 : 13.0;
