@@ -197,6 +197,7 @@ function readForm() {
   if (val('#dataset_size')) r.dataset_size = numOrText(val('#dataset_size'));
   if (val('#max_seq_length')) r.max_seq_length = numOrText(val('#max_seq_length'));
   if (val('#strategy') && val('#strategy') !== 'auto') r.strategy = val('#strategy');
+  if (val('#framework') && val('#framework') !== 'hf-trainer') r.framework = val('#framework');
   return r;
 }
 
@@ -229,7 +230,10 @@ function fillForm(r) {
   $('#dataset_size').value = r.dataset_size ?? '';
   $('#max_seq_length').value = r.max_seq_length ?? '';
   $('#strategy').value = ['auto', 'deterministic', 'hybrid', 'hybrid_ml'].includes(r.strategy) ? r.strategy : 'auto';
-  if (r.strategy && r.strategy !== 'auto') $('#advanced').open = true;
+  const framework = $('#framework');
+  if (r.framework && ![...framework.options].some((o) => o.value === r.framework)) framework.append(option(r.framework, `${r.framework} (as typed)`));
+  framework.value = r.framework || 'hf-trainer';
+  if ((r.strategy && r.strategy !== 'auto') || (r.framework && r.framework !== 'hf-trainer')) $('#advanced').open = true;
 }
 
 // ---- model combobox (ARIA 1.2 combobox + listbox) --------------------------------
@@ -367,6 +371,7 @@ const FIELD_CONTROLS = {
   platform: '#platform', plan: '#plan', gpu_override: '#gpu', gpu: '#gpu', num_gpus: '#num_gpus', model: '#model',
   model_params_b: '#params_b', task_type: '#task', task: '#task', adapter_type: 'input[name=adapter]:checked',
   dataset_size: '#dataset_size', max_seq_length: '#max_seq_length', strategy: '#strategy', data_tokens: '#sample',
+  framework: '#framework',
 };
 
 function controlFor(field) {

@@ -16,6 +16,7 @@ export const FIELDS = [
   { key: 'dataset_size', field: 'dataset_size', number: true },
   { key: 'max_seq_length', field: 'max_seq_length', number: true },
   { key: 'strategy', field: 'strategy' },
+  { key: 'framework', field: 'framework' },
   { key: 'allow_qlora', field: 'allow_qlora', boolean: true },
 ];
 

@@ -353,4 +353,18 @@ test('a name outside the catalog is sized from the size it states; gpt-oss says 
   assert.equal(oss.result.hyperparameters.adapter_type, 'lora');
   assert.equal(oss.result.hyperparameters.attn_implementation, 'eager');
   await p.waitForFunction(() => /4-bit only with Unsloth/.test(document.querySelector('#model-hint').textContent));
+
+  // The trainer picked under Advanced: Unsloth's own NF4 checkpoint keeps QLoRA, and the link carries it.
+  const before = await shownText(p);
+  await p.locator('#advanced summary').click();
+  await p.locator('#framework').selectOption('unsloth');
+  const unsloth = JSON.parse(await (async () => { await nextAnswer(p, before); return shownText(p); })());
+  assert.equal(unsloth.request.framework, 'unsloth');
+  assert.equal(unsloth.hyperparameters.adapter_type, 'qlora');
+  await p.waitForFunction(() => new URL(location.href).searchParams.get('framework') === 'unsloth');
+  await p.goto(`${site.url}?gpu=t4&model=meta-llama%2FLlama-3.1-8B&adapter=qlora&framework=unsloth`);
+  const linked = await settled(p);
+  assert.equal(linked.result.framework.id ?? linked.result.request.framework, 'unsloth');
+  assert.equal(await p.locator('#framework').inputValue(), 'unsloth');
+  assert.equal(await p.locator('#advanced').evaluate((d) => d.open), true);
 }));
