@@ -1339,6 +1339,14 @@ SRC_HF_TOTALS = ("code-index file 71142266638 (table of Hugging Face safetensors
 #           LayerNorms per layer).
 #   published: a total someone else reported; `stored_lm_head` when that total counts an output matrix the
 #           checkpoint stores but transformers ties to the embeddings.
+# What gpt-oss-20b and -120b share (they differ in layers and experts).
+GPT_OSS_SIZES = {
+    "family": "gpt-oss", "layout": "gpt_oss", "hidden_size": 2880, "intermediate_size": 2880,
+    "num_attention_heads": 64, "num_key_value_heads": 8, "head_dim": 64, "vocab_size": 201088,
+    "max_position_embeddings": 131072, "tie_word_embeddings": False, "activation": "swiglu (clamped) experts",
+    "experts_per_token": 4, "experts_linear": False,
+}
+
 MODEL_ADDITIONS = [
     {
         "name": "mistralai/Mistral-7B-Instruct-v0.2", "family": "Mistral", "layout": "llama",
@@ -1662,11 +1670,7 @@ MODEL_ADDITIONS = [
                  "these sizes (262144 positions).",
     },
     {
-        "name": "openai/gpt-oss-20b", "family": "gpt-oss", "layout": "gpt_oss",
-        "hidden_size": 2880, "intermediate_size": 2880, "num_hidden_layers": 24, "num_attention_heads": 64,
-        "num_key_value_heads": 8, "head_dim": 64, "vocab_size": 201088, "max_position_embeddings": 131072,
-        "tie_word_embeddings": False, "activation": "swiglu (clamped) experts",
-        "num_experts": 32, "experts_per_token": 4, "experts_linear": False,
+        **GPT_OSS_SIZES, "name": "openai/gpt-oss-20b", "num_hidden_layers": 24, "num_experts": 32,
         "source": [
             "code-index file 31112482743 (verbatim config.json: gpt_oss, 24 layers, 64 heads, 8 KV heads, 32 local "
             "experts, 4 per token, vocab 201088, tie_word_embeddings false, sliding_window 128 on alternate "
@@ -1684,11 +1688,7 @@ MODEL_ADDITIONS = [
                  "Unsloth's load_in_4bit loads its own NF4 checkpoint (unsloth/gpt-oss-20b-unsloth-bnb-4bit).",
     },
     {
-        "name": "openai/gpt-oss-120b", "family": "gpt-oss", "layout": "gpt_oss",
-        "hidden_size": 2880, "intermediate_size": 2880, "num_hidden_layers": 36, "num_attention_heads": 64,
-        "num_key_value_heads": 8, "head_dim": 64, "vocab_size": 201088, "max_position_embeddings": 131072,
-        "tie_word_embeddings": False, "activation": "swiglu (clamped) experts",
-        "num_experts": 128, "experts_per_token": 4, "experts_linear": False,
+        **GPT_OSS_SIZES, "name": "openai/gpt-oss-120b", "num_hidden_layers": 36, "num_experts": 128,
         "source": [
             "code-index file 70099987937 (gpt_oss config: hidden 2880, 36 layers, intermediate 2880, 64 heads, "
             "8 KV heads, 128 local experts, 4 per token, head_dim 64)",
