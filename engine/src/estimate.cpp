@@ -467,7 +467,8 @@ std::optional<Error> ResolveModel(const EstimateInput& in, const CatalogSource& 
     a->conf.Lower(0.3, "model \"" + *in.model_name + "\" not in the catalog: sized from its name");
     a->assumptions.push_back("model \"" + *in.model_name + "\" is not in the catalog: sized as a typical decoder of " +
                              std::to_string(p).substr(0, 5) + "B, the " + std::to_string(*nominal).substr(0, 5) +
-                             "B its name states times 1.31 (the largest real-to-nominal ratio in the catalog); "
+                             "B its name states times " + std::to_string(kNominalParamsFactor).substr(0, 4) +
+                             " (the largest real-to-nominal ratio in the catalog); "
                              "give params_b or the architecture for an exact estimate");
     return std::nullopt;
   }

@@ -135,7 +135,8 @@ void ResolveShape(const Request& req, Target* t) {
     t->penalties.push_back({0.2, "model not in the catalog: sized from its name"});
     t->warnings.push_back("\"" + req.model + "\" is not in the catalog: sized from the " +
                           Fixed(*t->params_from_name, 2) + "B its name states, as a typical decoder of " + Fixed(p, 2) +
-                          "B (nominal sizes understate real counts by up to 1.31x in the catalog); give "
+                          "B (nominal sizes understate real counts by up to " + Fixed(kNominalParamsFactor, 2) +
+                          "x in the catalog); give "
                           "\"model_params_b\" or the architecture for an exact answer. The exports load it with "
                           "AutoModelForCausalLM of transformers " + std::string(kPinnedTransformers) +
                           ": an architecture newer than that release, or a vision or audio checkpoint, needs its own "
